@@ -1,0 +1,193 @@
+portal-name = Partner Center operated by 21Vianet · Reseller portal
+footer = Reseller portal for Cloud Solution Provider resellers of Partner Center operated by 21Vianet
+skip-to-content = Skip to main content
+nav-label = Main navigation
+nav-customers = Customers
+breadcrumbs = Breadcrumbs
+sign-in = Sign in
+sign-in-lede = Sign in with your reseller account's email and password.
+sign-in-failed = The email or password is incorrect.
+sign-out = Sign out
+email = Email
+password = Password
+
+customers-title = Customer list
+search = Search
+search-label = Search customers by company name or domain
+search-placeholder = Company name or domain
+search-clear = Clear search
+customers-count = { $count } customers
+customers-found = { $count } customers match “{ $query }”
+customers-none = No customers yet. Load them with portal import.
+customers-none-found = No customer matches this search. Try part of the company name or domain.
+company-name = Company name
+domain = Domain
+subscription-count = { $count } subscriptions
+open-subscriptions = Open the Subscriptions page
+no-dap-short = No delegated admin privileges
+pager-label = Pages
+pager-previous = Previous
+pager-next = Next
+pager-position = Page { $page } of { $pages }
+
+subscriptions = Subscriptions
+subscriptions-none = This customer has no subscriptions bought from you.
+friendly-name = Friendly name
+offer = Offer
+licenses = Licenses
+licenses-of = { $assigned } of { $total } assigned
+status = Status
+details = Details
+status-active = Active
+status-suspended = Suspended
+status-cancelled = Cancelled
+no-dap-notice = You don't have delegated administrative privileges for this customer, so its subscriptions can't be upgraded.
+
+subscription-id = Subscription ID
+upgrade-now = Upgrade now
+upgrade-notice-title = This subscription is eligible for upgrade.
+upgrade-notice-text = Choose a new offer and enter the number of licenses the customer needs.
+created = Created
+billing-cycle = Billing cycle
+monthly = Monthly
+annual = Annual
+auto-renew = Auto-renew
+on = On
+off = Off
+reseller-of-record = Reseller of record
+upgraded-from = Upgraded from
+upgraded-to = Upgraded to
+eligibility-title = Upgrade eligibility
+not-eligible = This subscription can't be upgraded now. Here is why, rule by rule, and how to fix it.
+target-eligible = Can be upgraded to this offer.
+target-blocked-above = Not available for the reasons above.
+adds-services = Adds: { $services }
+no-additional-services = no additional services
+manage-title = Manage subscription
+change-licenses = Number of licenses
+licenses-hint = Enter a whole number from { $min } to { $max } (not below the licenses assigned to users).
+save-licenses = Save licenses
+suspend = Suspend subscription
+suspend-hint = Once suspended, its users can't sign in; administrators still can.
+reactivate = Reactivate subscription
+reactivate-hint = Once reactivated, its users can sign in again.
+done-licenses = The number of licenses was changed.
+done-suspend = The subscription was suspended.
+done-reactivate = The subscription was reactivated.
+history-title = Change history
+history-none = No changes to this subscription yet.
+history-when = When (China Standard Time)
+history-who = By
+history-what = Change
+history-before = Before
+history-after = After
+history-licenses = Changed licenses
+history-suspend = Suspended
+history-reactivate = Reactivated
+history-upgrade-from = Upgraded to a new subscription
+history-upgrade-to = Created by an upgrade
+history-upgrade-link = upgrade result
+
+licenses-error-empty = Enter the number of licenses.
+licenses-error-full-width = Type the number with half-width digits 0–9.
+licenses-error-not-whole = The number of licenses must be a whole number, such as 25.
+licenses-error-range = Enter a number from { $min } to { $max }.
+licenses-error-below-assigned = { $assigned } licenses are assigned to users. Unassign some in the admin center for Office 365 operated by 21Vianet before removing licenses.
+licenses-error-unchanged = The subscription already has { $n } licenses.
+licenses-error-not-active = Only an active subscription's licenses can change.
+status-error-cancelled = A cancelled subscription can't change status.
+status-error-already-suspended = The subscription is already suspended.
+status-error-already-active = The subscription is already active.
+
+reason-no-paths = This offer has no upgrade paths.
+fix-no-paths = If the customer needs another offer, buy it as a new subscription.
+reason-target-not-found = The chosen offer is not among this subscription's possible upgrades.
+fix-target-not-found = Choose one of the possible upgrades.
+reason-not-active = The subscription is { $status }; only an active subscription can be upgraded.
+fix-not-active-suspended = Reactivate it first under Manage subscription below, then upgrade.
+fix-not-active-cancelled = A cancelled subscription can't be upgraded. Buy a new subscription if the customer needs one.
+reason-delegated-admin = You don't have delegated administrative privileges for this customer.
+fix-delegated-admin = Ask the customer for delegated administrative privileges; once they accept, you can upgrade.
+reason-conflicting-services = The customer already has { $services } through { $offers }, which this upgrade would add.
+fix-conflicting-services = It may have been bought from another reseller or channel (multichannel). The customer must cancel { $offers } before buying { $target } from you.
+reason-already-owned = The customer already has a subscription to { $target }.
+fix-already-owned = It may have been bought from another reseller or channel (multichannel). The customer must cancel their { $target } before buying it from you.
+reason-not-reseller-of-record = You are not the reseller of record of this subscription.
+fix-not-reseller-of-record = Only the reseller that sold a subscription can change, transition or migrate it.
+reason-concurrency = This subscription changed since you opened this page; nothing was saved.
+fix-concurrency = Review the current details and try again.
+
+service-office-apps = Office apps
+service-onedrive = OneDrive
+service-exchange = Exchange
+service-sharepoint = SharePoint
+service-skype = Skype for Business
+service-compliance = Compliance
+
+upgrade-title = Upgrade subscription
+upgrade-from = Now: { $offer }, { $licenses } licenses.
+choose-offer = Choose a new offer
+licenses-max = up to { $max } licenses
+licenses-needed = Number of licenses the customer needs
+upgrade-licenses-hint = Defaults to the current { $quantity }. The { $assigned } assigned licenses move to the new subscription (up to its number); with fewer licenses than now, the current subscription keeps the rest.
+submit = Submit
+cancel = Cancel
+upgrade-error-no-offer = Choose the offer to upgrade to.
+upgrade-error-unknown-offer = That offer doesn't exist. Choose one from the list.
+paths-title = Upgrades available to Cloud Solution Provider resellers in China
+possible-upgrades = Possible upgrades
+
+upgrade-result-title = Upgrade complete
+upgrade-result-lede = { $source } was upgraded to { $target }.
+upgrade-result-path = Upgrade
+upgrade-result-new = New subscription
+upgrade-result-new-link = Open the new subscription ({ $licenses } licenses)
+upgrade-result-moved = Assigned licenses moved
+upgrade-result-moved-value = { $count }
+upgrade-result-source = Previous subscription
+upgrade-result-source-cancelled = Cancelled (reason: upgraded)
+upgrade-result-source-keeps = Keeps { $quantity } licenses ({ $assigned } assigned) and stays active
+note = Note
+upgrade-result-note = You may need to use the admin center for Office 365 operated by 21Vianet to complete some upgrade-related tasks.
+back-to-subscriptions = Back to Subscriptions
+
+request-dap = Request delegated administrative privileges
+dap-lede = Delegated administrative privileges let you manage the customer's services on their behalf, including upgrading subscriptions.
+dap-already = You already have delegated administrative privileges for this customer.
+dap-steps-title = How to request them
+dap-step-1 = Send the invitation link and email below to the customer's global administrator.
+dap-step-2 = The customer opens the link in the admin center for Office 365 operated by 21Vianet and accepts.
+dap-step-3 = Once they accept, this customer's subscriptions can be upgraded.
+dap-link = Invitation link
+dap-subject = Email subject
+dap-email = Email text
+dap-email-subject = { $reseller } invites you to grant delegated administrative privileges
+dap-email-body =
+    Dear administrator of { $customer },
+
+    { $reseller } would like to be your Cloud Solution Provider reseller and asks for delegated administrative privileges, so that it can manage and upgrade your Office 365 subscriptions on your behalf.
+
+    Please open the link below with a global administrator account to review and accept the request in the admin center for Office 365 operated by 21Vianet:
+
+    { $link }
+
+    If you have any questions, reply to this email.
+
+    { $reseller }
+dap-multichannel = In the multichannel model, a customer can have only one partner with delegated administrative privileges per service.
+
+error-home = Back to the customer list
+error-400-title = This request can't be processed
+error-400-text = The request was incomplete or damaged. Go back and submit the form again.
+error-403-title = Forbidden
+error-403-text = This request was refused and nothing was saved. Reload the page and try again.
+error-404-title = Page not found
+error-404-text = This page doesn't exist, or you don't have access to it. Start again from the customer list.
+error-405-title = Not supported
+error-405-text = This address doesn't support this kind of request.
+error-413-title = Too much data
+error-413-text = The form was larger than allowed; nothing was saved.
+error-429-title = Too many requests
+error-429-text = Please wait a moment and try again.
+error-500-title = Something went wrong
+error-500-text = The portal ran into an unexpected error and saved nothing. Please try again later.

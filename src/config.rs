@@ -1,0 +1,188 @@
+//! Settings, from environment variables; a file named by `PORTAL_CONFIG` (lines of
+//! `NAME=value`) may add to them, and the environment wins. The defaults run the portal on an
+//! embedded SQLite file under `data/`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use actix_web::cookie::Key;
+use anyhow::{bail, Context as _};
+
+use crate::store;
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/portal.sqlite?mode=rwc";
+
+#[derive(Clone)]
+pub struct Settings {
+    /// `PORTAL_BIND`: address and port to listen on.
+    pub bind: String,
+    /// `PORTAL_DATABASE_URL`: `sqlite://…` (default) or `postgres://…`.
+    pub database_url: String,
+    /// `PORTAL_SESSION_KEY`: signs and encrypts the session cookie. When unset, a key is
+    /// generated once and kept beside the database, so sessions survive a restart.
+    pub session_key: Key,
+    /// `PORTAL_DEMO_DATA` (default `true`): load the demo book into an empty database at start.
+    pub demo_data: bool,
+    /// `PORTAL_HTTPS` (default `false`): the portal is served over HTTPS, so cookies are Secure.
+    pub https: bool,
+    /// `PORTAL_WORKERS`: HTTP worker threads (default: one per core).
+    pub workers: usize,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field("database_url", &store::redact(&self.database_url))
+            .field("demo_data", &self.demo_data)
+            .field("https", &self.https)
+            .field("workers", &self.workers)
+            .finish_non_exhaustive()
+    }
+}
+
+fn flag(name: &str, raw: Option<&String>, default: bool) -> anyhow::Result<bool> {
+    match raw.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => bail!("{name}={other:?}: expected true or false"),
+    }
+}
+
+impl Settings {
+    /// Reads the process environment (and `PORTAL_CONFIG`'s file, if set).
+    pub fn from_env() -> anyhow::Result<Settings> {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        if let Ok(path) = std::env::var("PORTAL_CONFIG") {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("reading PORTAL_CONFIG file {path}"))?;
+            vars.extend(parse_config_file(&text).with_context(|| format!("in {path}"))?);
+        }
+        vars.extend(std::env::vars().filter(|(k, _)| k.starts_with("PORTAL_")));
+        Settings::from_vars(&vars)
+    }
+
+    /// Builds settings from `PORTAL_*` variables.
+    pub fn from_vars(vars: &HashMap<String, String>) -> anyhow::Result<Settings> {
+        let get = |name: &str| vars.get(name).filter(|v| !v.trim().is_empty());
+        let database_url = get("PORTAL_DATABASE_URL").map_or(DEFAULT_DATABASE_URL.to_owned(), |v| v.trim().to_owned());
+        let session_key = match get("PORTAL_SESSION_KEY") {
+            Some(secret) => key_from_secret(secret).context("PORTAL_SESSION_KEY")?,
+            None => kept_key(&key_path(&database_url))?,
+        };
+        let workers = match get("PORTAL_WORKERS") {
+            Some(w) => w.trim().parse::<usize>().ok().filter(|n| *n > 0).with_context(|| format!("PORTAL_WORKERS={w:?}: expected a whole number above 0"))?,
+            None => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        };
+        Ok(Settings {
+            bind: get("PORTAL_BIND").map_or(DEFAULT_BIND.to_owned(), |v| v.trim().to_owned()),
+            database_url,
+            session_key,
+            demo_data: flag("PORTAL_DEMO_DATA", get("PORTAL_DEMO_DATA"), true)?,
+            https: flag("PORTAL_HTTPS", get("PORTAL_HTTPS"), false)?,
+            workers,
+        })
+    }
+}
+
+/// `NAME=value` lines; blank lines and `#` comments are skipped.
+fn parse_config_file(text: &str) -> anyhow::Result<Vec<(String, String)>> {
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| (i, line.trim()))
+        .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
+        .map(|(i, line)| {
+            let (k, v) = line.split_once('=').with_context(|| format!("line {}: expected NAME=value", i + 1))?;
+            Ok((k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
+        })
+        .collect()
+}
+
+fn key_from_secret(secret: &str) -> anyhow::Result<Key> {
+    if secret.len() < 32 {
+        bail!("must be at least 32 characters long");
+    }
+    Ok(Key::derive_from(secret.as_bytes()))
+}
+
+/// Where a generated key is kept: beside the SQLite file, or under `data/` for other databases.
+fn key_path(database_url: &str) -> PathBuf {
+    let dir = store::sqlite_path(database_url)
+        .and_then(|p| Path::new(p).parent().map(Path::to_path_buf))
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("data"));
+    dir.join("session.key")
+}
+
+/// Reads the kept key, or generates and keeps one (readable by the owner only).
+fn kept_key(path: &Path) -> anyhow::Result<Key> {
+    if let Ok(secret) = std::fs::read_to_string(path) {
+        return key_from_secret(secret.trim()).with_context(|| format!("session key file {}", path.display()));
+    }
+    let mut bytes = [0u8; 64];
+    rand::fill(&mut bytes);
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    write_private(path, &secret).with_context(|| format!("keeping the session key in {}", path.display()))?;
+    key_from_secret(&secret)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/p.sqlite?mode=rwc", dir.path().display());
+        let s = Settings::from_vars(&vars(&[("PORTAL_DATABASE_URL", &url)])).unwrap();
+        assert_eq!(s.bind, DEFAULT_BIND);
+        assert!(s.demo_data && !s.https);
+        assert!(dir.path().join("session.key").exists(), "the generated key is kept beside the database");
+        let again = Settings::from_vars(&vars(&[("PORTAL_DATABASE_URL", &url)])).unwrap();
+        assert_eq!(s.session_key.master(), again.session_key.master(), "the kept key is reused");
+        let s = Settings::from_vars(&vars(&[
+            ("PORTAL_BIND", "0.0.0.0:9000"),
+            ("PORTAL_SESSION_KEY", &"k".repeat(40)),
+            ("PORTAL_DEMO_DATA", "false"),
+            ("PORTAL_DATABASE_URL", &url),
+        ]))
+        .unwrap();
+        assert_eq!(s.bind, "0.0.0.0:9000");
+        assert!(!s.demo_data);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_their_name() {
+        let e = Settings::from_vars(&vars(&[("PORTAL_SESSION_KEY", "short")])).unwrap_err();
+        assert!(format!("{e:#}").contains("PORTAL_SESSION_KEY"));
+        let e = Settings::from_vars(&vars(&[("PORTAL_SESSION_KEY", &"k".repeat(40)), ("PORTAL_HTTPS", "maybe")])).unwrap_err();
+        assert!(e.to_string().contains("PORTAL_HTTPS"));
+    }
+
+    #[test]
+    fn config_files() {
+        let lines = parse_config_file("# comment\n\nPORTAL_BIND = 127.0.0.1:1\nPORTAL_HTTPS=\"true\"\n").unwrap();
+        assert_eq!(lines, [("PORTAL_BIND".into(), "127.0.0.1:1".into()), ("PORTAL_HTTPS".into(), "true".into())]);
+        assert!(parse_config_file("nonsense").is_err());
+    }
+}

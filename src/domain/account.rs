@@ -1,0 +1,12 @@
+//! Who is signed in.
+
+use super::ResellerId;
+
+/// A reseller's user, signed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub user_id: i32,
+    pub email: String,
+    pub reseller: ResellerId,
+    pub reseller_name: String,
+}

@@ -1,0 +1,118 @@
+//! A customer as the reseller sees it.
+
+use super::{CustomerId, Subscription};
+
+/// A customer tenant and this reseller's relationship with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    pub id: CustomerId,
+    pub company_name: String,
+    pub domain: String,
+    /// Whether the reseller holds delegated administrative privileges (委派管理权限).
+    pub delegated_admin: bool,
+}
+
+/// A customer with the subscriptions this reseller sold to it: a row of the customer list.
+#[derive(Debug, Clone)]
+pub struct CustomerSummary {
+    pub customer: Customer,
+    pub subscriptions: Vec<Subscription>,
+}
+
+/// A search of the customer list: trimmed, at most 100 characters, empty for none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerQuery(String);
+
+impl CustomerQuery {
+    pub fn parse(raw: &str) -> CustomerQuery {
+        CustomerQuery(raw.trim().chars().take(100).collect())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A page of a list: 1-based, of a fixed size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub number: u64,
+    pub size: u64,
+}
+
+impl PageRequest {
+    pub const SIZE: u64 = 20;
+    /// Deeper pages than this are refused rather than scanned: search instead.
+    pub const MAX_NUMBER: u64 = 10_000;
+
+    /// Parses a page number from a query string; anything unusable is the first page.
+    pub fn parse(raw: Option<&str>) -> PageRequest {
+        let number = raw
+            .and_then(|r| r.trim().parse::<u64>().ok())
+            .filter(|n| (1..=Self::MAX_NUMBER).contains(n))
+            .unwrap_or(1);
+        PageRequest {
+            number,
+            size: Self::SIZE,
+        }
+    }
+
+    pub fn offset(self) -> u64 {
+        (self.number - 1) * self.size
+    }
+}
+
+/// One page of results and the total they come from.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub request: PageRequest,
+    pub total: u64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.request.size).max(1)
+    }
+
+    pub fn has_previous(&self) -> bool {
+        self.request.number > 1
+    }
+
+    pub fn has_next(&self) -> bool {
+        self.request.number < self.pages()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_trimmed_and_bounded() {
+        assert_eq!(CustomerQuery::parse("  fabrikam ").as_str(), "fabrikam");
+        assert_eq!(CustomerQuery::parse(&"字".repeat(500)).as_str().chars().count(), 100);
+        assert!(CustomerQuery::parse("   ").is_empty());
+    }
+
+    #[test]
+    fn page_numbers_fall_back_to_the_first() {
+        for raw in [None, Some(""), Some("0"), Some("-1"), Some("x"), Some("99999999999999999999")] {
+            assert_eq!(PageRequest::parse(raw).number, 1, "{raw:?}");
+        }
+        assert_eq!(PageRequest::parse(Some("3")).offset(), 40);
+    }
+
+    #[test]
+    fn page_counts() {
+        let page = |total| Page::<()> { items: vec![], request: PageRequest::parse(Some("2")), total };
+        assert_eq!(page(0).pages(), 1);
+        assert_eq!(page(41).pages(), 3);
+        assert!(page(41).has_next() && page(41).has_previous());
+        assert!(!page(40).has_next());
+    }
+}

@@ -1,0 +1,51 @@
+//! The rules of the portal, free of HTTP and SQL: the catalog, the identifiers, license counts,
+//! subscription status changes, and upgrade eligibility and planning.
+
+pub mod account;
+pub mod catalog;
+pub mod customer;
+pub mod eligibility;
+pub mod ids;
+pub mod licenses;
+pub mod status;
+pub mod subscription;
+pub mod upgrade;
+
+pub use account::Account;
+pub use catalog::{Offer, OfferId, Service, ServiceSet};
+pub use customer::{Customer, CustomerQuery, CustomerSummary, Page, PageRequest};
+pub use eligibility::{Eligibility, Reason, Rule};
+pub use ids::{CustomerId, ResellerId, SubscriptionId};
+pub use licenses::{LicenseCount, LicenseCountError};
+pub use status::{StatusAction, SubscriptionStatus};
+pub use subscription::{BillingCycle, Holding, Subscription, Version};
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    /// An active monthly subscription sold by reseller `contoso`.
+    pub fn subscription(id: &str, offer: OfferId, quantity: u32, assigned: u32) -> Subscription {
+        Subscription {
+            id: SubscriptionId::parse(id).unwrap(),
+            offer,
+            friendly_name: offer.offer().name_en.to_owned(),
+            quantity,
+            assigned_licenses: assigned,
+            status: SubscriptionStatus::Active,
+            sold_by: Some(ResellerId::parse("contoso").unwrap()),
+            billing_cycle: BillingCycle::Monthly,
+            auto_renew: true,
+            created: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            upgraded_to: None,
+            upgraded_from: None,
+            version: Version(0),
+        }
+    }
+
+    pub fn holding(s: &Subscription) -> Holding {
+        Holding::from(s)
+    }
+}

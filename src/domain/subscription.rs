@@ -1,0 +1,91 @@
+//! A subscription as the rules see it.
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+
+use super::{OfferId, ResellerId, SubscriptionId, SubscriptionStatus};
+
+/// The optimistic-concurrency version of a subscription: every change increments it, and a change
+/// made from a form carries the version the form was shown with (rule 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version(pub i64);
+
+impl Version {
+    /// Parses the hidden form field; anything but a whole number is a tampered form.
+    pub fn parse(raw: &str) -> Option<Version> {
+        raw.trim().parse::<i64>().ok().filter(|v| *v >= 0).map(Version)
+    }
+
+    pub fn next(self) -> Version {
+        Version(self.0 + 1)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BillingCycle {
+    Monthly,
+    Annual,
+}
+
+impl BillingCycle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BillingCycle::Monthly => "monthly",
+            BillingCycle::Annual => "annual",
+        }
+    }
+}
+
+impl FromStr for BillingCycle {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "monthly" => Ok(BillingCycle::Monthly),
+            "annual" => Ok(BillingCycle::Annual),
+            other => Err(format!(
+                "unknown billing cycle {other:?}: expected monthly or annual"
+            )),
+        }
+    }
+}
+
+/// A subscription of a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    pub id: SubscriptionId,
+    pub offer: OfferId,
+    pub friendly_name: String,
+    pub quantity: u32,
+    pub assigned_licenses: u32,
+    pub status: SubscriptionStatus,
+    /// The reseller of record; `None` when bought directly or through a partner outside the portal.
+    pub sold_by: Option<ResellerId>,
+    pub billing_cycle: BillingCycle,
+    pub auto_renew: bool,
+    pub created: NaiveDate,
+    /// Set on a subscription cancelled by an upgrade: the subscription it was upgraded to.
+    pub upgraded_to: Option<SubscriptionId>,
+    /// Set on a subscription created by an upgrade: the subscription it was upgraded from.
+    pub upgraded_from: Option<SubscriptionId>,
+    pub version: Version,
+}
+
+/// One subscription a customer holds, from any channel: what rules 4 and 5 look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding {
+    pub subscription: SubscriptionId,
+    pub offer: OfferId,
+    pub status: SubscriptionStatus,
+}
+
+impl From<&Subscription> for Holding {
+    fn from(s: &Subscription) -> Self {
+        Holding {
+            subscription: s.id.clone(),
+            offer: s.offer,
+            status: s.status,
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! sea-orm entities, one per table. Only `store` uses them.
+
+pub mod customer;
+pub mod history;
+pub mod relationship;
+pub mod reseller;
+pub mod session;
+pub mod subscription;
+pub mod upgrade;
+pub mod user;

@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub reseller_id: String,
+    #[sea_orm(unique)]
+    pub email: String,
+    pub password_hash: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::reseller::Entity",
+        from = "Column::ResellerId",
+        to = "super::reseller::Column::Id"
+    )]
+    Reseller,
+}
+
+impl Related<super::reseller::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Reseller.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,13 @@
+//! The reseller portal for Partner Center operated by 21Vianet (由世纪互联运营的合作伙伴中心).
+//!
+//! Layers, top to bottom: `web` (HTTP) → `store` (database) → `domain` (rules). `startup` wires
+//! them; `config` reads the settings; `import` reads a reseller's book from a file.
+
+pub mod config;
+pub mod domain;
+mod entities;
+pub mod import;
+pub mod password;
+pub mod startup;
+pub mod store;
+pub mod web;

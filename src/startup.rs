@@ -1,0 +1,87 @@
+//! The composition root: the one place where the App is wired (database, sessions, middleware,
+//! routes).
+
+use std::net::TcpListener;
+
+use actix_session::config::{PersistentSession, SessionLifecycle};
+use actix_session::SessionMiddleware;
+use actix_web::cookie::{time::Duration, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::{ErrorHandlers, Logger};
+use actix_web::{App, HttpServer};
+use anyhow::Context as _;
+
+use crate::config::Settings;
+use crate::store::{self, Db};
+use crate::web::{self, error, session_store::DbSessionStore};
+use actix_web::web::{Data, FormConfig, PayloadConfig};
+
+/// The demo book loaded into an empty database: see the README for its sign-ins.
+pub const DEMO_BOOK: &str = include_str!("../demo/demo.json");
+
+/// How long a session lasts without a request.
+const SESSION_IDLE: Duration = Duration::minutes(30);
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+}
+
+impl Application {
+    /// Connects and migrates the database, loads the demo book into an empty one if asked, and
+    /// binds the listener (port 0 picks a free port: see [`Application::port`]).
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let db = store::connect(&settings.database_url).await?;
+        if settings.demo_data && store::import::is_empty(&db).await? {
+            let book = crate::import::parse(DEMO_BOOK).context("the demo book")?;
+            store::import::load(&db, &book).await.context("loading the demo book")?;
+            tracing::info!("loaded the demo book into the empty database");
+        }
+        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let server = run(listener, db.clone(), settings)?;
+        Ok(Application { port, server, db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Server> {
+    let data = Data::new(db.clone());
+    let key = settings.session_key.clone();
+    let https = settings.https;
+    let server = HttpServer::new(move || {
+        let sessions = SessionMiddleware::builder(DbSessionStore::new(db.clone()), key.clone())
+            .cookie_name("portal_session".to_owned())
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_secure(https)
+            .session_lifecycle(SessionLifecycle::PersistentSession(
+                PersistentSession::default().session_ttl(SESSION_IDLE),
+            ))
+            .build();
+        App::new()
+            .wrap(ErrorHandlers::new().default_handler(error::render_error_pages))
+            .wrap(sessions)
+            .wrap(Logger::new("%r %s %Dms"))
+            .app_data(data.clone())
+            .app_data(FormConfig::default().limit(16 * 1024))
+            .app_data(PayloadConfig::default().limit(16 * 1024))
+            .configure(web::routes)
+    })
+    .workers(settings.workers)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

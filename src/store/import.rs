@@ -1,0 +1,172 @@
+//! Loads a reseller's book (resellers, users, customers, relationships, subscriptions) in one
+//! transaction: all of it or nothing.
+
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
+
+use super::{Db, DbErr};
+use crate::domain::{CustomerId, ResellerId, Subscription};
+use crate::entities::{customer, relationship, reseller, subscription, user};
+
+/// A reseller's user, with the password already hashed.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub email: String,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResellerRecord {
+    pub id: ResellerId,
+    pub name: String,
+    pub users: Vec<UserRecord>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RelationshipRecord {
+    pub reseller: ResellerId,
+    pub delegated_admin: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CustomerRecord {
+    pub id: CustomerId,
+    pub company_name: String,
+    pub domain: String,
+    pub relationships: Vec<RelationshipRecord>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SubscriptionRecord {
+    pub customer: CustomerId,
+    pub subscription: Subscription,
+}
+
+/// A whole book, checked for consistency by whoever built it (see `crate::import`).
+#[derive(Debug, Clone, Default)]
+pub struct Book {
+    pub resellers: Vec<ResellerRecord>,
+    pub customers: Vec<CustomerRecord>,
+    pub subscriptions: Vec<SubscriptionRecord>,
+}
+
+/// What was loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loaded {
+    pub resellers: usize,
+    pub users: usize,
+    pub customers: usize,
+    pub subscriptions: usize,
+}
+
+/// Rows per INSERT: well under SQLite's limit of bound variables.
+const CHUNK: usize = 500;
+
+async fn insert_chunked<A, C>(db: &C, rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: sea_orm::ActiveModelTrait + Send,
+    C: ConnectionTrait,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// Whether the database holds no reseller yet (a fresh installation).
+pub async fn is_empty(db: &Db) -> Result<bool, DbErr> {
+    Ok(reseller::Entity::find().one(db).await?.is_none())
+}
+
+/// Writes the book in one transaction. A row that already exists fails the whole load.
+pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
+    let txn = db.begin().await?;
+    insert_chunked(
+        &txn,
+        book.resellers
+            .iter()
+            .map(|r| reseller::ActiveModel {
+                id: Set(r.id.to_string()),
+                name: Set(r.name.clone()),
+            })
+            .collect(),
+    )
+    .await?;
+    insert_chunked(
+        &txn,
+        book.resellers
+            .iter()
+            .flat_map(|r| {
+                r.users.iter().map(|u| user::ActiveModel {
+                    reseller_id: Set(r.id.to_string()),
+                    email: Set(u.email.clone()),
+                    password_hash: Set(u.password_hash.clone()),
+                    ..Default::default()
+                })
+            })
+            .collect(),
+    )
+    .await?;
+    insert_chunked(
+        &txn,
+        book.customers
+            .iter()
+            .map(|c| customer::ActiveModel {
+                id: Set(c.id.to_string()),
+                company_name: Set(c.company_name.clone()),
+                domain: Set(c.domain.clone()),
+                holdings_version: Set(0),
+            })
+            .collect(),
+    )
+    .await?;
+    insert_chunked(
+        &txn,
+        book.customers
+            .iter()
+            .flat_map(|c| {
+                c.relationships.iter().map(|r| relationship::ActiveModel {
+                    reseller_id: Set(r.reseller.to_string()),
+                    customer_id: Set(c.id.to_string()),
+                    delegated_admin: Set(r.delegated_admin),
+                })
+            })
+            .collect(),
+    )
+    .await?;
+    insert_chunked(
+        &txn,
+        book.subscriptions
+            .iter()
+            .map(|r| {
+                let s = &r.subscription;
+                subscription::ActiveModel {
+                    id: Set(s.id.to_string()),
+                    customer_id: Set(r.customer.to_string()),
+                    offer_id: Set(s.offer.as_str().to_owned()),
+                    friendly_name: Set(s.friendly_name.clone()),
+                    quantity: Set(i64::from(s.quantity)),
+                    assigned_licenses: Set(i64::from(s.assigned_licenses)),
+                    status: Set(s.status.as_str().to_owned()),
+                    sold_by: Set(s.sold_by.as_ref().map(ToString::to_string)),
+                    billing_cycle: Set(s.billing_cycle.as_str().to_owned()),
+                    auto_renew: Set(s.auto_renew),
+                    created_on: Set(s.created),
+                    cancellation_reason: Set(None),
+                    upgraded_to: Set(None),
+                    upgraded_from: Set(None),
+                    version: Set(0),
+                }
+            })
+            .collect(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Loaded {
+        resellers: book.resellers.len(),
+        users: book.resellers.iter().map(|r| r.users.len()).sum(),
+        customers: book.customers.len(),
+        subscriptions: book.subscriptions.len(),
+    })
+}

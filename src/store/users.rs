@@ -1,0 +1,43 @@
+//! Reseller users and their sign-in.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::{Db, DbErr};
+use crate::domain::{Account, ResellerId};
+use crate::entities::{reseller, user};
+
+/// What sign-in needs of a user: the account and its password hash.
+pub struct Credentials {
+    pub user_id: i32,
+    pub password_hash: String,
+}
+
+/// Finds a user by email, compared case-insensitively (emails are stored lowercased).
+pub async fn credentials(db: &Db, email: &str) -> Result<Option<Credentials>, DbErr> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?
+        .map(|u| Credentials {
+            user_id: u.id,
+            password_hash: u.password_hash,
+        }))
+}
+
+/// The signed-in account of a user id kept in the session, if the user still exists.
+pub async fn account(db: &Db, user_id: i32) -> Result<Option<Account>, DbErr> {
+    let Some((u, Some(r))) = user::Entity::find_by_id(user_id)
+        .find_also_related(reseller::Entity)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let reseller = ResellerId::parse(&u.reseller_id).map_err(|e| DbErr::Custom(e.to_string()))?;
+    Ok(Some(Account {
+        user_id: u.id,
+        email: u.email,
+        reseller,
+        reseller_name: r.name,
+    }))
+}

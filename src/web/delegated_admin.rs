@@ -1,0 +1,67 @@
+//! Request delegated admin privileges (请求委派的管理权限): the invitation link and an email text
+//! the reseller sends to the customer, who accepts in the admin center for Office 365 operated
+//! by 21Vianet.
+
+use actix_web::{web, HttpRequest};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::auth::SignedIn;
+use super::error::PageError;
+use super::i18n::Locale;
+use super::layout::Layout;
+use super::paths::{subscriptions_href, CustomerPath};
+use crate::domain::Customer;
+use crate::store::{self, Db};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "delegated_admin.html")]
+pub struct DelegatedAdminPage {
+    l: Locale,
+    layout: Layout,
+    customer: Customer,
+    invitation: String,
+    email_subject: String,
+    email_body: String,
+}
+
+/// The reseller-relationship invitation, in the shape of Partner Center's own: the admin center
+/// for Office 365 operated by 21Vianet, with the partner's id and the delegated-admin request.
+/// Decision: the portal's reseller id stands in for the Partner Center partner id.
+fn invitation_link(reseller: &str) -> String {
+    format!(
+        "https://portal.partner.microsoftonline.cn/AdminPortal/Home?invType=ResellerRelationship&partnerId={reseller}&DAP=true&msppId=0#/BillingAccounts/partner-invitation"
+    )
+}
+
+pub async fn page(
+    req: HttpRequest,
+    l: Locale,
+    SignedIn(account): SignedIn,
+    CustomerPath(customer_id): CustomerPath,
+    db: web::Data<Db>,
+) -> Result<DelegatedAdminPage, PageError> {
+    let customer = store::customers::get(db.get_ref(), &account.reseller, &customer_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let invitation = invitation_link(account.reseller.as_str());
+    let email_body = l.t_with(
+        "dap-email-body",
+        &[
+            ("customer", customer.company_name.clone()),
+            ("reseller", account.reseller_name.clone()),
+            ("link", invitation.clone()),
+        ],
+    );
+    let layout = Layout::new(l, &account, req.path())
+        .crumb(customer.company_name.clone(), Some(subscriptions_href(&customer.id)))
+        .crumb(l.t("request-dap"), None);
+    Ok(DelegatedAdminPage {
+        l,
+        layout,
+        email_subject: l.t1("dap-email-subject", "reseller", &account.reseller_name),
+        customer,
+        invitation,
+        email_body,
+    })
+}

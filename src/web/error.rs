@@ -1,0 +1,122 @@
+//! Errors of the pages. A handler returns a [`PageError`]; the [`render_error_pages`] middleware
+//! turns every error response without a page of its own (ours, or actix's own such as 413) into
+//! the localized error page, so no user ever sees a raw error text.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use super::i18n::Locale;
+use super::layout::Layout;
+
+/// Why a page could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// Unknown, malformed or another reseller's id: all answer alike.
+    #[error("not found")]
+    NotFound,
+    /// No signed-in user: go to the sign-in page, and come back to `next` after.
+    #[error("sign-in required")]
+    SignInRequired { next: String },
+    /// A request no form of ours sends (a tampered or truncated form).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for PageError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        PageError::Internal(anyhow::Error::new(e).context("database"))
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        match self {
+            PageError::SignInRequired { next } => {
+                let location = if next == "/" {
+                    "/sign-in".to_owned()
+                } else {
+                    format!(
+                        "/sign-in?next={}",
+                        percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
+                    )
+                };
+                HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, location))
+                    .finish()
+            }
+            PageError::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                HttpResponse::new(self.status_code())
+            }
+            PageError::BadRequest(why) => {
+                tracing::info!(why, "bad request");
+                HttpResponse::new(self.status_code())
+            }
+            PageError::NotFound => HttpResponse::new(self.status_code()),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    l: Locale,
+    layout: Layout,
+    status: u16,
+    title: String,
+    explanation: String,
+}
+
+/// Renders the error page for an error response that has no HTML page of its own.
+pub fn render_error_pages<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let status = res.status();
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html || !(status.is_client_error() || status.is_server_error()) {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let l = Locale::of(res.request());
+    let key = match status.as_u16() {
+        400 | 404 | 403 | 405 | 413 | 429 => status.as_u16(),
+        s if s >= 500 => 500,
+        _ => 400,
+    };
+    let page = ErrorPage {
+        l,
+        layout: Layout::bare(l, res.request().path()),
+        status: status.as_u16(),
+        title: l.t(&format!("error-{key}-title")),
+        explanation: l.t(&format!("error-{key}-text")),
+    };
+    let body = page.render().unwrap_or_else(|_| l.t(&format!("error-{key}-title")));
+    let (req, mut response) = res.into_parts();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    let response = response.set_body(body).map_into_boxed_body();
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}

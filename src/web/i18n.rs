@@ -1,0 +1,279 @@
+//! The two languages of the portal. Messages are Project Fluent files under `locales/`, compiled
+//! into the binary. The locale is chosen per request: the language switch's cookie, else the
+//! browser's `Accept-Language`, else zh-CN. It is passed to templates explicitly.
+
+use std::borrow::{Borrow, Cow};
+use std::collections::HashMap;
+use std::future::{ready, Ready};
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{static_loader, LanguageIdentifier, Loader};
+use unic_langid::langid;
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "zh-CN",
+        // Bidi isolation marks around arguments would end up inside ids and numbers.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static ZH_CN: LanguageIdentifier = langid!("zh-CN");
+static EN_US: LanguageIdentifier = langid!("en-US");
+
+/// The cookie that remembers the language switch.
+pub const COOKIE: &str = "lang";
+
+/// A supported language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locale {
+    ZhCn,
+    EnUs,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::ZhCn, Locale::EnUs];
+
+    /// The BCP 47 tag, for `<html lang>` and the switch.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "zh-CN",
+            Locale::EnUs => "en-US",
+        }
+    }
+
+    /// The language's own name, for the switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "中文",
+            Locale::EnUs => "English",
+        }
+    }
+
+    pub fn parse(tag: &str) -> Option<Locale> {
+        let tag = tag.trim().to_ascii_lowercase();
+        if tag == "zh" || tag.starts_with("zh-") {
+            Some(Locale::ZhCn)
+        } else if tag == "en" || tag.starts_with("en-") {
+            Some(Locale::EnUs)
+        } else {
+            None
+        }
+    }
+
+    fn id(self) -> &'static LanguageIdentifier {
+        match self {
+            Locale::ZhCn => &ZH_CN,
+            Locale::EnUs => &EN_US,
+        }
+    }
+
+    /// The first supported language of an `Accept-Language` header, by quality.
+    pub fn from_accept_language(header: &str) -> Option<Locale> {
+        let mut ranges: Vec<(f32, &str)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut bits = part.split(';');
+                let tag = bits.next()?.trim();
+                let q = bits
+                    .find_map(|b| b.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                Some((q, tag))
+            })
+            .filter(|(q, _)| *q > 0.0)
+            .collect();
+        ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranges.into_iter().find_map(|(_, tag)| Locale::parse(tag))
+    }
+
+    /// The locale of a request: the cookie, else `Accept-Language`, else zh-CN.
+    pub fn of(req: &HttpRequest) -> Locale {
+        req.cookie(COOKIE)
+            .and_then(|c| Locale::parse(c.value()))
+            .or_else(|| {
+                req.headers()
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|h| h.to_str().ok())
+                    .and_then(Locale::from_accept_language)
+            })
+            .unwrap_or(Locale::ZhCn)
+    }
+
+    /// The message `key`. A missing key shows as the key itself (a test keeps them all present).
+    pub fn t(&self, key: &str) -> String {
+        LOCALES.lookup(self.id(), key)
+    }
+
+    /// The message `key` with arguments.
+    pub fn t_with(&self, key: &str, args: &[(&'static str, String)]) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES.lookup_with_args(self.id(), key, &args)
+    }
+
+    /// The message `key` with one argument.
+    pub fn t1(&self, key: &str, name: &'static str, value: impl ToString) -> String {
+        self.t_with(key, &[(name, value.to_string())])
+    }
+
+    /// The message `key` with two arguments.
+    pub fn t2(
+        &self,
+        key: &str,
+        a: &'static str,
+        av: impl ToString,
+        b: &'static str,
+        bv: impl ToString,
+    ) -> String {
+        self.t_with(key, &[(a, av.to_string()), (b, bv.to_string())])
+    }
+
+    /// Whether the message exists in this language.
+    pub fn has(&self, key: &str) -> bool {
+        LOCALES.try_lookup(self.id(), key).is_some()
+    }
+
+    /// A whole number with thousands separators (both languages group by three with commas).
+    pub fn num(&self, n: impl Count) -> String {
+        let digits = n.count().to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// A calendar date: 2026年3月1日 / Mar 1, 2026.
+    pub fn date(&self, d: &NaiveDate) -> String {
+        match self {
+            Locale::ZhCn => d.format("%Y年%-m月%-d日").to_string(),
+            Locale::EnUs => d.format("%b %-d, %Y").to_string(),
+        }
+    }
+
+    /// A moment, in China Standard Time (UTC+8), where the portal's resellers are.
+    pub fn datetime(&self, t: &DateTime<Utc>) -> String {
+        let cst = FixedOffset::east_opt(8 * 3600).map(|tz| t.with_timezone(&tz));
+        match (self, cst) {
+            (Locale::ZhCn, Some(t)) => t.format("%Y年%-m月%-d日 %H:%M").to_string(),
+            (Locale::EnUs, Some(t)) => t.format("%b %-d, %Y %H:%M").to_string(),
+            (_, None) => t.to_rfc3339(),
+        }
+    }
+
+    /// A subscription status's label: 处于活动状态 / Active …
+    pub fn status(&self, status: impl Borrow<crate::domain::SubscriptionStatus>) -> String {
+        self.t(&format!("status-{}", status.borrow().as_str()))
+    }
+
+    /// The offer's published name in this language.
+    pub fn offer(&self, offer: impl Borrow<crate::domain::OfferId>) -> &'static str {
+        offer.borrow().offer().name(self.tag())
+    }
+}
+
+/// A count to format: templates pass numbers by reference, code by value.
+pub trait Count {
+    fn count(&self) -> u64;
+}
+
+macro_rules! count_for {
+    ($($t:ty),*) => {$(
+        impl Count for $t {
+            fn count(&self) -> u64 {
+                u64::try_from(*self).unwrap_or(u64::MAX)
+            }
+        }
+    )*};
+}
+count_for!(u32, u64, usize);
+
+impl<T: Count> Count for &T {
+    fn count(&self) -> u64 {
+        (**self).count()
+    }
+}
+
+impl FromRequest for Locale {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Locale::of(req)))
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct SwitchQuery {
+    back: Option<String>,
+}
+
+/// The language switch: remembers the choice for a year and goes back to the page it came from.
+pub async fn switch(tag: web::Path<String>, query: web::Query<SwitchQuery>) -> HttpResponse {
+    let back = query
+        .back
+        .as_deref()
+        .filter(|b| is_local_path(b))
+        .unwrap_or("/")
+        .to_owned();
+    let mut response = HttpResponse::SeeOther();
+    response.insert_header((header::LOCATION, back));
+    if let Some(locale) = Locale::parse(&tag) {
+        response.cookie(
+            Cookie::build(COOKIE, locale.tag())
+                .path("/")
+                .same_site(SameSite::Lax)
+                .http_only(true)
+                .max_age(actix_web::cookie::time::Duration::days(365))
+                .finish(),
+        );
+    }
+    response.finish()
+}
+
+/// A path on this site, and not `//host` or `/\host`, which browsers read as another site.
+pub fn is_local_path(p: &str) -> bool {
+    p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.contains(['\r', '\n'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_best_supported() {
+        assert_eq!(Locale::from_accept_language("en-US,en;q=0.9"), Some(Locale::EnUs));
+        assert_eq!(Locale::from_accept_language("fr;q=1, en;q=0.5, zh-TW;q=0.8"), Some(Locale::ZhCn));
+        assert_eq!(Locale::from_accept_language("fr, de"), None);
+        assert_eq!(Locale::from_accept_language("en;q=0, zh"), Some(Locale::ZhCn));
+    }
+
+    #[test]
+    fn numbers_and_dates() {
+        let l = Locale::EnUs;
+        assert_eq!(l.num(10_000_000u32), "10,000,000");
+        assert_eq!(l.num(300u32), "300");
+        let d = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        assert_eq!(Locale::ZhCn.date(&d), "2026年3月1日");
+        assert_eq!(Locale::EnUs.date(&d), "Mar 1, 2026");
+    }
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert!(is_local_path("/customers/c-1/subscriptions"));
+        for bad in ["//evil.example", "https://evil.example", "/\\evil", "", "/a\r\nSet-Cookie: x"] {
+            assert!(!is_local_path(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! HTTP: the route table, and one module per page or action. Forms are parsed into domain types
+//! here, at the edge; rules are asked of `domain`, data of `store`.
+
+pub mod auth;
+pub mod customers;
+pub mod delegated_admin;
+pub mod details;
+pub mod error;
+pub mod explain;
+pub mod i18n;
+pub mod layout;
+pub mod paths;
+pub mod session_store;
+pub mod static_files;
+pub mod subscriptions;
+pub mod upgrade;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+pub use error::PageError;
+
+/// Every route of the portal, top to bottom.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health))
+        .route("/static/{path:.*}", web::get().to(static_files::serve))
+        .route("/language/{tag}", web::get().to(i18n::switch))
+        .route("/sign-in", web::get().to(auth::form))
+        .route("/sign-in", web::post().to(auth::submit))
+        .route("/sign-out", web::post().to(auth::sign_out))
+        .route("/", web::get().to(customers::list))
+        .service(
+            web::scope("/customers/{customer}")
+                .route("/subscriptions", web::get().to(subscriptions::list))
+                .route("/delegated-admin", web::get().to(delegated_admin::page))
+                .route("/upgrades/{upgrade}", web::get().to(upgrade::result))
+                .service(
+                    web::scope("/subscriptions/{subscription}")
+                        .route("", web::get().to(details::page))
+                        .route("/licenses", web::post().to(details::change_licenses))
+                        .route("/status", web::post().to(details::change_status))
+                        .route("/upgrade", web::get().to(upgrade::form))
+                        .route("/upgrade", web::post().to(upgrade::submit)),
+                ),
+        )
+        .default_service(web::to(not_found));
+}
+
+/// Liveness, without touching the database.
+async fn health() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body("ok")
+}
+
+async fn not_found() -> Result<HttpResponse, PageError> {
+    Err(PageError::NotFound)
+}
+
+/// Renders a page with a status of our choosing (422 for a form with messages, for instance).
+pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, PageError> {
+    let html = page
+        .render()
+        .map_err(|e| PageError::Internal(anyhow::Error::new(e).context("rendering a page")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// A 303 to `location`, after a change succeeded (post/redirect/get).
+pub fn see_other(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}

@@ -1,0 +1,242 @@
+//! The upgrade form (choose a new offer, enter the number of licenses, Submit), its submit, and
+//! the result page.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::auth::SignedIn;
+use super::error::PageError;
+use super::explain::{self, ReasonView, TargetView};
+use super::i18n::Locale;
+use super::layout::Layout;
+use super::paths::{details_href, subscriptions_href, CustomerPath, SubscriptionPath};
+use super::{render, see_other};
+use crate::domain::catalog::{self, Offer};
+use crate::domain::eligibility::Reason;
+use crate::domain::{Account, Customer, LicenseCount, OfferId, Subscription, Version};
+use crate::store::subscriptions::{ChangeError, SubscriptionView, UpgradeOutcome};
+use crate::store::{self, Db};
+
+#[derive(Template)]
+#[template(path = "upgrade/form.html")]
+pub struct UpgradeForm {
+    l: Locale,
+    layout: Layout,
+    customer: Customer,
+    s: Subscription,
+    subscription_reasons: Vec<ReasonView>,
+    targets: Vec<TargetView>,
+    any_eligible: bool,
+    chosen: Option<OfferId>,
+    licenses_value: String,
+    offer_error: Option<String>,
+    licenses_error: Option<String>,
+    conflict: bool,
+    /// The source document's table of upgrade paths, for reference.
+    table: Vec<&'static Offer>,
+}
+
+impl UpgradeForm {
+    fn action(&self) -> String {
+        format!("{}/upgrade", details_href(&self.customer.id, &self.s.id))
+    }
+
+    fn details_href(&self) -> String {
+        details_href(&self.customer.id, &self.s.id)
+    }
+
+    fn is_chosen(&self, t: &TargetView) -> bool {
+        self.chosen == Some(t.offer)
+    }
+}
+
+#[derive(Default)]
+struct FormState {
+    chosen: Option<OfferId>,
+    licenses_value: Option<String>,
+    offer_error: Option<String>,
+    licenses_error: Option<String>,
+    conflict: bool,
+}
+
+fn build(l: Locale, req: &HttpRequest, account: &Account, view: SubscriptionView, state: FormState) -> UpgradeForm {
+    let eligibility = view.eligibility(&account.reseller);
+    let SubscriptionView { customer, subscription: s, .. } = view;
+    let layout = Layout::new(l, account, req.path())
+        .crumb(customer.company_name.clone(), Some(subscriptions_href(&customer.id)))
+        .crumb(l.t("subscriptions"), Some(subscriptions_href(&customer.id)))
+        .crumb(s.friendly_name.clone(), Some(details_href(&customer.id, &s.id)))
+        .crumb(l.t("upgrade-now"), None);
+    // With one eligible target, it is the natural choice.
+    let mut eligible = eligibility.eligible_targets();
+    let only = match (eligible.next(), eligible.next()) {
+        (Some(t), None) => Some(t.offer),
+        _ => None,
+    };
+    UpgradeForm {
+        l,
+        layout,
+        subscription_reasons: explain::subscription_reasons(l, &eligibility, &customer.id),
+        targets: explain::targets(l, &eligibility, &customer.id),
+        any_eligible: eligibility.is_eligible(),
+        chosen: state.chosen.or(only),
+        licenses_value: state.licenses_value.unwrap_or_else(|| s.quantity.to_string()),
+        offer_error: state.offer_error,
+        licenses_error: state.licenses_error,
+        conflict: state.conflict,
+        table: catalog::upgradable_offers().collect(),
+        customer,
+        s,
+    }
+}
+
+async fn load(db: &Db, account: &Account, path: &SubscriptionPath) -> Result<SubscriptionView, PageError> {
+    store::subscriptions::view(db, &account.reseller, &path.customer, &path.subscription)
+        .await?
+        .ok_or(PageError::NotFound)
+}
+
+pub async fn form(
+    req: HttpRequest,
+    l: Locale,
+    SignedIn(account): SignedIn,
+    path: SubscriptionPath,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, PageError> {
+    let view = load(&db, &account, &path).await?;
+    render(StatusCode::OK, &build(l, &req, &account, view, FormState::default()))
+}
+
+#[derive(serde::Deserialize)]
+pub struct SubmitForm {
+    /// Absent when no offer was chosen.
+    offer: Option<String>,
+    licenses: String,
+    version: String,
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    l: Locale,
+    SignedIn(account): SignedIn,
+    path: SubscriptionPath,
+    db: web::Data<Db>,
+    form: web::Form<SubmitForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    let version = Version::parse(&form.version)
+        .ok_or_else(|| PageError::BadRequest("version is not a number".into()))?;
+    let view = load(&db, &account, &path).await?;
+    let mut state = FormState {
+        licenses_value: Some(form.licenses.chars().take(40).collect()),
+        ..Default::default()
+    };
+
+    // Parse every field, so that each gets its message at once.
+    let target = match form.offer.as_deref().map(str::trim) {
+        None | Some("") => {
+            state.offer_error = Some(l.t("upgrade-error-no-offer"));
+            None
+        }
+        Some(raw) => match raw.parse::<OfferId>() {
+            Ok(offer) => Some(offer),
+            Err(_) => {
+                state.offer_error = Some(l.t("upgrade-error-unknown-offer"));
+                None
+            }
+        },
+    };
+    state.chosen = target;
+    let quantity = target.and_then(|t| match LicenseCount::parse(&form.licenses, t.offer().licenses) {
+        Ok(q) => Some(q),
+        Err(e) => {
+            state.licenses_error = Some(explain::licenses_message(l, e));
+            None
+        }
+    });
+    let (Some(target), Some(quantity)) = (target, quantity) else {
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &build(l, &req, &account, view, state));
+    };
+
+    match store::subscriptions::upgrade(&db, &account, &path.customer, &path.subscription, version, target, quantity)
+        .await
+    {
+        Ok(outcome) => Ok(see_other(format!("/customers/{}/upgrades/{}", path.customer, outcome.id))),
+        Err(ChangeError::NotFound) => Err(PageError::NotFound),
+        Err(ChangeError::Db(e)) => Err(e.into()),
+        Err(ChangeError::Conflict) => conflict(l, &req, &account, &db, &path, state).await,
+        Err(ChangeError::Refused(reasons)) => {
+            if reasons.contains(&Reason::ConcurrencyConflict) {
+                return conflict(l, &req, &account, &db, &path, state).await;
+            }
+            let words: Vec<String> = reasons
+                .iter()
+                .map(|r| explain::reason(l, r, &path.customer, Some(target)).text)
+                .collect();
+            state.offer_error = Some(words.join(" "));
+            let view = load(&db, &account, &path).await?;
+            render(StatusCode::UNPROCESSABLE_ENTITY, &build(l, &req, &account, view, state))
+        }
+    }
+}
+
+/// The subscription changed since the form was shown: show the fresh form, with the message.
+async fn conflict(
+    l: Locale,
+    req: &HttpRequest,
+    account: &Account,
+    db: &Db,
+    path: &SubscriptionPath,
+    mut state: FormState,
+) -> Result<HttpResponse, PageError> {
+    let view = load(db, account, path).await?;
+    state.conflict = true;
+    render(StatusCode::CONFLICT, &build(l, req, account, view, state))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "upgrade/result.html")]
+pub struct ResultPage {
+    l: Locale,
+    layout: Layout,
+    customer: Customer,
+    o: UpgradeOutcome,
+}
+
+impl ResultPage {
+    fn target_href(&self) -> String {
+        details_href(&self.customer.id, &self.o.target)
+    }
+
+    fn source_href(&self) -> String {
+        details_href(&self.customer.id, &self.o.source)
+    }
+
+    fn source_cancelled(&self) -> bool {
+        self.o.source_status == crate::domain::SubscriptionStatus::Cancelled
+    }
+}
+
+pub async fn result(
+    req: HttpRequest,
+    l: Locale,
+    SignedIn(account): SignedIn,
+    CustomerPath(customer_id): CustomerPath,
+    upgrade: web::Path<(String, String)>,
+    db: web::Data<Db>,
+) -> Result<ResultPage, PageError> {
+    let upgrade_id: i32 = upgrade.1.parse().map_err(|_| PageError::NotFound)?;
+    let customer = store::customers::get(db.get_ref(), &account.reseller, &customer_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let o = store::subscriptions::upgrade_outcome(&db, &account.reseller, &customer_id, upgrade_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let layout = Layout::new(l, &account, req.path())
+        .crumb(customer.company_name.clone(), Some(subscriptions_href(&customer.id)))
+        .crumb(l.t("subscriptions"), Some(subscriptions_href(&customer.id)))
+        .crumb(l.t("upgrade-result-title"), None);
+    Ok(ResultPage { l, layout, customer, o })
+}
