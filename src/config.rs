@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use actix_web::cookie::Key;
-use anyhow::{bail, Context as _};
+use anyhow::{Context as _, bail};
 
 use crate::store;
 
@@ -56,7 +56,8 @@ impl Settings {
     pub fn from_env() -> anyhow::Result<Settings> {
         let mut vars: HashMap<String, String> = HashMap::new();
         if let Ok(path) = std::env::var("PORTAL_CONFIG") {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("reading PORTAL_CONFIG file {path}"))?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading PORTAL_CONFIG file {path}"))?;
             vars.extend(parse_config_file(&text).with_context(|| format!("in {path}"))?);
         }
         vars.extend(std::env::vars().filter(|(k, _)| k.starts_with("PORTAL_")));
@@ -66,13 +67,21 @@ impl Settings {
     /// Builds settings from `PORTAL_*` variables.
     pub fn from_vars(vars: &HashMap<String, String>) -> anyhow::Result<Settings> {
         let get = |name: &str| vars.get(name).filter(|v| !v.trim().is_empty());
-        let database_url = get("PORTAL_DATABASE_URL").map_or(DEFAULT_DATABASE_URL.to_owned(), |v| v.trim().to_owned());
+        let database_url = get("PORTAL_DATABASE_URL")
+            .map_or(DEFAULT_DATABASE_URL.to_owned(), |v| v.trim().to_owned());
         let session_key = match get("PORTAL_SESSION_KEY") {
             Some(secret) => key_from_secret(secret).context("PORTAL_SESSION_KEY")?,
             None => kept_key(&key_path(&database_url))?,
         };
         let workers = match get("PORTAL_WORKERS") {
-            Some(w) => w.trim().parse::<usize>().ok().filter(|n| *n > 0).with_context(|| format!("PORTAL_WORKERS={w:?}: expected a whole number above 0"))?,
+            Some(w) => w
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .with_context(|| {
+                    format!("PORTAL_WORKERS={w:?}: expected a whole number above 0")
+                })?,
             None => std::thread::available_parallelism().map_or(2, |n| n.get()),
         };
         Ok(Settings {
@@ -93,7 +102,9 @@ fn parse_config_file(text: &str) -> anyhow::Result<Vec<(String, String)>> {
         .map(|(i, line)| (i, line.trim()))
         .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
         .map(|(i, line)| {
-            let (k, v) = line.split_once('=').with_context(|| format!("line {}: expected NAME=value", i + 1))?;
+            let (k, v) = line
+                .split_once('=')
+                .with_context(|| format!("line {}: expected NAME=value", i + 1))?;
             Ok((k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
         })
         .collect()
@@ -118,7 +129,8 @@ fn key_path(database_url: &str) -> PathBuf {
 /// Reads the kept key, or generates and keeps one (readable by the owner only).
 fn kept_key(path: &Path) -> anyhow::Result<Key> {
     if let Ok(secret) = std::fs::read_to_string(path) {
-        return key_from_secret(secret.trim()).with_context(|| format!("session key file {}", path.display()));
+        return key_from_secret(secret.trim())
+            .with_context(|| format!("session key file {}", path.display()));
     }
     let mut bytes = [0u8; 64];
     rand::fill(&mut bytes);
@@ -126,7 +138,8 @@ fn kept_key(path: &Path) -> anyhow::Result<Key> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    write_private(path, &secret).with_context(|| format!("keeping the session key in {}", path.display()))?;
+    write_private(path, &secret)
+        .with_context(|| format!("keeping the session key in {}", path.display()))?;
     key_from_secret(&secret)
 }
 
@@ -134,7 +147,12 @@ fn kept_key(path: &Path) -> anyhow::Result<Key> {
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?.write_all(text.as_bytes())
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(text.as_bytes())
 }
 
 #[cfg(not(unix))]
@@ -147,7 +165,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -157,9 +178,16 @@ mod tests {
         let s = Settings::from_vars(&vars(&[("PORTAL_DATABASE_URL", &url)])).unwrap();
         assert_eq!(s.bind, DEFAULT_BIND);
         assert!(s.demo_data && !s.https);
-        assert!(dir.path().join("session.key").exists(), "the generated key is kept beside the database");
+        assert!(
+            dir.path().join("session.key").exists(),
+            "the generated key is kept beside the database"
+        );
         let again = Settings::from_vars(&vars(&[("PORTAL_DATABASE_URL", &url)])).unwrap();
-        assert_eq!(s.session_key.master(), again.session_key.master(), "the kept key is reused");
+        assert_eq!(
+            s.session_key.master(),
+            again.session_key.master(),
+            "the kept key is reused"
+        );
         let s = Settings::from_vars(&vars(&[
             ("PORTAL_BIND", "0.0.0.0:9000"),
             ("PORTAL_SESSION_KEY", &"k".repeat(40)),
@@ -175,14 +203,26 @@ mod tests {
     fn bad_values_are_refused_with_their_name() {
         let e = Settings::from_vars(&vars(&[("PORTAL_SESSION_KEY", "short")])).unwrap_err();
         assert!(format!("{e:#}").contains("PORTAL_SESSION_KEY"));
-        let e = Settings::from_vars(&vars(&[("PORTAL_SESSION_KEY", &"k".repeat(40)), ("PORTAL_HTTPS", "maybe")])).unwrap_err();
+        let e = Settings::from_vars(&vars(&[
+            ("PORTAL_SESSION_KEY", &"k".repeat(40)),
+            ("PORTAL_HTTPS", "maybe"),
+        ]))
+        .unwrap_err();
         assert!(e.to_string().contains("PORTAL_HTTPS"));
     }
 
     #[test]
     fn config_files() {
-        let lines = parse_config_file("# comment\n\nPORTAL_BIND = 127.0.0.1:1\nPORTAL_HTTPS=\"true\"\n").unwrap();
-        assert_eq!(lines, [("PORTAL_BIND".into(), "127.0.0.1:1".into()), ("PORTAL_HTTPS".into(), "true".into())]);
+        let lines =
+            parse_config_file("# comment\n\nPORTAL_BIND = 127.0.0.1:1\nPORTAL_HTTPS=\"true\"\n")
+                .unwrap();
+        assert_eq!(
+            lines,
+            [
+                ("PORTAL_BIND".into(), "127.0.0.1:1".into()),
+                ("PORTAL_HTTPS".into(), "true".into())
+            ]
+        );
         assert!(parse_config_file("nonsense").is_err());
     }
 }

@@ -32,7 +32,11 @@ impl fmt::Display for ImportError {
         match (self.record.is_empty(), self.field.is_empty()) {
             (true, _) => write!(f, "{}", self.problem),
             (false, true) => write!(f, "{}: {}", self.record, self.problem),
-            (false, false) => write!(f, "{}, field \"{}\": {}", self.record, self.field, self.problem),
+            (false, false) => write!(
+                f,
+                "{}, field \"{}\": {}",
+                self.record, self.field, self.problem
+            ),
         }
     }
 }
@@ -99,15 +103,15 @@ impl<'a> Record<'a> {
     }
 }
 
-fn records<'a>(
-    section: &str,
-    items: &'a [Value],
-) -> Result<Vec<Record<'a>>, ImportError> {
+fn records<'a>(section: &str, items: &'a [Value]) -> Result<Vec<Record<'a>>, ImportError> {
     items
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            let id = v.get("id").and_then(Value::as_str).or_else(|| v.get("email").and_then(Value::as_str));
+            let id = v
+                .get("id")
+                .and_then(Value::as_str)
+                .or_else(|| v.get("email").and_then(Value::as_str));
             let place = match id {
                 Some(id) => format!("{section}[{i}] (\"{id}\")"),
                 None => format!("{section}[{i}]"),
@@ -157,7 +161,9 @@ pub fn parse(text: &str) -> Result<Book, ImportError> {
         return Err(ImportError {
             record: String::new(),
             field: String::new(),
-            problem: "the file must hold one JSON object with resellers, customers and subscriptions".into(),
+            problem:
+                "the file must hold one JSON object with resellers, customers and subscriptions"
+                    .into(),
         });
     };
 
@@ -170,9 +176,16 @@ pub fn parse(text: &str) -> Result<Book, ImportError> {
         }
         let mut users = Vec::new();
         for (i, u) in r.array("users")?.iter().enumerate() {
-            let place = format!("{}.users[{i}]", r.place);
+            let place = match u.get("email").and_then(Value::as_str) {
+                Some(email) => format!("{}.users[{i}] (\"{email}\")", r.place),
+                None => format!("{}.users[{i}]", r.place),
+            };
             let Value::Object(map) = u else {
-                return Err(ImportError { record: place, field: String::new(), problem: "must be an object".into() });
+                return Err(ImportError {
+                    record: place,
+                    field: String::new(),
+                    problem: "must be an object".into(),
+                });
             };
             let u = Record { place, map };
             let email = u.str("email")?.trim().to_lowercase();
@@ -186,10 +199,18 @@ pub fn parse(text: &str) -> Result<Book, ImportError> {
             if password.chars().count() < 8 {
                 return Err(u.err("password", "must have at least 8 characters"));
             }
-            let password_hash = password::hash(password).map_err(|e| u.err("password", e.to_string()))?;
-            users.push(UserRecord { email, password_hash });
+            let password_hash =
+                password::hash(password).map_err(|e| u.err("password", e.to_string()))?;
+            users.push(UserRecord {
+                email,
+                password_hash,
+            });
         }
-        book.resellers.push(ResellerRecord { id, name: r.str("name")?.trim().to_owned(), users });
+        book.resellers.push(ResellerRecord {
+            id,
+            name: r.str("name")?.trim().to_owned(),
+            users,
+        });
     }
     let resellers: HashSet<ResellerId> = book.resellers.iter().map(|r| r.id.clone()).collect();
 
@@ -203,17 +224,27 @@ pub fn parse(text: &str) -> Result<Book, ImportError> {
         for (i, rel) in r.array("relationships")?.iter().enumerate() {
             let place = format!("{}.relationships[{i}]", r.place);
             let Value::Object(map) = rel else {
-                return Err(ImportError { record: place, field: String::new(), problem: "must be an object".into() });
+                return Err(ImportError {
+                    record: place,
+                    field: String::new(),
+                    problem: "must be an object".into(),
+                });
             };
             let rel = Record { place, map };
             let reseller = parse_id(&rel, "reseller", ResellerId::parse)?;
             if !resellers.contains(&reseller) {
-                return Err(rel.err("reseller", format!("{reseller:?} is not a reseller of this file")));
+                return Err(rel.err(
+                    "reseller",
+                    format!("\"{reseller}\" is not a reseller of this file"),
+                ));
             }
             if !relationships.insert((reseller.clone(), id.clone())) {
                 return Err(rel.err("reseller", "is listed twice for this customer"));
             }
-            rels.push(RelationshipRecord { reseller, delegated_admin: rel.bool_or("delegated_admin", false)? });
+            rels.push(RelationshipRecord {
+                reseller,
+                delegated_admin: rel.bool_or("delegated_admin", false)?,
+            });
         }
         book.customers.push(CustomerRecord {
             id,
@@ -232,37 +263,64 @@ pub fn parse(text: &str) -> Result<Book, ImportError> {
         }
         let customer = parse_id(&r, "customer", CustomerId::parse)?;
         if !customers.contains(&customer) {
-            return Err(r.err("customer", format!("{customer:?} is not a customer of this file")));
+            return Err(r.err(
+                "customer",
+                format!("\"{customer}\" is not a customer of this file"),
+            ));
         }
         let offer_raw = r.str("offer")?;
-        let offer: OfferId = offer_raw.parse().map_err(|e| r.err("offer", format!("{e}")))?;
+        let offer: OfferId = offer_raw
+            .parse()
+            .map_err(|e| r.err("offer", format!("{e}")))?;
         let range = offer.offer().licenses;
         let quantity = match r.whole_number("quantity")? {
             None => return Err(r.err("quantity", "is missing")),
             Some(q) => LicenseCount::parse(&q.to_string(), range)
-                .map_err(|_| r.err("quantity", format!("{q} is outside {}'s range of {} to {}", offer.offer().name_en, range.min, range.max)))?
+                .map_err(|_| {
+                    r.err(
+                        "quantity",
+                        format!(
+                            "{q} is outside {}'s range of {} to {}",
+                            offer.offer().name_en,
+                            range.min,
+                            range.max
+                        ),
+                    )
+                })?
                 .get(),
         };
         let assigned = r.whole_number("assigned_licenses")?.unwrap_or(0);
         if assigned > u64::from(quantity) {
-            return Err(r.err("assigned_licenses", format!("{assigned} is more than the quantity {quantity}")));
+            return Err(r.err(
+                "assigned_licenses",
+                format!("{assigned} is more than the quantity {quantity}"),
+            ));
         }
         let status: SubscriptionStatus = match r.opt_str("status")? {
             None => SubscriptionStatus::Active,
             Some(s) => s.parse().map_err(|e| r.err("status", format!("{e}")))?,
         };
         if !r.map.contains_key("sold_by") {
-            return Err(r.err("sold_by", "is missing: a reseller id, or null when bought through another channel"));
+            return Err(r.err(
+                "sold_by",
+                "is missing: a reseller id, or null when bought through another channel",
+            ));
         }
         let sold_by = match r.get("sold_by") {
             None => None,
             Some(_) => {
                 let reseller = parse_id(&r, "sold_by", ResellerId::parse)?;
                 if !resellers.contains(&reseller) {
-                    return Err(r.err("sold_by", format!("{reseller:?} is not a reseller of this file")));
+                    return Err(r.err(
+                        "sold_by",
+                        format!("\"{reseller}\" is not a reseller of this file"),
+                    ));
                 }
                 if !relationships.contains(&(reseller.clone(), customer.clone())) {
-                    return Err(r.err("sold_by", format!("{reseller:?} has no relationship with customer {customer:?}")));
+                    return Err(r.err(
+                        "sold_by",
+                        format!("\"{reseller}\" has no relationship with customer \"{customer}\""),
+                    ));
                 }
                 Some(reseller)
             }
@@ -320,7 +378,10 @@ mod tests {
 
     #[test]
     fn a_minimal_subscription_gets_defaults() {
-        let book = parse(&with_sub(r#"{"id":"s1","customer":"c1","offer":"O365_E1","quantity":5,"sold_by":"r1"}"#)).unwrap();
+        let book = parse(&with_sub(
+            r#"{"id":"s1","customer":"c1","offer":"O365_E1","quantity":5,"sold_by":"r1"}"#,
+        ))
+        .unwrap();
         let s = &book.subscriptions[0].subscription;
         assert_eq!(s.status, SubscriptionStatus::Active);
         assert_eq!(s.assigned_licenses, 0);
@@ -331,18 +392,44 @@ mod tests {
 
     #[test]
     fn errors_name_the_record_and_the_field() {
-        let e = err(&with_sub(r#"{"id":"s1","customer":"c1","offer":"O365_E9","quantity":5,"sold_by":"r1"}"#));
-        assert_eq!(e, r#"subscriptions[0] ("s1"), field "offer": unknown offer id "O365_E9""#);
-        let e = err(&with_sub(r#"{"id":"s1","customer":"c1","offer":"O365_BUSINESS","quantity":301,"sold_by":"r1"}"#));
-        assert!(e.contains(r#"field "quantity": 301 is outside Office 365 Business's range of 1 to 300"#), "{e}");
-        let e = err(&with_sub(r#"{"id":"s1","customer":"c2","offer":"O365_E1","quantity":5,"sold_by":"r1"}"#));
-        assert!(e.contains(r#"field "customer": "c2" is not a customer"#), "{e}");
-        let e = err(&with_sub(r#"{"id":"s1","customer":"c1","offer":"O365_E1","quantity":5}"#));
+        let e = err(&with_sub(
+            r#"{"id":"s1","customer":"c1","offer":"O365_E9","quantity":5,"sold_by":"r1"}"#,
+        ));
+        assert_eq!(
+            e,
+            r#"subscriptions[0] ("s1"), field "offer": unknown offer id "O365_E9""#
+        );
+        let e = err(&with_sub(
+            r#"{"id":"s1","customer":"c1","offer":"O365_BUSINESS","quantity":301,"sold_by":"r1"}"#,
+        ));
+        assert!(
+            e.contains(
+                r#"field "quantity": 301 is outside Office 365 Business's range of 1 to 300"#
+            ),
+            "{e}"
+        );
+        let e = err(&with_sub(
+            r#"{"id":"s1","customer":"c2","offer":"O365_E1","quantity":5,"sold_by":"r1"}"#,
+        ));
+        assert!(
+            e.contains(r#"field "customer": "c2" is not a customer"#),
+            "{e}"
+        );
+        let e = err(&with_sub(
+            r#"{"id":"s1","customer":"c1","offer":"O365_E1","quantity":5}"#,
+        ));
         assert!(e.contains(r#"field "sold_by": is missing"#), "{e}");
-        let e = err(&with_sub(r#"{"id":"s1","customer":"c1","offer":"O365_E1","quantity":5,"assigned_licenses":6,"sold_by":null}"#));
+        let e = err(&with_sub(
+            r#"{"id":"s1","customer":"c1","offer":"O365_E1","quantity":5,"assigned_licenses":6,"sold_by":null}"#,
+        ));
         assert!(e.contains("6 is more than the quantity 5"), "{e}");
-        let e = err(&with_sub(r#"{"id":"s1","customer":"c1","offer":"O365_E1","quantity":2.5,"sold_by":null}"#));
-        assert!(e.contains(r#"field "quantity": 2.5 is not a whole number"#), "{e}");
+        let e = err(&with_sub(
+            r#"{"id":"s1","customer":"c1","offer":"O365_E1","quantity":2.5,"sold_by":null}"#,
+        ));
+        assert!(
+            e.contains(r#"field "quantity": 2.5 is not a whole number"#),
+            "{e}"
+        );
         let e = err("[1]");
         assert!(e.contains("one JSON object"), "{e}");
         assert!(err("{").starts_with("not valid JSON"));

@@ -50,7 +50,11 @@ async fn main() -> ExitCode {
 async fn serve() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     tracing::info!(?settings, "starting");
-    let host = settings.bind.rsplit_once(':').map_or("127.0.0.1", |(host, _)| host).to_owned();
+    let host = settings
+        .bind
+        .rsplit_once(':')
+        .map_or("127.0.0.1", |(host, _)| host)
+        .to_owned();
     let app = Application::build(settings).await?;
     tracing::info!("the portal is at http://{host}:{}", app.port());
     app.run_until_stopped().await.context("serving")
@@ -60,8 +64,14 @@ async fn import(file: PathBuf) -> anyhow::Result<()> {
     let mut settings = Settings::from_env()?;
     // Importing into an empty database must not load the demo book first.
     settings.demo_data = false;
-    let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-    let book = portal::import::parse(&text).with_context(|| format!("{} is not a valid book; nothing was written", file.display()))?;
+    let text =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let book = portal::import::parse(&text).with_context(|| {
+        format!(
+            "{} is not a valid book; nothing was written",
+            file.display()
+        )
+    })?;
     let db = portal::store::connect(&settings.database_url).await?;
     let loaded = portal::store::import::load(&db, &book)
         .await

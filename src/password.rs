@@ -1,8 +1,8 @@
 //! Password hashing: Argon2id with the crate's recommended parameters, in PHC string format.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 
 /// Hashes a password for storage.
 pub fn hash(password: &str) -> anyhow::Result<String> {
@@ -16,7 +16,11 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 /// Whether `password` matches the stored hash. A malformed hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

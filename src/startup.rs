@@ -3,9 +3,9 @@
 
 use std::net::TcpListener;
 
-use actix_session::config::{PersistentSession, SessionLifecycle};
 use actix_session::SessionMiddleware;
-use actix_web::cookie::{time::Duration, SameSite};
+use actix_session::config::{PersistentSession, SessionLifecycle};
+use actix_web::cookie::{SameSite, time::Duration};
 use actix_web::dev::Server;
 use actix_web::middleware::{ErrorHandlers, Logger};
 use actix_web::{App, HttpServer};
@@ -35,10 +35,13 @@ impl Application {
         let db = store::connect(&settings.database_url).await?;
         if settings.demo_data && store::import::is_empty(&db).await? {
             let book = crate::import::parse(DEMO_BOOK).context("the demo book")?;
-            store::import::load(&db, &book).await.context("loading the demo book")?;
+            store::import::load(&db, &book)
+                .await
+                .context("loading the demo book")?;
             tracing::info!("loaded the demo book into the empty database");
         }
-        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let server = run(listener, db.clone(), settings)?;
         Ok(Application { port, server, db })

@@ -95,13 +95,26 @@ mod tests {
     #[test]
     fn queries_are_trimmed_and_bounded() {
         assert_eq!(CustomerQuery::parse("  fabrikam ").as_str(), "fabrikam");
-        assert_eq!(CustomerQuery::parse(&"字".repeat(500)).as_str().chars().count(), 100);
+        assert_eq!(
+            CustomerQuery::parse(&"字".repeat(500))
+                .as_str()
+                .chars()
+                .count(),
+            100
+        );
         assert!(CustomerQuery::parse("   ").is_empty());
     }
 
     #[test]
     fn page_numbers_fall_back_to_the_first() {
-        for raw in [None, Some(""), Some("0"), Some("-1"), Some("x"), Some("99999999999999999999")] {
+        for raw in [
+            None,
+            Some(""),
+            Some("0"),
+            Some("-1"),
+            Some("x"),
+            Some("99999999999999999999"),
+        ] {
             assert_eq!(PageRequest::parse(raw).number, 1, "{raw:?}");
         }
         assert_eq!(PageRequest::parse(Some("3")).offset(), 40);
@@ -109,7 +122,11 @@ mod tests {
 
     #[test]
     fn page_counts() {
-        let page = |total| Page::<()> { items: vec![], request: PageRequest::parse(Some("2")), total };
+        let page = |total| Page::<()> {
+            items: vec![],
+            request: PageRequest::parse(Some("2")),
+            total,
+        };
         assert_eq!(page(0).pages(), 1);
         assert_eq!(page(41).pages(), 3);
         assert!(page(41).has_next() && page(41).has_previous());

@@ -2,9 +2,7 @@
 //! upgrade form and the submit handler all call [`evaluate`]; the submit calls it again inside the
 //! transaction that writes the upgrade, with the holdings read in that transaction.
 
-use super::{
-    Holding, OfferId, ResellerId, ServiceSet, Subscription, SubscriptionStatus, Version,
-};
+use super::{Holding, OfferId, ResellerId, ServiceSet, Subscription, SubscriptionStatus, Version};
 
 /// A rule of DOMAIN.md's eligibility table, by its number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -271,7 +269,10 @@ mod tests {
         let table = [
             (O365Business, vec![O365BusinessPremium, O365ProPlus, O365E3]),
             (O365BusinessPremium, vec![O365E3]),
-            (O365BusinessEssentials, vec![O365BusinessPremium, O365E1, O365E3]),
+            (
+                O365BusinessEssentials,
+                vec![O365BusinessPremium, O365E1, O365E3],
+            ),
         ];
         for (source, targets) in table {
             let sub = subscription("s-1", source, 25, 20);
@@ -284,13 +285,23 @@ mod tests {
 
     #[test]
     fn rule_1_offers_without_paths_are_not_upgradable() {
-        for source in [O365ProPlus, O365E1, O365E3, ExchangeOnlineP1, SharePointOnlineP1, SkypeBusinessP2] {
+        for source in [
+            O365ProPlus,
+            O365E1,
+            O365E3,
+            ExchangeOnlineP1,
+            SharePointOnlineP1,
+            SkypeBusinessP2,
+        ] {
             let sub = subscription("s-1", source, 5, 0);
             let e = eval(&sub, &[holding(&sub)], true);
             assert!(!e.is_eligible());
             assert!(e.targets.is_empty());
             assert_eq!(e.subscription_failures, [Reason::NoUpgradePaths]);
-            assert_eq!(e.subscription_failures[0].code(), "subscription_does_not_have_any_upgrade_paths");
+            assert_eq!(
+                e.subscription_failures[0].code(),
+                "subscription_does_not_have_any_upgrade_paths"
+            );
         }
     }
 
@@ -299,7 +310,10 @@ mod tests {
         let sub = subscription("s-1", O365BusinessPremium, 5, 0);
         let e = eval(&sub, &[holding(&sub)], true);
         assert_eq!(e.check(O365E1), Err(vec![Reason::TargetOfferNotFound]));
-        assert_eq!(Reason::TargetOfferNotFound.code(), "subscription_target_offer_not_found");
+        assert_eq!(
+            Reason::TargetOfferNotFound.code(),
+            "subscription_target_offer_not_found"
+        );
         assert!(e.check(O365E3).is_ok());
         let plus = subscription("s-2", O365ProPlus, 5, 0);
         let e = eval(&plus, &[holding(&plus)], true);
@@ -315,7 +329,10 @@ mod tests {
             assert!(!e.is_eligible());
             assert_eq!(e.subscription_failures, [Reason::StatusNotActive(status)]);
             assert!(e.targets.iter().all(|t| !t.passes(Rule::Active)));
-            assert_eq!(e.subscription_failures[0].code(), "subscription_status_not_active");
+            assert_eq!(
+                e.subscription_failures[0].code(),
+                "subscription_status_not_active"
+            );
         }
     }
 
@@ -325,7 +342,10 @@ mod tests {
         let e = eval(&sub, &[holding(&sub)], false);
         assert!(!e.is_eligible());
         assert_eq!(e.subscription_failures, [Reason::DelegatedAdminDisabled]);
-        assert_eq!(e.subscription_failures[0].code(), "delegated_admin_permissions_disabled");
+        assert_eq!(
+            e.subscription_failures[0].code(),
+            "delegated_admin_permissions_disabled"
+        );
     }
 
     #[test]
@@ -341,7 +361,10 @@ mod tests {
         assert!(!e3.passes(Rule::NoConflictingServices));
         match &e3.failures[..] {
             [Reason::ConflictingServiceTypes { services, offers }] => {
-                assert_eq!(services.iter().collect::<Vec<_>>(), [crate::domain::Service::OfficeApps]);
+                assert_eq!(
+                    services.iter().collect::<Vec<_>>(),
+                    [crate::domain::Service::OfficeApps]
+                );
                 assert_eq!(offers, &[O365Business]);
             }
             other => panic!("{other:?}"),
@@ -394,7 +417,10 @@ mod tests {
         sub.sold_by = Some(ResellerId::parse("another").unwrap());
         let e = eval(&sub, &[holding(&sub)], true);
         assert!(!e.is_eligible());
-        assert!(e.subscription_failures.contains(&Reason::NotResellerOfRecord));
+        assert!(
+            e.subscription_failures
+                .contains(&Reason::NotResellerOfRecord)
+        );
         sub.sold_by = None;
         let e = eval(&sub, &[holding(&sub)], true);
         assert_eq!(e.subscription_failures, [Reason::NotResellerOfRecord]);
@@ -415,9 +441,21 @@ mod tests {
         sub.status = SubscriptionStatus::Suspended;
         let e3 = subscription("s-2", O365E3, 1, 1);
         let e = eval(&sub, &[holding(&sub), holding(&e3)], false);
-        let rules: Vec<u8> = e.target(O365E3).unwrap().failures.iter().map(|r| r.rule().number()).collect();
+        let rules: Vec<u8> = e
+            .target(O365E3)
+            .unwrap()
+            .failures
+            .iter()
+            .map(|r| r.rule().number())
+            .collect();
         assert_eq!(rules, [2, 3, 4, 5]);
-        let own: Vec<_> = e.own_failures(e.target(O365E3).unwrap()).map(Reason::code).collect();
-        assert_eq!(own, ["conflicting_service_types", "target_offer_already_owned"]);
+        let own: Vec<_> = e
+            .own_failures(e.target(O365E3).unwrap())
+            .map(Reason::code)
+            .collect();
+        assert_eq!(
+            own,
+            ["conflicting_service_types", "target_offer_already_owned"]
+        );
     }
 }

@@ -108,17 +108,29 @@ pub fn change(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::test_support::subscription;
     use crate::domain::OfferId;
+    use crate::domain::test_support::subscription;
 
     const SMALL: LicenseRange = LicenseRange { min: 1, max: 300 };
 
     #[test]
     fn parses_whole_numbers_in_range() {
-        assert_eq!(LicenseCount::parse("25", SMALL).map(LicenseCount::get), Ok(25));
-        assert_eq!(LicenseCount::parse(" 1 ", SMALL).map(LicenseCount::get), Ok(1));
-        assert_eq!(LicenseCount::parse("300", SMALL).map(LicenseCount::get), Ok(300));
-        assert_eq!(LicenseCount::parse("007", SMALL).map(LicenseCount::get), Ok(7));
+        assert_eq!(
+            LicenseCount::parse("25", SMALL).map(LicenseCount::get),
+            Ok(25)
+        );
+        assert_eq!(
+            LicenseCount::parse(" 1 ", SMALL).map(LicenseCount::get),
+            Ok(1)
+        );
+        assert_eq!(
+            LicenseCount::parse("300", SMALL).map(LicenseCount::get),
+            Ok(300)
+        );
+        assert_eq!(
+            LicenseCount::parse("007", SMALL).map(LicenseCount::get),
+            Ok(7)
+        );
     }
 
     #[test]
@@ -155,7 +167,10 @@ mod tests {
             change(&sub, count("19")),
             Err(LicenseCountError::BelowAssigned { assigned: 20 })
         );
-        assert_eq!(change(&sub, count("25")), Err(LicenseCountError::Unchanged(25)));
+        assert_eq!(
+            change(&sub, count("25")),
+            Err(LicenseCountError::Unchanged(25))
+        );
     }
 
     #[test]

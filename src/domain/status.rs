@@ -73,10 +73,17 @@ impl StatusAction {
 
     /// The status after the action, or why the action does not apply: only an active subscription
     /// can be suspended and only a suspended one reactivated; a cancelled one stays cancelled.
-    pub fn apply(self, current: SubscriptionStatus) -> Result<SubscriptionStatus, StatusChangeError> {
+    pub fn apply(
+        self,
+        current: SubscriptionStatus,
+    ) -> Result<SubscriptionStatus, StatusChangeError> {
         match (self, current) {
-            (StatusAction::Suspend, SubscriptionStatus::Active) => Ok(SubscriptionStatus::Suspended),
-            (StatusAction::Reactivate, SubscriptionStatus::Suspended) => Ok(SubscriptionStatus::Active),
+            (StatusAction::Suspend, SubscriptionStatus::Active) => {
+                Ok(SubscriptionStatus::Suspended)
+            }
+            (StatusAction::Reactivate, SubscriptionStatus::Suspended) => {
+                Ok(SubscriptionStatus::Active)
+            }
             (_, SubscriptionStatus::Cancelled) => Err(StatusChangeError::Cancelled),
             (StatusAction::Suspend, _) => Err(StatusChangeError::AlreadySuspended),
             (StatusAction::Reactivate, _) => Err(StatusChangeError::AlreadyActive),

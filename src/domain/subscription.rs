@@ -14,7 +14,11 @@ pub struct Version(pub i64);
 impl Version {
     /// Parses the hidden form field; anything but a whole number is a tampered form.
     pub fn parse(raw: &str) -> Option<Version> {
-        raw.trim().parse::<i64>().ok().filter(|v| *v >= 0).map(Version)
+        raw.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|v| *v >= 0)
+            .map(Version)
     }
 
     pub fn next(self) -> Version {

@@ -75,15 +75,26 @@ impl UpgradePlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::eligibility::{evaluate, Context};
-    use crate::domain::test_support::{holding, subscription};
     use crate::domain::ResellerId;
+    use crate::domain::eligibility::{Context, evaluate};
+    use crate::domain::test_support::{holding, subscription};
     use OfferId::*;
 
-    fn plan_for(source: &Subscription, target: OfferId, n: &str) -> Result<UpgradePlan, Vec<Reason>> {
+    fn plan_for(
+        source: &Subscription,
+        target: OfferId,
+        n: &str,
+    ) -> Result<UpgradePlan, Vec<Reason>> {
         let reseller = ResellerId::parse("contoso").unwrap();
         let holdings = [holding(source)];
-        let e = evaluate(source, &Context { reseller: &reseller, delegated_admin: true, holdings: &holdings });
+        let e = evaluate(
+            source,
+            &Context {
+                reseller: &reseller,
+                delegated_admin: true,
+                holdings: &holdings,
+            },
+        );
         let quantity = LicenseCount::parse(n, target.offer().licenses).unwrap();
         plan(source, &e, target, quantity, source.version)
     }
@@ -105,10 +116,22 @@ mod tests {
         let source = subscription("s-1", O365BusinessEssentials, 25, 20);
         let p = plan_for(&source, O365E1, "10").unwrap();
         assert_eq!(p.moved_assigned, 10);
-        assert_eq!(p.source_after, SourceAfter::Keeps { quantity: 15, assigned: 10 });
+        assert_eq!(
+            p.source_after,
+            SourceAfter::Keeps {
+                quantity: 15,
+                assigned: 10
+            }
+        );
         let p = plan_for(&source, O365E1, "22").unwrap();
         assert_eq!(p.moved_assigned, 20);
-        assert_eq!(p.source_after, SourceAfter::Keeps { quantity: 3, assigned: 0 });
+        assert_eq!(
+            p.source_after,
+            SourceAfter::Keeps {
+                quantity: 3,
+                assigned: 0
+            }
+        );
     }
 
     #[test]
@@ -117,7 +140,11 @@ mod tests {
         for q in 1..=300u32 {
             let p = plan_for(&source, O365E3, &q.to_string()).unwrap();
             let (left_qty, left_assigned) = p.source_licenses(&source);
-            assert_eq!(left_assigned + p.moved_assigned, source.assigned_licenses, "q={q}");
+            assert_eq!(
+                left_assigned + p.moved_assigned,
+                source.assigned_licenses,
+                "q={q}"
+            );
             assert!(p.moved_assigned <= q);
             match p.source_after {
                 SourceAfter::Keeps { .. } => assert_eq!(left_qty + q, source.quantity),
@@ -132,7 +159,14 @@ mod tests {
         let source = subscription("s-1", O365BusinessEssentials, 25, 20);
         let reseller = ResellerId::parse("contoso").unwrap();
         let holdings = [holding(&source)];
-        let e = evaluate(&source, &Context { reseller: &reseller, delegated_admin: true, holdings: &holdings });
+        let e = evaluate(
+            &source,
+            &Context {
+                reseller: &reseller,
+                delegated_admin: true,
+                holdings: &holdings,
+            },
+        );
         let q = LicenseCount::parse("5", O365E3.offer().licenses).unwrap();
         let err = plan(&source, &e, O365E3, q, Version(7)).unwrap_err();
         assert_eq!(err, [Reason::ConcurrencyConflict]);
@@ -141,6 +175,9 @@ mod tests {
     #[test]
     fn an_ineligible_target_is_refused_with_its_reasons() {
         let source = subscription("s-1", O365BusinessPremium, 25, 20);
-        assert_eq!(plan_for(&source, O365E1, "5").unwrap_err(), [Reason::TargetOfferNotFound]);
+        assert_eq!(
+            plan_for(&source, O365E1, "5").unwrap_err(),
+            [Reason::TargetOfferNotFound]
+        );
     }
 }

@@ -88,8 +88,9 @@ pub async fn list(
     let mut items = Vec::with_capacity(rows.len());
     for (c, rel) in rows {
         let delegated_admin = rel.is_some_and(|r| r.delegated_admin);
-        let (mine, rest): (Vec<_>, Vec<_>) =
-            subscriptions.into_iter().partition(|s| s.customer_id == c.id);
+        let (mine, rest): (Vec<_>, Vec<_>) = subscriptions
+            .into_iter()
+            .partition(|s| s.customer_id == c.id);
         subscriptions = rest;
         items.push(CustomerSummary {
             customer: to_customer(c, delegated_admin)?,

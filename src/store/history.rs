@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::{count, Db, DbErr};
+use super::{Db, DbErr, count};
 use crate::domain::{ResellerId, SubscriptionId, SubscriptionStatus};
 use crate::entities::history;
 
@@ -66,7 +66,9 @@ fn state(q: i64, a: i64, s: &str) -> Result<State, DbErr> {
     Ok(State {
         quantity: count(q)?,
         assigned: count(a)?,
-        status: s.parse().map_err(|e| DbErr::Custom(format!("history status: {e}")))?,
+        status: s
+            .parse()
+            .map_err(|e| DbErr::Custom(format!("history status: {e}")))?,
     })
 }
 
@@ -86,7 +88,11 @@ pub async fn of_subscription(
         .await?
         .into_iter()
         .map(|h| {
-            let before = match (h.before_quantity, h.before_assigned, h.before_status.as_deref()) {
+            let before = match (
+                h.before_quantity,
+                h.before_assigned,
+                h.before_status.as_deref(),
+            ) {
                 (Some(q), Some(a), Some(s)) => Some(state(q, a, s)?),
                 _ => None,
             };

@@ -22,11 +22,13 @@ pub type Db = DatabaseConnection;
 
 /// Connects, creating the SQLite file and its folder if needed, and migrates the schema.
 pub async fn connect(url: &str) -> anyhow::Result<Db> {
-    if let Some(path) = sqlite_path(url) {
-        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating the database folder {}", dir.display()))?;
-        }
+    if let Some(path) = sqlite_path(url)
+        && let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the database folder {}", dir.display()))?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -46,7 +48,9 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
     let db = Database::connect(options)
         .await
         .with_context(|| format!("connecting to {}", redact(url)))?;
-    Migrator::up(&db, None).await.context("migrating the database")?;
+    Migrator::up(&db, None)
+        .await
+        .context("migrating the database")?;
     Ok(db)
 }
 
@@ -89,7 +93,10 @@ mod tests {
 
     #[test]
     fn sqlite_paths() {
-        assert_eq!(sqlite_path("sqlite://data/portal.sqlite?mode=rwc"), Some("data/portal.sqlite"));
+        assert_eq!(
+            sqlite_path("sqlite://data/portal.sqlite?mode=rwc"),
+            Some("data/portal.sqlite")
+        );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(sqlite_path("postgres://localhost/portal"), None);
     }

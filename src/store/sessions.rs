@@ -18,7 +18,12 @@ pub async fn load(db: &Db, key: &str, now: DateTime<Utc>) -> Result<Option<Strin
 }
 
 /// Saves (inserting or replacing) the state under `key`.
-pub async fn save(db: &Db, key: &str, state: String, expires_at: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn save(
+    db: &Db,
+    key: &str,
+    state: String,
+    expires_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
     session::Entity::insert(session::ActiveModel {
         key: Set(key.to_owned()),
         state: Set(state),
@@ -37,7 +42,10 @@ pub async fn save(db: &Db, key: &str, state: String, expires_at: DateTime<Utc>) 
 /// Moves the expiry of a session.
 pub async fn touch(db: &Db, key: &str, expires_at: DateTime<Utc>) -> Result<(), DbErr> {
     session::Entity::update_many()
-        .col_expr(session::Column::ExpiresAt, sea_orm::sea_query::Expr::val(expires_at).into())
+        .col_expr(
+            session::Column::ExpiresAt,
+            sea_orm::sea_query::Expr::val(expires_at),
+        )
         .filter(session::Column::Key.eq(key))
         .exec(db)
         .await?;

@@ -8,7 +8,7 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 
-use super::{count, Db, DbErr};
+use super::{Db, DbErr, count};
 use crate::domain::eligibility::{self, Context, Eligibility, Reason};
 use crate::domain::licenses::{self, LicenseCountError};
 use crate::domain::status::StatusChangeError;
@@ -172,7 +172,7 @@ async fn claim<E>(
         .exec(txn)
         .await?;
     let claimed = subscription::Entity::update_many()
-        .col_expr(subscription::Column::Version, Expr::val(expected.next().0).into())
+        .col_expr(subscription::Column::Version, Expr::val(expected.next().0))
         .filter(subscription::Column::Id.eq(id.as_str()))
         .filter(subscription::Column::CustomerId.eq(customer_id.as_str()))
         .filter(subscription::Column::SoldBy.eq(reseller.as_str()))
@@ -251,7 +251,10 @@ pub async fn change_licenses(
     let before = view.subscription;
     let change = licenses::change(&before, new).map_err(ChangeError::Refused)?;
     subscription::Entity::update_many()
-        .col_expr(subscription::Column::Quantity, Expr::val(i64::from(change.after.get())).into())
+        .col_expr(
+            subscription::Column::Quantity,
+            Expr::val(i64::from(change.after.get())),
+        )
         .filter(subscription::Column::Id.eq(id.as_str()))
         .exec(&txn)
         .await?;
@@ -260,7 +263,16 @@ pub async fn change_licenses(
         version: expected.next(),
         ..before.clone()
     };
-    record(&txn, who, id, "licenses", Some((&before).into()), (&after).into(), None).await?;
+    record(
+        &txn,
+        who,
+        id,
+        "licenses",
+        Some((&before).into()),
+        (&after).into(),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -279,7 +291,7 @@ pub async fn change_status(
     let before = view.subscription;
     let status = action.apply(before.status).map_err(ChangeError::Refused)?;
     subscription::Entity::update_many()
-        .col_expr(subscription::Column::Status, Expr::val(status.as_str()).into())
+        .col_expr(subscription::Column::Status, Expr::val(status.as_str()))
         .filter(subscription::Column::Id.eq(id.as_str()))
         .exec(&txn)
         .await?;
@@ -288,7 +300,16 @@ pub async fn change_status(
         version: expected.next(),
         ..before.clone()
     };
-    record(&txn, who, id, action.as_str(), Some((&before).into()), (&after).into(), None).await?;
+    record(
+        &txn,
+        who,
+        id,
+        action.as_str(),
+        Some((&before).into()),
+        (&after).into(),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -361,16 +382,28 @@ pub async fn upgrade(
     .await?;
 
     let mut source_update = subscription::Entity::update_many()
-        .col_expr(subscription::Column::Quantity, Expr::val(i64::from(source_quantity)).into())
+        .col_expr(
+            subscription::Column::Quantity,
+            Expr::val(i64::from(source_quantity)),
+        )
         .col_expr(
             subscription::Column::AssignedLicenses,
-            Expr::val(i64::from(source_assigned)).into(),
+            Expr::val(i64::from(source_assigned)),
         )
-        .col_expr(subscription::Column::Status, Expr::val(source_status.as_str()).into());
+        .col_expr(
+            subscription::Column::Status,
+            Expr::val(source_status.as_str()),
+        );
     if source_status == SubscriptionStatus::Cancelled {
         source_update = source_update
-            .col_expr(subscription::Column::CancellationReason, Expr::val("upgraded").into())
-            .col_expr(subscription::Column::UpgradedTo, Expr::val(target_id.as_str()).into());
+            .col_expr(
+                subscription::Column::CancellationReason,
+                Expr::val("upgraded"),
+            )
+            .col_expr(
+                subscription::Column::UpgradedTo,
+                Expr::val(target_id.as_str()),
+            );
     }
     source_update
         .filter(subscription::Column::Id.eq(id.as_str()))
@@ -401,13 +434,31 @@ pub async fn upgrade(
         assigned: source_assigned,
         status: source_status,
     };
-    record(&txn, who, id, "upgrade_from", Some(source.into()), source_after, Some(row.id)).await?;
+    record(
+        &txn,
+        who,
+        id,
+        "upgrade_from",
+        Some(source.into()),
+        source_after,
+        Some(row.id),
+    )
+    .await?;
     let target_after = Snapshot {
         quantity: quantity.get(),
         assigned: plan.moved_assigned,
         status: SubscriptionStatus::Active,
     };
-    record(&txn, who, &target_id, "upgrade_to", None, target_after, Some(row.id)).await?;
+    record(
+        &txn,
+        who,
+        &target_id,
+        "upgrade_to",
+        None,
+        target_after,
+        Some(row.id),
+    )
+    .await?;
     txn.commit().await?;
     Ok(outcome_from_row(row)?)
 }

@@ -4,12 +4,12 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
-use actix_web::http::{header, StatusCode};
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 use askama::Template;
 
 use super::error::PageError;
-use super::i18n::{is_local_path, Locale};
+use super::i18n::{Locale, is_local_path};
 use super::layout::Layout;
 use super::render;
 use crate::domain::Account;

@@ -1,7 +1,7 @@
 //! The customer list (客户列表), the home page: the reseller's own customers, searchable by
 //! company name or domain, paged, each row expanding to its subscriptions.
 
-use actix_web::{web, HttpRequest};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use askama_web::WebTemplate;
 

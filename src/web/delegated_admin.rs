@@ -2,7 +2,7 @@
 //! the reseller sends to the customer, who accepts in the admin center for Office 365 operated
 //! by 21Vianet.
 
-use actix_web::{web, HttpRequest};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
@@ -10,7 +10,7 @@ use super::auth::SignedIn;
 use super::error::PageError;
 use super::i18n::Locale;
 use super::layout::Layout;
-use super::paths::{subscriptions_href, CustomerPath};
+use super::paths::{CustomerPath, subscriptions_href};
 use crate::domain::Customer;
 use crate::store::{self, Db};
 
@@ -54,7 +54,10 @@ pub async fn page(
         ],
     );
     let layout = Layout::new(l, &account, req.path())
-        .crumb(customer.company_name.clone(), Some(subscriptions_href(&customer.id)))
+        .crumb(
+            customer.company_name.clone(),
+            Some(subscriptions_href(&customer.id)),
+        )
         .crumb(l.t("request-dap"), None);
     Ok(DelegatedAdminPage {
         l,

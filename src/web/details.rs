@@ -3,7 +3,7 @@
 //! the license and status forms, and the change history.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::auth::SignedIn;
@@ -11,7 +11,7 @@ use super::error::PageError;
 use super::explain::{self, ReasonView, TargetView};
 use super::i18n::Locale;
 use super::layout::Layout;
-use super::paths::{details_href, subscriptions_href, SubscriptionPath};
+use super::paths::{SubscriptionPath, details_href, subscriptions_href};
 use super::{render, see_other};
 use crate::domain::{
     Account, Customer, LicenseCount, StatusAction, Subscription, SubscriptionStatus, Version,
@@ -63,7 +63,13 @@ impl DetailsPage {
     fn range_hint(&self) -> String {
         let range = self.s.offer.offer().licenses;
         let min = range.min.max(self.s.assigned_licenses);
-        self.l.t2("licenses-hint", "min", self.l.num(min), "max", self.l.num(range.max))
+        self.l.t2(
+            "licenses-hint",
+            "min",
+            self.l.num(min),
+            "max",
+            self.l.num(range.max),
+        )
     }
 }
 
@@ -86,10 +92,19 @@ async fn build(
     state: FormState,
 ) -> Result<DetailsPage, PageError> {
     let eligibility = view.eligibility(&account.reseller);
-    let history = store::history::of_subscription(db, &account.reseller, &view.subscription.id, HISTORY).await?;
-    let SubscriptionView { customer, subscription: s, .. } = view;
+    let history =
+        store::history::of_subscription(db, &account.reseller, &view.subscription.id, HISTORY)
+            .await?;
+    let SubscriptionView {
+        customer,
+        subscription: s,
+        ..
+    } = view;
     let layout = Layout::new(l, account, req.path())
-        .crumb(customer.company_name.clone(), Some(subscriptions_href(&customer.id)))
+        .crumb(
+            customer.company_name.clone(),
+            Some(subscriptions_href(&customer.id)),
+        )
         .crumb(l.t("subscriptions"), Some(subscriptions_href(&customer.id)))
         .crumb(s.friendly_name.clone(), None);
     Ok(DetailsPage {
@@ -101,7 +116,9 @@ async fn build(
         history,
         done: state.done,
         conflict: state.conflict,
-        licenses_value: state.licenses_value.unwrap_or_else(|| s.quantity.to_string()),
+        licenses_value: state
+            .licenses_value
+            .unwrap_or_else(|| s.quantity.to_string()),
         licenses_error: state.licenses_error,
         status_error: state.status_error,
         customer,
@@ -109,7 +126,11 @@ async fn build(
     })
 }
 
-async fn load(db: &Db, account: &Account, path: &SubscriptionPath) -> Result<SubscriptionView, PageError> {
+async fn load(
+    db: &Db,
+    account: &Account,
+    path: &SubscriptionPath,
+) -> Result<SubscriptionView, PageError> {
     store::subscriptions::view(db, &account.reseller, &path.customer, &path.subscription)
         .await?
         .ok_or(PageError::NotFound)
@@ -133,7 +154,18 @@ pub async fn page(
         Some(d @ ("licenses" | "suspend" | "reactivate")) => Some(l.t(&format!("done-{d}"))),
         _ => None,
     };
-    let page = build(l, &req, &account, &db, view, FormState { done, ..Default::default() }).await?;
+    let page = build(
+        l,
+        &req,
+        &account,
+        &db,
+        view,
+        FormState {
+            done,
+            ..Default::default()
+        },
+    )
+    .await?;
     render(StatusCode::OK, &page)
 }
 
@@ -176,18 +208,35 @@ pub async fn change_licenses(
     let result = match LicenseCount::parse(&form.licenses, range) {
         Err(e) => Err(ChangeError::Refused(e)),
         Ok(count) => {
-            store::subscriptions::change_licenses(&db, &account, &path.customer, &path.subscription, version, count)
-                .await
+            store::subscriptions::change_licenses(
+                &db,
+                &account,
+                &path.customer,
+                &path.subscription,
+                version,
+                count,
+            )
+            .await
         }
     };
     let state = match result {
         Ok(_) => return Ok(see_other(format!("{}?done=licenses", path.details_href()))),
         Err(ChangeError::NotFound) => return Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => return Err(e.into()),
-        Err(ChangeError::Conflict) => (StatusCode::CONFLICT, FormState { conflict: true, ..Default::default() }),
+        Err(ChangeError::Conflict) => (
+            StatusCode::CONFLICT,
+            FormState {
+                conflict: true,
+                ..Default::default()
+            },
+        ),
         Err(ChangeError::Refused(e)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            FormState { licenses_value: Some(echo), licenses_error: Some(explain::licenses_message(l, e)), ..Default::default() },
+            FormState {
+                licenses_value: Some(echo),
+                licenses_error: Some(explain::licenses_message(l, e)),
+                ..Default::default()
+            },
         ),
     };
     refused(l, &req, &account, &db, &path, state.0, state.1).await
@@ -210,16 +259,38 @@ pub async fn change_status(
     let version = parse_version(&form.version)?;
     let action = StatusAction::parse(&form.action)
         .ok_or_else(|| PageError::BadRequest("unknown status action".into()))?;
-    let result =
-        store::subscriptions::change_status(&db, &account, &path.customer, &path.subscription, version, action).await;
+    let result = store::subscriptions::change_status(
+        &db,
+        &account,
+        &path.customer,
+        &path.subscription,
+        version,
+        action,
+    )
+    .await;
     let state = match result {
-        Ok(_) => return Ok(see_other(format!("{}?done={}", path.details_href(), action.as_str()))),
+        Ok(_) => {
+            return Ok(see_other(format!(
+                "{}?done={}",
+                path.details_href(),
+                action.as_str()
+            )));
+        }
         Err(ChangeError::NotFound) => return Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => return Err(e.into()),
-        Err(ChangeError::Conflict) => (StatusCode::CONFLICT, FormState { conflict: true, ..Default::default() }),
+        Err(ChangeError::Conflict) => (
+            StatusCode::CONFLICT,
+            FormState {
+                conflict: true,
+                ..Default::default()
+            },
+        ),
         Err(ChangeError::Refused(e)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            FormState { status_error: Some(l.t(e.message_key())), ..Default::default() },
+            FormState {
+                status_error: Some(l.t(e.message_key())),
+                ..Default::default()
+            },
         ),
     };
     refused(l, &req, &account, &db, &path, state.0, state.1).await

@@ -4,8 +4,8 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
@@ -53,7 +53,10 @@ impl ResponseError for PageError {
                 } else {
                     format!(
                         "/sign-in?next={}",
-                        percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
+                        percent_encoding::utf8_percent_encode(
+                            next,
+                            percent_encoding::NON_ALPHANUMERIC
+                        )
                     )
                 };
                 HttpResponse::SeeOther()
@@ -109,7 +112,9 @@ pub fn render_error_pages<B: MessageBody + 'static>(
         title: l.t(&format!("error-{key}-title")),
         explanation: l.t(&format!("error-{key}-text")),
     };
-    let body = page.render().unwrap_or_else(|_| l.t(&format!("error-{key}-title")));
+    let body = page
+        .render()
+        .unwrap_or_else(|_| l.t(&format!("error-{key}-title")));
     let (req, mut response) = res.into_parts();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

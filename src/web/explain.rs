@@ -37,7 +37,11 @@ pub fn reason(l: Locale, r: &Reason, customer: &CustomerId, target: Option<Offer
     let target_name = target.map(|t| l.offer(t)).unwrap_or_default();
     let (text, fix, action) = match r {
         Reason::NoUpgradePaths => (l.t("reason-no-paths"), l.t("fix-no-paths"), None),
-        Reason::TargetOfferNotFound => (l.t("reason-target-not-found"), l.t("fix-target-not-found"), None),
+        Reason::TargetOfferNotFound => (
+            l.t("reason-target-not-found"),
+            l.t("fix-target-not-found"),
+            None,
+        ),
         Reason::StatusNotActive(status) => (
             l.t1("reason-not-active", "status", status_name(l, *status)),
             match status {
@@ -49,14 +53,29 @@ pub fn reason(l: Locale, r: &Reason, customer: &CustomerId, target: Option<Offer
         Reason::DelegatedAdminDisabled => (
             l.t("reason-delegated-admin"),
             l.t("fix-delegated-admin"),
-            Some((format!("/customers/{customer}/delegated-admin"), l.t("request-dap"))),
+            Some((
+                format!("/customers/{customer}/delegated-admin"),
+                l.t("request-dap"),
+            )),
         ),
         Reason::ConflictingServiceTypes { services, offers } => {
             let services: Vec<String> = services.iter().map(|s| l.t(s.message_key())).collect();
             let offers: Vec<&str> = offers.iter().map(|o| l.offer(*o)).collect();
             (
-                l.t2("reason-conflicting-services", "services", list(l, &services), "offers", list(l, &offers)),
-                l.t2("fix-conflicting-services", "offers", list(l, &offers), "target", target_name),
+                l.t2(
+                    "reason-conflicting-services",
+                    "services",
+                    list(l, &services),
+                    "offers",
+                    list(l, &offers),
+                ),
+                l.t2(
+                    "fix-conflicting-services",
+                    "offers",
+                    list(l, &offers),
+                    "target",
+                    target_name,
+                ),
                 None,
             )
         }
@@ -65,7 +84,11 @@ pub fn reason(l: Locale, r: &Reason, customer: &CustomerId, target: Option<Offer
             l.t1("fix-already-owned", "target", target_name),
             None,
         ),
-        Reason::NotResellerOfRecord => (l.t("reason-not-reseller-of-record"), l.t("fix-not-reseller-of-record"), None),
+        Reason::NotResellerOfRecord => (
+            l.t("reason-not-reseller-of-record"),
+            l.t("fix-not-reseller-of-record"),
+            None,
+        ),
         Reason::ConcurrencyConflict => (l.t("reason-concurrency"), l.t("fix-concurrency"), None),
     };
     ReasonView {
@@ -83,7 +106,11 @@ fn list(l: Locale, items: &[impl AsRef<str>]) -> String {
         Locale::ZhCn => "、",
         Locale::EnUs => ", ",
     };
-    items.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(sep)
+    items
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(sep)
 }
 
 /// The failures that hold for the subscription as a whole.
@@ -99,14 +126,25 @@ pub fn targets(l: Locale, e: &Eligibility, customer: &CustomerId) -> Vec<TargetV
     e.targets
         .iter()
         .map(|t: &Target| {
-            let additional: Vec<String> = t.additional_services.iter().map(|s| l.t(s.message_key())).collect();
+            let additional: Vec<String> = t
+                .additional_services
+                .iter()
+                .map(|s| l.t(s.message_key()))
+                .collect();
             TargetView {
                 offer: t.offer,
                 name: l.offer(t.offer),
                 eligible: t.is_eligible(),
-                additional: if additional.is_empty() { l.t("no-additional-services") } else { list(l, &additional) },
+                additional: if additional.is_empty() {
+                    l.t("no-additional-services")
+                } else {
+                    list(l, &additional)
+                },
                 max_licenses: t.offer.offer().licenses.max,
-                reasons: e.own_failures(t).map(|r| reason(l, r, customer, Some(t.offer))).collect(),
+                reasons: e
+                    .own_failures(t)
+                    .map(|r| reason(l, r, customer, Some(t.offer)))
+                    .collect(),
             }
         })
         .collect()

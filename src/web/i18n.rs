@@ -4,14 +4,14 @@
 
 use std::borrow::{Borrow, Cow};
 use std::collections::HashMap;
-use std::future::{ready, Ready};
+use std::future::{Ready, ready};
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
-use fluent_templates::{static_loader, LanguageIdentifier, Loader};
+use fluent_templates::{LanguageIdentifier, Loader, static_loader};
 use unic_langid::langid;
 
 static_loader! {
@@ -146,7 +146,7 @@ impl Locale {
         let digits = n.count().to_string();
         let mut out = String::with_capacity(digits.len() + digits.len() / 3);
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);
@@ -253,10 +253,19 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_best_supported() {
-        assert_eq!(Locale::from_accept_language("en-US,en;q=0.9"), Some(Locale::EnUs));
-        assert_eq!(Locale::from_accept_language("fr;q=1, en;q=0.5, zh-TW;q=0.8"), Some(Locale::ZhCn));
+        assert_eq!(
+            Locale::from_accept_language("en-US,en;q=0.9"),
+            Some(Locale::EnUs)
+        );
+        assert_eq!(
+            Locale::from_accept_language("fr;q=1, en;q=0.5, zh-TW;q=0.8"),
+            Some(Locale::ZhCn)
+        );
         assert_eq!(Locale::from_accept_language("fr, de"), None);
-        assert_eq!(Locale::from_accept_language("en;q=0, zh"), Some(Locale::ZhCn));
+        assert_eq!(
+            Locale::from_accept_language("en;q=0, zh"),
+            Some(Locale::ZhCn)
+        );
     }
 
     #[test]
@@ -272,7 +281,13 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert!(is_local_path("/customers/c-1/subscriptions"));
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "", "/a\r\nSet-Cookie: x"] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "",
+            "/a\r\nSet-Cookie: x",
+        ] {
             assert!(!is_local_path(bad), "{bad}");
         }
     }

@@ -59,7 +59,9 @@ impl Layout {
 
     /// The signed-in reseller's name, or nothing.
     pub fn reseller_name(&self) -> &str {
-        self.account.as_ref().map_or("", |a| a.reseller_name.as_str())
+        self.account
+            .as_ref()
+            .map_or("", |a| a.reseller_name.as_str())
     }
 
     /// The language switch's link.

@@ -15,8 +15,8 @@ pub mod static_files;
 pub mod subscriptions;
 pub mod upgrade;
 
-use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpResponse};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 
 pub use error::PageError;

@@ -1,8 +1,8 @@
 //! Ids in URL paths, parsed at the edge. A malformed id answers exactly like an unknown one: 404.
 
-use std::future::{ready, Ready};
+use std::future::{Ready, ready};
 
-use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
 use super::error::PageError;
 use crate::domain::{CustomerId, SubscriptionId};

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use actix_session::storage::{
-    generate_session_key, LoadError, SaveError, SessionKey, SessionStore, UpdateError,
+    LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
 };
 use actix_web::cookie::time::Duration;
 use chrono::Utc;
@@ -58,7 +58,8 @@ impl SessionStore for DbSessionStore {
         state: HashMap<String, String>,
         ttl: &Duration,
     ) -> Result<SessionKey, UpdateError> {
-        let json = serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let json =
+            serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         store::sessions::save(&self.db, key.as_ref(), json, expiry(ttl))
             .await
             .map_err(|e| UpdateError::Other(e.into()))?;

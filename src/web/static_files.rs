@@ -1,13 +1,21 @@
 //! The stylesheet and images, compiled into the binary so the portal runs from any folder.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 
 use super::error::PageError;
 
 const FILES: &[(&str, &str, &[u8])] = &[
-    ("css/portal.css", "text/css; charset=utf-8", include_bytes!("../../static/css/portal.css")),
-    ("img/logo.svg", "image/svg+xml", include_bytes!("../../static/img/logo.svg")),
+    (
+        "css/portal.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/css/portal.css"),
+    ),
+    (
+        "img/logo.svg",
+        "image/svg+xml",
+        include_bytes!("../../static/img/logo.svg"),
+    ),
 ];
 
 pub async fn serve(path: web::Path<String>) -> Result<HttpResponse, PageError> {

@@ -1,6 +1,6 @@
 //! A customer's Subscriptions page (订阅): what this reseller sold to the customer.
 
-use actix_web::{web, HttpRequest};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
@@ -31,7 +31,8 @@ pub async fn list(
     let customer = store::customers::get(db.get_ref(), &account.reseller, &customer_id)
         .await?
         .ok_or(PageError::NotFound)?;
-    let subscriptions = store::subscriptions::sold_to(db.get_ref(), &account.reseller, &customer_id).await?;
+    let subscriptions =
+        store::subscriptions::sold_to(db.get_ref(), &account.reseller, &customer_id).await?;
     let layout = Layout::new(l, &account, req.path())
         .crumb(customer.company_name.clone(), None)
         .crumb(l.t("subscriptions"), None);

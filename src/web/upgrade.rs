@@ -2,7 +2,7 @@
 //! the result page.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
@@ -11,7 +11,7 @@ use super::error::PageError;
 use super::explain::{self, ReasonView, TargetView};
 use super::i18n::Locale;
 use super::layout::Layout;
-use super::paths::{details_href, subscriptions_href, CustomerPath, SubscriptionPath};
+use super::paths::{CustomerPath, SubscriptionPath, details_href, subscriptions_href};
 use super::{render, see_other};
 use crate::domain::catalog::{self, Offer};
 use crate::domain::eligibility::Reason;
@@ -61,13 +61,29 @@ struct FormState {
     conflict: bool,
 }
 
-fn build(l: Locale, req: &HttpRequest, account: &Account, view: SubscriptionView, state: FormState) -> UpgradeForm {
+fn build(
+    l: Locale,
+    req: &HttpRequest,
+    account: &Account,
+    view: SubscriptionView,
+    state: FormState,
+) -> UpgradeForm {
     let eligibility = view.eligibility(&account.reseller);
-    let SubscriptionView { customer, subscription: s, .. } = view;
+    let SubscriptionView {
+        customer,
+        subscription: s,
+        ..
+    } = view;
     let layout = Layout::new(l, account, req.path())
-        .crumb(customer.company_name.clone(), Some(subscriptions_href(&customer.id)))
+        .crumb(
+            customer.company_name.clone(),
+            Some(subscriptions_href(&customer.id)),
+        )
         .crumb(l.t("subscriptions"), Some(subscriptions_href(&customer.id)))
-        .crumb(s.friendly_name.clone(), Some(details_href(&customer.id, &s.id)))
+        .crumb(
+            s.friendly_name.clone(),
+            Some(details_href(&customer.id, &s.id)),
+        )
         .crumb(l.t("upgrade-now"), None);
     // With one eligible target, it is the natural choice.
     let mut eligible = eligibility.eligible_targets();
@@ -82,7 +98,9 @@ fn build(l: Locale, req: &HttpRequest, account: &Account, view: SubscriptionView
         targets: explain::targets(l, &eligibility, &customer.id),
         any_eligible: eligibility.is_eligible(),
         chosen: state.chosen.or(only),
-        licenses_value: state.licenses_value.unwrap_or_else(|| s.quantity.to_string()),
+        licenses_value: state
+            .licenses_value
+            .unwrap_or_else(|| s.quantity.to_string()),
         offer_error: state.offer_error,
         licenses_error: state.licenses_error,
         conflict: state.conflict,
@@ -92,7 +110,11 @@ fn build(l: Locale, req: &HttpRequest, account: &Account, view: SubscriptionView
     }
 }
 
-async fn load(db: &Db, account: &Account, path: &SubscriptionPath) -> Result<SubscriptionView, PageError> {
+async fn load(
+    db: &Db,
+    account: &Account,
+    path: &SubscriptionPath,
+) -> Result<SubscriptionView, PageError> {
     store::subscriptions::view(db, &account.reseller, &path.customer, &path.subscription)
         .await?
         .ok_or(PageError::NotFound)
@@ -106,7 +128,10 @@ pub async fn form(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, PageError> {
     let view = load(&db, &account, &path).await?;
-    render(StatusCode::OK, &build(l, &req, &account, view, FormState::default()))
+    render(
+        StatusCode::OK,
+        &build(l, &req, &account, view, FormState::default()),
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -149,21 +174,38 @@ pub async fn submit(
         },
     };
     state.chosen = target;
-    let quantity = target.and_then(|t| match LicenseCount::parse(&form.licenses, t.offer().licenses) {
-        Ok(q) => Some(q),
-        Err(e) => {
-            state.licenses_error = Some(explain::licenses_message(l, e));
-            None
-        }
-    });
+    let quantity =
+        target.and_then(
+            |t| match LicenseCount::parse(&form.licenses, t.offer().licenses) {
+                Ok(q) => Some(q),
+                Err(e) => {
+                    state.licenses_error = Some(explain::licenses_message(l, e));
+                    None
+                }
+            },
+        );
     let (Some(target), Some(quantity)) = (target, quantity) else {
-        return render(StatusCode::UNPROCESSABLE_ENTITY, &build(l, &req, &account, view, state));
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &build(l, &req, &account, view, state),
+        );
     };
 
-    match store::subscriptions::upgrade(&db, &account, &path.customer, &path.subscription, version, target, quantity)
-        .await
+    match store::subscriptions::upgrade(
+        &db,
+        &account,
+        &path.customer,
+        &path.subscription,
+        version,
+        target,
+        quantity,
+    )
+    .await
     {
-        Ok(outcome) => Ok(see_other(format!("/customers/{}/upgrades/{}", path.customer, outcome.id))),
+        Ok(outcome) => Ok(see_other(format!(
+            "/customers/{}/upgrades/{}",
+            path.customer, outcome.id
+        ))),
         Err(ChangeError::NotFound) => Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => Err(e.into()),
         Err(ChangeError::Conflict) => conflict(l, &req, &account, &db, &path, state).await,
@@ -177,7 +219,10 @@ pub async fn submit(
                 .collect();
             state.offer_error = Some(words.join(" "));
             let view = load(&db, &account, &path).await?;
-            render(StatusCode::UNPROCESSABLE_ENTITY, &build(l, &req, &account, view, state))
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &build(l, &req, &account, view, state),
+            )
         }
     }
 }
@@ -235,8 +280,16 @@ pub async fn result(
         .await?
         .ok_or(PageError::NotFound)?;
     let layout = Layout::new(l, &account, req.path())
-        .crumb(customer.company_name.clone(), Some(subscriptions_href(&customer.id)))
+        .crumb(
+            customer.company_name.clone(),
+            Some(subscriptions_href(&customer.id)),
+        )
         .crumb(l.t("subscriptions"), Some(subscriptions_href(&customer.id)))
         .crumb(l.t("upgrade-result-title"), None);
-    Ok(ResultPage { l, layout, customer, o })
+    Ok(ResultPage {
+        l,
+        layout,
+        customer,
+        o,
+    })
 }

@@ -1,0 +1,313 @@
+//! `spawn_app()`: a portal on a random port with a fresh SQLite file holding the demo book, and a
+//! cookie-keeping client to drive it.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use awc::http::StatusCode;
+use portal::config::Settings;
+use portal::startup::Application;
+use portal::store::Db;
+use sea_orm::{ConnectionTrait, Statement};
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub dir: tempfile::TempDir,
+    client: awc::Client,
+    jar: RefCell<BTreeMap<String, String>>,
+    language: RefCell<Option<&'static str>>,
+}
+
+/// A response as a test reads it.
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "body:\n{}", self.body);
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_contains(&self, text: &str) -> &Self {
+        assert!(
+            self.body.contains(text),
+            "expected {text:?} in:\n{}",
+            self.body
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_lacks(&self, text: &str) -> &Self {
+        assert!(
+            !self.body.contains(text),
+            "did not expect {text:?} in:\n{}",
+            self.body
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_redirect(&self, to: &str) -> &Self {
+        assert_eq!(self.status.as_u16(), 303, "body:\n{}", self.body);
+        assert_eq!(self.location.as_deref(), Some(to));
+        self
+    }
+
+    /// The value of a hidden input, such as the form's version.
+    pub fn hidden(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self
+            .body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {name} in:\n{}", self.body))
+            + marker.len();
+        self.body[start..].split('"').next().unwrap().to_owned()
+    }
+
+    /// The text of the page without tags, whitespace collapsed: what a user reads.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in self.body.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    out.push(' ');
+                }
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
+pub const CONTOSO: (&str, &str) = ("admin@contoso.example", "contoso-demo");
+pub const NORTHWIND: (&str, &str) = ("admin@northwind.example", "northwind-demo");
+
+/// A portal on its own port and database, loaded with the demo book.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(true).await
+}
+
+pub async fn spawn_app_with(demo_data: bool) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/portal.sqlite?mode=rwc", dir.path().display());
+    let vars: HashMap<String, String> = [
+        ("PORTAL_BIND", "127.0.0.1:0".to_owned()),
+        ("PORTAL_DATABASE_URL", url),
+        ("PORTAL_DEMO_DATA", demo_data.to_string()),
+        ("PORTAL_WORKERS", "2".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let settings = Settings::from_vars(&vars).unwrap();
+    let app = Application::build(settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db().clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        base,
+        db,
+        dir,
+        client: awc::Client::builder()
+            .disable_redirects()
+            .timeout(Duration::from_secs(30))
+            .finish(),
+        jar: RefCell::new(BTreeMap::new()),
+        language: RefCell::new(None),
+    }
+}
+
+impl TestApp {
+    /// Sends `Accept-Language` with every later request.
+    pub fn prefer(&self, language: &'static str) {
+        *self.language.borrow_mut() = Some(language);
+    }
+
+    fn cookie_header(&self) -> String {
+        self.jar
+            .borrow()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub fn cookies(&self) -> BTreeMap<String, String> {
+        self.jar.borrow().clone()
+    }
+
+    pub fn set_cookies(&self, cookies: BTreeMap<String, String>) {
+        *self.jar.borrow_mut() = cookies;
+    }
+
+    async fn read(
+        &self,
+        mut res: awc::ClientResponse<
+            impl futures_core::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+            + Unpin,
+        >,
+    ) -> Page {
+        for value in res.headers().get_all("set-cookie") {
+            let raw = value.to_str().unwrap();
+            let pair = raw.split(';').next().unwrap();
+            let (name, val) = pair.split_once('=').unwrap();
+            let expired = raw.to_ascii_lowercase().contains("max-age=0");
+            let mut jar = self.jar.borrow_mut();
+            if expired || val.is_empty() {
+                jar.remove(name);
+            } else {
+                jar.insert(name.to_owned(), val.to_owned());
+            }
+        }
+        let location = res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = res.body().limit(10 * 1024 * 1024).await.unwrap();
+        Page {
+            status: res.status(),
+            location,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    fn request(&self, method: awc::http::Method, path: &str) -> awc::ClientRequest {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .insert_header(("cookie", self.cookie_header()));
+        if let Some(lang) = *self.language.borrow() {
+            req = req.insert_header(("accept-language", lang));
+        }
+        req
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        let res = self
+            .request(awc::http::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        self.read(res).await
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let res = self
+            .request(awc::http::Method::POST, path)
+            .send_form(&form)
+            .await
+            .unwrap();
+        self.read(res).await
+    }
+
+    /// Posts a raw body, for bytes no browser form would send.
+    pub async fn post_raw(&self, path: &str, body: Vec<u8>) -> Page {
+        let res = self
+            .request(awc::http::Method::POST, path)
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .send_body(body)
+            .await
+            .unwrap();
+        self.read(res).await
+    }
+
+    /// Follows a redirect the way a browser would.
+    pub async fn follow(&self, page: &Page) -> Page {
+        self.get(page.location.as_deref().expect("a redirect"))
+            .await
+    }
+
+    pub async fn sign_in(&self, (email, password): (&str, &str)) {
+        let page = self
+            .post(
+                "/sign-in",
+                &[("email", email), ("password", password), ("next", "/")],
+            )
+            .await;
+        page.assert_redirect("/");
+    }
+
+    /// One column of one row.
+    pub async fn value(&self, sql: &str) -> Option<String> {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT CAST(({sql}) AS TEXT) AS v"),
+            ))
+            .await
+            .unwrap()?;
+        row.try_get::<Option<String>>("", "v").unwrap()
+    }
+
+    pub async fn count(&self, table_and_filter: &str) -> i64 {
+        self.value(&format!("SELECT COUNT(*) FROM {table_and_filter}"))
+            .await
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    /// Every row of every business table, for "the database is unchanged" checks.
+    pub async fn snapshot(&self) -> Vec<String> {
+        let mut rows = Vec::new();
+        for table in [
+            "resellers",
+            "users",
+            "customers",
+            "relationships",
+            "subscriptions",
+            "upgrades",
+            "history",
+        ] {
+            let columns: Vec<String> = self
+                .db
+                .query_all_raw(Statement::from_string(
+                    self.db.get_database_backend(),
+                    format!("PRAGMA table_info({table})"),
+                ))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.try_get::<String>("", "name").unwrap())
+                .collect();
+            let expr = columns
+                .iter()
+                .map(|c| format!("quote({c})"))
+                .collect::<Vec<_>>()
+                .join(" || '|' || ");
+            for r in self
+                .db
+                .query_all_raw(Statement::from_string(
+                    self.db.get_database_backend(),
+                    format!("SELECT {expr} AS v FROM {table} ORDER BY rowid"),
+                ))
+                .await
+                .unwrap()
+            {
+                rows.push(format!(
+                    "{table}: {}",
+                    r.try_get::<String>("", "v").unwrap()
+                ));
+            }
+        }
+        rows
+    }
+}
+
+pub fn details(customer: &str, subscription: &str) -> String {
+    format!("/customers/{customer}/subscriptions/{subscription}")
+}

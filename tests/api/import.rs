@@ -1,0 +1,163 @@
+//! `portal import FILE.json`: all or nothing, and every error names its record and field.
+
+use std::process::Command;
+
+use crate::helpers::spawn_app_with;
+
+/// Runs `portal import` against the test's database; returns (success, stdout + stderr).
+fn import(app: &crate::helpers::TestApp, json: &str) -> (bool, String) {
+    let file = app.dir.path().join("book.json");
+    std::fs::write(&file, json).unwrap();
+    let url = format!(
+        "sqlite://{}/portal.sqlite?mode=rwc",
+        app.dir.path().display()
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_portal"))
+        .arg("import")
+        .arg(&file)
+        .env("PORTAL_DATABASE_URL", url)
+        .env("PORTAL_LOG", "warn")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+const GOOD: &str = r#"{
+  "resellers": [
+    { "id": "contoso", "name": "Contoso 云服务", "users": [ { "email": "Admin@Contoso.example", "password": "correct horse" } ] }
+  ],
+  "customers": [
+    { "id": "c-0001", "company_name": "Fabrikam 科技", "domain": "fabrikam.partner.onmschina.cn",
+      "relationships": [ { "reseller": "contoso", "delegated_admin": true } ] }
+  ],
+  "subscriptions": [
+    { "id": "s-0001", "customer": "c-0001", "offer": "O365_BUSINESS_ESSENTIALS", "friendly_name": "Essentials for sales",
+      "quantity": 25, "assigned_licenses": 20, "status": "active", "sold_by": "contoso",
+      "billing_cycle": "monthly", "auto_renew": true, "created": "2026-03-01" },
+    { "id": "s-0002", "customer": "c-0001", "offer": "O365_BUSINESS", "quantity": 5, "sold_by": null }
+  ]
+}"#;
+
+#[actix_web::test]
+async fn a_good_file_loads_and_its_users_can_sign_in() {
+    let app = spawn_app_with(false).await;
+    let (ok, out) = import(&app, GOOD);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("imported 1 resellers, 1 users, 1 customers, 2 subscriptions"),
+        "{out}"
+    );
+    assert_eq!(app.count("subscriptions").await, 2);
+    assert_eq!(
+        app.value("SELECT sold_by FROM subscriptions WHERE id = 's-0002'")
+            .await,
+        None
+    );
+    // Emails are matched case-insensitively; the password is stored as an Argon2id hash.
+    assert!(
+        app.value("SELECT password_hash FROM users")
+            .await
+            .unwrap()
+            .starts_with("$argon2id$")
+    );
+    app.sign_in(("admin@contoso.example", "correct horse"))
+        .await;
+    app.get("/customers/c-0001/subscriptions/s-0001")
+        .await
+        .assert_status(200)
+        .assert_contains("立即升级");
+    // The other channel's Office 365 Business conflicts with E3 and Business Premium.
+    app.get("/customers/c-0001/subscriptions/s-0001")
+        .await
+        .assert_contains("conflicting_service_types");
+
+    // Loading it again collides with what is there: nothing more is written.
+    let before = app.snapshot().await;
+    let (ok, out) = import(&app, GOOD);
+    assert!(!ok);
+    assert!(out.contains("nothing was written"), "{out}");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[actix_web::test]
+async fn a_bad_file_names_the_record_and_the_field_and_writes_nothing() {
+    let app = spawn_app_with(false).await;
+    let cases = [
+        (
+            GOOD.replace("\"quantity\": 25", "\"quantity\": 301"),
+            r#"subscriptions[0] ("s-0001"), field "quantity": 301 is outside Office 365 Business Essentials's range of 1 to 300"#,
+        ),
+        (
+            GOOD.replace("\"O365_BUSINESS\"", "\"O365_E5\""),
+            r#"subscriptions[1] ("s-0002"), field "offer": unknown offer id "O365_E5""#,
+        ),
+        (
+            GOOD.replace("\"assigned_licenses\": 20", "\"assigned_licenses\": 26"),
+            r#"field "assigned_licenses": 26 is more than the quantity 25"#,
+        ),
+        (
+            GOOD.replace("\"status\": \"active\"", "\"status\": \"deleted\""),
+            r#"field "status": unknown status "deleted""#,
+        ),
+        (
+            GOOD.replace(
+                "\"customer\": \"c-0001\", \"offer\": \"O365_BUSINESS\"",
+                "\"customer\": \"c-9\", \"offer\": \"O365_BUSINESS\"",
+            ),
+            r#"subscriptions[1] ("s-0002"), field "customer": "c-9" is not a customer of this file"#,
+        ),
+        (
+            GOOD.replace("\"sold_by\": \"contoso\"", "\"sold_by\": \"fabrikam\""),
+            r#"field "sold_by": "fabrikam" is not a reseller of this file"#,
+        ),
+        (
+            GOOD.replace("\"created\": \"2026-03-01\"", "\"created\": \"yesterday\""),
+            r#"field "created": "yesterday" is not a date like 2026-03-01"#,
+        ),
+        (
+            GOOD.replace("\"correct horse\"", "\"short\""),
+            r#"resellers[0] ("contoso").users[0] ("Admin@Contoso.example"), field "password": must have at least 8 characters"#,
+        ),
+        (
+            GOOD.replace("\"id\": \"s-0002\"", "\"id\": \"s-0001\""),
+            r#"subscriptions[1] ("s-0001"), field "id": is used by an earlier subscription"#,
+        ),
+        (
+            GOOD.replace("\"id\": \"c-0001\"", "\"id\": \"c 0001\""),
+            r#"customers[0] ("c 0001"), field "id": "c 0001" may hold only ASCII letters"#,
+        ),
+        (
+            GOOD.replace("\"reseller\": \"contoso\"", "\"reseller\": \"x\""),
+            r#"customers[0] ("c-0001").relationships[0], field "reseller": "x" is not a reseller of this file"#,
+        ),
+        (GOOD[..100].to_owned(), "not valid JSON"),
+    ];
+    for (json, expected) in cases {
+        let (ok, out) = import(&app, &json);
+        assert!(!ok, "{expected}");
+        assert!(out.contains(expected), "expected {expected:?} in {out}");
+        assert!(out.contains("nothing was written"), "{out}");
+        assert_eq!(
+            app.count("subscriptions").await
+                + app.count("resellers").await
+                + app.count("customers").await,
+            0
+        );
+    }
+}
+
+#[test]
+fn the_demo_book_covers_every_case_the_readme_promises() {
+    let book = portal::import::parse(portal::startup::DEMO_BOOK).unwrap();
+    assert_eq!(book.resellers.len(), 2);
+    assert!(
+        book.subscriptions
+            .iter()
+            .any(|s| s.subscription.sold_by.is_none())
+    );
+}

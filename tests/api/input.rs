@@ -1,0 +1,264 @@
+//! Bad input: a message beside the field (422) or a clear error page, never a crash, and the
+//! database unchanged.
+
+use crate::helpers::{CONTOSO, TestApp, details, spawn_app};
+
+const PATH: (&str, &str) = ("c-fabrikam", "s-fabrikam-essentials");
+
+async fn signed_in() -> TestApp {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    app
+}
+
+const BAD_COUNTS: &[(&str, &str)] = &[
+    ("", "请输入许可证数量。"),
+    ("   ", "请输入许可证数量。"),
+    ("abc", "许可证数量必须是整数"),
+    ("-1", "许可证数量必须是整数"),
+    ("2.5", "许可证数量必须是整数"),
+    ("<script>alert(1)</script>", "许可证数量必须是整数"),
+    ("1'; DROP TABLE subscriptions; --", "许可证数量必须是整数"),
+    ("１０", "请使用半角数字 0–9"),
+    ("0", "请输入 1 到 300 之间的数字。"),
+    ("301", "请输入 1 到 300 之间的数字。"),
+    ("18446744073709551616", "请输入 1 到 300 之间的数字。"),
+];
+
+#[actix_web::test]
+async fn bad_license_counts_on_the_upgrade_form_get_a_message_and_write_nothing() {
+    let app = signed_in().await;
+    let path = format!("{}/upgrade", details(PATH.0, PATH.1));
+    let before = app.snapshot().await;
+    for (raw, message) in BAD_COUNTS {
+        // Business Premium's range is 1 to 300.
+        let page = app
+            .post(
+                &path,
+                &[
+                    ("offer", "O365_BUSINESS_PREMIUM"),
+                    ("licenses", raw),
+                    ("version", "0"),
+                ],
+            )
+            .await;
+        page.assert_status(422)
+            .assert_contains(message)
+            .assert_contains("id=\"licenses-error\"");
+        page.assert_contains("aria-invalid=\"true\"")
+            .assert_lacks("<script>alert");
+        // The chosen offer stays chosen.
+        page.assert_contains("value=\"O365_BUSINESS_PREMIUM\" checked");
+    }
+    // E3 allows up to 10,000,000.
+    let page = app
+        .post(
+            &path,
+            &[
+                ("offer", "O365_E3"),
+                ("licenses", "10000001"),
+                ("version", "0"),
+            ],
+        )
+        .await;
+    page.assert_status(422)
+        .assert_contains("请输入 1 到 10,000,000 之间的数字。");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[actix_web::test]
+async fn bad_license_counts_on_the_details_page_get_a_message_and_write_nothing() {
+    let app = signed_in().await;
+    let path = format!("{}/licenses", details(PATH.0, PATH.1));
+    let before = app.snapshot().await;
+    for (raw, message) in BAD_COUNTS {
+        let page = app
+            .post(&path, &[("licenses", raw), ("version", "0")])
+            .await;
+        page.assert_status(422)
+            .assert_contains(message)
+            .assert_contains("id=\"licenses-error\"");
+    }
+    // Below the 20 assigned licenses, and unchanged.
+    app.post(&path, &[("licenses", "19"), ("version", "0")])
+        .await
+        .assert_status(422)
+        .assert_contains("已有 20 个许可证分配给用户");
+    app.post(&path, &[("licenses", "25"), ("version", "0")])
+        .await
+        .assert_status(422)
+        .assert_contains("此订阅已有 25 个许可证。");
+    // A suspended subscription's licenses can't change.
+    app.post(
+        &format!("{}/licenses", details("c-wingtip", "s-wingtip-essentials")),
+        &[("licenses", "10"), ("version", "0")],
+    )
+    .await
+    .assert_status(422)
+    .assert_contains("只有处于活动状态的订阅才能更改许可证数量。");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[actix_web::test]
+async fn a_stale_form_gets_the_concurrency_message_and_writes_nothing() {
+    let app = signed_in().await;
+    let page = app.get(&details(PATH.0, PATH.1)).await;
+    let stale = page.hidden("version");
+    app.post(
+        &format!("{}/licenses", details(PATH.0, PATH.1)),
+        &[("licenses", "30"), ("version", &stale)],
+    )
+    .await
+    .assert_status(303);
+    let before = app.snapshot().await;
+
+    for (suffix, form) in [
+        (
+            "/licenses",
+            vec![("licenses", "35"), ("version", stale.as_str())],
+        ),
+        (
+            "/status",
+            vec![("action", "suspend"), ("version", stale.as_str())],
+        ),
+        (
+            "/upgrade",
+            vec![
+                ("offer", "O365_E3"),
+                ("licenses", "30"),
+                ("version", stale.as_str()),
+            ],
+        ),
+    ] {
+        let page = app
+            .post(&format!("{}{suffix}", details(PATH.0, PATH.1)), &form)
+            .await;
+        page.assert_status(409)
+            .assert_contains("data-code=\"concurrency_conflicts\"")
+            .assert_contains("自你打开此页面后，此订阅已被更改，未保存任何内容。");
+    }
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[actix_web::test]
+async fn refused_status_changes_say_why() {
+    let app = signed_in().await;
+    let before = app.snapshot().await;
+    app.post(
+        &format!("{}/status", details("c-wingtip", "s-wingtip-essentials")),
+        &[("action", "suspend"), ("version", "0")],
+    )
+    .await
+    .assert_status(422)
+    .assert_contains("此订阅已暂停。");
+    app.post(
+        &format!("{}/status", details("c-tailspin", "s-tailspin-premium")),
+        &[("action", "reactivate"), ("version", "0")],
+    )
+    .await
+    .assert_status(422)
+    .assert_contains("已取消的订阅无法更改状态。");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[actix_web::test]
+async fn tampered_and_truncated_forms_get_an_error_page() {
+    let app = signed_in().await;
+    let base = details(PATH.0, PATH.1);
+    let before = app.snapshot().await;
+    for (suffix, form) in [
+        ("/licenses", vec![("licenses", "30")]),
+        ("/licenses", vec![("licenses", "30"), ("version", "x")]),
+        ("/licenses", vec![("licenses", "30"), ("version", "-1")]),
+        ("/status", vec![("action", "delete"), ("version", "0")]),
+        ("/status", vec![("version", "0")]),
+        ("/upgrade", vec![("offer", "O365_E3"), ("version", "0")]),
+    ] {
+        let page = app.post(&format!("{base}{suffix}"), &form).await;
+        page.assert_status(400)
+            .assert_contains("无法处理此请求")
+            .assert_contains("<html lang=\"zh-CN\">");
+    }
+    // Invalid UTF-8 and a megabyte.
+    let page = app
+        .post_raw(
+            &format!("{base}/licenses"),
+            b"licenses=%FF%FE&version=0".to_vec(),
+        )
+        .await;
+    assert!(page.status.is_client_error(), "{:?}", page.status);
+    page.assert_contains("<html");
+    let mut huge = b"version=0&licenses=".to_vec();
+    huge.extend(std::iter::repeat_n(b'9', 1024 * 1024));
+    let page = app.post_raw(&format!("{base}/licenses"), huge).await;
+    page.assert_status(413).assert_contains("提交的内容过大");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[actix_web::test]
+async fn unknown_and_malformed_ids_give_the_not_found_page() {
+    let app = signed_in().await;
+    for path in [
+        "/customers/c-nobody/subscriptions".to_owned(),
+        details("c-fabrikam", "s-nobody"),
+        details("c-adatum", "s-fabrikam-essentials"),
+        "/customers/%3Cscript%3E/subscriptions".to_owned(),
+        "/customers/c-fabrikam/subscriptions/..%2F..%2Fetc".to_owned(),
+        format!("/customers/{}/subscriptions", "a".repeat(300)),
+        "/customers/c-fabrikam/upgrades/999".to_owned(),
+        "/customers/c-fabrikam/upgrades/not-a-number".to_owned(),
+        "/customers/c-fabrikam/upgrades/99999999999999999999".to_owned(),
+        "/no/such/page".to_owned(),
+    ] {
+        let page = app.get(&path).await;
+        assert_eq!(page.status.as_u16(), 404, "{path}");
+        page.assert_contains("找不到此页面");
+    }
+    let page = app
+        .post(
+            &format!("{}/licenses", details("c-fabrikam", "s-nobody")),
+            &[("licenses", "5"), ("version", "0")],
+        )
+        .await;
+    page.assert_status(404);
+}
+
+#[actix_web::test]
+async fn search_and_paging_take_anything() {
+    let app = signed_in().await;
+    for query in [
+        "%",
+        "_",
+        "'",
+        "\\",
+        "<script>",
+        "科技",
+        "PARTNER.ONMSCHINA",
+        "x".repeat(5000).as_str(),
+    ] {
+        let page = app.get(&format!("/?q={}", percent(query))).await;
+        page.assert_status(200).assert_lacks("<script>");
+    }
+    app.get("/?q=%25")
+        .await
+        .assert_status(200)
+        .assert_contains("没有与此搜索匹配的客户");
+    app.get(&format!("/?q={}", percent("科技")))
+        .await
+        .assert_contains("Fabrikam 科技")
+        .assert_contains("北京云途科技有限公司");
+    app.get("/?q=FABRIKAM.PARTNER")
+        .await
+        .assert_contains("Fabrikam 科技");
+    for page in ["0", "-1", "abc", "99999999999999999999999", "2"] {
+        app.get(&format!("/?page={page}")).await.assert_status(200);
+    }
+    let second = app.get("/?page=2").await;
+    second
+        .assert_contains("第 2 页，共 2 页")
+        .assert_contains("rel=\"prev\"");
+}
+
+fn percent(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}

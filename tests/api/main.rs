@@ -1,0 +1,10 @@
+//! The portal driven over real HTTP against a real SQLite file, one server and one database per
+//! test. Compiled as one test binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod eligibility;
+mod flow;
+mod helpers;
+mod import;
+mod input;
+mod tenancy;
