@@ -191,3 +191,4 @@ error-429-title = Too many requests
 error-429-text = Please wait a moment and try again.
 error-500-title = Something went wrong
 error-500-text = The portal ran into an unexpected error and saved nothing. Please try again later.
+current-offer = (current)

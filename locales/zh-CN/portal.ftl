@@ -191,3 +191,4 @@ error-429-title = 请求过于频繁
 error-429-text = 请稍候再试。
 error-500-title = 出现问题
 error-500-text = 门户遇到意外错误，未保存任何内容。请稍后重试。
+current-offer = （当前）

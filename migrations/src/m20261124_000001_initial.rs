@@ -25,6 +25,9 @@ enum Customers {
     Table,
     Id,
     CompanyName,
+    /// The company name as it sorts: Chinese characters spelled in pinyin, so that the customer
+    /// list reads in the order a Chinese reader expects.
+    SortKey,
     Domain,
     /// Bumped by every change to the customer's subscriptions, so that two upgrades of one
     /// customer serialize: rules 4 and 5 read the holdings the other upgrade wrote.
@@ -149,8 +152,19 @@ impl MigrationTrait for Migration {
                 .table(Customers::Table)
                 .col(string_len(Customers::Id, 64).primary_key())
                 .col(string(Customers::CompanyName))
+                .col(string(Customers::SortKey))
                 .col(string(Customers::Domain))
                 .col(big_integer(Customers::HoldingsVersion).default(0))
+                .to_owned(),
+        )
+        .await?;
+
+        m.create_index(
+            Index::create()
+                .name("ix_customers_sort_key")
+                .table(Customers::Table)
+                .col(Customers::SortKey)
+                .col(Customers::Id)
                 .to_owned(),
         )
         .await?;

@@ -19,6 +19,27 @@ pub struct CustomerSummary {
     pub subscriptions: Vec<Subscription>,
 }
 
+/// How a company name sorts: Chinese characters spelled in pinyin (北京 → "bei jing"), everything
+/// else lowercased, so that Chinese and Latin names interleave the way Chinese readers expect
+/// (Adatum, 北京…, Contoso, 成都…).
+pub fn sort_key(company_name: &str) -> String {
+    use pinyin::ToPinyin;
+    let mut key = String::with_capacity(company_name.len() * 2);
+    for c in company_name.chars() {
+        match c.to_pinyin() {
+            Some(p) => {
+                if !key.is_empty() && !key.ends_with(' ') {
+                    key.push(' ');
+                }
+                key.push_str(p.plain());
+                key.push(' ');
+            }
+            None => key.extend(c.to_lowercase()),
+        }
+    }
+    key.trim_end().to_owned()
+}
+
 /// A search of the customer list: trimmed, at most 100 characters, empty for none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CustomerQuery(String);
@@ -91,6 +112,18 @@ impl<T> Page<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chinese_names_sort_by_pinyin_among_latin_ones() {
+        assert_eq!(sort_key("北京云途科技"), "bei jing yun tu ke ji");
+        assert_eq!(sort_key("Adatum 贸易"), "adatum mao yi");
+        let mut names = ["上海星河", "Contoso", "北京云途", "Adatum", "成都锦程"];
+        names.sort_by_key(|n| sort_key(n));
+        assert_eq!(
+            names,
+            ["Adatum", "北京云途", "成都锦程", "Contoso", "上海星河"]
+        );
+    }
 
     #[test]
     fn queries_are_trimmed_and_bounded() {

@@ -6,6 +6,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     pub company_name: String,
+    pub sort_key: String,
     pub domain: String,
     pub holdings_version: i64,
 }

@@ -41,7 +41,7 @@ pub async fn get(
         .transpose()
 }
 
-/// A page of the reseller's customers, sorted by company name, filtered by a search of company
+/// A page of the reseller's customers, sorted by company name (Chinese by pinyin), filtered by a search of company
 /// name or domain (case-insensitive, anywhere in the text), each with the subscriptions the
 /// reseller sold it. Three queries, whatever the page size.
 pub async fn list(
@@ -68,7 +68,7 @@ pub async fn list(
     }
     let total = select.clone().count(db).await?;
     let rows = select
-        .order_by_asc(customer::Column::CompanyName)
+        .order_by_asc(customer::Column::SortKey)
         .order_by_asc(customer::Column::Id)
         .offset(page.offset())
         .limit(page.size)

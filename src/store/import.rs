@@ -4,6 +4,7 @@
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 
 use super::{Db, DbErr};
+use crate::domain::customer::sort_key;
 use crate::domain::{CustomerId, ResellerId, Subscription};
 use crate::entities::{customer, relationship, reseller, subscription, user};
 
@@ -117,6 +118,7 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
             .map(|c| customer::ActiveModel {
                 id: Set(c.id.to_string()),
                 company_name: Set(c.company_name.clone()),
+                sort_key: Set(sort_key(&c.company_name)),
                 domain: Set(c.domain.clone()),
                 holdings_version: Set(0),
             })
