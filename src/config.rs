@@ -28,6 +28,10 @@ pub struct Settings {
     pub https: bool,
     /// `PORTAL_WORKERS`: HTTP worker threads (default: one per core).
     pub workers: usize,
+    /// `PORTAL_SESSION_IDLE_MINUTES` (default 30): a session ends after this long without a request.
+    pub session_idle: chrono::Duration,
+    /// `PORTAL_SESSION_MAX_HOURS` (default 12): a session ends this long after sign-in, however active.
+    pub session_max: chrono::Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -38,6 +42,8 @@ impl std::fmt::Debug for Settings {
             .field("demo_data", &self.demo_data)
             .field("https", &self.https)
             .field("workers", &self.workers)
+            .field("session_idle", &self.session_idle)
+            .field("session_max", &self.session_max)
             .finish_non_exhaustive()
     }
 }
@@ -84,7 +90,24 @@ impl Settings {
                 })?,
             None => std::thread::available_parallelism().map_or(2, |n| n.get()),
         };
+        let positive = |name: &str, default: i64| -> anyhow::Result<i64> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (1..=100_000).contains(n))
+                    .with_context(|| {
+                        format!("{name}={v:?}: expected a whole number from 1 to 100000")
+                    }),
+            }
+        };
+        let session_idle = chrono::Duration::minutes(positive("PORTAL_SESSION_IDLE_MINUTES", 30)?);
+        let session_max = chrono::Duration::hours(positive("PORTAL_SESSION_MAX_HOURS", 12)?);
         Ok(Settings {
+            session_idle,
+            session_max,
             bind: get("PORTAL_BIND").map_or(DEFAULT_BIND.to_owned(), |v| v.trim().to_owned()),
             database_url,
             session_key,

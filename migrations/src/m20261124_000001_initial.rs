@@ -81,15 +81,17 @@ enum Upgrades {
     At,
 }
 
+/// Every change a reseller's users made, and their sign-ins: who, when, what, before and after.
 #[derive(DeriveIden)]
-enum History {
+enum Activity {
     Table,
     Id,
-    SubscriptionId,
     ResellerId,
     UserEmail,
     At,
     Action,
+    CustomerId,
+    SubscriptionId,
     BeforeQuantity,
     BeforeAssigned,
     BeforeStatus,
@@ -97,6 +99,17 @@ enum History {
     AfterAssigned,
     AfterStatus,
     UpgradeId,
+}
+
+/// The result of a change made from a form, by the form's one-time key: the same submit arriving
+/// again shows the first result instead of changing anything twice.
+#[derive(DeriveIden)]
+enum Idempotency {
+    Table,
+    UserId,
+    Key,
+    Location,
+    CreatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -277,39 +290,78 @@ impl MigrationTrait for Migration {
 
         m.create_table(
             Table::create()
-                .table(History::Table)
-                .col(pk_auto(History::Id))
-                .col(string_len(History::SubscriptionId, 64))
-                .col(string_len(History::ResellerId, 64))
-                .col(string(History::UserEmail))
-                .col(timestamp_with_time_zone(History::At))
-                .col(string_len(History::Action, 32))
-                .col(big_integer_null(History::BeforeQuantity))
-                .col(big_integer_null(History::BeforeAssigned))
-                .col(string_len_null(History::BeforeStatus, 16))
-                .col(big_integer(History::AfterQuantity))
-                .col(big_integer(History::AfterAssigned))
-                .col(string_len(History::AfterStatus, 16))
-                .col(integer_null(History::UpgradeId))
+                .table(Activity::Table)
+                .col(pk_auto(Activity::Id))
+                .col(string_len(Activity::ResellerId, 64))
+                .col(string(Activity::UserEmail))
+                .col(timestamp_with_time_zone(Activity::At))
+                .col(string_len(Activity::Action, 32))
+                .col(string_len_null(Activity::CustomerId, 64))
+                .col(string_len_null(Activity::SubscriptionId, 64))
+                .col(big_integer_null(Activity::BeforeQuantity))
+                .col(big_integer_null(Activity::BeforeAssigned))
+                .col(string_len_null(Activity::BeforeStatus, 16))
+                .col(big_integer_null(Activity::AfterQuantity))
+                .col(big_integer_null(Activity::AfterAssigned))
+                .col(string_len_null(Activity::AfterStatus, 16))
+                .col(integer_null(Activity::UpgradeId))
                 .foreign_key(&mut fk(
-                    "fk_history_subscription",
-                    (History::Table, History::SubscriptionId),
+                    "fk_activity_reseller",
+                    (Activity::Table, Activity::ResellerId),
+                    (Resellers::Table, Resellers::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_activity_subscription",
+                    (Activity::Table, Activity::SubscriptionId),
                     (Subscriptions::Table, Subscriptions::Id),
                 ))
                 .foreign_key(&mut fk(
-                    "fk_history_upgrade",
-                    (History::Table, History::UpgradeId),
+                    "fk_activity_upgrade",
+                    (Activity::Table, Activity::UpgradeId),
                     (Upgrades::Table, Upgrades::Id),
                 ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_history_subscription")
-                .table(History::Table)
-                .col(History::SubscriptionId)
-                .col(History::Id)
+        for (name, cols) in [
+            (
+                "ix_activity_subscription",
+                vec![Activity::SubscriptionId, Activity::Id],
+            ),
+            (
+                "ix_activity_reseller",
+                vec![Activity::ResellerId, Activity::Id],
+            ),
+            (
+                "ix_activity_reseller_customer",
+                vec![Activity::ResellerId, Activity::CustomerId, Activity::Id],
+            ),
+        ] {
+            let mut index = Index::create();
+            index.name(name).table(Activity::Table);
+            for col in cols {
+                index.col(col);
+            }
+            m.create_index(index.to_owned()).await?;
+        }
+
+        m.create_table(
+            Table::create()
+                .table(Idempotency::Table)
+                .col(integer(Idempotency::UserId))
+                .col(string_len(Idempotency::Key, 64))
+                .col(string(Idempotency::Location))
+                .col(timestamp_with_time_zone(Idempotency::CreatedAt))
+                .primary_key(
+                    Index::create()
+                        .col(Idempotency::UserId)
+                        .col(Idempotency::Key),
+                )
+                .foreign_key(&mut fk(
+                    "fk_idempotency_user",
+                    (Idempotency::Table, Idempotency::UserId),
+                    (Users::Table, Users::Id),
+                ))
                 .to_owned(),
         )
         .await?;

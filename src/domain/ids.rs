@@ -93,3 +93,53 @@ mod tests {
         }
     }
 }
+
+/// The one-time key a form carries so that the same submit arriving twice (a double click, back
+/// and resubmit, a retried request) changes things once. Forms get a fresh UUID when rendered.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FormKey(String);
+
+impl FormKey {
+    /// A fresh key for a form being rendered.
+    pub fn generate() -> FormKey {
+        FormKey(uuid::Uuid::new_v4().to_string())
+    }
+
+    /// A key as submitted: 16 to 64 ASCII letters, digits and dashes.
+    pub fn parse(raw: &str) -> Option<FormKey> {
+        let raw = raw.trim();
+        ((16..=64).contains(&raw.len())
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .then(|| FormKey(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for FormKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod form_key_tests {
+    use super::FormKey;
+
+    #[test]
+    fn generated_keys_parse_and_junk_does_not() {
+        let key = FormKey::generate();
+        assert_eq!(FormKey::parse(key.as_str()), Some(key));
+        for bad in [
+            "",
+            "short",
+            "<script>alert(1)</script>xxxxxxxx",
+            &"a".repeat(65),
+            "0123456789abcdef'",
+        ] {
+            assert_eq!(FormKey::parse(bad), None, "{bad}");
+        }
+    }
+}

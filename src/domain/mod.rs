@@ -15,7 +15,7 @@ pub use account::Account;
 pub use catalog::{Offer, OfferId, Service, ServiceSet};
 pub use customer::{Customer, CustomerQuery, CustomerSummary, Page, PageRequest};
 pub use eligibility::{Eligibility, Reason, Rule};
-pub use ids::{CustomerId, ResellerId, SubscriptionId};
+pub use ids::{CustomerId, FormKey, ResellerId, SubscriptionId};
 pub use licenses::{LicenseCount, LicenseCountError};
 pub use status::{StatusAction, SubscriptionStatus};
 pub use subscription::{BillingCycle, Holding, Subscription, Version};

@@ -1,7 +1,8 @@
 //! sea-orm entities, one per table. Only `store` uses them.
 
+pub mod activity;
 pub mod customer;
-pub mod history;
+pub mod idempotency;
 pub mod relationship;
 pub mod reseller;
 pub mod session;

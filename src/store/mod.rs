@@ -1,8 +1,9 @@
 //! Everything that touches the database. Functions take the connection, speak in domain types,
 //! and run each change in one transaction.
 
+pub mod activity;
 pub mod customers;
-pub mod history;
+pub mod idempotency;
 pub mod import;
 pub mod sessions;
 pub mod subscriptions;

@@ -8,16 +8,17 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 
-use super::{Db, DbErr, count};
+use super::activity::{self, Action, Change, State};
+use super::{Db, DbErr, count, idempotency};
 use crate::domain::eligibility::{self, Context, Eligibility, Reason};
 use crate::domain::licenses::{self, LicenseCountError};
 use crate::domain::status::StatusChangeError;
 use crate::domain::upgrade::{self, UpgradePlan};
 use crate::domain::{
-    Account, BillingCycle, Customer, CustomerId, Holding, LicenseCount, OfferId, ResellerId,
-    StatusAction, Subscription, SubscriptionId, SubscriptionStatus, Version,
+    Account, BillingCycle, Customer, CustomerId, FormKey, Holding, LicenseCount, OfferId,
+    ResellerId, StatusAction, Subscription, SubscriptionId, SubscriptionStatus, Version,
 };
-use crate::entities::{customer, history, subscription, upgrade as upgrade_row};
+use crate::entities::{customer, subscription, upgrade as upgrade_row};
 
 fn corrupt(what: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("unexpected value in the database: {what}"))
@@ -152,102 +153,93 @@ pub enum ChangeError<E> {
     Db(#[from] DbErr),
 }
 
-/// Starts a change: locks the customer's holdings, then claims the subscription at the version
-/// the form was shown with. Both are writes, so on SQLite the transaction holds the write lock
-/// before it reads anything, and on PostgreSQL the rows are locked until commit; concurrent
-/// changes wait, then see the claim fail.
-async fn claim<E>(
-    txn: &DatabaseTransaction,
-    reseller: &ResellerId,
-    customer_id: &CustomerId,
-    id: &SubscriptionId,
-    expected: Version,
-) -> Result<SubscriptionView, ChangeError<E>> {
+/// A change submitted from a form: by whom, to which subscription, with the form's one-time key
+/// and the version of the subscription the form was shown with.
+#[derive(Debug, Clone, Copy)]
+pub struct Submission<'a> {
+    pub who: &'a Account,
+    pub customer: &'a CustomerId,
+    pub subscription: &'a SubscriptionId,
+    pub key: &'a FormKey,
+    pub expected: Version,
+}
+
+/// A change under way: its transaction, and the subscription as the rules must judge it.
+struct Claimed {
+    txn: DatabaseTransaction,
+    view: SubscriptionView,
+}
+
+enum Begun {
+    Claimed(Box<Claimed>),
+    /// The same form was submitted before: what it showed then.
+    Replayed(String),
+}
+
+/// Starts a change: locks the customer's holdings, answers a repeated form with its first result,
+/// then claims the subscription at the version the form was shown with. The lock and the claim
+/// are writes, so on SQLite the transaction holds the write lock before it reads anything, and on
+/// PostgreSQL the rows stay locked until commit: concurrent changes of one customer wait, then
+/// see the claim fail (rule 7) or the key already used.
+async fn begin<E>(db: &Db, sub: &Submission<'_>) -> Result<Begun, ChangeError<E>> {
+    let txn = db.begin().await?;
     customer::Entity::update_many()
         .col_expr(
             customer::Column::HoldingsVersion,
             Expr::col(customer::Column::HoldingsVersion).add(1),
         )
-        .filter(customer::Column::Id.eq(customer_id.as_str()))
-        .exec(txn)
+        .filter(customer::Column::Id.eq(sub.customer.as_str()))
+        .exec(&txn)
         .await?;
+    if let Some(shown) = idempotency::saved(&txn, sub.who, sub.key).await? {
+        return Ok(Begun::Replayed(shown));
+    }
     let claimed = subscription::Entity::update_many()
-        .col_expr(subscription::Column::Version, Expr::val(expected.next().0))
-        .filter(subscription::Column::Id.eq(id.as_str()))
-        .filter(subscription::Column::CustomerId.eq(customer_id.as_str()))
-        .filter(subscription::Column::SoldBy.eq(reseller.as_str()))
-        .filter(subscription::Column::Version.eq(expected.0))
-        .exec(txn)
+        .col_expr(
+            subscription::Column::Version,
+            Expr::val(sub.expected.next().0),
+        )
+        .filter(subscription::Column::Id.eq(sub.subscription.as_str()))
+        .filter(subscription::Column::CustomerId.eq(sub.customer.as_str()))
+        .filter(subscription::Column::SoldBy.eq(sub.who.reseller.as_str()))
+        .filter(subscription::Column::Version.eq(sub.expected.0))
+        .exec(&txn)
         .await?
         .rows_affected;
-    let view = view(txn, reseller, customer_id, id)
+    let mut view = view(&txn, &sub.who.reseller, sub.customer, sub.subscription)
         .await?
         .ok_or(ChangeError::NotFound)?;
     if claimed == 0 {
         return Err(ChangeError::Conflict);
     }
-    let mut view = view;
     // The claim proved the subscription was at `expected`; the rules judge that state.
-    view.subscription.version = expected;
-    Ok(view)
+    view.subscription.version = sub.expected;
+    Ok(Begun::Claimed(Box::new(Claimed { txn, view })))
 }
 
-struct Snapshot {
-    quantity: u32,
-    assigned: u32,
-    status: SubscriptionStatus,
+/// Saves what the change shows under the form's key, and commits.
+async fn finish<E>(
+    txn: DatabaseTransaction,
+    sub: &Submission<'_>,
+    shown: String,
+) -> Result<String, ChangeError<E>> {
+    idempotency::save(&txn, sub.who, sub.key, &shown).await?;
+    txn.commit().await?;
+    Ok(shown)
 }
 
-impl From<&Subscription> for Snapshot {
-    fn from(s: &Subscription) -> Self {
-        Snapshot {
-            quantity: s.quantity,
-            assigned: s.assigned_licenses,
-            status: s.status,
-        }
-    }
-}
-
-async fn record(
-    txn: &DatabaseTransaction,
-    who: &Account,
-    subscription: &SubscriptionId,
-    action: &str,
-    before: Option<Snapshot>,
-    after: Snapshot,
-    upgrade_id: Option<i32>,
-) -> Result<(), DbErr> {
-    history::ActiveModel {
-        subscription_id: Set(subscription.to_string()),
-        reseller_id: Set(who.reseller.to_string()),
-        user_email: Set(who.email.clone()),
-        at: Set(Utc::now()),
-        action: Set(action.to_owned()),
-        before_quantity: Set(before.as_ref().map(|b| i64::from(b.quantity))),
-        before_assigned: Set(before.as_ref().map(|b| i64::from(b.assigned))),
-        before_status: Set(before.as_ref().map(|b| b.status.as_str().to_owned())),
-        after_quantity: Set(i64::from(after.quantity)),
-        after_assigned: Set(i64::from(after.assigned)),
-        after_status: Set(after.status.as_str().to_owned()),
-        upgrade_id: Set(upgrade_id),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
-}
-
-/// Changes the number of licenses of a subscription, as `who`, from a form shown at `expected`.
+/// Changes the number of licenses. Returns what to show: `shown` of the changed subscription, or
+/// what the first submit of the same form showed.
 pub async fn change_licenses(
     db: &Db,
-    who: &Account,
-    customer_id: &CustomerId,
-    id: &SubscriptionId,
-    expected: Version,
+    sub: &Submission<'_>,
     new: LicenseCount,
-) -> Result<Subscription, ChangeError<LicenseCountError>> {
-    let txn = db.begin().await?;
-    let view = claim(&txn, &who.reseller, customer_id, id, expected).await?;
+    shown: impl FnOnce(&Subscription) -> String,
+) -> Result<String, ChangeError<LicenseCountError>> {
+    let Claimed { txn, view } = match begin(db, sub).await? {
+        Begun::Claimed(c) => *c,
+        Begun::Replayed(shown) => return Ok(shown),
+    };
     let before = view.subscription;
     let change = licenses::change(&before, new).map_err(ChangeError::Refused)?;
     subscription::Entity::update_many()
@@ -255,63 +247,71 @@ pub async fn change_licenses(
             subscription::Column::Quantity,
             Expr::val(i64::from(change.after.get())),
         )
-        .filter(subscription::Column::Id.eq(id.as_str()))
+        .filter(subscription::Column::Id.eq(sub.subscription.as_str()))
         .exec(&txn)
         .await?;
     let after = Subscription {
         quantity: change.after.get(),
-        version: expected.next(),
+        version: sub.expected.next(),
         ..before.clone()
     };
-    record(
+    activity::record_change(
         &txn,
-        who,
-        id,
-        "licenses",
-        Some((&before).into()),
-        (&after).into(),
-        None,
+        sub.who,
+        Change {
+            customer: sub.customer,
+            subscription: sub.subscription,
+            action: Action::Licenses,
+            before: Some((&before).into()),
+            after: (&after).into(),
+            upgrade_id: None,
+        },
     )
     .await?;
-    txn.commit().await?;
-    Ok(after)
+    finish(txn, sub, shown(&after)).await
 }
 
-/// Suspends or reactivates a subscription, as `who`, from a form shown at `expected`.
+/// Suspends or reactivates a subscription. Returns what to show, as [`change_licenses`] does.
 pub async fn change_status(
     db: &Db,
-    who: &Account,
-    customer_id: &CustomerId,
-    id: &SubscriptionId,
-    expected: Version,
+    sub: &Submission<'_>,
     action: StatusAction,
-) -> Result<Subscription, ChangeError<StatusChangeError>> {
-    let txn = db.begin().await?;
-    let view = claim(&txn, &who.reseller, customer_id, id, expected).await?;
+    shown: impl FnOnce(&Subscription) -> String,
+) -> Result<String, ChangeError<StatusChangeError>> {
+    let Claimed { txn, view } = match begin(db, sub).await? {
+        Begun::Claimed(c) => *c,
+        Begun::Replayed(shown) => return Ok(shown),
+    };
     let before = view.subscription;
     let status = action.apply(before.status).map_err(ChangeError::Refused)?;
     subscription::Entity::update_many()
         .col_expr(subscription::Column::Status, Expr::val(status.as_str()))
-        .filter(subscription::Column::Id.eq(id.as_str()))
+        .filter(subscription::Column::Id.eq(sub.subscription.as_str()))
         .exec(&txn)
         .await?;
     let after = Subscription {
         status,
-        version: expected.next(),
+        version: sub.expected.next(),
         ..before.clone()
     };
-    record(
+    let recorded = match action {
+        StatusAction::Suspend => Action::Suspend,
+        StatusAction::Reactivate => Action::Reactivate,
+    };
+    activity::record_change(
         &txn,
-        who,
-        id,
-        action.as_str(),
-        Some((&before).into()),
-        (&after).into(),
-        None,
+        sub.who,
+        Change {
+            customer: sub.customer,
+            subscription: sub.subscription,
+            action: recorded,
+            before: Some((&before).into()),
+            after: (&after).into(),
+            upgrade_id: None,
+        },
     )
     .await?;
-    txn.commit().await?;
-    Ok(after)
+    finish(txn, sub, shown(&after)).await
 }
 
 /// What an upgrade did, as the result page shows it.
@@ -332,28 +332,28 @@ pub struct UpgradeOutcome {
     pub at: chrono::DateTime<Utc>,
 }
 
-/// Upgrades a subscription, as `who`, from a form shown at `expected`: re-checks eligibility on
-/// what this transaction read, then writes the new subscription, the source's new state, the
-/// upgrade record and both history records, or nothing.
+/// Upgrades a subscription: re-checks eligibility on what this transaction read, then writes the
+/// new subscription, the source's new state, the upgrade record and both activity records, or
+/// nothing. Returns what to show, as [`change_licenses`] does.
 pub async fn upgrade(
     db: &Db,
-    who: &Account,
-    customer_id: &CustomerId,
-    id: &SubscriptionId,
-    expected: Version,
+    sub: &Submission<'_>,
     target: OfferId,
     quantity: LicenseCount,
-) -> Result<UpgradeOutcome, ChangeError<Vec<Reason>>> {
-    let txn = db.begin().await?;
-    let view = match claim(&txn, &who.reseller, customer_id, id, expected).await {
+    shown: impl FnOnce(&UpgradeOutcome) -> String,
+) -> Result<String, ChangeError<Vec<Reason>>> {
+    let who = sub.who;
+    let Claimed { txn, view } = match begin(db, sub).await {
+        Ok(Begun::Claimed(c)) => *c,
+        Ok(Begun::Replayed(shown)) => return Ok(shown),
         Err(ChangeError::Conflict) => {
             return Err(ChangeError::Refused(vec![Reason::ConcurrencyConflict]));
         }
-        other => other?,
+        Err(e) => return Err(e),
     };
     let eligibility = view.eligibility(&who.reseller);
     let source = &view.subscription;
-    let plan: UpgradePlan = upgrade::plan(source, &eligibility, target, quantity, expected)
+    let plan: UpgradePlan = upgrade::plan(source, &eligibility, target, quantity, sub.expected)
         .map_err(ChangeError::Refused)?;
 
     let now = Utc::now();
@@ -363,7 +363,7 @@ pub async fn upgrade(
 
     subscription::ActiveModel {
         id: Set(target_id.to_string()),
-        customer_id: Set(customer_id.to_string()),
+        customer_id: Set(sub.customer.to_string()),
         offer_id: Set(target.as_str().to_owned()),
         friendly_name: Set(target.offer().name_en.to_owned()),
         quantity: Set(i64::from(quantity.get())),
@@ -375,7 +375,7 @@ pub async fn upgrade(
         created_on: Set(now.date_naive()),
         cancellation_reason: Set(None),
         upgraded_to: Set(None),
-        upgraded_from: Set(Some(id.to_string())),
+        upgraded_from: Set(Some(sub.subscription.to_string())),
         version: Set(0),
     }
     .insert(&txn)
@@ -406,14 +406,14 @@ pub async fn upgrade(
             );
     }
     source_update
-        .filter(subscription::Column::Id.eq(id.as_str()))
+        .filter(subscription::Column::Id.eq(sub.subscription.as_str()))
         .exec(&txn)
         .await?;
 
     let row = upgrade_row::ActiveModel {
         reseller_id: Set(who.reseller.to_string()),
-        customer_id: Set(customer_id.to_string()),
-        source_id: Set(id.to_string()),
+        customer_id: Set(sub.customer.to_string()),
+        source_id: Set(sub.subscription.to_string()),
         target_id: Set(target_id.to_string()),
         source_offer: Set(source.offer.as_str().to_owned()),
         target_offer: Set(target.as_str().to_owned()),
@@ -429,38 +429,42 @@ pub async fn upgrade(
     .insert(&txn)
     .await?;
 
-    let source_after = Snapshot {
-        quantity: source_quantity,
-        assigned: source_assigned,
-        status: source_status,
-    };
-    record(
+    activity::record_change(
         &txn,
         who,
-        id,
-        "upgrade_from",
-        Some(source.into()),
-        source_after,
-        Some(row.id),
+        Change {
+            customer: sub.customer,
+            subscription: sub.subscription,
+            action: Action::UpgradeFrom,
+            before: Some(source.into()),
+            after: State {
+                quantity: source_quantity,
+                assigned: source_assigned,
+                status: source_status,
+            },
+            upgrade_id: Some(row.id),
+        },
     )
     .await?;
-    let target_after = Snapshot {
-        quantity: quantity.get(),
-        assigned: plan.moved_assigned,
-        status: SubscriptionStatus::Active,
-    };
-    record(
+    activity::record_change(
         &txn,
         who,
-        &target_id,
-        "upgrade_to",
-        None,
-        target_after,
-        Some(row.id),
+        Change {
+            customer: sub.customer,
+            subscription: &target_id,
+            action: Action::UpgradeTo,
+            before: None,
+            after: State {
+                quantity: quantity.get(),
+                assigned: plan.moved_assigned,
+                status: SubscriptionStatus::Active,
+            },
+            upgrade_id: Some(row.id),
+        },
     )
     .await?;
-    txn.commit().await?;
-    Ok(outcome_from_row(row)?)
+    let outcome = outcome_from_row(row)?;
+    finish(txn, sub, shown(&outcome)).await
 }
 
 /// A new subscription id, in the shape Partner Center uses (a GUID).

@@ -8,19 +8,31 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 use askama::Template;
 
+use super::csrf::CsrfToken;
 use super::error::PageError;
 use super::i18n::{Locale, is_local_path};
 use super::layout::Layout;
 use super::render;
+use super::throttle::SignInThrottle;
 use crate::domain::Account;
 use crate::password;
 use crate::store::{self, Db};
 
 const USER_ID: &str = "user_id";
+const SIGNED_IN_AT: &str = "signed_in_at";
 
-/// The signed-in reseller user. Extracting it from a request without a session redirects to
-/// the sign-in page.
-pub struct SignedIn(pub Account);
+/// How long a session may last, however active: set from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub absolute: chrono::Duration,
+}
+
+/// The signed-in reseller user, with the session's CSRF token for the page's forms. Extracting
+/// it from a request without a live session redirects to the sign-in page.
+pub struct SignedIn {
+    pub account: Account,
+    pub csrf: CsrfToken,
+}
 
 impl FromRequest for SignedIn {
     type Error = PageError;
@@ -29,6 +41,9 @@ impl FromRequest for SignedIn {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
         let db = req.app_data::<web::Data<Db>>().cloned();
+        let limits = req
+            .app_data::<web::Data<SessionLimits>>()
+            .map(|l| *l.get_ref());
         let next = match req.query_string() {
             "" => req.path().to_owned(),
             q => format!("{}?{q}", req.path()),
@@ -36,14 +51,27 @@ impl FromRequest for SignedIn {
         Box::pin(async move {
             let db = db.ok_or_else(|| PageError::Internal(anyhow::anyhow!("no database")))?;
             let user_id = session.get::<i32>(USER_ID).unwrap_or(None);
+            let signed_in_at = session.get::<i64>(SIGNED_IN_AT).unwrap_or(None);
+            let expired = match (signed_in_at, limits) {
+                (Some(at), Some(limits)) => {
+                    chrono::Utc::now().timestamp() - at > limits.absolute.num_seconds()
+                }
+                (None, _) => true,
+                (_, None) => false,
+            };
             let account = match user_id {
-                Some(id) => store::users::account(&db, id).await?,
-                None => None,
+                Some(id) if !expired => store::users::account(&db, id).await?,
+                _ => None,
             };
             match account {
-                Some(account) => Ok(SignedIn(account)),
+                Some(account) => Ok(SignedIn {
+                    account,
+                    csrf: CsrfToken::of(&session),
+                }),
                 None => {
-                    session.purge();
+                    if user_id.is_some() {
+                        session.purge();
+                    }
                     Err(PageError::SignInRequired { next })
                 }
             }
@@ -70,17 +98,32 @@ fn safe_next(next: Option<&str>) -> String {
     next.filter(|n| is_local_path(n)).unwrap_or("/").to_owned()
 }
 
+fn sign_in_page(
+    l: Locale,
+    session: &Session,
+    email: String,
+    next: String,
+    error: Option<String>,
+) -> SignInPage {
+    SignInPage {
+        l,
+        layout: Layout::bare(l, "/sign-in").with_csrf(CsrfToken::of(session)),
+        email,
+        next,
+        error,
+    }
+}
+
 /// The sign-in page.
-pub async fn form(l: Locale, query: web::Query<NextQuery>) -> Result<HttpResponse, PageError> {
+pub async fn form(
+    l: Locale,
+    session: Session,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, PageError> {
+    let next = safe_next(query.next.as_deref());
     render(
         StatusCode::OK,
-        &SignInPage {
-            l,
-            layout: Layout::bare(l, "/sign-in"),
-            email: String::new(),
-            next: safe_next(query.next.as_deref()),
-            error: None,
-        },
+        &sign_in_page(l, &session, String::new(), next, None),
     )
 }
 
@@ -93,45 +136,57 @@ pub struct SignInForm {
 
 /// Checks the credentials; on success starts a new session and goes to `next`.
 pub async fn submit(
+    req: HttpRequest,
     l: Locale,
     db: web::Data<Db>,
+    throttle: web::Data<SignInThrottle>,
     session: Session,
     form: web::Form<SignInForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
-    let credentials = store::users::credentials(&db, &form.email).await?;
+    let email: String = form.email.trim().chars().take(254).collect();
+    if let Err(wait) = throttle.attempt(&email, req.peer_addr().map(|a| a.ip())) {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let message = l.t1("sign-in-throttled", "minutes", minutes);
+        return render(
+            StatusCode::TOO_MANY_REQUESTS,
+            &sign_in_page(l, &session, email, next, Some(message)),
+        );
+    }
+    let credentials = store::users::credentials(&db, &email).await?;
     // Verify against a dummy hash when the email is unknown, so both failures take as long.
     let (hash, user_id) = match &credentials {
-        Some(c) => (c.password_hash.as_str(), Some(c.user_id)),
-        None => (password::dummy_hash(), None),
+        Some(c) => (c.password_hash.clone(), Some(c.user_id)),
+        None => (password::dummy_hash().to_owned(), None),
     };
     let password = form.password;
-    let hash = hash.to_owned();
     let matches = web::block(move || password::verify(&password, &hash))
         .await
         .map_err(|e| PageError::Internal(e.into()))?;
-    match user_id.filter(|_| matches) {
-        Some(id) => {
-            session.renew();
-            session
-                .insert(USER_ID, id)
-                .map_err(|e| PageError::Internal(anyhow::anyhow!("session: {e}")))?;
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, next))
-                .finish())
-        }
-        None => render(
+    let account = match user_id.filter(|_| matches) {
+        Some(id) => store::users::account(&db, id).await?,
+        None => None,
+    };
+    let Some(account) = account else {
+        let message = l.t("sign-in-failed");
+        return render(
             StatusCode::UNAUTHORIZED,
-            &SignInPage {
-                l,
-                layout: Layout::bare(l, "/sign-in"),
-                email: form.email.chars().take(254).collect(),
-                next,
-                error: Some(l.t("sign-in-failed")),
-            },
-        ),
-    }
+            &sign_in_page(l, &session, email, next, Some(message)),
+        );
+    };
+    // A new session id, and a new CSRF token with it.
+    session.renew();
+    let remembered = session
+        .insert(USER_ID, account.user_id)
+        .and_then(|()| session.insert(SIGNED_IN_AT, chrono::Utc::now().timestamp()));
+    remembered.map_err(|e| PageError::Internal(anyhow::anyhow!("session: {e}")))?;
+    CsrfToken::rotate(&session);
+    store::activity::record_sign_in(&db, &account).await?;
+    throttle.tidy();
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, next))
+        .finish())
 }
 
 /// Ends the session on the server and forgets the cookie.

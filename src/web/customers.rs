@@ -45,17 +45,17 @@ pub struct ListQuery {
 pub async fn list(
     req: HttpRequest,
     l: Locale,
-    SignedIn(account): SignedIn,
+    user: SignedIn,
     db: web::Data<Db>,
     query: web::Query<ListQuery>,
 ) -> Result<CustomersPage, PageError> {
     let search = CustomerQuery::parse(query.q.as_deref().unwrap_or(""));
     let page = PageRequest::parse(query.page.as_deref());
-    let page = store::customers::list(&db, &account.reseller, &search, page).await?;
+    let page = store::customers::list(&db, &user.account.reseller, &search, page).await?;
     let here = req.uri().to_string();
     Ok(CustomersPage {
         l,
-        layout: Layout::new(l, &account, &here),
+        layout: Layout::new(l, &user, &here),
         query: search,
         page,
     })

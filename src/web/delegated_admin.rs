@@ -37,23 +37,23 @@ fn invitation_link(reseller: &str) -> String {
 pub async fn page(
     req: HttpRequest,
     l: Locale,
-    SignedIn(account): SignedIn,
+    user: SignedIn,
     CustomerPath(customer_id): CustomerPath,
     db: web::Data<Db>,
 ) -> Result<DelegatedAdminPage, PageError> {
-    let customer = store::customers::get(db.get_ref(), &account.reseller, &customer_id)
+    let customer = store::customers::get(db.get_ref(), &user.account.reseller, &customer_id)
         .await?
         .ok_or(PageError::NotFound)?;
-    let invitation = invitation_link(account.reseller.as_str());
+    let invitation = invitation_link(user.account.reseller.as_str());
     let email_body = l.t_with(
         "dap-email-body",
         &[
             ("customer", customer.company_name.clone()),
-            ("reseller", account.reseller_name.clone()),
+            ("reseller", user.account.reseller_name.clone()),
             ("link", invitation.clone()),
         ],
     );
-    let layout = Layout::new(l, &account, req.path())
+    let layout = Layout::new(l, &user, req.path())
         .crumb(
             customer.company_name.clone(),
             Some(subscriptions_href(&customer.id)),
@@ -62,7 +62,7 @@ pub async fn page(
     Ok(DelegatedAdminPage {
         l,
         layout,
-        email_subject: l.t1("dap-email-subject", "reseller", &account.reseller_name),
+        email_subject: l.t1("dap-email-subject", "reseller", &user.account.reseller_name),
         customer,
         invitation,
         email_body,

@@ -14,10 +14,10 @@ use super::layout::Layout;
 use super::paths::{SubscriptionPath, details_href, subscriptions_href};
 use super::{render, see_other};
 use crate::domain::{
-    Account, Customer, LicenseCount, StatusAction, Subscription, SubscriptionStatus, Version,
+    Customer, FormKey, LicenseCount, StatusAction, Subscription, SubscriptionStatus, Version,
 };
-use crate::store::history::Entry;
-use crate::store::subscriptions::{ChangeError, SubscriptionView};
+use crate::store::activity::Entry;
+use crate::store::subscriptions::{ChangeError, Submission, SubscriptionView};
 use crate::store::{self, Db};
 
 /// How many history records the page shows.
@@ -41,6 +41,9 @@ pub struct DetailsPage {
     licenses_value: String,
     licenses_error: Option<String>,
     status_error: Option<String>,
+    /// One-time keys of the two forms.
+    licenses_key: FormKey,
+    status_key: FormKey,
 }
 
 impl DetailsPage {
@@ -86,21 +89,21 @@ struct FormState {
 async fn build(
     l: Locale,
     req: &HttpRequest,
-    account: &Account,
+    user: &SignedIn,
     db: &Db,
     view: SubscriptionView,
     state: FormState,
 ) -> Result<DetailsPage, PageError> {
-    let eligibility = view.eligibility(&account.reseller);
+    let reseller = &user.account.reseller;
+    let eligibility = view.eligibility(reseller);
     let history =
-        store::history::of_subscription(db, &account.reseller, &view.subscription.id, HISTORY)
-            .await?;
+        store::activity::of_subscription(db, reseller, &view.subscription.id, HISTORY).await?;
     let SubscriptionView {
         customer,
         subscription: s,
         ..
     } = view;
-    let layout = Layout::new(l, account, req.path())
+    let layout = Layout::new(l, user, req.path())
         .crumb(
             customer.company_name.clone(),
             Some(subscriptions_href(&customer.id)),
@@ -121,6 +124,8 @@ async fn build(
             .unwrap_or_else(|| s.quantity.to_string()),
         licenses_error: state.licenses_error,
         status_error: state.status_error,
+        licenses_key: FormKey::generate(),
+        status_key: FormKey::generate(),
         customer,
         s,
     })
@@ -128,12 +133,17 @@ async fn build(
 
 async fn load(
     db: &Db,
-    account: &Account,
+    user: &SignedIn,
     path: &SubscriptionPath,
 ) -> Result<SubscriptionView, PageError> {
-    store::subscriptions::view(db, &account.reseller, &path.customer, &path.subscription)
-        .await?
-        .ok_or(PageError::NotFound)
+    store::subscriptions::view(
+        db,
+        &user.account.reseller,
+        &path.customer,
+        &path.subscription,
+    )
+    .await?
+    .ok_or(PageError::NotFound)
 }
 
 #[derive(serde::Deserialize)]
@@ -144,92 +154,98 @@ pub struct DoneQuery {
 pub async fn page(
     req: HttpRequest,
     l: Locale,
-    SignedIn(account): SignedIn,
+    user: SignedIn,
     path: SubscriptionPath,
     db: web::Data<Db>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let view = load(&db, &account, &path).await?;
+    let view = load(&db, &user, &path).await?;
     let done = match query.done.as_deref() {
         Some(d @ ("licenses" | "suspend" | "reactivate")) => Some(l.t(&format!("done-{d}"))),
         _ => None,
     };
-    let page = build(
-        l,
-        &req,
-        &account,
-        &db,
-        view,
-        FormState {
-            done,
-            ..Default::default()
-        },
+    let state = FormState {
+        done,
+        ..Default::default()
+    };
+    render(
+        StatusCode::OK,
+        &build(l, &req, &user, &db, view, state).await?,
     )
-    .await?;
-    render(StatusCode::OK, &page)
 }
 
-fn parse_version(raw: &str) -> Result<Version, PageError> {
-    Version::parse(raw).ok_or_else(|| PageError::BadRequest("version is not a number".into()))
+/// The version and one-time key every change form carries; a form without them was not ours.
+pub(super) fn form_guard(version: &str, key: &str) -> Result<(Version, FormKey), PageError> {
+    let version = Version::parse(version)
+        .ok_or_else(|| PageError::BadRequest("version is not a number".into()))?;
+    let key =
+        FormKey::parse(key).ok_or_else(|| PageError::BadRequest("no idempotency key".into()))?;
+    Ok((version, key))
 }
 
 /// Re-renders the page after a refused change: nothing was written.
 async fn refused(
     l: Locale,
     req: &HttpRequest,
-    account: &Account,
+    user: &SignedIn,
     db: &Db,
     path: &SubscriptionPath,
-    status: StatusCode,
-    state: FormState,
+    (status, state): (StatusCode, FormState),
 ) -> Result<HttpResponse, PageError> {
-    let view = load(db, account, path).await?;
-    render(status, &build(l, req, account, db, view, state).await?)
+    let view = load(db, user, path).await?;
+    render(status, &build(l, req, user, db, view, state).await?)
+}
+
+fn conflict() -> (StatusCode, FormState) {
+    (
+        StatusCode::CONFLICT,
+        FormState {
+            conflict: true,
+            ..Default::default()
+        },
+    )
 }
 
 #[derive(serde::Deserialize)]
 pub struct LicensesForm {
     licenses: String,
     version: String,
+    key: String,
 }
 
 pub async fn change_licenses(
     req: HttpRequest,
     l: Locale,
-    SignedIn(account): SignedIn,
+    user: SignedIn,
     path: SubscriptionPath,
     db: web::Data<Db>,
     form: web::Form<LicensesForm>,
 ) -> Result<HttpResponse, PageError> {
-    let version = parse_version(&form.version)?;
-    let view = load(&db, &account, &path).await?;
+    let (expected, key) = form_guard(&form.version, &form.key)?;
+    let view = load(&db, &user, &path).await?;
     let range = view.subscription.offer.offer().licenses;
     let echo: String = form.licenses.chars().take(40).collect();
     let result = match LicenseCount::parse(&form.licenses, range) {
         Err(e) => Err(ChangeError::Refused(e)),
         Ok(count) => {
-            store::subscriptions::change_licenses(
-                &db,
-                &account,
-                &path.customer,
-                &path.subscription,
-                version,
-                count,
-            )
+            let sub = Submission {
+                who: &user.account,
+                customer: &path.customer,
+                subscription: &path.subscription,
+                key: &key,
+                expected,
+            };
+            store::subscriptions::change_licenses(&db, &sub, count, |_| {
+                format!("{}?done=licenses", path.details_href())
+            })
             .await
         }
     };
     let state = match result {
-        Ok(_) => return Ok(see_other(format!("{}?done=licenses", path.details_href()))),
+        Ok(shown) => return Ok(see_other(shown)),
         Err(ChangeError::NotFound) => return Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => return Err(e.into()),
-        Err(ChangeError::Conflict) => (
-            StatusCode::CONFLICT,
-            FormState {
-                conflict: true,
-                ..Default::default()
-            },
-        ),
+        Err(ChangeError::Conflict) => conflict(),
         Err(ChangeError::Refused(e)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             FormState {
@@ -239,52 +255,43 @@ pub async fn change_licenses(
             },
         ),
     };
-    refused(l, &req, &account, &db, &path, state.0, state.1).await
+    refused(l, &req, &user, &db, &path, state).await
 }
 
 #[derive(serde::Deserialize)]
 pub struct StatusForm {
     action: String,
     version: String,
+    key: String,
 }
 
 pub async fn change_status(
     req: HttpRequest,
     l: Locale,
-    SignedIn(account): SignedIn,
+    user: SignedIn,
     path: SubscriptionPath,
     db: web::Data<Db>,
     form: web::Form<StatusForm>,
 ) -> Result<HttpResponse, PageError> {
-    let version = parse_version(&form.version)?;
+    let (expected, key) = form_guard(&form.version, &form.key)?;
     let action = StatusAction::parse(&form.action)
         .ok_or_else(|| PageError::BadRequest("unknown status action".into()))?;
-    let result = store::subscriptions::change_status(
-        &db,
-        &account,
-        &path.customer,
-        &path.subscription,
-        version,
-        action,
-    )
+    let sub = Submission {
+        who: &user.account,
+        customer: &path.customer,
+        subscription: &path.subscription,
+        key: &key,
+        expected,
+    };
+    let result = store::subscriptions::change_status(&db, &sub, action, |_| {
+        format!("{}?done={}", path.details_href(), action.as_str())
+    })
     .await;
     let state = match result {
-        Ok(_) => {
-            return Ok(see_other(format!(
-                "{}?done={}",
-                path.details_href(),
-                action.as_str()
-            )));
-        }
+        Ok(shown) => return Ok(see_other(shown)),
         Err(ChangeError::NotFound) => return Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => return Err(e.into()),
-        Err(ChangeError::Conflict) => (
-            StatusCode::CONFLICT,
-            FormState {
-                conflict: true,
-                ..Default::default()
-            },
-        ),
+        Err(ChangeError::Conflict) => conflict(),
         Err(ChangeError::Refused(e)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             FormState {
@@ -293,5 +300,5 @@ pub async fn change_status(
             },
         ),
     };
-    refused(l, &req, &account, &db, &path, state.0, state.1).await
+    refused(l, &req, &user, &db, &path, state).await
 }

@@ -1,7 +1,8 @@
 //! What every page carries: the locale, the signed-in account, the breadcrumbs.
 
+use super::auth::SignedIn;
+use super::csrf::CsrfToken;
 use super::i18n::Locale;
-use crate::domain::Account;
 
 /// One step of the breadcrumbs; the last has no link.
 #[derive(Debug, Clone)]
@@ -13,7 +14,7 @@ pub struct Crumb {
 /// The shared frame of a page (header, navigation, breadcrumbs).
 #[derive(Debug, Clone)]
 pub struct Layout {
-    pub account: Option<Account>,
+    pub account: Option<crate::domain::Account>,
     pub crumbs: Vec<Crumb>,
     /// The current path and query, for the language switch to come back to.
     pub here: String,
@@ -21,12 +22,15 @@ pub struct Layout {
     pub section: &'static str,
     /// The other language, offered by the switch.
     pub other: Locale,
+    /// The session's CSRF token, for every form on the page (sign-out included).
+    pub csrf: Option<CsrfToken>,
 }
 
 impl Layout {
-    pub fn new(l: Locale, account: &Account, here: &str) -> Layout {
+    pub fn new(l: Locale, user: &SignedIn, here: &str) -> Layout {
         Layout {
-            account: Some(account.clone()),
+            account: Some(user.account.clone()),
+            csrf: Some(user.csrf.clone()),
             crumbs: vec![Crumb {
                 label: l.t("nav-customers"),
                 href: Some("/".to_owned()),
@@ -45,7 +49,25 @@ impl Layout {
             here: here.to_owned(),
             section: "",
             other: other(l),
+            csrf: None,
         }
+    }
+
+    /// A bare page with a form (sign-in).
+    pub fn with_csrf(mut self, csrf: CsrfToken) -> Layout {
+        self.csrf = Some(csrf);
+        self
+    }
+
+    /// The CSRF token for a form's hidden field.
+    pub fn csrf(&self) -> &str {
+        self.csrf.as_ref().map_or("", CsrfToken::as_str)
+    }
+
+    /// Highlights another navigation entry.
+    pub fn in_section(mut self, section: &'static str) -> Layout {
+        self.section = section;
+        self
     }
 
     /// Adds a breadcrumb.

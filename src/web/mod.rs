@@ -1,7 +1,9 @@
 //! HTTP: the route table, and one module per page or action. Forms are parsed into domain types
 //! here, at the edge; rules are asked of `domain`, data of `store`.
 
+pub mod activity;
 pub mod auth;
+pub mod csrf;
 pub mod customers;
 pub mod delegated_admin;
 pub mod details;
@@ -13,6 +15,7 @@ pub mod paths;
 pub mod session_store;
 pub mod static_files;
 pub mod subscriptions;
+pub mod throttle;
 pub mod upgrade;
 
 use actix_web::http::{StatusCode, header};
@@ -30,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sign-in", web::post().to(auth::submit))
         .route("/sign-out", web::post().to(auth::sign_out))
         .route("/", web::get().to(customers::list))
+        .route("/activity", web::get().to(activity::list))
         .service(
             web::scope("/customers/{customer}")
                 .route("/subscriptions", web::get().to(subscriptions::list))

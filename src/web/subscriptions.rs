@@ -24,16 +24,16 @@ pub struct SubscriptionsPage {
 pub async fn list(
     req: HttpRequest,
     l: Locale,
-    SignedIn(account): SignedIn,
+    user: SignedIn,
     CustomerPath(customer_id): CustomerPath,
     db: web::Data<Db>,
 ) -> Result<SubscriptionsPage, PageError> {
-    let customer = store::customers::get(db.get_ref(), &account.reseller, &customer_id)
+    let customer = store::customers::get(db.get_ref(), &user.account.reseller, &customer_id)
         .await?
         .ok_or(PageError::NotFound)?;
     let subscriptions =
-        store::subscriptions::sold_to(db.get_ref(), &account.reseller, &customer_id).await?;
-    let layout = Layout::new(l, &account, req.path())
+        store::subscriptions::sold_to(db.get_ref(), &user.account.reseller, &customer_id).await?;
+    let layout = Layout::new(l, &user, req.path())
         .crumb(customer.company_name.clone(), None)
         .crumb(l.t("subscriptions"), None);
     Ok(SubscriptionsPage {

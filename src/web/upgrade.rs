@@ -15,8 +15,8 @@ use super::paths::{CustomerPath, SubscriptionPath, details_href, subscriptions_h
 use super::{render, see_other};
 use crate::domain::catalog::{self, Offer};
 use crate::domain::eligibility::Reason;
-use crate::domain::{Account, Customer, LicenseCount, OfferId, Subscription, Version};
-use crate::store::subscriptions::{ChangeError, SubscriptionView, UpgradeOutcome};
+use crate::domain::{Customer, FormKey, LicenseCount, OfferId, Subscription};
+use crate::store::subscriptions::{ChangeError, Submission, SubscriptionView, UpgradeOutcome};
 use crate::store::{self, Db};
 
 #[derive(Template)]
@@ -36,6 +36,8 @@ pub struct UpgradeForm {
     conflict: bool,
     /// The source document's table of upgrade paths, for reference.
     table: Vec<&'static Offer>,
+    /// The form's one-time key.
+    key: FormKey,
 }
 
 impl UpgradeForm {
@@ -64,17 +66,17 @@ struct FormState {
 fn build(
     l: Locale,
     req: &HttpRequest,
-    account: &Account,
+    user: &SignedIn,
     view: SubscriptionView,
     state: FormState,
 ) -> UpgradeForm {
-    let eligibility = view.eligibility(&account.reseller);
+    let eligibility = view.eligibility(&user.account.reseller);
     let SubscriptionView {
         customer,
         subscription: s,
         ..
     } = view;
-    let layout = Layout::new(l, account, req.path())
+    let layout = Layout::new(l, user, req.path())
         .crumb(
             customer.company_name.clone(),
             Some(subscriptions_href(&customer.id)),
@@ -105,6 +107,7 @@ fn build(
         licenses_error: state.licenses_error,
         conflict: state.conflict,
         table: catalog::upgradable_offers().collect(),
+        key: FormKey::generate(),
         customer,
         s,
     }
@@ -112,25 +115,30 @@ fn build(
 
 async fn load(
     db: &Db,
-    account: &Account,
+    user: &SignedIn,
     path: &SubscriptionPath,
 ) -> Result<SubscriptionView, PageError> {
-    store::subscriptions::view(db, &account.reseller, &path.customer, &path.subscription)
-        .await?
-        .ok_or(PageError::NotFound)
+    store::subscriptions::view(
+        db,
+        &user.account.reseller,
+        &path.customer,
+        &path.subscription,
+    )
+    .await?
+    .ok_or(PageError::NotFound)
 }
 
 pub async fn form(
     req: HttpRequest,
     l: Locale,
-    SignedIn(account): SignedIn,
+    user: SignedIn,
     path: SubscriptionPath,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, PageError> {
-    let view = load(&db, &account, &path).await?;
+    let view = load(&db, &user, &path).await?;
     render(
         StatusCode::OK,
-        &build(l, &req, &account, view, FormState::default()),
+        &build(l, &req, &user, view, FormState::default()),
     )
 }
 
@@ -140,20 +148,20 @@ pub struct SubmitForm {
     offer: Option<String>,
     licenses: String,
     version: String,
+    key: String,
 }
 
 pub async fn submit(
     req: HttpRequest,
     l: Locale,
-    SignedIn(account): SignedIn,
+    user: SignedIn,
     path: SubscriptionPath,
     db: web::Data<Db>,
     form: web::Form<SubmitForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    let version = Version::parse(&form.version)
-        .ok_or_else(|| PageError::BadRequest("version is not a number".into()))?;
-    let view = load(&db, &account, &path).await?;
+    let (expected, key) = super::details::form_guard(&form.version, &form.key)?;
+    let view = load(&db, &user, &path).await?;
     let mut state = FormState {
         licenses_value: Some(form.licenses.chars().take(40).collect()),
         ..Default::default()
@@ -187,41 +195,39 @@ pub async fn submit(
     let (Some(target), Some(quantity)) = (target, quantity) else {
         return render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &build(l, &req, &account, view, state),
+            &build(l, &req, &user, view, state),
         );
     };
 
-    match store::subscriptions::upgrade(
-        &db,
-        &account,
-        &path.customer,
-        &path.subscription,
-        version,
-        target,
-        quantity,
-    )
-    .await
-    {
-        Ok(outcome) => Ok(see_other(format!(
-            "/customers/{}/upgrades/{}",
-            path.customer, outcome.id
-        ))),
+    let sub = Submission {
+        who: &user.account,
+        customer: &path.customer,
+        subscription: &path.subscription,
+        key: &key,
+        expected,
+    };
+    let result = store::subscriptions::upgrade(&db, &sub, target, quantity, |outcome| {
+        format!("/customers/{}/upgrades/{}", outcome.customer, outcome.id)
+    })
+    .await;
+    match result {
+        Ok(shown) => Ok(see_other(shown)),
         Err(ChangeError::NotFound) => Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => Err(e.into()),
-        Err(ChangeError::Conflict) => conflict(l, &req, &account, &db, &path, state).await,
+        Err(ChangeError::Conflict) => conflict(l, &req, &user, &db, &path, state).await,
         Err(ChangeError::Refused(reasons)) => {
             if reasons.contains(&Reason::ConcurrencyConflict) {
-                return conflict(l, &req, &account, &db, &path, state).await;
+                return conflict(l, &req, &user, &db, &path, state).await;
             }
             let words: Vec<String> = reasons
                 .iter()
                 .map(|r| explain::reason(l, r, &path.customer, Some(target)).text)
                 .collect();
             state.offer_error = Some(words.join(" "));
-            let view = load(&db, &account, &path).await?;
+            let view = load(&db, &user, &path).await?;
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &build(l, &req, &account, view, state),
+                &build(l, &req, &user, view, state),
             )
         }
     }
@@ -231,14 +237,14 @@ pub async fn submit(
 async fn conflict(
     l: Locale,
     req: &HttpRequest,
-    account: &Account,
+    user: &SignedIn,
     db: &Db,
     path: &SubscriptionPath,
     mut state: FormState,
 ) -> Result<HttpResponse, PageError> {
-    let view = load(db, account, path).await?;
+    let view = load(db, user, path).await?;
     state.conflict = true;
-    render(StatusCode::CONFLICT, &build(l, req, account, view, state))
+    render(StatusCode::CONFLICT, &build(l, req, user, view, state))
 }
 
 #[derive(Template, WebTemplate)]
@@ -267,19 +273,24 @@ impl ResultPage {
 pub async fn result(
     req: HttpRequest,
     l: Locale,
-    SignedIn(account): SignedIn,
+    user: SignedIn,
     CustomerPath(customer_id): CustomerPath,
     upgrade: web::Path<(String, String)>,
     db: web::Data<Db>,
 ) -> Result<ResultPage, PageError> {
     let upgrade_id: i32 = upgrade.1.parse().map_err(|_| PageError::NotFound)?;
-    let customer = store::customers::get(db.get_ref(), &account.reseller, &customer_id)
+    let customer = store::customers::get(db.get_ref(), &user.account.reseller, &customer_id)
         .await?
         .ok_or(PageError::NotFound)?;
-    let o = store::subscriptions::upgrade_outcome(&db, &account.reseller, &customer_id, upgrade_id)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    let layout = Layout::new(l, &account, req.path())
+    let o = store::subscriptions::upgrade_outcome(
+        &db,
+        &user.account.reseller,
+        &customer_id,
+        upgrade_id,
+    )
+    .await?
+    .ok_or(PageError::NotFound)?;
+    let layout = Layout::new(l, &user, req.path())
         .crumb(
             customer.company_name.clone(),
             Some(subscriptions_href(&customer.id)),

@@ -1,11 +1,15 @@
 //! `spawn_app()`: a portal on a random port with a fresh SQLite file holding the demo book, and a
-//! cookie-keeping client to drive it.
+//! browser-like client to drive it: it keeps cookies, holds the CSRF token of the last page with
+//! a form, and gives every change form a fresh one-time key.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+use actix_web::web::Bytes;
+use awc::error::PayloadError;
 use awc::http::StatusCode;
+use futures_core::Stream;
 use portal::config::Settings;
 use portal::startup::Application;
 use portal::store::Db;
@@ -18,6 +22,8 @@ pub struct TestApp {
     client: awc::Client,
     jar: RefCell<BTreeMap<String, String>>,
     language: RefCell<Option<&'static str>>,
+    /// The CSRF token of the last page with a form, as a browser holds it.
+    csrf: RefCell<Option<String>>,
 }
 
 /// A response as a test reads it.
@@ -25,6 +31,7 @@ pub struct TestApp {
 pub struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
+    pub headers: awc::http::header::HeaderMap,
     pub body: String,
 }
 
@@ -63,6 +70,7 @@ impl Page {
     }
 
     /// The value of a hidden input, such as the form's version.
+    #[track_caller]
     pub fn hidden(&self, name: &str) -> String {
         let marker = format!("name=\"{name}\" value=\"");
         let start = self
@@ -93,25 +101,27 @@ impl Page {
 }
 
 pub const CONTOSO: (&str, &str) = ("admin@contoso.example", "contoso-demo");
+pub const CONTOSO_SALES: (&str, &str) = ("sales@contoso.example", "contoso-demo");
 pub const NORTHWIND: (&str, &str) = ("admin@northwind.example", "northwind-demo");
 
 /// A portal on its own port and database, loaded with the demo book.
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(true).await
+    spawn_app_with(&[]).await
 }
 
-pub async fn spawn_app_with(demo_data: bool) -> TestApp {
+/// A portal with some settings of its own (`PORTAL_*` variables).
+pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/portal.sqlite?mode=rwc", dir.path().display());
-    let vars: HashMap<String, String> = [
+    let mut vars: HashMap<String, String> = [
         ("PORTAL_BIND", "127.0.0.1:0".to_owned()),
         ("PORTAL_DATABASE_URL", url),
-        ("PORTAL_DEMO_DATA", demo_data.to_string()),
         ("PORTAL_WORKERS", "2".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
+    vars.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let settings = Settings::from_vars(&vars).unwrap();
     let app = Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
@@ -123,14 +133,31 @@ pub async fn spawn_app_with(demo_data: bool) -> TestApp {
         dir,
         client: awc::Client::builder()
             .disable_redirects()
-            .timeout(Duration::from_secs(30))
+            .timeout(Duration::from_secs(60))
             .finish(),
         jar: RefCell::new(BTreeMap::new()),
         language: RefCell::new(None),
+        csrf: RefCell::new(None),
     }
 }
 
 impl TestApp {
+    /// A second browser on the same portal: no cookies, no token.
+    pub fn another_browser(&self) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            db: self.db.clone(),
+            dir: tempfile::tempdir().unwrap(),
+            client: awc::Client::builder()
+                .disable_redirects()
+                .timeout(Duration::from_secs(60))
+                .finish(),
+            jar: RefCell::new(BTreeMap::new()),
+            language: RefCell::new(None),
+            csrf: RefCell::new(None),
+        }
+    }
+
     /// Sends `Accept-Language` with every later request.
     pub fn prefer(&self, language: &'static str) {
         *self.language.borrow_mut() = Some(language);
@@ -153,13 +180,15 @@ impl TestApp {
         *self.jar.borrow_mut() = cookies;
     }
 
-    async fn read(
-        &self,
-        mut res: awc::ClientResponse<
-            impl futures_core::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
-            + Unpin,
-        >,
-    ) -> Page {
+    /// The CSRF token the client holds.
+    pub fn csrf(&self) -> String {
+        self.csrf.borrow().clone().unwrap_or_default()
+    }
+
+    async fn read<S>(&self, mut res: awc::ClientResponse<S>) -> Page
+    where
+        S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+    {
         for value in res.headers().get_all("set-cookie") {
             let raw = value.to_str().unwrap();
             let pair = raw.split(';').next().unwrap();
@@ -176,12 +205,18 @@ impl TestApp {
             .headers()
             .get("location")
             .map(|v| v.to_str().unwrap().to_owned());
+        let headers = res.headers().clone();
         let body = res.body().limit(10 * 1024 * 1024).await.unwrap();
-        Page {
+        let page = Page {
             status: res.status(),
             location,
+            headers,
             body: String::from_utf8_lossy(&body).into_owned(),
+        };
+        if page.body.contains("name=\"csrf\" value=\"") {
+            *self.csrf.borrow_mut() = Some(page.hidden("csrf"));
         }
+        page
     }
 
     fn request(&self, method: awc::http::Method, path: &str) -> awc::ClientRequest {
@@ -204,7 +239,23 @@ impl TestApp {
         self.read(res).await
     }
 
+    /// Submits a form as a browser would: with the page's CSRF token and a fresh one-time key,
+    /// unless the form gives its own.
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let csrf = self.csrf();
+        let key = uuid::Uuid::new_v4().to_string();
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        if !form.iter().any(|(k, _)| *k == "csrf") {
+            fields.push(("csrf", &csrf));
+        }
+        if !form.iter().any(|(k, _)| *k == "key") {
+            fields.push(("key", &key));
+        }
+        self.post_exactly(path, &fields).await
+    }
+
+    /// Submits exactly these fields: no CSRF token or key is added.
+    pub async fn post_exactly(&self, path: &str, form: &[(&str, &str)]) -> Page {
         let res = self
             .request(awc::http::Method::POST, path)
             .send_form(&form)
@@ -213,12 +264,14 @@ impl TestApp {
         self.read(res).await
     }
 
-    /// Posts a raw body, for bytes no browser form would send.
+    /// Posts a raw form body (after the CSRF token), for bytes no browser form would send.
     pub async fn post_raw(&self, path: &str, body: Vec<u8>) -> Page {
+        let mut full = format!("csrf={}&", self.csrf()).into_bytes();
+        full.extend(body);
         let res = self
             .request(awc::http::Method::POST, path)
             .insert_header(("content-type", "application/x-www-form-urlencoded"))
-            .send_body(body)
+            .send_body(full)
             .await
             .unwrap();
         self.read(res).await
@@ -230,7 +283,9 @@ impl TestApp {
             .await
     }
 
+    /// Signs in through the sign-in page, and opens the customer list.
     pub async fn sign_in(&self, (email, password): (&str, &str)) {
+        self.get("/sign-in").await.assert_status(200);
         let page = self
             .post(
                 "/sign-in",
@@ -238,6 +293,14 @@ impl TestApp {
             )
             .await;
         page.assert_redirect("/");
+        self.get("/").await.assert_status(200);
+    }
+
+    /// Signs out with the sign-out button.
+    pub async fn sign_out(&self) {
+        self.post("/sign-out", &[])
+            .await
+            .assert_redirect("/sign-in");
     }
 
     /// One column of one row.
@@ -261,7 +324,8 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Every row of every business table, for "the database is unchanged" checks.
+    /// Every row of every business table, each column quoted exactly as stored: for "the
+    /// database is unchanged" checks. Sessions are left out: reading a page touches them.
     pub async fn snapshot(&self) -> Vec<String> {
         let mut rows = Vec::new();
         for table in [
@@ -271,7 +335,8 @@ impl TestApp {
             "relationships",
             "subscriptions",
             "upgrades",
-            "history",
+            "activity",
+            "idempotency",
         ] {
             let columns: Vec<String> = self
                 .db

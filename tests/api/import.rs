@@ -45,7 +45,7 @@ const GOOD: &str = r#"{
 
 #[actix_web::test]
 async fn a_good_file_loads_and_its_users_can_sign_in() {
-    let app = spawn_app_with(false).await;
+    let app = spawn_app_with(&[("PORTAL_DEMO_DATA", "false")]).await;
     let (ok, out) = import(&app, GOOD);
     assert!(ok, "{out}");
     assert!(
@@ -86,7 +86,7 @@ async fn a_good_file_loads_and_its_users_can_sign_in() {
 
 #[actix_web::test]
 async fn a_bad_file_names_the_record_and_the_field_and_writes_nothing() {
-    let app = spawn_app_with(false).await;
+    let app = spawn_app_with(&[("PORTAL_DEMO_DATA", "false")]).await;
     let cases = [
         (
             GOOD.replace("\"quantity\": 25", "\"quantity\": 301"),

@@ -9,7 +9,7 @@ async fn the_customer_list_holds_only_the_resellers_own_customers() {
     app.sign_in(CONTOSO).await;
     let list = app.get("/?q=margie").await;
     list.assert_lacks("Margie");
-    app.post("/sign-out", &[]).await;
+    app.sign_out().await;
 
     app.sign_in(NORTHWIND).await;
     let list = app.get("/").await;
@@ -90,7 +90,7 @@ async fn an_upgrade_result_is_only_for_the_reseller_that_made_it() {
         .await;
     let result = done.location.clone().unwrap();
     app.get(&result).await.assert_status(200);
-    app.post("/sign-out", &[]).await;
+    app.sign_out().await;
     app.sign_in(NORTHWIND).await;
     app.get(&result).await.assert_status(404);
 }

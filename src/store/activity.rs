@@ -1,0 +1,279 @@
+//! The activity log: every change a reseller's users made (licenses, status, upgrades) and their
+//! sign-ins; who, when, what, before and after. Written in the same transaction as the change.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::{Db, DbErr, count};
+use crate::domain::{
+    Account, CustomerId, Page, PageRequest, ResellerId, Subscription, SubscriptionId,
+    SubscriptionStatus,
+};
+use crate::entities::{activity, customer, subscription};
+
+/// What an activity record says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    SignIn,
+    Licenses,
+    Suspend,
+    Reactivate,
+    /// The subscription was upgraded to another one.
+    UpgradeFrom,
+    /// The subscription was created by upgrading another one.
+    UpgradeTo,
+}
+
+impl Action {
+    const ALL: [Action; 6] = [
+        Action::SignIn,
+        Action::Licenses,
+        Action::Suspend,
+        Action::Reactivate,
+        Action::UpgradeFrom,
+        Action::UpgradeTo,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::SignIn => "sign_in",
+            Action::Licenses => "licenses",
+            Action::Suspend => "suspend",
+            Action::Reactivate => "reactivate",
+            Action::UpgradeFrom => "upgrade_from",
+            Action::UpgradeTo => "upgrade_to",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == raw)
+    }
+
+    /// The key of the action's name in the message catalogs.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            Action::SignIn => "activity-sign-in",
+            Action::Licenses => "activity-licenses",
+            Action::Suspend => "activity-suspend",
+            Action::Reactivate => "activity-reactivate",
+            Action::UpgradeFrom => "activity-upgrade-from",
+            Action::UpgradeTo => "activity-upgrade-to",
+        }
+    }
+}
+
+/// A subscription's licenses and status at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct State {
+    pub quantity: u32,
+    pub assigned: u32,
+    pub status: SubscriptionStatus,
+}
+
+impl From<&Subscription> for State {
+    fn from(s: &Subscription) -> Self {
+        State {
+            quantity: s.quantity,
+            assigned: s.assigned_licenses,
+            status: s.status,
+        }
+    }
+}
+
+/// One record of the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub action: Action,
+    pub customer: Option<CustomerId>,
+    /// The customer's company name, when the entry names a customer.
+    pub company_name: Option<String>,
+    pub subscription: Option<SubscriptionId>,
+    /// The subscription's friendly name, when the entry names a subscription.
+    pub friendly_name: Option<String>,
+    pub before: Option<State>,
+    pub after: Option<State>,
+    pub upgrade_id: Option<i32>,
+}
+
+/// A change to record, in the transaction that makes it.
+pub(crate) struct Change<'a> {
+    pub customer: &'a CustomerId,
+    pub subscription: &'a SubscriptionId,
+    pub action: Action,
+    pub before: Option<State>,
+    pub after: State,
+    pub upgrade_id: Option<i32>,
+}
+
+pub(crate) async fn record_change(
+    db: &impl ConnectionTrait,
+    who: &Account,
+    change: Change<'_>,
+) -> Result<(), DbErr> {
+    let before = change.before;
+    activity::ActiveModel {
+        reseller_id: Set(who.reseller.to_string()),
+        user_email: Set(who.email.clone()),
+        at: Set(Utc::now()),
+        action: Set(change.action.as_str().to_owned()),
+        customer_id: Set(Some(change.customer.to_string())),
+        subscription_id: Set(Some(change.subscription.to_string())),
+        before_quantity: Set(before.map(|b| i64::from(b.quantity))),
+        before_assigned: Set(before.map(|b| i64::from(b.assigned))),
+        before_status: Set(before.map(|b| b.status.as_str().to_owned())),
+        after_quantity: Set(Some(i64::from(change.after.quantity))),
+        after_assigned: Set(Some(i64::from(change.after.assigned))),
+        after_status: Set(Some(change.after.status.as_str().to_owned())),
+        upgrade_id: Set(change.upgrade_id),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Records a sign-in.
+pub async fn record_sign_in(db: &Db, who: &Account) -> Result<(), DbErr> {
+    activity::ActiveModel {
+        reseller_id: Set(who.reseller.to_string()),
+        user_email: Set(who.email.clone()),
+        at: Set(Utc::now()),
+        action: Set(Action::SignIn.as_str().to_owned()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+fn state(q: Option<i64>, a: Option<i64>, s: Option<&str>) -> Result<Option<State>, DbErr> {
+    let (Some(q), Some(a), Some(s)) = (q, a, s) else {
+        return Ok(None);
+    };
+    Ok(Some(State {
+        quantity: count(q)?,
+        assigned: count(a)?,
+        status: s
+            .parse()
+            .map_err(|e| DbErr::Custom(format!("activity status: {e}")))?,
+    }))
+}
+
+fn corrupt(what: impl std::fmt::Display) -> DbErr {
+    DbErr::Custom(format!("unexpected value in the activity log: {what}"))
+}
+
+/// Turns rows into entries, naming their customers and subscriptions with two more queries.
+async fn entries(db: &Db, rows: Vec<activity::Model>) -> Result<Vec<Entry>, DbErr> {
+    let mut customer_ids: Vec<String> = rows.iter().filter_map(|r| r.customer_id.clone()).collect();
+    customer_ids.sort();
+    customer_ids.dedup();
+    let mut subscription_ids: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.subscription_id.clone())
+        .collect();
+    subscription_ids.sort();
+    subscription_ids.dedup();
+    let companies: std::collections::HashMap<String, String> = customer::Entity::find()
+        .filter(customer::Column::Id.is_in(customer_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.company_name))
+        .collect();
+    let names: std::collections::HashMap<String, String> = subscription::Entity::find()
+        .filter(subscription::Column::Id.is_in(subscription_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.friendly_name))
+        .collect();
+    rows.into_iter()
+        .map(|r| {
+            Ok(Entry {
+                at: r.at,
+                action: Action::parse(&r.action).ok_or_else(|| corrupt(&r.action))?,
+                company_name: r
+                    .customer_id
+                    .as_ref()
+                    .and_then(|c| companies.get(c).cloned()),
+                friendly_name: r
+                    .subscription_id
+                    .as_ref()
+                    .and_then(|s| names.get(s).cloned()),
+                customer: r
+                    .customer_id
+                    .as_deref()
+                    .map(CustomerId::parse)
+                    .transpose()
+                    .map_err(corrupt)?,
+                subscription: r
+                    .subscription_id
+                    .as_deref()
+                    .map(SubscriptionId::parse)
+                    .transpose()
+                    .map_err(corrupt)?,
+                before: state(
+                    r.before_quantity,
+                    r.before_assigned,
+                    r.before_status.as_deref(),
+                )?,
+                after: state(
+                    r.after_quantity,
+                    r.after_assigned,
+                    r.after_status.as_deref(),
+                )?,
+                upgrade_id: r.upgrade_id,
+                by: r.user_email,
+            })
+        })
+        .collect()
+}
+
+/// The latest changes `reseller` made to a subscription, newest first.
+pub async fn of_subscription(
+    db: &Db,
+    reseller: &ResellerId,
+    id: &SubscriptionId,
+    limit: u64,
+) -> Result<Vec<Entry>, DbErr> {
+    let rows = activity::Entity::find()
+        .filter(activity::Column::SubscriptionId.eq(id.as_str()))
+        .filter(activity::Column::ResellerId.eq(reseller.as_str()))
+        .order_by_desc(activity::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    entries(db, rows).await
+}
+
+/// A page of the reseller's activity log, newest first, optionally for one customer.
+pub async fn page(
+    db: &Db,
+    reseller: &ResellerId,
+    customer: Option<&CustomerId>,
+    page: PageRequest,
+) -> Result<Page<Entry>, DbErr> {
+    let mut select =
+        activity::Entity::find().filter(activity::Column::ResellerId.eq(reseller.as_str()));
+    if let Some(c) = customer {
+        select = select.filter(activity::Column::CustomerId.eq(c.as_str()));
+    }
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .order_by_desc(activity::Column::Id)
+        .offset(page.offset())
+        .limit(page.size)
+        .all(db)
+        .await?;
+    Ok(Page {
+        items: entries(db, rows).await?,
+        request: page,
+        total,
+    })
+}
