@@ -144,9 +144,14 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
 impl TestApp {
     /// A second browser on the same portal: no cookies, no token.
     pub fn another_browser(&self) -> TestApp {
+        TestApp::browser_for(self.base.clone(), self.db.clone())
+    }
+
+    /// A browser for a portal served elsewhere (another process, another instance).
+    pub fn browser_for(base: String, db: Db) -> TestApp {
         TestApp {
-            base: self.base.clone(),
-            db: self.db.clone(),
+            base,
+            db,
             dir: tempfile::tempdir().unwrap(),
             client: awc::Client::builder()
                 .disable_redirects()
@@ -375,4 +380,88 @@ impl TestApp {
 
 pub fn details(customer: &str, subscription: &str) -> String {
     format!("/customers/{customer}/subscriptions/{subscription}")
+}
+
+/// The invariants no change may break, checked on what the database holds after a test:
+/// licenses conserved across every upgrade's source and target, every change recorded in the
+/// activity log (each subscription's version counts its changes), no subscription half changed.
+pub async fn assert_invariants(app: &TestApp) {
+    let q = |sql: &str| sql.to_owned();
+    let rows = |sql: String| async move {
+        app.db
+            .query_all_raw(Statement::from_string(app.db.get_database_backend(), sql))
+            .await
+            .unwrap()
+    };
+    // Licenses: assigned within quantity; a cancelled-by-upgrade source holds no assigned ones.
+    for r in rows(q(
+        "SELECT id, quantity, assigned_licenses, status, cancellation_reason FROM subscriptions",
+    ))
+    .await
+    {
+        let id: String = r.try_get("", "id").unwrap();
+        let quantity: i64 = r.try_get("", "quantity").unwrap();
+        let assigned: i64 = r.try_get("", "assigned_licenses").unwrap();
+        let reason: Option<String> = r.try_get("", "cancellation_reason").unwrap();
+        assert!(
+            quantity >= 1 && (0..=quantity).contains(&assigned),
+            "{id}: {assigned} of {quantity}"
+        );
+        if reason.as_deref() == Some("upgraded") {
+            assert_eq!(assigned, 0, "{id} was upgraded but holds assigned licenses");
+        }
+    }
+    // Every upgrade: its target exists, both sides recorded, licenses conserved.
+    for r in rows(q("SELECT u.id, u.source_id, u.target_id, u.quantity, u.moved_assigned, u.source_quantity, \
+                     u.source_assigned, u.source_status, a.before_quantity, a.before_assigned \
+                     FROM upgrades u JOIN activity a ON a.upgrade_id = u.id AND a.action = 'upgrade_from'")).await
+    {
+        let id: i32 = r.try_get("", "id").unwrap();
+        let get = |c: &str| r.try_get::<i64>("", c).unwrap();
+        let status: String = r.try_get("", "source_status").unwrap();
+        assert_eq!(get("before_assigned"), get("source_assigned") + get("moved_assigned"), "upgrade {id}: assigned licenses conserved");
+        if status == "active" {
+            assert_eq!(get("before_quantity"), get("source_quantity") + get("quantity"), "upgrade {id}: a partial upgrade splits the licenses");
+        } else {
+            assert!(get("quantity") >= get("before_quantity"), "upgrade {id}: a whole upgrade covers the source");
+        }
+        let target: String = r.try_get("", "target_id").unwrap();
+        let source: String = r.try_get("", "source_id").unwrap();
+        assert_eq!(
+            app.count(&format!("subscriptions WHERE id = '{target}' AND upgraded_from = '{source}'")).await,
+            1,
+            "upgrade {id}: its target exists"
+        );
+        assert_eq!(app.count(&format!("activity WHERE upgrade_id = {id}")).await, 2, "upgrade {id}: both sides recorded");
+    }
+    assert_eq!(
+        app.count("upgrades").await,
+        app.count("activity WHERE action = 'upgrade_from'").await,
+        "no upgrade record without its activity"
+    );
+    // Every change bumped the version once and wrote one record; the latest record is the state.
+    for r in rows(q("SELECT s.id, s.version, s.quantity, s.assigned_licenses, s.status, \
+                     (SELECT COUNT(*) FROM activity a WHERE a.subscription_id = s.id AND a.action <> 'upgrade_to') AS changes \
+                     FROM subscriptions s")).await
+    {
+        let id: String = r.try_get("", "id").unwrap();
+        let version: i64 = r.try_get("", "version").unwrap();
+        let changes: i64 = r.try_get("", "changes").unwrap();
+        assert_eq!(version, changes, "{id}: every change recorded once");
+        if let Some(last) = app
+            .value(&format!(
+                "SELECT after_quantity || ' ' || after_assigned || ' ' || after_status FROM activity \
+                 WHERE subscription_id = '{id}' ORDER BY id DESC LIMIT 1"
+            ))
+            .await
+        {
+            let now = format!(
+                "{} {} {}",
+                r.try_get::<i64>("", "quantity").unwrap(),
+                r.try_get::<i64>("", "assigned_licenses").unwrap(),
+                r.try_get::<String>("", "status").unwrap()
+            );
+            assert_eq!(last, now, "{id}: the latest record is the current state");
+        }
+    }
 }

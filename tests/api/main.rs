@@ -7,4 +7,5 @@ mod flow;
 mod helpers;
 mod import;
 mod input;
+mod security;
 mod tenancy;

@@ -1,0 +1,460 @@
+//! What must hold under attack, load and double clicks (OWASP ASVS V3, V4, V5; exactly-once
+//! submits): CSRF, sessions, headers, idempotency, concurrency.
+
+use futures_util::future::join_all;
+
+use crate::helpers::{
+    CONTOSO, CONTOSO_SALES, assert_invariants, details, spawn_app, spawn_app_with,
+};
+
+const FAB: (&str, &str) = ("c-fabrikam", "s-fabrikam-essentials");
+
+fn upgrade_path() -> String {
+    format!("{}/upgrade", details(FAB.0, FAB.1))
+}
+
+#[actix_web::test]
+async fn a_post_without_the_sessions_csrf_token_is_forbidden_and_writes_nothing() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let other = app.another_browser();
+    other.sign_in(CONTOSO_SALES).await;
+    let before = app.snapshot().await;
+    let path = format!("{}/licenses", details(FAB.0, FAB.1));
+    let key = uuid::Uuid::new_v4().to_string();
+
+    let missing = app
+        .post_exactly(
+            &path,
+            &[("licenses", "30"), ("version", "0"), ("key", &key)],
+        )
+        .await;
+    let wrong = app
+        .post_exactly(
+            &path,
+            &[
+                ("licenses", "30"),
+                ("version", "0"),
+                ("key", &key),
+                ("csrf", &"0".repeat(64)),
+            ],
+        )
+        .await;
+    // Another session's token is no good either.
+    let foreign = app
+        .post_exactly(
+            &path,
+            &[
+                ("licenses", "30"),
+                ("version", "0"),
+                ("key", &key),
+                ("csrf", &other.csrf()),
+            ],
+        )
+        .await;
+
+    for page in [&missing, &wrong, &foreign] {
+        page.assert_status(403)
+            .assert_contains("禁止访问")
+            .assert_contains("<html lang=\"zh-CN\">");
+    }
+    for path in ["/sign-out", "/sign-in"] {
+        app.post_exactly(path, &[("email", CONTOSO.0), ("password", CONTOSO.1)])
+            .await
+            .assert_status(403);
+    }
+    assert_eq!(app.snapshot().await, before);
+    // The right token still works.
+    app.post(&path, &[("licenses", "30"), ("version", "0")])
+        .await
+        .assert_status(303);
+}
+
+#[actix_web::test]
+async fn cookies_are_http_only_same_site_and_secure_over_https() {
+    let app = spawn_app().await;
+    let page = app.get("/sign-in").await;
+    let cookie = page
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "{cookie}");
+
+    let https = spawn_app_with(&[("PORTAL_HTTPS", "true")]).await;
+    let page = https.get("/sign-in").await;
+    let cookie = page
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+}
+
+#[actix_web::test]
+async fn security_headers_are_on_every_response_error_pages_included() {
+    let app = spawn_app().await;
+    let mut pages = vec![
+        app.get("/sign-in").await,
+        app.get("/health").await,
+        app.get("/static/css/portal.css").await,
+        app.get("/no/such/page").await,
+        app.get("/").await,
+    ];
+    app.sign_in(CONTOSO).await;
+    pages.push(app.get(&details(FAB.0, FAB.1)).await);
+    pages.push(app.post_exactly("/sign-out", &[]).await);
+    let mut big = b"licenses=".to_vec();
+    big.extend(std::iter::repeat_n(b'1', 100_000));
+    pages.push(
+        app.post_raw(&format!("{}/licenses", details(FAB.0, FAB.1)), big)
+            .await,
+    );
+    for page in &pages {
+        let h = |name: &str| {
+            page.headers
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        let csp = h("content-security-policy");
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{:?}: {csp}",
+            page.status
+        );
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(h("x-content-type-options"), "nosniff");
+        assert_eq!(h("referrer-policy"), "same-origin");
+    }
+    assert_eq!(pages.last().unwrap().status.as_u16(), 413);
+    // And no page has inline script or style for the policy to refuse.
+    for page in &pages {
+        assert!(
+            !page.body.contains("<script")
+                && !page.body.contains("style=")
+                && !page.body.contains("<style")
+        );
+    }
+}
+
+#[actix_web::test]
+async fn sessions_end_after_idle_time_and_after_their_absolute_lifetime() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    // Idle: the server-side expiry passes.
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db,
+        "UPDATE sessions SET expires_at = '2000-01-01T00:00:00+00:00'",
+    )
+    .await
+    .unwrap();
+    let page = app.get("/").await;
+    assert!(
+        page.location
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("/sign-in"),
+        "{page:?}"
+    );
+
+    // Absolute: signed in long ago, however active since.
+    app.sign_in(CONTOSO).await;
+    let old = chrono::Utc::now().timestamp() - 13 * 3600;
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db,
+        &format!("UPDATE sessions SET state = json_set(state, '$.signed_in_at', '{old}')"),
+    )
+    .await
+    .unwrap();
+    let page = app.get("/").await;
+    assert!(
+        page.location
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("/sign-in"),
+        "{page:?}"
+    );
+    assert_eq!(
+        app.count("sessions WHERE state LIKE '%user_id%'").await,
+        0,
+        "the expired session is erased"
+    );
+}
+
+#[actix_web::test]
+async fn repeated_sign_ins_for_one_account_are_slowed_down() {
+    let app = spawn_app().await;
+    app.get("/sign-in").await;
+    for _ in 0..5 {
+        app.post(
+            "/sign-in",
+            &[("email", CONTOSO.0), ("password", "guess-guess")],
+        )
+        .await
+        .assert_status(401);
+    }
+    let page = app
+        .post(
+            "/sign-in",
+            &[("email", CONTOSO.0), ("password", "guess-guess")],
+        )
+        .await;
+    page.assert_status(429)
+        .assert_contains("登录尝试次数过多。请在 1 分钟后重试。");
+    // Even the right password waits: the guesser can't tell.
+    app.post("/sign-in", &[("email", CONTOSO.0), ("password", CONTOSO.1)])
+        .await
+        .assert_status(429);
+    // Another account from another address is not affected... but this address has used six.
+    let other = app.another_browser();
+    other.sign_in(CONTOSO_SALES).await;
+}
+
+#[actix_web::test]
+async fn repeated_sign_ins_from_one_address_are_slowed_down() {
+    let app = spawn_app().await;
+    app.get("/sign-in").await;
+    for i in 0..20 {
+        let email = format!("nobody{i}@contoso.example");
+        app.post(
+            "/sign-in",
+            &[("email", &email), ("password", "guess-guess")],
+        )
+        .await
+        .assert_status(401);
+    }
+    app.post(
+        "/sign-in",
+        &[("email", "nobody-else@contoso.example"), ("password", "x")],
+    )
+    .await
+    .assert_status(429);
+}
+
+#[actix_web::test]
+async fn the_same_submit_twice_changes_once_and_shows_the_first_result_again() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let form = app.get(&upgrade_path()).await;
+    let (key, version) = (form.hidden("key"), form.hidden("version"));
+    let fields = [
+        ("offer", "O365_E3"),
+        ("licenses", "30"),
+        ("version", version.as_str()),
+        ("key", key.as_str()),
+    ];
+
+    let first = app.post(&upgrade_path(), &fields).await;
+    let again = app.post(&upgrade_path(), &fields).await;
+
+    first.assert_status(303);
+    again.assert_redirect(first.location.as_deref().unwrap());
+    assert_eq!(app.count("upgrades").await, 1);
+    assert_eq!(app.count("idempotency").await, 1);
+    assert_invariants(&app).await;
+}
+
+#[actix_web::test]
+async fn a_double_click_arriving_at_once_changes_once() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let page = app.get(&details(FAB.0, FAB.1)).await;
+    let key = page.hidden("key");
+    let path = format!("{}/licenses", details(FAB.0, FAB.1));
+    let fields = [("licenses", "40"), ("version", "0"), ("key", key.as_str())];
+
+    let pages = join_all((0..5).map(|_| app.post(&path, &fields))).await;
+
+    for page in &pages {
+        page.assert_redirect(&format!("{}?done=licenses", details(FAB.0, FAB.1)));
+    }
+    assert_eq!(app.count("activity WHERE action = 'licenses'").await, 1);
+    assert_eq!(
+        app.value("SELECT version FROM subscriptions WHERE id = 's-fabrikam-essentials'")
+            .await
+            .unwrap(),
+        "1"
+    );
+    assert_invariants(&app).await;
+}
+
+#[actix_web::test]
+async fn fifty_simultaneous_upgrades_of_one_subscription_make_exactly_one() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let version = app.get(&upgrade_path()).await.hidden("version");
+
+    let pages = join_all((0..50).map(|i| {
+        let offer = ["O365_E3", "O365_E1", "O365_BUSINESS_PREMIUM"][i % 3];
+        let path = upgrade_path();
+        let version = version.clone();
+        let app = &app;
+        async move {
+            app.post(
+                &path,
+                &[("offer", offer), ("licenses", "25"), ("version", &version)],
+            )
+            .await
+        }
+    }))
+    .await;
+
+    let made: Vec<_> = pages.iter().filter(|p| p.status.as_u16() == 303).collect();
+    assert_eq!(made.len(), 1, "exactly one upgrade");
+    for page in pages.iter().filter(|p| p.status.as_u16() != 303) {
+        page.assert_status(409)
+            .assert_contains("data-code=\"concurrency_conflicts\"");
+    }
+    assert_eq!(app.count("upgrades").await, 1);
+    assert_invariants(&app).await;
+}
+
+#[actix_web::test]
+async fn a_license_change_racing_an_upgrade_gives_one_consistent_outcome() {
+    for round in 0..3 {
+        let app = spawn_app().await;
+        app.sign_in(CONTOSO).await;
+        let licenses = format!("{}/licenses", details(FAB.0, FAB.1));
+        let upgrade = upgrade_path();
+        let (a, b) = futures_util::future::join(
+            app.post(&licenses, &[("licenses", "40"), ("version", "0")]),
+            app.post(
+                &upgrade,
+                &[("offer", "O365_E3"), ("licenses", "25"), ("version", "0")],
+            ),
+        )
+        .await;
+        let statuses = [a.status.as_u16(), b.status.as_u16()];
+        assert!(
+            statuses.contains(&303) && statuses.contains(&409),
+            "round {round}: {statuses:?}"
+        );
+        let upgraded = app.count("upgrades").await;
+        let changed = app.count("activity WHERE action = 'licenses'").await;
+        assert_eq!(upgraded + changed, 1, "round {round}: one outcome");
+        assert_invariants(&app).await;
+    }
+}
+
+#[actix_web::test]
+async fn every_change_and_sign_in_is_in_the_activity_log_of_its_reseller_only() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let d = details(FAB.0, FAB.1);
+    app.post(
+        &format!("{d}/licenses"),
+        &[("licenses", "30"), ("version", "0")],
+    )
+    .await
+    .assert_status(303);
+    app.post(
+        &format!("{d}/status"),
+        &[("action", "suspend"), ("version", "1")],
+    )
+    .await
+    .assert_status(303);
+    app.post(
+        &format!("{d}/status"),
+        &[("action", "reactivate"), ("version", "2")],
+    )
+    .await
+    .assert_status(303);
+    app.post(
+        &format!("{d}/upgrade"),
+        &[("offer", "O365_E1"), ("licenses", "5"), ("version", "3")],
+    )
+    .await
+    .assert_status(303);
+    app.post(
+        &format!("{}/licenses", details("c-litware", "s-litware-premium")),
+        &[("licenses", "61"), ("version", "0")],
+    )
+    .await
+    .assert_status(303);
+
+    let log = app.get("/activity").await;
+    log.assert_status(200);
+    let text = log.text();
+    let text = &text[text.find("更改后").unwrap()..];
+    let order: Vec<usize> = [
+        "更改许可证数量",
+        "通过升级创建",
+        "升级到新订阅",
+        "重新激活",
+        "暂停",
+        "登录",
+    ]
+    .iter()
+    .map(|w| text.find(w).unwrap_or_else(|| panic!("{w} in {text}")))
+    .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "newest first: {order:?}"
+    );
+    assert!(
+        text.contains("已分配 20 / 共 25 · 处于活动状态 已分配 20 / 共 30 · 处于活动状态"),
+        "{text}"
+    );
+
+    let fabrikam = app.get("/activity?customer=c-fabrikam").await;
+    fabrikam
+        .assert_contains("Fabrikam 科技")
+        .assert_lacks("Business Premium – consultants");
+    assert!(
+        fabrikam.text().contains("共 5 条记录"),
+        "{}",
+        fabrikam.text()
+    );
+
+    // Another reseller sees none of it, and can't filter by Contoso's customer.
+    let other = app.another_browser();
+    other.sign_in(crate::helpers::NORTHWIND).await;
+    let theirs = other.get("/activity").await;
+    theirs
+        .assert_lacks("contoso.example")
+        .assert_contains("admin@northwind.example");
+    other
+        .get("/activity?customer=c-fabrikam")
+        .await
+        .assert_status(404);
+    other
+        .get("/activity?customer=%3Cx%3E")
+        .await
+        .assert_status(404);
+}
+
+#[actix_web::test]
+async fn the_activity_log_is_paged() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let path = format!("{}/licenses", details(FAB.0, FAB.1));
+    for version in 0..21 {
+        let licenses = (30 + version % 2).to_string();
+        let version = version.to_string();
+        app.post(&path, &[("licenses", &licenses), ("version", &version)])
+            .await
+            .assert_status(303);
+    }
+    let first = app.get("/activity").await;
+    first
+        .assert_contains("第 1 页，共 2 页")
+        .assert_contains("rel=\"next\"");
+    let second = app.get("/activity?page=2").await;
+    second.assert_contains("第 2 页，共 2 页");
+    assert!(
+        second.text().contains("登录"),
+        "the oldest entry, the sign-in, is on the last page"
+    );
+}
