@@ -105,12 +105,11 @@ impl FormKey {
         FormKey(uuid::Uuid::new_v4().to_string())
     }
 
-    /// A key as submitted: 16 to 64 ASCII letters, digits and dashes.
+    /// A key as submitted: a UUID, as the portal's forms carry.
     pub fn parse(raw: &str) -> Option<FormKey> {
-        let raw = raw.trim();
-        ((16..=64).contains(&raw.len())
-            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-        .then(|| FormKey(raw.to_owned()))
+        uuid::Uuid::try_parse(raw.trim())
+            .ok()
+            .map(|u| FormKey(u.hyphenated().to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -138,6 +137,7 @@ mod form_key_tests {
             "<script>alert(1)</script>xxxxxxxx",
             &"a".repeat(65),
             "0123456789abcdef'",
+            "18446744073709551616",
         ] {
             assert_eq!(FormKey::parse(bad), None, "{bad}");
         }

@@ -282,6 +282,17 @@ impl TestApp {
         self.read(res).await
     }
 
+    /// Posts exactly these bytes as a form body.
+    pub async fn post_bytes(&self, path: &str, body: Vec<u8>) -> Page {
+        let res = self
+            .request(awc::http::Method::POST, path)
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .send_body(body)
+            .await
+            .unwrap();
+        self.read(res).await
+    }
+
     /// Follows a redirect the way a browser would.
     pub async fn follow(&self, page: &Page) -> Page {
         self.get(page.location.as_deref().expect("a redirect"))

@@ -2,10 +2,12 @@
 //! test. Compiled as one test binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod eligibility;
 mod flow;
 mod helpers;
 mod import;
+mod matrix;
 mod input;
 mod security;
 mod tenancy;

@@ -1,0 +1,89 @@
+//! The access control matrix: every route, walked with no session, with a user of another
+//! reseller, and with the right user.
+
+use crate::helpers::{CONTOSO, NORTHWIND, TestApp, assert_invariants, details, spawn_app};
+
+const FAB: &str = "c-fabrikam";
+const SUB: &str = "s-fabrikam-essentials";
+
+/// A request of the matrix: the path, and the form for a POST.
+struct Route {
+    path: String,
+    form: Option<Vec<(&'static str, &'static str)>>,
+    /// What the right user gets.
+    ok: u16,
+}
+
+fn routes(upgrade_result: &str) -> Vec<Route> {
+    let d = details(FAB, SUB);
+    let get = |path: String| Route { path, form: None, ok: 200 };
+    vec![
+        get("/".into()),
+        get("/?q=fab&page=1".into()),
+        get("/activity".into()),
+        get(format!("/activity?customer={FAB}")),
+        get(format!("/customers/{FAB}/subscriptions")),
+        get(format!("/customers/{FAB}/delegated-admin")),
+        get(d.clone()),
+        get(format!("{d}/upgrade")),
+        get(upgrade_result.to_owned()),
+        Route { path: format!("{d}/licenses"), form: Some(vec![("licenses", "30"), ("version", "0")]), ok: 303 },
+        Route { path: format!("{d}/status"), form: Some(vec![("action", "suspend"), ("version", "1")]), ok: 303 },
+        Route { path: format!("{d}/status"), form: Some(vec![("action", "reactivate"), ("version", "2")]), ok: 303 },
+        Route {
+            path: format!("{d}/upgrade"),
+            form: Some(vec![("offer", "O365_E3"), ("licenses", "30"), ("version", "3")]),
+            ok: 303,
+        },
+    ]
+}
+
+async fn send(app: &TestApp, route: &Route) -> crate::helpers::Page {
+    match &route.form {
+        None => app.get(&route.path).await,
+        Some(form) => app.post(&route.path, form).await,
+    }
+}
+
+#[actix_web::test]
+async fn every_route_with_no_session_another_reseller_and_the_right_user() {
+    let app = spawn_app().await;
+    // An upgrade result page to walk: Contoso upgrades Litware's subscription.
+    app.sign_in(CONTOSO).await;
+    let done = app
+        .post(
+            &format!("{}/upgrade", details("c-litware", "s-litware-premium")),
+            &[("offer", "O365_E3"), ("licenses", "60"), ("version", "0")],
+        )
+        .await;
+    let result = done.location.clone().unwrap();
+    let routes = routes(&result);
+
+    // (a) No session: every route sends the browser to sign in, and nothing changes.
+    let anonymous = app.another_browser();
+    let before = app.snapshot().await;
+    for route in &routes {
+        let page = send(&anonymous, route).await;
+        assert_eq!(page.status.as_u16(), 303, "{}", route.path);
+        assert!(page.location.as_deref().unwrap().starts_with("/sign-in"), "{}", route.path);
+    }
+    assert_eq!(app.snapshot().await, before);
+
+    // (b) Another reseller's user: every route answers 404, and nothing changes.
+    let northwind = app.another_browser();
+    northwind.sign_in(NORTHWIND).await;
+    let before = app.snapshot().await;
+    for route in routes.iter().filter(|r| r.path != "/" && !r.path.starts_with("/?") && r.path != "/activity") {
+        let page = send(&northwind, route).await;
+        assert_eq!(page.status.as_u16(), 404, "{}", route.path);
+        page.assert_contains("找不到此页面");
+    }
+    assert_eq!(app.snapshot().await, before);
+
+    // (c) The right user: every route works.
+    for route in &routes {
+        let page = send(&app, route).await;
+        assert_eq!(page.status.as_u16(), route.ok, "{}: {}", route.path, page.body);
+    }
+    assert_invariants(&app).await;
+}
