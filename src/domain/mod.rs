@@ -49,3 +49,6 @@ pub(crate) mod test_support {
         Holding::from(s)
     }
 }
+
+#[cfg(test)]
+mod properties;

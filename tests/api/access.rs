@@ -16,7 +16,11 @@ struct Route {
 
 fn routes(upgrade_result: &str) -> Vec<Route> {
     let d = details(FAB, SUB);
-    let get = |path: String| Route { path, form: None, ok: 200 };
+    let get = |path: String| Route {
+        path,
+        form: None,
+        ok: 200,
+    };
     vec![
         get("/".into()),
         get("/?q=fab&page=1".into()),
@@ -27,12 +31,28 @@ fn routes(upgrade_result: &str) -> Vec<Route> {
         get(d.clone()),
         get(format!("{d}/upgrade")),
         get(upgrade_result.to_owned()),
-        Route { path: format!("{d}/licenses"), form: Some(vec![("licenses", "30"), ("version", "0")]), ok: 303 },
-        Route { path: format!("{d}/status"), form: Some(vec![("action", "suspend"), ("version", "1")]), ok: 303 },
-        Route { path: format!("{d}/status"), form: Some(vec![("action", "reactivate"), ("version", "2")]), ok: 303 },
+        Route {
+            path: format!("{d}/licenses"),
+            form: Some(vec![("licenses", "30"), ("version", "0")]),
+            ok: 303,
+        },
+        Route {
+            path: format!("{d}/status"),
+            form: Some(vec![("action", "suspend"), ("version", "1")]),
+            ok: 303,
+        },
+        Route {
+            path: format!("{d}/status"),
+            form: Some(vec![("action", "reactivate"), ("version", "2")]),
+            ok: 303,
+        },
         Route {
             path: format!("{d}/upgrade"),
-            form: Some(vec![("offer", "O365_E3"), ("licenses", "30"), ("version", "3")]),
+            form: Some(vec![
+                ("offer", "O365_E3"),
+                ("licenses", "30"),
+                ("version", "3"),
+            ]),
             ok: 303,
         },
     ]
@@ -65,7 +85,11 @@ async fn every_route_with_no_session_another_reseller_and_the_right_user() {
     for route in &routes {
         let page = send(&anonymous, route).await;
         assert_eq!(page.status.as_u16(), 303, "{}", route.path);
-        assert!(page.location.as_deref().unwrap().starts_with("/sign-in"), "{}", route.path);
+        assert!(
+            page.location.as_deref().unwrap().starts_with("/sign-in"),
+            "{}",
+            route.path
+        );
     }
     assert_eq!(app.snapshot().await, before);
 
@@ -73,7 +97,10 @@ async fn every_route_with_no_session_another_reseller_and_the_right_user() {
     let northwind = app.another_browser();
     northwind.sign_in(NORTHWIND).await;
     let before = app.snapshot().await;
-    for route in routes.iter().filter(|r| r.path != "/" && !r.path.starts_with("/?") && r.path != "/activity") {
+    for route in routes
+        .iter()
+        .filter(|r| r.path != "/" && !r.path.starts_with("/?") && r.path != "/activity")
+    {
         let page = send(&northwind, route).await;
         assert_eq!(page.status.as_u16(), 404, "{}", route.path);
         page.assert_contains("找不到此页面");
@@ -83,7 +110,13 @@ async fn every_route_with_no_session_another_reseller_and_the_right_user() {
     // (c) The right user: every route works.
     for route in &routes {
         let page = send(&app, route).await;
-        assert_eq!(page.status.as_u16(), route.ok, "{}: {}", route.path, page.body);
+        assert_eq!(
+            page.status.as_u16(),
+            route.ok,
+            "{}: {}",
+            route.path,
+            page.body
+        );
     }
     assert_invariants(&app).await;
 }

@@ -259,6 +259,21 @@ impl TestApp {
         self.post_exactly(path, &fields).await
     }
 
+    /// Submits a form like [`TestApp::post`], but answers `None` when the server is gone.
+    pub async fn try_post(&self, path: &str, form: &[(&str, &str)]) -> Option<Page> {
+        let csrf = self.csrf();
+        let key = uuid::Uuid::new_v4().to_string();
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        fields.push(("csrf", &csrf));
+        fields.push(("key", &key));
+        let res = self
+            .request(awc::http::Method::POST, path)
+            .send_form(&fields)
+            .await
+            .ok()?;
+        Some(self.read(res).await)
+    }
+
     /// Submits exactly these fields: no CSRF token or key is added.
     pub async fn post_exactly(&self, path: &str, form: &[(&str, &str)]) -> Page {
         let res = self

@@ -3,11 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod crash;
 mod eligibility;
 mod flow;
 mod helpers;
 mod import;
-mod matrix;
 mod input;
+mod matrix;
 mod security;
 mod tenancy;

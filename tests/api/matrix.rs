@@ -5,7 +5,11 @@ use crate::helpers::{CONTOSO, Page, details, spawn_app};
 
 /// The hostile values, as raw (already form-encoded) bytes.
 fn values() -> Vec<(&'static str, Vec<u8>)> {
-    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().into_bytes();
+    let enc = |s: &str| {
+        form_urlencoded::byte_serialize(s.as_bytes())
+            .collect::<String>()
+            .into_bytes()
+    };
     vec![
         ("empty", Vec::new()),
         ("whitespace", enc("  \t ")),
@@ -34,7 +38,11 @@ fn body(fields: &[(&str, &str)], field: &str, raw: &[u8]) -> Vec<u8> {
         if *k == field {
             out.extend(raw);
         } else {
-            out.extend(form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>().bytes());
+            out.extend(
+                form_urlencoded::byte_serialize(v.as_bytes())
+                    .collect::<String>()
+                    .bytes(),
+            );
         }
     }
     out
@@ -45,11 +53,17 @@ fn assert_clear(page: &Page, what: &str) {
     let status = page.status.as_u16();
     assert!(status < 500, "{what}: {status}\n{}", page.body);
     if status >= 400 {
-        assert!(page.body.contains("<html"), "{what}: {status} without a page: {}", page.body);
+        assert!(
+            page.body.contains("<html"),
+            "{what}: {status} without a page: {}",
+            page.body
+        );
     }
-    assert!(!page.body.contains("<script>alert"), "{what}: markup echoed unescaped");
+    assert!(
+        !page.body.contains("<script>alert"),
+        "{what}: markup echoed unescaped"
+    );
 }
-
 
 #[actix_web::test]
 async fn every_change_form_field_refuses_every_hostile_value() {
@@ -59,11 +73,33 @@ async fn every_change_form_field_refuses_every_hostile_value() {
     let key = "0f9a1f0e-3b52-4c1d-9d43-1c2f4e5a6b7c";
     let csrf = app.csrf();
     let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
-        (format!("{d}/licenses"), vec![("csrf", &csrf), ("licenses", "30"), ("version", "0"), ("key", key)]),
-        (format!("{d}/status"), vec![("csrf", &csrf), ("action", "suspend"), ("version", "0"), ("key", key)]),
+        (
+            format!("{d}/licenses"),
+            vec![
+                ("csrf", &csrf),
+                ("licenses", "30"),
+                ("version", "0"),
+                ("key", key),
+            ],
+        ),
+        (
+            format!("{d}/status"),
+            vec![
+                ("csrf", &csrf),
+                ("action", "suspend"),
+                ("version", "0"),
+                ("key", key),
+            ],
+        ),
         (
             format!("{d}/upgrade"),
-            vec![("csrf", &csrf), ("offer", "O365_E3"), ("licenses", "30"), ("version", "0"), ("key", key)],
+            vec![
+                ("csrf", &csrf),
+                ("offer", "O365_E3"),
+                ("licenses", "30"),
+                ("version", "0"),
+                ("key", key),
+            ],
         ),
     ];
     let before = app.snapshot().await;
@@ -108,7 +144,9 @@ async fn search_activity_language_and_sign_in_fields_take_anything() {
             let page = app.get(&path).await;
             assert_clear(&page, &format!("{path:.80} ({name})"));
         }
-        let switch = app.get(&format!("/language/{raw:.100}?back={raw:.200}")).await;
+        let switch = app
+            .get(&format!("/language/{raw:.100}?back={raw:.200}"))
+            .await;
         assert_clear(&switch, &format!("language switch ({name})"));
         if switch.status.as_u16() == 303 {
             let to = switch.location.unwrap();
@@ -122,15 +160,25 @@ async fn search_activity_language_and_sign_in_fields_take_anything() {
     visitor.get("/sign-in").await;
     for field in ["email", "password", "next"] {
         for (name, raw) in values() {
-            let fields = [("email", "admin@contoso.example"), ("password", "wrong-password"), ("next", "/")];
+            let fields = [
+                ("email", "admin@contoso.example"),
+                ("password", "wrong-password"),
+                ("next", "/"),
+            ];
             let csrf = visitor.csrf();
             let fields = [("csrf", csrf.as_str()), fields[0], fields[1], fields[2]];
-            let page = visitor.post_bytes("/sign-in", body(&fields, field, &raw)).await;
+            let page = visitor
+                .post_bytes("/sign-in", body(&fields, field, &raw))
+                .await;
             assert_clear(&page, &format!("sign-in {field}={name}"));
             assert_ne!(page.status.as_u16(), 303, "sign-in {field}={name}");
         }
     }
-    assert_eq!(visitor.count("sessions WHERE state LIKE '%user_id%'").await, 1, "only the first browser is signed in");
+    assert_eq!(
+        visitor.count("sessions WHERE state LIKE '%user_id%'").await,
+        1,
+        "only the first browser is signed in"
+    );
 }
 
 #[actix_web::test]
@@ -156,7 +204,10 @@ async fn malformed_paths_and_ids_get_a_page_never_a_crash() {
     for path in paths {
         let page = app.get(path).await;
         assert_clear(&page, path);
-        assert!(!page.body.contains("[workspace]"), "{path} served a file outside static/");
+        assert!(
+            !page.body.contains("[workspace]"),
+            "{path} served a file outside static/"
+        );
         let page = app.post(path, &[("licenses", "5"), ("version", "0")]).await;
         assert_clear(&page, path);
     }
