@@ -28,7 +28,7 @@ pub enum Action {
 }
 
 impl Action {
-    const ALL: [Action; 6] = [
+    pub const ALL: [Action; 6] = [
         Action::SignIn,
         Action::Licenses,
         Action::Suspend,
