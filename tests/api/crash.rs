@@ -1,5 +1,6 @@
 //! Crash consistency: the server process is killed (SIGKILL) while submits are in flight, then
-//! restarted on the same SQLite file; every invariant still holds.
+//! restarted on the same database (the SQLite file, or the PostgreSQL database); every invariant
+//! still holds.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -92,11 +93,11 @@ async fn submits(app: &TestApp) -> Vec<(String, Vec<(&'static str, String)>)> {
 #[actix_web::test]
 async fn killing_the_server_mid_submit_leaves_the_database_consistent() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/portal.sqlite?mode=rwc", dir.path().display());
+    let url = crate::helpers::fresh_database(dir.path()).await;
     for (round, delay_ms) in [10u64, 60, 150, 400].into_iter().enumerate() {
         let (mut child, base) = start(&url);
         let db = portal::store::connect(&url).await.unwrap();
-        let app = TestApp::browser_for(base, db);
+        let app = TestApp::browser_for(base, db, url.clone());
         app.sign_in(CONTOSO).await;
         let batch = submits(&app).await;
 
@@ -121,7 +122,7 @@ async fn killing_the_server_mid_submit_leaves_the_database_consistent() {
         // Restarted on the same file: consistent, and serving.
         let (mut again, base) = start(&url);
         let db = portal::store::connect(&url).await.unwrap();
-        let app = TestApp::browser_for(base, db);
+        let app = TestApp::browser_for(base, db, url.clone());
         assert_invariants(&app).await;
         let changes = app.count("activity WHERE action <> 'sign_in'").await;
         eprintln!("round {round}: {changes} changes committed in all so far");

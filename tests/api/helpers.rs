@@ -18,6 +18,8 @@ use sea_orm::{ConnectionTrait, Statement};
 pub struct TestApp {
     pub base: String,
     pub db: Db,
+    /// The database URL the portal runs on.
+    pub url: String,
     pub dir: tempfile::TempDir,
     client: awc::Client,
     jar: RefCell<BTreeMap<String, String>>,
@@ -109,14 +111,89 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
+/// The PostgreSQL server to run the suite on, when `PORTAL_TEST_POSTGRES` names one (for example
+/// `postgres://postgres@127.0.0.1:5432`); otherwise the suite runs on SQLite files.
+fn postgres_server() -> Option<String> {
+    std::env::var("PORTAL_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_end_matches('/').to_owned())
+}
+
+/// A fresh, empty database for one test: a SQLite file in `dir`, or a new PostgreSQL database.
+pub async fn fresh_database(dir: &std::path::Path) -> String {
+    let Some(server) = postgres_server() else {
+        return format!("sqlite://{}/portal.sqlite?mode=rwc", dir.display());
+    };
+    let admin = sea_orm::Database::connect(format!("{server}/postgres"))
+        .await
+        .unwrap_or_else(|e| {
+            panic!("PORTAL_TEST_POSTGRES={server} is set but the server can't be reached: {e}")
+        });
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    let mut sweep = false;
+    SWEPT.call_once(|| sweep = true);
+    if sweep {
+        // Databases left by earlier runs of the suite.
+        let old = admin
+            .query_all_raw(Statement::from_string(
+                admin.get_database_backend(),
+                "SELECT datname FROM pg_database WHERE datname LIKE 'portal_t_%'".to_owned(),
+            ))
+            .await
+            .unwrap();
+        for row in old {
+            let name: String = row.try_get("", "datname").unwrap();
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+        }
+    }
+    let name = format!("portal_t_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE template0"))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    format!("{server}/{name}")
+}
+
+/// The session key of every test portal, so that instances on one database share sessions.
+const SESSION_KEY: &str = "test-session-key-test-session-key-test-session-key-0123456789";
+
+/// Another portal instance on the same database as `app` (as behind a load balancer): its own
+/// port and process state, the same database and session key.
+pub async fn second_instance(app: &TestApp) -> TestApp {
+    let vars: HashMap<String, String> = [
+        ("PORTAL_BIND", "127.0.0.1:0"),
+        ("PORTAL_DATABASE_URL", app.url.as_str()),
+        ("PORTAL_WORKERS", "2"),
+        ("PORTAL_SESSION_KEY", SESSION_KEY),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let instance = Application::build(Settings::from_vars(&vars).unwrap())
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", instance.port());
+    actix_web::rt::spawn(instance.run_until_stopped());
+    TestApp::browser_for(base, app.db.clone(), app.url.clone())
+}
+
+pub fn is_postgres(db: &Db) -> bool {
+    db.get_database_backend() == sea_orm::DbBackend::Postgres
+}
+
 /// A portal with some settings of its own (`PORTAL_*` variables).
 pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/portal.sqlite?mode=rwc", dir.path().display());
+    let url = fresh_database(dir.path()).await;
     let mut vars: HashMap<String, String> = [
         ("PORTAL_BIND", "127.0.0.1:0".to_owned()),
-        ("PORTAL_DATABASE_URL", url),
+        ("PORTAL_DATABASE_URL", url.clone()),
         ("PORTAL_WORKERS", "2".to_owned()),
+        ("PORTAL_SESSION_KEY", SESSION_KEY.to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -130,6 +207,7 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     TestApp {
         base,
         db,
+        url,
         dir,
         client: awc::Client::builder()
             .disable_redirects()
@@ -144,14 +222,15 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
 impl TestApp {
     /// A second browser on the same portal: no cookies, no token.
     pub fn another_browser(&self) -> TestApp {
-        TestApp::browser_for(self.base.clone(), self.db.clone())
+        TestApp::browser_for(self.base.clone(), self.db.clone(), self.url.clone())
     }
 
     /// A browser for a portal served elsewhere (another process, another instance).
-    pub fn browser_for(base: String, db: Db) -> TestApp {
+    pub fn browser_for(base: String, db: Db, url: String) -> TestApp {
         TestApp {
             base,
             db,
+            url,
             dir: tempfile::tempdir().unwrap(),
             client: awc::Client::builder()
                 .disable_redirects()
@@ -161,6 +240,11 @@ impl TestApp {
             language: RefCell::new(None),
             csrf: RefCell::new(None),
         }
+    }
+
+    /// This browser, pointed at another instance: same cookies, same token.
+    pub fn switch_to(&mut self, other: &TestApp) {
+        self.base = other.base.clone();
     }
 
     /// Sends `Accept-Language` with every later request.
@@ -358,6 +442,7 @@ impl TestApp {
     /// Every row of every business table, each column quoted exactly as stored: for "the
     /// database is unchanged" checks. Sessions are left out: reading a page touches them.
     pub async fn snapshot(&self) -> Vec<String> {
+        let backend = self.db.get_database_backend();
         let mut rows = Vec::new();
         for table in [
             "resellers",
@@ -369,28 +454,30 @@ impl TestApp {
             "activity",
             "idempotency",
         ] {
-            let columns: Vec<String> = self
-                .db
-                .query_all_raw(Statement::from_string(
-                    self.db.get_database_backend(),
-                    format!("PRAGMA table_info({table})"),
-                ))
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|r| r.try_get::<String>("", "name").unwrap())
-                .collect();
-            let expr = columns
-                .iter()
-                .map(|c| format!("quote({c})"))
-                .collect::<Vec<_>>()
-                .join(" || '|' || ");
+            let sql = if is_postgres(&self.db) {
+                format!("SELECT CAST(x AS TEXT) AS v FROM {table} x ORDER BY 1")
+            } else {
+                let columns: Vec<String> = self
+                    .db
+                    .query_all_raw(Statement::from_string(
+                        backend,
+                        format!("PRAGMA table_info({table})"),
+                    ))
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.try_get::<String>("", "name").unwrap())
+                    .collect();
+                let expr = columns
+                    .iter()
+                    .map(|c| format!("quote({c})"))
+                    .collect::<Vec<_>>()
+                    .join(" || '|' || ");
+                format!("SELECT {expr} AS v FROM {table} ORDER BY rowid")
+            };
             for r in self
                 .db
-                .query_all_raw(Statement::from_string(
-                    self.db.get_database_backend(),
-                    format!("SELECT {expr} AS v FROM {table} ORDER BY rowid"),
-                ))
+                .query_all_raw(Statement::from_string(backend, sql))
                 .await
                 .unwrap()
             {

@@ -8,10 +8,7 @@ use crate::helpers::spawn_app_with;
 fn import(app: &crate::helpers::TestApp, json: &str) -> (bool, String) {
     let file = app.dir.path().join("book.json");
     std::fs::write(&file, json).unwrap();
-    let url = format!(
-        "sqlite://{}/portal.sqlite?mode=rwc",
-        app.dir.path().display()
-    );
+    let url = &app.url;
     let out = Command::new(env!("CARGO_BIN_EXE_portal"))
         .arg("import")
         .arg(&file)

@@ -9,6 +9,7 @@ mod flow;
 mod helpers;
 mod import;
 mod input;
+mod instances;
 mod matrix;
 mod security;
 mod tenancy;

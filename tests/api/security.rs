@@ -172,12 +172,16 @@ async fn sessions_end_after_idle_time_and_after_their_absolute_lifetime() {
     // Absolute: signed in long ago, however active since.
     app.sign_in(CONTOSO).await;
     let old = chrono::Utc::now().timestamp() - 13 * 3600;
-    sea_orm::ConnectionTrait::execute_unprepared(
-        &app.db,
-        &format!("UPDATE sessions SET state = json_set(state, '$.signed_in_at', '{old}')"),
-    )
-    .await
-    .unwrap();
+    let sql = if crate::helpers::is_postgres(&app.db) {
+        format!(
+            "UPDATE sessions SET state = jsonb_set(state::jsonb, '{{signed_in_at}}', to_jsonb('{old}'::text))::text"
+        )
+    } else {
+        format!("UPDATE sessions SET state = json_set(state, '$.signed_in_at', '{old}')")
+    };
+    sea_orm::ConnectionTrait::execute_unprepared(&app.db, &sql)
+        .await
+        .unwrap();
     let page = app.get("/").await;
     assert!(
         page.location
