@@ -8,6 +8,7 @@ pub mod domain;
 mod entities;
 pub mod import;
 pub mod password;
+pub mod seed;
 pub mod startup;
 pub mod store;
 pub mod web;

@@ -23,6 +23,16 @@ enum Command {
         /// The JSON file (format: see the README).
         file: PathBuf,
     },
+    /// Generate a large book for reseller `bigbook` (sign in as admin@bigbook.example /
+    /// bigbook-demo), for measuring the portal at scale.
+    Seed {
+        /// How many customers.
+        #[arg(long, default_value_t = 1000)]
+        customers: u32,
+        /// How many subscriptions each customer has.
+        #[arg(long, default_value_t = 10)]
+        subscriptions_per_customer: u32,
+    },
 }
 
 #[tokio::main]
@@ -37,6 +47,10 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
         Command::Import { file } => import(file).await,
+        Command::Seed {
+            customers,
+            subscriptions_per_customer,
+        } => seed(customers, subscriptions_per_customer).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -83,6 +97,30 @@ async fn import(file: PathBuf) -> anyhow::Result<()> {
         loaded.customers,
         loaded.subscriptions,
         file.display()
+    );
+    Ok(())
+}
+
+async fn seed(customers: u32, per_customer: u32) -> anyhow::Result<()> {
+    let mut settings = Settings::from_env()?;
+    settings.demo_data = false;
+    let started = std::time::Instant::now();
+    let hash = portal::password::hash(portal::seed::PASSWORD)?;
+    let book = portal::seed::book(customers, per_customer, hash)?;
+    let generated = started.elapsed();
+    let db = portal::store::connect(&settings.database_url).await?;
+    let loaded = portal::store::import::load(&db, &book)
+        .await
+        .context("loading the seeded book; nothing was written")?;
+    println!(
+        "seeded {} customers and {} subscriptions for reseller {} in {:.1} s (generating {:.1} s); sign in as {} / {}",
+        loaded.customers,
+        loaded.subscriptions,
+        portal::seed::RESELLER,
+        started.elapsed().as_secs_f64(),
+        generated.as_secs_f64(),
+        portal::seed::EMAIL,
+        portal::seed::PASSWORD,
     );
     Ok(())
 }

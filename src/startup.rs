@@ -90,9 +90,11 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
             .cookie_same_site(SameSite::Lax)
             .cookie_secure(https)
             .session_lifecycle(SessionLifecycle::PersistentSession(
+                // The idle expiry moves whenever the session is saved; `SignedIn` saves it at
+                // most once a minute.
                 PersistentSession::default()
                     .session_ttl(idle)
-                    .session_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                    .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
             ))
             .build();
         // The last `wrap` runs first: headers, log, session, error pages, then the CSRF check.

@@ -92,10 +92,15 @@ impl PageRequest {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub request: PageRequest,
+    /// How many results there are, counted up to a bound (see `more`).
     pub total: u64,
+    /// Counting stopped at `total`: there are more. Counting every match of a large book would
+    /// cost as much as reading it, on every page.
+    pub more: bool,
 }
 
 impl<T> Page<T> {
+    /// The number of pages counted.
     pub fn pages(&self) -> u64 {
         self.total.div_ceil(self.request.size).max(1)
     }
@@ -106,6 +111,7 @@ impl<T> Page<T> {
 
     pub fn has_next(&self) -> bool {
         self.request.number < self.pages()
+            || (self.more && self.items.len() as u64 == self.request.size)
     }
 }
 
@@ -159,6 +165,7 @@ mod tests {
             items: vec![],
             request: PageRequest::parse(Some("2")),
             total,
+            more: false,
         };
         assert_eq!(page(0).pages(), 1);
         assert_eq!(page(41).pages(), 3);

@@ -1,6 +1,8 @@
 //! The activity log: every change a reseller's users made (licenses, status, upgrades) and their
 //! sign-ins; who, when, what, before and after. Written in the same transaction as the change.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -168,31 +170,38 @@ fn corrupt(what: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("unexpected value in the activity log: {what}"))
 }
 
-/// Turns rows into entries, naming their customers and subscriptions with two more queries.
-async fn entries(db: &Db, rows: Vec<activity::Model>) -> Result<Vec<Entry>, DbErr> {
-    let mut customer_ids: Vec<String> = rows.iter().filter_map(|r| r.customer_id.clone()).collect();
-    customer_ids.sort();
-    customer_ids.dedup();
-    let mut subscription_ids: Vec<String> = rows
-        .iter()
-        .filter_map(|r| r.subscription_id.clone())
-        .collect();
-    subscription_ids.sort();
-    subscription_ids.dedup();
-    let companies: std::collections::HashMap<String, String> = customer::Entity::find()
-        .filter(customer::Column::Id.is_in(customer_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.company_name))
-        .collect();
-    let names: std::collections::HashMap<String, String> = subscription::Entity::find()
-        .filter(subscription::Column::Id.is_in(subscription_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.friendly_name))
-        .collect();
+/// Turns rows into entries; `named` also names their customers and subscriptions, with two more
+/// queries.
+async fn entries(db: &Db, rows: Vec<activity::Model>, named: bool) -> Result<Vec<Entry>, DbErr> {
+    let (mut companies, mut names) = (HashMap::new(), HashMap::new());
+    if named {
+        let mut customer_ids: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.customer_id.as_deref())
+            .collect();
+        customer_ids.sort_unstable();
+        customer_ids.dedup();
+        let mut subscription_ids: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.subscription_id.as_deref())
+            .collect();
+        subscription_ids.sort_unstable();
+        subscription_ids.dedup();
+        companies = customer::Entity::find()
+            .filter(customer::Column::Id.is_in(customer_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.company_name))
+            .collect();
+        names = subscription::Entity::find()
+            .filter(subscription::Column::Id.is_in(subscription_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.friendly_name))
+            .collect();
+    }
     rows.into_iter()
         .map(|r| {
             Ok(Entry {
@@ -235,6 +244,9 @@ async fn entries(db: &Db, rows: Vec<activity::Model>) -> Result<Vec<Entry>, DbEr
         .collect()
 }
 
+/// How far the log counts its records.
+const COUNT_BOUND: u64 = 10_000;
+
 /// The latest changes `reseller` made to a subscription, newest first.
 pub async fn of_subscription(
     db: &Db,
@@ -249,7 +261,7 @@ pub async fn of_subscription(
         .limit(limit)
         .all(db)
         .await?;
-    entries(db, rows).await
+    entries(db, rows, false).await
 }
 
 /// A page of the reseller's activity log, newest first, optionally for one customer.
@@ -264,7 +276,7 @@ pub async fn page(
     if let Some(c) = customer {
         select = select.filter(activity::Column::CustomerId.eq(c.as_str()));
     }
-    let total = select.clone().count(db).await?;
+    let counted = select.clone().limit(COUNT_BOUND + 1).count(db).await?;
     let rows = select
         .order_by_desc(activity::Column::Id)
         .offset(page.offset())
@@ -272,8 +284,9 @@ pub async fn page(
         .all(db)
         .await?;
     Ok(Page {
-        items: entries(db, rows).await?,
+        items: entries(db, rows, true).await?,
         request: page,
-        total,
+        total: counted.min(COUNT_BOUND),
+        more: counted > COUNT_BOUND,
     })
 }

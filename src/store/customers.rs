@@ -22,23 +22,25 @@ fn to_customer(c: customer::Model, delegated_admin: bool) -> Result<Customer, Db
     })
 }
 
+/// How far the customer list counts: "10,000+ customers".
+const COUNT_BOUND: u64 = 10_000;
+/// How far a search counts: "200+ customers match".
+const SEARCH_COUNT_BOUND: u64 = 200;
+
 /// One of the reseller's customers, or `None` when it has no relationship with that customer.
 pub async fn get(
     db: &impl ConnectionTrait,
     reseller: &ResellerId,
     id: &CustomerId,
 ) -> Result<Option<Customer>, DbErr> {
-    let Some(rel) = relationship::Entity::find_by_id((reseller.to_string(), id.to_string()))
+    let found = relationship::Entity::find_by_id((reseller.to_string(), id.to_string()))
+        .find_also_related(customer::Entity)
         .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    customer::Entity::find_by_id(id.as_str())
-        .one(db)
-        .await?
-        .map(|c| to_customer(c, rel.delegated_admin))
-        .transpose()
+        .await?;
+    match found {
+        Some((rel, Some(c))) => Ok(Some(to_customer(c, rel.delegated_admin)?)),
+        _ => Ok(None),
+    }
 }
 
 /// A page of the reseller's customers, sorted by company name (Chinese by pinyin), filtered by a search of company
@@ -66,7 +68,13 @@ pub async fn list(
                 .add(like(customer::Column::Domain)),
         );
     }
-    let total = select.clone().count(db).await?;
+    // Count up to a bound: an unfiltered list is cheap to count far, a search is not.
+    let bound = if query.is_empty() {
+        COUNT_BOUND
+    } else {
+        SEARCH_COUNT_BOUND
+    };
+    let counted = select.clone().limit(bound + 1).count(db).await?;
     let rows = select
         .order_by_asc(customer::Column::SortKey)
         .order_by_asc(customer::Column::Id)
@@ -100,7 +108,8 @@ pub async fn list(
     Ok(Page {
         items,
         request: page,
-        total,
+        total: Ord::min(counted, bound),
+        more: counted > bound,
     })
 }
 

@@ -20,6 +20,9 @@ use crate::store::{self, Db};
 
 const USER_ID: &str = "user_id";
 const SIGNED_IN_AT: &str = "signed_in_at";
+/// When the session was last seen, to the minute. Refreshing it saves the session, which moves
+/// its idle expiry; doing so at most once a minute spares a database write on every request.
+const LAST_SEEN: &str = "last_seen";
 
 /// How long a session may last, however active: set from the configuration.
 #[derive(Debug, Clone, Copy)]
@@ -64,10 +67,18 @@ impl FromRequest for SignedIn {
                 _ => None,
             };
             match account {
-                Some(account) => Ok(SignedIn {
-                    account,
-                    csrf: CsrfToken::of(&session),
-                }),
+                Some(account) => {
+                    let now = chrono::Utc::now().timestamp();
+                    let last_seen = session.get::<i64>(LAST_SEEN).unwrap_or(None).unwrap_or(0);
+                    if now - last_seen >= 60 {
+                        // An i64 always serializes.
+                        let _ = session.insert(LAST_SEEN, now);
+                    }
+                    Ok(SignedIn {
+                        account,
+                        csrf: CsrfToken::of(&session),
+                    })
+                }
                 None => {
                     if user_id.is_some() {
                         session.purge();

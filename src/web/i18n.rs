@@ -154,6 +154,15 @@ impl Locale {
         out
     }
 
+    /// A count that may have stopped counting: "10,000+".
+    pub fn count(&self, n: impl Count, more: impl Borrow<bool>) -> String {
+        let mut s = self.num(n);
+        if *more.borrow() {
+            s.push('+');
+        }
+        s
+    }
+
     /// A calendar date: 2026年3月1日 / Mar 1, 2026.
     pub fn date(&self, d: &NaiveDate) -> String {
         match self {
