@@ -4,13 +4,15 @@
 //    screenshot at 1280 px wide in output/screenshots/. The customer list and a Details page
 //    are also checked and saved at a phone's 390 px.
 //
-// The result page comes from an upgrade made here, of a subscription no other test touches
-// (zh-CN: 大连星海's Essentials, en-US: 成都锦程's Essentials), one license each.
+// The result page comes from upgrades made here, one license each, of a subscription no other
+// test touches: 大连星海's Business Essentials, to E1 in zh-CN, then to Business Premium (still
+// eligible after E1) in en-US.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
   DESKTOP,
+  KNOWN_VIOLATIONS,
   LOCALES,
   PHONE,
   TEXT,
@@ -19,6 +21,7 @@ import {
   assertNoProblems,
   checkAccessibility,
   clickAndWait,
+  knownMatched,
   launchBrowser,
   newContext,
   screenshot,
@@ -29,20 +32,20 @@ import {
 
 const FABRIKAM = '/customers/c-fabrikam/subscriptions/s-fabrikam-essentials';
 
-/** Details pages: the eligible one and each kind of ineligible one. */
+/** Details pages: the eligible one and one for each reason a subscription or a target can't be
+ * upgraded. Proseware's (E1 still eligible) and Alpine's (Business Premium and E1 still
+ * eligible) keep the notice: only some of their targets are blocked. */
 const DETAILS = [
   { name: 'details-eligible', path: FABRIKAM, eligible: true },
   { name: 'details-no-delegated-admin', path: '/customers/c-woodgrove/subscriptions/s-woodgrove-essentials', code: 'delegated_admin_permissions_disabled' },
-  { name: 'details-conflict', path: '/customers/c-proseware/subscriptions/s-proseware-essentials', code: 'conflicting_service_types' },
+  { name: 'details-conflict', path: '/customers/c-proseware/subscriptions/s-proseware-essentials', code: 'conflicting_service_types', eligible: true },
   { name: 'details-suspended', path: '/customers/c-wingtip/subscriptions/s-wingtip-essentials', code: 'subscription_status_not_active' },
-  { name: 'details-already-owned', path: '/customers/c-alpine/subscriptions/s-alpine-essentials', code: 'target_offer_already_owned' },
-  { name: 'details-no-upgrade-paths', path: '/customers/c-tailspin/subscriptions/s-tailspin-e1' },
+  { name: 'details-already-owned', path: '/customers/c-alpine/subscriptions/s-alpine-essentials', code: 'target_offer_already_owned', eligible: true },
+  { name: 'details-no-upgrade-paths', path: '/customers/c-tailspin/subscriptions/s-tailspin-e1', code: 'subscription_does_not_have_any_upgrade_paths' },
 ];
 
-const RESULT_SOURCE = {
-  'zh-CN': '/customers/c-xinghai/subscriptions/s-xinghai-1',
-  'en-US': '/customers/c-jincheng/subscriptions/s-jincheng-1',
-};
+const RESULT_SOURCE = '/customers/c-xinghai/subscriptions/s-xinghai-1';
+const RESULT_TARGET = { 'zh-CN': 'O365_E1', 'en-US': 'O365_BUSINESS_PREMIUM' };
 
 let browser;
 before(async () => {
@@ -160,8 +163,8 @@ for (const locale of LOCALES) {
     });
 
     test('result page', async (t) => {
-      await visit(page, `${RESULT_SOURCE[locale]}/upgrade`, locale);
-      await page.locator('input[name="offer"]:enabled').first().check();
+      await visit(page, `${RESULT_SOURCE}/upgrade`, locale);
+      await page.locator(`#offer-${RESULT_TARGET[locale]}`).check();
       await page.locator('#licenses').fill('1');
       await clickAndWait(page, page.locator('form.upgrade-form button[type="submit"]'));
       assert.match(new URL(page.url()).pathname, /\/upgrades\/\d+$/);
@@ -215,3 +218,8 @@ for (const locale of LOCALES) {
     });
   });
 }
+
+test('every entry of known-violations.mjs still occurs (delete the fixed ones)', () => {
+  const stale = KNOWN_VIOLATIONS.filter((k) => !knownMatched.has(k));
+  assert.deepEqual(stale.map((k) => `${k.rule}: ${k.note}`), [], 'these known violations no longer occur');
+});

@@ -123,6 +123,7 @@ say "node --test"
 status=0
 (cd "$E2E" && PORTAL_URL="$URL" CHROMIUM="$CHROMIUM" \
   node --test --test-concurrency=1 --test-reporter=spec "$@") || status=$?
+(cd "$E2E" && node lib/axe-summary.mjs) || true
 say "screenshots: $E2E/output/screenshots/ · axe results: $E2E/output/axe/ · server log: $E2E/output/portal.log"
 [ "$status" -eq 0 ] || echo "e2e: FAILED (node --test exited with $status)" >&2
 exit "$status"

@@ -24,7 +24,7 @@ const SUBSCRIPTION = 's-litware-premium';
 const DETAILS = `/customers/${CUSTOMER}/subscriptions/${SUBSCRIPTION}`;
 const FORM = `${DETAILS}/upgrade`;
 const LIST = `/customers/${CUSTOMER}/subscriptions`;
-const FABRIKAM_FORM = '/customers/c-fabrikam/subscriptions/s-fabrikam-essentials/upgrade';
+const SEVERAL_FORM = '/customers/c-jincheng/subscriptions/s-jincheng-1/upgrade';
 
 let browser;
 before(async () => {
@@ -75,9 +75,9 @@ for (const locale of LOCALES) {
     });
 
     test('submitting without choosing an offer asks for one', async () => {
-      // Fabrikam's Essentials has several eligible targets, so none is chosen in advance; the
-      // submit is refused, so this changes nothing for the other tests.
-      await visit(page, FABRIKAM_FORM, locale);
+      // 成都锦程's Business Essentials has several eligible targets, so none is chosen in
+      // advance; the submit is refused, so this changes nothing.
+      await visit(page, SEVERAL_FORM, locale);
       assert.ok((await page.locator('input[name="offer"]:enabled').count()) > 1, 'several offers to choose from');
       assert.equal(await page.locator('input[name="offer"]:checked').count(), 0, 'no offer is pre-chosen');
       await page.locator('#licenses').fill('5');

@@ -17,7 +17,7 @@ search-label = Search customers by company name or domain
 search-placeholder = Company name or domain
 search-clear = Clear search
 customers-count = { $count } customers
-customers-found = { $count } customers match “{ $query }”
+customers-found = Customers matching “{ $query }”
 customers-none = No customers yet. Load them with portal import.
 customers-none-found = No customer matches this search. Try part of the company name or domain.
 company-name = Company name
@@ -29,6 +29,7 @@ pager-label = Pages
 pager-previous = Previous
 pager-next = Next
 pager-position = Page { $page } of { $pages }
+pager-page = Page { $page }
 
 subscriptions = Subscriptions
 subscriptions-none = This customer has no subscriptions bought from you.

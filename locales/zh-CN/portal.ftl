@@ -17,7 +17,7 @@ search-label = 按公司名称或域名搜索客户
 search-placeholder = 公司名称或域名
 search-clear = 清除搜索
 customers-count = 共 { $count } 个客户
-customers-found = 找到 { $count } 个与“{ $query }”匹配的客户
+customers-found = 与“{ $query }”匹配的客户
 customers-none = 还没有客户。使用 portal import 导入客户。
 customers-none-found = 没有与此搜索匹配的客户。请尝试公司名称或域名的一部分。
 company-name = 公司名称
@@ -29,6 +29,7 @@ pager-label = 分页
 pager-previous = 上一页
 pager-next = 下一页
 pager-position = 第 { $page } 页，共 { $pages } 页
+pager-page = 第 { $page } 页
 
 subscriptions = 订阅
 subscriptions-none = 此客户没有从你这里购买的订阅。

@@ -25,10 +25,9 @@ enum Customers {
     Table,
     Id,
     CompanyName,
-    /// The company name as it sorts: Chinese characters spelled in pinyin, so that the customer
-    /// list reads in the order a Chinese reader expects.
-    SortKey,
     Domain,
+    /// Company name and domain, lowercased: what the customer search matches.
+    SearchText,
     /// Bumped by every change to the customer's subscriptions, so that two upgrades of one
     /// customer serialize: rules 4 and 5 read the holdings the other upgrade wrote.
     HoldingsVersion,
@@ -40,6 +39,9 @@ enum Relationships {
     ResellerId,
     CustomerId,
     DelegatedAdmin,
+    /// The customer's company name as it sorts (Chinese characters spelled in pinyin), kept here
+    /// so that a reseller's customer list reads in order straight from one index.
+    SortKey,
 }
 
 #[derive(DeriveIden)]
@@ -165,19 +167,9 @@ impl MigrationTrait for Migration {
                 .table(Customers::Table)
                 .col(string_len(Customers::Id, 64).primary_key())
                 .col(string(Customers::CompanyName))
-                .col(string(Customers::SortKey))
                 .col(string(Customers::Domain))
+                .col(string(Customers::SearchText))
                 .col(big_integer(Customers::HoldingsVersion).default(0))
-                .to_owned(),
-        )
-        .await?;
-
-        m.create_index(
-            Index::create()
-                .name("ix_customers_sort_key")
-                .table(Customers::Table)
-                .col(Customers::SortKey)
-                .col(Customers::Id)
                 .to_owned(),
         )
         .await?;
@@ -188,6 +180,7 @@ impl MigrationTrait for Migration {
                 .col(string_len(Relationships::ResellerId, 64))
                 .col(string_len(Relationships::CustomerId, 64))
                 .col(boolean(Relationships::DelegatedAdmin))
+                .col(string(Relationships::SortKey))
                 .primary_key(
                     Index::create()
                         .col(Relationships::ResellerId)
@@ -203,6 +196,17 @@ impl MigrationTrait for Migration {
                     (Relationships::Table, Relationships::CustomerId),
                     (Customers::Table, Customers::Id),
                 ))
+                .to_owned(),
+        )
+        .await?;
+
+        m.create_index(
+            Index::create()
+                .name("ix_relationships_list")
+                .table(Relationships::Table)
+                .col(Relationships::ResellerId)
+                .col(Relationships::SortKey)
+                .col(Relationships::CustomerId)
                 .to_owned(),
         )
         .await?;

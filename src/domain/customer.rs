@@ -40,6 +40,11 @@ pub fn sort_key(company_name: &str) -> String {
     key.trim_end().to_owned()
 }
 
+/// What a customer search matches: company name and domain, lowercased.
+pub fn search_text(company_name: &str, domain: &str) -> String {
+    format!("{} {}", company_name.to_lowercase(), domain.to_lowercase())
+}
+
 /// A search of the customer list: trimmed, at most 100 characters, empty for none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CustomerQuery(String);
@@ -87,22 +92,24 @@ impl PageRequest {
     }
 }
 
-/// One page of results and the total they come from.
+/// One page of results.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub request: PageRequest,
-    /// How many results there are, counted up to a bound (see `more`).
-    pub total: u64,
-    /// Counting stopped at `total`: there are more. Counting every match of a large book would
-    /// cost as much as reading it, on every page.
+    /// How many results there are, counted up to a bound (see `more`); `None` when not counted
+    /// (a search: counting every match of a large book would cost as much as reading it).
+    pub total: Option<u64>,
+    /// Counting stopped at `total`: there are more.
     pub more: bool,
+    /// There is a next page.
+    pub next: bool,
 }
 
 impl<T> Page<T> {
-    /// The number of pages counted.
-    pub fn pages(&self) -> u64 {
-        self.total.div_ceil(self.request.size).max(1)
+    /// The number of pages counted, if counted.
+    pub fn pages(&self) -> Option<u64> {
+        self.total.map(|t| t.div_ceil(self.request.size).max(1))
     }
 
     pub fn has_previous(&self) -> bool {
@@ -110,8 +117,12 @@ impl<T> Page<T> {
     }
 
     pub fn has_next(&self) -> bool {
-        self.request.number < self.pages()
-            || (self.more && self.items.len() as u64 == self.request.size)
+        self.next
+    }
+
+    /// Whether there is more than one page to move between.
+    pub fn has_pages(&self) -> bool {
+        self.has_previous() || self.has_next()
     }
 }
 
@@ -166,10 +177,11 @@ mod tests {
             request: PageRequest::parse(Some("2")),
             total,
             more: false,
+            next: false,
         };
-        assert_eq!(page(0).pages(), 1);
-        assert_eq!(page(41).pages(), 3);
-        assert!(page(41).has_next() && page(41).has_previous());
-        assert!(!page(40).has_next());
+        assert_eq!(page(Some(0)).pages(), Some(1));
+        assert_eq!(page(Some(41)).pages(), Some(3));
+        assert_eq!(page(None).pages(), None);
+        assert!(page(None).has_previous() && page(None).has_pages());
     }
 }

@@ -6,8 +6,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     pub company_name: String,
-    pub sort_key: String,
     pub domain: String,
+    pub search_text: String,
     pub holdings_version: i64,
 }
 

@@ -286,7 +286,8 @@ pub async fn page(
     Ok(Page {
         items: entries(db, rows, true).await?,
         request: page,
-        total: counted.min(COUNT_BOUND),
+        total: Some(Ord::min(counted, COUNT_BOUND)),
         more: counted > COUNT_BOUND,
+        next: page.number * page.size < counted,
     })
 }

@@ -4,7 +4,7 @@
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 
 use super::{Db, DbErr};
-use crate::domain::customer::sort_key;
+use crate::domain::customer::{search_text, sort_key};
 use crate::domain::{CustomerId, ResellerId, Subscription};
 use crate::entities::{customer, relationship, reseller, subscription, user};
 
@@ -119,7 +119,7 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
             .map(|c| customer::ActiveModel {
                 id: Set(c.id.to_string()),
                 company_name: Set(c.company_name.clone()),
-                sort_key: Set(sort_key(&c.company_name)),
+                search_text: Set(search_text(&c.company_name, &c.domain)),
                 domain: Set(c.domain.clone()),
                 holdings_version: Set(0),
             })
@@ -135,6 +135,7 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
                     reseller_id: Set(r.reseller.to_string()),
                     customer_id: Set(c.id.to_string()),
                     delegated_admin: Set(r.delegated_admin),
+                    sort_key: Set(sort_key(&c.company_name)),
                 })
             })
             .collect(),

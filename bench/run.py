@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""The portal's benchmark: requests per second and p50/p99 latency for /health, a static file,
+the customer list with a search, a Details page, the upgrade form and upgrade submits on fresh
+subscriptions; at 1,000 and 100,000 customers; on SQLite and PostgreSQL. Every figure is shown
+beside its ratio to /health measured in the same run. Writes docs/PERFORMANCE.md.
+
+    python3 bench/run.py                  # everything (about ten minutes on 2 cores)
+    python3 bench/run.py --sizes 1000 --databases sqlite --duration 5
+
+Needs wrk (Debian package; installed when missing and running as root), a release build
+(built when missing), and for PostgreSQL a server at 127.0.0.1:5432 (trust auth, user postgres).
+"""
+import argparse, datetime, os, platform, re, shutil, subprocess, sys, tempfile, threading, time
+import urllib.parse, urllib.request, http.cookiejar
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.path.join(ROOT, "target", "release", "portal")
+PG = "postgres://postgres@127.0.0.1:5432"
+EMAIL, PASSWORD = "admin@bigbook.example", "bigbook-demo"
+SEARCH = "科技"  # a common word of Chinese company names: about one customer in nine
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
+
+
+def ensure_tools():
+    if not shutil.which("wrk"):
+        if os.geteuid() == 0:
+            subprocess.run("apt-get update -qq && apt-get install -y -qq wrk", shell=True, check=True)
+        else:
+            sys.exit("wrk is missing: apt-get install wrk")
+    if not os.path.exists(BINARY) or os.environ.get("BENCH_BUILD", "1") == "1":
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+
+
+def fresh_database(kind, size, tmp):
+    if kind == "sqlite":
+        return f"sqlite://{tmp}/bench-{size}.sqlite?mode=rwc"
+    name = f"portal_bench_{size}"
+    subprocess.run(["psql", PG + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=True)
+    subprocess.run(["psql", PG + "/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+    return f"{PG}/{name}"
+
+
+def query(kind, url, sql):
+    if kind == "sqlite":
+        path = url[len("sqlite://"):].split("?")[0]
+        return sh(["sqlite3", "-separator", " ", path, sql]).split("\n")
+    return sh(["psql", url, "-AtF", " ", "-c", sql]).split("\n")
+
+
+def env_for(url):
+    env = dict(os.environ, PORTAL_DATABASE_URL=url, PORTAL_DEMO_DATA="false", NO_COLOR="1",
+               PORTAL_SESSION_KEY="bench-session-key-" + "x" * 40, PORTAL_LOG="warn,portal=info")
+    env.pop("PORTAL_BIND", None)
+    return env
+
+
+def start(url):
+    proc = subprocess.Popen([BINARY], env=dict(env_for(url), PORTAL_BIND="127.0.0.1:0"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    port = None
+    for line in proc.stdout:
+        m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        if m:
+            port = int(m.group(1))
+            break
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return proc, base
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **k):
+        return None
+
+
+def sign_in(base):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    page = opener.open(base + "/sign-in").read().decode()
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+    body = urllib.parse.urlencode({"csrf": csrf, "email": EMAIL, "password": PASSWORD, "next": "/"}).encode()
+    try:
+        opener.open(base + "/sign-in", data=body)
+    except urllib.error.HTTPError as e:
+        if e.code != 303:
+            raise
+    page = opener.open(base + "/").read().decode()
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return cookie, csrf
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
+
+def wrk(url, duration, connections, cookie=None, script=None, env=None):
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    if cookie:
+        cmd += ["-H", f"Cookie: {cookie}"]
+    if script:
+        cmd += ["-s", script]
+    out = sh(cmd + [url], env=env)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    def pct(p):
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, pct(50), pct(99), int(bad.group(1)) if bad else 0
+
+
+def measure(kind, size, duration, connections, tmp):
+    url = fresh_database(kind, size, tmp)
+    t0 = time.time()
+    out = sh([BINARY, "seed", "--customers", str(size), "--subscriptions-per-customer", "10"], env=env_for(url))
+    seed_s = time.time() - t0
+    print(f"  {out.strip()}", flush=True)
+    proc, base = start(url)
+    results, peak = [], [0]
+    stop = threading.Event()
+    def sample():
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss_kib(proc.pid))
+            time.sleep(0.2)
+    threading.Thread(target=sample, daemon=True).start()
+    try:
+        cookie, csrf = sign_in(base)
+        sold = "sold_by = 'bigbook' AND status = 'active'"
+        customer, sub = query(kind, url, f"SELECT customer_id, id FROM subscriptions WHERE {sold} "
+                                         f"AND customer_id = (SELECT MIN(id) FROM customers WHERE id >= 'b-{size // 2:07d}') "
+                                         "ORDER BY id LIMIT 1")[0].split()
+        # One eligible Business Essentials subscription per customer: delegated admin granted,
+        # no Enterprise E1 held (rule 5; E1 adds no services, so rule 4 can't fail).
+        rows = query(kind, url, "SELECT s.customer_id, s.id FROM subscriptions s "
+                                "JOIN relationships r ON r.customer_id = s.customer_id AND r.reseller_id = 'bigbook' "
+                                "WHERE s.sold_by = 'bigbook' AND s.status = 'active' AND r.delegated_admin "
+                                "AND s.offer_id = 'O365_BUSINESS_ESSENTIALS' AND NOT EXISTS (SELECT 1 FROM subscriptions e "
+                                "WHERE e.customer_id = s.customer_id AND e.offer_id = 'O365_E1' AND e.status <> 'cancelled') "
+                                "ORDER BY s.customer_id, s.id")
+        seen, upgradable = set(), []
+        for line in rows:
+            if line.strip() and line.split()[0] not in seen:
+                seen.add(line.split()[0])
+                upgradable.append(line)
+        ids = os.path.join(tmp, f"ids-{kind}-{size}.txt")
+        with open(ids, "w") as f:
+            f.write("\n".join(l for l in upgradable if l.strip()))
+        details = f"/customers/{customer}/subscriptions/{sub}"
+        q = urllib.parse.quote(SEARCH)
+        cases = [
+            ("/health", "/health", None),
+            ("static file", "/static/css/portal.css", None),
+            (f"customer list, search “{SEARCH}”", f"/?q={q}", cookie),
+            ("Details page", details, cookie),
+            ("upgrade form", details + "/upgrade", cookie),
+        ]
+        for name, path, c in cases:
+            rps, p50, p99, bad = wrk(base + path, duration, connections, cookie=c)
+            results.append((name, rps, p50, p99, bad))
+            print(f"  {name:34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
+        env = dict(os.environ, BENCH_IDS=ids, BENCH_CSRF=csrf, BENCH_COOKIE=cookie, BENCH_THREADS="2")
+        rps, p50, p99, bad = wrk(base + "/", min(duration, 5), connections, script=os.path.join(ROOT, "bench", "upgrade.lua"), env=env)
+        results.append((f"upgrade submits ({len(upgradable)} fresh)", rps, p50, p99, bad))
+        print(f"  {'upgrade submits':34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
+    finally:
+        stop.set()
+        proc.terminate()
+        proc.wait()
+    return {"seed_s": seed_s, "results": results, "rss_mib": peak[0] / 1024}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1000,100000")
+    ap.add_argument("--databases", default="sqlite,postgres")
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "PERFORMANCE.md"))
+    args = ap.parse_args()
+    ensure_tools()
+    runs = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in args.databases.split(","):
+            for size in map(int, args.sizes.split(",")):
+                print(f"{kind}, {size:,} customers", flush=True)
+                runs[(kind, size)] = measure(kind, size, args.duration, args.connections, tmp)
+    write(args, runs)
+
+
+def write(args, runs):
+    cpu = re.search(r"model name\s+:\s+(.*)", open("/proc/cpuinfo").read())
+    lines = [
+        "# Performance", "",
+        f"Measured {datetime.date.today()} on {os.cpu_count()} cores ({cpu.group(1) if cpu else platform.machine()}), "
+        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, the load tool (wrk, 2 threads, "
+        f"{args.connections} connections, {args.duration} s per route) on the same machine as the portal (release build, "
+        "default settings: one worker per core; SQLite in WAL mode with 8 connections).", "",
+        "```sh", f"python3 bench/run.py --sizes {args.sizes} --databases {args.databases} --duration {args.duration} "
+        f"--connections {args.connections}", "```", "",
+        "Each data set is made by `portal seed --customers N --subscriptions-per-customer 10` for reseller "
+        "`bigbook` (sign in as admin@bigbook.example / bigbook-demo). Ratios are to `/health` in the same run, "
+        "since absolute figures vary between machines.", "",
+    ]
+    for (kind, size), run in runs.items():
+        health = run["results"][0][1]
+        lines += [f"## {kind}, {size:,} customers", "",
+                  f"Seeded in {run['seed_s']:.1f} s. Peak resident memory of the server under this load: {run['rss_mib']:.0f} MiB.", "",
+                  "| route | requests/s | of /health | p50 ms | p99 ms | non-2xx/3xx |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        for name, rps, p50, p99, bad in run["results"]:
+            lines.append(f"| {name} | {rps:,.0f} | {100 * rps / health:.1f}% | {p50:.2f} | {p99:.2f} | {bad} |")
+        lines.append("")
+    for kind in {k for k, _ in runs}:
+        sizes = sorted(s for k, s in runs if k == kind)
+        if len(sizes) == 2:
+            small, large = (runs[(kind, s)]["results"][2][1] for s in sizes)
+            lines += [f"Customer search on {kind}: {sizes[1]:,} customers keep {100 * large / small:.0f}% of the rate at {sizes[0]:,}.", ""]
+    with open(args.out, "w") as f:
+        f.write("\n".join(lines) + EXTRA)
+    print(f"wrote {args.out}")
+
+
+EXTRA = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "NOTES.md")).read() if os.path.exists(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "NOTES.md")) else ""
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+-- wrk script: upgrade submits, each on a fresh eligible subscription (one per customer).
+-- BENCH_IDS names a file of "customer subscription" lines; BENCH_CSRF and BENCH_COOKIE carry
+-- the signed-in session. Each request gets its own idempotency key (a UUID).
+local ids = {}
+for line in io.lines(os.getenv("BENCH_IDS")) do
+  local c, s = line:match("^(%S+)%s+(%S+)$")
+  if c then ids[#ids + 1] = { c, s } end
+end
+local csrf = os.getenv("BENCH_CSRF")
+local cookie = os.getenv("BENCH_COOKIE")
+local threads = 0
+
+function setup(thread)
+  thread:set("offset", threads)
+  threads = threads + 1
+  thread:set("stride", 0)
+end
+
+function init(args)
+  n = offset
+  stride = tonumber(os.getenv("BENCH_THREADS") or "2")
+end
+
+request = function()
+  n = n + stride
+  local pick = ids[(n % #ids) + 1]
+  local key = string.format("00000000-0000-4000-8000-%012d", n)
+  local body = "csrf=" .. csrf .. "&key=" .. key .. "&version=0&offer=O365_E1&licenses=1"
+  local path = "/customers/" .. pick[1] .. "/subscriptions/" .. pick[2] .. "/upgrade"
+  return wrk.format("POST", path, {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = cookie,
+  }, body)
+end
