@@ -211,6 +211,7 @@ for (const locale of LOCALES) {
         assert.equal(await overflow(page), 0, 'the Details page fits the phone\'s width');
         await checkAccessibility(page, `details-eligible, phone (${locale})`, t);
         await screenshot(page, `${locale}-phone-details-eligible`);
+        await screenshot(page, `${locale}-phone-details-eligible-screen`, { fullPage: false });
       } finally {
         await page.setViewportSize(DESKTOP);
       }

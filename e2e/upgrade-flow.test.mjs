@@ -192,6 +192,16 @@ for (const locale of LOCALES) {
         has: page.locator(`a[href="/customers/${c.customerId}/subscriptions/${c.subscriptionId}"]`),
       });
       assert.equal(await source.count(), 1, 'the source subscription is still listed');
+    });
+
+    test('the activity log records the upgrade', async () => {
+      await clickAndWait(page, page.locator('nav.sidenav a[href="/activity"]'));
+      await assertLanguage(page, locale);
+      assert.equal(squash(await page.locator('h1').textContent()), words.activity);
+      const newest = page.locator('table.table tbody tr', { has: page.locator(`a[href^="/customers/${c.customerId}/upgrades/"]`) });
+      assert.ok((await newest.count()) >= 2, 'both subscriptions\' changes link to the upgrade result');
+      assert.match(squash(await newest.first().textContent()), /admin@contoso\.example/);
+      await screenshot(page, `${locale}-flow-6-activity`);
       assertNoProblems(context);
     });
   });

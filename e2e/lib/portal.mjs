@@ -278,11 +278,12 @@ export async function checkAccessibility(page, label, t) {
 // ---------------------------------------------------------------------------------------------
 // Screenshots
 
-/** A full-page screenshot in output/screenshots/NAME.png at the page's current width. */
-export async function screenshot(page, name) {
+/** A full-page screenshot (or of the window only) in output/screenshots/NAME.png at the page's
+ * current width. */
+export async function screenshot(page, name, { fullPage = true } = {}) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true, animations: 'disabled', caret: 'hide' });
+  await page.screenshot({ path, fullPage, animations: 'disabled', caret: 'hide' });
   return path;
 }
 

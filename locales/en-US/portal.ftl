@@ -16,13 +16,19 @@ search = Search
 search-label = Search customers by company name or domain
 search-placeholder = Company name or domain
 search-clear = Clear search
-customers-count = { $count } customers
+customers-count = { $count_n ->
+    [one] { $count } customer
+   *[other] { $count } customers
+}
 customers-found = Customers matching “{ $query }”
 customers-none = No customers yet. Load them with portal import.
 customers-none-found = No customer matches this search. Try part of the company name or domain.
 company-name = Company name
 domain = Domain
-subscription-count = { $count } subscriptions
+subscription-count = { $count_n ->
+    [one] { $count } subscription
+   *[other] { $count } subscriptions
+}
 open-subscriptions = Open the Subscriptions page
 no-dap-short = No delegated admin privileges
 pager-label = Pages
@@ -93,8 +99,14 @@ licenses-error-empty = Enter the number of licenses.
 licenses-error-full-width = Type the number with half-width digits 0–9.
 licenses-error-not-whole = The number of licenses must be a whole number, such as 25.
 licenses-error-range = Enter a number from { $min } to { $max }.
-licenses-error-below-assigned = { $assigned } licenses are assigned to users. Unassign some in the admin center for Office 365 operated by 21Vianet before removing licenses.
-licenses-error-unchanged = The subscription already has { $n } licenses.
+licenses-error-below-assigned = { $assigned_n ->
+    [one] { $assigned } license is
+   *[other] { $assigned } licenses are
+} assigned to users. Unassign some in the admin center for Office 365 operated by 21Vianet before removing licenses.
+licenses-error-unchanged = The subscription already has { $n_n ->
+    [one] { $n } license
+   *[other] { $n } licenses
+}.
 licenses-error-not-active = Only an active subscription's licenses can change.
 status-error-cancelled = A cancelled subscription can't change status.
 status-error-already-suspended = The subscription is already suspended.
@@ -126,7 +138,10 @@ service-skype = Skype for Business
 service-compliance = Compliance
 
 upgrade-title = Upgrade subscription
-upgrade-from = Now: { $offer }, { $licenses } licenses.
+upgrade-from = Now: { $offer }, { $licenses_n ->
+    [one] { $licenses } license
+   *[other] { $licenses } licenses
+}.
 choose-offer = Choose a new offer
 licenses-max = up to { $max } licenses
 licenses-needed = Number of licenses the customer needs
@@ -142,12 +157,18 @@ upgrade-result-title = Upgrade complete
 upgrade-result-lede = { $source } was upgraded to { $target }.
 upgrade-result-path = Upgrade
 upgrade-result-new = New subscription
-upgrade-result-new-link = Open the new subscription ({ $licenses } licenses)
+upgrade-result-new-link = Open the new subscription ({ $licenses_n ->
+    [one] { $licenses } license
+   *[other] { $licenses } licenses
+})
 upgrade-result-moved = Assigned licenses moved
 upgrade-result-moved-value = { $count }
 upgrade-result-source = Previous subscription
 upgrade-result-source-cancelled = Cancelled (reason: upgraded)
-upgrade-result-source-keeps = Keeps { $quantity } licenses ({ $assigned } assigned) and stays active
+upgrade-result-source-keeps = Keeps { $quantity_n ->
+    [one] { $quantity } license
+   *[other] { $quantity } licenses
+} ({ $assigned } assigned) and stays active
 note = Note
 upgrade-result-note = You may need to use the admin center for Office 365 operated by 21Vianet to complete some upgrade-related tasks.
 back-to-subscriptions = Back to Subscriptions
@@ -201,8 +222,14 @@ activity-filter = Filter by customer
 activity-all-customers = All customers
 activity-filter-apply = Filter
 activity-none = No activity yet.
-activity-count = { $count } records
+activity-count = { $count_n ->
+    [one] { $count } record
+   *[other] { $count } records
+}
 activity-customer = Customer
 activity-subscription = Subscription
-sign-in-throttled = Too many sign-in attempts. Try again in { $minutes } minutes.
+sign-in-throttled = Too many sign-in attempts. Try again in { $minutes_n ->
+    [one] a minute
+   *[other] { $minutes } minutes
+}.
 session-expired = Your session has expired. Please sign in again.

@@ -26,8 +26,6 @@ enum Customers {
     Id,
     CompanyName,
     Domain,
-    /// Company name and domain, lowercased: what the customer search matches.
-    SearchText,
     /// Bumped by every change to the customer's subscriptions, so that two upgrades of one
     /// customer serialize: rules 4 and 5 read the holdings the other upgrade wrote.
     HoldingsVersion,
@@ -39,9 +37,12 @@ enum Relationships {
     ResellerId,
     CustomerId,
     DelegatedAdmin,
-    /// The customer's company name as it sorts (Chinese characters spelled in pinyin), kept here
-    /// so that a reseller's customer list reads in order straight from one index.
+    /// The customer's company name as it sorts (Chinese characters spelled in pinyin), and
+    /// company name and domain lowercased (what the search matches): kept here, beside the
+    /// reseller, so that a page of a reseller's customer list, searched or not, reads in order
+    /// from one index without touching the customers it skips.
     SortKey,
+    SearchText,
 }
 
 #[derive(DeriveIden)]
@@ -168,7 +169,6 @@ impl MigrationTrait for Migration {
                 .col(string_len(Customers::Id, 64).primary_key())
                 .col(string(Customers::CompanyName))
                 .col(string(Customers::Domain))
-                .col(string(Customers::SearchText))
                 .col(big_integer(Customers::HoldingsVersion).default(0))
                 .to_owned(),
         )
@@ -181,6 +181,7 @@ impl MigrationTrait for Migration {
                 .col(string_len(Relationships::CustomerId, 64))
                 .col(boolean(Relationships::DelegatedAdmin))
                 .col(string(Relationships::SortKey))
+                .col(string(Relationships::SearchText))
                 .primary_key(
                     Index::create()
                         .col(Relationships::ResellerId)
@@ -207,6 +208,7 @@ impl MigrationTrait for Migration {
                 .col(Relationships::ResellerId)
                 .col(Relationships::SortKey)
                 .col(Relationships::CustomerId)
+                .col(Relationships::SearchText)
                 .to_owned(),
         )
         .await?;

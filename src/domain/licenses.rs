@@ -54,13 +54,19 @@ impl LicenseCount {
         if raw.chars().any(|c| ('０'..='９').contains(&c)) {
             return Err(LicenseCountError::FullWidthDigits);
         }
-        if !raw.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(LicenseCountError::NotAWholeNumber);
-        }
         let out_of_range = LicenseCountError::OutOfRange {
             min: range.min,
             max: range.max,
         };
+        // A negative whole number is a number out of range, not "not a number".
+        if let Some(digits) = raw.strip_prefix('-') {
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(out_of_range);
+            }
+        }
+        if !raw.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(LicenseCountError::NotAWholeNumber);
+        }
         // All digits: the only way to fail parsing is overflow, which is out of range too.
         let n: u32 = raw.parse().map_err(|_| out_of_range)?;
         if range.contains(n) {
@@ -141,7 +147,8 @@ mod tests {
             ("", Empty),
             ("   ", Empty),
             ("１０", FullWidthDigits),
-            ("-1", NotAWholeNumber),
+            ("-1", range),
+            ("-", NotAWholeNumber),
             ("+5", NotAWholeNumber),
             ("2.5", NotAWholeNumber),
             ("1e3", NotAWholeNumber),

@@ -7,7 +7,6 @@ pub struct Model {
     pub id: String,
     pub company_name: String,
     pub domain: String,
-    pub search_text: String,
     pub holdings_version: i64,
 }
 

@@ -9,6 +9,7 @@ pub struct Model {
     pub customer_id: String,
     pub delegated_admin: bool,
     pub sort_key: String,
+    pub search_text: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

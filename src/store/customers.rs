@@ -57,7 +57,7 @@ pub async fn list(
     if !query.is_empty() {
         let pattern = format!("%{}%", escape_like(&query.as_str().to_lowercase()));
         select = select.filter(
-            Expr::col((customer::Entity, customer::Column::SearchText))
+            Expr::col((relationship::Entity, relationship::Column::SearchText))
                 .like(LikeExpr::new(pattern).escape('\\')),
         );
     }

@@ -119,7 +119,6 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
             .map(|c| customer::ActiveModel {
                 id: Set(c.id.to_string()),
                 company_name: Set(c.company_name.clone()),
-                search_text: Set(search_text(&c.company_name, &c.domain)),
                 domain: Set(c.domain.clone()),
                 holdings_version: Set(0),
             })
@@ -136,6 +135,7 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
                     customer_id: Set(c.id.to_string()),
                     delegated_admin: Set(r.delegated_admin),
                     sort_key: Set(sort_key(&c.company_name)),
+                    search_text: Set(search_text(&c.company_name, &c.domain)),
                 })
             })
             .collect(),

@@ -110,13 +110,18 @@ impl Locale {
         LOCALES.lookup(self.id(), key)
     }
 
-    /// The message `key` with arguments.
+    /// The message `key` with arguments. An argument that is a number (as formatted by
+    /// [`Locale::num`]) is also passed as `NAME_n`, a plain number, for plural selection:
+    /// `{ $count_n -> [one] … *[other] … }`.
     pub fn t_with(&self, key: &str, args: &[(&'static str, String)]) -> String {
-        let args: HashMap<Cow<'static, str>, FluentValue> = args
-            .iter()
-            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
-            .collect();
-        LOCALES.lookup_with_args(self.id(), key, &args)
+        let mut values: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+        for (k, v) in args {
+            if let Ok(n) = v.replace(',', "").parse::<u64>() {
+                values.insert(Cow::Owned(format!("{k}_n")), FluentValue::from(n));
+            }
+            values.insert(Cow::Borrowed(*k), FluentValue::from(v.clone()));
+        }
+        LOCALES.lookup_with_args(self.id(), key, &values)
     }
 
     /// The message `key` with one argument.
@@ -299,5 +304,35 @@ mod tests {
         ] {
             assert!(!is_local_path(bad), "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod plural_tests {
+    use super::Locale;
+
+    #[test]
+    fn english_counts_agree_with_their_nouns() {
+        let l = Locale::EnUs;
+        assert_eq!(
+            l.t1("subscription-count", "count", l.num(1u32)),
+            "1 subscription"
+        );
+        assert_eq!(
+            l.t1("subscription-count", "count", l.num(2u32)),
+            "2 subscriptions"
+        );
+        assert_eq!(
+            l.t1("customers-count", "count", l.num(10_000u32)),
+            "10,000 customers"
+        );
+        assert_eq!(
+            l.t1("sign-in-throttled", "minutes", 1),
+            "Too many sign-in attempts. Try again in a minute."
+        );
+        assert_eq!(
+            Locale::ZhCn.t1("subscription-count", "count", 1),
+            "1 个订阅"
+        );
     }
 }
