@@ -59,10 +59,11 @@ impl LicenseCount {
             max: range.max,
         };
         // A negative whole number is a number out of range, not "not a number".
-        if let Some(digits) = raw.strip_prefix('-') {
-            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(out_of_range);
-            }
+        if let Some(digits) = raw.strip_prefix('-')
+            && !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(out_of_range);
         }
         if !raw.bytes().all(|b| b.is_ascii_digit()) {
             return Err(LicenseCountError::NotAWholeNumber);
