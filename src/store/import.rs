@@ -169,6 +169,12 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
     )
     .await?;
     txn.commit().await?;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Fresh statistics, or the planner guesses wrong about the tables it just saw grow (a
+        // customer search at 100,000 customers went from 14 ms to over a second without).
+        db.execute_unprepared("ANALYZE resellers, users, customers, relationships, subscriptions")
+            .await?;
+    }
     Ok(Loaded {
         resellers: book.resellers.len(),
         users: book.resellers.iter().map(|r| r.users.len()).sum(),

@@ -5,6 +5,7 @@
 use std::borrow::{Borrow, Cow};
 use std::collections::HashMap;
 use std::future::{Ready, ready};
+use std::sync::OnceLock;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
@@ -106,8 +107,34 @@ impl Locale {
     }
 
     /// The message `key`. A missing key shows as the key itself (a test keeps them all present).
+    /// Messages without arguments are formatted once per language and then looked up: a page
+    /// shows hundreds of them.
     pub fn t(&self, key: &str) -> String {
-        LOCALES.lookup(self.id(), key)
+        match self.fixed().get(key) {
+            Some(text) => text.clone(),
+            None => LOCALES.lookup(self.id(), key),
+        }
+    }
+
+    /// The messages of this language that take no arguments, formatted.
+    fn fixed(&self) -> &'static HashMap<&'static str, String> {
+        static ZH: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
+        static EN: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
+        let (cell, source) = match self {
+            Locale::ZhCn => (&ZH, include_str!("../../locales/zh-CN/portal.ftl")),
+            Locale::EnUs => (&EN, include_str!("../../locales/en-US/portal.ftl")),
+        };
+        cell.get_or_init(|| {
+            source
+                .lines()
+                .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
+                .filter_map(|l| l.split_once(" ="))
+                .map(|(id, _)| id.trim())
+                // A message with a variable or a selector is formatted per call.
+                .filter(|id| !message_source(source, id).contains('$'))
+                .filter_map(|id| Some((id, LOCALES.try_lookup(self.id(), id)?)))
+                .collect()
+        })
     }
 
     /// The message `key` with arguments. An argument that is a number (as formatted by
@@ -217,6 +244,31 @@ impl<T: Count> Count for &T {
     fn count(&self) -> u64 {
         (**self).count()
     }
+}
+
+/// The source text of message `id` in a Fluent file: its line and the indented lines after it.
+fn message_source<'a>(source: &'a str, id: &str) -> &'a str {
+    let start = source
+        .find(&format!("\n{id} ="))
+        .map(|at| at + 1)
+        .or_else(|| source.starts_with(&format!("{id} =")).then_some(0));
+    let Some(start) = start else { return "" };
+    let rest = &source[start..];
+    let end = rest[1..]
+        .find("\n")
+        .map(|first| {
+            let mut end = first + 1;
+            for line in rest[end + 1..].split_inclusive('\n') {
+                if line.starts_with(' ') || line.trim().is_empty() {
+                    end += line.len();
+                } else {
+                    break;
+                }
+            }
+            end
+        })
+        .unwrap_or(rest.len());
+    &rest[..end.min(rest.len())]
 }
 
 impl FromRequest for Locale {
@@ -334,5 +386,24 @@ mod plural_tests {
             Locale::ZhCn.t1("subscription-count", "count", 1),
             "1 个订阅"
         );
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::{LOCALES, Locale};
+    use fluent_templates::Loader;
+
+    #[test]
+    fn cached_messages_are_exactly_the_formatted_ones() {
+        for l in Locale::ALL {
+            let fixed = l.fixed();
+            assert!(fixed.len() > 100, "{}", fixed.len());
+            for (id, text) in fixed {
+                assert_eq!(text, &LOCALES.lookup(l.id(), id), "{id}");
+            }
+            assert!(!fixed.contains_key("licenses-of") && !fixed.contains_key("dap-email-body"));
+            assert!(!fixed.contains_key("subscription-count"));
+        }
     }
 }
