@@ -131,7 +131,8 @@ async fn build(
     })
 }
 
-async fn load(
+/// The subscription the path names, as the signed-in reseller may see it; 404 otherwise.
+pub(super) async fn load(
     db: &Db,
     user: &SignedIn,
     path: &SubscriptionPath,

@@ -7,6 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::auth::SignedIn;
+use super::details::load;
 use super::error::PageError;
 use super::explain::{self, ReasonView, TargetView};
 use super::i18n::Locale;
@@ -111,21 +112,6 @@ fn build(
         customer,
         s,
     }
-}
-
-async fn load(
-    db: &Db,
-    user: &SignedIn,
-    path: &SubscriptionPath,
-) -> Result<SubscriptionView, PageError> {
-    store::subscriptions::view(
-        db,
-        &user.account.reseller,
-        &path.customer,
-        &path.subscription,
-    )
-    .await?
-    .ok_or(PageError::NotFound)
 }
 
 pub async fn form(
