@@ -28,6 +28,8 @@ pub struct Settings {
     pub https: bool,
     /// `PORTAL_WORKERS`: HTTP worker threads (default: one per core).
     pub workers: usize,
+    /// `PORTAL_DATABASE_POOL` (default 8): database connections.
+    pub database_pool: u32,
     /// `PORTAL_SESSION_IDLE_MINUTES` (default 30): a session ends after this long without a request.
     pub session_idle: chrono::Duration,
     /// `PORTAL_SESSION_MAX_HOURS` (default 12): a session ends this long after sign-in, however active.
@@ -42,6 +44,7 @@ impl std::fmt::Debug for Settings {
             .field("demo_data", &self.demo_data)
             .field("https", &self.https)
             .field("workers", &self.workers)
+            .field("database_pool", &self.database_pool)
             .field("session_idle", &self.session_idle)
             .field("session_max", &self.session_max)
             .finish_non_exhaustive()
@@ -105,7 +108,13 @@ impl Settings {
         };
         let session_idle = chrono::Duration::minutes(positive("PORTAL_SESSION_IDLE_MINUTES", 30)?);
         let session_max = chrono::Duration::hours(positive("PORTAL_SESSION_MAX_HOURS", 12)?);
+        let database_pool = u32::try_from(positive(
+            "PORTAL_DATABASE_POOL",
+            i64::from(store::DEFAULT_POOL),
+        )?)
+        .context("PORTAL_DATABASE_POOL")?;
         Ok(Settings {
+            database_pool,
             session_idle,
             session_max,
             bind: get("PORTAL_BIND").map_or(DEFAULT_BIND.to_owned(), |v| v.trim().to_owned()),

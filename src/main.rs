@@ -86,7 +86,7 @@ async fn import(file: PathBuf) -> anyhow::Result<()> {
             file.display()
         )
     })?;
-    let db = portal::store::connect(&settings.database_url).await?;
+    let db = portal::store::connect(&settings.database_url, settings.database_pool).await?;
     let loaded = portal::store::import::load(&db, &book)
         .await
         .with_context(|| format!("loading {}; nothing was written", file.display()))?;
@@ -108,7 +108,7 @@ async fn seed(customers: u32, per_customer: u32) -> anyhow::Result<()> {
     let hash = portal::password::hash(portal::seed::PASSWORD)?;
     let book = portal::seed::book(customers, per_customer, hash)?;
     let generated = started.elapsed();
-    let db = portal::store::connect(&settings.database_url).await?;
+    let db = portal::store::connect(&settings.database_url, settings.database_pool).await?;
     let loaded = portal::store::import::load(&db, &book)
         .await
         .context("loading the seeded book; nothing was written")?;

@@ -46,7 +46,7 @@ impl Application {
     /// Connects and migrates the database, loads the demo book into an empty one if asked, and
     /// binds the listener (port 0 picks a free port: see [`Application::port`]).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let db = store::connect(&settings.database_url).await?;
+        let db = store::connect(&settings.database_url, settings.database_pool).await?;
         if settings.demo_data && store::import::is_empty(&db).await? {
             let book = crate::import::parse(DEMO_BOOK).context("the demo book")?;
             store::import::load(&db, &book)

@@ -3,7 +3,7 @@
 use super::ResellerId;
 
 /// A reseller's user, signed in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Account {
     pub user_id: i32,
     pub email: String,

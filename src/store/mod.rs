@@ -21,8 +21,12 @@ pub use sea_orm::DbErr;
 /// The database the portal runs on: SQLite by default, PostgreSQL for bigger installations.
 pub type Db = DatabaseConnection;
 
-/// Connects, creating the SQLite file and its folder if needed, and migrates the schema.
-pub async fn connect(url: &str) -> anyhow::Result<Db> {
+/// Connections per pool, unless configured (`PORTAL_DATABASE_POOL`).
+pub const DEFAULT_POOL: u32 = 8;
+
+/// Connects with a pool of `pool` connections, creating the SQLite file and its folder if
+/// needed, and migrates the schema.
+pub async fn connect(url: &str, pool: u32) -> anyhow::Result<Db> {
     if let Some(path) = sqlite_path(url)
         && let Some(dir) = std::path::Path::new(path)
             .parent()
@@ -33,7 +37,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
-        .max_connections(8)
+        .max_connections(pool.max(1))
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)

@@ -23,6 +23,9 @@ const SIGNED_IN_AT: &str = "signed_in_at";
 /// When the session was last seen, to the minute. Refreshing it saves the session, which moves
 /// its idle expiry; doing so at most once a minute spares a database write on every request.
 const LAST_SEEN: &str = "last_seen";
+/// The signed-in account, re-read from the database when `LAST_SEEN` is refreshed: a removed
+/// user loses access within a minute, and most requests spare the query.
+const ACCOUNT: &str = "account";
 
 /// How long a session may last, however active: set from the configuration.
 #[derive(Debug, Clone, Copy)]
@@ -62,17 +65,22 @@ impl FromRequest for SignedIn {
                 (None, _) => true,
                 (_, None) => false,
             };
-            let account = match user_id {
-                Some(id) if !expired => store::users::account(&db, id).await?,
+            let now = chrono::Utc::now().timestamp();
+            let last_seen = session.get::<i64>(LAST_SEEN).unwrap_or(None).unwrap_or(0);
+            let fresh = now - last_seen < 60;
+            let kept = session
+                .get::<Account>(ACCOUNT)
+                .unwrap_or(None)
+                .filter(|a| Some(a.user_id) == user_id);
+            let account = match (user_id, kept) {
+                (Some(_), Some(kept)) if !expired && fresh => Some(kept),
+                (Some(id), _) if !expired => store::users::account(&db, id).await?,
                 _ => None,
             };
             match account {
                 Some(account) => {
-                    let now = chrono::Utc::now().timestamp();
-                    let last_seen = session.get::<i64>(LAST_SEEN).unwrap_or(None).unwrap_or(0);
-                    if now - last_seen >= 60 {
-                        // An i64 always serializes.
-                        let _ = session.insert(LAST_SEEN, now);
+                    if !fresh {
+                        remember(&session, &account, now);
                     }
                     Ok(SignedIn {
                         account,
@@ -88,6 +96,13 @@ impl FromRequest for SignedIn {
             }
         })
     }
+}
+
+/// Keeps the account and the time in the session, which saves it and moves its idle expiry.
+fn remember(session: &Session, account: &Account, now: i64) {
+    // Both serialize: plain strings and numbers.
+    let _ = session.insert(ACCOUNT, account);
+    let _ = session.insert(LAST_SEEN, now);
 }
 
 #[derive(Template)]
@@ -188,10 +203,12 @@ pub async fn submit(
     };
     // A new session id, and a new CSRF token with it.
     session.renew();
+    let now = chrono::Utc::now().timestamp();
     let remembered = session
         .insert(USER_ID, account.user_id)
-        .and_then(|()| session.insert(SIGNED_IN_AT, chrono::Utc::now().timestamp()));
+        .and_then(|()| session.insert(SIGNED_IN_AT, now));
     remembered.map_err(|e| PageError::Internal(anyhow::anyhow!("session: {e}")))?;
+    remember(&session, &account, now);
     CsrfToken::rotate(&session);
     store::activity::record_sign_in(&db, &account).await?;
     throttle.tidy();

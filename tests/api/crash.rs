@@ -96,7 +96,7 @@ async fn killing_the_server_mid_submit_leaves_the_database_consistent() {
     let url = crate::helpers::fresh_database(dir.path()).await;
     for (round, delay_ms) in [10u64, 60, 150, 400].into_iter().enumerate() {
         let (mut child, base) = start(&url);
-        let db = portal::store::connect(&url).await.unwrap();
+        let db = portal::store::connect(&url, 2).await.unwrap();
         let app = TestApp::browser_for(base, db, url.clone());
         app.sign_in(CONTOSO).await;
         let batch = submits(&app).await;
@@ -121,7 +121,7 @@ async fn killing_the_server_mid_submit_leaves_the_database_consistent() {
 
         // Restarted on the same file: consistent, and serving.
         let (mut again, base) = start(&url);
-        let db = portal::store::connect(&url).await.unwrap();
+        let db = portal::store::connect(&url, 2).await.unwrap();
         let app = TestApp::browser_for(base, db, url.clone());
         assert_invariants(&app).await;
         let changes = app.count("activity WHERE action <> 'sign_in'").await;

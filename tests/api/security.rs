@@ -462,3 +462,33 @@ async fn the_activity_log_is_paged() {
         "the oldest entry, the sign-in, is on the last page"
     );
 }
+
+#[actix_web::test]
+async fn a_removed_user_loses_access_within_a_minute() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO_SALES).await;
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db,
+        "DELETE FROM users WHERE email = 'sales@contoso.example'",
+    )
+    .await
+    .unwrap();
+    // The session keeps the account for up to a minute; once that minute has passed, the account
+    // is read again and is gone.
+    let sql = if crate::helpers::is_postgres(&app.db) {
+        "UPDATE sessions SET state = jsonb_set(state::jsonb, '{last_seen}', to_jsonb('0'::text))::text"
+    } else {
+        "UPDATE sessions SET state = json_set(state, '$.last_seen', '0')"
+    };
+    sea_orm::ConnectionTrait::execute_unprepared(&app.db, sql)
+        .await
+        .unwrap();
+    let page = app.get("/").await;
+    assert!(
+        page.location
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("/sign-in"),
+        "{page:?}"
+    );
+}
