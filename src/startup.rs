@@ -97,11 +97,10 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
                     .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
             ))
             .build();
-        // The last `wrap` runs first: headers, log, session, error pages, then the CSRF check.
+        // The last `wrap` runs first: headers, log, error pages; then, for every route but
+        // /health and /static (which never load a session), the session and the CSRF check.
         App::new()
-            .wrap(from_fn(csrf::verify))
             .wrap(ErrorHandlers::new().default_handler(error::render_error_pages))
-            .wrap(sessions)
             .wrap(Logger::new("%r %s %Dms"))
             .wrap(security_headers())
             .app_data(data.clone())
@@ -109,7 +108,13 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
             .app_data(limits.clone())
             .app_data(FormConfig::default().limit(16 * 1024))
             .app_data(PayloadConfig::default().limit(16 * 1024))
-            .configure(web::routes)
+            .configure(web::open_routes)
+            .service(
+                actix_web::web::scope("")
+                    .wrap(from_fn(csrf::verify))
+                    .wrap(sessions)
+                    .configure(web::routes),
+            )
     })
     .workers(settings.workers)
     .listen(listener)?

@@ -24,11 +24,15 @@ use askama::Template;
 
 pub use error::PageError;
 
-/// Every route of the portal, top to bottom.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// The routes that need no session: a request for them never touches the database.
+pub fn open_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))
-        .route("/static/{path:.*}", web::get().to(static_files::serve))
-        .route("/language/{tag}", web::get().to(i18n::switch))
+        .route("/static/{path:.*}", web::get().to(static_files::serve));
+}
+
+/// Every other route of the portal, top to bottom: these run with a session and CSRF checks.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/language/{tag}", web::get().to(i18n::switch))
         .route("/sign-in", web::get().to(auth::form))
         .route("/sign-in", web::post().to(auth::submit))
         .route("/sign-out", web::post().to(auth::sign_out))
