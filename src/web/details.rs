@@ -11,13 +11,13 @@ use super::error::PageError;
 use super::explain::{self, ReasonView, TargetView};
 use super::i18n::Locale;
 use super::layout::Layout;
-use super::paths::{SubscriptionPath, details_href, subscriptions_href};
+use super::paths::{SubscriptionPath, details_href};
 use super::{render, see_other};
 use crate::domain::{
     Customer, FormKey, LicenseCount, StatusAction, Subscription, SubscriptionStatus, Version,
 };
 use crate::store::activity::Entry;
-use crate::store::subscriptions::{ChangeError, Submission, SubscriptionView};
+use crate::store::subscriptions::{ChangeError, SubscriptionView};
 use crate::store::{self, Db};
 
 /// How many history records the page shows.
@@ -104,11 +104,7 @@ async fn build(
         ..
     } = view;
     let layout = Layout::new(l, user, req.path())
-        .crumb(
-            customer.company_name.clone(),
-            Some(subscriptions_href(&customer.id)),
-        )
-        .crumb(l.t("subscriptions"), Some(subscriptions_href(&customer.id)))
+        .customer(l, &customer)
         .crumb(s.friendly_name.clone(), None);
     Ok(DetailsPage {
         l,
@@ -229,13 +225,7 @@ pub async fn change_licenses(
     let result = match LicenseCount::parse(&form.licenses, range) {
         Err(e) => Err(ChangeError::Refused(e)),
         Ok(count) => {
-            let sub = Submission {
-                who: &user.account,
-                customer: &path.customer,
-                subscription: &path.subscription,
-                key: &key,
-                expected,
-            };
+            let sub = path.submission(&user.account, &key, expected);
             store::subscriptions::change_licenses(&db, &sub, count, |_| {
                 format!("{}?done=licenses", path.details_href())
             })
@@ -277,13 +267,7 @@ pub async fn change_status(
     let (expected, key) = form_guard(&form.version, &form.key)?;
     let action = StatusAction::parse(&form.action)
         .ok_or_else(|| PageError::BadRequest("unknown status action".into()))?;
-    let sub = Submission {
-        who: &user.account,
-        customer: &path.customer,
-        subscription: &path.subscription,
-        key: &key,
-        expected,
-    };
+    let sub = path.submission(&user.account, &key, expected);
     let result = store::subscriptions::change_status(&db, &sub, action, |_| {
         format!("{}?done={}", path.details_href(), action.as_str())
     })

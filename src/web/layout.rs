@@ -70,6 +70,14 @@ impl Layout {
         self
     }
 
+    /// Adds the breadcrumbs down to a customer's Subscriptions page:
+    /// Customers › Fabrikam › Subscriptions.
+    pub fn customer(self, l: Locale, customer: &crate::domain::Customer) -> Layout {
+        let href = Some(super::paths::subscriptions_href(&customer.id));
+        self.crumb(customer.company_name.clone(), href.clone())
+            .crumb(l.t("subscriptions"), href)
+    }
+
     /// Adds a breadcrumb.
     pub fn crumb(mut self, label: impl Into<String>, href: Option<String>) -> Layout {
         self.crumbs.push(Crumb {

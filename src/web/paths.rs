@@ -5,7 +5,8 @@ use std::future::{Ready, ready};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
 use super::error::PageError;
-use crate::domain::{CustomerId, SubscriptionId};
+use crate::domain::{Account, CustomerId, FormKey, SubscriptionId, Version};
+use crate::store::subscriptions::Submission;
 
 fn segment<T>(
     req: &HttpRequest,
@@ -53,6 +54,23 @@ impl FromRequest for SubscriptionPath {
 impl SubscriptionPath {
     pub fn details_href(&self) -> String {
         details_href(&self.customer, &self.subscription)
+    }
+
+    /// A change to this subscription, submitted by `who` from a form with `key`, shown at
+    /// version `expected`.
+    pub fn submission<'a>(
+        &'a self,
+        who: &'a Account,
+        key: &'a FormKey,
+        expected: Version,
+    ) -> Submission<'a> {
+        Submission {
+            who,
+            customer: &self.customer,
+            subscription: &self.subscription,
+            key,
+            expected,
+        }
     }
 }
 

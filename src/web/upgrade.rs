@@ -12,12 +12,12 @@ use super::error::PageError;
 use super::explain::{self, ReasonView, TargetView};
 use super::i18n::Locale;
 use super::layout::Layout;
-use super::paths::{CustomerPath, SubscriptionPath, details_href, subscriptions_href};
+use super::paths::{CustomerPath, SubscriptionPath, details_href};
 use super::{render, see_other};
 use crate::domain::catalog::{self, Offer};
 use crate::domain::eligibility::Reason;
 use crate::domain::{Customer, FormKey, LicenseCount, OfferId, Subscription};
-use crate::store::subscriptions::{ChangeError, Submission, SubscriptionView, UpgradeOutcome};
+use crate::store::subscriptions::{ChangeError, SubscriptionView, UpgradeOutcome};
 use crate::store::{self, Db};
 
 #[derive(Template)]
@@ -78,11 +78,7 @@ fn build(
         ..
     } = view;
     let layout = Layout::new(l, user, req.path())
-        .crumb(
-            customer.company_name.clone(),
-            Some(subscriptions_href(&customer.id)),
-        )
-        .crumb(l.t("subscriptions"), Some(subscriptions_href(&customer.id)))
+        .customer(l, &customer)
         .crumb(
             s.friendly_name.clone(),
             Some(details_href(&customer.id, &s.id)),
@@ -185,13 +181,7 @@ pub async fn submit(
         );
     };
 
-    let sub = Submission {
-        who: &user.account,
-        customer: &path.customer,
-        subscription: &path.subscription,
-        key: &key,
-        expected,
-    };
+    let sub = path.submission(&user.account, &key, expected);
     let result = store::subscriptions::upgrade(&db, &sub, target, quantity, |outcome| {
         format!("/customers/{}/upgrades/{}", outcome.customer, outcome.id)
     })
@@ -277,11 +267,7 @@ pub async fn result(
     .await?
     .ok_or(PageError::NotFound)?;
     let layout = Layout::new(l, &user, req.path())
-        .crumb(
-            customer.company_name.clone(),
-            Some(subscriptions_href(&customer.id)),
-        )
-        .crumb(l.t("subscriptions"), Some(subscriptions_href(&customer.id)))
+        .customer(l, &customer)
         .crumb(l.t("upgrade-result-title"), None);
     Ok(ResultPage {
         l,
