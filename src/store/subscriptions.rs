@@ -5,7 +5,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Statement, TransactionTrait,
 };
 
 use super::activity::{self, Action, Change, State};
@@ -100,21 +100,39 @@ impl SubscriptionView {
 }
 
 /// One subscription as `reseller` may see it: `None` when the customer is not the reseller's or
-/// the subscription was not sold by it, exactly as when it does not exist.
+/// the subscription was not sold by it, exactly as when it does not exist. One statement reads
+/// the customer, the reseller's relationship and all of the customer's subscriptions (the
+/// holdings, and the one asked for): a page's cost follows its database round trips.
 pub async fn view(
     db: &impl ConnectionTrait,
     reseller: &ResellerId,
     customer_id: &CustomerId,
     id: &SubscriptionId,
 ) -> Result<Option<SubscriptionView>, DbErr> {
-    let Some(customer) = super::customers::get(db, reseller, customer_id).await? else {
+    let statement = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "SELECT s.*, c.company_name AS c_company_name, c.domain AS c_domain, \
+         r.delegated_admin AS r_delegated_admin \
+         FROM relationships r \
+         JOIN customers c ON c.id = r.customer_id \
+         JOIN subscriptions s ON s.customer_id = r.customer_id \
+         WHERE r.reseller_id = $1 AND r.customer_id = $2",
+        [reseller.as_str().into(), customer_id.as_str().into()],
+    );
+    let results = db.query_all_raw(statement).await?;
+    let Some(first) = results.first() else {
         return Ok(None);
     };
-    // All of the customer's subscriptions in one query: the holdings, and the one asked for.
-    let rows = subscription::Entity::find()
-        .filter(subscription::Column::CustomerId.eq(customer_id.as_str()))
-        .all(db)
-        .await?;
+    let customer = Customer {
+        id: customer_id.clone(),
+        company_name: first.try_get("", "c_company_name")?,
+        domain: first.try_get("", "c_domain")?,
+        delegated_admin: first.try_get("", "r_delegated_admin")?,
+    };
+    let rows = results
+        .iter()
+        .map(|r| subscription::Model::from_query_result(r, ""))
+        .collect::<Result<Vec<_>, DbErr>>()?;
     let holdings = rows
         .iter()
         .map(|m| {
