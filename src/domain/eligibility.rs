@@ -17,16 +17,6 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 7] = [
-        Rule::UpgradePath,
-        Rule::Active,
-        Rule::DelegatedAdmin,
-        Rule::NoConflictingServices,
-        Rule::TargetNotOwned,
-        Rule::ResellerOfRecord,
-        Rule::Unchanged,
-    ];
-
     pub fn number(self) -> u8 {
         self as u8
     }

@@ -82,6 +82,16 @@ impl LicenseCount {
     }
 }
 
+/// The numbers of licenses the subscription may change to: its offer's range, but never below
+/// the licenses assigned to users.
+pub fn allowed(subscription: &Subscription) -> LicenseRange {
+    let range = subscription.offer.offer().licenses;
+    LicenseRange {
+        min: range.min.max(subscription.assigned_licenses),
+        max: range.max,
+    }
+}
+
 /// A checked change of a subscription's number of licenses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LicenseChange {
@@ -178,6 +188,20 @@ mod tests {
         assert_eq!(
             change(&sub, count("25")),
             Err(LicenseCountError::Unchanged(25))
+        );
+    }
+
+    #[test]
+    fn the_allowed_range_starts_at_the_assigned_licenses() {
+        let sub = subscription("s", OfferId::O365BusinessEssentials, 25, 20);
+        assert_eq!(allowed(&sub), LicenseRange { min: 20, max: 300 });
+        let none_assigned = subscription("s", OfferId::O365E3, 5, 0);
+        assert_eq!(
+            allowed(&none_assigned),
+            LicenseRange {
+                min: 1,
+                max: 10_000_000
+            }
         );
     }
 

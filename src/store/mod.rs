@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 pub use sea_orm::DbErr;
 
@@ -57,11 +57,6 @@ pub async fn connect(url: &str, pool: u32) -> anyhow::Result<Db> {
         .await
         .context("migrating the database")?;
     Ok(db)
-}
-
-/// Whether the database is SQLite (the embedded default).
-pub fn is_sqlite(db: &Db) -> bool {
-    db.get_database_backend() == DbBackend::Sqlite
 }
 
 /// The file path of a `sqlite:` URL, if it names a file.

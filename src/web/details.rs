@@ -64,12 +64,11 @@ impl DetailsPage {
     }
 
     fn range_hint(&self) -> String {
-        let range = self.s.offer.offer().licenses;
-        let min = range.min.max(self.s.assigned_licenses);
+        let range = crate::domain::licenses::allowed(&self.s);
         self.l.t2(
             "licenses-hint",
             "min",
-            self.l.num(min),
+            self.l.num(range.min),
             "max",
             self.l.num(range.max),
         )

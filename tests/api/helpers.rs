@@ -328,31 +328,34 @@ impl TestApp {
         self.read(res).await
     }
 
-    /// Submits a form as a browser would: with the page's CSRF token and a fresh one-time key,
-    /// unless the form gives its own.
-    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        let csrf = self.csrf();
-        let key = uuid::Uuid::new_v4().to_string();
-        let mut fields: Vec<(&str, &str)> = form.to_vec();
+    /// The fields a browser sends for `form`: the page's CSRF token and a fresh one-time key are
+    /// added, unless the form gives its own.
+    fn as_browser_sends(&self, form: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut fields: Vec<(String, String)> = form
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         if !form.iter().any(|(k, _)| *k == "csrf") {
-            fields.push(("csrf", &csrf));
+            fields.push(("csrf".into(), self.csrf()));
         }
         if !form.iter().any(|(k, _)| *k == "key") {
-            fields.push(("key", &key));
+            fields.push(("key".into(), uuid::Uuid::new_v4().to_string()));
         }
-        self.post_exactly(path, &fields).await
+        fields
+    }
+
+    /// Submits a form as a browser would (see [`TestApp::as_browser_sends`]).
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.try_post(path, form)
+            .await
+            .expect("the portal answered")
     }
 
     /// Submits a form like [`TestApp::post`], but answers `None` when the server is gone.
     pub async fn try_post(&self, path: &str, form: &[(&str, &str)]) -> Option<Page> {
-        let csrf = self.csrf();
-        let key = uuid::Uuid::new_v4().to_string();
-        let mut fields: Vec<(&str, &str)> = form.to_vec();
-        fields.push(("csrf", &csrf));
-        fields.push(("key", &key));
         let res = self
             .request(awc::http::Method::POST, path)
-            .send_form(&fields)
+            .send_form(&self.as_browser_sends(form))
             .await
             .ok()?;
         Some(self.read(res).await)

@@ -221,7 +221,7 @@ async fn repeated_sign_ins_for_one_account_are_slowed_down() {
     app.post("/sign-in", &[("email", CONTOSO.0), ("password", CONTOSO.1)])
         .await
         .assert_status(429);
-    // Another account from another address is not affected... but this address has used six.
+    // Another account is not affected (this address has used 7 of its 20 attempts).
     let other = app.another_browser();
     other.sign_in(CONTOSO_SALES).await;
 }
