@@ -34,6 +34,13 @@ pub struct Settings {
     pub session_idle: chrono::Duration,
     /// `PORTAL_SESSION_MAX_HOURS` (default 12): a session ends this long after sign-in, however active.
     pub session_max: chrono::Duration,
+    /// `PORTAL_SESSION_CACHE_SECONDS` (default 5; 0 turns it off): how long an instance may serve
+    /// a session from its own memory before reading the shared store again. A session ended on
+    /// another instance stops working on this one within this time.
+    pub session_cache: std::time::Duration,
+    /// `PORTAL_REDIS_URL` (`redis://host:port/db`): keep sessions in Redis instead of the
+    /// database.
+    pub redis_url: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -47,6 +54,8 @@ impl std::fmt::Debug for Settings {
             .field("database_pool", &self.database_pool)
             .field("session_idle", &self.session_idle)
             .field("session_max", &self.session_max)
+            .field("session_cache", &self.session_cache)
+            .field("redis_url", &self.redis_url.as_deref().map(store::redact))
             .finish_non_exhaustive()
     }
 }
@@ -113,8 +122,23 @@ impl Settings {
             i64::from(store::DEFAULT_POOL),
         )?)
         .context("PORTAL_DATABASE_POOL")?;
+        let session_cache = match get("PORTAL_SESSION_CACHE_SECONDS") {
+            None => 5,
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= 3600)
+                .with_context(|| {
+                    format!(
+                        "PORTAL_SESSION_CACHE_SECONDS={v:?}: expected a whole number from 0 to 3600"
+                    )
+                })?,
+        };
         Ok(Settings {
             database_pool,
+            session_cache: std::time::Duration::from_secs(session_cache),
+            redis_url: get("PORTAL_REDIS_URL").map(|v| v.trim().to_owned()),
             session_idle,
             session_max,
             bind: get("PORTAL_BIND").map_or(DEFAULT_BIND.to_owned(), |v| v.trim().to_owned()),

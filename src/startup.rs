@@ -2,6 +2,7 @@
 //! routes).
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{PersistentSession, SessionLifecycle, TtlExtensionPolicy};
@@ -14,8 +15,9 @@ use anyhow::Context as _;
 use crate::config::Settings;
 use crate::store::{self, Db};
 use crate::web::auth::SessionLimits;
+use crate::web::session_store::{SessionCache, SharedSessions};
 use crate::web::throttle::SignInThrottle;
-use crate::web::{self, csrf, error, session_store::DbSessionStore};
+use crate::web::{self, csrf, error};
 use actix_web::web::{Data, FormConfig, PayloadConfig};
 
 /// The demo book loaded into an empty database: see the README for its sign-ins.
@@ -57,7 +59,14 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let server = run(listener, db.clone(), settings)?;
+        let cache = Arc::new(SessionCache::new(settings.session_cache));
+        let sessions = match &settings.redis_url {
+            Some(url) => SharedSessions::redis(url, cache)
+                .await
+                .with_context(|| format!("connecting to Redis at {}", store::redact(url)))?,
+            None => SharedSessions::database(db.clone(), cache),
+        };
+        let server = run(listener, db.clone(), sessions, settings)?;
         Ok(Application { port, server, db })
     }
 
@@ -74,7 +83,12 @@ impl Application {
     }
 }
 
-fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Server> {
+fn run(
+    listener: TcpListener,
+    db: Db,
+    sessions: SharedSessions,
+    settings: Settings,
+) -> anyhow::Result<Server> {
     let data = Data::new(db.clone());
     let throttle = Data::new(SignInThrottle::default());
     let limits = Data::new(SessionLimits {
@@ -84,7 +98,7 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
     let https = settings.https;
     let idle = Duration::seconds(settings.session_idle.num_seconds());
     let server = HttpServer::new(move || {
-        let sessions = SessionMiddleware::builder(DbSessionStore::new(db.clone()), key.clone())
+        let session_middleware = SessionMiddleware::builder(sessions.clone(), key.clone())
             .cookie_name("portal_session".to_owned())
             .cookie_http_only(true)
             .cookie_same_site(SameSite::Lax)
@@ -112,7 +126,7 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
             .service(
                 actix_web::web::scope("")
                     .wrap(from_fn(csrf::verify))
-                    .wrap(sessions)
+                    .wrap(session_middleware)
                     .configure(web::routes),
             )
     })

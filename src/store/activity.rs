@@ -170,99 +170,89 @@ fn corrupt(what: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("unexpected value in the activity log: {what}"))
 }
 
-/// Turns rows into entries; `named` also names their customers and subscriptions, with two more
-/// queries.
-async fn entries(db: &Db, rows: Vec<activity::Model>, named: bool) -> Result<Vec<Entry>, DbErr> {
-    let (mut companies, mut names) = (HashMap::new(), HashMap::new());
-    if named {
-        let mut customer_ids: Vec<&str> = rows
-            .iter()
-            .filter_map(|r| r.customer_id.as_deref())
-            .collect();
-        customer_ids.sort_unstable();
-        customer_ids.dedup();
-        let mut subscription_ids: Vec<&str> = rows
-            .iter()
-            .filter_map(|r| r.subscription_id.as_deref())
-            .collect();
-        subscription_ids.sort_unstable();
-        subscription_ids.dedup();
-        companies = customer::Entity::find()
-            .filter(customer::Column::Id.is_in(customer_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.company_name))
-            .collect();
-        names = subscription::Entity::find()
-            .filter(subscription::Column::Id.is_in(subscription_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s.friendly_name))
-            .collect();
-    }
+/// Turns rows into entries that name their customers and subscriptions, with two more queries.
+async fn entries(db: &Db, rows: Vec<activity::Model>) -> Result<Vec<Entry>, DbErr> {
+    let mut customer_ids: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.customer_id.as_deref())
+        .collect();
+    customer_ids.sort_unstable();
+    customer_ids.dedup();
+    let mut subscription_ids: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.subscription_id.as_deref())
+        .collect();
+    subscription_ids.sort_unstable();
+    subscription_ids.dedup();
+    let companies: HashMap<String, String> = customer::Entity::find()
+        .filter(customer::Column::Id.is_in(customer_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.company_name))
+        .collect();
+    let names: HashMap<String, String> = subscription::Entity::find()
+        .filter(subscription::Column::Id.is_in(subscription_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.friendly_name))
+        .collect();
     rows.into_iter()
         .map(|r| {
-            Ok(Entry {
-                at: r.at,
-                action: Action::parse(&r.action).ok_or_else(|| corrupt(&r.action))?,
-                company_name: r
-                    .customer_id
-                    .as_ref()
-                    .and_then(|c| companies.get(c).cloned()),
-                friendly_name: r
-                    .subscription_id
-                    .as_ref()
-                    .and_then(|s| names.get(s).cloned()),
-                customer: r
-                    .customer_id
-                    .as_deref()
-                    .map(CustomerId::parse)
-                    .transpose()
-                    .map_err(corrupt)?,
-                subscription: r
-                    .subscription_id
-                    .as_deref()
-                    .map(SubscriptionId::parse)
-                    .transpose()
-                    .map_err(corrupt)?,
-                before: state(
-                    r.before_quantity,
-                    r.before_assigned,
-                    r.before_status.as_deref(),
-                )?,
-                after: state(
-                    r.after_quantity,
-                    r.after_assigned,
-                    r.after_status.as_deref(),
-                )?,
-                upgrade_id: r.upgrade_id,
-                by: r.user_email,
-            })
+            let company_name = r
+                .customer_id
+                .as_ref()
+                .and_then(|c| companies.get(c).cloned());
+            let friendly_name = r
+                .subscription_id
+                .as_ref()
+                .and_then(|s| names.get(s).cloned());
+            entry(r, company_name, friendly_name)
         })
         .collect()
 }
 
+/// One record of the log, with the names of its customer and subscription when known.
+pub(crate) fn entry(
+    r: activity::Model,
+    company_name: Option<String>,
+    friendly_name: Option<String>,
+) -> Result<Entry, DbErr> {
+    Ok(Entry {
+        at: r.at,
+        action: Action::parse(&r.action).ok_or_else(|| corrupt(&r.action))?,
+        company_name,
+        friendly_name,
+        customer: r
+            .customer_id
+            .as_deref()
+            .map(CustomerId::parse)
+            .transpose()
+            .map_err(corrupt)?,
+        subscription: r
+            .subscription_id
+            .as_deref()
+            .map(SubscriptionId::parse)
+            .transpose()
+            .map_err(corrupt)?,
+        before: state(
+            r.before_quantity,
+            r.before_assigned,
+            r.before_status.as_deref(),
+        )?,
+        after: state(
+            r.after_quantity,
+            r.after_assigned,
+            r.after_status.as_deref(),
+        )?,
+        upgrade_id: r.upgrade_id,
+        by: r.user_email,
+    })
+}
+
 /// How far the log counts its records.
 const COUNT_BOUND: u64 = 10_000;
-
-/// The latest changes `reseller` made to a subscription, newest first.
-pub async fn of_subscription(
-    db: &Db,
-    reseller: &ResellerId,
-    id: &SubscriptionId,
-    limit: u64,
-) -> Result<Vec<Entry>, DbErr> {
-    let rows = activity::Entity::find()
-        .filter(activity::Column::SubscriptionId.eq(id.as_str()))
-        .filter(activity::Column::ResellerId.eq(reseller.as_str()))
-        .order_by_desc(activity::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?;
-    entries(db, rows, false).await
-}
 
 /// A page of the reseller's activity log, newest first, optionally for one customer.
 pub async fn page(
@@ -284,7 +274,7 @@ pub async fn page(
         .all(db)
         .await?;
     Ok(Page {
-        items: entries(db, rows, true).await?,
+        items: entries(db, rows).await?,
         request: page,
         total: Some(Ord::min(counted, COUNT_BOUND)),
         more: counted > COUNT_BOUND,

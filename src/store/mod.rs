@@ -40,6 +40,9 @@ pub async fn connect(url: &str, pool: u32) -> anyhow::Result<Db> {
         .max_connections(pool.max(1))
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
+        // A connection is pinged before use only after sitting idle (one that a server, proxy or
+        // firewall may have dropped); pinging on every checkout doubled each query's round trips.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
             // WAL lets readers go on while one writer writes; writers wait for each other (up to

@@ -18,7 +18,7 @@ use crate::domain::{
     Account, BillingCycle, Customer, CustomerId, FormKey, Holding, LicenseCount, OfferId,
     ResellerId, StatusAction, Subscription, SubscriptionId, SubscriptionStatus, Version,
 };
-use crate::entities::{customer, subscription, upgrade as upgrade_row};
+use crate::entities::{activity as activity_row, customer, subscription, upgrade as upgrade_row};
 
 fn corrupt(what: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("unexpected value in the database: {what}"))
@@ -109,51 +109,126 @@ pub async fn view(
     customer_id: &CustomerId,
     id: &SubscriptionId,
 ) -> Result<Option<SubscriptionView>, DbErr> {
+    Ok(read(db, reseller, customer_id, id, 0)
+        .await?
+        .map(|(view, _)| view))
+}
+
+/// [`view`], and the latest `history` changes the reseller made to the subscription, newest
+/// first, in the same statement.
+pub async fn view_with_history(
+    db: &impl ConnectionTrait,
+    reseller: &ResellerId,
+    customer_id: &CustomerId,
+    id: &SubscriptionId,
+    history: u64,
+) -> Result<Option<(SubscriptionView, Vec<activity::Entry>)>, DbErr> {
+    read(db, reseller, customer_id, id, history).await
+}
+
+async fn read(
+    db: &impl ConnectionTrait,
+    reseller: &ResellerId,
+    customer_id: &CustomerId,
+    id: &SubscriptionId,
+    history: u64,
+) -> Result<Option<(SubscriptionView, Vec<activity::Entry>)>, DbErr> {
+    // One row for the subscription, with its customer, the reseller's relationship and the
+    // customer's holdings from every channel (id, offer and status of each subscription, which
+    // the ids' and codes' alphabets let one string carry); one row per history record when
+    // `history` asks for them. A driver's cost grows with the values it hands over, so rows and
+    // columns are only what the page needs.
+    let mut sql = String::from(
+        "SELECT t.*, c.company_name AS c_company_name, c.domain AS c_domain, \
+         r.delegated_admin AS r_delegated_admin, \
+         (SELECT string_agg(h.id || ' ' || h.offer_id || ' ' || h.status, ',') \
+          FROM subscriptions h WHERE h.customer_id = r.customer_id) AS c_holdings",
+    );
+    if history > 0 {
+        sql.push_str(
+            ", a.id AS a_id, a.reseller_id AS a_reseller_id, a.user_email AS a_user_email, \
+             a.at AS a_at, a.action AS a_action, a.customer_id AS a_customer_id, \
+             a.subscription_id AS a_subscription_id, a.before_quantity AS a_before_quantity, \
+             a.before_assigned AS a_before_assigned, a.before_status AS a_before_status, \
+             a.after_quantity AS a_after_quantity, a.after_assigned AS a_after_assigned, \
+             a.after_status AS a_after_status, a.upgrade_id AS a_upgrade_id",
+        );
+    }
+    sql.push_str(
+        " FROM relationships r \
+         JOIN customers c ON c.id = r.customer_id \
+         JOIN subscriptions t ON t.customer_id = r.customer_id AND t.id = $3",
+    );
+    if history > 0 {
+        // A literal limit: a bound one makes SQLite prepare the statement again on every run.
+        sql.push_str(&format!(
+            " LEFT JOIN (SELECT * FROM activity WHERE subscription_id = $3 AND reseller_id = $1 \
+             ORDER BY id DESC LIMIT {history}) a ON TRUE"
+        ));
+    }
+    sql.push_str(" WHERE r.reseller_id = $1 AND r.customer_id = $2");
     let statement = Statement::from_sql_and_values(
         db.get_database_backend(),
-        "SELECT s.*, c.company_name AS c_company_name, c.domain AS c_domain, \
-         r.delegated_admin AS r_delegated_admin \
-         FROM relationships r \
-         JOIN customers c ON c.id = r.customer_id \
-         JOIN subscriptions s ON s.customer_id = r.customer_id \
-         WHERE r.reseller_id = $1 AND r.customer_id = $2",
-        [reseller.as_str().into(), customer_id.as_str().into()],
+        sql,
+        [
+            reseller.as_str().into(),
+            customer_id.as_str().into(),
+            id.as_str().into(),
+        ],
     );
     let results = db.query_all_raw(statement).await?;
     let Some(first) = results.first() else {
         return Ok(None);
     };
+    let row = subscription::Model::from_query_result(first, "")?;
+    if row.sold_by.as_deref() != Some(reseller.as_str()) {
+        return Ok(None);
+    }
     let customer = Customer {
         id: customer_id.clone(),
         company_name: first.try_get("", "c_company_name")?,
         domain: first.try_get("", "c_domain")?,
         delegated_admin: first.try_get("", "r_delegated_admin")?,
     };
-    let rows = results
-        .iter()
-        .map(|r| subscription::Model::from_query_result(r, ""))
-        .collect::<Result<Vec<_>, DbErr>>()?;
-    let holdings = rows
-        .iter()
-        .map(|m| {
+    let holdings = first
+        .try_get::<String>("", "c_holdings")?
+        .split(',')
+        .map(|h| {
+            let mut parts = h.split(' ');
+            let (Some(id), Some(offer), Some(status), None) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return Err(corrupt(format!("holding {h:?}")));
+            };
             Ok(Holding {
-                subscription: SubscriptionId::parse(&m.id).map_err(corrupt)?,
-                offer: m.offer_id.parse().map_err(corrupt)?,
-                status: m.status.parse().map_err(corrupt)?,
+                subscription: SubscriptionId::parse(id).map_err(corrupt)?,
+                offer: offer.parse().map_err(corrupt)?,
+                status: status.parse().map_err(corrupt)?,
             })
         })
         .collect::<Result<Vec<_>, DbErr>>()?;
-    let Some(row) = rows
+    let mut changes = Vec::new();
+    if history > 0 {
+        for result in &results {
+            if result.try_get::<Option<i32>>("", "a_id")?.is_some() {
+                changes.push(activity_row::Model::from_query_result(result, "a_")?);
+            }
+        }
+    }
+    // Newest first: a join keeps no order of its own.
+    changes.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+    let entries = changes
         .into_iter()
-        .find(|m| m.id == id.as_str() && m.sold_by.as_deref() == Some(reseller.as_str()))
-    else {
-        return Ok(None);
-    };
-    Ok(Some(SubscriptionView {
-        customer,
-        subscription: from_row(row)?,
-        holdings,
-    }))
+        .map(|change| activity::entry(change, None, None))
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    Ok(Some((
+        SubscriptionView {
+            customer,
+            subscription: from_row(row)?,
+            holdings,
+        },
+        entries,
+    )))
 }
 
 /// Why a change was not made. Nothing was written.

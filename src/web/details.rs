@@ -85,18 +85,14 @@ struct FormState {
     status_error: Option<String>,
 }
 
-async fn build(
+fn build(
     l: Locale,
     req: &HttpRequest,
     user: &SignedIn,
-    db: &Db,
-    view: SubscriptionView,
+    (view, history): (SubscriptionView, Vec<Entry>),
     state: FormState,
-) -> Result<DetailsPage, PageError> {
-    let reseller = &user.account.reseller;
-    let eligibility = view.eligibility(reseller);
-    let history =
-        store::activity::of_subscription(db, reseller, &view.subscription.id, HISTORY).await?;
+) -> DetailsPage {
+    let eligibility = view.eligibility(&user.account.reseller);
     let SubscriptionView {
         customer,
         subscription: s,
@@ -105,7 +101,7 @@ async fn build(
     let layout = Layout::new(l, user, req.path())
         .customer(l, &customer)
         .crumb(s.friendly_name.clone(), None);
-    Ok(DetailsPage {
+    DetailsPage {
         l,
         layout,
         eligible: eligibility.is_eligible(),
@@ -123,7 +119,7 @@ async fn build(
         status_key: FormKey::generate(),
         customer,
         s,
-    })
+    }
 }
 
 /// The subscription the path names, as the signed-in reseller may see it; 404 otherwise.
@@ -142,6 +138,23 @@ pub(super) async fn load(
     .ok_or(PageError::NotFound)
 }
 
+/// [`load`], with the subscription's latest changes for the Details page.
+async fn load_with_history(
+    db: &Db,
+    user: &SignedIn,
+    path: &SubscriptionPath,
+) -> Result<(SubscriptionView, Vec<Entry>), PageError> {
+    store::subscriptions::view_with_history(
+        db,
+        &user.account.reseller,
+        &path.customer,
+        &path.subscription,
+        HISTORY,
+    )
+    .await?
+    .ok_or(PageError::NotFound)
+}
+
 #[derive(serde::Deserialize)]
 pub struct DoneQuery {
     done: Option<String>,
@@ -155,7 +168,7 @@ pub async fn page(
     db: web::Data<Db>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let view = load(&db, &user, &path).await?;
+    let loaded = load_with_history(&db, &user, &path).await?;
     let done = match query.done.as_deref() {
         Some(d @ ("licenses" | "suspend" | "reactivate")) => Some(l.t(&format!("done-{d}"))),
         _ => None,
@@ -164,10 +177,7 @@ pub async fn page(
         done,
         ..Default::default()
     };
-    render(
-        StatusCode::OK,
-        &build(l, &req, &user, &db, view, state).await?,
-    )
+    render(StatusCode::OK, &build(l, &req, &user, loaded, state))
 }
 
 /// The version and one-time key every change form carries; a form without them was not ours.
@@ -188,8 +198,8 @@ async fn refused(
     path: &SubscriptionPath,
     (status, state): (StatusCode, FormState),
 ) -> Result<HttpResponse, PageError> {
-    let view = load(db, user, path).await?;
-    render(status, &build(l, req, user, db, view, state).await?)
+    let loaded = load_with_history(db, user, path).await?;
+    render(status, &build(l, req, user, loaded, state))
 }
 
 fn conflict() -> (StatusCode, FormState) {

@@ -1,7 +1,7 @@
 //! The whole flow a reseller walks: sign in, customers, subscriptions, details, upgrade, result;
 //! license and status changes; signing out.
 
-use crate::helpers::{CONTOSO, details, spawn_app};
+use crate::helpers::{CONTOSO, SESSIONS_IN_THE_DATABASE, details, spawn_app, spawn_app_with};
 
 const FABRIKAM: &str = "c-fabrikam";
 const ESSENTIALS: &str = "s-fabrikam-essentials";
@@ -298,7 +298,7 @@ async fn sign_in_returns_to_the_page_asked_for() {
 
 #[actix_web::test]
 async fn a_failed_sign_in_says_nothing_about_whether_the_email_exists() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[SESSIONS_IN_THE_DATABASE]).await;
     app.get("/sign-in").await;
     let wrong_password = app
         .post(
@@ -334,7 +334,7 @@ async fn a_failed_sign_in_says_nothing_about_whether_the_email_exists() {
 
 #[actix_web::test]
 async fn signing_out_ends_the_session_on_the_server() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[SESSIONS_IN_THE_DATABASE]).await;
     app.sign_in(CONTOSO).await;
     let stolen = app.cookies();
     assert_eq!(app.count("sessions").await, 1);
@@ -349,8 +349,21 @@ async fn signing_out_ends_the_session_on_the_server() {
 }
 
 #[actix_web::test]
-async fn a_new_session_id_at_sign_in() {
+async fn a_signed_out_cookie_replayed_signs_nobody_in() {
+    // Whichever store keeps sessions (the database, or Redis in the scale-out run).
     let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let stolen = app.cookies();
+    app.get("/").await.assert_status(200);
+    app.sign_out().await;
+    app.set_cookies(stolen);
+    let page = app.get("/").await;
+    assert_eq!(page.status.as_u16(), 303, "{page:?}");
+}
+
+#[actix_web::test]
+async fn a_new_session_id_at_sign_in() {
+    let app = spawn_app_with(&[SESSIONS_IN_THE_DATABASE]).await;
     app.sign_in(CONTOSO).await;
     let first = app.cookies().get("portal_session").cloned().unwrap();
     app.sign_in(CONTOSO).await;

@@ -164,21 +164,48 @@ const SESSION_KEY: &str = "test-session-key-test-session-key-test-session-key-01
 /// Another portal instance on the same database as `app` (as behind a load balancer): its own
 /// port and process state, the same database and session key.
 pub async fn second_instance(app: &TestApp) -> TestApp {
-    let vars: HashMap<String, String> = [
-        ("PORTAL_BIND", "127.0.0.1:0"),
-        ("PORTAL_DATABASE_URL", app.url.as_str()),
-        ("PORTAL_WORKERS", "2"),
-        ("PORTAL_SESSION_KEY", SESSION_KEY),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    let instance = Application::build(Settings::from_vars(&vars).unwrap())
+    second_instance_with(app, &[]).await
+}
+
+/// [`second_instance`], with some settings of its own.
+pub async fn second_instance_with(app: &TestApp, settings: &[(&str, &str)]) -> TestApp {
+    let instance = Application::build(settings_for(&app.url, settings))
         .await
         .unwrap();
     let base = format!("http://127.0.0.1:{}", instance.port());
     actix_web::rt::spawn(instance.run_until_stopped());
     TestApp::browser_for(base, app.db.clone(), app.url.clone())
+}
+
+/// For tests that read the `sessions` table: sessions kept in the database whatever the run.
+pub const SESSIONS_IN_THE_DATABASE: (&str, &str) = ("PORTAL_REDIS_URL", "");
+
+/// The Redis server to keep sessions in, when `PORTAL_TEST_REDIS` names one (for example
+/// `redis://127.0.0.1:6379`); otherwise sessions are kept in the database.
+fn redis_server() -> Option<String> {
+    std::env::var("PORTAL_TEST_REDIS")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// A test instance's settings on the database at `url`: any free port, two workers, a fixed
+/// session key (instances share sessions), Redis sessions when the run asks for them, and then
+/// `settings` (`PORTAL_*` variables; an empty value unsets one).
+fn settings_for(url: &str, settings: &[(&str, &str)]) -> Settings {
+    let mut vars: HashMap<String, String> = [
+        ("PORTAL_BIND", "127.0.0.1:0".to_owned()),
+        ("PORTAL_DATABASE_URL", url.to_owned()),
+        ("PORTAL_WORKERS", "2".to_owned()),
+        ("PORTAL_SESSION_KEY", SESSION_KEY.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    if let Some(redis) = redis_server() {
+        vars.insert("PORTAL_REDIS_URL".to_owned(), redis);
+    }
+    vars.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Settings::from_vars(&vars).unwrap()
 }
 
 pub fn is_postgres(db: &Db) -> bool {
@@ -189,17 +216,7 @@ pub fn is_postgres(db: &Db) -> bool {
 pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database(dir.path()).await;
-    let mut vars: HashMap<String, String> = [
-        ("PORTAL_BIND", "127.0.0.1:0".to_owned()),
-        ("PORTAL_DATABASE_URL", url.clone()),
-        ("PORTAL_WORKERS", "2".to_owned()),
-        ("PORTAL_SESSION_KEY", SESSION_KEY.to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    vars.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let settings = Settings::from_vars(&vars).unwrap();
+    let settings = settings_for(&url, settings);
     let app = Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();

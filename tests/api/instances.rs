@@ -3,7 +3,9 @@
 
 use futures_util::future::join_all;
 
-use crate::helpers::{CONTOSO, assert_invariants, details, second_instance, spawn_app};
+use crate::helpers::{
+    CONTOSO, assert_invariants, details, second_instance, second_instance_with, spawn_app,
+};
 
 #[actix_web::test]
 async fn a_user_signs_in_on_one_instance_and_carries_on_on_the_other() {
@@ -27,10 +29,34 @@ async fn a_user_signs_in_on_one_instance_and_carries_on_on_the_other() {
     )
     .await
     .assert_status(303);
-    // Signing out on one ends the session on both.
+    // Signing out ends the session at once on the instance it was done on (the other follows
+    // within its cache window: see below).
     app.sign_out().await;
     let page = app.get("/").await;
     assert_eq!(page.status.as_u16(), 303);
+}
+
+#[actix_web::test]
+async fn a_session_ended_on_one_instance_ends_on_the_other_within_its_cache_window() {
+    let app = spawn_app().await;
+    let other = second_instance_with(&app, &[("PORTAL_SESSION_CACHE_SECONDS", "1")]).await;
+    app.sign_in(CONTOSO).await;
+    let mut twin = app.another_browser();
+    twin.set_cookies(app.cookies());
+    twin.switch_to(&other);
+    // The other instance now holds the session in its cache.
+    twin.get("/").await.assert_status(200);
+
+    app.sign_out().await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let page = twin.get("/").await;
+    assert_eq!(page.status.as_u16(), 303, "{page:?}");
+    assert!(
+        page.location
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("/sign-in")
+    );
 }
 
 #[actix_web::test]

@@ -1,7 +1,7 @@
 //! The bad-input matrix: every form field of every page fed hostile values, and malformed paths.
 //! Never a 500; a clear message or a 4xx page; the database unchanged.
 
-use crate::helpers::{CONTOSO, Page, details, spawn_app};
+use crate::helpers::{CONTOSO, Page, SESSIONS_IN_THE_DATABASE, details, spawn_app, spawn_app_with};
 
 /// The hostile values, as raw (already form-encoded) bytes.
 fn values() -> Vec<(&'static str, Vec<u8>)> {
@@ -125,7 +125,7 @@ async fn every_change_form_field_refuses_every_hostile_value() {
 
 #[actix_web::test]
 async fn search_activity_language_and_sign_in_fields_take_anything() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[SESSIONS_IN_THE_DATABASE]).await;
     app.sign_in(CONTOSO).await;
     let before = app.snapshot().await;
     for (name, raw) in values() {

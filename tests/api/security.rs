@@ -4,7 +4,8 @@
 use futures_util::future::join_all;
 
 use crate::helpers::{
-    CONTOSO, CONTOSO_SALES, assert_invariants, details, spawn_app, spawn_app_with,
+    CONTOSO, CONTOSO_SALES, SESSIONS_IN_THE_DATABASE, assert_invariants, details, spawn_app,
+    spawn_app_with,
 };
 
 const FAB: (&str, &str) = ("c-fabrikam", "s-fabrikam-essentials");
@@ -149,9 +150,16 @@ async fn security_headers_are_on_every_response_error_pages_included() {
     }
 }
 
+/// For tests that move a session's clock by editing its row: sessions in the database, and no
+/// instance cache to serve the row's old state for a few seconds more.
+const SESSIONS_IN_THE_DATABASE_UNCACHED: &[(&str, &str)] = &[
+    SESSIONS_IN_THE_DATABASE,
+    ("PORTAL_SESSION_CACHE_SECONDS", "0"),
+];
+
 #[actix_web::test]
 async fn sessions_end_after_idle_time_and_after_their_absolute_lifetime() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(SESSIONS_IN_THE_DATABASE_UNCACHED).await;
     app.sign_in(CONTOSO).await;
     // Idle: the server-side expiry passes.
     sea_orm::ConnectionTrait::execute_unprepared(
@@ -465,7 +473,7 @@ async fn the_activity_log_is_paged() {
 
 #[actix_web::test]
 async fn a_removed_user_loses_access_within_a_minute() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(SESSIONS_IN_THE_DATABASE_UNCACHED).await;
     app.sign_in(CONTOSO_SALES).await;
     sea_orm::ConnectionTrait::execute_unprepared(
         &app.db,
