@@ -3,7 +3,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_initial;
-mod m20261124_000002_history_index;
+mod m20261124_000002_covering_indexes;
 
 pub struct Migrator;
 
@@ -12,7 +12,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261124_000001_initial::Migration),
-            Box::new(m20261124_000002_history_index::Migration),
+            Box::new(m20261124_000002_covering_indexes::Migration),
         ]
     }
 }
