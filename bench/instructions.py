@@ -8,9 +8,10 @@ divided by N leaves out start-up and sign-in.
     python3 bench/instructions.py                       # /health, Details, upgrade form, search
     python3 bench/instructions.py --customers 1000 --requests 50 /health
 
-Needs valgrind (Debian package) and a release build (`cargo build --release`).
+Needs valgrind (Debian package; installed when missing and running as root) and a release
+build (built when missing).
 """
-import argparse, os, re, subprocess, sys, tempfile, time, urllib.parse, urllib.request
+import argparse, os, re, shutil, subprocess, sys, tempfile, urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402  (the benchmark's seeding, sign-in and environment)
@@ -30,12 +31,7 @@ def total(url, path, n, tmp):
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = "http://127.0.0.1:18181"
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+        run.wait_until_up(base, seconds=60)  # valgrind starts slowly
         cookie, _ = run.sign_in(base)
         for _ in range(n):
             request = urllib.request.Request(base + path, headers={"Cookie": cookie})
@@ -48,12 +44,23 @@ def total(url, path, n, tmp):
     return int(re.search(r"([\d,]+)\s+\(100\.0%\)\s+PROGRAM TOTALS", report).group(1).replace(",", ""))
 
 
+def ensure_valgrind():
+    if shutil.which("valgrind"):
+        return
+    if os.geteuid() != 0:
+        sys.exit("valgrind is missing: apt-get install valgrind")
+    subprocess.run("apt-get update -qq && apt-get install -y -qq valgrind", shell=True, check=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--customers", type=int, default=100000)
     ap.add_argument("--requests", type=int, default=100)
     ap.add_argument("pages", nargs="*", help="paths; default: the pages above")
     args = ap.parse_args()
+    ensure_valgrind()
+    if not os.path.exists(run.BINARY):
+        subprocess.run(["cargo", "build", "--release"], cwd=run.ROOT, check=True)
     with tempfile.TemporaryDirectory() as tmp:
         url = run.fresh_database("sqlite", args.customers, tmp)
         run.sh([run.BINARY, "seed", "--customers", str(args.customers), "--subscriptions-per-customer", "10"],

@@ -69,13 +69,19 @@ def start(url):
             break
     threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    wait_until_up(base)
+    return proc, base
+
+
+def wait_until_up(base, seconds=10):
+    """Waits until the portal at `base` answers /health."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
         try:
             urllib.request.urlopen(base + "/health", timeout=1)
-            break
+            return
         except OSError:
             time.sleep(0.1)
-    return proc, base
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -121,12 +127,22 @@ def wrk(url, duration, connections, cookie=None, script=None, env=None):
     return rps, pct(50), pct(99), int(bad.group(1)) if bad else 0
 
 
+def settle(kind, url):
+    """Lets the machine finish writing the seeded book before anything is measured: the kernel
+    otherwise writes a 100,000-customer SQLite file (about 230 MB) back to disk during the first
+    routes' runs, and the customer search measured 580 req/s instead of 850."""
+    if kind == "postgres":
+        subprocess.run(["psql", url, "-qc", "CHECKPOINT"], check=True)
+    os.sync()
+
+
 def measure(kind, size, duration, connections, tmp):
     url = fresh_database(kind, size, tmp)
     t0 = time.time()
     out = sh([BINARY, "seed", "--customers", str(size), "--subscriptions-per-customer", "10"], env=env_for(url))
     seed_s = time.time() - t0
     print(f"  {out.strip()}", flush=True)
+    settle(kind, url)
     proc, base = start(url)
     results, peak = [], [0]
     stop = threading.Event()

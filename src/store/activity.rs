@@ -172,18 +172,8 @@ fn corrupt(what: impl std::fmt::Display) -> DbErr {
 
 /// Turns rows into entries that name their customers and subscriptions, with two more queries.
 async fn entries(db: &Db, rows: Vec<activity::Model>) -> Result<Vec<Entry>, DbErr> {
-    let mut customer_ids: Vec<&str> = rows
-        .iter()
-        .filter_map(|r| r.customer_id.as_deref())
-        .collect();
-    customer_ids.sort_unstable();
-    customer_ids.dedup();
-    let mut subscription_ids: Vec<&str> = rows
-        .iter()
-        .filter_map(|r| r.subscription_id.as_deref())
-        .collect();
-    subscription_ids.sort_unstable();
-    subscription_ids.dedup();
+    let customer_ids = distinct(rows.iter().map(|r| r.customer_id.as_deref()));
+    let subscription_ids = distinct(rows.iter().map(|r| r.subscription_id.as_deref()));
     let companies: HashMap<String, String> = customer::Entity::find()
         .filter(customer::Column::Id.is_in(customer_ids))
         .all(db)
@@ -211,6 +201,14 @@ async fn entries(db: &Db, rows: Vec<activity::Model>) -> Result<Vec<Entry>, DbEr
             entry(r, company_name, friendly_name)
         })
         .collect()
+}
+
+/// The ids given, each once.
+fn distinct<'a>(ids: impl Iterator<Item = Option<&'a str>>) -> Vec<&'a str> {
+    let mut ids: Vec<&str> = ids.flatten().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// One record of the log, with the names of its customer and subscription when known.

@@ -110,7 +110,7 @@ pub async fn view(
     customer_id: &CustomerId,
     id: &SubscriptionId,
 ) -> Result<Option<SubscriptionView>, DbErr> {
-    Ok(read(db, reseller, customer_id, id, 0)
+    Ok(view_with_history(db, reseller, customer_id, id, 0)
         .await?
         .map(|(view, _)| view))
 }
@@ -118,17 +118,6 @@ pub async fn view(
 /// [`view`], and the latest `history` changes the reseller made to the subscription, newest
 /// first, in the same statement.
 pub async fn view_with_history(
-    db: &impl ConnectionTrait,
-    reseller: &ResellerId,
-    customer_id: &CustomerId,
-    id: &SubscriptionId,
-    history: u64,
-) -> Result<Option<(SubscriptionView, Vec<activity::Entry>)>, DbErr> {
-    read(db, reseller, customer_id, id, history).await
-}
-
-/// What [`view`] and [`view_with_history`] read, in one statement.
-async fn read(
     db: &impl ConnectionTrait,
     reseller: &ResellerId,
     customer_id: &CustomerId,
@@ -202,7 +191,7 @@ async fn read(
         }
     }
     // Newest first: a join keeps no order of its own.
-    changes.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+    changes.sort_unstable_by_key(|c| std::cmp::Reverse(c.id));
     let entries = changes
         .into_iter()
         .map(|change| activity::entry(change, None, None))

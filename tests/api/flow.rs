@@ -415,3 +415,32 @@ async fn health_and_static_files() {
     css.assert_status(200);
     app.get("/static/css/nope.css").await.assert_status(404);
 }
+
+#[actix_web::test]
+async fn the_history_shows_the_latest_fifty_changes_newest_first() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let path = details(FABRIKAM, ESSENTIALS);
+    for licenses in 26..=76 {
+        let version = app.get(&path).await.hidden("version");
+        app.post(
+            &format!("{path}/licenses"),
+            &[("licenses", &licenses.to_string()), ("version", &version)],
+        )
+        .await
+        .assert_status(303);
+    }
+    let text = app.get(&path).await.text();
+    assert_eq!(text.matches("更改许可证数量").count(), 50, "{text}");
+    let newest = text
+        .find("共 75 · 处于活动状态 已分配 20 / 共 76")
+        .expect("the newest change");
+    let older = text
+        .find("共 74 · 处于活动状态 已分配 20 / 共 75")
+        .expect("the one before");
+    assert!(newest < older, "newest first");
+    assert!(
+        !text.contains("共 25 · 处于活动状态 已分配 20 / 共 26"),
+        "the 51st change back is left out"
+    );
+}
