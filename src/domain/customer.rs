@@ -92,6 +92,28 @@ impl PageRequest {
     }
 }
 
+/// Where a page of the customer list starts: at the top, or just after or just before a customer
+/// shown on the page the reseller came from. Paging by the list's own order (keyset paging)
+/// costs the same on the thousandth page as on the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cursor {
+    First,
+    After(CustomerId),
+    Before(CustomerId),
+}
+
+impl Cursor {
+    /// From the `after` and `before` parameters of a link; anything unusable is the top.
+    pub fn parse(after: Option<&str>, before: Option<&str>) -> Cursor {
+        let id = |raw: Option<&str>| raw.and_then(|r| CustomerId::parse(r.trim()).ok());
+        match (id(after), id(before)) {
+            (Some(after), None) => Cursor::After(after),
+            (None, Some(before)) => Cursor::Before(before),
+            _ => Cursor::First,
+        }
+    }
+}
+
 /// One page of results.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
@@ -102,6 +124,8 @@ pub struct Page<T> {
     pub total: Option<u64>,
     /// Counting stopped at `total`: there are more.
     pub more: bool,
+    /// There is a previous page.
+    pub previous: bool,
     /// There is a next page.
     pub next: bool,
 }
@@ -113,7 +137,7 @@ impl<T> Page<T> {
     }
 
     pub fn has_previous(&self) -> bool {
-        self.request.number > 1
+        self.previous
     }
 
     pub fn has_next(&self) -> bool {
@@ -171,12 +195,26 @@ mod tests {
     }
 
     #[test]
+    fn a_cursor_is_one_customer_after_or_before_or_the_top() {
+        let id = |s: &str| CustomerId::parse(s).unwrap();
+        assert_eq!(Cursor::parse(Some("c-1"), None), Cursor::After(id("c-1")));
+        assert_eq!(
+            Cursor::parse(None, Some(" c-1 ")),
+            Cursor::Before(id("c-1"))
+        );
+        assert_eq!(Cursor::parse(Some("c-1"), Some("c-2")), Cursor::First);
+        assert_eq!(Cursor::parse(Some("<script>"), None), Cursor::First);
+        assert_eq!(Cursor::parse(None, None), Cursor::First);
+    }
+
+    #[test]
     fn page_counts() {
         let page = |total| Page::<()> {
             items: vec![],
             request: PageRequest::parse(Some("2")),
             total,
             more: false,
+            previous: true,
             next: false,
         };
         assert_eq!(page(Some(0)).pages(), Some(1));

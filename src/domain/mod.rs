@@ -13,7 +13,7 @@ pub mod upgrade;
 
 pub use account::Account;
 pub use catalog::{Offer, OfferId, Service, ServiceSet};
-pub use customer::{Customer, CustomerQuery, CustomerSummary, Page, PageRequest};
+pub use customer::{Cursor, Customer, CustomerQuery, CustomerSummary, Page, PageRequest};
 pub use eligibility::{Eligibility, Reason, Rule};
 pub use ids::{CustomerId, FormKey, ResellerId, SubscriptionId};
 pub use licenses::{LicenseCount, LicenseCountError};

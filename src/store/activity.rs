@@ -276,6 +276,7 @@ pub async fn page(
         request: page,
         total: Some(Ord::min(counted, COUNT_BOUND)),
         more: counted > COUNT_BOUND,
+        previous: page.number > 1,
         next: page.number * page.size < counted,
     })
 }

@@ -2,13 +2,14 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use super::subscriptions::from_row;
 use super::{Db, DbErr};
 use crate::domain::{
-    Customer, CustomerId, CustomerQuery, CustomerSummary, Page, PageRequest, ResellerId,
+    Cursor, Customer, CustomerId, CustomerQuery, CustomerSummary, Page, PageRequest, ResellerId,
 };
 use crate::entities::{customer, relationship, subscription};
 
@@ -43,12 +44,15 @@ pub async fn get(
 /// A page of the reseller's customers, sorted by company name (Chinese by pinyin), filtered by a
 /// search of company name or domain (case-insensitive, anywhere in the text), each with the
 /// subscriptions the reseller sold it. The list reads straight from the reseller's index in
-/// name order and stops after one row past the page, so a page costs the same however large the
-/// book; only an unfiltered list is counted, and only up to a bound.
+/// name order, from the cursor on (keyset paging: the customer the cursor names is found in the
+/// same index), and stops after one row past the page, so a page costs the same however large
+/// the book and however deep the page; only an unfiltered list is counted, and only up to a
+/// bound.
 pub async fn list(
     db: &Db,
     reseller: &ResellerId,
     query: &CustomerQuery,
+    cursor: &Cursor,
     page: PageRequest,
 ) -> Result<Page<CustomerSummary>, DbErr> {
     let mut select = relationship::Entity::find()
@@ -61,6 +65,23 @@ pub async fn list(
                 .like(LikeExpr::new(pattern).escape('\\')),
         );
     }
+    let backwards = matches!(cursor, Cursor::Before(_));
+    if let Cursor::After(id) | Cursor::Before(id) = cursor {
+        let op = if backwards { "<" } else { ">" };
+        // sea-query's placeholders in a custom expression: numbered on PostgreSQL only.
+        let [a, b, c] = match db.get_database_backend() {
+            DbBackend::Postgres => ["$1", "$2", "$3"],
+            _ => ["?", "?", "?"],
+        };
+        select = select.filter(Expr::cust_with_values(
+            format!(
+                "(\"relationships\".\"sort_key\", \"relationships\".\"customer_id\") {op} \
+                 ((SELECT k.sort_key FROM relationships k \
+                   WHERE k.reseller_id = {a} AND k.customer_id = {b}), {c})"
+            ),
+            [reseller.as_str(), id.as_str(), id.as_str()],
+        ));
+    }
     let (total, more) = if query.is_empty() {
         let counted = relationship::Entity::find()
             .filter(relationship::Column::ResellerId.eq(reseller.as_str()))
@@ -71,15 +92,23 @@ pub async fn list(
     } else {
         (None, false)
     };
+    let order = if backwards { Order::Desc } else { Order::Asc };
     let mut rows = select
-        .order_by_asc(relationship::Column::SortKey)
-        .order_by_asc(relationship::Column::CustomerId)
-        .offset(page.offset())
+        .order_by(relationship::Column::SortKey, order.clone())
+        .order_by(relationship::Column::CustomerId, order)
         .limit(page.size + 1)
         .all(db)
         .await?;
-    let next = rows.len() as u64 > page.size;
+    let beyond = rows.len() as u64 > page.size;
     rows.truncate(page.size as usize);
+    if backwards {
+        rows.reverse();
+    }
+    let (previous, next) = match cursor {
+        Cursor::First => (false, beyond),
+        Cursor::After(_) => (true, beyond),
+        Cursor::Before(_) => (beyond, true),
+    };
 
     let ids: Vec<&str> = rows.iter().map(|(r, _)| r.customer_id.as_str()).collect();
     let mut subscriptions = subscription::Entity::find()
@@ -108,6 +137,7 @@ pub async fn list(
         request: page,
         total,
         more,
+        previous,
         next,
     })
 }

@@ -9,7 +9,7 @@ use super::auth::SignedIn;
 use super::error::PageError;
 use super::i18n::Locale;
 use super::layout::Layout;
-use crate::domain::{CustomerQuery, CustomerSummary, Page, PageRequest};
+use crate::domain::{Cursor, CustomerQuery, CustomerSummary, Page, PageRequest};
 use crate::store::{self, Db};
 
 #[derive(Template, WebTemplate)]
@@ -22,9 +22,26 @@ pub struct CustomersPage {
 }
 
 impl CustomersPage {
-    /// The link to another page of the same search.
-    fn page_href(&self, number: u64) -> String {
-        let mut href = format!("/?page={number}");
+    /// The link to the page before this one, of the same search.
+    fn previous_href(&self) -> String {
+        match self.page.items.first() {
+            Some(first) => self.href("before", first, self.page.request.number.saturating_sub(1)),
+            None => "/".to_owned(),
+        }
+    }
+
+    /// The link to the page after this one, of the same search.
+    fn next_href(&self) -> String {
+        match self.page.items.last() {
+            Some(last) => self.href("after", last, self.page.request.number + 1),
+            None => "/".to_owned(),
+        }
+    }
+
+    /// A link to the page just `side` (after or before) a customer; `number` is the page's
+    /// number, for its label.
+    fn href(&self, side: &str, at: &CustomerSummary, number: u64) -> String {
+        let mut href = format!("/?{side}={}&page={number}", at.customer.id);
         if !self.query.is_empty() {
             href.push_str("&q=");
             href.extend(percent_encoding::utf8_percent_encode(
@@ -39,7 +56,10 @@ impl CustomersPage {
 #[derive(serde::Deserialize)]
 pub struct ListQuery {
     q: Option<String>,
+    /// The number of the page, for its label: where the page starts is `after` or `before`.
     page: Option<String>,
+    after: Option<String>,
+    before: Option<String>,
 }
 
 pub async fn list(
@@ -50,8 +70,19 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<CustomersPage, PageError> {
     let search = CustomerQuery::parse(query.q.as_deref().unwrap_or(""));
-    let page = PageRequest::parse(query.page.as_deref());
-    let page = store::customers::list(&db, &user.account.reseller, &search, page).await?;
+    let reseller = &user.account.reseller;
+    let mut cursor = Cursor::parse(query.after.as_deref(), query.before.as_deref());
+    let mut number = PageRequest::parse(query.page.as_deref());
+    if cursor == Cursor::First {
+        number = PageRequest::parse(None);
+    }
+    let mut page = store::customers::list(&db, reseller, &search, &cursor, number).await?;
+    if page.items.is_empty() && cursor != Cursor::First {
+        // The customer the link started from is no longer in the list: start at the top.
+        cursor = Cursor::First;
+        number = PageRequest::parse(None);
+        page = store::customers::list(&db, reseller, &search, &cursor, number).await?;
+    }
     let here = req.uri().to_string();
     Ok(CustomersPage {
         l,

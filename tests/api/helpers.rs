@@ -83,6 +83,19 @@ impl Page {
         self.body[start..].split('"').next().unwrap().to_owned()
     }
 
+    /// Where the page's link with `rel` (`next`, `prev`) leads, as a browser reads the href.
+    #[track_caller]
+    pub fn link(&self, rel: &str) -> String {
+        let marker = format!("rel=\"{rel}\" href=\"");
+        let start = self
+            .body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {rel} link in:\n{}", self.body))
+            + marker.len();
+        let href = self.body[start..].split('"').next().unwrap();
+        href.replace("&#38;", "&").replace("&amp;", "&")
+    }
+
     /// The text of the page without tags, whitespace collapsed: what a user reads.
     pub fn text(&self) -> String {
         let mut out = String::new();

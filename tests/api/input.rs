@@ -251,12 +251,66 @@ async fn search_and_paging_take_anything() {
         .await
         .assert_contains("Fabrikam 科技");
     for page in ["0", "-1", "abc", "99999999999999999999999", "2"] {
-        app.get(&format!("/?page={page}")).await.assert_status(200);
+        app.get(&format!("/?page={page}"))
+            .await
+            .assert_status(200)
+            .assert_contains("第 1 页，共 2 页");
     }
-    let second = app.get("/?page=2").await;
+    for cursor in [
+        "after=nobody",
+        "before=nobody",
+        "after=%00",
+        "after=c-fabrikam&before=c-fabrikam",
+    ] {
+        app.get(&format!("/?{cursor}&page=2"))
+            .await
+            .assert_status(200)
+            .assert_contains("第 1 页，共 2 页");
+    }
+}
+
+#[actix_web::test]
+async fn the_customer_list_pages_forward_and_back_by_its_own_order() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let first = app.get("/").await;
+    first
+        .assert_contains("第 1 页，共 2 页")
+        .assert_lacks("rel=\"prev\"");
+    let next = first.link("next");
+    assert!(next.starts_with("/?after="), "{next}");
+    let second = app.get(&next).await;
     second
         .assert_contains("第 2 页，共 2 页")
-        .assert_contains("rel=\"prev\"");
+        .assert_lacks("rel=\"next\"");
+    let back = app.get(&second.link("prev")).await;
+    back.assert_contains("第 1 页，共 2 页")
+        .assert_lacks("rel=\"prev\"");
+    assert_eq!(back.text(), first.text(), "back where it started");
+    // The two pages hold every customer once, in name order.
+    let names = |page: &crate::helpers::Page| -> Vec<String> {
+        page.body
+            .match_indices("class=\"customer-name\"")
+            .map(|(i, _)| {
+                page.body[i..]
+                    .split('>')
+                    .nth(1)
+                    .unwrap()
+                    .split('<')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let all: Vec<String> = names(&first).into_iter().chain(names(&second)).collect();
+    let distinct: std::collections::BTreeSet<&String> = all.iter().collect();
+    assert_eq!(distinct.len(), all.len(), "no customer twice: {all:?}");
+    assert_eq!(
+        all.len() as i64,
+        app.count("relationships WHERE reseller_id = 'contoso'")
+            .await
+    );
 }
 
 fn percent(s: &str) -> String {

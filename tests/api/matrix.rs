@@ -134,6 +134,8 @@ async fn search_activity_language_and_sign_in_fields_take_anything() {
             format!("/?q={raw}"),
             format!("/?page={raw}"),
             format!("/?q=fab&page={raw}"),
+            format!("/?after={raw}&page=2"),
+            format!("/?q=fab&before={raw}"),
             format!("/activity?page={raw}"),
             format!("/activity?customer={raw}"),
             format!("/customers/c-fabrikam/subscriptions/s-fabrikam-essentials?done={raw}"),
