@@ -74,26 +74,27 @@ impl Page {
     /// The value of a hidden input, such as the form's version.
     #[track_caller]
     pub fn hidden(&self, name: &str) -> String {
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = self
-            .body
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no {name} in:\n{}", self.body))
-            + marker.len();
-        self.body[start..].split('"').next().unwrap().to_owned()
+        self.quoted_after(&format!("name=\"{name}\" value=\""))
+            .to_owned()
     }
 
     /// Where the page's link with `rel` (`next`, `prev`) leads, as a browser reads the href.
     #[track_caller]
     pub fn link(&self, rel: &str) -> String {
-        let marker = format!("rel=\"{rel}\" href=\"");
+        self.quoted_after(&format!("rel=\"{rel}\" href=\""))
+            .replace("&#38;", "&")
+            .replace("&amp;", "&")
+    }
+
+    /// What follows `marker` in the body, up to the closing quote.
+    #[track_caller]
+    fn quoted_after(&self, marker: &str) -> &str {
         let start = self
             .body
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no {rel} link in:\n{}", self.body))
+            .find(marker)
+            .unwrap_or_else(|| panic!("no {marker} in:\n{}", self.body))
             + marker.len();
-        let href = self.body[start..].split('"').next().unwrap();
-        href.replace("&#38;", "&").replace("&amp;", "&")
+        self.body[start..].split('"').next().unwrap()
     }
 
     /// The text of the page without tags, whitespace collapsed: what a user reads.
