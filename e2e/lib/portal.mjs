@@ -103,7 +103,11 @@ function watch(page, problems) {
     problems.push(`console error on ${page.url()}: ${msg.text()}`);
   });
   page.on('requestfailed', (req) => {
-    problems.push(`request failed on ${page.url()}: ${req.url()} ${req.failure()?.errorText}`);
+    const error = req.failure()?.errorText;
+    // The browser abandons what a page was still loading when the test moves on (a click, a
+    // key, a closed page): not the portal's failure. Refused, blocked or broken loads still count.
+    if (error === 'net::ERR_ABORTED') return;
+    problems.push(`request failed on ${page.url()}: ${req.url()} ${error}`);
   });
 }
 
