@@ -4,6 +4,9 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_initial;
 mod m20261124_000002_covering_indexes;
+mod m20261124_000003_search_pairs;
+
+pub use m20261124_000003_search_pairs::FILL_SEARCH_PAIRS;
 
 pub struct Migrator;
 
@@ -13,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_initial::Migration),
             Box::new(m20261124_000002_covering_indexes::Migration),
+            Box::new(m20261124_000003_search_pairs::Migration),
         ]
     }
 }

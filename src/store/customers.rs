@@ -2,12 +2,13 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use super::subscriptions::from_row;
 use super::{Db, DbErr};
+use crate::domain::customer::search_pairs;
 use crate::domain::{
     Cursor, Customer, CustomerId, CustomerQuery, CustomerSummary, Page, PageRequest, ResellerId,
 };
@@ -43,11 +44,11 @@ pub async fn get(
 
 /// A page of the reseller's customers, sorted by company name (Chinese by pinyin), filtered by a
 /// search of company name or domain (case-insensitive, anywhere in the text), each with the
-/// subscriptions the reseller sold it. The list reads straight from the reseller's index in
-/// name order, from the cursor on (keyset paging: the customer the cursor names is found in the
-/// same index), and stops after one row past the page, so a page costs the same however large
-/// the book and however deep the page; only an unfiltered list is counted, and only up to a
-/// bound.
+/// subscriptions the reseller sold it. Pages follow the list's own order from a cursor (keyset
+/// paging), and each read stops one row past the page. The whole list is read from the list
+/// index; a search from the search index's rows of its rarest character pair, in the same order,
+/// each candidate's text checked. So a page costs the same however large the book and however
+/// deep the page. Only an unfiltered list is counted, and only up to a bound.
 pub async fn list(
     db: &Db,
     reseller: &ResellerId,
@@ -55,33 +56,10 @@ pub async fn list(
     cursor: &Cursor,
     page: PageRequest,
 ) -> Result<Page<CustomerSummary>, DbErr> {
-    let mut select = relationship::Entity::find()
-        .filter(relationship::Column::ResellerId.eq(reseller.as_str()))
-        .find_also_related(customer::Entity);
-    if !query.is_empty() {
-        let pattern = format!("%{}%", escape_like(&query.as_str().to_lowercase()));
-        select = select.filter(
-            Expr::col((relationship::Entity, relationship::Column::SearchText))
-                .like(LikeExpr::new(pattern).escape('\\')),
-        );
-    }
     let backwards = matches!(cursor, Cursor::Before(_));
-    if let Cursor::After(id) | Cursor::Before(id) = cursor {
-        let op = if backwards { "<" } else { ">" };
-        // sea-query's placeholders in a custom expression: numbered on PostgreSQL only.
-        let [a, b, c] = match db.get_database_backend() {
-            DbBackend::Postgres => ["$1", "$2", "$3"],
-            _ => ["?", "?", "?"],
-        };
-        select = select.filter(Expr::cust_with_values(
-            format!(
-                "(\"relationships\".\"sort_key\", \"relationships\".\"customer_id\") {op} \
-                 ((SELECT k.sort_key FROM relationships k \
-                   WHERE k.reseller_id = {a} AND k.customer_id = {b}), {c})"
-            ),
-            [reseller.as_str(), id.as_str(), id.as_str()],
-        ));
-    }
+    let lowered = query.as_str().to_lowercase();
+    let pattern = format!("%{}%", escape_like(&lowered));
+    let pairs = search_pairs(&lowered);
     let (total, more) = if query.is_empty() {
         let counted = relationship::Entity::find()
             .filter(relationship::Column::ResellerId.eq(reseller.as_str()))
@@ -92,13 +70,15 @@ pub async fn list(
     } else {
         (None, false)
     };
-    let order = if backwards { Order::Desc } else { Order::Asc };
-    let mut rows = select
-        .order_by(relationship::Column::SortKey, order.clone())
-        .order_by(relationship::Column::CustomerId, order)
-        .limit(page.size + 1)
-        .all(db)
-        .await?;
+    let mut rows = match rarest(db, reseller, &pairs).await? {
+        Some(pair) => by_pair(db, reseller, &pattern, pair, cursor, page.size + 1).await?,
+        // The whole list, a search of one character, or one of common pairs only: the list
+        // index in name order, each entry checked where it lies.
+        None => {
+            let pattern = (!query.is_empty()).then_some(&pattern);
+            in_name_order(db, reseller, pattern, cursor, page.size + 1).await?
+        }
+    };
     let beyond = rows.len() as u64 > page.size;
     rows.truncate(page.size as usize);
     if backwards {
@@ -140,6 +120,157 @@ pub async fn list(
         previous,
         next,
     })
+}
+
+/// Where a cursor starts, as a condition on `table`'s (sort_key, customer_id), given the
+/// placeholders of the reseller and of the cursor's customer (twice: sea-query numbers custom
+/// placeholders on PostgreSQL only); `None` at the top of the list.
+fn after_cursor(
+    cursor: &Cursor,
+    table: &str,
+    [reseller, id, id_again]: [&str; 3],
+) -> Option<String> {
+    let op = match cursor {
+        Cursor::First => return None,
+        Cursor::After(_) => ">",
+        Cursor::Before(_) => "<",
+    };
+    Some(format!(
+        "({table}.sort_key, {table}.customer_id) {op} \
+         ((SELECT k.sort_key FROM relationships k WHERE k.reseller_id = {reseller} \
+           AND k.customer_id = {id}), {id_again})"
+    ))
+}
+
+type Row = (relationship::Model, Option<customer::Model>);
+
+/// Up to `limit` of the reseller's relationships from the cursor on, in name order (backwards
+/// before a cursor), matching `pattern` if given: straight from the list index.
+async fn in_name_order(
+    db: &Db,
+    reseller: &ResellerId,
+    pattern: Option<&String>,
+    cursor: &Cursor,
+    limit: u64,
+) -> Result<Vec<Row>, DbErr> {
+    let mut select = relationship::Entity::find()
+        .filter(relationship::Column::ResellerId.eq(reseller.as_str()))
+        .find_also_related(customer::Entity);
+    if let Some(pattern) = pattern {
+        select = select.filter(
+            Expr::col((relationship::Entity, relationship::Column::SearchText))
+                .like(LikeExpr::new(pattern).escape('\\')),
+        );
+    }
+    if let Cursor::After(id) | Cursor::Before(id) = cursor {
+        let (placeholders, values) = match db.get_database_backend() {
+            DbBackend::Postgres => (["$1", "$2", "$2"], vec![reseller.as_str(), id.as_str()]),
+            _ => (["?"; 3], vec![reseller.as_str(), id.as_str(), id.as_str()]),
+        };
+        let condition = after_cursor(cursor, "\"relationships\"", placeholders).unwrap_or_default();
+        select = select.filter(Expr::cust_with_values(condition, values));
+    }
+    let order = if matches!(cursor, Cursor::Before(_)) {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    select
+        .order_by(relationship::Column::SortKey, order.clone())
+        .order_by(relationship::Column::CustomerId, order)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Up to `limit` of the reseller's relationships matching `pattern` from the cursor on, in name
+/// order: the rows of one of the query's character pairs in the search index, each candidate's
+/// text checked. A search costs what its candidates cost, however large the book.
+async fn by_pair(
+    db: &Db,
+    reseller: &ResellerId,
+    pattern: &str,
+    pair: String,
+    cursor: &Cursor,
+    limit: u64,
+) -> Result<Vec<Row>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut sql = String::from(
+        "SELECT r.reseller_id AS r_reseller_id, r.customer_id AS r_customer_id, \
+         r.delegated_admin AS r_delegated_admin, r.sort_key AS r_sort_key, \
+         r.search_text AS r_search_text, c.id AS c_id, c.company_name AS c_company_name, \
+         c.domain AS c_domain, c.holdings_version AS c_holdings_version \
+         FROM search_pairs p \
+         JOIN relationships r ON r.reseller_id = p.reseller_id AND r.customer_id = p.customer_id \
+         JOIN customers c ON c.id = r.customer_id \
+         WHERE p.reseller_id = $1 AND p.pair = $2 AND r.search_text LIKE $3 ESCAPE '\\'",
+    );
+    let mut values: Vec<sea_orm::Value> =
+        vec![reseller.as_str().into(), pair.into(), pattern.into()];
+    if let Cursor::After(id) | Cursor::Before(id) = cursor {
+        sql.push_str(" AND ");
+        sql.push_str(&after_cursor(cursor, "p", ["$1", "$4", "$4"]).unwrap_or_default());
+        values.push(id.as_str().into());
+    }
+    let dir = if matches!(cursor, Cursor::Before(_)) {
+        "DESC"
+    } else {
+        "ASC"
+    };
+    // A literal limit: a bound one can make SQLite prepare the statement again on every run.
+    sql.push_str(&format!(
+        " ORDER BY p.sort_key {dir}, p.customer_id {dir} LIMIT {limit}"
+    ));
+    db.query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                relationship::Model::from_query_result(row, "r_")?,
+                Some(customer::Model::from_query_result(row, "c_")?),
+            ))
+        })
+        .collect()
+}
+
+/// How many rows of a pair make it too common to walk: past this, reading the list index in
+/// name order (each entry checked where it lies) costs less than fetching each candidate.
+const PAIR_BOUND: u64 = 1000;
+
+/// The pair whose rows a search walks: the only one, or the rarest of the first eight if it has
+/// fewer than [`PAIR_BOUND`] rows; `None` when every pair is that common.
+async fn rarest(db: &Db, reseller: &ResellerId, pairs: &[String]) -> Result<Option<String>, DbErr> {
+    let pairs = &pairs[..pairs.len().min(8)];
+    match pairs {
+        [] => return Ok(None),
+        [only] => return Ok(Some(only.clone())),
+        _ => {}
+    }
+    let counts: Vec<String> = (0..pairs.len())
+        .map(|i| {
+            format!(
+                "(SELECT COUNT(*) FROM (SELECT 1 FROM search_pairs \
+                 WHERE reseller_id = $1 AND pair = ${} LIMIT {PAIR_BOUND}) x{i}) AS n{i}",
+                i + 2
+            )
+        })
+        .collect();
+    let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
+    values.extend(pairs.iter().map(|p| p.as_str().into()));
+    let statement = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        format!("SELECT {}", counts.join(", ")),
+        values,
+    );
+    let Some(row) = db.query_one_raw(statement).await? else {
+        return Ok(None);
+    };
+    let mut best = (i64::MAX, 0);
+    for i in 0..pairs.len() {
+        let n: i64 = row.try_get("", &format!("n{i}"))?;
+        best = best.min((n, i));
+    }
+    Ok((u64::try_from(best.0).unwrap_or(u64::MAX) < PAIR_BOUND).then(|| pairs[best.1].clone()))
 }
 
 /// Escapes LIKE's wildcards so that a search for `50%` means the text "50%".

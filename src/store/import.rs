@@ -141,6 +141,9 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
             .collect(),
     )
     .await?;
+    // The search's character pairs of the relationships just added, derived in the database by
+    // the statement the migration used for those already there.
+    txn.execute_unprepared(migration::FILL_SEARCH_PAIRS).await?;
     insert_chunked(
         &txn,
         book.subscriptions

@@ -189,3 +189,41 @@ async fn the_latest_migration_rolls_back_and_forward_again() {
         .assert_status(200)
         .assert_contains("Fabrikam");
 }
+
+#[actix_web::test]
+async fn the_search_index_holds_exactly_the_character_pairs_of_each_customers_text() {
+    // The database derives the pairs of stored texts (the migration, the importer); the portal
+    // derives those of a query. Both must agree, Chinese characters included.
+    use sea_orm::{ConnectionTrait, Statement};
+    use std::collections::{BTreeMap, BTreeSet};
+    let app = spawn_app().await;
+    let rows = app
+        .db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT r.customer_id, r.search_text, p.pair FROM relationships r \
+             LEFT JOIN search_pairs p ON p.reseller_id = r.reseller_id \
+             AND p.customer_id = r.customer_id AND p.sort_key = r.sort_key",
+        ))
+        .await
+        .unwrap();
+    let mut stored: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for row in &rows {
+        let key = (
+            row.try_get::<String>("", "customer_id").unwrap(),
+            row.try_get::<String>("", "search_text").unwrap(),
+        );
+        let pairs = stored.entry(key).or_default();
+        if let Some(pair) = row.try_get::<Option<String>>("", "pair").unwrap() {
+            pairs.insert(pair);
+        }
+    }
+    assert!(stored.len() > 10, "the demo book's relationships");
+    assert!(stored.keys().any(|(_, text)| text.contains("科技")));
+    for ((customer, text), pairs) in stored {
+        let expected: BTreeSet<String> = portal::domain::customer::search_pairs(&text)
+            .into_iter()
+            .collect();
+        assert_eq!(pairs, expected, "{customer}: {text:?}");
+    }
+}

@@ -311,6 +311,38 @@ async fn the_customer_list_pages_forward_and_back_by_its_own_order() {
         app.count("relationships WHERE reseller_id = 'contoso'")
             .await
     );
+
+    // A search pages the same way, through the search's own index.
+    let first = app.get("/?q=Partner").await;
+    assert!(first.link("next").contains("q=Partner"));
+    let second = app.get(&first.link("next")).await;
+    second.assert_lacks("rel=\"next\"");
+    let found: Vec<String> = names(&first).into_iter().chain(names(&second)).collect();
+    assert_eq!(
+        found.len() as i64,
+        app.count("relationships WHERE reseller_id = 'contoso' AND search_text LIKE '%partner%'")
+            .await
+    );
+    assert_eq!(app.get(&second.link("prev")).await.text(), first.text());
+}
+
+#[actix_web::test]
+async fn a_search_of_one_character_or_of_words_still_finds_its_customers() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    // One character has no pair to look up: the list is read in name order instead.
+    app.get(&format!("/?q={}", percent("技")))
+        .await
+        .assert_contains("Fabrikam 科技")
+        .assert_contains("北京云途科技有限公司");
+    // Pairs across a space are not indexed; the words' own pairs find the candidates.
+    app.get(&format!("/?q={}", percent("fabrikam 科技")))
+        .await
+        .assert_contains("Fabrikam 科技");
+    // Every pair indexed, yet not in this order: no match.
+    app.get(&format!("/?q={}", percent("技科")))
+        .await
+        .assert_contains("没有与此搜索匹配的客户");
 }
 
 fn percent(s: &str) -> String {
