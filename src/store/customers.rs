@@ -75,7 +75,7 @@ pub async fn list(
         // The whole list, a search of one character, or one of common pairs only: the list
         // index in name order, each entry checked where it lies.
         None => {
-            let pattern = (!query.is_empty()).then_some(&pattern);
+            let pattern = (!query.is_empty()).then_some(pattern.as_str());
             in_name_order(db, reseller, pattern, cursor, page.size + 1).await?
         }
     };
@@ -149,7 +149,7 @@ type Row = (relationship::Model, Option<customer::Model>);
 async fn in_name_order(
     db: &Db,
     reseller: &ResellerId,
-    pattern: Option<&String>,
+    pattern: Option<&str>,
     cursor: &Cursor,
     limit: u64,
 ) -> Result<Vec<Row>, DbErr> {
