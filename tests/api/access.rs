@@ -83,13 +83,7 @@ async fn every_route_with_no_session_another_reseller_and_the_right_user() {
     let anonymous = app.another_browser();
     let before = app.snapshot().await;
     for route in &routes {
-        let page = send(&anonymous, route).await;
-        assert_eq!(page.status.as_u16(), 303, "{}", route.path);
-        assert!(
-            page.location.as_deref().unwrap().starts_with("/sign-in"),
-            "{}",
-            route.path
-        );
+        send(&anonymous, route).await.assert_sent_to_sign_in();
     }
     assert_eq!(app.snapshot().await, before);
 

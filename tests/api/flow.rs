@@ -236,12 +236,7 @@ async fn every_page_but_sign_in_needs_a_signed_in_user() {
         format!("/customers/{FABRIKAM}/delegated-admin"),
         format!("/customers/{FABRIKAM}/upgrades/1"),
     ] {
-        let page = app.get(&path).await;
-        assert_eq!(page.status.as_u16(), 303, "{path}");
-        assert!(
-            page.location.as_deref().unwrap().starts_with("/sign-in"),
-            "{path}"
-        );
+        app.get(&path).await.assert_sent_to_sign_in();
     }
     let before = app.snapshot().await;
     let page = app

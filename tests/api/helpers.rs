@@ -71,6 +71,20 @@ impl Page {
         self
     }
 
+    /// The browser is sent to the sign-in page (with where it was going).
+    #[track_caller]
+    pub fn assert_sent_to_sign_in(&self) -> &Self {
+        assert_eq!(self.status.as_u16(), 303, "{self:?}");
+        assert!(
+            self.location
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("/sign-in"),
+            "{self:?}"
+        );
+        self
+    }
+
     /// The value of a hidden input, such as the form's version.
     #[track_caller]
     pub fn hidden(&self, name: &str) -> String {

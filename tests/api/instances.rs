@@ -49,14 +49,7 @@ async fn a_session_ended_on_one_instance_ends_on_the_other_within_its_cache_wind
 
     app.sign_out().await;
     actix_web::rt::time::sleep(std::time::Duration::from_millis(1200)).await;
-    let page = twin.get("/").await;
-    assert_eq!(page.status.as_u16(), 303, "{page:?}");
-    assert!(
-        page.location
-            .as_deref()
-            .unwrap_or_default()
-            .starts_with("/sign-in")
-    );
+    twin.get("/").await.assert_sent_to_sign_in();
 }
 
 #[actix_web::test]
