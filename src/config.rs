@@ -41,6 +41,9 @@ pub struct Settings {
     /// `PORTAL_REDIS_URL` (`redis://host:port/db`): keep sessions in Redis instead of the
     /// database.
     pub redis_url: Option<String>,
+    /// `PORTAL_API_RATE` (default 600; 0 turns it off): requests a minute each API token may
+    /// make, in bursts of as many; past it the API answers 429 with `Retry-After`.
+    pub api_rate: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -56,6 +59,7 @@ impl std::fmt::Debug for Settings {
             .field("session_max", &self.session_max)
             .field("session_cache", &self.session_cache)
             .field("redis_url", &self.redis_url.as_deref().map(store::redact))
+            .field("api_rate", &self.api_rate)
             .finish_non_exhaustive()
     }
 }
@@ -135,7 +139,19 @@ impl Settings {
                     )
                 })?,
         };
+        let api_rate = match get("PORTAL_API_RATE") {
+            None => 600,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n <= 1_000_000)
+                .with_context(|| {
+                    format!("PORTAL_API_RATE={v:?}: expected a whole number from 0 to 1000000")
+                })?,
+        };
         Ok(Settings {
+            api_rate,
             database_pool,
             session_cache: std::time::Duration::from_secs(session_cache),
             redis_url: get("PORTAL_REDIS_URL").map(|v| v.trim().to_owned()),

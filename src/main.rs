@@ -23,6 +23,11 @@ enum Command {
         /// The JSON file (format: see the README).
         file: PathBuf,
     },
+    /// Issue, list or revoke the API tokens of a reseller's user.
+    ApiToken {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Generate a large book for reseller `bigbook` (sign in as admin@bigbook.example /
     /// bigbook-demo), for measuring the portal at scale.
     Seed {
@@ -32,6 +37,33 @@ enum Command {
         /// How many subscriptions each customer has.
         #[arg(long, default_value_t = 10)]
         subscriptions_per_customer: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue a token; prints the token alone on stdout (it is shown this once).
+    Create {
+        /// The user the token acts as.
+        #[arg(long)]
+        user: String,
+        /// What the token is for, to tell tokens apart ("Nightly license sync").
+        #[arg(long)]
+        name: String,
+    },
+    /// List a user's tokens (never their secrets).
+    List {
+        #[arg(long)]
+        user: String,
+    },
+    /// Revoke a user's live tokens of this name (or the one of this id).
+    Revoke {
+        #[arg(long)]
+        user: String,
+        #[arg(long, required_unless_present = "id")]
+        name: Option<String>,
+        #[arg(long, conflicts_with = "name")]
+        id: Option<i32>,
     },
 }
 
@@ -47,6 +79,7 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,
         Command::Import { file } => import(file).await,
+        Command::ApiToken { command } => api_token(command).await,
         Command::Seed {
             customers,
             subscriptions_per_customer,
@@ -122,5 +155,76 @@ async fn seed(customers: u32, per_customer: u32) -> anyhow::Result<()> {
         portal::seed::EMAIL,
         portal::seed::PASSWORD,
     );
+    Ok(())
+}
+
+async fn api_token(command: TokenCommand) -> anyhow::Result<()> {
+    use portal::domain::api_token::TokenName;
+    use portal::store::{api_tokens, users};
+
+    let mut settings = Settings::from_env()?;
+    settings.demo_data = false;
+    let db = portal::store::connect(&settings.database_url, settings.database_pool).await?;
+    let user = |email: String| {
+        let db = db.clone();
+        async move {
+            users::credentials(&db, &email)
+                .await?
+                .map(|c| c.user_id)
+                .with_context(|| format!("no user {email:?}"))
+        }
+    };
+    match command {
+        TokenCommand::Create { user: email, name } => {
+            let name = TokenName::parse(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+            let user_id = user(email).await?;
+            let (_, secret) = api_tokens::issue(&db, user_id, &name).await?;
+            println!("{}", secret.expose());
+        }
+        TokenCommand::List { user: email } => {
+            for t in api_tokens::of_user(&db, user(email).await?).await? {
+                println!(
+                    "{}\t{}\t{}…\tcreated {}\tlast used {}\t{}",
+                    t.id,
+                    t.name,
+                    t.hint,
+                    t.created_at.to_rfc3339(),
+                    t.last_used_at
+                        .map_or("never".to_owned(), |at| at.to_rfc3339()),
+                    if t.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "live"
+                    },
+                );
+            }
+        }
+        TokenCommand::Revoke {
+            user: email,
+            name,
+            id,
+        } => {
+            let user_id = user(email).await?;
+            let ids: Vec<i32> = match id {
+                Some(id) => vec![id],
+                None => api_tokens::of_user(&db, user_id)
+                    .await?
+                    .into_iter()
+                    .filter(|t| t.revoked_at.is_none() && Some(&t.name) == name.as_ref())
+                    .map(|t| t.id)
+                    .collect(),
+            };
+            let mut revoked = 0;
+            for id in ids {
+                if api_tokens::revoke(&db, user_id, id).await? {
+                    revoked += 1;
+                }
+            }
+            if revoked == 0 {
+                anyhow::bail!("no live token to revoke");
+            }
+            println!("revoked {revoked} token(s)");
+        }
+    }
     Ok(())
 }

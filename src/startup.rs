@@ -14,7 +14,8 @@ use anyhow::Context as _;
 
 use crate::config::Settings;
 use crate::store::{self, Db};
-use crate::web::auth::SessionLimits;
+use crate::web::api::auth::ApiTokens;
+use crate::web::session::SessionLimits;
 use crate::web::session_store::{SessionCache, SharedSessions};
 use crate::web::throttle::SignInThrottle;
 use crate::web::{self, csrf, error};
@@ -91,6 +92,7 @@ fn run(
 ) -> anyhow::Result<Server> {
     let data = Data::new(db.clone());
     let throttle = Data::new(SignInThrottle::default());
+    let api_tokens = Data::new(ApiTokens::new(settings.api_rate, settings.session_cache));
     let limits = Data::new(SessionLimits {
         absolute: settings.session_max,
     });
@@ -112,19 +114,25 @@ fn run(
             ))
             .build();
         // The last `wrap` runs first: headers, log, error pages; then, for every route but
-        // /health and /static (which never load a session), the session and the CSRF check.
+        // /health, /static (which never load a session) and the API (its own token, its own
+        // JSON errors), the session, the CSRF check and the error pages in the signed-in frame.
         App::new()
             .wrap(ErrorHandlers::new().default_handler(error::render_error_pages))
             .wrap(Logger::new("%r %s %Dms"))
             .wrap(security_headers())
             .app_data(data.clone())
             .app_data(throttle.clone())
+            .app_data(api_tokens.clone())
             .app_data(limits.clone())
             .app_data(FormConfig::default().limit(16 * 1024))
             .app_data(PayloadConfig::default().limit(16 * 1024))
             .configure(web::open_routes)
+            .configure(web::api::routes)
             .service(
                 actix_web::web::scope("")
+                    // Error pages are drawn here too, while the session is at hand: a signed-in
+                    // visitor's error keeps the signed-in frame.
+                    .wrap(ErrorHandlers::new().default_handler(error::render_error_pages))
                     .wrap(from_fn(csrf::verify))
                     .wrap(session_middleware)
                     .configure(web::routes),

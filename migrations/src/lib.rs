@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_initial;
 mod m20261124_000002_covering_indexes;
 mod m20261124_000003_search_pairs;
+mod m20261125_000004_api;
 
 pub use m20261124_000003_search_pairs::FILL_SEARCH_PAIRS;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_initial::Migration),
             Box::new(m20261124_000002_covering_indexes::Migration),
             Box::new(m20261124_000003_search_pairs::Migration),
+            Box::new(m20261125_000004_api::Migration),
         ]
     }
 }

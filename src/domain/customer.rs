@@ -60,6 +60,37 @@ pub fn search_pairs(text: &str) -> Vec<String> {
     pairs
 }
 
+/// Which text a [`CustomerPrefix`] looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrefixField {
+    CompanyName,
+    Domain,
+}
+
+/// Customers whose company name or domain starts with a text, in any letter case: Partner
+/// Center's `starts_with` filter of the customer list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerPrefix {
+    pub field: PrefixField,
+    /// Lowercased; 1 to 100 characters.
+    prefix: String,
+}
+
+impl CustomerPrefix {
+    pub const MAX: usize = 100;
+
+    /// `None` for an empty or longer text.
+    pub fn parse(field: PrefixField, raw: &str) -> Option<CustomerPrefix> {
+        let prefix = raw.trim().to_lowercase();
+        (!prefix.is_empty() && prefix.chars().count() <= Self::MAX)
+            .then_some(CustomerPrefix { field, prefix })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.prefix
+    }
+}
+
 /// A search of the customer list: trimmed, at most 100 characters, empty for none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CustomerQuery(String);

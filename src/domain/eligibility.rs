@@ -60,6 +60,16 @@ impl Reason {
         }
     }
 
+    /// Partner Center's `UpgradeErrorCode` for the reason, as the `/v1` API says it. Its
+    /// published enum says `concurrency_conflicts` for "concurrent subscription restrictions":
+    /// rule 5 (a stale request, rule 7, is the API's stale etag, never an upgrade error).
+    pub fn wire_code(&self) -> &'static str {
+        match self {
+            Reason::TargetOfferAlreadyOwned => "concurrency_conflicts",
+            other => other.code(),
+        }
+    }
+
     /// The reason code of DOMAIN.md.
     pub fn code(&self) -> &'static str {
         match self {

@@ -143,3 +143,63 @@ mod form_key_tests {
         }
     }
 }
+
+/// The one-time key of a change, in the store's one namespace per user: a form's key as it is,
+/// or an API client's `MS-RequestId` behind `api:`, so that neither can replay the other's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChangeKey(String);
+
+impl ChangeKey {
+    /// The longest `MS-RequestId` kept: the stored key holds 64 characters.
+    pub const MAX_REQUEST_ID: usize = 60;
+
+    /// The key of a change submitted from a form.
+    pub fn form(key: &FormKey) -> ChangeKey {
+        ChangeKey(key.0.clone())
+    }
+
+    /// The key of an API call: its `MS-RequestId` (Partner Center sends a GUID; any 1 to 60
+    /// visible ASCII characters are taken, a GUID in any letter case as the same GUID).
+    pub fn request_id(raw: &str) -> Option<ChangeKey> {
+        let raw = raw.trim();
+        if let Ok(guid) = uuid::Uuid::try_parse(raw) {
+            return Some(ChangeKey(format!("api:{}", guid.hyphenated())));
+        }
+        (!raw.is_empty()
+            && raw.len() <= Self::MAX_REQUEST_ID
+            && raw.bytes().all(|b| b.is_ascii_graphic()))
+        .then(|| ChangeKey(format!("api:{raw}")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod change_key_tests {
+    use super::{ChangeKey, FormKey};
+
+    #[test]
+    fn request_ids_and_form_keys_never_meet() {
+        let form = FormKey::generate();
+        let api = ChangeKey::request_id(form.as_str()).unwrap();
+        assert_ne!(ChangeKey::form(&form), api);
+    }
+
+    #[test]
+    fn a_guid_is_one_key_in_any_letter_case() {
+        let lower = ChangeKey::request_id("6f1c2c4e-0b8a-4d55-9d6e-4e2f6a1b2c3d").unwrap();
+        let upper = ChangeKey::request_id(" 6F1C2C4E-0B8A-4D55-9D6E-4E2F6A1B2C3D ").unwrap();
+        assert_eq!(lower, upper);
+    }
+
+    #[test]
+    fn unusable_request_ids_are_refused() {
+        assert_eq!(ChangeKey::request_id(""), None);
+        assert_eq!(ChangeKey::request_id("has space"), None);
+        assert_eq!(ChangeKey::request_id(&"x".repeat(61)), None);
+        assert_eq!(ChangeKey::request_id("请求"), None);
+        assert!(ChangeKey::request_id(&"x".repeat(60)).is_some());
+    }
+}

@@ -2,8 +2,10 @@
 //! subscription status changes, and upgrade eligibility and planning.
 
 pub mod account;
+pub mod api_token;
 pub mod catalog;
 pub mod customer;
+pub mod edit;
 pub mod eligibility;
 pub mod ids;
 pub mod licenses;
@@ -13,9 +15,13 @@ pub mod upgrade;
 
 pub use account::Account;
 pub use catalog::{Offer, OfferId, Service, ServiceSet};
-pub use customer::{Cursor, Customer, CustomerQuery, CustomerSummary, Page, PageRequest};
+pub use customer::{
+    Cursor, Customer, CustomerPrefix, CustomerQuery, CustomerSummary, Page, PageRequest,
+    PrefixField,
+};
+pub use edit::{Edit, FriendlyName};
 pub use eligibility::{Eligibility, Reason, Rule};
-pub use ids::{CustomerId, FormKey, ResellerId, SubscriptionId};
+pub use ids::{ChangeKey, CustomerId, FormKey, ResellerId, SubscriptionId};
 pub use licenses::{LicenseCount, LicenseCountError};
 pub use status::{StatusAction, SubscriptionStatus};
 pub use subscription::{BillingCycle, Holding, Subscription, Version};

@@ -18,6 +18,9 @@ pub struct Model {
     pub after_assigned: Option<i64>,
     pub after_status: Option<String>,
     pub upgrade_id: Option<i32>,
+    pub token_id: Option<i32>,
+    pub before_name: Option<String>,
+    pub after_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub key: String,
     pub location: String,
+    pub status: i32,
+    pub body: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table. Only `store` uses them.
 
 pub mod activity;
+pub mod api_token;
 pub mod customer;
 pub mod idempotency;
 pub mod relationship;

@@ -14,7 +14,7 @@ use crate::domain::{
     Account, CustomerId, Page, PageRequest, ResellerId, Subscription, SubscriptionId,
     SubscriptionStatus,
 };
-use crate::entities::{activity, customer, subscription};
+use crate::entities::{activity, api_token, customer, subscription};
 
 /// What an activity record says happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,16 +27,19 @@ pub enum Action {
     UpgradeFrom,
     /// The subscription was created by upgrading another one.
     UpgradeTo,
+    /// The subscription's friendly name changed.
+    Rename,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 7] = [
         Action::SignIn,
         Action::Licenses,
         Action::Suspend,
         Action::Reactivate,
         Action::UpgradeFrom,
         Action::UpgradeTo,
+        Action::Rename,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +50,7 @@ impl Action {
             Action::Reactivate => "reactivate",
             Action::UpgradeFrom => "upgrade_from",
             Action::UpgradeTo => "upgrade_to",
+            Action::Rename => "rename",
         }
     }
 
@@ -63,6 +67,7 @@ impl Action {
             Action::Reactivate => "activity-reactivate",
             Action::UpgradeFrom => "activity-upgrade-from",
             Action::UpgradeTo => "activity-upgrade-to",
+            Action::Rename => "activity-rename",
         }
     }
 }
@@ -100,6 +105,11 @@ pub struct Entry {
     pub before: Option<State>,
     pub after: Option<State>,
     pub upgrade_id: Option<i32>,
+    /// The friendly names before and after, for a rename.
+    pub names: Option<(String, String)>,
+    /// The API token the change came through (its id, and its name where the page shows it).
+    pub via_token: Option<i32>,
+    pub token_name: Option<String>,
 }
 
 /// A change to record, in the transaction that makes it.
@@ -110,6 +120,10 @@ pub(crate) struct Change<'a> {
     pub before: Option<State>,
     pub after: State,
     pub upgrade_id: Option<i32>,
+    /// The API token the change came through, if it did.
+    pub via_token: Option<i32>,
+    /// The friendly names before and after, for a rename.
+    pub names: Option<(&'a str, &'a str)>,
 }
 
 pub(crate) async fn record_change(
@@ -132,6 +146,9 @@ pub(crate) async fn record_change(
         after_assigned: Set(Some(i64::from(change.after.assigned))),
         after_status: Set(Some(change.after.status.as_str().to_owned())),
         upgrade_id: Set(change.upgrade_id),
+        token_id: Set(change.via_token),
+        before_name: Set(change.names.map(|(b, _)| b.to_owned())),
+        after_name: Set(change.names.map(|(_, a)| a.to_owned())),
         ..Default::default()
     }
     .insert(db)
@@ -188,6 +205,23 @@ async fn entries(db: &Db, rows: Vec<activity::Model>) -> Result<Vec<Entry>, DbEr
         .into_iter()
         .map(|s| (s.id, s.friendly_name))
         .collect();
+    let token_ids: Vec<i32> = {
+        let mut ids: Vec<i32> = rows.iter().filter_map(|r| r.token_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let tokens: HashMap<i32, String> = if token_ids.is_empty() {
+        HashMap::new()
+    } else {
+        api_token::Entity::find()
+            .filter(api_token::Column::Id.is_in(token_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect()
+    };
     rows.into_iter()
         .map(|r| {
             let company_name = r
@@ -198,7 +232,10 @@ async fn entries(db: &Db, rows: Vec<activity::Model>) -> Result<Vec<Entry>, DbEr
                 .subscription_id
                 .as_ref()
                 .and_then(|s| names.get(s).cloned());
-            entry(r, company_name, friendly_name)
+            let token_name = r.token_id.and_then(|t| tokens.get(&t).cloned());
+            let mut entry = entry(r, company_name, friendly_name)?;
+            entry.token_name = token_name;
+            Ok(entry)
         })
         .collect()
 }
@@ -245,6 +282,9 @@ pub(crate) fn entry(
             r.after_status.as_deref(),
         )?,
         upgrade_id: r.upgrade_id,
+        names: r.before_name.zip(r.after_name),
+        via_token: r.token_id,
+        token_name: None,
         by: r.user_email,
     })
 }

@@ -10,7 +10,8 @@ use super::subscriptions::from_row;
 use super::{Db, DbErr};
 use crate::domain::customer::search_pairs;
 use crate::domain::{
-    Cursor, Customer, CustomerId, CustomerQuery, CustomerSummary, Page, PageRequest, ResellerId,
+    Cursor, Customer, CustomerId, CustomerPrefix, CustomerQuery, CustomerSummary, Page,
+    PageRequest, PrefixField, ResellerId,
 };
 use crate::entities::{customer, relationship, subscription};
 
@@ -120,6 +121,83 @@ pub async fn list(
         previous,
         next,
     })
+}
+
+/// Up to `size` of the reseller's customers after the customer `after` (from the top without
+/// one), in the customer list's order, optionally only those whose company name or domain
+/// starts with a prefix; and whether more follow. For the API's pages of customers.
+pub async fn after(
+    db: &Db,
+    reseller: &ResellerId,
+    filter: Option<&CustomerPrefix>,
+    after: Option<&CustomerId>,
+    size: u64,
+) -> Result<(Vec<Customer>, bool), DbErr> {
+    let backend = db.get_database_backend();
+    let mut sql = String::from(
+        "SELECT r.reseller_id AS r_reseller_id, r.customer_id AS r_customer_id, \
+         r.delegated_admin AS r_delegated_admin, r.sort_key AS r_sort_key, \
+         r.search_text AS r_search_text, c.id AS c_id, c.company_name AS c_company_name, \
+         c.domain AS c_domain, c.holdings_version AS c_holdings_version \
+         FROM relationships r JOIN customers c ON c.id = r.customer_id \
+         WHERE r.reseller_id = $1",
+    );
+    let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
+    if let Some(filter) = filter {
+        let pattern = format!("{}%", escape_like(filter.as_str()));
+        match filter.field {
+            // The search text starts with the lowercased name: a prefix no longer than the name
+            // that starts the search text starts the name.
+            PrefixField::CompanyName => {
+                sql.push_str(&format!(
+                    " AND r.search_text LIKE ${} ESCAPE '\\' AND LENGTH(c.company_name) >= ${}",
+                    values.len() + 1,
+                    values.len() + 2
+                ));
+                values.push(pattern.into());
+                values.push(
+                    i64::try_from(filter.as_str().chars().count())
+                        .unwrap_or(i64::MAX)
+                        .into(),
+                );
+            }
+            // Domains are ASCII: the databases' LOWER agrees with Rust's.
+            PrefixField::Domain => {
+                sql.push_str(&format!(
+                    " AND LOWER(c.domain) LIKE ${} ESCAPE '\\'",
+                    values.len() + 1
+                ));
+                values.push(pattern.into());
+            }
+        }
+    }
+    if let Some(id) = after {
+        let n = format!("${}", values.len() + 1);
+        sql.push_str(" AND ");
+        sql.push_str(
+            &after_cursor(&Cursor::After(id.clone()), "r", ["$1", &n, &n]).unwrap_or_default(),
+        );
+        values.push(id.as_str().into());
+    }
+    // A literal limit: a bound one can make SQLite prepare the statement again on every run.
+    sql.push_str(&format!(
+        " ORDER BY r.sort_key, r.customer_id LIMIT {}",
+        size + 1
+    ));
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    let more = rows.len() as u64 > size;
+    let customers = rows
+        .iter()
+        .take(size as usize)
+        .map(|row| {
+            let rel = relationship::Model::from_query_result(row, "r_")?;
+            let c = customer::Model::from_query_result(row, "c_")?;
+            to_customer(c, rel.delegated_admin)
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    Ok((customers, more))
 }
 
 /// Where a cursor starts, as a condition on `table`'s (sort_key, customer_id), given the

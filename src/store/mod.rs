@@ -2,8 +2,9 @@
 //! and run each change in one transaction.
 
 pub mod activity;
+pub mod api_tokens;
+pub mod changes;
 pub mod customers;
-pub mod idempotency;
 pub mod import;
 pub mod sessions;
 pub mod subscriptions;

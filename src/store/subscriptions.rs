@@ -2,24 +2,25 @@
 //! status, upgrade), each in one transaction guarded by the subscription's version.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Statement, TransactionTrait,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Statement,
 };
-use tokio::sync::{Mutex, MutexGuard};
 
 use super::activity::{self, Action, Change, State};
-use super::{Db, DbErr, count, idempotency};
+use super::changes::{Answer, Begun, ChangeError, Submission, begin, finish};
+use super::{Db, DbErr, count};
+use crate::domain::edit::{EditError, Step};
 use crate::domain::eligibility::{self, Context, Eligibility, Reason};
 use crate::domain::licenses::{self, LicenseCountError};
 use crate::domain::status::StatusChangeError;
 use crate::domain::upgrade::{self, UpgradePlan};
 use crate::domain::{
-    Account, BillingCycle, Customer, CustomerId, FormKey, Holding, LicenseCount, OfferId,
+    BillingCycle, Customer, CustomerId, Edit, FriendlyName, Holding, LicenseCount, OfferId,
     ResellerId, StatusAction, Subscription, SubscriptionId, SubscriptionStatus, Version,
 };
-use crate::entities::{activity as activity_row, customer, subscription, upgrade as upgrade_row};
+use crate::entities::{activity as activity_row, subscription, upgrade as upgrade_row};
 
 fn corrupt(what: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("unexpected value in the database: {what}"))
@@ -142,7 +143,9 @@ pub async fn view_with_history(
              a.subscription_id AS a_subscription_id, a.before_quantity AS a_before_quantity, \
              a.before_assigned AS a_before_assigned, a.before_status AS a_before_status, \
              a.after_quantity AS a_after_quantity, a.after_assigned AS a_after_assigned, \
-             a.after_status AS a_after_status, a.upgrade_id AS a_upgrade_id",
+             a.after_status AS a_after_status, a.upgrade_id AS a_upgrade_id, \
+             a.token_id AS a_token_id, a.before_name AS a_before_name, \
+             a.after_name AS a_after_name",
         );
     }
     sql.push_str(
@@ -227,199 +230,144 @@ fn holdings(aggregated: &str) -> Result<Vec<Holding>, DbErr> {
         .collect()
 }
 
-/// Why a change was not made. Nothing was written.
-#[derive(Debug, thiserror::Error)]
-pub enum ChangeError<E> {
-    #[error("no such subscription")]
-    NotFound,
-    /// Rule 7: the subscription changed since the form was shown.
-    #[error("the subscription changed since the form was shown")]
-    Conflict,
-    /// The domain refused the change.
-    #[error("refused")]
-    Refused(E),
-    #[error(transparent)]
-    Db(#[from] DbErr),
-}
-
-/// A change submitted from a form: by whom, to which subscription, with the form's one-time key
-/// and the version of the subscription the form was shown with.
-#[derive(Debug, Clone, Copy)]
-pub struct Submission<'a> {
-    pub who: &'a Account,
-    pub customer: &'a CustomerId,
-    pub subscription: &'a SubscriptionId,
-    pub key: &'a FormKey,
-    pub expected: Version,
-}
-
-/// A change under way: its transaction, and the subscription as the rules must judge it.
-struct Claimed {
-    txn: DatabaseTransaction,
-    view: SubscriptionView,
-    /// This process's turn to write, on SQLite: released after the transaction ends.
-    writer: Option<MutexGuard<'static, ()>>,
-}
-
-/// On SQLite, the changes of this process take turns here, first come first served, before they
-/// begin: waiting in SQLite's busy handler instead means sleeping in steps of up to 100 ms
-/// (32 concurrent upgrade submits: p99 about 500 ms). PostgreSQL locks rows and needs no turns.
-static SQLITE_WRITER: Mutex<()> = Mutex::const_new(());
-
-enum Begun {
-    Claimed(Box<Claimed>),
-    /// The same form was submitted before: what it showed then.
-    Replayed(String),
-}
-
-/// Starts a change: locks the customer's holdings, answers a repeated form with its first result,
-/// then claims the subscription at the version the form was shown with. The lock and the claim
-/// are writes, so on SQLite the transaction holds the write lock before it reads anything, and on
-/// PostgreSQL the rows stay locked until commit: concurrent changes of one customer wait, then
-/// see the claim fail (rule 7) or the key already used.
-async fn begin<E>(db: &Db, sub: &Submission<'_>) -> Result<Begun, ChangeError<E>> {
-    let writer = match db.get_database_backend() {
-        DbBackend::Sqlite => Some(SQLITE_WRITER.lock().await),
-        _ => None,
-    };
-    let txn = db.begin().await?;
-    customer::Entity::update_many()
-        .col_expr(
-            customer::Column::HoldingsVersion,
-            Expr::col(customer::Column::HoldingsVersion).add(1),
-        )
-        .filter(customer::Column::Id.eq(sub.customer.as_str()))
-        .exec(&txn)
-        .await?;
-    if let Some(shown) = idempotency::saved(&txn, sub.who, sub.key).await? {
-        return Ok(Begun::Replayed(shown));
-    }
-    let claimed = subscription::Entity::update_many()
-        .col_expr(
-            subscription::Column::Version,
-            Expr::val(sub.expected.next().0),
-        )
-        .filter(subscription::Column::Id.eq(sub.subscription.as_str()))
-        .filter(subscription::Column::CustomerId.eq(sub.customer.as_str()))
-        .filter(subscription::Column::SoldBy.eq(sub.who.reseller.as_str()))
-        .filter(subscription::Column::Version.eq(sub.expected.0))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    let mut view = view(&txn, &sub.who.reseller, sub.customer, sub.subscription)
-        .await?
-        .ok_or(ChangeError::NotFound)?;
-    if claimed == 0 {
-        return Err(ChangeError::Conflict);
-    }
-    // The claim proved the subscription was at `expected`; the rules judge that state.
-    view.subscription.version = sub.expected;
-    Ok(Begun::Claimed(Box::new(Claimed { txn, view, writer })))
-}
-
-/// Saves what the change shows under the form's key, and commits.
-async fn finish<E>(
-    txn: DatabaseTransaction,
-    sub: &Submission<'_>,
-    shown: String,
-) -> Result<String, ChangeError<E>> {
-    idempotency::save(&txn, sub.who, sub.key, &shown).await?;
-    txn.commit().await?;
-    Ok(shown)
-}
-
-/// Changes the number of licenses. Returns what to show: `shown` of the changed subscription, or
-/// what the first submit of the same form showed.
+/// Changes the number of licenses. Returns the answer `answer` gives for the changed
+/// subscription, or the first answer to the same request.
 pub async fn change_licenses(
     db: &Db,
     sub: &Submission<'_>,
     new: LicenseCount,
-    shown: impl FnOnce(&Subscription) -> String,
-) -> Result<String, ChangeError<LicenseCountError>> {
-    let Claimed {
-        txn,
-        view,
-        writer: _writer,
-    } = match begin(db, sub).await? {
+    answer: impl FnOnce(&Subscription) -> Answer,
+) -> Result<Answer, ChangeError<LicenseCountError>> {
+    let claimed = match begin(db, sub).await? {
         Begun::Claimed(c) => *c,
-        Begun::Replayed(shown) => return Ok(shown),
+        Begun::Replayed(answer) => return Ok(answer),
     };
-    let before = view.subscription;
-    let change = licenses::change(&before, new).map_err(ChangeError::Refused)?;
-    subscription::Entity::update_many()
-        .col_expr(
-            subscription::Column::Quantity,
-            Expr::val(i64::from(change.after.get())),
-        )
-        .filter(subscription::Column::Id.eq(sub.subscription.as_str()))
-        .exec(&txn)
-        .await?;
+    let before = &claimed.view.subscription;
+    let change = licenses::change(before, new).map_err(ChangeError::Refused)?;
     let after = Subscription {
         quantity: change.after.get(),
-        version: sub.expected.next(),
+        version: claimed.next_version(),
         ..before.clone()
     };
-    activity::record_change(
-        &txn,
-        sub.who,
-        Change {
-            customer: sub.customer,
-            subscription: sub.subscription,
-            action: Action::Licenses,
-            before: Some((&before).into()),
-            after: (&after).into(),
-            upgrade_id: None,
-        },
-    )
-    .await?;
-    finish(txn, sub, shown(&after)).await
+    write_state(&claimed.txn, before, &after, Action::Licenses, sub).await?;
+    let answer = answer(&after);
+    finish(claimed, sub, answer).await
 }
 
-/// Suspends or reactivates a subscription. Returns what to show, as [`change_licenses`] does.
+/// Suspends or reactivates a subscription. Returns the answer, as [`change_licenses`] does.
 pub async fn change_status(
     db: &Db,
     sub: &Submission<'_>,
     action: StatusAction,
-    shown: impl FnOnce(&Subscription) -> String,
-) -> Result<String, ChangeError<StatusChangeError>> {
-    let Claimed {
-        txn,
-        view,
-        writer: _writer,
-    } = match begin(db, sub).await? {
+    answer: impl FnOnce(&Subscription) -> Answer,
+) -> Result<Answer, ChangeError<StatusChangeError>> {
+    let claimed = match begin(db, sub).await? {
         Begun::Claimed(c) => *c,
-        Begun::Replayed(shown) => return Ok(shown),
+        Begun::Replayed(answer) => return Ok(answer),
     };
-    let before = view.subscription;
+    let before = &claimed.view.subscription;
     let status = action.apply(before.status).map_err(ChangeError::Refused)?;
-    subscription::Entity::update_many()
-        .col_expr(subscription::Column::Status, Expr::val(status.as_str()))
-        .filter(subscription::Column::Id.eq(sub.subscription.as_str()))
-        .exec(&txn)
-        .await?;
     let after = Subscription {
         status,
-        version: sub.expected.next(),
+        version: claimed.next_version(),
         ..before.clone()
     };
-    let recorded = match action {
+    write_state(&claimed.txn, before, &after, status_action(action), sub).await?;
+    let answer = answer(&after);
+    finish(claimed, sub, answer).await
+}
+
+fn status_action(action: StatusAction) -> Action {
+    match action {
         StatusAction::Suspend => Action::Suspend,
         StatusAction::Reactivate => Action::Reactivate,
+    }
+}
+
+/// Edits a subscription as Partner Center's `PATCH` does: every field that differs from the
+/// subscription as it is, in one transaction, each change in the activity log. An edit that
+/// changes nothing writes nothing (but is still refused when the client's version is stale).
+/// Returns the answer `answer` gives for the subscription after the edit.
+pub async fn edit(
+    db: &Db,
+    sub: &Submission<'_>,
+    edit: &Edit,
+    answer: impl FnOnce(&Subscription) -> Answer,
+) -> Result<Answer, ChangeError<EditError>> {
+    let claimed = match begin(db, sub).await? {
+        Begun::Claimed(c) => *c,
+        Begun::Replayed(answer) => return Ok(answer),
     };
+    let before = &claimed.view.subscription;
+    let steps = crate::domain::edit::plan(before, edit).map_err(ChangeError::Refused)?;
+    if steps.is_empty() {
+        // Nothing to change: leave the version (and the etag) as it was.
+        let answer = answer(before);
+        claimed.txn.rollback().await?;
+        return Ok(answer);
+    }
+    // Each change of the edit is a version of its own, as it is a record of the log of its own.
+    let mut previous = before.clone();
+    let mut version = before.version;
+    for applied in &steps {
+        version = version.next();
+        let after = Subscription {
+            version,
+            ..applied.after.clone()
+        };
+        let action = match &applied.step {
+            Step::Status(action) => status_action(*action),
+            Step::Licenses(_) => Action::Licenses,
+            Step::Rename(_) => Action::Rename,
+        };
+        write_state(&claimed.txn, &previous, &after, action, sub).await?;
+        previous = after;
+    }
+    let answer = answer(&previous);
+    finish(claimed, sub, answer).await
+}
+
+/// Writes a subscription's new licenses, status and name, and records the change.
+async fn write_state(
+    txn: &DatabaseTransaction,
+    before: &Subscription,
+    after: &Subscription,
+    action: Action,
+    sub: &Submission<'_>,
+) -> Result<(), DbErr> {
+    subscription::Entity::update_many()
+        .col_expr(
+            subscription::Column::Quantity,
+            Expr::val(i64::from(after.quantity)),
+        )
+        .col_expr(
+            subscription::Column::Status,
+            Expr::val(after.status.as_str()),
+        )
+        .col_expr(
+            subscription::Column::FriendlyName,
+            Expr::val(after.friendly_name.as_str()),
+        )
+        .col_expr(subscription::Column::Version, Expr::val(after.version.0))
+        .filter(subscription::Column::Id.eq(sub.subscription.as_str()))
+        .exec(txn)
+        .await?;
+    let renamed = before.friendly_name != after.friendly_name;
     activity::record_change(
-        &txn,
+        txn,
         sub.who,
         Change {
             customer: sub.customer,
             subscription: sub.subscription,
-            action: recorded,
-            before: Some((&before).into()),
-            after: (&after).into(),
+            action,
+            before: Some(before.into()),
+            after: after.into(),
             upgrade_id: None,
+            via_token: sub.via_token,
+            names: renamed.then_some((before.friendly_name.as_str(), after.friendly_name.as_str())),
         },
     )
-    .await?;
-    finish(txn, sub, shown(&after)).await
+    .await
 }
 
 /// What an upgrade did, as the result page shows it.
@@ -440,32 +388,43 @@ pub struct UpgradeOutcome {
     pub at: chrono::DateTime<Utc>,
 }
 
+/// An upgrade as the client orders it: the target offer, the licenses, and the new
+/// subscription's friendly name (in the language of the person ordering).
+#[derive(Debug, Clone)]
+pub struct UpgradeOrder {
+    pub target: OfferId,
+    pub quantity: LicenseCount,
+    pub friendly_name: FriendlyName,
+}
+
 /// Upgrades a subscription: re-checks eligibility on what this transaction read, then writes the
 /// new subscription, the source's new state, the upgrade record and both activity records, or
 /// nothing. Returns what to show, as [`change_licenses`] does.
 pub async fn upgrade(
     db: &Db,
     sub: &Submission<'_>,
-    target: OfferId,
-    quantity: LicenseCount,
-    shown: impl FnOnce(&UpgradeOutcome) -> String,
-) -> Result<String, ChangeError<Vec<Reason>>> {
+    order: &UpgradeOrder,
+    answer: impl FnOnce(&UpgradeOutcome) -> Answer,
+) -> Result<Answer, ChangeError<Vec<Reason>>> {
+    let UpgradeOrder {
+        target,
+        quantity,
+        friendly_name,
+    } = order;
+    let (target, quantity) = (*target, *quantity);
     let who = sub.who;
-    let Claimed {
-        txn,
-        view,
-        writer: _writer,
-    } = match begin(db, sub).await {
+    let claimed = match begin(db, sub).await {
         Ok(Begun::Claimed(c)) => *c,
-        Ok(Begun::Replayed(shown)) => return Ok(shown),
+        Ok(Begun::Replayed(answer)) => return Ok(answer),
         Err(ChangeError::Conflict) => {
             return Err(ChangeError::Refused(vec![Reason::ConcurrencyConflict]));
         }
         Err(e) => return Err(e),
     };
-    let eligibility = view.eligibility(&who.reseller);
-    let source = &view.subscription;
-    let plan: UpgradePlan = upgrade::plan(source, &eligibility, target, quantity, sub.expected)
+    let txn = &claimed.txn;
+    let eligibility = claimed.view.eligibility(&who.reseller);
+    let source = &claimed.view.subscription;
+    let plan: UpgradePlan = upgrade::plan(source, &eligibility, target, quantity, source.version)
         .map_err(ChangeError::Refused)?;
 
     let now = Utc::now();
@@ -477,7 +436,7 @@ pub async fn upgrade(
         id: Set(target_id.to_string()),
         customer_id: Set(sub.customer.to_string()),
         offer_id: Set(target.as_str().to_owned()),
-        friendly_name: Set(target.offer().name_en.to_owned()),
+        friendly_name: Set(friendly_name.as_str().to_owned()),
         quantity: Set(i64::from(quantity.get())),
         assigned_licenses: Set(i64::from(plan.moved_assigned)),
         status: Set(SubscriptionStatus::Active.as_str().to_owned()),
@@ -490,7 +449,7 @@ pub async fn upgrade(
         upgraded_from: Set(Some(sub.subscription.to_string())),
         version: Set(0),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
 
     let mut source_update = subscription::Entity::update_many()
@@ -519,7 +478,7 @@ pub async fn upgrade(
     }
     source_update
         .filter(subscription::Column::Id.eq(sub.subscription.as_str()))
-        .exec(&txn)
+        .exec(txn)
         .await?;
 
     let row = upgrade_row::ActiveModel {
@@ -538,11 +497,11 @@ pub async fn upgrade(
         at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
 
     activity::record_change(
-        &txn,
+        txn,
         who,
         Change {
             customer: sub.customer,
@@ -555,11 +514,13 @@ pub async fn upgrade(
                 status: source_status,
             },
             upgrade_id: Some(row.id),
+            via_token: sub.via_token,
+            names: None,
         },
     )
     .await?;
     activity::record_change(
-        &txn,
+        txn,
         who,
         Change {
             customer: sub.customer,
@@ -572,11 +533,14 @@ pub async fn upgrade(
                 status: SubscriptionStatus::Active,
             },
             upgrade_id: Some(row.id),
+            via_token: sub.via_token,
+            names: None,
         },
     )
     .await?;
     let outcome = outcome_from_row(row)?;
-    finish(txn, sub, shown(&outcome)).await
+    let answer = answer(&outcome);
+    finish(claimed, sub, answer).await
 }
 
 /// A new subscription id, in the shape Partner Center uses (a GUID).

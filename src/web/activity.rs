@@ -66,7 +66,7 @@ pub async fn list(
     let page =
         store::activity::page(&db, reseller, customer.as_ref().map(|c| &c.id), request).await?;
     let here = req.uri().to_string();
-    let mut layout = Layout::new(l, &user, &here).in_section("activity");
+    let mut layout = user.layout(l, &here).in_section("activity");
     layout.crumbs.clear();
     layout = layout.crumb(l.t("activity-title"), None);
     if let Some(c) = &customer {

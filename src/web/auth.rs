@@ -13,31 +13,24 @@ use super::error::PageError;
 use super::i18n::{Locale, is_local_path};
 use super::layout::Layout;
 use super::render;
+use super::session::{self, ACCOUNT, LAST_SEEN, SIGNED_IN_AT, SessionLimits, USER_ID};
 use super::throttle::SignInThrottle;
 use crate::domain::Account;
 use crate::password;
 use crate::store::{self, Db};
-
-const USER_ID: &str = "user_id";
-const SIGNED_IN_AT: &str = "signed_in_at";
-/// When the session was last seen, to the minute. Refreshing it saves the session, which moves
-/// its idle expiry; doing so at most once a minute spares a database write on every request.
-const LAST_SEEN: &str = "last_seen";
-/// The signed-in account, re-read from the database when `LAST_SEEN` is refreshed: a removed
-/// user loses access within a minute, and most requests spare the query.
-const ACCOUNT: &str = "account";
-
-/// How long a session may last, however active: set from the configuration.
-#[derive(Debug, Clone, Copy)]
-pub struct SessionLimits {
-    pub absolute: chrono::Duration,
-}
 
 /// The signed-in reseller user, with the session's CSRF token for the page's forms. Extracting
 /// it from a request without a live session redirects to the sign-in page.
 pub struct SignedIn {
     pub account: Account,
     pub csrf: CsrfToken,
+}
+
+impl SignedIn {
+    /// The signed-in frame of a page at `here`.
+    pub fn layout(&self, l: Locale, here: &str) -> Layout {
+        Layout::new(l, &self.account, &self.csrf, here)
+    }
 }
 
 impl FromRequest for SignedIn {
@@ -56,22 +49,11 @@ impl FromRequest for SignedIn {
         };
         Box::pin(async move {
             let db = db.ok_or_else(|| PageError::Internal(anyhow::anyhow!("no database")))?;
-            let user_id = session.get::<i32>(USER_ID).unwrap_or(None);
-            let signed_in_at = session.get::<i64>(SIGNED_IN_AT).unwrap_or(None);
-            let expired = match (signed_in_at, limits) {
-                (Some(at), Some(limits)) => {
-                    chrono::Utc::now().timestamp() - at > limits.absolute.num_seconds()
-                }
-                (None, _) => true,
-                (_, None) => false,
-            };
             let now = chrono::Utc::now().timestamp();
+            let (user_id, expired) = session::user(&session, limits, now);
             let last_seen = session.get::<i64>(LAST_SEEN).unwrap_or(None).unwrap_or(0);
             let fresh = now - last_seen < 60;
-            let kept = session
-                .get::<Account>(ACCOUNT)
-                .unwrap_or(None)
-                .filter(|a| Some(a.user_id) == user_id);
+            let kept = session::kept_account(&session, user_id);
             let account = match (user_id, kept) {
                 (Some(_), Some(kept)) if !expired && fresh => Some(kept),
                 (Some(id), _) if !expired => store::users::account(&db, id).await?,

@@ -86,7 +86,7 @@ pub async fn list(
     let here = req.uri().to_string();
     Ok(CustomersPage {
         l,
-        layout: Layout::new(l, &user, &here),
+        layout: user.layout(l, &here),
         query: search,
         page,
     })

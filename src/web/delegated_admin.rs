@@ -53,7 +53,8 @@ pub async fn page(
             ("link", invitation.clone()),
         ],
     );
-    let layout = Layout::new(l, &user, req.path())
+    let layout = user
+        .layout(l, req.path())
         .crumb(
             customer.company_name.clone(),
             Some(subscriptions_href(&customer.id)),

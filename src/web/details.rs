@@ -14,10 +14,12 @@ use super::layout::Layout;
 use super::paths::{SubscriptionPath, details_href};
 use super::{render, see_other};
 use crate::domain::{
-    Customer, FormKey, LicenseCount, StatusAction, Subscription, SubscriptionStatus, Version,
+    ChangeKey, Customer, FormKey, LicenseCount, StatusAction, Subscription, SubscriptionStatus,
+    Version,
 };
 use crate::store::activity::Entry;
-use crate::store::subscriptions::{ChangeError, SubscriptionView};
+use crate::store::changes::{Answer, ChangeError};
+use crate::store::subscriptions::SubscriptionView;
 use crate::store::{self, Db};
 
 /// How many history records the page shows.
@@ -98,7 +100,8 @@ fn build(
         subscription: s,
         ..
     } = view;
-    let layout = Layout::new(l, user, req.path())
+    let layout = user
+        .layout(l, req.path())
         .customer(l, &customer)
         .crumb(s.friendly_name.clone(), None);
     DetailsPage {
@@ -181,12 +184,12 @@ pub async fn page(
 }
 
 /// The version and one-time key every change form carries; a form without them was not ours.
-pub(super) fn form_guard(version: &str, key: &str) -> Result<(Version, FormKey), PageError> {
+pub(super) fn form_guard(version: &str, key: &str) -> Result<(Version, ChangeKey), PageError> {
     let version = Version::parse(version)
         .ok_or_else(|| PageError::BadRequest("version is not a number".into()))?;
     let key =
         FormKey::parse(key).ok_or_else(|| PageError::BadRequest("no idempotency key".into()))?;
-    Ok((version, key))
+    Ok((version, ChangeKey::form(&key)))
 }
 
 /// Re-renders the page after a refused change: nothing was written.
@@ -236,13 +239,13 @@ pub async fn change_licenses(
         Ok(count) => {
             let sub = path.submission(&user.account, &key, expected);
             store::subscriptions::change_licenses(&db, &sub, count, |_| {
-                format!("{}?done=licenses", path.details_href())
+                Answer::redirect(format!("{}?done=licenses", path.details_href()))
             })
             .await
         }
     };
     let state = match result {
-        Ok(shown) => return Ok(see_other(shown)),
+        Ok(answer) => return Ok(see_other(answer.location)),
         Err(ChangeError::NotFound) => return Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => return Err(e.into()),
         Err(ChangeError::Conflict) => conflict(),
@@ -278,11 +281,11 @@ pub async fn change_status(
         .ok_or_else(|| PageError::BadRequest("unknown status action".into()))?;
     let sub = path.submission(&user.account, &key, expected);
     let result = store::subscriptions::change_status(&db, &sub, action, |_| {
-        format!("{}?done={}", path.details_href(), action.as_str())
+        Answer::redirect(format!("{}?done={}", path.details_href(), action.as_str()))
     })
     .await;
     let state = match result {
-        Ok(shown) => return Ok(see_other(shown)),
+        Ok(answer) => return Ok(see_other(answer.location)),
         Err(ChangeError::NotFound) => return Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => return Err(e.into()),
         Err(ChangeError::Conflict) => conflict(),

@@ -10,8 +10,11 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
+use super::csrf::CsrfToken;
 use super::i18n::Locale;
 use super::layout::Layout;
+use super::session::{self, SessionLimits};
+use actix_session::SessionExt;
 
 /// Why a page could not be shown.
 #[derive(Debug, thiserror::Error)]
@@ -91,15 +94,26 @@ pub fn render_error_pages<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let status = res.status();
-    let is_html = res
+    // A page of its own, or the API's JSON error body: theirs to keep.
+    let has_own_body = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if is_html || !(status.is_client_error() || status.is_server_error()) {
+        .is_some_and(|v| v.starts_with("text/html") || is_json(v));
+    if has_own_body || !(status.is_client_error() || status.is_server_error()) {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let l = Locale::of(res.request());
+    // A signed-in visitor stays in the signed-in frame; the session tells without a query.
+    let session = res.request().get_session();
+    let limits = res
+        .request()
+        .app_data::<actix_web::web::Data<SessionLimits>>()
+        .map(|l| *l.get_ref());
+    let layout = match session::peek(&session, limits) {
+        Some(account) => Layout::new(l, &account, &CsrfToken::of(&session), res.request().path()),
+        None => Layout::bare(l, res.request().path()),
+    };
     let key = match status.as_u16() {
         400 | 404 | 403 | 405 | 413 | 429 => status.as_u16(),
         s if s >= 500 => 500,
@@ -107,7 +121,7 @@ pub fn render_error_pages<B: MessageBody + 'static>(
     };
     let page = ErrorPage {
         l,
-        layout: Layout::bare(l, res.request().path()),
+        layout,
         status: status.as_u16(),
         title: l.t(&format!("error-{key}-title")),
         explanation: l.t(&format!("error-{key}-text")),
@@ -124,4 +138,11 @@ pub fn render_error_pages<B: MessageBody + 'static>(
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, response).map_into_right_body(),
     ))
+}
+
+/// Whether a content type is JSON (`application/json`, or a `+json` type such as
+/// `application/problem+json`).
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json") || essence.ends_with("+json")
 }

@@ -2,7 +2,7 @@
 
 use super::i18n::Locale;
 use crate::domain::eligibility::{Eligibility, Reason, Target};
-use crate::domain::{CustomerId, LicenseCountError, OfferId, SubscriptionStatus};
+use crate::domain::{CustomerId, FriendlyName, LicenseCountError, OfferId, SubscriptionStatus};
 
 /// One failing rule as a page shows it.
 #[derive(Debug, Clone)]
@@ -160,4 +160,13 @@ pub fn licenses_message(l: Locale, e: LicenseCountError) -> String {
         _ => vec![],
     };
     l.t_with(e.message_key(), &args)
+}
+
+/// The friendly name of a subscription an upgrade creates: the target offer's name in the
+/// language of the person who made the change.
+pub fn new_subscription_name(
+    l: Locale,
+    target: OfferId,
+) -> Result<FriendlyName, crate::domain::edit::FriendlyNameError> {
+    FriendlyName::parse(l.offer(target))
 }

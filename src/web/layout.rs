@@ -1,6 +1,5 @@
 //! What every page carries: the locale, the signed-in account, the breadcrumbs.
 
-use super::auth::SignedIn;
 use super::csrf::CsrfToken;
 use super::i18n::Locale;
 
@@ -27,10 +26,17 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn new(l: Locale, user: &SignedIn, here: &str) -> Layout {
+    /// The signed-in frame: the account's name, the navigation, sign-out with the session's
+    /// CSRF token.
+    pub fn new(
+        l: Locale,
+        account: &crate::domain::Account,
+        csrf: &CsrfToken,
+        here: &str,
+    ) -> Layout {
         Layout {
-            account: Some(user.account.clone()),
-            csrf: Some(user.csrf.clone()),
+            account: Some(account.clone()),
+            csrf: Some(csrf.clone()),
             crumbs: vec![Crumb {
                 label: l.t("nav-customers"),
                 href: Some("/".to_owned()),

@@ -2,6 +2,8 @@
 //! here, at the edge; rules are asked of `domain`, data of `store`.
 
 pub mod activity;
+pub mod api;
+pub mod api_access;
 pub mod auth;
 pub mod csrf;
 pub mod customers;
@@ -12,6 +14,7 @@ pub mod explain;
 pub mod i18n;
 pub mod layout;
 pub mod paths;
+pub mod session;
 pub mod session_store;
 pub mod static_files;
 pub mod subscriptions;
@@ -38,6 +41,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sign-out", web::post().to(auth::sign_out))
         .route("/", web::get().to(customers::list))
         .route("/activity", web::get().to(activity::list))
+        .route("/api-access", web::get().to(api_access::show))
+        .route("/api-access/tokens", web::post().to(api_access::issue))
+        .route(
+            "/api-access/tokens/{token}/revoke",
+            web::post().to(api_access::revoke),
+        )
+        .route(
+            "/api-access/reference",
+            web::get().to(api_access::reference_page),
+        )
         .service(
             web::scope("/customers/{customer}")
                 .route("/subscriptions", web::get().to(subscriptions::list))

@@ -5,8 +5,8 @@ use std::future::{Ready, ready};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
 use super::error::PageError;
-use crate::domain::{Account, CustomerId, FormKey, SubscriptionId, Version};
-use crate::store::subscriptions::Submission;
+use crate::domain::{Account, ChangeKey, CustomerId, SubscriptionId, Version};
+use crate::store::changes::Submission;
 
 fn segment<T>(
     req: &HttpRequest,
@@ -61,15 +61,16 @@ impl SubscriptionPath {
     pub fn submission<'a>(
         &'a self,
         who: &'a Account,
-        key: &'a FormKey,
+        key: &'a ChangeKey,
         expected: Version,
     ) -> Submission<'a> {
         Submission {
             who,
+            via_token: None,
             customer: &self.customer,
             subscription: &self.subscription,
-            key,
-            expected,
+            key: Some(key),
+            expected: Some(expected),
         }
     }
 }

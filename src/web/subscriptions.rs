@@ -33,7 +33,8 @@ pub async fn list(
         .ok_or(PageError::NotFound)?;
     let subscriptions =
         store::subscriptions::sold_to(db.get_ref(), &user.account.reseller, &customer_id).await?;
-    let layout = Layout::new(l, &user, req.path())
+    let layout = user
+        .layout(l, req.path())
         .crumb(customer.company_name.clone(), None)
         .crumb(l.t("subscriptions"), None);
     Ok(SubscriptionsPage {

@@ -17,7 +17,8 @@ use super::{render, see_other};
 use crate::domain::catalog::{self, Offer};
 use crate::domain::eligibility::Reason;
 use crate::domain::{Customer, FormKey, LicenseCount, OfferId, Subscription};
-use crate::store::subscriptions::{ChangeError, SubscriptionView, UpgradeOutcome};
+use crate::store::changes::{Answer, ChangeError};
+use crate::store::subscriptions::{SubscriptionView, UpgradeOrder, UpgradeOutcome};
 use crate::store::{self, Db};
 
 #[derive(Template)]
@@ -77,7 +78,8 @@ fn build(
         subscription: s,
         ..
     } = view;
-    let layout = Layout::new(l, user, req.path())
+    let layout = user
+        .layout(l, req.path())
         .customer(l, &customer)
         .crumb(
             s.friendly_name.clone(),
@@ -182,12 +184,21 @@ pub async fn submit(
     };
 
     let sub = path.submission(&user.account, &key, expected);
-    let result = store::subscriptions::upgrade(&db, &sub, target, quantity, |outcome| {
-        format!("/customers/{}/upgrades/{}", outcome.customer, outcome.id)
+    let order = UpgradeOrder {
+        target,
+        quantity,
+        friendly_name: explain::new_subscription_name(l, target)
+            .map_err(|e| PageError::Internal(e.into()))?,
+    };
+    let result = store::subscriptions::upgrade(&db, &sub, &order, |outcome| {
+        Answer::redirect(format!(
+            "/customers/{}/upgrades/{}",
+            outcome.customer, outcome.id
+        ))
     })
     .await;
     match result {
-        Ok(shown) => Ok(see_other(shown)),
+        Ok(answer) => Ok(see_other(answer.location)),
         Err(ChangeError::NotFound) => Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => Err(e.into()),
         Err(ChangeError::Conflict) => conflict(l, &req, &user, &db, &path, state).await,
@@ -266,7 +277,8 @@ pub async fn result(
     )
     .await?
     .ok_or(PageError::NotFound)?;
-    let layout = Layout::new(l, &user, req.path())
+    let layout = user
+        .layout(l, req.path())
         .customer(l, &customer)
         .crumb(l.t("upgrade-result-title"), None);
     Ok(ResultPage {

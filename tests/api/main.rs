@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod api_client;
 mod crash;
 mod eligibility;
 mod flow;
@@ -13,3 +14,4 @@ mod instances;
 mod matrix;
 mod security;
 mod tenancy;
+mod v1;

@@ -1,0 +1,218 @@
+//! `/v1`: a Partner Center-compatible REST API over the same rooms as the pages. Its handlers
+//! parse requests into the same domain types and call the same store functions (the eligibility
+//! rule, the license rules, the change machinery, the activity log); only the wire differs.
+//! Mounted outside the session and CSRF scope: a bearer token, never the session cookie,
+//! authenticates it.
+
+pub mod auth;
+pub mod customers;
+pub mod error;
+pub mod model;
+pub mod openapi;
+pub mod subscriptions;
+pub mod upgrades;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{ErrorHandlers, Next, from_fn};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+
+use crate::domain::{ChangeKey, CustomerId, SubscriptionId, Version};
+use crate::store::changes::Answer;
+use error::ApiError;
+
+/// The API's routes, under `/v1`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/v1")
+            .wrap(ErrorHandlers::new().default_handler(error::json_error_bodies))
+            .wrap(from_fn(request_headers))
+            .route("/openapi.json", web::get().to(openapi::document))
+            .route("/customers", web::get().to(customers::list))
+            .route("/customers/{customer}", web::get().to(customers::get))
+            .route(
+                "/customers/{customer}/subscriptions",
+                web::get().to(subscriptions::list),
+            )
+            .service(
+                web::resource("/customers/{customer}/subscriptions/{subscription}")
+                    .route(web::get().to(subscriptions::get))
+                    .route(web::patch().to(subscriptions::patch)),
+            )
+            .service(
+                web::resource("/customers/{customer}/subscriptions/{subscription}/upgrades")
+                    .route(web::get().to(upgrades::list))
+                    .route(web::post().to(upgrades::create)),
+            )
+            .route("/offers/{offer}", web::get().to(upgrades::offer))
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found())
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
+const CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
+
+/// Echoes `MS-RequestId` and `MS-CorrelationId` on every answer, making up fresh ones when the
+/// request sent none, as Partner Center does.
+async fn request_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let echo = |name: &HeaderName| {
+        req.headers()
+            .get(name)
+            .filter(|v| !v.is_empty() && v.len() <= 200)
+            .cloned()
+            .unwrap_or_else(|| {
+                HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+                    .unwrap_or(HeaderValue::from_static("-"))
+            })
+    };
+    let (request_id, correlation_id) = (echo(&REQUEST_ID), echo(&CORRELATION_ID));
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    headers.insert(REQUEST_ID, request_id);
+    headers.insert(CORRELATION_ID, correlation_id);
+    headers.insert(
+        actix_web::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+/// A JSON answer.
+pub fn json(status: StatusCode, body: &impl Serialize) -> Result<HttpResponse, ApiError> {
+    let text = serde_json::to_string(body).map_err(ApiError::internal)?;
+    Ok(reply(&Answer::body(status.as_u16(), text)))
+}
+
+/// The HTTP answer of a change's saved answer: the first one, or its replay.
+pub fn reply(answer: &Answer) -> HttpResponse {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .body(answer.body.clone().unwrap_or_default())
+}
+
+/// The customer id of a path: a malformed one is as unknown as a missing one.
+pub fn customer_id(req: &HttpRequest) -> Result<CustomerId, ApiError> {
+    req.match_info()
+        .get("customer")
+        .and_then(|raw| CustomerId::parse(raw).ok())
+        .ok_or_else(ApiError::not_found)
+}
+
+pub fn subscription_id(req: &HttpRequest) -> Result<SubscriptionId, ApiError> {
+    req.match_info()
+        .get("subscription")
+        .and_then(|raw| SubscriptionId::parse(raw).ok())
+        .ok_or_else(ApiError::not_found)
+}
+
+/// The request's one-time key: its `MS-RequestId`, if it sent one.
+pub fn change_key(req: &HttpRequest) -> Result<Option<ChangeKey>, ApiError> {
+    match req.headers().get(REQUEST_ID) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(ChangeKey::request_id)
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "MS-RequestId: expected a GUID (or 1 to {} visible ASCII characters)",
+                    ChangeKey::MAX_REQUEST_ID
+                ))
+            }),
+    }
+}
+
+/// The version the client read, from `If-Match` or else from the body's etag; an etag that
+/// names no version of ours can't be current: 412.
+pub fn expected_version(
+    req: &HttpRequest,
+    body_etag: Option<&str>,
+) -> Result<Option<Version>, ApiError> {
+    let header = req
+        .headers()
+        .get(actix_web::http::header::IF_MATCH)
+        .map(|v| v.to_str().unwrap_or_default());
+    match header.or(body_etag) {
+        None => Ok(None),
+        Some("*") => Ok(None),
+        Some(raw) => model::parse_etag(raw).map(Some).ok_or_else(ApiError::stale),
+    }
+}
+
+/// A request body as JSON with Partner Center's field names whatever their letter case (its own
+/// examples send PascalCase): every object key that matches one of `fields` case-insensitively
+/// takes that spelling. Keys of no known field are left as they are, and ignored.
+pub fn parse_body<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    fields: &[&str],
+) -> Result<T, ApiError> {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::invalid(format!("the body is not JSON: {e}")))?;
+    canonical_keys(&mut value, fields);
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            ApiError::invalid(format!("body: {inner}"))
+        } else {
+            ApiError::invalid(format!("{path}: {inner}"))
+        }
+    })
+}
+
+fn canonical_keys(value: &mut serde_json::Value, fields: &[&str]) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (key, mut v) in entries {
+                canonical_keys(&mut v, fields);
+                let key = fields
+                    .iter()
+                    .find(|f| f.eq_ignore_ascii_case(&key))
+                    .map_or(key, |f| (*f).to_owned());
+                map.insert(key, v);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for v in items {
+                canonical_keys(v, fields);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_take_the_fields_spelling_in_any_letter_case() {
+        let mut v = serde_json::json!({
+            "TargetOffer": { "ID": "O365_E3" },
+            "quantity": 5,
+            "Unknown": [{ "FRIENDLYNAME": "x" }]
+        });
+        canonical_keys(&mut v, &["targetOffer", "id", "quantity", "friendlyName"]);
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "targetOffer": { "id": "O365_E3" },
+                "quantity": 5,
+                "Unknown": [{ "friendlyName": "x" }]
+            })
+        );
+    }
+}

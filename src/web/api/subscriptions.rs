@@ -1,0 +1,316 @@
+//! A customer's subscriptions: list, read, and change (`PATCH`: licenses, suspend or reactivate,
+//! rename) through the same rules and the same transaction as the Details page's forms.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::auth::ApiCaller;
+use super::error::{ApiError, ErrorBody};
+use super::model::{Link, SubscriptionCollection, SubscriptionResource};
+use super::{change_key, customer_id, json, parse_body, reply, subscription_id};
+use crate::domain::edit::{Edit, EditError, FriendlyName};
+use crate::domain::licenses::LicenseCountError;
+use crate::domain::status::StatusChangeError;
+use crate::domain::{LicenseCount, SubscriptionStatus};
+use crate::store::changes::{Answer, ChangeError, Submission};
+use crate::store::subscriptions::SubscriptionView;
+use crate::store::{self, Db};
+use crate::web::explain;
+use crate::web::i18n::Locale;
+
+/// Today, in China Standard Time: the day the portal's dates count in.
+pub fn today() -> NaiveDate {
+    (chrono::Utc::now() + chrono::TimeDelta::hours(8)).date_naive()
+}
+
+/// The customer's subscriptions sold by this reseller, newest first (cancelled ones included,
+/// as `deleted`).
+#[utoipa::path(
+    get,
+    path = "/v1/customers/{customer-id}/subscriptions",
+    tag = "subscriptions",
+    params(
+        ("customer-id" = String, Path, description = "The customer's id"),
+        ("X-Locale" = Option<String>, Header, description = "Language of offer names: en-US (default) or zh-CN"),
+    ),
+    responses(
+        (status = 200, description = "The customer's subscriptions", body = SubscriptionCollection),
+        (status = 401, description = "No or bad token (800001)", body = ErrorBody),
+        (status = 404, description = "Unknown, or another reseller's customer (20003)", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    req: HttpRequest,
+    caller: ApiCaller,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let id = customer_id(&req)?;
+    let reseller = &caller.account.reseller;
+    let customer = store::customers::get(db.get_ref(), reseller, &id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let today = today();
+    let items = store::subscriptions::sold_to(db.get_ref(), reseller, &customer.id)
+        .await?
+        .iter()
+        .map(|s| SubscriptionResource::new(caller.locale, &customer.id, s, today))
+        .collect();
+    let self_ = Link::get(format!("/v1/customers/{}/subscriptions", customer.id));
+    json(
+        StatusCode::OK,
+        &SubscriptionCollection::new(items, self_, None),
+    )
+}
+
+/// The subscription as the caller may see it; 404 otherwise.
+async fn load(
+    req: &HttpRequest,
+    caller: &ApiCaller,
+    db: &Db,
+) -> Result<SubscriptionView, ApiError> {
+    let customer = customer_id(req)?;
+    let subscription = subscription_id(req)?;
+    store::subscriptions::view(db, &caller.account.reseller, &customer, &subscription)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+fn with_etag(mut response: HttpResponse, resource: &SubscriptionResource) -> HttpResponse {
+    if let Some(etag) = &resource.attributes.etag
+        && let Ok(value) = header::HeaderValue::from_str(&format!("\"{etag}\""))
+    {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// One subscription; its etag is also in the `ETag` header.
+#[utoipa::path(
+    get,
+    path = "/v1/customers/{customer-id}/subscriptions/{subscription-id}",
+    tag = "subscriptions",
+    params(
+        ("customer-id" = String, Path, description = "The customer's id"),
+        ("subscription-id" = String, Path, description = "The subscription's id"),
+        ("X-Locale" = Option<String>, Header, description = "Language of the offer name: en-US (default) or zh-CN"),
+    ),
+    responses(
+        (status = 200, description = "The subscription", body = SubscriptionResource),
+        (status = 401, description = "No or bad token (800001)", body = ErrorBody),
+        (status = 404, description = "Unknown, or another reseller's (20003)", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get(
+    req: HttpRequest,
+    caller: ApiCaller,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let view = load(&req, &caller, &db).await?;
+    let resource = SubscriptionResource::new(
+        caller.locale,
+        &view.customer.id,
+        &view.subscription,
+        today(),
+    );
+    Ok(with_etag(json(StatusCode::OK, &resource)?, &resource))
+}
+
+/// A subscription as a `PATCH` sends it: the whole resource as read, or only the fields to
+/// change. Field names in any letter case; fields not listed here are ignored.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionPatch {
+    /// If given, the subscription's own id.
+    pub id: Option<String>,
+    /// If given, the subscription's own offer: an edit does not change the offer (upgrade it).
+    pub offer_id: Option<String>,
+    /// A new number of licenses, within the offer's range and not below the assigned licenses.
+    pub quantity: Option<i64>,
+    /// `suspended` to suspend an active subscription, `active` to reactivate a suspended one.
+    pub status: Option<String>,
+    /// A new name, 1 to 100 characters.
+    pub friendly_name: Option<String>,
+    /// `etag`: the subscription's etag as read (or send `If-Match`).
+    pub attributes: Option<PatchAttributes>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PatchAttributes {
+    pub etag: Option<String>,
+}
+
+const PATCH_FIELDS: &[&str] = &[
+    "id",
+    "offerId",
+    "quantity",
+    "status",
+    "friendlyName",
+    "attributes",
+    "etag",
+];
+
+/// The edit a patch asks of `s`; what can't be one is invalid input, naming the field.
+fn parse_patch(
+    l: Locale,
+    patch: &SubscriptionPatch,
+    view: &SubscriptionView,
+) -> Result<Edit, ApiError> {
+    let s = &view.subscription;
+    if let Some(id) = &patch.id
+        && !id.eq_ignore_ascii_case(s.id.as_str())
+    {
+        return Err(ApiError::invalid(format!(
+            "id: {id:?} is not this subscription's id"
+        )));
+    }
+    if let Some(offer) = &patch.offer_id
+        && !offer.eq_ignore_ascii_case(s.offer.as_str())
+    {
+        return Err(ApiError::invalid(format!(
+            "offerId: {offer:?}: an edit does not change the offer; upgrade the subscription \
+             (POST …/upgrades) instead"
+        )));
+    }
+    let quantity = patch
+        .quantity
+        .map(|n| {
+            LicenseCount::parse(&n.to_string(), s.offer.offer().licenses).map_err(|e| {
+                ApiError::quantity(format!(
+                    "quantity: {n}: {}",
+                    explain::licenses_message(l, e)
+                ))
+            })
+        })
+        .transpose()?;
+    let status = patch
+        .status
+        .as_deref()
+        .map(|raw| match raw.trim().to_ascii_lowercase().as_str() {
+            "active" => Ok(SubscriptionStatus::Active),
+            "suspended" => Ok(SubscriptionStatus::Suspended),
+            "deleted" => Ok(SubscriptionStatus::Cancelled),
+            other => Err(ApiError::invalid(format!(
+                "status: {other:?}: expected active or suspended"
+            ))),
+        })
+        .transpose()?;
+    let friendly_name = patch
+        .friendly_name
+        .as_deref()
+        .map(|raw| {
+            FriendlyName::parse(raw).map_err(|e| ApiError::invalid(format!("friendlyName: {e}")))
+        })
+        .transpose()?;
+    Ok(Edit {
+        status,
+        quantity,
+        friendly_name,
+    })
+}
+
+fn refused(l: Locale, e: EditError) -> ApiError {
+    match e {
+        EditError::Cancelled | EditError::Status(StatusChangeError::Cancelled) => {
+            ApiError::cancelled()
+        }
+        EditError::Suspended | EditError::Licenses(LicenseCountError::NotActive) => {
+            ApiError::suspended()
+        }
+        EditError::CannotCancel => ApiError::invalid(
+            "status: deleted: a subscription is cancelled by upgrading it, not by an edit",
+        ),
+        EditError::Licenses(e) => {
+            ApiError::quantity(format!("quantity: {}", explain::licenses_message(l, e)))
+        }
+        EditError::Status(e) => ApiError::invalid(format!("status: {e}")),
+    }
+}
+
+/// Changes a subscription: its licenses (`quantity`), its status (`suspended` / `active`) or its
+/// name (`friendlyName`); fields equal to the subscription's are no change. Everything in one
+/// transaction, each change in the activity log. With `If-Match` (or the body's
+/// `attributes.etag`) the change is made only to the subscription as read: 412 otherwise. With
+/// `MS-RequestId`, the same request again answers as the first time and changes nothing twice.
+#[utoipa::path(
+    patch,
+    path = "/v1/customers/{customer-id}/subscriptions/{subscription-id}",
+    tag = "subscriptions",
+    params(
+        ("customer-id" = String, Path, description = "The customer's id"),
+        ("subscription-id" = String, Path, description = "The subscription's id"),
+        ("If-Match" = Option<String>, Header, description = "The subscription's etag as read"),
+        ("MS-RequestId" = Option<String>, Header, description = "Makes the call idempotent: the same value again returns the first answer"),
+        ("X-Locale" = Option<String>, Header, description = "Language of messages and offer names: en-US (default) or zh-CN"),
+    ),
+    request_body(content = SubscriptionPatch, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The subscription after the change", body = SubscriptionResource),
+        (status = 400, description = "Invalid input (800002), quantity out of range (2002), suspended (800091) or cancelled (2011)", body = ErrorBody),
+        (status = 401, description = "No or bad token (800001)", body = ErrorBody),
+        (status = 404, description = "Unknown, or another reseller's (20003)", body = ErrorBody),
+        (status = 412, description = "Stale etag (2055)", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn patch(
+    req: HttpRequest,
+    caller: ApiCaller,
+    db: web::Data<Db>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let l = caller.locale;
+    let view = load(&req, &caller, &db).await?;
+    let patch: SubscriptionPatch = parse_body(&body, PATCH_FIELDS)?;
+    let edit = parse_patch(l, &patch, &view)?;
+    let body_etag = patch.attributes.as_ref().and_then(|a| a.etag.as_deref());
+    let expected = super::expected_version(&req, body_etag)?;
+    let key = change_key(&req)?;
+    let customer = &view.customer.id;
+    let sub = Submission {
+        who: &caller.account,
+        via_token: Some(caller.token_id),
+        customer,
+        subscription: &view.subscription.id,
+        key: key.as_ref(),
+        expected,
+    };
+    let today = today();
+    let mut etag = None;
+    let result = store::subscriptions::edit(&db, &sub, &edit, |after| {
+        let resource = SubscriptionResource::new(l, customer, after, today);
+        etag = resource.attributes.etag.clone();
+        Answer::body(200, to_json(&resource))
+    })
+    .await;
+    match result {
+        Ok(answer) => {
+            let mut response = reply(&answer);
+            if let Some(etag) = etag
+                && let Ok(value) = header::HeaderValue::from_str(&format!("\"{}\"", etag))
+            {
+                response.headers_mut().insert(header::ETAG, value);
+            }
+            Ok(response)
+        }
+        Err(ChangeError::NotFound) => Err(ApiError::not_found()),
+        Err(ChangeError::Conflict) => Err(ApiError::stale()),
+        Err(ChangeError::Refused(e)) => Err(refused(l, e)),
+        Err(ChangeError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// A resource as JSON. Our resources are plain strings, numbers and lists: serializing them
+/// can't fail.
+pub fn to_json(resource: &impl serde::Serialize) -> String {
+    serde_json::to_string(resource).unwrap_or_else(|_| String::from("{}"))
+}

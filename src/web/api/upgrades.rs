@@ -1,0 +1,247 @@
+//! A subscription's upgrades: every target of its offer's upgrade paths with the one eligibility
+//! rule's verdict (`GET`), and the upgrade itself (`POST`), re-checked inside the transaction that
+//! makes it, exactly as the upgrade form's Submit. And the offers they name.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::auth::ApiCaller;
+use super::error::{ApiError, ErrorBody};
+use super::model::{
+    Link, OfferResource, UpgradeCollection, UpgradeError, UpgradeResource, UpgradeResult,
+    UpgradeType,
+};
+use super::subscriptions::to_json;
+use super::{change_key, customer_id, json, parse_body, reply, subscription_id};
+use crate::domain::eligibility::Reason;
+use crate::domain::{LicenseCount, OfferId};
+use crate::store::changes::{Answer, ChangeError, Submission};
+use crate::store::subscriptions::{SubscriptionView, UpgradeOrder};
+use crate::store::{self, Db};
+use crate::web::explain;
+
+async fn load(
+    req: &HttpRequest,
+    caller: &ApiCaller,
+    db: &Db,
+) -> Result<SubscriptionView, ApiError> {
+    let customer = customer_id(req)?;
+    let subscription = subscription_id(req)?;
+    store::subscriptions::view(db, &caller.account.reseller, &customer, &subscription)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+/// Every target of the subscription's upgrade paths, eligible or not; for each one that is not,
+/// every reason (`upgradeErrors`), explained with the fix in the request's language. A
+/// subscription whose offer has no upgrade paths has no items.
+#[utoipa::path(
+    get,
+    path = "/v1/customers/{customer-id}/subscriptions/{subscription-id}/upgrades",
+    tag = "upgrades",
+    params(
+        ("customer-id" = String, Path, description = "The customer's id"),
+        ("subscription-id" = String, Path, description = "The subscription to upgrade"),
+        ("X-Locale" = Option<String>, Header, description = "Language of explanations and offer names: en-US (default) or zh-CN"),
+    ),
+    responses(
+        (status = 200, description = "The subscription's upgrades", body = UpgradeCollection),
+        (status = 401, description = "No or bad token (800001)", body = ErrorBody),
+        (status = 404, description = "Unknown, or another reseller's (20003)", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    req: HttpRequest,
+    caller: ApiCaller,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let view = load(&req, &caller, &db).await?;
+    let eligibility = view.eligibility(&caller.account.reseller);
+    let customer = &view.customer.id;
+    let items = eligibility
+        .targets
+        .iter()
+        .map(|t| UpgradeResource::new(caller.locale, customer, t, view.subscription.quantity))
+        .collect();
+    let self_ = Link::get(format!(
+        "/v1/customers/{customer}/subscriptions/{}/upgrades",
+        view.subscription.id
+    ));
+    json(StatusCode::OK, &UpgradeCollection::new(items, self_, None))
+}
+
+/// The offer an upgrade asks for.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TargetOfferRequest {
+    /// The target offer's id, e.g. `O365_E3`.
+    pub id: String,
+}
+
+/// An upgrade as `POST …/upgrades` takes it: one item of the `GET`, as read, or just the target
+/// offer. Field names in any letter case; fields not listed here are ignored.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeRequest {
+    pub target_offer: TargetOfferRequest,
+    /// The new subscription's licenses: by default, the source's.
+    pub quantity: Option<i64>,
+    /// `upgrade_with_license_transfer` (or 2), the default; the portal makes no other kind.
+    #[schema(value_type = Option<Object>)]
+    pub upgrade_type: Option<serde_json::Value>,
+}
+
+const UPGRADE_FIELDS: &[&str] = &["targetOffer", "id", "quantity", "upgradeType"];
+
+/// Upgrades the subscription (the **source**) to the target offer: a new subscription with the
+/// licenses asked, assigned licenses moved to it, the source cancelled (or, for fewer licenses
+/// than it has, reduced). The one eligibility rule decides inside the transaction that makes the
+/// upgrade; an ineligible upgrade answers 409 with its `upgradeErrors` and writes nothing.
+#[utoipa::path(
+    post,
+    path = "/v1/customers/{customer-id}/subscriptions/{subscription-id}/upgrades",
+    tag = "upgrades",
+    params(
+        ("customer-id" = String, Path, description = "The customer's id"),
+        ("subscription-id" = String, Path, description = "The subscription to upgrade"),
+        ("If-Match" = Option<String>, Header, description = "The source subscription's etag as read"),
+        ("MS-RequestId" = Option<String>, Header, description = "Makes the call idempotent: the same value again returns the first answer"),
+        ("X-Locale" = Option<String>, Header, description = "Language of explanations and the new subscription's name: en-US (default) or zh-CN"),
+    ),
+    request_body(content = UpgradeRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The upgrade was made", body = UpgradeResult),
+        (status = 400, description = "Invalid input (800002) or quantity out of the target's range (2002)", body = ErrorBody),
+        (status = 401, description = "No or bad token (800001)", body = ErrorBody),
+        (status = 404, description = "Unknown, or another reseller's (20003)", body = ErrorBody),
+        (status = 409, description = "Not eligible: the reasons in upgradeErrors; nothing written", body = UpgradeResult),
+        (status = 412, description = "Stale etag (2055)", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    req: HttpRequest,
+    caller: ApiCaller,
+    db: web::Data<Db>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let l = caller.locale;
+    let view = load(&req, &caller, &db).await?;
+    let customer = &view.customer.id;
+    let source = view.subscription.id.clone();
+    let request: UpgradeRequest = parse_body(&body, UPGRADE_FIELDS)?;
+    match request.upgrade_type.as_ref().map(UpgradeType::parse) {
+        None | Some(Some(UpgradeType::UpgradeWithLicenseTransfer)) => {}
+        Some(Some(other)) => {
+            return Err(ApiError::invalid(format!(
+                "upgradeType: {other:?}: the portal makes upgrade_with_license_transfer only"
+            )));
+        }
+        Some(None) => {
+            return Err(ApiError::invalid(
+                "upgradeType: expected none, upgrade_only or upgrade_with_license_transfer \
+                 (or 0, 1, 2)",
+            ));
+        }
+    }
+    let refused = |reasons: &[Reason], target: Option<OfferId>| {
+        let errors = reasons
+            .iter()
+            .map(|r| UpgradeError::new(l, r, customer, target))
+            .collect();
+        json(
+            StatusCode::CONFLICT,
+            &UpgradeResult::refused(source.as_str(), errors),
+        )
+    };
+    // An offer outside the catalog is no target of any upgrade path (rule 1).
+    let Ok(target) = request.target_offer.id.trim().parse::<OfferId>() else {
+        let reason = if view.subscription.offer.offer().upgrades.is_empty() {
+            Reason::NoUpgradePaths
+        } else {
+            Reason::TargetOfferNotFound
+        };
+        return refused(&[reason], None);
+    };
+    let quantity = request
+        .quantity
+        .unwrap_or(i64::from(view.subscription.quantity));
+    let quantity =
+        LicenseCount::parse(&quantity.to_string(), target.offer().licenses).map_err(|e| {
+            ApiError::quantity(format!(
+                "quantity: {quantity}: {}",
+                explain::licenses_message(l, e)
+            ))
+        })?;
+    let friendly_name = explain::new_subscription_name(l, target).map_err(ApiError::internal)?;
+    let expected = super::expected_version(&req, None)?;
+    let key = change_key(&req)?;
+    let sub = Submission {
+        who: &caller.account,
+        via_token: Some(caller.token_id),
+        customer,
+        subscription: &source,
+        key: key.as_ref(),
+        expected,
+    };
+    let order = UpgradeOrder {
+        target,
+        quantity,
+        friendly_name,
+    };
+    let result = store::subscriptions::upgrade(&db, &sub, &order, |outcome| {
+        Answer::body(
+            200,
+            to_json(&UpgradeResult::done(
+                outcome.source.as_str(),
+                outcome.target.as_str(),
+            )),
+        )
+    })
+    .await;
+    match result {
+        Ok(answer) => Ok(reply(&answer)),
+        Err(ChangeError::NotFound) => Err(ApiError::not_found()),
+        Err(ChangeError::Conflict) => Err(ApiError::stale()),
+        Err(ChangeError::Refused(reasons)) => {
+            if reasons.contains(&Reason::ConcurrencyConflict) {
+                return Err(ApiError::stale());
+            }
+            refused(&reasons, Some(target))
+        }
+        Err(ChangeError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// An offer of the catalog, with its license range.
+#[utoipa::path(
+    get,
+    path = "/v1/offers/{offer-id}",
+    tag = "offers",
+    params(
+        ("offer-id" = String, Path, description = "The offer's id, e.g. O365_E3"),
+        ("X-Locale" = Option<String>, Header, description = "Language of the offer's name: en-US (default) or zh-CN"),
+    ),
+    responses(
+        (status = 200, description = "The offer", body = OfferResource),
+        (status = 401, description = "No or bad token (800001)", body = ErrorBody),
+        (status = 404, description = "No such offer (20003)", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn offer(req: HttpRequest, caller: ApiCaller) -> Result<HttpResponse, ApiError> {
+    let offer = req
+        .match_info()
+        .get("offer")
+        .and_then(|raw| raw.parse::<OfferId>().ok())
+        .ok_or_else(ApiError::not_found)?;
+    json(
+        StatusCode::OK,
+        &OfferResource::new(caller.locale, offer.offer()),
+    )
+}

@@ -1,0 +1,409 @@
+//! API access (API 访问): the signed-in user's API tokens (issue one, shown once; revoke), a
+//! quick start, and the API's reference, rendered from its OpenAPI document inside the portal.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde_json::Value;
+
+use super::api::auth::ApiTokens;
+use super::auth::SignedIn;
+use super::error::PageError;
+use super::i18n::Locale;
+use super::layout::Layout;
+use super::{render, see_other};
+use crate::domain::api_token::TokenName;
+use crate::store::api_tokens::TokenInfo;
+use crate::store::{self, Db};
+
+/// The session key of a token just issued: shown on the next page, once.
+const NEW_TOKEN: &str = "new_api_token";
+
+#[derive(Template)]
+#[template(path = "api/access.html")]
+pub struct AccessPage {
+    l: Locale,
+    layout: Layout,
+    tokens: Vec<TokenInfo>,
+    /// A token issued just now: its name and secret, shown this once.
+    issued: Option<(String, String)>,
+    revoked: bool,
+    name_value: String,
+    name_error: Option<String>,
+    /// The portal's address as the browser reached it, for the quick start.
+    base: String,
+}
+
+impl AccessPage {
+    /// The first calls of a script, against this portal: commands, not words to translate.
+    fn quick_start(&self) -> String {
+        let base = &self.base;
+        format!(
+            "TOKEN=pcp_…\n\
+             curl -H \"Authorization: Bearer $TOKEN\" \"{base}/v1/customers?size=20\"\n\
+             curl -H \"Authorization: Bearer $TOKEN\" \\\n  \
+             {base}/v1/customers/CUSTOMER-ID/subscriptions/SUBSCRIPTION-ID/upgrades"
+        )
+    }
+}
+
+fn page(l: Locale, req: &HttpRequest, user: &SignedIn, tokens: Vec<TokenInfo>) -> AccessPage {
+    let mut layout = user.layout(l, req.path()).in_section("api");
+    layout.crumbs.clear();
+    let info = req.connection_info();
+    AccessPage {
+        l,
+        layout: layout.crumb(l.t("api-title"), None),
+        tokens,
+        issued: None,
+        revoked: false,
+        name_value: String::new(),
+        name_error: None,
+        base: format!("{}://{}", info.scheme(), info.host()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct AccessQuery {
+    done: Option<String>,
+}
+
+/// The API access page.
+pub async fn show(
+    req: HttpRequest,
+    l: Locale,
+    user: SignedIn,
+    session: Session,
+    db: web::Data<Db>,
+    query: web::Query<AccessQuery>,
+) -> Result<HttpResponse, PageError> {
+    let tokens = store::api_tokens::of_user(&db, user.account.user_id).await?;
+    let mut page = page(l, &req, &user, tokens);
+    page.issued = session
+        .remove_as::<(String, String)>(NEW_TOKEN)
+        .and_then(Result::ok);
+    page.revoked = query.done.as_deref() == Some("revoked");
+    let mut response = render(StatusCode::OK, &page)?;
+    // The page may show a secret: no cache keeps it.
+    response.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+#[derive(serde::Deserialize)]
+pub struct IssueForm {
+    name: String,
+}
+
+/// Issues a token to the signed-in user; the next page shows it once.
+pub async fn issue(
+    req: HttpRequest,
+    l: Locale,
+    user: SignedIn,
+    session: Session,
+    db: web::Data<Db>,
+    form: web::Form<IssueForm>,
+) -> Result<HttpResponse, PageError> {
+    let name = match TokenName::parse(&form.name) {
+        Ok(name) => name,
+        Err(e) => {
+            let tokens = store::api_tokens::of_user(&db, user.account.user_id).await?;
+            let mut page = page(l, &req, &user, tokens);
+            page.name_value = form.name.chars().take(200).collect();
+            page.name_error = Some(l.t(match e {
+                crate::domain::edit::FriendlyNameError::Empty => "api-name-error-empty",
+                crate::domain::edit::FriendlyNameError::TooLong => "api-name-error-long",
+                crate::domain::edit::FriendlyNameError::ControlCharacter => {
+                    "api-name-error-control"
+                }
+            }));
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let (_, secret) = store::api_tokens::issue(&db, user.account.user_id, &name).await?;
+    session
+        .insert(NEW_TOKEN, (name.as_str(), secret.expose()))
+        .map_err(|e| PageError::Internal(anyhow::anyhow!("session: {e}")))?;
+    Ok(see_other("/api-access".to_owned()))
+}
+
+/// Revokes one of the signed-in user's tokens: it stops working at once on this instance.
+pub async fn revoke(
+    user: SignedIn,
+    db: web::Data<Db>,
+    tokens: web::Data<ApiTokens>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id: i32 = path.parse().map_err(|_| PageError::NotFound)?;
+    if !store::api_tokens::revoke(&db, user.account.user_id, id).await? {
+        return Err(PageError::NotFound);
+    }
+    tokens.forget(id);
+    Ok(see_other("/api-access?done=revoked".to_owned()))
+}
+
+/// One operation of the API, as the reference shows it.
+pub struct OperationDoc {
+    pub method: String,
+    pub path: String,
+    pub anchor: String,
+    pub summary: String,
+    pub description: String,
+    pub parameters: Vec<FieldDoc>,
+    pub body: Option<String>,
+    pub responses: Vec<(String, String, String)>,
+}
+
+/// A parameter or a field of a schema.
+pub struct FieldDoc {
+    pub name: String,
+    pub place: String,
+    pub ty: String,
+    pub required: bool,
+    pub description: String,
+}
+
+/// A schema of the API.
+pub struct SchemaDoc {
+    pub name: String,
+    pub description: String,
+    pub fields: Vec<FieldDoc>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "api/reference.html")]
+pub struct ReferencePage {
+    l: Locale,
+    layout: Layout,
+    title: String,
+    description: String,
+    operations: Vec<OperationDoc>,
+    schemas: Vec<SchemaDoc>,
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A schema's type in a few words: `string`, `integer | null`, `Link`, `array of Customer`.
+fn type_name(v: &Value) -> String {
+    if let Some(r) = v.get("$ref").and_then(Value::as_str) {
+        return r.rsplit('/').next().unwrap_or(r).to_owned();
+    }
+    for key in ["oneOf", "anyOf", "allOf"] {
+        if let Some(list) = v.get(key).and_then(Value::as_array) {
+            return list.iter().map(type_name).collect::<Vec<_>>().join(" | ");
+        }
+    }
+    if let Some(values) = v.get("enum").and_then(Value::as_array) {
+        return values
+            .iter()
+            .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join(" | ");
+    }
+    let ty = match v.get("type") {
+        Some(Value::String(t)) => t.clone(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" | "),
+        _ => "object".to_owned(),
+    };
+    match v.get("items") {
+        Some(items) => ty.replace("array", &format!("array of {}", type_name(items))),
+        None => ty,
+    }
+}
+
+fn content_schema(v: &Value) -> Option<String> {
+    let content = v.get("content")?.as_object()?;
+    let (_, media) = content.iter().next()?;
+    Some(type_name(media.get("schema")?))
+}
+
+/// The reference, read from the OpenAPI document the API serves.
+pub fn reference(document: &Value) -> (Vec<OperationDoc>, Vec<SchemaDoc>) {
+    let mut operations = Vec::new();
+    if let Some(paths) = document.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            let Some(item) = item.as_object() else {
+                continue;
+            };
+            for (method, op) in item {
+                let parameters = op
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .map(|ps| {
+                        ps.iter()
+                            .map(|p| FieldDoc {
+                                name: text(p, "name"),
+                                place: text(p, "in"),
+                                ty: p.get("schema").map(type_name).unwrap_or_default(),
+                                required: p.get("required").and_then(Value::as_bool) == Some(true),
+                                description: text(p, "description"),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let responses = op
+                    .get("responses")
+                    .and_then(Value::as_object)
+                    .map(|rs| {
+                        rs.iter()
+                            .map(|(status, r)| {
+                                (
+                                    status.clone(),
+                                    text(r, "description"),
+                                    content_schema(r).unwrap_or_default(),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let method = method.to_uppercase();
+                operations.push(OperationDoc {
+                    anchor: format!(
+                        "{}-{}",
+                        method.to_lowercase(),
+                        path.replace(['/', '{', '}'], "-").trim_matches('-')
+                    ),
+                    path: path.clone(),
+                    summary: text(op, "summary"),
+                    description: text(op, "description"),
+                    parameters,
+                    body: op.get("requestBody").and_then(content_schema),
+                    responses,
+                    method,
+                });
+            }
+        }
+    }
+    let mut schemas = Vec::new();
+    if let Some(all) = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
+        for (name, schema) in all {
+            let required: Vec<&str> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let fields: Vec<FieldDoc> = schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|props| {
+                    props
+                        .iter()
+                        .map(|(field, p)| FieldDoc {
+                            name: field.clone(),
+                            place: String::new(),
+                            ty: type_name(p),
+                            required: required.contains(&field.as_str()),
+                            description: text(p, "description"),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let description = match (text(schema, "description"), fields.is_empty()) {
+                (d, false) => d,
+                (d, true) if d.is_empty() => type_name(schema),
+                (d, true) => format!("{d} ({})", type_name(schema)),
+            };
+            schemas.push(SchemaDoc {
+                name: name.clone(),
+                description,
+                fields,
+            });
+        }
+    }
+    (operations, schemas)
+}
+
+/// The API's reference, in the portal's frame.
+pub async fn reference_page(
+    req: HttpRequest,
+    l: Locale,
+    user: SignedIn,
+) -> Result<ReferencePage, PageError> {
+    let document: Value = serde_json::from_str(super::api::openapi::json())
+        .map_err(|e| PageError::Internal(e.into()))?;
+    let (operations, schemas) = reference(&document);
+    let mut layout = user.layout(l, req.path()).in_section("api");
+    layout.crumbs.clear();
+    let layout = layout
+        .crumb(l.t("api-title"), Some("/api-access".to_owned()))
+        .crumb(l.t("api-reference"), None);
+    Ok(ReferencePage {
+        l,
+        layout,
+        title: document
+            .pointer("/info/title")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        description: document
+            .pointer("/info/description")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        operations,
+        schemas,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_read_in_a_few_words() {
+        let t = |v: Value| type_name(&v);
+        assert_eq!(t(serde_json::json!({"type": "string"})), "string");
+        assert_eq!(
+            t(serde_json::json!({"type": ["integer", "null"]})),
+            "integer | null"
+        );
+        assert_eq!(
+            t(serde_json::json!({"$ref": "#/components/schemas/Link"})),
+            "Link"
+        );
+        assert_eq!(
+            t(
+                serde_json::json!({"type": "array", "items": {"$ref": "#/components/schemas/Customer"}})
+            ),
+            "array of Customer"
+        );
+        assert_eq!(
+            t(serde_json::json!({"type": "string", "enum": ["active", "suspended"]})),
+            "active | suspended"
+        );
+    }
+
+    #[test]
+    fn the_reference_lists_every_operation_and_schema_of_the_document() {
+        let document: Value = serde_json::from_str(crate::web::api::openapi::json()).unwrap();
+        let (operations, schemas) = reference(&document);
+        assert_eq!(operations.len(), 8);
+        assert!(
+            operations
+                .iter()
+                .any(|o| o.method == "PATCH" && o.body.as_deref() == Some("SubscriptionPatch"))
+        );
+        assert!(
+            schemas
+                .iter()
+                .any(|s| s.name == "Subscription"
+                    && s.fields.iter().any(|f| f.name == "friendlyName"))
+        );
+    }
+}
