@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The portal's benchmark: requests per second and p50/p99 latency for /health, a static file,
 the customer list with a search, a Details page, the upgrade form and upgrade submits on fresh
-subscriptions; at 1,000 and 100,000 customers; on SQLite and PostgreSQL. Every figure is shown
+subscriptions, and the API's reads (a subscription, its upgrades, a page of customers) and
+upgrades; at 1,000 and 100,000 customers; on SQLite and PostgreSQL. Every figure is shown
 beside its ratio to /health measured in the same run. Writes docs/PERFORMANCE.md.
 
     python3 bench/run.py                  # everything (about eight minutes on 2 cores)
@@ -52,8 +53,10 @@ def query(kind, url, sql):
 
 
 def env_for(url):
+    # PORTAL_API_RATE=0: the benchmark's token is one script at full speed, not one to slow down.
     env = dict(os.environ, PORTAL_DATABASE_URL=url, PORTAL_DEMO_DATA="false", NO_COLOR="1",
-               PORTAL_SESSION_KEY="bench-session-key-" + "x" * 40, PORTAL_LOG="warn,portal=info")
+               PORTAL_SESSION_KEY="bench-session-key-" + "x" * 40, PORTAL_LOG="warn,portal=info",
+               PORTAL_API_RATE="0")
     env.pop("PORTAL_BIND", None)
     return env
 
@@ -111,10 +114,12 @@ def rss_kib(pid):
         return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
 
 
-def wrk(url, duration, connections, cookie=None, script=None, env=None):
+def wrk(url, duration, connections, cookie=None, script=None, env=None, token=None):
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
+    if token:
+        cmd += ["-H", f"Authorization: Bearer {token}"]
     if script:
         cmd += ["-s", script]
     out = sh(cmd + [url], env=env)
@@ -170,32 +175,46 @@ def measure(kind, size, duration, connections, repeat, tmp):
             if line.strip() and line.split()[0] not in seen:
                 seen.add(line.split()[0])
                 upgradable.append(line)
+        upgradable = [l for l in upgradable if l.strip()]
+        # Half for the form's submits, half for the API's: each upgrades fresh subscriptions.
         ids = os.path.join(tmp, f"ids-{kind}-{size}.txt")
         with open(ids, "w") as f:
-            f.write("\n".join(l for l in upgradable if l.strip()))
+            f.write("\n".join(upgradable[0::2]))
+        api_ids = os.path.join(tmp, f"api-ids-{kind}-{size}.txt")
+        with open(api_ids, "w") as f:
+            f.write("\n".join(upgradable[1::2]))
+        token = sh([BINARY, "api-token", "create", "--user", EMAIL, "--name", "benchmark"], env=env_for(url)).strip()
+        api_sub = f"/v1/customers/{customer}/subscriptions/{sub}"
         details = f"/customers/{customer}/subscriptions/{sub}"
         q = urllib.parse.quote(SEARCH)
         cases = [
-            ("/health", "/health", None),
-            ("static file", "/static/css/portal.css", None),
-            (f"customer list, search “{SEARCH}”", f"/?q={q}", cookie),
-            ("Details page", details, cookie),
-            ("upgrade form", details + "/upgrade", cookie),
+            ("/health", "/health", None, None),
+            ("static file", "/static/css/portal.css", None, None),
+            (f"customer list, search “{SEARCH}”", f"/?q={q}", cookie, None),
+            ("Details page", details, cookie, None),
+            ("upgrade form", details + "/upgrade", cookie, None),
+            ("API: GET a subscription", api_sub, None, token),
+            ("API: GET its upgrades", api_sub + "/upgrades", None, token),
+            ("API: GET /v1/customers (200 a page)", "/v1/customers", None, token),
         ]
-        for name, path, c in cases:
+        for name, path, c, t in cases:
             # A second of the same load first, not counted: connections, prepared statements
             # and caches warm, as in a portal that has been running. Then `repeat` runs, and the
             # median by rate: a shared machine has moments when something else takes a core.
-            wrk(base + path, 1, connections, cookie=c)
-            tries = sorted((wrk(base + path, duration, connections, cookie=c) for _ in range(repeat)),
+            wrk(base + path, 1, connections, cookie=c, token=t)
+            tries = sorted((wrk(base + path, duration, connections, cookie=c, token=t) for _ in range(repeat)),
                            key=lambda r: r[0])
             rps, p50, p99, bad = tries[len(tries) // 2]
             results.append((name, rps, p50, p99, bad))
             print(f"  {name:34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
         env = dict(os.environ, BENCH_IDS=ids, BENCH_CSRF=csrf, BENCH_COOKIE=cookie, BENCH_THREADS="2")
         rps, p50, p99, bad = wrk(base + "/", min(duration, 5), connections, script=os.path.join(ROOT, "bench", "upgrade.lua"), env=env)
-        results.append((f"upgrade submits ({len(upgradable)} fresh)", rps, p50, p99, bad))
+        results.append((f"upgrade submits ({len(upgradable[0::2])} fresh)", rps, p50, p99, bad))
         print(f"  {'upgrade submits':34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
+        env = dict(os.environ, BENCH_IDS=api_ids, BENCH_TOKEN=token, BENCH_THREADS="2")
+        rps, p50, p99, bad = wrk(base + "/", min(duration, 5), connections, script=os.path.join(ROOT, "bench", "api-upgrade.lua"), env=env)
+        results.append((f"API: POST upgrades ({len(upgradable[1::2])} fresh)", rps, p50, p99, bad))
+        print(f"  {'API: POST upgrades':34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
     finally:
         stop.set()
         proc.terminate()
@@ -286,6 +305,20 @@ def targets(runs):
             kept = 100 * large[0] / small[0]
             lines.append(f"| customer search on {kind} at {sizes[1]:,} customers keeps ≥ 80% of its rate at {sizes[0]:,} "
                          f"| {kept:.0f}% ({large[0]:,.0f} vs {small[0]:,.0f} req/s) | {yes(kept >= 80)} |")
+    for kind in sorted({k for k, _ in runs}):
+        details = row(kind, big, "Details")
+        submits = row(kind, big, "upgrade submits")
+        for name in ("API: GET a subscription", "API: GET its upgrades", "API: GET /v1/customers"):
+            r = row(kind, big, name)
+            if r and details:
+                lines.append(f"| {name} on {kind} at {big:,} customers at least as fast as the Details page "
+                             f"| {r[0]:,.0f} vs {details[0]:,.0f} req/s ({100 * r[0] / details[0]:.0f}%), p99 {r[2]:.2f} ms "
+                             f"| {yes(r[0] >= details[0])} |")
+        r = row(kind, big, "API: POST upgrades")
+        if r and submits:
+            lines.append(f"| API upgrades on {kind} at {big:,} customers within the form submits' rate (≥ 90%) "
+                         f"| {r[0]:,.0f} vs {submits[0]:,.0f} req/s ({100 * r[0] / submits[0]:.0f}%), p99 {r[2]:.2f} ms "
+                         f"| {yes(r[0] >= 0.9 * submits[0])} |")
     peak = max(run["rss_mib"] for run in runs.values())
     lines.append(f"| server resident memory under 100 MB under that load | peak {peak:.0f} MiB | {yes(peak < 100)} |")
     seeds = {k: run["seed_s"] for (k, s), run in runs.items() if s == big}

@@ -155,7 +155,7 @@ args=(run "$schema_url"
   --workers "$workers"
   --request-timeout 15
   --no-color
-  --report junit,json
+  --report "junit,json"
   --report-junit-path "$report_dir/junit.xml"
   --report-json-path "$report_dir/schemathesis.json")
 [ "$seed" != "random" ] && args+=(--seed "$seed")

@@ -159,16 +159,26 @@ impl ChangeKey {
     }
 
     /// The key of an API call: its `MS-RequestId` (Partner Center sends a GUID; any 1 to 60
-    /// visible ASCII characters are taken, a GUID in any letter case as the same GUID).
-    pub fn request_id(raw: &str) -> Option<ChangeKey> {
+    /// visible ASCII characters are taken, a GUID in any letter case as the same GUID), within
+    /// the call it was sent with (`scope`: the method and path): the same id sent with another
+    /// call is another request, never the replay of an unrelated answer.
+    pub fn request_id(raw: &str, scope: &str) -> Option<ChangeKey> {
+        use sha2::Digest;
         let raw = raw.trim();
-        if let Ok(guid) = uuid::Uuid::try_parse(raw) {
-            return Some(ChangeKey(format!("api:{}", guid.hyphenated())));
-        }
-        (!raw.is_empty()
-            && raw.len() <= Self::MAX_REQUEST_ID
-            && raw.bytes().all(|b| b.is_ascii_graphic()))
-        .then(|| ChangeKey(format!("api:{raw}")))
+        let id = match uuid::Uuid::try_parse(raw) {
+            Ok(guid) => guid.hyphenated().to_string(),
+            Err(_)
+                if !raw.is_empty()
+                    && raw.len() <= Self::MAX_REQUEST_ID
+                    && raw.bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                raw.to_owned()
+            }
+            Err(_) => return None,
+        };
+        let digest = sha2::Sha256::digest(format!("{scope}\n{id}").as_bytes());
+        let hex: String = digest[..28].iter().map(|b| format!("{b:02x}")).collect();
+        Some(ChangeKey(format!("api:{hex}")))
     }
 
     pub fn as_str(&self) -> &str {
@@ -180,26 +190,38 @@ impl ChangeKey {
 mod change_key_tests {
     use super::{ChangeKey, FormKey};
 
+    const CALL: &str = "PATCH /v1/customers/c-1/subscriptions/s-1";
+
     #[test]
     fn request_ids_and_form_keys_never_meet() {
         let form = FormKey::generate();
-        let api = ChangeKey::request_id(form.as_str()).unwrap();
+        let api = ChangeKey::request_id(form.as_str(), CALL).unwrap();
         assert_ne!(ChangeKey::form(&form), api);
+        assert!(api.as_str().len() <= 64);
     }
 
     #[test]
     fn a_guid_is_one_key_in_any_letter_case() {
-        let lower = ChangeKey::request_id("6f1c2c4e-0b8a-4d55-9d6e-4e2f6a1b2c3d").unwrap();
-        let upper = ChangeKey::request_id(" 6F1C2C4E-0B8A-4D55-9D6E-4E2F6A1B2C3D ").unwrap();
+        let lower = ChangeKey::request_id("6f1c2c4e-0b8a-4d55-9d6e-4e2f6a1b2c3d", CALL).unwrap();
+        let upper = ChangeKey::request_id(" 6F1C2C4E-0B8A-4D55-9D6E-4E2F6A1B2C3D ", CALL).unwrap();
         assert_eq!(lower, upper);
     }
 
     #[test]
+    fn the_same_id_with_another_call_is_another_request() {
+        let id = "6f1c2c4e-0b8a-4d55-9d6e-4e2f6a1b2c3d";
+        assert_ne!(
+            ChangeKey::request_id(id, CALL),
+            ChangeKey::request_id(id, "POST /v1/customers/c-1/subscriptions/s-1/upgrades")
+        );
+    }
+
+    #[test]
     fn unusable_request_ids_are_refused() {
-        assert_eq!(ChangeKey::request_id(""), None);
-        assert_eq!(ChangeKey::request_id("has space"), None);
-        assert_eq!(ChangeKey::request_id(&"x".repeat(61)), None);
-        assert_eq!(ChangeKey::request_id("请求"), None);
-        assert!(ChangeKey::request_id(&"x".repeat(60)).is_some());
+        assert_eq!(ChangeKey::request_id("", CALL), None);
+        assert_eq!(ChangeKey::request_id("has space", CALL), None);
+        assert_eq!(ChangeKey::request_id(&"x".repeat(61), CALL), None);
+        assert_eq!(ChangeKey::request_id("请求", CALL), None);
+        assert!(ChangeKey::request_id(&"x".repeat(60), CALL).is_some());
     }
 }

@@ -185,6 +185,41 @@ pub struct ReferencePage {
     schemas: Vec<SchemaDoc>,
 }
 
+/// The OpenAPI document's descriptions use Markdown's `code` and **strong**: turned into HTML
+/// here, everything else escaped.
+pub fn inline_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut code = false;
+    let mut strong = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '`' => {
+                out.push_str(if code { "</code>" } else { "<code>" });
+                code = !code;
+            }
+            '*' if !code && chars.peek() == Some(&'*') => {
+                chars.next();
+                out.push_str(if strong { "</strong>" } else { "<strong>" });
+                strong = !strong;
+            }
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    if code {
+        out.push_str("</code>");
+    }
+    if strong {
+        out.push_str("</strong>");
+    }
+    out
+}
+
 fn text(v: &Value, key: &str) -> String {
     v.get(key)
         .and_then(Value::as_str)
@@ -364,6 +399,16 @@ pub async fn reference_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn descriptions_keep_their_code_and_escape_the_rest() {
+        assert_eq!(
+            inline_markdown("Send `If-Match` <b>&</b> the **source**"),
+            "Send <code>If-Match</code> &lt;b&gt;&amp;&lt;/b&gt; the <strong>source</strong>"
+        );
+        assert_eq!(inline_markdown("`open"), "<code>open</code>");
+        assert_eq!(inline_markdown("a * b"), "a * b");
+    }
 
     #[test]
     fn types_read_in_a_few_words() {

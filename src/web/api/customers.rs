@@ -42,15 +42,17 @@ fn parse_filter(raw: &str) -> Result<CustomerPrefix, ApiError> {
                  \"Operator\":\"starts_with\"}",
             )
         })?;
-    if !filter.operator.eq_ignore_ascii_case("starts_with") {
+    // Partner Center's SDK also spells them StartsWith, DisplayName and DefaultDomainName.
+    let is = |raw: &str, names: &[&str]| names.iter().any(|n| raw.eq_ignore_ascii_case(n));
+    if !is(&filter.operator, &["starts_with", "StartsWith"]) {
         return Err(ApiError::invalid(format!(
             "filter.Operator: {:?} is not supported; use starts_with",
             filter.operator
         )));
     }
-    let field = if filter.field.eq_ignore_ascii_case("CompanyName") {
+    let field = if is(&filter.field, &["CompanyName", "DisplayName"]) {
         PrefixField::CompanyName
-    } else if filter.field.eq_ignore_ascii_case("Domain") {
+    } else if is(&filter.field, &["Domain", "DefaultDomainName"]) {
         PrefixField::Domain
     } else {
         return Err(ApiError::invalid(format!(
@@ -153,15 +155,16 @@ fn parse_list(req: &HttpRequest) -> Result<ListRequest, ApiError> {
     })
 }
 
-/// A page of the reseller's customers, in the customer list's order (company name, Chinese by
-/// pinyin). `links.next` is there when more follow: send its URI with its
-/// `MS-ContinuationToken` header.
+/// A page of the reseller's customers.
+///
+/// In the customer list's order (company name, Chinese by pinyin). `links.next` is there when
+/// more follow: send its URI with its `MS-ContinuationToken` header.
 #[utoipa::path(
     get,
     path = "/v1/customers",
     tag = "customers",
     params(
-        ("size" = Option<u64>, Query, description = "Customers per page, 1 to 500 (default 200)"),
+        ("size" = Option<u64>, Query, minimum = 1, maximum = 500, description = "Customers per page, 1 to 500 (default 200)"),
         ("filter" = Option<String>, Query, description = "Partner Center's filter, URL-encoded JSON: {\"Field\":\"CompanyName\" or \"Domain\",\"Value\":\"…\",\"Operator\":\"starts_with\"} (case-insensitive)"),
         ("seekOperation" = Option<String>, Query, description = "Next, with the MS-ContinuationToken header of links.next"),
         ("MS-ContinuationToken" = Option<String>, Header, description = "Where the next page starts, from links.next"),

@@ -123,7 +123,7 @@ pub fn change_key(req: &HttpRequest) -> Result<Option<ChangeKey>, ApiError> {
         Some(v) => v
             .to_str()
             .ok()
-            .and_then(ChangeKey::request_id)
+            .and_then(|raw| ChangeKey::request_id(raw, &format!("{} {}", req.method(), req.path())))
             .map(Some)
             .ok_or_else(|| {
                 ApiError::invalid(format!(

@@ -438,6 +438,18 @@ impl UpgradeResource {
     }
 }
 
+/// A user whose license could not move (Partner Center's shape; the portal moves licenses all or
+/// none, so it never lists one).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserLicenseError {
+    pub user_object_id: String,
+    pub name: String,
+    pub email: String,
+    pub errors: Vec<crate::web::api::error::ErrorBody>,
+    pub attributes: Attributes,
+}
+
 /// What an upgrade did, or why it was not made.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -449,7 +461,7 @@ pub struct UpgradeResult {
     pub upgrade_type: UpgradeType,
     pub upgrade_errors: Vec<UpgradeError>,
     /// Always empty: assigned licenses move with the upgrade, all or none.
-    pub license_errors: Vec<UpgradeError>,
+    pub license_errors: Vec<UserLicenseError>,
     pub attributes: Attributes,
 }
 

@@ -27,8 +27,9 @@ pub fn today() -> NaiveDate {
     (chrono::Utc::now() + chrono::TimeDelta::hours(8)).date_naive()
 }
 
-/// The customer's subscriptions sold by this reseller, newest first (cancelled ones included,
-/// as `deleted`).
+/// The customer's subscriptions sold by this reseller.
+///
+/// Newest first; cancelled ones included, as `deleted`.
 #[utoipa::path(
     get,
     path = "/v1/customers/{customer-id}/subscriptions",
@@ -90,7 +91,9 @@ fn with_etag(mut response: HttpResponse, resource: &SubscriptionResource) -> Htt
     response
 }
 
-/// One subscription; its etag is also in the `ETag` header.
+/// One subscription.
+///
+/// Its etag is also in the `ETag` header.
 #[utoipa::path(
     get,
     path = "/v1/customers/{customer-id}/subscriptions/{subscription-id}",
@@ -133,13 +136,25 @@ pub struct SubscriptionPatch {
     /// If given, the subscription's own offer: an edit does not change the offer (upgrade it).
     pub offer_id: Option<String>,
     /// A new number of licenses, within the offer's range and not below the assigned licenses.
+    #[schema(minimum = 1, maximum = 10_000_000)]
     pub quantity: Option<i64>,
     /// `suspended` to suspend an active subscription, `active` to reactivate a suspended one.
+    #[schema(value_type = Option<PatchStatus>)]
     pub status: Option<String>,
-    /// A new name, 1 to 100 characters.
+    /// A new name, 1 to 100 characters on one line.
+    #[schema(min_length = 1, max_length = 100)]
     pub friendly_name: Option<String>,
     /// `etag`: the subscription's etag as read (or send `If-Match`).
     pub attributes: Option<PatchAttributes>,
+}
+
+/// The statuses a `PATCH` may ask for.
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // a schema only: the status is parsed from the text, to say what was wrong
+pub enum PatchStatus {
+    Active,
+    Suspended,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -235,8 +250,9 @@ fn refused(l: Locale, e: EditError) -> ApiError {
     }
 }
 
-/// Changes a subscription: its licenses (`quantity`), its status (`suspended` / `active`) or its
-/// name (`friendlyName`); fields equal to the subscription's are no change. Everything in one
+/// Changes a subscription's licenses, status or name.
+///
+/// Its licenses (`quantity`), its status (`suspended` / `active`) or its name (`friendlyName`); fields equal to the subscription's are no change. Everything in one
 /// transaction, each change in the activity log. With `If-Match` (or the body's
 /// `attributes.etag`) the change is made only to the subscription as read: 412 otherwise. With
 /// `MS-RequestId`, the same request again answers as the first time and changes nothing twice.

@@ -34,7 +34,9 @@ async fn load(
         .ok_or_else(ApiError::not_found)
 }
 
-/// Every target of the subscription's upgrade paths, eligible or not; for each one that is not,
+/// The subscription's possible upgrades, eligible or not.
+///
+/// Every target of the subscription's upgrade paths; for each one that is not eligible,
 /// every reason (`upgradeErrors`), explained with the fix in the request's language. A
 /// subscription whose offer has no upgrade paths has no items.
 #[utoipa::path(
@@ -78,6 +80,7 @@ pub async fn list(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TargetOfferRequest {
     /// The target offer's id, e.g. `O365_E3`.
+    #[schema(example = "O365_E3")]
     pub id: String,
 }
 
@@ -87,16 +90,21 @@ pub struct TargetOfferRequest {
 #[serde(rename_all = "camelCase")]
 pub struct UpgradeRequest {
     pub target_offer: TargetOfferRequest,
-    /// The new subscription's licenses: by default, the source's.
+    /// The new subscription's licenses, within the target offer's range: by default, the
+    /// source's.
+    #[schema(minimum = 1, maximum = 10_000_000)]
     pub quantity: Option<i64>,
-    /// `upgrade_with_license_transfer` (or 2), the default; the portal makes no other kind.
-    #[schema(value_type = Option<Object>)]
+    /// `upgrade_with_license_transfer` (or 2), the default; `none` (or 0), as an item that is
+    /// not eligible reads, is taken alike. The portal makes no `upgrade_only` upgrades.
+    #[schema(value_type = Option<UpgradeType>)]
     pub upgrade_type: Option<serde_json::Value>,
 }
 
 const UPGRADE_FIELDS: &[&str] = &["targetOffer", "id", "quantity", "upgradeType"];
 
-/// Upgrades the subscription (the **source**) to the target offer: a new subscription with the
+/// Upgrades the subscription to a target offer.
+///
+/// The subscription of the path is the **source**. The upgrade makes a new subscription with the
 /// licenses asked, assigned licenses moved to it, the source cancelled (or, for fewer licenses
 /// than it has, reduced). The one eligibility rule decides inside the transaction that makes the
 /// upgrade; an ineligible upgrade answers 409 with its `upgradeErrors` and writes nothing.
@@ -134,12 +142,17 @@ pub async fn create(
     let customer = &view.customer.id;
     let source = view.subscription.id.clone();
     let request: UpgradeRequest = parse_body(&body, UPGRADE_FIELDS)?;
+    // An item of the GET posted back as read carries `none` when it is not eligible: the
+    // rule then says why, as for any other request.
     match request.upgrade_type.as_ref().map(UpgradeType::parse) {
-        None | Some(Some(UpgradeType::UpgradeWithLicenseTransfer)) => {}
-        Some(Some(other)) => {
-            return Err(ApiError::invalid(format!(
-                "upgradeType: {other:?}: the portal makes upgrade_with_license_transfer only"
-            )));
+        None
+        | Some(Some(UpgradeType::UpgradeWithLicenseTransfer))
+        | Some(Some(UpgradeType::None)) => {}
+        Some(Some(UpgradeType::UpgradeOnly)) => {
+            return Err(ApiError::invalid(
+                "upgradeType: upgrade_only: the portal's upgrades move the assigned licenses \
+                 (upgrade_with_license_transfer)",
+            ));
         }
         Some(None) => {
             return Err(ApiError::invalid(
@@ -217,7 +230,9 @@ pub async fn create(
     }
 }
 
-/// An offer of the catalog, with its license range.
+/// An offer of the catalog.
+///
+/// With its license range.
 #[utoipa::path(
     get,
     path = "/v1/offers/{offer-id}",
