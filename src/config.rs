@@ -44,6 +44,9 @@ pub struct Settings {
     /// `PORTAL_API_RATE` (default 600; 0 turns it off): requests a minute each API token may
     /// make, in bursts of as many; past it the API answers 429 with `Retry-After`.
     pub api_rate: u32,
+    /// `PORTAL_CLOCK` (an RFC 3339 instant): fixes "now" for the server and every command, for
+    /// tests and demonstrations; unset, the system's clock.
+    pub clock: crate::clock::Clock,
 }
 
 impl std::fmt::Debug for Settings {
@@ -60,6 +63,7 @@ impl std::fmt::Debug for Settings {
             .field("session_cache", &self.session_cache)
             .field("redis_url", &self.redis_url.as_deref().map(store::redact))
             .field("api_rate", &self.api_rate)
+            .field("clock", &self.clock.now())
             .finish_non_exhaustive()
     }
 }
@@ -150,7 +154,12 @@ impl Settings {
                     format!("PORTAL_API_RATE={v:?}: expected a whole number from 0 to 1000000")
                 })?,
         };
+        let clock = match get("PORTAL_CLOCK") {
+            None => crate::clock::Clock::system(),
+            Some(v) => crate::clock::Clock::parse(v).context("PORTAL_CLOCK")?,
+        };
         Ok(Settings {
+            clock,
             api_rate,
             database_pool,
             session_cache: std::time::Duration::from_secs(session_cache),

@@ -8,14 +8,15 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
+use crate::domain::billing::BillingDay;
+use crate::domain::book::{
+    Book, CustomerRecord, RelationshipRecord, ResellerRecord, SubscriptionRecord, UserRecord,
+};
 use crate::domain::{
     BillingCycle, CustomerId, LicenseCount, OfferId, ResellerId, Subscription, SubscriptionId,
     SubscriptionStatus, Version,
 };
 use crate::password;
-use crate::store::import::{
-    Book, CustomerRecord, RelationshipRecord, ResellerRecord, SubscriptionRecord, UserRecord,
-};
 
 /// A problem with the file: where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,7 +152,9 @@ fn top_level<'a>(root: &'a Map<String, Value>, section: &str) -> Result<&'a [Val
 
 /// Parses and checks a whole file: ids unique and well-formed, references resolved, offers
 /// known, license counts within the offer's range and assigned licenses within the quantity.
-pub fn parse(text: &str) -> Result<Book, ImportError> {
+/// `today` (China Standard Time) is the default creation date of a subscription, and gives a
+/// reseller without a billing day its day of the month (at most the 28th).
+pub fn parse(text: &str, today: NaiveDate) -> Result<Book, ImportError> {
     let root: Value = serde_json::from_str(text).map_err(|e| ImportError {
         record: String::new(),
         field: String::new(),
@@ -204,11 +207,20 @@ pub fn parse(text: &str) -> Result<Book, ImportError> {
             users.push(UserRecord {
                 email,
                 password_hash,
+                is_admin: u.bool_or("admin", false)?,
             });
         }
+        let billing_day = match r.whole_number("billing_day")? {
+            None => BillingDay::starting(today),
+            Some(n) => u32::try_from(n)
+                .ok()
+                .and_then(BillingDay::new)
+                .ok_or_else(|| r.err("billing_day", format!("{n} is not a day from 1 to 28")))?,
+        };
         book.resellers.push(ResellerRecord {
             id,
             name: r.str("name")?.trim().to_owned(),
+            billing_day,
             users,
         });
     }
@@ -330,7 +342,7 @@ pub fn parse(text: &str) -> Result<Book, ImportError> {
             Some(s) => s.parse().map_err(|e: String| r.err("billing_cycle", e))?,
         };
         let created = match r.opt_str("created")? {
-            None => chrono::Utc::now().date_naive(),
+            None => today,
             Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
                 .map_err(|_| r.err("created", format!("{s:?} is not a date like 2026-03-01")))?,
         };
@@ -364,8 +376,12 @@ pub fn parse(text: &str) -> Result<Book, ImportError> {
 mod tests {
     use super::*;
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 7, 31).unwrap()
+    }
+
     fn err(json: &str) -> String {
-        parse(json).unwrap_err().to_string()
+        parse(json, today()).unwrap_err().to_string()
     }
 
     const BASE: &str = r#"{"resellers":[{"id":"r1","name":"R","users":[]}],
@@ -377,11 +393,37 @@ mod tests {
     }
 
     #[test]
-    fn a_minimal_subscription_gets_defaults() {
-        let book = parse(&with_sub(
-            r#"{"id":"s1","customer":"c1","offer":"O365_E1","quantity":5,"sold_by":"r1"}"#,
-        ))
+    fn billing_days_and_administrators() {
+        let book = parse(
+            r#"{"resellers":[{"id":"r1","name":"R","billing_day":15,
+                 "users":[{"email":"a@r.example","password":"12345678","admin":true},
+                          {"email":"b@r.example","password":"12345678"}]}]}"#,
+            today(),
+        )
         .unwrap();
+        assert_eq!(book.resellers[0].billing_day.get(), 15);
+        let admins: Vec<bool> = book.resellers[0].users.iter().map(|u| u.is_admin).collect();
+        assert_eq!(admins, [true, false]);
+        for bad in ["0", "29", "-1", "\"15\"", "1.5"] {
+            let e = err(&format!(
+                r#"{{"resellers":[{{"id":"r1","name":"R","billing_day":{bad}}}]}}"#
+            ));
+            assert!(e.contains("billing_day"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_minimal_subscription_gets_defaults() {
+        let book = parse(
+            &with_sub(
+                r#"{"id":"s1","customer":"c1","offer":"O365_E1","quantity":5,"sold_by":"r1"}"#,
+            ),
+            today(),
+        )
+        .unwrap();
+        // Created today; the reseller billed on the day of the month it came, at most the 28th.
+        assert_eq!(book.subscriptions[0].subscription.created, today());
+        assert_eq!(book.resellers[0].billing_day.get(), 28);
         let s = &book.subscriptions[0].subscription;
         assert_eq!(s.status, SubscriptionStatus::Active);
         assert_eq!(s.assigned_licenses, 0);

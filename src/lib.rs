@@ -1,13 +1,17 @@
 //! The reseller portal for Partner Center operated by 21Vianet (由世纪互联运营的合作伙伴中心).
 //!
 //! Layers, top to bottom: `web` (HTTP) → `store` (database) → `domain` (rules). `startup` wires
-//! them; `config` reads the settings; `import` reads a reseller's book from a file.
+//! them; `config` reads the settings; `clock` says what time it is; `import` reads a reseller's
+//! book from a file.
 
+pub mod charges;
+pub mod clock;
 pub mod config;
 pub mod domain;
 mod entities;
 pub mod import;
 pub mod password;
+pub mod prices;
 pub mod seed;
 pub mod startup;
 pub mod store;

@@ -23,6 +23,25 @@ enum Command {
         /// The JSON file (format: see the README).
         file: PathBuf,
     },
+    /// Load a price list (CSV: Offer ID,Currency,Unit Price,Valid From), all or nothing.
+    Prices {
+        #[command(subcommand)]
+        command: PricesCommand,
+    },
+    /// Set a reseller's billing day (1 to 28): the day of the month its invoices are dated.
+    BillingDay {
+        /// The reseller's id, as in the import file.
+        reseller: String,
+        day: String,
+    },
+    /// Print a reseller's charges on an invoice date as CSV.
+    Charges {
+        #[arg(long)]
+        reseller: String,
+        /// A billing date of the reseller, YYYY-MM-DD.
+        #[arg(long)]
+        invoice_date: String,
+    },
     /// Issue, list or revoke the API tokens of a reseller's user.
     ApiToken {
         #[command(subcommand)]
@@ -38,6 +57,12 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         subscriptions_per_customer: u32,
     },
+}
+
+#[derive(Subcommand)]
+enum PricesCommand {
+    /// Add a price list to the ones loaded before (the history is kept).
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -80,6 +105,14 @@ async fn main() -> ExitCode {
         Command::Serve => serve().await,
         Command::Import { file } => import(file).await,
         Command::ApiToken { command } => api_token(command).await,
+        Command::Prices {
+            command: PricesCommand::Import { file },
+        } => import_prices(file).await,
+        Command::BillingDay { reseller, day } => billing_day(reseller, day).await,
+        Command::Charges {
+            reseller,
+            invoice_date,
+        } => charges(reseller, invoice_date).await,
         Command::Seed {
             customers,
             subscriptions_per_customer,
@@ -113,7 +146,7 @@ async fn import(file: PathBuf) -> anyhow::Result<()> {
     settings.demo_data = false;
     let text =
         std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-    let book = portal::import::parse(&text).with_context(|| {
+    let book = portal::import::parse(&text, settings.clock.today()).with_context(|| {
         format!(
             "{} is not a valid book; nothing was written",
             file.display()
@@ -226,5 +259,61 @@ async fn api_token(command: TokenCommand) -> anyhow::Result<()> {
             println!("revoked {revoked} token(s)");
         }
     }
+    Ok(())
+}
+
+/// The settings of a command: the database as configured, never the demo book.
+async fn command_database() -> anyhow::Result<(Settings, portal::store::Db)> {
+    let mut settings = Settings::from_env()?;
+    settings.demo_data = false;
+    let db = portal::store::connect(&settings.database_url, settings.database_pool).await?;
+    Ok((settings, db))
+}
+
+async fn import_prices(file: PathBuf) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let rows = portal::prices::parse(&text).with_context(|| {
+        format!(
+            "{} is not a valid price list; nothing was written",
+            file.display()
+        )
+    })?;
+    let (settings, db) = command_database().await?;
+    let loaded = portal::store::billing::load_prices(&db, &rows, settings.clock.now()).await?;
+    println!("loaded {loaded} prices from {}", file.display());
+    Ok(())
+}
+
+fn reseller_id(raw: &str) -> anyhow::Result<portal::domain::ResellerId> {
+    portal::domain::ResellerId::parse(raw).map_err(|e| anyhow::anyhow!("reseller {raw:?} {e}"))
+}
+
+async fn billing_day(reseller: String, day: String) -> anyhow::Result<()> {
+    let id = reseller_id(&reseller)?;
+    let day = portal::domain::billing::BillingDay::parse(&day)
+        .with_context(|| format!("{day:?} is not a day from 1 to 28"))?;
+    let (_, db) = command_database().await?;
+    if !portal::store::billing::set_billing_day(&db, &id, day).await? {
+        anyhow::bail!("no reseller {reseller:?}");
+    }
+    println!("reseller {reseller} is billed on the {day}th of each month");
+    Ok(())
+}
+
+async fn charges(reseller: String, date: String) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let id = reseller_id(&reseller)?;
+    let date = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+        .with_context(|| format!("{date:?} is not a date like 2026-08-15"))?;
+    let (_, db) = command_database().await?;
+    let invoice = portal::charges::invoice(&db, &id, date).await?;
+    for offer in &invoice.missing_prices {
+        eprintln!(
+            "warning: {} has no price; its charges are left out",
+            offer.as_str()
+        );
+    }
+    std::io::stdout().write_all(&portal::charges::csv(&invoice)?)?;
     Ok(())
 }

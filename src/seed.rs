@@ -6,12 +6,13 @@ use chrono::NaiveDate;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::domain::billing::BillingDay;
+use crate::domain::book::{
+    Book, CustomerRecord, RelationshipRecord, ResellerRecord, SubscriptionRecord, UserRecord,
+};
 use crate::domain::{
     BillingCycle, CustomerId, OfferId, ResellerId, Subscription, SubscriptionId,
     SubscriptionStatus, Version,
-};
-use crate::store::import::{
-    Book, CustomerRecord, RelationshipRecord, ResellerRecord, SubscriptionRecord, UserRecord,
 };
 
 /// The seeded reseller, and its user's sign-in (documented in docs/PERFORMANCE.md).
@@ -83,9 +84,11 @@ pub fn book(customers: u32, per_customer: u32, password_hash: String) -> anyhow:
         resellers: vec![ResellerRecord {
             id: reseller.clone(),
             name: "Bigbook 云服务".to_owned(),
+            billing_day: BillingDay::starting(created),
             users: vec![UserRecord {
                 email: EMAIL.to_owned(),
                 password_hash,
+                is_admin: true,
             }],
         }],
         customers: Vec::with_capacity(customers as usize),

@@ -12,6 +12,7 @@ use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpServer};
 use anyhow::Context as _;
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::store::{self, Db};
 use crate::web::api::auth::ApiTokens;
@@ -23,6 +24,8 @@ use actix_web::web::{Data, FormConfig, PayloadConfig};
 
 /// The demo book loaded into an empty database: see the README for its sign-ins.
 pub const DEMO_BOOK: &str = include_str!("../demo/demo.json");
+/// The demo book's price list (Skype for Business has none, to show a change without a price).
+pub const DEMO_PRICES: &str = include_str!("../demo/prices.csv");
 
 /// Security headers on every response, error pages included: no inline script or style, no
 /// framing, no MIME sniffing, no referrer outside the portal.
@@ -43,6 +46,7 @@ pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    clock: Clock,
 }
 
 impl Application {
@@ -51,11 +55,16 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let db = store::connect(&settings.database_url, settings.database_pool).await?;
         if settings.demo_data && store::import::is_empty(&db).await? {
-            let book = crate::import::parse(DEMO_BOOK).context("the demo book")?;
+            let book =
+                crate::import::parse(DEMO_BOOK, settings.clock.today()).context("the demo book")?;
             store::import::load(&db, &book)
                 .await
                 .context("loading the demo book")?;
-            tracing::info!("loaded the demo book into the empty database");
+            let prices = crate::prices::parse(DEMO_PRICES).context("the demo price list")?;
+            store::billing::load_prices(&db, &prices, settings.clock.now())
+                .await
+                .context("loading the demo price list")?;
+            tracing::info!("loaded the demo book and its price list into the empty database");
         }
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
@@ -67,8 +76,14 @@ impl Application {
                 .with_context(|| format!("connecting to Redis at {}", store::redact(url)))?,
             None => SharedSessions::database(db.clone(), cache),
         };
+        let clock = settings.clock.clone();
         let server = run(listener, db.clone(), sessions, settings)?;
-        Ok(Application { port, server, db })
+        Ok(Application {
+            port,
+            server,
+            db,
+            clock,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -77,6 +92,12 @@ impl Application {
 
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// The portal's clock: a fixed one (`PORTAL_CLOCK`) can be moved, as tests walking through a
+    /// billing period do.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -93,6 +114,7 @@ fn run(
     let data = Data::new(db.clone());
     let throttle = Data::new(SignInThrottle::default());
     let api_tokens = Data::new(ApiTokens::new(settings.api_rate, settings.session_cache));
+    let clock = Data::new(settings.clock.clone());
     let limits = Data::new(SessionLimits {
         absolute: settings.session_max,
     });
@@ -123,6 +145,7 @@ fn run(
             .app_data(data.clone())
             .app_data(throttle.clone())
             .app_data(api_tokens.clone())
+            .app_data(clock.clone())
             .app_data(limits.clone())
             .app_data(FormConfig::default().limit(16 * 1024))
             .app_data(PayloadConfig::default().limit(16 * 1024))

@@ -6,6 +6,7 @@ mod m20261124_000001_initial;
 mod m20261124_000002_covering_indexes;
 mod m20261124_000003_search_pairs;
 mod m20261125_000004_api;
+mod m20261125_000005_billing;
 
 pub use m20261124_000003_search_pairs::FILL_SEARCH_PAIRS;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_covering_indexes::Migration),
             Box::new(m20261124_000003_search_pairs::Migration),
             Box::new(m20261125_000004_api::Migration),
+            Box::new(m20261125_000005_billing::Migration),
         ]
     }
 }

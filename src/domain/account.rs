@@ -9,4 +9,7 @@ pub struct Account {
     pub email: String,
     pub reseller: ResellerId,
     pub reseller_name: String,
+    /// An administrator of the reseller (sets its billing day).
+    #[serde(default)]
+    pub is_admin: bool,
 }

@@ -3,6 +3,8 @@
 
 pub mod account;
 pub mod api_token;
+pub mod billing;
+pub mod book;
 pub mod catalog;
 pub mod customer;
 pub mod edit;

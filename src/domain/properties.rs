@@ -73,7 +73,7 @@ proptest! {
             let _ = CustomerQuery::parse(input);
             let _ = PageRequest::parse(Some(input));
             let _ = customer::sort_key(input);
-            let _ = crate::import::parse(input);
+            let _ = crate::import::parse(input, chrono::NaiveDate::MIN);
         }
     }
 

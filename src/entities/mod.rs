@@ -4,6 +4,7 @@ pub mod activity;
 pub mod api_token;
 pub mod customer;
 pub mod idempotency;
+pub mod price;
 pub mod relationship;
 pub mod reseller;
 pub mod session;

@@ -124,6 +124,7 @@ pub(crate) struct Change<'a> {
     pub via_token: Option<i32>,
     /// The friendly names before and after, for a rename.
     pub names: Option<(&'a str, &'a str)>,
+    pub at: DateTime<Utc>,
 }
 
 pub(crate) async fn record_change(
@@ -135,7 +136,7 @@ pub(crate) async fn record_change(
     activity::ActiveModel {
         reseller_id: Set(who.reseller.to_string()),
         user_email: Set(who.email.clone()),
-        at: Set(Utc::now()),
+        at: Set(change.at),
         action: Set(change.action.as_str().to_owned()),
         customer_id: Set(Some(change.customer.to_string())),
         subscription_id: Set(Some(change.subscription.to_string())),
@@ -157,11 +158,11 @@ pub(crate) async fn record_change(
 }
 
 /// Records a sign-in.
-pub async fn record_sign_in(db: &Db, who: &Account) -> Result<(), DbErr> {
+pub async fn record_sign_in(db: &Db, who: &Account, at: DateTime<Utc>) -> Result<(), DbErr> {
     activity::ActiveModel {
         reseller_id: Set(who.reseller.to_string()),
         user_email: Set(who.email.clone()),
-        at: Set(Utc::now()),
+        at: Set(at),
         action: Set(Action::SignIn.as_str().to_owned()),
         ..Default::default()
     }

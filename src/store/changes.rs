@@ -4,7 +4,7 @@
 //! subscription (at the version the client saw, when it says one), lets the rules judge what that
 //! transaction read, and saves its answer under the one-time key in the same transaction.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
@@ -77,6 +77,8 @@ pub struct Submission<'a> {
     /// version is refused (rule 7). Without one, the change applies to the subscription as it
     /// is when the change takes its turn.
     pub expected: Option<Version>,
+    /// When the change is made: its records' time, and the day it counts from.
+    pub at: DateTime<Utc>,
 }
 
 /// A change under way: its transaction, and the subscription as the rules must judge it.
@@ -167,10 +169,16 @@ pub(crate) async fn finish<E>(
 ) -> Result<Answer, ChangeError<E>> {
     let Claimed { txn, _writer, .. } = claimed;
     if let Some(key) = sub.key {
-        save(&txn, sub.who, key, &answer).await?;
+        save(&txn, sub.who, key, &answer, sub.at).await?;
     }
     txn.commit().await?;
     Ok(answer)
+}
+
+/// What the change made with this key answered, if one was: a repeated request is answered
+/// with it before anything else is looked at.
+pub async fn answered(db: &Db, who: &Account, key: &ChangeKey) -> Result<Option<Answer>, DbErr> {
+    saved(db, who, key).await
 }
 
 /// What a change made with this key answered, if one was made.
@@ -198,6 +206,7 @@ async fn save(
     who: &Account,
     key: &ChangeKey,
     answer: &Answer,
+    at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     idempotency::ActiveModel {
         user_id: Set(who.user_id),
@@ -205,7 +214,7 @@ async fn save(
         location: Set(answer.location.clone()),
         status: Set(i32::from(answer.status)),
         body: Set(answer.body.clone()),
-        created_at: Set(Utc::now()),
+        created_at: Set(at),
     }
     .insert(db)
     .await?;

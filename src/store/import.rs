@@ -4,51 +4,9 @@
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 
 use super::{Db, DbErr};
+use crate::domain::book::Book;
 use crate::domain::customer::{search_text, sort_key};
-use crate::domain::{CustomerId, ResellerId, Subscription};
 use crate::entities::{customer, relationship, reseller, subscription, user};
-
-/// A reseller's user, with the password already hashed.
-#[derive(Debug, Clone)]
-pub struct UserRecord {
-    pub email: String,
-    pub password_hash: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct ResellerRecord {
-    pub id: ResellerId,
-    pub name: String,
-    pub users: Vec<UserRecord>,
-}
-
-#[derive(Debug, Clone)]
-pub struct RelationshipRecord {
-    pub reseller: ResellerId,
-    pub delegated_admin: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct CustomerRecord {
-    pub id: CustomerId,
-    pub company_name: String,
-    pub domain: String,
-    pub relationships: Vec<RelationshipRecord>,
-}
-
-#[derive(Debug, Clone)]
-pub struct SubscriptionRecord {
-    pub customer: CustomerId,
-    pub subscription: Subscription,
-}
-
-/// A whole book, checked for consistency by whoever built it (see `crate::import`).
-#[derive(Debug, Clone, Default)]
-pub struct Book {
-    pub resellers: Vec<ResellerRecord>,
-    pub customers: Vec<CustomerRecord>,
-    pub subscriptions: Vec<SubscriptionRecord>,
-}
 
 /// What was loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +51,7 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
             .map(|r| reseller::ActiveModel {
                 id: Set(r.id.to_string()),
                 name: Set(r.name.clone()),
+                billing_day: Set(i32::try_from(r.billing_day.get()).unwrap_or(1)),
             })
             .collect(),
     )
@@ -106,6 +65,7 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
                     reseller_id: Set(r.id.to_string()),
                     email: Set(u.email.clone()),
                     password_hash: Set(u.password_hash.clone()),
+                    is_admin: Set(u.is_admin),
                     ..Default::default()
                 })
             })

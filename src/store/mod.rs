@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod api_tokens;
+pub mod billing;
 pub mod changes;
 pub mod customers;
 pub mod import;

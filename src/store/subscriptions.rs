@@ -2,6 +2,8 @@
 //! status, upgrade), each in one transaction guarded by the subscription's version.
 
 use chrono::Utc;
+
+use crate::domain::billing::china_date;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
@@ -365,6 +367,7 @@ async fn write_state(
             upgrade_id: None,
             via_token: sub.via_token,
             names: renamed.then_some((before.friendly_name.as_str(), after.friendly_name.as_str())),
+            at: sub.at,
         },
     )
     .await
@@ -427,7 +430,7 @@ pub async fn upgrade(
     let plan: UpgradePlan = upgrade::plan(source, &eligibility, target, quantity, source.version)
         .map_err(ChangeError::Refused)?;
 
-    let now = Utc::now();
+    let now = sub.at;
     let target_id = new_subscription_id()?;
     let (source_quantity, source_assigned) = plan.source_licenses(source);
     let source_status = plan.source_status();
@@ -443,7 +446,7 @@ pub async fn upgrade(
         sold_by: Set(Some(who.reseller.to_string())),
         billing_cycle: Set(source.billing_cycle.as_str().to_owned()),
         auto_renew: Set(source.auto_renew),
-        created_on: Set(now.date_naive()),
+        created_on: Set(china_date(now)),
         cancellation_reason: Set(None),
         upgraded_to: Set(None),
         upgraded_from: Set(Some(sub.subscription.to_string())),
@@ -516,6 +519,7 @@ pub async fn upgrade(
             upgrade_id: Some(row.id),
             via_token: sub.via_token,
             names: None,
+            at: now,
         },
     )
     .await?;
@@ -535,6 +539,7 @@ pub async fn upgrade(
             upgrade_id: Some(row.id),
             via_token: sub.via_token,
             names: None,
+            at: now,
         },
     )
     .await?;

@@ -39,5 +39,6 @@ pub async fn account(db: &Db, user_id: i32) -> Result<Option<Account>, DbErr> {
         email: u.email,
         reseller,
         reseller_name: r.name,
+        is_admin: u.is_admin,
     }))
 }

@@ -148,6 +148,7 @@ pub async fn submit(
     l: Locale,
     db: web::Data<Db>,
     throttle: web::Data<SignInThrottle>,
+    clock: web::Data<crate::clock::Clock>,
     session: Session,
     form: web::Form<SignInForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -192,7 +193,7 @@ pub async fn submit(
     remembered.map_err(|e| PageError::Internal(anyhow::anyhow!("session: {e}")))?;
     remember(&session, &account, now);
     CsrfToken::rotate(&session);
-    store::activity::record_sign_in(&db, &account).await?;
+    store::activity::record_sign_in(&db, &account, clock.now()).await?;
     throttle.tidy();
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, next))

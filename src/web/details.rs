@@ -12,7 +12,10 @@ use super::explain::{self, ReasonView, TargetView};
 use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::{SubscriptionPath, details_href};
+use super::review::{self, Review, Touched};
 use super::{render, see_other};
+use crate::clock::Clock;
+use crate::domain::billing::Planned;
 use crate::domain::{
     ChangeKey, Customer, FormKey, LicenseCount, StatusAction, Subscription, SubscriptionStatus,
     Version,
@@ -161,6 +164,8 @@ async fn load_with_history(
 #[derive(serde::Deserialize)]
 pub struct DoneQuery {
     done: Option<String>,
+    /// Licenses entered before going to the review and coming back.
+    licenses: Option<String>,
 }
 
 pub async fn page(
@@ -178,6 +183,10 @@ pub async fn page(
     };
     let state = FormState {
         done,
+        licenses_value: query
+            .licenses
+            .as_deref()
+            .map(|v| v.chars().take(40).collect()),
         ..Default::default()
     };
     render(StatusCode::OK, &build(l, &req, &user, loaded, state))
@@ -220,43 +229,140 @@ pub struct LicensesForm {
     licenses: String,
     version: String,
     key: String,
+    /// Set by the review's Confirm: make the change. Without it, the form asks for the review.
+    confirm: Option<String>,
+    /// The price list's version the review showed.
+    prices: Option<String>,
 }
 
+/// The review of a license change.
+fn licenses_review(l: Locale, path: &SubscriptionPath, s: &Subscription, new: u32) -> Review {
+    let after = Subscription {
+        quantity: new,
+        ..s.clone()
+    };
+    Review {
+        title: l.t2(
+            "review-licenses-title",
+            "from",
+            l.num(s.quantity),
+            "to",
+            l.num(new),
+        ),
+        touched: vec![Touched {
+            name: s.friendly_name.clone(),
+            before: Some(s.into()),
+            after: (&after).into(),
+        }],
+        planned: Planned::State(new, s.status),
+        action: path.details_href() + "/licenses",
+        fields: vec![("licenses", new.to_string())],
+        back: format!("{}?licenses={new}", path.details_href()),
+    }
+}
+
+/// Changes the number of licenses: the form asks for the review; the review's Confirm makes the
+/// change, if the subscription and the price list are still as reviewed.
 pub async fn change_licenses(
     req: HttpRequest,
     l: Locale,
     user: SignedIn,
     path: SubscriptionPath,
     db: web::Data<Db>,
+    clock: web::Data<Clock>,
     form: web::Form<LicensesForm>,
 ) -> Result<HttpResponse, PageError> {
     let (expected, key) = form_guard(&form.version, &form.key)?;
+    // Confirm clicked twice: the first click's answer, whatever happened since.
+    if form.confirm.is_some()
+        && let Some(answer) = store::changes::answered(&db, &user.account, &key).await?
+    {
+        return Ok(see_other(answer.location));
+    }
     let view = load(&db, &user, &path).await?;
     let range = view.subscription.offer.offer().licenses;
     let echo: String = form.licenses.chars().take(40).collect();
-    let result = match LicenseCount::parse(&form.licenses, range) {
-        Err(e) => Err(ChangeError::Refused(e)),
-        Ok(count) => {
-            let sub = path.submission(&user.account, &key, expected);
-            store::subscriptions::change_licenses(&db, &sub, count, |_| {
-                Answer::redirect(format!("{}?done=licenses", path.details_href()))
-            })
-            .await
-        }
+    let refused_with = |e| {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FormState {
+                licenses_value: Some(echo.clone()),
+                licenses_error: Some(explain::licenses_message(l, e)),
+                ..Default::default()
+            },
+        )
     };
+    let stale = view.subscription.version != expected;
+    // What the change would be, on the subscription as it is now; one that no longer applies to
+    // a subscription changed meanwhile is that change's conflict (rule 7).
+    let count = match LicenseCount::parse(&form.licenses, range) {
+        Ok(count) => count,
+        Err(e) => return refused(l, &req, &user, &db, &path, refused_with(e)).await,
+    };
+    let count = match crate::domain::licenses::change(&view.subscription, count) {
+        Ok(change) => change.after,
+        Err(_) if stale => return refused(l, &req, &user, &db, &path, conflict()).await,
+        Err(e) => return refused(l, &req, &user, &db, &path, refused_with(e)).await,
+    };
+    let review = licenses_review(l, &path, &view.subscription, count.get());
+    let today = clock.today();
+    let Some(reviewed_prices) = form.confirm.as_ref().and(form.prices.as_deref()) else {
+        // The form: its review, on what the subscription is now (said, if it changed).
+        let notice = stale.then(|| review::Notice::changed(l));
+        return review::show(
+            l,
+            &req,
+            &user,
+            &db,
+            view.customer,
+            &view.subscription,
+            review,
+            today,
+            notice,
+        )
+        .await;
+    };
+    if stale {
+        let notice = Some(review::Notice::changed(l));
+        return review::show(
+            l,
+            &req,
+            &user,
+            &db,
+            view.customer,
+            &view.subscription,
+            review,
+            today,
+            notice,
+        )
+        .await;
+    }
+    if !review::prices_unchanged(&db, review::prices_version(reviewed_prices)?).await? {
+        let notice = Some(review::Notice::prices_changed(l));
+        return review::show(
+            l,
+            &req,
+            &user,
+            &db,
+            view.customer,
+            &view.subscription,
+            review,
+            today,
+            notice,
+        )
+        .await;
+    }
+    let sub = path.submission(&user.account, &key, expected, clock.now());
+    let result = store::subscriptions::change_licenses(&db, &sub, count, |_| {
+        Answer::redirect(format!("{}?done=licenses", path.details_href()))
+    })
+    .await;
     let state = match result {
         Ok(answer) => return Ok(see_other(answer.location)),
         Err(ChangeError::NotFound) => return Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => return Err(e.into()),
         Err(ChangeError::Conflict) => conflict(),
-        Err(ChangeError::Refused(e)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            FormState {
-                licenses_value: Some(echo),
-                licenses_error: Some(explain::licenses_message(l, e)),
-                ..Default::default()
-            },
-        ),
+        Err(ChangeError::Refused(e)) => refused_with(e),
     };
     refused(l, &req, &user, &db, &path, state).await
 }
@@ -266,20 +372,122 @@ pub struct StatusForm {
     action: String,
     version: String,
     key: String,
+    confirm: Option<String>,
+    prices: Option<String>,
 }
 
+/// The review of a suspension or reactivation.
+fn status_review(
+    l: Locale,
+    path: &SubscriptionPath,
+    s: &Subscription,
+    action: StatusAction,
+    status: SubscriptionStatus,
+) -> Review {
+    let after = Subscription {
+        status,
+        ..s.clone()
+    };
+    Review {
+        title: l.t(match action {
+            StatusAction::Suspend => "review-suspend-title",
+            StatusAction::Reactivate => "review-reactivate-title",
+        }),
+        touched: vec![Touched {
+            name: s.friendly_name.clone(),
+            before: Some(s.into()),
+            after: (&after).into(),
+        }],
+        planned: Planned::State(s.quantity, status),
+        action: path.details_href() + "/status",
+        fields: vec![("action", action.as_str().to_owned())],
+        back: path.details_href(),
+    }
+}
+
+/// Suspends or reactivates: the form asks for the review; Confirm makes the change.
 pub async fn change_status(
     req: HttpRequest,
     l: Locale,
     user: SignedIn,
     path: SubscriptionPath,
     db: web::Data<Db>,
+    clock: web::Data<Clock>,
     form: web::Form<StatusForm>,
 ) -> Result<HttpResponse, PageError> {
     let (expected, key) = form_guard(&form.version, &form.key)?;
+    // Confirm clicked twice: the first click's answer, whatever happened since.
+    if form.confirm.is_some()
+        && let Some(answer) = store::changes::answered(&db, &user.account, &key).await?
+    {
+        return Ok(see_other(answer.location));
+    }
     let action = StatusAction::parse(&form.action)
         .ok_or_else(|| PageError::BadRequest("unknown status action".into()))?;
-    let sub = path.submission(&user.account, &key, expected);
+    let view = load(&db, &user, &path).await?;
+    let refused_with = |e: crate::domain::status::StatusChangeError| {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FormState {
+                status_error: Some(l.t(e.message_key())),
+                ..Default::default()
+            },
+        )
+    };
+    let stale = view.subscription.version != expected;
+    let status = match action.apply(view.subscription.status) {
+        Ok(status) => status,
+        Err(_) if stale => return refused(l, &req, &user, &db, &path, conflict()).await,
+        Err(e) => return refused(l, &req, &user, &db, &path, refused_with(e)).await,
+    };
+    let review = status_review(l, &path, &view.subscription, action, status);
+    let today = clock.today();
+    let Some(reviewed_prices) = form.confirm.as_ref().and(form.prices.as_deref()) else {
+        let notice = stale.then(|| review::Notice::changed(l));
+        return review::show(
+            l,
+            &req,
+            &user,
+            &db,
+            view.customer,
+            &view.subscription,
+            review,
+            today,
+            notice,
+        )
+        .await;
+    };
+    if stale {
+        let notice = Some(review::Notice::changed(l));
+        return review::show(
+            l,
+            &req,
+            &user,
+            &db,
+            view.customer,
+            &view.subscription,
+            review,
+            today,
+            notice,
+        )
+        .await;
+    }
+    if !review::prices_unchanged(&db, review::prices_version(reviewed_prices)?).await? {
+        let notice = Some(review::Notice::prices_changed(l));
+        return review::show(
+            l,
+            &req,
+            &user,
+            &db,
+            view.customer,
+            &view.subscription,
+            review,
+            today,
+            notice,
+        )
+        .await;
+    }
+    let sub = path.submission(&user.account, &key, expected, clock.now());
     let result = store::subscriptions::change_status(&db, &sub, action, |_| {
         Answer::redirect(format!("{}?done={}", path.details_href(), action.as_str()))
     })
@@ -289,13 +497,7 @@ pub async fn change_status(
         Err(ChangeError::NotFound) => return Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => return Err(e.into()),
         Err(ChangeError::Conflict) => conflict(),
-        Err(ChangeError::Refused(e)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            FormState {
-                status_error: Some(l.t(e.message_key())),
-                ..Default::default()
-            },
-        ),
+        Err(ChangeError::Refused(e)) => refused_with(e),
     };
     refused(l, &req, &user, &db, &path, state).await
 }

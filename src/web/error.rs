@@ -25,6 +25,10 @@ pub enum PageError {
     /// No signed-in user: go to the sign-in page, and come back to `next` after.
     #[error("sign-in required")]
     SignInRequired { next: String },
+    /// Something the signed-in user may not do (a reseller's setting, for a user who is not
+    /// its administrator).
+    #[error("forbidden")]
+    Forbidden,
     /// A request no form of ours sends (a tampered or truncated form).
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -42,6 +46,7 @@ impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
             PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::Forbidden => StatusCode::FORBIDDEN,
             PageError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -74,7 +79,7 @@ impl ResponseError for PageError {
                 tracing::info!(why, "bad request");
                 HttpResponse::new(self.status_code())
             }
-            PageError::NotFound => HttpResponse::new(self.status_code()),
+            PageError::NotFound | PageError::Forbidden => HttpResponse::new(self.status_code()),
         }
     }
 }

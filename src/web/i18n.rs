@@ -195,6 +195,22 @@ impl Locale {
         s
     }
 
+    /// An amount of money in CNY, with cents: ¥1,234.56, -¥27.68.
+    pub fn money(&self, amount: impl AsAmount) -> String {
+        let amount = crate::domain::billing::cents(amount.amount());
+        let sign = if amount.is_sign_negative() && !amount.is_zero() {
+            "-"
+        } else {
+            ""
+        };
+        let text = format!("{:.2}", amount.abs());
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, "00"));
+        let whole = whole
+            .parse::<u64>()
+            .map_or_else(|_| whole.to_owned(), |w| self.num(w));
+        format!("{sign}¥{whole}.{fraction}")
+    }
+
     /// A calendar date: 2026年3月1日 / Mar 1, 2026.
     pub fn date(&self, d: &NaiveDate) -> String {
         match self {
@@ -221,6 +237,23 @@ impl Locale {
     /// The offer's published name in this language.
     pub fn offer(&self, offer: impl Borrow<crate::domain::OfferId>) -> &'static str {
         offer.borrow().offer().name(self.tag())
+    }
+}
+
+/// An amount to format: templates pass it by reference, code by value.
+pub trait AsAmount {
+    fn amount(&self) -> crate::domain::billing::Amount;
+}
+
+impl AsAmount for crate::domain::billing::Amount {
+    fn amount(&self) -> crate::domain::billing::Amount {
+        *self
+    }
+}
+
+impl<T: AsAmount + ?Sized> AsAmount for &T {
+    fn amount(&self) -> crate::domain::billing::Amount {
+        (**self).amount()
     }
 }
 

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod api;
 pub mod api_access;
 pub mod auth;
+pub mod billing;
 pub mod csrf;
 pub mod customers;
 pub mod delegated_admin;
@@ -14,6 +15,7 @@ pub mod explain;
 pub mod i18n;
 pub mod layout;
 pub mod paths;
+pub mod review;
 pub mod session;
 pub mod session_store;
 pub mod static_files;
@@ -41,6 +43,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sign-out", web::post().to(auth::sign_out))
         .route("/", web::get().to(customers::list))
         .route("/activity", web::get().to(activity::list))
+        .route("/prices", web::get().to(billing::prices))
+        .route("/charges", web::get().to(billing::charges))
+        .route("/charges.csv", web::get().to(billing::charges_csv))
+        .route("/settings", web::get().to(billing::settings))
+        .route(
+            "/settings/billing-day",
+            web::post().to(billing::set_billing_day),
+        )
         .route("/api-access", web::get().to(api_access::show))
         .route("/api-access/tokens", web::post().to(api_access::issue))
         .route(

@@ -63,8 +63,10 @@ impl SubscriptionPath {
         who: &'a Account,
         key: &'a ChangeKey,
         expected: Version,
+        at: chrono::DateTime<chrono::Utc>,
     ) -> Submission<'a> {
         Submission {
+            at,
             who,
             via_token: None,
             customer: &self.customer,

@@ -13,10 +13,14 @@ use super::explain::{self, ReasonView, TargetView};
 use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::{CustomerPath, SubscriptionPath, details_href};
+use super::review::{self, Review, Side, Touched};
 use super::{render, see_other};
+use crate::clock::Clock;
+use crate::domain::billing::Planned;
 use crate::domain::catalog::{self, Offer};
 use crate::domain::eligibility::Reason;
-use crate::domain::{Customer, FormKey, LicenseCount, OfferId, Subscription};
+use crate::domain::upgrade::{self, UpgradePlan};
+use crate::domain::{Customer, FormKey, LicenseCount, OfferId, Subscription, SubscriptionStatus};
 use crate::store::changes::{Answer, ChangeError};
 use crate::store::subscriptions::{SubscriptionView, UpgradeOrder, UpgradeOutcome};
 use crate::store::{self, Db};
@@ -112,18 +116,31 @@ fn build(
     }
 }
 
+/// What was entered, when coming back from the review.
+#[derive(serde::Deserialize)]
+pub struct FormQuery {
+    offer: Option<String>,
+    licenses: Option<String>,
+}
+
 pub async fn form(
     req: HttpRequest,
     l: Locale,
     user: SignedIn,
     path: SubscriptionPath,
     db: web::Data<Db>,
+    query: web::Query<FormQuery>,
 ) -> Result<HttpResponse, PageError> {
     let view = load(&db, &user, &path).await?;
-    render(
-        StatusCode::OK,
-        &build(l, &req, &user, view, FormState::default()),
-    )
+    let state = FormState {
+        chosen: query.offer.as_deref().and_then(|o| o.parse().ok()),
+        licenses_value: query
+            .licenses
+            .as_deref()
+            .map(|v| v.chars().take(40).collect()),
+        ..Default::default()
+    };
+    render(StatusCode::OK, &build(l, &req, &user, view, state))
 }
 
 #[derive(serde::Deserialize)]
@@ -133,6 +150,69 @@ pub struct SubmitForm {
     licenses: String,
     version: String,
     key: String,
+    /// Set by the review's Confirm: make the upgrade. Without it, the form asks for the review.
+    confirm: Option<String>,
+    /// The price list's version the review showed.
+    prices: Option<String>,
+}
+
+/// The review of an upgrade: the source before and after, and the subscription it creates.
+fn upgrade_review(
+    l: Locale,
+    path: &SubscriptionPath,
+    source: &Subscription,
+    plan: &UpgradePlan,
+) -> Review {
+    let (quantity, assigned) = plan.source_licenses(source);
+    let status = plan.source_status();
+    let target = plan.target;
+    Review {
+        title: l.t2(
+            "review-upgrade-title",
+            "from",
+            l.offer(source.offer),
+            "to",
+            l.offer(target),
+        ),
+        touched: vec![
+            Touched {
+                name: source.friendly_name.clone(),
+                before: Some(source.into()),
+                after: Side {
+                    offer: source.offer,
+                    licenses: quantity,
+                    assigned,
+                    status,
+                },
+            },
+            Touched {
+                name: l.offer(target).to_owned(),
+                before: None,
+                after: Side {
+                    offer: target,
+                    licenses: plan.quantity.get(),
+                    assigned: plan.moved_assigned,
+                    status: SubscriptionStatus::Active,
+                },
+            },
+        ],
+        planned: Planned::Upgrade {
+            source_after: (quantity, status),
+            target,
+            quantity: plan.quantity.get(),
+        },
+        action: format!("{}/upgrade", path.details_href()),
+        fields: vec![
+            ("offer", target.as_str().to_owned()),
+            ("licenses", plan.quantity.get().to_string()),
+        ],
+        back: format!(
+            "{}/upgrade?offer={}&licenses={}",
+            path.details_href(),
+            target.as_str(),
+            plan.quantity.get()
+        ),
+    }
 }
 
 pub async fn submit(
@@ -141,10 +221,17 @@ pub async fn submit(
     user: SignedIn,
     path: SubscriptionPath,
     db: web::Data<Db>,
+    clock: web::Data<Clock>,
     form: web::Form<SubmitForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let (expected, key) = super::details::form_guard(&form.version, &form.key)?;
+    // Confirm clicked twice: the first click's answer, whatever happened since.
+    if form.confirm.is_some()
+        && let Some(answer) = store::changes::answered(&db, &user.account, &key).await?
+    {
+        return Ok(see_other(answer.location));
+    }
     let view = load(&db, &user, &path).await?;
     let mut state = FormState {
         licenses_value: Some(form.licenses.chars().take(40).collect()),
@@ -183,7 +270,71 @@ pub async fn submit(
         );
     };
 
-    let sub = path.submission(&user.account, &key, expected);
+    // The upgrade as the rule sees it now: refused with its reasons, or reviewed, or made.
+    let eligibility = view.eligibility(&user.account.reseller);
+    let plan = match upgrade::plan(
+        &view.subscription,
+        &eligibility,
+        target,
+        quantity,
+        view.subscription.version,
+    ) {
+        Ok(plan) => plan,
+        Err(_) if view.subscription.version != expected => {
+            return conflict(l, &req, &user, &db, &path, state).await;
+        }
+        Err(reasons) => {
+            return refused_upgrade(l, &req, &user, &db, &path, state, &reasons, target).await;
+        }
+    };
+    let review = upgrade_review(l, &path, &view.subscription, &plan);
+    let today = clock.today();
+    let Some(reviewed_prices) = form.confirm.as_ref().and(form.prices.as_deref()) else {
+        let notice = (view.subscription.version != expected).then(|| review::Notice::changed(l));
+        return review::show(
+            l,
+            &req,
+            &user,
+            &db,
+            view.customer,
+            &view.subscription,
+            review,
+            today,
+            notice,
+        )
+        .await;
+    };
+    if view.subscription.version != expected {
+        let notice = Some(review::Notice::changed(l));
+        return review::show(
+            l,
+            &req,
+            &user,
+            &db,
+            view.customer,
+            &view.subscription,
+            review,
+            today,
+            notice,
+        )
+        .await;
+    }
+    if !review::prices_unchanged(&db, review::prices_version(reviewed_prices)?).await? {
+        let notice = Some(review::Notice::prices_changed(l));
+        return review::show(
+            l,
+            &req,
+            &user,
+            &db,
+            view.customer,
+            &view.subscription,
+            review,
+            today,
+            notice,
+        )
+        .await;
+    }
+    let sub = path.submission(&user.account, &key, expected, clock.now());
     let order = UpgradeOrder {
         target,
         quantity,
@@ -206,18 +357,33 @@ pub async fn submit(
             if reasons.contains(&Reason::ConcurrencyConflict) {
                 return conflict(l, &req, &user, &db, &path, state).await;
             }
-            let words: Vec<String> = reasons
-                .iter()
-                .map(|r| explain::reason(l, r, &path.customer, Some(target)).text)
-                .collect();
-            state.offer_error = Some(words.join(" "));
-            let view = load(&db, &user, &path).await?;
-            render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &build(l, &req, &user, view, state),
-            )
+            refused_upgrade(l, &req, &user, &db, &path, state, &reasons, target).await
         }
     }
+}
+
+/// The form again, with why the chosen upgrade can't be made: nothing was written.
+#[allow(clippy::too_many_arguments)]
+async fn refused_upgrade(
+    l: Locale,
+    req: &HttpRequest,
+    user: &SignedIn,
+    db: &Db,
+    path: &SubscriptionPath,
+    mut state: FormState,
+    reasons: &[Reason],
+    target: OfferId,
+) -> Result<HttpResponse, PageError> {
+    let words: Vec<String> = reasons
+        .iter()
+        .map(|r| explain::reason(l, r, &path.customer, Some(target)).text)
+        .collect();
+    state.offer_error = Some(words.join(" "));
+    let view = load(db, user, path).await?;
+    render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &build(l, req, user, view, state),
+    )
 }
 
 /// The subscription changed since the form was shown: show the fresh form, with the message.

@@ -85,6 +85,43 @@ impl Page {
         self
     }
 
+    /// Whether this is the review before a change, with its Confirm.
+    pub fn is_review(&self) -> bool {
+        self.body.contains("name=\"confirm\" value=\"1\"")
+    }
+
+    /// The hidden fields of the review's Confirm form, as a browser submits them.
+    #[track_caller]
+    pub fn confirm_fields(&self) -> Vec<(String, String)> {
+        let form = self
+            .body
+            .split("<form method=\"post\"")
+            .find(|f| f.contains("name=\"confirm\""))
+            .unwrap_or_else(|| panic!("no review form in:\n{}", self.body));
+        let form = form.split("</form>").next().unwrap_or(form);
+        form.split("<input type=\"hidden\" name=\"")
+            .skip(1)
+            .map(|rest| {
+                let (name, rest) = rest.split_once('"').unwrap();
+                let value = rest
+                    .split_once("value=\"")
+                    .map_or("", |(_, v)| v.split('"').next().unwrap());
+                (name.to_owned(), unescape(value))
+            })
+            .collect()
+    }
+
+    /// Where the review's Confirm posts.
+    #[track_caller]
+    pub fn confirm_action(&self) -> String {
+        let form = self
+            .body
+            .split("<form method=\"post\" action=\"")
+            .find(|f| f.contains("name=\"confirm\""))
+            .unwrap_or_else(|| panic!("no review form in:\n{}", self.body));
+        unescape(form.split('"').next().unwrap())
+    }
+
     /// The value of a hidden input, such as the form's version.
     #[track_caller]
     pub fn hidden(&self, name: &str) -> String {
@@ -389,7 +426,9 @@ impl TestApp {
         fields
     }
 
-    /// Submits a form as a browser would (see [`TestApp::as_browser_sends`]).
+    /// Submits a form as a browser would (see [`TestApp::as_browser_sends`]), and confirms the
+    /// review it leads to, as a user who checked it does: the answer to Confirm. A review shown
+    /// again (the subscription or the price list changed) is answered, not confirmed.
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
         self.try_post(path, form)
             .await
@@ -398,9 +437,38 @@ impl TestApp {
 
     /// Submits a form like [`TestApp::post`], but answers `None` when the server is gone.
     pub async fn try_post(&self, path: &str, form: &[(&str, &str)]) -> Option<Page> {
+        let page = self.try_submit(path, form).await?;
+        if page.status.as_u16() != 200 || !page.is_review() {
+            return Some(page);
+        }
+        self.try_confirm(&page).await
+    }
+
+    /// Submits a form as a browser would, without confirming the review it leads to.
+    pub async fn submit(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.try_submit(path, form)
+            .await
+            .expect("the portal answered")
+    }
+
+    async fn try_submit(&self, path: &str, form: &[(&str, &str)]) -> Option<Page> {
         let res = self
             .request(awc::http::Method::POST, path)
             .send_form(&self.as_browser_sends(form))
+            .await
+            .ok()?;
+        Some(self.read(res).await)
+    }
+
+    /// Clicks Confirm on a review.
+    pub async fn confirm(&self, review: &Page) -> Page {
+        self.try_confirm(review).await.expect("the portal answered")
+    }
+
+    async fn try_confirm(&self, review: &Page) -> Option<Page> {
+        let res = self
+            .request(awc::http::Method::POST, &review.confirm_action())
+            .send_form(&review.confirm_fields())
             .await
             .ok()?;
         Some(self.read(res).await)
@@ -537,6 +605,18 @@ impl TestApp {
         }
         rows
     }
+}
+
+/// An attribute value as a browser reads it.
+fn unescape(value: &str) -> String {
+    value
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
 }
 
 pub fn details(customer: &str, subscription: &str) -> String {

@@ -151,7 +151,8 @@ async fn a_bad_file_names_the_record_and_the_field_and_writes_nothing() {
 #[test]
 fn the_demo_book_parses_with_two_resellers_and_other_channel_subscriptions() {
     // Each eligibility case of the demo book is checked on its Details page in eligibility.rs.
-    let book = portal::import::parse(portal::startup::DEMO_BOOK).unwrap();
+    let book =
+        portal::import::parse(portal::startup::DEMO_BOOK, chrono::Utc::now().date_naive()).unwrap();
     assert_eq!(book.resellers.len(), 2);
     assert!(
         book.subscriptions

@@ -133,9 +133,11 @@ async fn a_stale_form_gets_the_concurrency_message_and_writes_nothing() {
         let page = app
             .post(&format!("{}{suffix}", details(PATH.0, PATH.1)), &form)
             .await;
+        // The review of the change on the subscription as it is now, saying so.
         page.assert_status(409)
             .assert_contains("data-code=\"concurrency_conflicts\"")
-            .assert_contains("自你打开此页面后，此订阅已被更改，未保存任何内容。");
+            .assert_contains("自你上次查看以来，此订阅已被更改。");
+        assert!(page.is_review());
     }
     assert_eq!(app.snapshot().await, before);
 }

@@ -246,16 +246,21 @@ async fn the_same_submit_twice_changes_once_and_shows_the_first_result_again() {
     let app = spawn_app().await;
     app.sign_in(CONTOSO).await;
     let form = app.get(&upgrade_path()).await;
-    let (key, version) = (form.hidden("key"), form.hidden("version"));
-    let fields = [
-        ("offer", "O365_E3"),
-        ("licenses", "30"),
-        ("version", version.as_str()),
-        ("key", key.as_str()),
-    ];
+    let version = form.hidden("version");
+    let review = app
+        .submit(
+            &upgrade_path(),
+            &[
+                ("offer", "O365_E3"),
+                ("licenses", "30"),
+                ("version", version.as_str()),
+            ],
+        )
+        .await;
+    review.assert_status(200);
 
-    let first = app.post(&upgrade_path(), &fields).await;
-    let again = app.post(&upgrade_path(), &fields).await;
+    let first = app.confirm(&review).await;
+    let again = app.confirm(&review).await;
 
     first.assert_status(303);
     again.assert_redirect(first.location.as_deref().unwrap());
@@ -268,12 +273,12 @@ async fn the_same_submit_twice_changes_once_and_shows_the_first_result_again() {
 async fn a_double_click_arriving_at_once_changes_once() {
     let app = spawn_app().await;
     app.sign_in(CONTOSO).await;
-    let page = app.get(&details(FAB.0, FAB.1)).await;
-    let key = page.hidden("key");
     let path = format!("{}/licenses", details(FAB.0, FAB.1));
-    let fields = [("licenses", "40"), ("version", "0"), ("key", key.as_str())];
+    let review = app
+        .submit(&path, &[("licenses", "40"), ("version", "0")])
+        .await;
 
-    let pages = join_all((0..5).map(|_| app.post(&path, &fields))).await;
+    let pages = join_all((0..5).map(|_| app.confirm(&review))).await;
 
     for page in &pages {
         page.assert_redirect(&format!("{}?done=licenses", details(FAB.0, FAB.1)));

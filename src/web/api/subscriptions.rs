@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -12,6 +11,7 @@ use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
 use super::model::{Link, SubscriptionCollection, SubscriptionResource};
 use super::{change_key, customer_id, json, parse_body, reply, subscription_id};
+use crate::clock::Clock;
 use crate::domain::edit::{Edit, EditError, FriendlyName};
 use crate::domain::licenses::LicenseCountError;
 use crate::domain::status::StatusChangeError;
@@ -21,11 +21,6 @@ use crate::store::subscriptions::SubscriptionView;
 use crate::store::{self, Db};
 use crate::web::explain;
 use crate::web::i18n::Locale;
-
-/// Today, in China Standard Time: the day the portal's dates count in.
-pub fn today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::TimeDelta::hours(8)).date_naive()
-}
 
 /// The customer's subscriptions sold by this reseller.
 ///
@@ -50,13 +45,14 @@ pub async fn list(
     req: HttpRequest,
     caller: ApiCaller,
     db: web::Data<Db>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let id = customer_id(&req)?;
     let reseller = &caller.account.reseller;
     let customer = store::customers::get(db.get_ref(), reseller, &id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let today = today();
+    let today = clock.today();
     let items = store::subscriptions::sold_to(db.get_ref(), reseller, &customer.id)
         .await?
         .iter()
@@ -115,13 +111,14 @@ pub async fn get(
     req: HttpRequest,
     caller: ApiCaller,
     db: web::Data<Db>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let view = load(&req, &caller, &db).await?;
     let resource = SubscriptionResource::new(
         caller.locale,
         &view.customer.id,
         &view.subscription,
-        today(),
+        clock.today(),
     );
     Ok(with_etag(json(StatusCode::OK, &resource)?, &resource))
 }
@@ -282,6 +279,7 @@ pub async fn patch(
     req: HttpRequest,
     caller: ApiCaller,
     db: web::Data<Db>,
+    clock: web::Data<Clock>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let l = caller.locale;
@@ -299,8 +297,9 @@ pub async fn patch(
         subscription: &view.subscription.id,
         key: key.as_ref(),
         expected,
+        at: clock.now(),
     };
-    let today = today();
+    let today = clock.today();
     let mut etag = None;
     let result = store::subscriptions::edit(&db, &sub, &edit, |after| {
         let resource = SubscriptionResource::new(l, customer, after, today);

@@ -15,6 +15,7 @@ use super::model::{
 };
 use super::subscriptions::to_json;
 use super::{change_key, customer_id, json, parse_body, reply, subscription_id};
+use crate::clock::Clock;
 use crate::domain::eligibility::Reason;
 use crate::domain::{LicenseCount, OfferId};
 use crate::store::changes::{Answer, ChangeError, Submission};
@@ -135,6 +136,7 @@ pub async fn create(
     req: HttpRequest,
     caller: ApiCaller,
     db: web::Data<Db>,
+    clock: web::Data<Clock>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let l = caller.locale;
@@ -200,6 +202,7 @@ pub async fn create(
         subscription: &source,
         key: key.as_ref(),
         expected,
+        at: clock.now(),
     };
     let order = UpgradeOrder {
         target,

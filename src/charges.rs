@@ -1,0 +1,175 @@
+//! A reseller's charges on an invoice date: every subscription's lines, derived from its history
+//! and the price list by the billing rules, and their CSV (the columns of Partner Center's
+//! license-based reconciliation file where it has one). The Charges page and `portal charges`
+//! both ask here.
+
+use chrono::NaiveDate;
+
+use crate::domain::billing::{Amount, Billing, BillingDay, ChargeLine, PriceList};
+use crate::domain::{CustomerId, OfferId, ResellerId, SubscriptionId};
+use crate::store::billing::Billed;
+use crate::store::{self, Db, DbErr};
+
+/// The columns of the CSV, exactly.
+pub const CSV_HEADER: [&str; 14] = [
+    "CustomerId",
+    "CustomerName",
+    "DomainName",
+    "SubscriptionId",
+    "SubscriptionName",
+    "OfferId",
+    "OfferName",
+    "ChargeType",
+    "ChargeStartDate",
+    "ChargeEndDate",
+    "Quantity",
+    "UnitPrice",
+    "Amount",
+    "Currency",
+];
+
+/// One subscription's lines on the invoice.
+#[derive(Debug, Clone)]
+pub struct SubscriptionCharges {
+    pub customer: CustomerId,
+    pub company_name: String,
+    pub domain: String,
+    pub subscription: SubscriptionId,
+    pub friendly_name: String,
+    pub offer: OfferId,
+    pub lines: Vec<ChargeLine>,
+}
+
+impl SubscriptionCharges {
+    pub fn total(&self) -> Amount {
+        self.lines.iter().map(|l| l.amount).sum()
+    }
+}
+
+/// A reseller's invoice on a billing date.
+#[derive(Debug, Clone)]
+pub struct Invoice {
+    pub date: NaiveDate,
+    pub day: BillingDay,
+    pub subscriptions: Vec<SubscriptionCharges>,
+    /// Offers charged for that have no price on a day they need one: their lines are left out.
+    pub missing_prices: Vec<OfferId>,
+}
+
+impl Invoice {
+    pub fn total(&self) -> Amount {
+        self.subscriptions
+            .iter()
+            .map(SubscriptionCharges::total)
+            .sum()
+    }
+}
+
+/// Why there is no invoice on a date.
+#[derive(Debug, thiserror::Error)]
+pub enum InvoiceError {
+    #[error("{date} is not a billing date: the reseller's invoices are dated the {day}th")]
+    NotABillingDate { date: NaiveDate, day: BillingDay },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// The invoice dated `date` from the subscriptions' histories and the price list.
+pub fn invoice_of(
+    billed: &[Billed],
+    prices: &PriceList,
+    day: BillingDay,
+    date: NaiveDate,
+) -> Invoice {
+    let billing = Billing { day, prices };
+    let mut missing = Vec::new();
+    let mut subscriptions = Vec::new();
+    for b in billed {
+        match billing.invoice(&b.timeline, date) {
+            Ok(lines) if lines.is_empty() => {}
+            Ok(lines) => subscriptions.push(SubscriptionCharges {
+                customer: b.customer.clone(),
+                company_name: b.company_name.clone(),
+                domain: b.domain.clone(),
+                subscription: b.subscription.clone(),
+                friendly_name: b.friendly_name.clone(),
+                offer: b.timeline.offer,
+                lines,
+            }),
+            Err(no_price) => {
+                if !missing.contains(&no_price.0) {
+                    missing.push(no_price.0);
+                }
+            }
+        }
+    }
+    missing.sort();
+    Invoice {
+        date,
+        day,
+        subscriptions,
+        missing_prices: missing,
+    }
+}
+
+/// The reseller's invoice dated `date`, which must be one of its billing dates.
+pub async fn invoice(
+    db: &Db,
+    reseller: &ResellerId,
+    date: NaiveDate,
+) -> Result<Invoice, InvoiceError> {
+    let day = store::billing::billing_day(db, reseller).await?;
+    if !day.is_billing_date(date) {
+        return Err(InvoiceError::NotABillingDate { date, day });
+    }
+    let (prices, _) = store::billing::prices(db).await?;
+    let billed = store::billing::billed(db, reseller, None).await?;
+    Ok(invoice_of(&billed, &prices, day, date))
+}
+
+/// An amount as the CSV writes it: `-165.00`.
+pub fn plain(amount: Amount) -> String {
+    format!("{:.2}", amount)
+}
+
+/// A unit price with cents at least: `11.00`, `5.125`.
+pub fn unit_price(price: Amount) -> String {
+    let price = price.normalize();
+    if price.scale() <= 2 {
+        format!("{price:.2}")
+    } else {
+        price.to_string()
+    }
+}
+
+/// The invoice as CSV, UTF-8 with a byte-order mark (spreadsheets then read Chinese names
+/// right); offer names in English, as a file for machines.
+pub fn csv(invoice: &Invoice) -> Result<Vec<u8>, csv::Error> {
+    let mut out = Vec::from("\u{feff}".as_bytes());
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(CSV_HEADER)?;
+        for s in &invoice.subscriptions {
+            for l in &s.lines {
+                w.write_record([
+                    s.customer.as_str(),
+                    &s.company_name,
+                    &s.domain,
+                    s.subscription.as_str(),
+                    &s.friendly_name,
+                    s.offer.as_str(),
+                    s.offer.offer().name_en,
+                    l.charge_type.as_str(),
+                    &l.start.to_string(),
+                    &l.end.to_string(),
+                    &l.quantity.to_string(),
+                    &unit_price(l.unit_price),
+                    &plain(l.amount),
+                    "CNY",
+                ])?;
+            }
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,236 @@
+//! Billing's data: the price lists as loaded, each reseller's billing day, and each
+//! subscription's history read as a [`Timeline`]. Charges are derived from what the activity log
+//! already records (who, when, before, after) and the price list: nothing is stored twice.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, Statement, TransactionTrait,
+};
+
+use super::{Db, DbErr, count};
+use crate::domain::billing::{BillingDay, PriceList, Timeline, china_date};
+use crate::domain::{CustomerId, OfferId, ResellerId, SubscriptionId, SubscriptionStatus};
+use crate::entities::{price, reseller};
+use crate::prices::PriceRow;
+
+fn corrupt(what: impl std::fmt::Display) -> DbErr {
+    DbErr::Custom(format!("unexpected value in the database: {what}"))
+}
+
+/// Which price lists were loaded: a review made with one is refused at confirm time when another
+/// was loaded since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PricesVersion(pub i64);
+
+/// Every price ever loaded, and the version of the whole.
+pub async fn prices(db: &impl ConnectionTrait) -> Result<(PriceList, PricesVersion), DbErr> {
+    let rows = price::Entity::find()
+        .order_by_asc(price::Column::Id)
+        .all(db)
+        .await?;
+    let version = PricesVersion(rows.last().map_or(0, |r| i64::from(r.id)));
+    let list = rows
+        .into_iter()
+        .map(|r| {
+            Ok((
+                r.offer_id.parse::<OfferId>().map_err(corrupt)?,
+                r.valid_from,
+                r.unit_price.parse::<Decimal>().map_err(corrupt)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    Ok((PriceList::new(list), version))
+}
+
+/// Adds a price list to the ones loaded before, in one transaction.
+pub async fn load_prices(db: &Db, rows: &[PriceRow], at: DateTime<Utc>) -> Result<usize, DbErr> {
+    let txn = db.begin().await?;
+    let models: Vec<price::ActiveModel> = rows
+        .iter()
+        .map(|r| price::ActiveModel {
+            offer_id: Set(r.offer.as_str().to_owned()),
+            currency: Set("CNY".to_owned()),
+            unit_price: Set(r.unit_price.to_string()),
+            valid_from: Set(r.valid_from),
+            loaded_at: Set(at),
+            ..Default::default()
+        })
+        .collect();
+    if !models.is_empty() {
+        price::Entity::insert_many(models)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(rows.len())
+}
+
+/// The reseller's billing day.
+pub async fn billing_day(
+    db: &impl ConnectionTrait,
+    reseller: &ResellerId,
+) -> Result<BillingDay, DbErr> {
+    let row = reseller::Entity::find_by_id(reseller.to_string())
+        .one(db)
+        .await?
+        .ok_or_else(|| corrupt(format!("no reseller {reseller}")))?;
+    u32::try_from(row.billing_day)
+        .ok()
+        .and_then(BillingDay::new)
+        .ok_or_else(|| corrupt(format!("billing day {}", row.billing_day)))
+}
+
+/// Sets the reseller's billing day; `false` when there is no such reseller.
+pub async fn set_billing_day(
+    db: &Db,
+    reseller: &ResellerId,
+    day: BillingDay,
+) -> Result<bool, DbErr> {
+    let changed = reseller::Entity::update_many()
+        .col_expr(
+            reseller::Column::BillingDay,
+            Expr::val(i64::from(day.get())),
+        )
+        .filter(reseller::Column::Id.eq(reseller.as_str()))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(changed > 0)
+}
+
+/// A subscription as the bill names it.
+#[derive(Debug, Clone)]
+pub struct Billed {
+    pub customer: CustomerId,
+    pub company_name: String,
+    pub domain: String,
+    pub subscription: SubscriptionId,
+    pub friendly_name: String,
+    pub timeline: Timeline,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct SubscriptionRow {
+    id: String,
+    customer_id: String,
+    company_name: String,
+    domain: String,
+    friendly_name: String,
+    offer_id: String,
+    quantity: i64,
+    status: String,
+    created_on: NaiveDate,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ChangeRow {
+    subscription_id: String,
+    at: DateTime<Utc>,
+    before_quantity: Option<i64>,
+    before_status: Option<String>,
+    after_quantity: i64,
+    after_status: String,
+}
+
+fn state(quantity: i64, status: &str) -> Result<(u32, SubscriptionStatus), DbErr> {
+    Ok((count(quantity)?, status.parse().map_err(corrupt)?))
+}
+
+/// The timeline of a subscription: its state before its first recorded change (or as it is,
+/// without one; or as created, for one an upgrade created) and the state after each change.
+fn timeline(row: &SubscriptionRow, changes: &[ChangeRow]) -> Result<Timeline, DbErr> {
+    let offer: OfferId = row.offer_id.parse().map_err(corrupt)?;
+    let (initial, rest) = match changes.first() {
+        None => (state(row.quantity, &row.status)?, changes),
+        Some(first) => match (first.before_quantity, &first.before_status) {
+            (Some(q), Some(s)) => (state(q, s)?, changes),
+            // Created by this record (an upgrade's target): its first state.
+            _ => (
+                state(first.after_quantity, &first.after_status)?,
+                &changes[1..],
+            ),
+        },
+    };
+    let changes = rest
+        .iter()
+        .map(|c| {
+            let (q, s) = state(c.after_quantity, &c.after_status)?;
+            Ok((china_date(c.at), q, s))
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    Ok(Timeline::new(offer, row.created_on, initial, changes))
+}
+
+/// The changes that move licenses or status, as the activity log recorded them.
+const BILLED_ACTIONS: &str = "('licenses', 'suspend', 'reactivate', 'upgrade_from', 'upgrade_to')";
+
+/// The subscriptions `reseller` sold, with their timelines: those of one subscription, or of
+/// all the reseller's customers (in customer order), or of one customer.
+pub async fn billed(
+    db: &impl ConnectionTrait,
+    reseller: &ResellerId,
+    only: Option<(&CustomerId, Option<&SubscriptionId>)>,
+) -> Result<Vec<Billed>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut filter = String::from("s.sold_by = $1");
+    let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
+    if let Some((customer, subscription)) = only {
+        filter.push_str(" AND s.customer_id = $2");
+        values.push(customer.as_str().into());
+        if let Some(subscription) = subscription {
+            filter.push_str(" AND s.id = $3");
+            values.push(subscription.as_str().into());
+        }
+    }
+    let subscriptions = SubscriptionRow::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT s.id, s.customer_id, c.company_name, c.domain, s.friendly_name, s.offer_id, \
+             s.quantity, s.status, s.created_on FROM subscriptions s \
+             JOIN customers c ON c.id = s.customer_id WHERE {filter} \
+             ORDER BY s.customer_id, s.created_on, s.id"
+        ),
+        values.clone(),
+    ))
+    .all(db)
+    .await?;
+    let changes = ChangeRow::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT a.subscription_id, a.at, a.before_quantity, a.before_status, \
+             a.after_quantity, a.after_status FROM activity a \
+             JOIN subscriptions s ON s.id = a.subscription_id \
+             WHERE a.reseller_id = $1 AND a.action IN {BILLED_ACTIONS} AND {filter} \
+             ORDER BY a.id"
+        ),
+        values,
+    ))
+    .all(db)
+    .await?;
+    let mut by_subscription: HashMap<String, Vec<ChangeRow>> = HashMap::new();
+    for c in changes {
+        by_subscription
+            .entry(c.subscription_id.clone())
+            .or_default()
+            .push(c);
+    }
+    subscriptions
+        .into_iter()
+        .map(|row| {
+            let changes = by_subscription.remove(&row.id).unwrap_or_default();
+            Ok(Billed {
+                timeline: timeline(&row, &changes)?,
+                customer: CustomerId::parse(&row.customer_id).map_err(corrupt)?,
+                subscription: SubscriptionId::parse(&row.id).map_err(corrupt)?,
+                company_name: row.company_name,
+                domain: row.domain,
+                friendly_name: row.friendly_name,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,227 @@
+//! The review before every change made on the pages: every subscription the change touches,
+//! before and after, and what it does to the bill, computed by the same billing rules as the
+//! invoice. Its Confirm is bound to what was reviewed: the subscription's version and the price
+//! list's; a confirm on anything else is refused and the review shown again, with new figures.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::NaiveDate;
+
+use super::auth::SignedIn;
+use super::error::PageError;
+use super::i18n::Locale;
+use super::layout::Layout;
+use super::paths::details_href;
+use super::render;
+use crate::domain::billing::{Amount, Billing, Effect, NoPrice, Planned};
+use crate::domain::{Customer, FormKey, OfferId, Subscription, SubscriptionStatus};
+use crate::store::billing::PricesVersion;
+use crate::store::{self, Db};
+
+/// A subscription as the review shows it, before or after.
+#[derive(Debug, Clone)]
+pub struct Side {
+    pub offer: OfferId,
+    pub licenses: u32,
+    pub assigned: u32,
+    pub status: SubscriptionStatus,
+}
+
+impl From<&Subscription> for Side {
+    fn from(s: &Subscription) -> Self {
+        Side {
+            offer: s.offer,
+            licenses: s.quantity,
+            assigned: s.assigned_licenses,
+            status: s.status,
+        }
+    }
+}
+
+/// One subscription the change touches.
+#[derive(Debug, Clone)]
+pub struct Touched {
+    pub name: String,
+    /// `None` for a subscription the change creates.
+    pub before: Option<Side>,
+    pub after: Side,
+}
+
+/// What the change does to the bill, or why the review can't say.
+#[derive(Debug, Clone)]
+pub enum Money {
+    Priced(Effect),
+    /// An offer has no price on a day the change needs one: the change can still be made.
+    NoPrice(OfferId),
+}
+
+/// Why a review is shown again instead of the change being made.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub code: &'static str,
+    pub text: String,
+}
+
+impl Notice {
+    /// The subscription changed since it was shown (rule 7).
+    pub fn changed(l: Locale) -> Notice {
+        Notice {
+            code: "concurrency_conflicts",
+            text: l.t("review-changed"),
+        }
+    }
+
+    /// The price list changed since the review.
+    pub fn prices_changed(l: Locale) -> Notice {
+        Notice {
+            code: "prices_changed",
+            text: l.t("review-prices-changed"),
+        }
+    }
+}
+
+/// A change's review.
+pub struct Review {
+    pub title: String,
+    pub touched: Vec<Touched>,
+    pub planned: Planned,
+    /// Where Confirm posts, and the fields it carries (besides the CSRF token, the one-time key,
+    /// the version and the price list's version).
+    pub action: String,
+    pub fields: Vec<(&'static str, String)>,
+    /// Back to the form, with what was entered.
+    pub back: String,
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+pub struct ReviewPage {
+    l: Locale,
+    layout: Layout,
+    customer: Customer,
+    review: Review,
+    money: Money,
+    version: i64,
+    prices: i64,
+    key: FormKey,
+    /// Why the review is shown again instead of the change made.
+    notice: Option<Notice>,
+}
+
+impl ReviewPage {
+    fn is_credit(&self, amount: &Amount) -> bool {
+        amount.is_sign_negative() && !amount.is_zero()
+    }
+
+    fn no_price(&self, offer: &OfferId) -> String {
+        self.l.t1("review-no-price", "offer", self.l.offer(*offer))
+    }
+
+    fn change_words(&self, e: &Effect) -> String {
+        let date = self.l.date(&e.next_billing_date);
+        if e.period_change.is_zero() {
+            self.l.t1("review-period-none", "date", date)
+        } else if self.is_credit(&e.period_change) {
+            self.l.t2(
+                "review-period-credit",
+                "amount",
+                self.l.money(-e.period_change),
+                "date",
+                date,
+            )
+        } else {
+            self.l.t2(
+                "review-period-charge",
+                "amount",
+                self.l.money(e.period_change),
+                "date",
+                date,
+            )
+        }
+    }
+}
+
+/// The review's figures: the subscription's history and the price list, by the billing rules.
+pub async fn money(
+    db: &Db,
+    user: &SignedIn,
+    customer: &Customer,
+    subscription: &Subscription,
+    planned: Planned,
+    today: NaiveDate,
+) -> Result<(Money, PricesVersion), PageError> {
+    let reseller = &user.account.reseller;
+    let day = store::billing::billing_day(db, reseller).await?;
+    let (prices, version) = store::billing::prices(db).await?;
+    let billed =
+        store::billing::billed(db, reseller, Some((&customer.id, Some(&subscription.id)))).await?;
+    let Some(b) = billed.first() else {
+        return Err(PageError::NotFound);
+    };
+    let billing = Billing {
+        day,
+        prices: &prices,
+    };
+    let money = match billing.review(&b.timeline, planned, today) {
+        Ok(effect) => Money::Priced(effect),
+        Err(NoPrice(offer, _)) => Money::NoPrice(offer),
+    };
+    Ok((money, version))
+}
+
+/// Renders a review, with a notice when it is shown again.
+#[allow(clippy::too_many_arguments)]
+pub async fn show(
+    l: Locale,
+    req: &HttpRequest,
+    user: &SignedIn,
+    db: &Db,
+    customer: Customer,
+    subscription: &Subscription,
+    review: Review,
+    today: NaiveDate,
+    notice: Option<Notice>,
+) -> Result<HttpResponse, PageError> {
+    let (money, prices) = money(db, user, &customer, subscription, review.planned, today).await?;
+    let layout = user
+        .layout(l, req.path())
+        .customer(l, &customer)
+        .crumb(
+            subscription.friendly_name.clone(),
+            Some(details_href(&customer.id, &subscription.id)),
+        )
+        .crumb(l.t("review-title"), None);
+    let status = if notice.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    render(
+        status,
+        &ReviewPage {
+            l,
+            layout,
+            customer,
+            review,
+            money,
+            version: subscription.version.0,
+            prices: prices.0,
+            key: FormKey::generate(),
+            notice,
+        },
+    )
+}
+
+/// The price list's version a confirm carries; a form without it was not ours.
+pub fn prices_version(raw: &str) -> Result<PricesVersion, PageError> {
+    raw.trim()
+        .parse::<i64>()
+        .map(PricesVersion)
+        .map_err(|_| PageError::BadRequest("prices version is not a number".into()))
+}
+
+/// Whether the price list is still the one reviewed.
+pub async fn prices_unchanged(db: &Db, reviewed: PricesVersion) -> Result<bool, PageError> {
+    Ok(store::billing::prices(db).await?.1 == reviewed)
+}
