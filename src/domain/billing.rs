@@ -109,9 +109,11 @@ impl Period {
 /// Money: a decimal amount in CNY, never a float.
 pub type Amount = Decimal;
 
-/// Rounds an amount half-up to cents, once per charge line.
+/// Rounds an amount half-up to cents, once per charge line; always two decimals (`132.00`).
 pub fn cents(amount: Amount) -> Amount {
-    amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    let mut rounded = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(2);
+    rounded
 }
 
 /// The unit prices of the offers over time: a price per license per month, valid from a day
@@ -457,9 +459,11 @@ impl Billing<'_> {
         let next = self.day.period_of(today).invoice_date();
         Ok(Effect {
             next_billing_date: next,
-            period_change: Amount::ZERO,
-            advance_before: Amount::ZERO,
-            advance_after: self.advance(new, next)?.map_or(Amount::ZERO, |l| l.amount),
+            period_change: cents(Amount::ZERO),
+            advance_before: cents(Amount::ZERO),
+            advance_after: self
+                .advance(new, next)?
+                .map_or(cents(Amount::ZERO), |l| l.amount),
         })
     }
 
@@ -473,10 +477,12 @@ impl Billing<'_> {
         let period = self.day.period_of(today);
         let next = period.invoice_date();
         let usage = |t: &Timeline| -> Result<Amount, NoPrice> {
-            Ok(self.usage(t, period)?.iter().map(|l| l.amount).sum())
+            Ok(cents(self.usage(t, period)?.iter().map(|l| l.amount).sum()))
         };
         let advance = |t: &Timeline| -> Result<Amount, NoPrice> {
-            Ok(self.advance(t, next)?.map_or(Amount::ZERO, |l| l.amount))
+            Ok(cents(
+                self.advance(t, next)?.map_or(Amount::ZERO, |l| l.amount),
+            ))
         };
         Ok(Effect {
             next_billing_date: next,

@@ -175,12 +175,6 @@ pub(crate) async fn finish<E>(
     Ok(answer)
 }
 
-/// What the change made with this key answered, if one was: a repeated request is answered
-/// with it before anything else is looked at.
-pub async fn answered(db: &Db, who: &Account, key: &ChangeKey) -> Result<Option<Answer>, DbErr> {
-    saved(db, who, key).await
-}
-
 /// What a change made with this key answered, if one was made.
 async fn saved(
     db: &impl ConnectionTrait,

@@ -12,7 +12,7 @@ use super::explain::{self, ReasonView, TargetView};
 use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::{SubscriptionPath, details_href};
-use super::review::{self, Review, Touched};
+use super::review::{self, Notice, Review, Touched};
 use super::{render, see_other};
 use crate::clock::Clock;
 use crate::domain::billing::Planned;
@@ -273,14 +273,7 @@ pub async fn change_licenses(
     form: web::Form<LicensesForm>,
 ) -> Result<HttpResponse, PageError> {
     let (expected, key) = form_guard(&form.version, &form.key)?;
-    // Confirm clicked twice: the first click's answer, whatever happened since.
-    if form.confirm.is_some()
-        && let Some(answer) = store::changes::answered(&db, &user.account, &key).await?
-    {
-        return Ok(see_other(answer.location));
-    }
     let view = load(&db, &user, &path).await?;
-    let range = view.subscription.offer.offer().licenses;
     let echo: String = form.licenses.chars().take(40).collect();
     let refused_with = |e| {
         (
@@ -292,79 +285,54 @@ pub async fn change_licenses(
             },
         )
     };
-    let stale = view.subscription.version != expected;
-    // What the change would be, on the subscription as it is now; one that no longer applies to
-    // a subscription changed meanwhile is that change's conflict (rule 7).
-    let count = match LicenseCount::parse(&form.licenses, range) {
+    let count = match LicenseCount::parse(&form.licenses, view.subscription.offer.offer().licenses)
+    {
         Ok(count) => count,
         Err(e) => return refused(l, &req, &user, &db, &path, refused_with(e)).await,
     };
-    let count = match crate::domain::licenses::change(&view.subscription, count) {
-        Ok(change) => change.after,
-        Err(_) if stale => return refused(l, &req, &user, &db, &path, conflict()).await,
-        Err(e) => return refused(l, &req, &user, &db, &path, refused_with(e)).await,
-    };
-    let review = licenses_review(l, &path, &view.subscription, count.get());
+    // The review of the change on the subscription as it is now, with `notice` when shown again;
+    // a change that no longer applies to a subscription changed meanwhile is a conflict (rule 7).
     let today = clock.today();
-    let Some(reviewed_prices) = form.confirm.as_ref().and(form.prices.as_deref()) else {
-        // The form: its review, on what the subscription is now (said, if it changed).
-        let notice = stale.then(|| review::Notice::changed(l));
-        return review::show(
-            l,
-            &req,
-            &user,
-            &db,
-            view.customer,
-            &view.subscription,
-            review,
-            today,
-            notice,
-        )
-        .await;
+    let review_of = |view: SubscriptionView, stale: bool, notice: Option<Notice>| {
+        let (req, user, db, path) = (&req, &user, &db, &path);
+        async move {
+            match crate::domain::licenses::change(&view.subscription, count) {
+                Ok(change) => {
+                    let review = licenses_review(l, path, &view.subscription, change.after.get());
+                    let notice = notice.or_else(|| stale.then(|| Notice::changed(l)));
+                    let (customer, s) = (view.customer, view.subscription);
+                    review::show(l, req, user, db, customer, &s, review, today, notice).await
+                }
+                Err(_) if stale || notice.is_some() => {
+                    refused(l, req, user, db, path, conflict()).await
+                }
+                Err(e) => refused(l, req, user, db, path, refused_with(e)).await,
+            }
+        }
     };
-    if stale {
-        let notice = Some(review::Notice::changed(l));
-        return review::show(
-            l,
-            &req,
-            &user,
-            &db,
-            view.customer,
-            &view.subscription,
-            review,
-            today,
-            notice,
-        )
-        .await;
-    }
-    if !review::prices_unchanged(&db, review::prices_version(reviewed_prices)?).await? {
-        let notice = Some(review::Notice::prices_changed(l));
-        return review::show(
-            l,
-            &req,
-            &user,
-            &db,
-            view.customer,
-            &view.subscription,
-            review,
-            today,
-            notice,
-        )
-        .await;
+    let Some(prices) = review::confirmed(form.confirm.as_deref(), form.prices.as_deref())? else {
+        let stale = view.subscription.version != expected;
+        return review_of(view, stale, None).await;
+    };
+    // Confirm: the store decides in one transaction; a repeated click gets the first answer.
+    if !review::prices_unchanged(&db, prices).await? {
+        return review_of(view, false, Some(Notice::prices_changed(l))).await;
     }
     let sub = path.submission(&user.account, &key, expected, clock.now());
     let result = store::subscriptions::change_licenses(&db, &sub, count, |_| {
         Answer::redirect(format!("{}?done=licenses", path.details_href()))
     })
     .await;
-    let state = match result {
-        Ok(answer) => return Ok(see_other(answer.location)),
-        Err(ChangeError::NotFound) => return Err(PageError::NotFound),
-        Err(ChangeError::Db(e)) => return Err(e.into()),
-        Err(ChangeError::Conflict) => conflict(),
-        Err(ChangeError::Refused(e)) => refused_with(e),
-    };
-    refused(l, &req, &user, &db, &path, state).await
+    match result {
+        Ok(answer) => Ok(see_other(answer.location)),
+        Err(ChangeError::NotFound) => Err(PageError::NotFound),
+        Err(ChangeError::Db(e)) => Err(e.into()),
+        Err(ChangeError::Conflict) => {
+            let fresh = load(&db, &user, &path).await?;
+            review_of(fresh, true, None).await
+        }
+        Err(ChangeError::Refused(e)) => refused(l, &req, &user, &db, &path, refused_with(e)).await,
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -416,12 +384,6 @@ pub async fn change_status(
     form: web::Form<StatusForm>,
 ) -> Result<HttpResponse, PageError> {
     let (expected, key) = form_guard(&form.version, &form.key)?;
-    // Confirm clicked twice: the first click's answer, whatever happened since.
-    if form.confirm.is_some()
-        && let Some(answer) = store::changes::answered(&db, &user.account, &key).await?
-    {
-        return Ok(see_other(answer.location));
-    }
     let action = StatusAction::parse(&form.action)
         .ok_or_else(|| PageError::BadRequest("unknown status action".into()))?;
     let view = load(&db, &user, &path).await?;
@@ -434,70 +396,44 @@ pub async fn change_status(
             },
         )
     };
-    let stale = view.subscription.version != expected;
-    let status = match action.apply(view.subscription.status) {
-        Ok(status) => status,
-        Err(_) if stale => return refused(l, &req, &user, &db, &path, conflict()).await,
-        Err(e) => return refused(l, &req, &user, &db, &path, refused_with(e)).await,
-    };
-    let review = status_review(l, &path, &view.subscription, action, status);
     let today = clock.today();
-    let Some(reviewed_prices) = form.confirm.as_ref().and(form.prices.as_deref()) else {
-        let notice = stale.then(|| review::Notice::changed(l));
-        return review::show(
-            l,
-            &req,
-            &user,
-            &db,
-            view.customer,
-            &view.subscription,
-            review,
-            today,
-            notice,
-        )
-        .await;
+    let review_of = |view: SubscriptionView, stale: bool, notice: Option<Notice>| {
+        let (req, user, db, path) = (&req, &user, &db, &path);
+        async move {
+            match action.apply(view.subscription.status) {
+                Ok(status) => {
+                    let review = status_review(l, path, &view.subscription, action, status);
+                    let notice = notice.or_else(|| stale.then(|| Notice::changed(l)));
+                    let (customer, s) = (view.customer, view.subscription);
+                    review::show(l, req, user, db, customer, &s, review, today, notice).await
+                }
+                Err(_) if stale || notice.is_some() => {
+                    refused(l, req, user, db, path, conflict()).await
+                }
+                Err(e) => refused(l, req, user, db, path, refused_with(e)).await,
+            }
+        }
     };
-    if stale {
-        let notice = Some(review::Notice::changed(l));
-        return review::show(
-            l,
-            &req,
-            &user,
-            &db,
-            view.customer,
-            &view.subscription,
-            review,
-            today,
-            notice,
-        )
-        .await;
-    }
-    if !review::prices_unchanged(&db, review::prices_version(reviewed_prices)?).await? {
-        let notice = Some(review::Notice::prices_changed(l));
-        return review::show(
-            l,
-            &req,
-            &user,
-            &db,
-            view.customer,
-            &view.subscription,
-            review,
-            today,
-            notice,
-        )
-        .await;
+    let Some(prices) = review::confirmed(form.confirm.as_deref(), form.prices.as_deref())? else {
+        let stale = view.subscription.version != expected;
+        return review_of(view, stale, None).await;
+    };
+    if !review::prices_unchanged(&db, prices).await? {
+        return review_of(view, false, Some(Notice::prices_changed(l))).await;
     }
     let sub = path.submission(&user.account, &key, expected, clock.now());
     let result = store::subscriptions::change_status(&db, &sub, action, |_| {
         Answer::redirect(format!("{}?done={}", path.details_href(), action.as_str()))
     })
     .await;
-    let state = match result {
-        Ok(answer) => return Ok(see_other(answer.location)),
-        Err(ChangeError::NotFound) => return Err(PageError::NotFound),
-        Err(ChangeError::Db(e)) => return Err(e.into()),
-        Err(ChangeError::Conflict) => conflict(),
-        Err(ChangeError::Refused(e)) => refused_with(e),
-    };
-    refused(l, &req, &user, &db, &path, state).await
+    match result {
+        Ok(answer) => Ok(see_other(answer.location)),
+        Err(ChangeError::NotFound) => Err(PageError::NotFound),
+        Err(ChangeError::Db(e)) => Err(e.into()),
+        Err(ChangeError::Conflict) => {
+            let fresh = load(&db, &user, &path).await?;
+            review_of(fresh, true, None).await
+        }
+        Err(ChangeError::Refused(e)) => refused(l, &req, &user, &db, &path, refused_with(e)).await,
+    }
 }

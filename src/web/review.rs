@@ -213,12 +213,23 @@ pub async fn show(
     )
 }
 
-/// The price list's version a confirm carries; a form without it was not ours.
-pub fn prices_version(raw: &str) -> Result<PricesVersion, PageError> {
-    raw.trim()
-        .parse::<i64>()
-        .map(PricesVersion)
-        .map_err(|_| PageError::BadRequest("prices version is not a number".into()))
+/// The price list's version a Confirm carries, if this is one (a form asking for its review
+/// carries neither); a Confirm without it was not ours.
+pub fn confirmed(
+    confirm: Option<&str>,
+    prices: Option<&str>,
+) -> Result<Option<PricesVersion>, PageError> {
+    match (confirm, prices) {
+        (None, _) => Ok(None),
+        (Some(_), Some(raw)) => raw
+            .trim()
+            .parse::<i64>()
+            .map(|v| Some(PricesVersion(v)))
+            .map_err(|_| PageError::BadRequest("prices version is not a number".into())),
+        (Some(_), None) => Err(PageError::BadRequest(
+            "a confirm without its prices version".into(),
+        )),
+    }
 }
 
 /// Whether the price list is still the one reviewed.

@@ -13,7 +13,7 @@ use super::explain::{self, ReasonView, TargetView};
 use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::{CustomerPath, SubscriptionPath, details_href};
-use super::review::{self, Review, Side, Touched};
+use super::review::{self, Notice, Review, Side, Touched};
 use super::{render, see_other};
 use crate::clock::Clock;
 use crate::domain::billing::Planned;
@@ -226,12 +226,6 @@ pub async fn submit(
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let (expected, key) = super::details::form_guard(&form.version, &form.key)?;
-    // Confirm clicked twice: the first click's answer, whatever happened since.
-    if form.confirm.is_some()
-        && let Some(answer) = store::changes::answered(&db, &user.account, &key).await?
-    {
-        return Ok(see_other(answer.location));
-    }
     let view = load(&db, &user, &path).await?;
     let mut state = FormState {
         licenses_value: Some(form.licenses.chars().take(40).collect()),
@@ -270,69 +264,39 @@ pub async fn submit(
         );
     };
 
-    // The upgrade as the rule sees it now: refused with its reasons, or reviewed, or made.
-    let eligibility = view.eligibility(&user.account.reseller);
-    let plan = match upgrade::plan(
-        &view.subscription,
-        &eligibility,
-        target,
-        quantity,
-        view.subscription.version,
-    ) {
-        Ok(plan) => plan,
-        Err(_) if view.subscription.version != expected => {
-            return conflict(l, &req, &user, &db, &path, state).await;
-        }
-        Err(reasons) => {
-            return refused_upgrade(l, &req, &user, &db, &path, state, &reasons, target).await;
-        }
-    };
-    let review = upgrade_review(l, &path, &view.subscription, &plan);
+    // The review of the upgrade on the subscription as it is now (with `notice` when shown
+    // again), or the form with why the rule refuses it; refused on a subscription changed
+    // meanwhile, that change's conflict (rule 7).
     let today = clock.today();
-    let Some(reviewed_prices) = form.confirm.as_ref().and(form.prices.as_deref()) else {
-        let notice = (view.subscription.version != expected).then(|| review::Notice::changed(l));
-        return review::show(
-            l,
-            &req,
-            &user,
-            &db,
-            view.customer,
-            &view.subscription,
-            review,
-            today,
-            notice,
-        )
-        .await;
+    let review_of =
+        |view: SubscriptionView, stale: bool, notice: Option<Notice>, state: FormState| {
+            let (req, user, db, path) = (&req, &user, &db, &path);
+            async move {
+                let eligibility = view.eligibility(&user.account.reseller);
+                let version = view.subscription.version;
+                match upgrade::plan(&view.subscription, &eligibility, target, quantity, version) {
+                    Ok(plan) => {
+                        let review = upgrade_review(l, path, &view.subscription, &plan);
+                        let notice = notice.or_else(|| stale.then(|| Notice::changed(l)));
+                        let (customer, s) = (view.customer, view.subscription);
+                        review::show(l, req, user, db, customer, &s, review, today, notice).await
+                    }
+                    Err(_) if stale || notice.is_some() => {
+                        conflict(l, req, user, db, path, state).await
+                    }
+                    Err(reasons) => {
+                        refused_upgrade(l, req, user, db, path, state, &reasons, target).await
+                    }
+                }
+            }
+        };
+    let Some(prices) = review::confirmed(form.confirm.as_deref(), form.prices.as_deref())? else {
+        let stale = view.subscription.version != expected;
+        return review_of(view, stale, None, state).await;
     };
-    if view.subscription.version != expected {
-        let notice = Some(review::Notice::changed(l));
-        return review::show(
-            l,
-            &req,
-            &user,
-            &db,
-            view.customer,
-            &view.subscription,
-            review,
-            today,
-            notice,
-        )
-        .await;
-    }
-    if !review::prices_unchanged(&db, review::prices_version(reviewed_prices)?).await? {
-        let notice = Some(review::Notice::prices_changed(l));
-        return review::show(
-            l,
-            &req,
-            &user,
-            &db,
-            view.customer,
-            &view.subscription,
-            review,
-            today,
-            notice,
-        )
-        .await;
+    // Confirm: the store decides in one transaction; a repeated click gets the first answer.
+    if !review::prices_unchanged(&db, prices).await? {
+        return review_of(view, false, Some(Notice::prices_changed(l)), state).await;
     }
     let sub = path.submission(&user.account, &key, expected, clock.now());
     let order = UpgradeOrder {
@@ -352,10 +316,14 @@ pub async fn submit(
         Ok(answer) => Ok(see_other(answer.location)),
         Err(ChangeError::NotFound) => Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => Err(e.into()),
-        Err(ChangeError::Conflict) => conflict(l, &req, &user, &db, &path, state).await,
+        Err(ChangeError::Conflict) => {
+            let fresh = load(&db, &user, &path).await?;
+            review_of(fresh, true, None, state).await
+        }
         Err(ChangeError::Refused(reasons)) => {
             if reasons.contains(&Reason::ConcurrencyConflict) {
-                return conflict(l, &req, &user, &db, &path, state).await;
+                let fresh = load(&db, &user, &path).await?;
+                return review_of(fresh, true, None, state).await;
             }
             refused_upgrade(l, &req, &user, &db, &path, state, &reasons, target).await
         }

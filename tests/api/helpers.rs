@@ -26,6 +26,8 @@ pub struct TestApp {
     language: RefCell<Option<&'static str>>,
     /// The CSRF token of the last page with a form, as a browser holds it.
     csrf: RefCell<Option<String>>,
+    /// The portal's clock: tests started with `PORTAL_CLOCK` move it.
+    pub clock: portal::clock::Clock,
 }
 
 /// A response as a test reads it.
@@ -285,8 +287,10 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let app = Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
+    let clock = app.clock().clone();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
+        clock,
         base,
         db,
         url,
@@ -304,12 +308,16 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
 impl TestApp {
     /// A second browser on the same portal: no cookies, no token.
     pub fn another_browser(&self) -> TestApp {
-        TestApp::browser_for(self.base.clone(), self.db.clone(), self.url.clone())
+        let mut browser =
+            TestApp::browser_for(self.base.clone(), self.db.clone(), self.url.clone());
+        browser.clock = self.clock.clone();
+        browser
     }
 
     /// A browser for a portal served elsewhere (another process, another instance).
     pub fn browser_for(base: String, db: Db, url: String) -> TestApp {
         TestApp {
+            clock: portal::clock::Clock::system(),
             base,
             db,
             url,
@@ -705,4 +713,35 @@ pub async fn assert_invariants(app: &TestApp) {
             assert_eq!(last, now, "{id}: the latest record is the current state");
         }
     }
+}
+
+/// What a `portal` command printed.
+#[derive(Debug)]
+pub struct Output {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `portal ARGS…` against the test's database, at the test portal's time.
+pub fn portal_command(app: &TestApp, args: &[&str]) -> Output {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
+        .args(args)
+        .env("PORTAL_DATABASE_URL", &app.url)
+        .env("PORTAL_LOG", "warn")
+        .env("PORTAL_CLOCK", app.clock.now().to_rfc3339())
+        .output()
+        .unwrap();
+    Output {
+        success: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Writes `text` to a file in the test's folder, for a command to read.
+pub fn file(app: &TestApp, name: &str, text: &str) -> String {
+    let path = app.dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
 }

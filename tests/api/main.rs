@@ -4,6 +4,7 @@
 
 mod access;
 mod api_client;
+mod billing;
 mod crash;
 mod eligibility;
 mod flow;
