@@ -207,7 +207,9 @@ def measure(kind, size, duration, connections, repeat, tmp):
             rps, p50, p99, bad = tries[len(tries) // 2]
             results.append((name, rps, p50, p99, bad))
             print(f"  {name:34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
-        env = dict(os.environ, BENCH_IDS=ids, BENCH_CSRF=csrf, BENCH_COOKIE=cookie, BENCH_THREADS="2")
+        prices = query(kind, url, "SELECT COALESCE(MAX(id), 0) FROM prices")[0].strip()
+        env = dict(os.environ, BENCH_IDS=ids, BENCH_CSRF=csrf, BENCH_COOKIE=cookie, BENCH_THREADS="2",
+                   BENCH_PRICES=prices)
         rps, p50, p99, bad = wrk(base + "/", min(duration, 5), connections, script=os.path.join(ROOT, "bench", "upgrade.lua"), env=env)
         results.append((f"upgrade submits ({len(upgradable[0::2])} fresh)", rps, p50, p99, bad))
         print(f"  {'upgrade submits':34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)

@@ -1,6 +1,7 @@
 -- wrk script: upgrade submits, each on a fresh eligible subscription (one per customer).
 -- BENCH_IDS names a file of "customer subscription" lines; BENCH_CSRF and BENCH_COOKIE carry
--- the signed-in session. Each request gets its own idempotency key (a UUID).
+-- the signed-in session; BENCH_PRICES the price list's version. Each request is the review's
+-- Confirm (the form's Submit shows the review first), with its own one-time key (a UUID).
 local ids = {}
 for line in io.lines(os.getenv("BENCH_IDS")) do
   local c, s = line:match("^(%S+)%s+(%S+)$")
@@ -8,6 +9,7 @@ for line in io.lines(os.getenv("BENCH_IDS")) do
 end
 local csrf = os.getenv("BENCH_CSRF")
 local cookie = os.getenv("BENCH_COOKIE")
+local prices = os.getenv("BENCH_PRICES") or "0"
 local threads = 0
 
 function setup(thread)
@@ -25,7 +27,7 @@ request = function()
   n = n + stride
   local pick = ids[(n % #ids) + 1]
   local key = string.format("00000000-0000-4000-8000-%012d", n)
-  local body = "csrf=" .. csrf .. "&key=" .. key .. "&version=0&offer=O365_E1&licenses=1"
+  local body = "csrf=" .. csrf .. "&key=" .. key .. "&version=0&offer=O365_E1&licenses=1&confirm=1&prices=" .. prices
   local path = "/customers/" .. pick[1] .. "/subscriptions/" .. pick[2] .. "/upgrade"
   return wrk.format("POST", path, {
     ["Content-Type"] = "application/x-www-form-urlencoded",

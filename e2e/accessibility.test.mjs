@@ -167,6 +167,9 @@ for (const locale of LOCALES) {
       await page.locator(`#offer-${RESULT_TARGET[locale]}`).check();
       await page.locator('#licenses').fill('1');
       await clickAndWait(page, page.locator('form.upgrade-form button[type="submit"]'));
+      assert.equal(await page.locator('table.review-table').count(), 1, 'the review comes first');
+      await shot(t, 'review');
+      await clickAndWait(page, page.locator('form.review-actions button[type="submit"]'));
       assert.match(new URL(page.url()).pathname, /\/upgrades\/\d+$/);
       await assertLanguage(page, locale);
       assert.equal(squash(await page.locator('h1').textContent()), words.resultTitle);
@@ -188,6 +191,27 @@ for (const locale of LOCALES) {
     test('activity log of one customer', async (t) => {
       await visit(page, '/activity?customer=c-fabrikam', locale);
       await shot(t, 'activity-customer');
+    });
+
+    for (const [name, path] of [
+      ['charges', '/charges'],
+      ['prices', '/prices'],
+      ['settings', '/settings'],
+      ['api-access', '/api-access'],
+      ['api-reference', '/api-access/reference'],
+    ]) {
+      test(`${name} page`, async (t) => {
+        await visit(page, path, locale);
+        await shot(t, name);
+      });
+    }
+
+    test('review of a license change', async (t) => {
+      await visit(page, FABRIKAM, locale);
+      await page.locator('#licenses').fill('26');
+      await clickAndWait(page, page.locator('form.manage-form button[type="submit"]').first());
+      assert.equal(await page.locator('table.review-table').count(), 1);
+      await shot(t, 'review-licenses');
     });
 
     test('404 page', async (t) => {

@@ -145,6 +145,25 @@ for (const locale of LOCALES) {
       await clickAndWait(page, page.locator('form.upgrade-form button[type="submit"]'));
     });
 
+    test('the review shows both subscriptions and the cost; Confirm makes the upgrade', async () => {
+      assert.equal(
+        new URL(page.url()).pathname,
+        `/customers/${c.customerId}/subscriptions/${c.subscriptionId}/upgrade`,
+        'Submit shows the review first',
+      );
+      await assertLanguage(page, locale);
+      const rows = page.locator('table.review-table tbody tr');
+      assert.equal(await rows.count(), 2, 'the source and the new subscription');
+      const newRow = squash(await rows.nth(1).textContent());
+      assert.ok(newRow.includes(targetOffer), `the new subscription is of the target: ${newRow}`);
+      assert.ok(newRow.includes(String(c.licenses)), `with the licenses entered: ${newRow}`);
+      const money = page.locator('dl.money dd');
+      assert.equal(await money.count(), 2, 'the change to this period and the next advance');
+      assert.match(squash(await money.nth(1).textContent()), /¥[\d,]+\.\d\d/);
+      await screenshot(page, `${locale}-flow-3b-review`);
+      await clickAndWait(page, page.locator('form.review-actions button[type="submit"]'));
+    });
+
     test('the result page says source → target, the licenses moved and the admin center note', async () => {
       const path = new URL(page.url()).pathname;
       assert.match(path, new RegExp(`^/customers/${c.customerId}/upgrades/\\d+$`), 'redirected to the result');

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::billing::{Amount, Billing, BillingDay, ChargeLine, PriceList};
+use crate::domain::billing::{Amount, Billing, BillingDay, ChargeLine, ChargeType, PriceList};
 use crate::domain::{CustomerId, OfferId, ResellerId, SubscriptionId};
 use crate::store::billing::Billed;
 use crate::store::{self, Db, DbErr};
@@ -43,6 +43,22 @@ pub struct SubscriptionCharges {
 impl SubscriptionCharges {
     pub fn total(&self) -> Amount {
         self.lines.iter().map(|l| l.amount).sum()
+    }
+
+    /// The sum of the lines of one type.
+    pub fn sum(&self, charge_type: ChargeType) -> Amount {
+        self.lines
+            .iter()
+            .filter(|l| l.charge_type == charge_type)
+            .map(|l| l.amount)
+            .sum()
+    }
+
+    /// The prorated usage lines: one per stretch of days with the same licenses.
+    pub fn usage(&self) -> impl Iterator<Item = &ChargeLine> {
+        self.lines
+            .iter()
+            .filter(|l| l.charge_type == ChargeType::ProratedUsage)
     }
 }
 

@@ -178,6 +178,9 @@ async fn seed(customers: u32, per_customer: u32) -> anyhow::Result<()> {
     let loaded = portal::store::import::load(&db, &book)
         .await
         .context("loading the seeded book; nothing was written")?;
+    // The demo's price list, so that reviews and charges have prices to show.
+    let prices = portal::prices::parse(portal::startup::DEMO_PRICES)?;
+    portal::store::billing::load_prices(&db, &prices, settings.clock.now()).await?;
     println!(
         "seeded {} customers and {} subscriptions for reseller {} in {:.1} s (generating {:.1} s); sign in as {} / {}",
         loaded.customers,

@@ -13,7 +13,7 @@ use super::layout::Layout;
 use super::{render, see_other};
 use crate::charges::{self, Invoice};
 use crate::clock::Clock;
-use crate::domain::billing::{Amount, BillingDay, PriceList};
+use crate::domain::billing::{Amount, BillingDay, ChargeType, PriceList};
 use crate::domain::catalog::{self, Offer};
 use crate::store::{self, Db};
 
