@@ -527,11 +527,24 @@ async fn reactivating_charges_the_rest_of_the_period_and_the_next_advance() {
     let app = worked_example_portal("07-20").await;
     let status = format!("{}/status", details(STAFF.0, STAFF.1));
     let page = app.get(&details(STAFF.0, STAFF.1)).await;
-    app.post(&status, &[("action", "suspend"), ("version", &page.hidden("version"))]).await.assert_status(303);
+    app.post(
+        &status,
+        &[("action", "suspend"), ("version", &page.hidden("version"))],
+    )
+    .await
+    .assert_status(303);
 
     app.clock.set(at("07-25"));
     let page = app.get(&details(STAFF.0, STAFF.1)).await;
-    let review = app.submit(&status, &[("action", "reactivate"), ("version", &page.hidden("version"))]).await;
+    let review = app
+        .submit(
+            &status,
+            &[
+                ("action", "reactivate"),
+                ("version", &page.hidden("version")),
+            ],
+        )
+        .await;
     // Active again Jul 25 – Aug 14: 15 × 11 × 21 / 31 = 111.77; the next advance is back.
     review
         .assert_status(200)
@@ -541,12 +554,20 @@ async fn reactivating_charges_the_rest_of_the_period_and_the_next_advance() {
 }
 
 #[actix_web::test]
-async fn an_upgrades_review_charges_the_source_to_the_day_before_and_the_target_from_the_next_billing_date() {
+async fn an_upgrades_review_charges_the_source_to_the_day_before_and_the_target_from_the_next_billing_date()
+ {
     let app = worked_example_portal("07-25").await;
     let upgrade = format!("{}/upgrade", details("c-example", "s-essentials"));
     let form = app.get(&upgrade).await;
     let review = app
-        .submit(&upgrade, &[("offer", "O365_E1"), ("licenses", "31"), ("version", &form.hidden("version"))])
+        .submit(
+            &upgrade,
+            &[
+                ("offer", "O365_E1"),
+                ("licenses", "31"),
+                ("version", &form.hidden("version")),
+            ],
+        )
         .await;
     // Essentials (10) charged Jul 15–24 only: 31 × 10 × 10 / 31 = 100.00, so 210.00 back; E1 is
     // free until Aug 15, then 31 × 55.00.

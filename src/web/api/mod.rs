@@ -89,8 +89,10 @@ async fn request_headers(
 
 /// A JSON answer.
 pub fn json(status: StatusCode, body: &impl Serialize) -> Result<HttpResponse, ApiError> {
-    let text = serde_json::to_string(body).map_err(ApiError::internal)?;
-    Ok(reply(&Answer::body(status.as_u16(), text)))
+    let text = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    Ok(HttpResponse::build(status)
+        .content_type("application/json")
+        .body(text))
 }
 
 /// The HTTP answer of a change's saved answer: the first one, or its replay.
