@@ -65,8 +65,8 @@ pub async fn list(
     )
 }
 
-/// The subscription as the caller may see it; 404 otherwise.
-async fn load(
+/// The subscription of the path as the caller may see it; 404 otherwise.
+pub(super) async fn load(
     req: &HttpRequest,
     caller: &ApiCaller,
     db: &Db,

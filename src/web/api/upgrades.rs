@@ -14,26 +14,14 @@ use super::model::{
     UpgradeType,
 };
 use super::subscriptions::to_json;
-use super::{change_key, customer_id, json, parse_body, reply, subscription_id};
+use super::{change_key, json, parse_body, reply};
 use crate::clock::Clock;
 use crate::domain::eligibility::Reason;
 use crate::domain::{LicenseCount, OfferId};
 use crate::store::changes::{Answer, ChangeError, Submission};
-use crate::store::subscriptions::{SubscriptionView, UpgradeOrder};
+use crate::store::subscriptions::UpgradeOrder;
 use crate::store::{self, Db};
 use crate::web::explain;
-
-async fn load(
-    req: &HttpRequest,
-    caller: &ApiCaller,
-    db: &Db,
-) -> Result<SubscriptionView, ApiError> {
-    let customer = customer_id(req)?;
-    let subscription = subscription_id(req)?;
-    store::subscriptions::view(db, &caller.account.reseller, &customer, &subscription)
-        .await?
-        .ok_or_else(ApiError::not_found)
-}
 
 /// The subscription's possible upgrades, eligible or not.
 ///
@@ -62,7 +50,7 @@ pub async fn list(
     caller: ApiCaller,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = load(&req, &caller, &db).await?;
+    let view = super::subscriptions::load(&req, &caller, &db).await?;
     let eligibility = view.eligibility(&caller.account.reseller);
     let customer = &view.customer.id;
     let items = eligibility
@@ -140,7 +128,7 @@ pub async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let l = caller.locale;
-    let view = load(&req, &caller, &db).await?;
+    let view = super::subscriptions::load(&req, &caller, &db).await?;
     let customer = &view.customer.id;
     let source = view.subscription.id.clone();
     let request: UpgradeRequest = parse_body(&body, UPGRADE_FIELDS)?;
