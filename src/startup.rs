@@ -29,8 +29,14 @@ pub const DEMO_PRICES: &str = include_str!("../demo/prices.csv");
 
 /// Security headers on every response, error pages included: no inline script or style, no
 /// framing, no MIME sniffing, no referrer outside the portal.
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = if https {
+        // Served over HTTPS: browsers keep to it for a year.
+        DefaultHeaders::new().add(("Strict-Transport-Security", "max-age=31536000"))
+    } else {
+        DefaultHeaders::new()
+    };
+    headers
         .add((
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; \
@@ -141,11 +147,12 @@ fn run(
         App::new()
             .wrap(ErrorHandlers::new().default_handler(error::render_error_pages))
             .wrap(Logger::new("%r %s %Dms"))
-            .wrap(security_headers())
+            .wrap(security_headers(https))
             .app_data(data.clone())
             .app_data(throttle.clone())
             .app_data(api_tokens.clone())
             .app_data(clock.clone())
+            .app_data(Data::new(web::Https(https)))
             .app_data(limits.clone())
             .app_data(FormConfig::default().limit(16 * 1024))
             .app_data(PayloadConfig::default().limit(16 * 1024))
@@ -156,6 +163,12 @@ fn run(
                     // Error pages are drawn here too, while the session is at hand: a signed-in
                     // visitor's error keeps the signed-in frame.
                     .wrap(ErrorHandlers::new().default_handler(error::render_error_pages))
+                    // Pages with a reseller's data stay out of the browser's cache, so that
+                    // nothing of them is left to read after sign-out.
+                    .wrap(
+                        DefaultHeaders::new()
+                            .add((actix_web::http::header::CACHE_CONTROL, "no-store")),
+                    )
                     .wrap(from_fn(csrf::verify))
                     .wrap(session_middleware)
                     .configure(web::routes),

@@ -10,8 +10,9 @@ use askama::Template;
 
 use super::csrf::CsrfToken;
 use super::error::PageError;
-use super::i18n::{Locale, is_local_path};
+use super::i18n::Locale;
 use super::layout::Layout;
+use super::paths::ReturnPath;
 use super::render;
 use super::session::{self, ACCOUNT, LAST_SEEN, SIGNED_IN_AT, SessionLimits, USER_ID};
 use super::throttle::SignInThrottle;
@@ -103,7 +104,7 @@ pub struct NextQuery {
 }
 
 fn safe_next(next: Option<&str>) -> String {
-    next.filter(|n| is_local_path(n)).unwrap_or("/").to_owned()
+    ReturnPath::or_home(next).as_str().to_owned()
 }
 
 fn sign_in_page(

@@ -29,6 +29,10 @@ use askama::Template;
 
 pub use error::PageError;
 
+/// Whether the portal is served over HTTPS (`PORTAL_HTTPS`): its cookies are then Secure.
+#[derive(Debug, Clone, Copy)]
+pub struct Https(pub bool);
+
 /// The routes that need no session: a request for them never touches the database.
 pub fn open_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))

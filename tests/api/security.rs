@@ -484,3 +484,75 @@ async fn a_removed_user_loses_access_within_a_minute() {
         .unwrap();
     app.get("/").await.assert_sent_to_sign_in();
 }
+
+#[actix_web::test]
+async fn return_paths_go_nowhere_but_this_site_and_never_fail() {
+    let app = spawn_app().await;
+    // Browsers drop a tab: `/\t/evil.example` would become `//evil.example`, another site.
+    for back in [
+        "/%09/evil.example",
+        "/%0b/x",
+        "/%0c/x",
+        "/%7f/x",
+        "/%00/x",
+        "/%0d%0aSet-Cookie:x",
+        "/%5cevil.example",
+        "//evil.example",
+    ] {
+        let page = app.get(&format!("/language/en-US?back={back}")).await;
+        page.assert_redirect("/");
+        let page = app.get(&format!("/sign-in?next={back}")).await;
+        page.assert_status(200);
+        assert_eq!(page.hidden("next"), "/", "{back}");
+    }
+    app.get("/language/en-US?back=/customers/c-fabrikam/subscriptions")
+        .await
+        .assert_redirect("/customers/c-fabrikam/subscriptions");
+}
+
+#[actix_web::test]
+async fn over_https_browsers_keep_to_it_and_every_cookie_is_secure() {
+    let https = spawn_app_with(&[("PORTAL_HTTPS", "true")]).await;
+    let page = https.get("/language/en-US?back=/").await;
+    let cookie = page
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.starts_with("lang=") && cookie.contains("Secure"),
+        "{cookie}"
+    );
+    let hsts = page
+        .headers
+        .get("strict-transport-security")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(hsts.as_deref(), Some("max-age=31536000"));
+    // Not over plain HTTP, where it would mean nothing.
+    let plain = spawn_app().await;
+    assert!(
+        plain
+            .get("/sign-in")
+            .await
+            .headers
+            .get("strict-transport-security")
+            .is_none()
+    );
+}
+
+#[actix_web::test]
+async fn pages_with_customer_data_are_never_cached() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    for path in ["/", &details(FAB.0, FAB.1), "/activity", "/charges"] {
+        let page = app.get(path).await;
+        page.assert_status(200);
+        assert_eq!(
+            page.headers.get("cache-control").unwrap(),
+            "no-store",
+            "{path}"
+        );
+    }
+}
