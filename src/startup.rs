@@ -121,6 +121,7 @@ fn run(
     let throttle = Data::new(SignInThrottle::default());
     let api_tokens = Data::new(ApiTokens::new(settings.api_rate, settings.session_cache));
     let clock = Data::new(settings.clock.clone());
+    let device_key = Data::new(web::device::DeviceKey(settings.session_key.clone()));
     let limits = Data::new(SessionLimits {
         absolute: settings.session_max,
     });
@@ -153,6 +154,7 @@ fn run(
             .app_data(api_tokens.clone())
             .app_data(clock.clone())
             .app_data(Data::new(web::Https(https)))
+            .app_data(device_key.clone())
             .app_data(limits.clone())
             .app_data(FormConfig::default().limit(16 * 1024))
             .app_data(PayloadConfig::default().limit(16 * 1024))

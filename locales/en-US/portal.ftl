@@ -333,3 +333,8 @@ charges-csv = Download CSV
 charge-advance = Advance
 charge-advance_reversal = Advance taken back
 charge-prorated_usage = Prorated usage
+sign-in-throttled-seconds = Too many failed sign-in attempts. Try again in { $seconds_n ->
+    [one] a second
+   *[other] { $seconds } seconds
+}.
+activity-sign-in-throttled = Sign-in held back (too many failed attempts)

@@ -306,3 +306,5 @@ charges-csv = 下载 CSV
 charge-advance = 预付费用
 charge-advance_reversal = 冲销预付费用
 charge-prorated_usage = 按比例计算的使用费
+sign-in-throttled-seconds = 登录失败次数过多。请在 { $seconds } 秒后重试。
+activity-sign-in-throttled = 登录被暂缓（失败次数过多）

@@ -29,10 +29,12 @@ pub enum Action {
     UpgradeTo,
     /// The subscription's friendly name changed.
     Rename,
+    /// A sign-in to the account was held back: too many failed attempts.
+    SignInThrottled,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 8] = [
         Action::SignIn,
         Action::Licenses,
         Action::Suspend,
@@ -40,6 +42,7 @@ impl Action {
         Action::UpgradeFrom,
         Action::UpgradeTo,
         Action::Rename,
+        Action::SignInThrottled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +54,7 @@ impl Action {
             Action::UpgradeFrom => "upgrade_from",
             Action::UpgradeTo => "upgrade_to",
             Action::Rename => "rename",
+            Action::SignInThrottled => "sign_in_throttled",
         }
     }
 
@@ -68,6 +72,7 @@ impl Action {
             Action::UpgradeFrom => "activity-upgrade-from",
             Action::UpgradeTo => "activity-upgrade-to",
             Action::Rename => "activity-rename",
+            Action::SignInThrottled => "activity-sign-in-throttled",
         }
     }
 }
@@ -157,13 +162,31 @@ pub(crate) async fn record_change(
     Ok(())
 }
 
+/// Records a sign-in held back by the throttle.
+pub async fn record_sign_in_throttled(
+    db: &Db,
+    who: &Account,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    record_account_event(db, who, Action::SignInThrottled, at).await
+}
+
 /// Records a sign-in.
 pub async fn record_sign_in(db: &Db, who: &Account, at: DateTime<Utc>) -> Result<(), DbErr> {
+    record_account_event(db, who, Action::SignIn, at).await
+}
+
+async fn record_account_event(
+    db: &Db,
+    who: &Account,
+    action: Action,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
     activity::ActiveModel {
         reseller_id: Set(who.reseller.to_string()),
         user_email: Set(who.email.clone()),
         at: Set(at),
-        action: Set(Action::SignIn.as_str().to_owned()),
+        action: Set(action.as_str().to_owned()),
         ..Default::default()
     }
     .insert(db)

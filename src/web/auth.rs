@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Instant;
 
 use actix_session::{Session, SessionExt};
 use actix_web::http::{StatusCode, header};
@@ -9,13 +10,14 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 use askama::Template;
 
 use super::csrf::CsrfToken;
+use super::device::{self, DeviceKey};
 use super::error::PageError;
 use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::ReturnPath;
 use super::render;
 use super::session::{self, ACCOUNT, LAST_SEEN, SIGNED_IN_AT, SessionLimits, USER_ID};
-use super::throttle::SignInThrottle;
+use super::throttle::{Browser, SignInThrottle};
 use crate::domain::Account;
 use crate::password;
 use crate::store::{self, Db};
@@ -156,15 +158,30 @@ pub async fn submit(
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
     let email: String = form.email.trim().chars().take(254).collect();
-    if let Err(wait) = throttle.attempt(&email, req.peer_addr().map(|a| a.ip())) {
-        let minutes = wait.as_secs().div_ceil(60).max(1);
-        let message = l.t1("sign-in-throttled", "minutes", minutes);
+    let device = req
+        .app_data::<web::Data<DeviceKey>>()
+        .and_then(|key| device::read(&req, key, &email));
+    let browser = device.as_deref().map_or(Browser::Unknown, Browser::Known);
+    let address = req.peer_addr().map(|a| a.ip());
+    let credentials = store::users::credentials(&db, &email).await?;
+    if let Err(wait) = throttle.check(&email, browser, address, Instant::now()) {
+        // Recorded for a known account; an unknown one gets the same answer.
+        if let Some(c) = &credentials
+            && let Some(account) = store::users::account(&db, c.user_id).await?
+        {
+            store::activity::record_sign_in_throttled(&db, &account, clock.now()).await?;
+        }
+        let seconds = u64::try_from(wait.as_millis().div_ceil(1000)).unwrap_or(u64::MAX);
+        let message = if seconds < 60 {
+            l.t1("sign-in-throttled-seconds", "seconds", seconds.max(1))
+        } else {
+            l.t1("sign-in-throttled", "minutes", seconds.div_ceil(60))
+        };
         return render(
             StatusCode::TOO_MANY_REQUESTS,
             &sign_in_page(l, &session, email, next, Some(message)),
         );
     }
-    let credentials = store::users::credentials(&db, &email).await?;
     // Verify against a dummy hash when the email is unknown, so both failures take as long.
     let (hash, user_id) = match &credentials {
         Some(c) => (c.password_hash.clone(), Some(c.user_id)),
@@ -179,12 +196,14 @@ pub async fn submit(
         None => None,
     };
     let Some(account) = account else {
+        throttle.failed(&email, browser, address, Instant::now());
         let message = l.t("sign-in-failed");
         return render(
             StatusCode::UNAUTHORIZED,
             &sign_in_page(l, &session, email, next, Some(message)),
         );
     };
+    throttle.succeeded(&email, browser);
     // A new session id, and a new CSRF token with it.
     session.renew();
     let now = chrono::Utc::now().timestamp();
@@ -195,10 +214,19 @@ pub async fn submit(
     remember(&session, &account, now);
     CsrfToken::rotate(&session);
     store::activity::record_sign_in(&db, &account, clock.now()).await?;
-    throttle.tidy();
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, next))
-        .finish())
+    throttle.tidy(Instant::now());
+    let mut response = HttpResponse::SeeOther();
+    response.insert_header((header::LOCATION, next));
+    // This browser is now known for this account: what others do to it won't hold it back.
+    let secure = req
+        .app_data::<web::Data<super::Https>>()
+        .is_some_and(|h| h.0);
+    if let Some(key) = req.app_data::<web::Data<DeviceKey>>()
+        && let Some(cookie) = device::issue(key, &account.email, secure)
+    {
+        response.cookie(cookie);
+    }
+    Ok(response.finish())
 }
 
 /// Ends the session on the server and forgets the cookie.

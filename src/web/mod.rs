@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod customers;
 pub mod delegated_admin;
 pub mod details;
+pub mod device;
 pub mod error;
 pub mod explain;
 pub mod i18n;

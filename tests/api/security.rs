@@ -210,12 +210,13 @@ async fn repeated_sign_ins_for_one_account_are_slowed_down() {
         )
         .await;
     page.assert_status(429)
-        .assert_contains("登录尝试次数过多。请在 1 分钟后重试。");
-    // Even the right password waits: the guesser can't tell.
+        .assert_contains("登录失败次数过多。请在 2 秒后重试。");
+    // From a browser that never signed in to it, even the right password waits: the guesser
+    // can't tell.
     app.post("/sign-in", &[("email", CONTOSO.0), ("password", CONTOSO.1)])
         .await
         .assert_status(429);
-    // Another account is not affected (this address has used 7 of its 20 attempts).
+    // Another account is not affected.
     let other = app.another_browser();
     other.sign_in(CONTOSO_SALES).await;
 }
@@ -224,7 +225,7 @@ async fn repeated_sign_ins_for_one_account_are_slowed_down() {
 async fn repeated_sign_ins_from_one_address_are_slowed_down() {
     let app = spawn_app().await;
     app.get("/sign-in").await;
-    for i in 0..20 {
+    for i in 0..100 {
         let email = format!("nobody{i}@contoso.example");
         app.post(
             "/sign-in",
@@ -555,4 +556,151 @@ async fn pages_with_customer_data_are_never_cached() {
             "{path}"
         );
     }
+}
+
+/// A book of one reseller with `n` users, `user{i}@office.example` / `office-password`.
+async fn office_of(n: usize) -> crate::helpers::TestApp {
+    let app = spawn_app().await;
+    let users: Vec<String> = (0..n)
+        .map(|i| {
+            format!(r#"{{ "email": "user{i}@office.example", "password": "office-password" }}"#)
+        })
+        .collect();
+    let book = crate::helpers::file(
+        &app,
+        "office.json",
+        &format!(
+            r#"{{ "resellers": [{{ "id": "office", "name": "Office", "users": [{}] }}] }}"#,
+            users.join(",")
+        ),
+    );
+    assert!(crate::helpers::portal_command(&app, &["import", &book]).success);
+    app
+}
+
+#[actix_web::test]
+async fn an_office_of_thirty_behind_one_address_signs_in_at_nine() {
+    let app = office_of(30).await;
+    // Some typos first, as happen at nine in the morning…
+    for i in 0..30 {
+        let browser = app.another_browser();
+        browser.get("/sign-in").await;
+        browser
+            .post(
+                "/sign-in",
+                &[
+                    ("email", &format!("user{i}@office.example")),
+                    ("password", "typo-typo"),
+                ],
+            )
+            .await
+            .assert_status(401);
+    }
+    // …then everyone, from the same address, with the right password: nobody is turned away,
+    // and signing in again later in the day is no problem either.
+    for round in 0..2 {
+        for i in 0..30 {
+            let browser = app.another_browser();
+            browser.get("/sign-in").await;
+            let page = browser
+                .post(
+                    "/sign-in",
+                    &[
+                        ("email", &format!("user{i}@office.example")),
+                        ("password", "office-password"),
+                    ],
+                )
+                .await;
+            assert_eq!(
+                page.status.as_u16(),
+                303,
+                "round {round}, user {i}: {}",
+                page.body
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_victim_with_a_device_cookie_gets_in_whatever_an_attacker_guessed() {
+    let app = spawn_app().await;
+    // The victim signed in from this browser before: it holds the account's device cookie.
+    app.sign_in(CONTOSO).await;
+    app.sign_out().await;
+    let attacker = app.another_browser();
+    attacker.get("/sign-in").await;
+    let mut refused = 0;
+    for _ in 0..60 {
+        let page = attacker
+            .post(
+                "/sign-in",
+                &[("email", CONTOSO.0), ("password", "guess-guess")],
+            )
+            .await;
+        match page.status.as_u16() {
+            401 => {}
+            429 => refused += 1,
+            other => panic!("{other}"),
+        }
+    }
+    assert!(refused > 50, "the guesser is held back ({refused} of 60)");
+    // The victim's own browser is not.
+    app.get("/sign-in").await;
+    app.post(
+        "/sign-in",
+        &[("email", CONTOSO.0), ("password", CONTOSO.1), ("next", "/")],
+    )
+    .await
+    .assert_redirect("/");
+    // The log says what happened to the account.
+    assert!(
+        app.count("activity WHERE action = 'sign_in_throttled'")
+            .await
+            > 0
+    );
+    app.get("/activity").await.assert_contains("登录被暂缓");
+}
+
+#[actix_web::test]
+async fn an_unknown_browser_is_delayed_not_locked_out() {
+    let app = spawn_app().await;
+    app.get("/sign-in").await;
+    for _ in 0..5 {
+        app.post(
+            "/sign-in",
+            &[("email", CONTOSO.0), ("password", "guess-guess")],
+        )
+        .await
+        .assert_status(401);
+    }
+    app.post("/sign-in", &[("email", CONTOSO.0), ("password", CONTOSO.1)])
+        .await
+        .assert_status(429);
+    // After the short wait it asked for, the right password gets in.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    app.post(
+        "/sign-in",
+        &[("email", CONTOSO.0), ("password", CONTOSO.1), ("next", "/")],
+    )
+    .await
+    .assert_redirect("/");
+    // An unknown account and a wrong password get the very same answers.
+    let stranger = app.another_browser();
+    stranger.get("/sign-in").await;
+    let unknown = stranger
+        .post(
+            "/sign-in",
+            &[
+                ("email", "nobody@contoso.example"),
+                ("password", "guess-guess"),
+            ],
+        )
+        .await;
+    let wrong = stranger
+        .post(
+            "/sign-in",
+            &[("email", CONTOSO_SALES.0), ("password", "guess-guess")],
+        )
+        .await;
+    assert_eq!(unknown.status, wrong.status);
 }
