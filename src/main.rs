@@ -42,6 +42,8 @@ enum Command {
         #[arg(long)]
         invoice_date: String,
     },
+    /// Write a consistent copy of the SQLite database to FILE, while the portal runs.
+    Backup { file: PathBuf },
     /// Issue, list or revoke the API tokens of a reseller's user.
     ApiToken {
         #[command(subcommand)]
@@ -105,6 +107,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve().await,
         Command::Import { file } => import(file).await,
         Command::ApiToken { command } => api_token(command).await,
+        Command::Backup { file } => backup(file).await,
         Command::Prices {
             command: PricesCommand::Import { file },
         } => import_prices(file).await,
@@ -318,5 +321,12 @@ async fn charges(reseller: String, date: String) -> anyhow::Result<()> {
         );
     }
     std::io::stdout().write_all(&portal::charges::csv(&invoice)?)?;
+    Ok(())
+}
+
+async fn backup(file: PathBuf) -> anyhow::Result<()> {
+    let (_, db) = command_database().await?;
+    portal::store::backup(&db, &file).await?;
+    println!("backed up the database to {}", file.display());
     Ok(())
 }

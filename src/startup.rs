@@ -155,6 +155,7 @@ fn run(
             .app_data(clock.clone())
             .app_data(Data::new(web::Https(https)))
             .app_data(device_key.clone())
+            .app_data(Data::new(sessions.clone()))
             .app_data(limits.clone())
             .app_data(FormConfig::default().limit(16 * 1024))
             .app_data(PayloadConfig::default().limit(16 * 1024))

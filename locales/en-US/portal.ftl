@@ -338,3 +338,5 @@ sign-in-throttled-seconds = Too many failed sign-in attempts. Try again in { $se
    *[other] { $seconds } seconds
 }.
 activity-sign-in-throttled = Sign-in held back (too many failed attempts)
+error-503-title = Briefly unavailable
+error-503-text = The portal can't reach its database right now. Nothing was saved; please try again in a few seconds.

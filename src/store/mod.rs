@@ -41,7 +41,9 @@ pub async fn connect(url: &str, pool: u32) -> anyhow::Result<Db> {
     options
         .max_connections(pool.max(1))
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(10))
+        // A request waits this long for a connection before it answers "unavailable, retry":
+        // an outage is told within seconds, not after a long hang.
+        .acquire_timeout(Duration::from_secs(3))
         // A connection is pinged before use only after sitting idle (one that a server, proxy or
         // firewall may have dropped); pinging on every checkout doubled each query's round trips.
         .test_before_acquire_if_idle_for(Duration::from_secs(30))
@@ -62,6 +64,31 @@ pub async fn connect(url: &str, pool: u32) -> anyhow::Result<Db> {
         .await
         .context("migrating the database")?;
     Ok(db)
+}
+
+/// Writes a consistent copy of a SQLite database to `file` while the portal runs (SQLite's
+/// `VACUUM INTO`: one read transaction, the copy compacted). The file must not exist yet.
+pub async fn backup(db: &Db, file: &std::path::Path) -> anyhow::Result<()> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    if db.get_database_backend() != DbBackend::Sqlite {
+        anyhow::bail!(
+            "portal backup copies a SQLite database; back up PostgreSQL with pg_dump (see the README)"
+        );
+    }
+    if file.exists() {
+        anyhow::bail!("{} exists already; name a new file", file.display());
+    }
+    let path = file
+        .to_str()
+        .with_context(|| format!("{} is not a UTF-8 path", file.display()))?;
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        "VACUUM INTO ?",
+        [path.into()],
+    ))
+    .await
+    .with_context(|| format!("writing the backup to {}", file.display()))?;
+    Ok(())
 }
 
 /// The file path of a `sqlite:` URL, if it names a file.

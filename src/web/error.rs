@@ -32,12 +32,31 @@ pub enum PageError {
     /// A request no form of ours sends (a tampered or truncated form).
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The database can't be reached right now: try again in a few seconds.
+    #[error("the database is unavailable")]
+    Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
+/// Whether a database error is the database being out of reach (no connection to be had, or
+/// one lost), rather than a fault of the request.
+pub fn is_outage(e: &sea_orm::DbErr) -> bool {
+    matches!(
+        e,
+        sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_)
+    )
+}
+
+/// Seconds a client is asked to wait when the database is out of reach.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
+
 impl From<sea_orm::DbErr> for PageError {
     fn from(e: sea_orm::DbErr) -> Self {
+        if is_outage(&e) {
+            tracing::error!(error = %e, "the database is out of reach");
+            return PageError::Unavailable;
+        }
         PageError::Internal(anyhow::Error::new(e).context("database"))
     }
 }
@@ -49,6 +68,7 @@ impl ResponseError for PageError {
             PageError::Forbidden => StatusCode::FORBIDDEN,
             PageError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -80,6 +100,9 @@ impl ResponseError for PageError {
                 HttpResponse::new(self.status_code())
             }
             PageError::NotFound | PageError::Forbidden => HttpResponse::new(self.status_code()),
+            PageError::Unavailable => HttpResponse::build(self.status_code())
+                .insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()))
+                .finish(),
         }
     }
 }
@@ -120,7 +143,7 @@ pub fn render_error_pages<B: MessageBody + 'static>(
         None => Layout::bare(l, res.request().path()),
     };
     let key = match status.as_u16() {
-        400 | 404 | 403 | 405 | 413 | 429 => status.as_u16(),
+        400 | 404 | 403 | 405 | 413 | 429 | 503 => status.as_u16(),
         s if s >= 500 => 500,
         _ => 400,
     };
@@ -150,4 +173,20 @@ pub fn render_error_pages<B: MessageBody + 'static>(
 fn is_json(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim();
     essence.eq_ignore_ascii_case("application/json") || essence.ends_with("+json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_out_of_reach_is_a_503_to_retry_not_a_500() {
+        let e = sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout);
+        let page = PageError::from(e);
+        assert_eq!(page.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        let response = page.error_response();
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "5");
+        let other = PageError::from(sea_orm::DbErr::Custom("bad row".into()));
+        assert_eq!(other.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }

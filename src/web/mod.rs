@@ -37,6 +37,7 @@ pub struct Https(pub bool);
 /// The routes that need no session: a request for them never touches the database.
 pub fn open_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))
+        .route("/ready", web::get().to(ready))
         .route("/static/{path:.*}", web::get().to(static_files::serve));
 }
 
@@ -88,6 +89,35 @@ async fn health() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body("ok")
+}
+
+/// Readiness: 200 only when the database (and Redis, where sessions live there) answers within
+/// two seconds; 503 otherwise, saying which does not.
+async fn ready(
+    db: web::Data<crate::store::Db>,
+    sessions: web::Data<session_store::SharedSessions>,
+) -> HttpResponse {
+    let within = std::time::Duration::from_secs(2);
+    let database = tokio::time::timeout(within, db.ping())
+        .await
+        .is_ok_and(|r| r.is_ok());
+    let sessions = tokio::time::timeout(within, sessions.answers())
+        .await
+        .unwrap_or(false);
+    let body = format!(
+        "database: {}\nsessions: {}\n",
+        if database { "ok" } else { "unavailable" },
+        if sessions { "ok" } else { "unavailable" }
+    );
+    let mut response = if database && sessions {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
+    response
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("text/plain; charset=utf-8")
+        .body(body)
 }
 
 async fn not_found() -> Result<HttpResponse, PageError> {

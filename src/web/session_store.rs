@@ -58,6 +58,20 @@ impl SharedSessions {
     }
 }
 
+impl SharedSessions {
+    /// Whether the shared store answers: Redis, when sessions live there (a lookup of a key no
+    /// session has); the database is asked by the caller.
+    pub async fn answers(&self) -> bool {
+        match &self.backend {
+            Backend::Database(_) => true,
+            Backend::Redis(redis) => match SessionKey::try_from("0".repeat(64)) {
+                Ok(probe) => redis.load(&probe).await.is_ok(),
+                Err(_) => false,
+            },
+        }
+    }
+}
+
 fn expiry(ttl: &Duration) -> chrono::DateTime<Utc> {
     Utc::now() + chrono::Duration::seconds(ttl.whole_seconds())
 }

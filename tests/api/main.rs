@@ -13,6 +13,7 @@ mod import;
 mod input;
 mod instances;
 mod matrix;
+mod operations;
 mod security;
 mod tenancy;
 mod v1;

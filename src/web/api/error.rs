@@ -201,6 +201,17 @@ impl ResponseError for ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
+        if crate::web::error::is_outage(&e) {
+            tracing::error!(error = %e, "the database is out of reach");
+            let mut unavailable = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                503,
+                "ServiceUnavailable",
+                "The portal's database is briefly out of reach: try again in a few seconds.".into(),
+            );
+            unavailable.retry_after = Some(u64::from(crate::web::error::RETRY_AFTER_SECONDS));
+            return unavailable;
+        }
         ApiError::internal(e)
     }
 }
