@@ -96,12 +96,18 @@ enum TokenCommand {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PORTAL_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PORTAL_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    // `PORTAL_LOG_FORMAT=json`: one JSON object a line, with the request's id and span fields.
+    if std::env::var("PORTAL_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve().await,

@@ -8,7 +8,7 @@ use actix_session::SessionMiddleware;
 use actix_session::config::{PersistentSession, SessionLifecycle, TtlExtensionPolicy};
 use actix_web::cookie::{SameSite, time::Duration};
 use actix_web::dev::Server;
-use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Logger, from_fn};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer};
 use anyhow::Context as _;
 
@@ -147,7 +147,7 @@ fn run(
         // JSON errors), the session, the CSRF check and the error pages in the signed-in frame.
         App::new()
             .wrap(ErrorHandlers::new().default_handler(error::render_error_pages))
-            .wrap(Logger::new("%r %s %Dms"))
+            .wrap(from_fn(web::request_id::request_id))
             .wrap(security_headers(https))
             .app_data(data.clone())
             .app_data(throttle.clone())

@@ -234,6 +234,7 @@ fn holdings(aggregated: &str) -> Result<Vec<Holding>, DbErr> {
 
 /// Changes the number of licenses. Returns the answer `answer` gives for the changed
 /// subscription, or the first answer to the same request.
+#[tracing::instrument(skip_all, fields(reseller = %sub.who.reseller, customer = %sub.customer, subscription = %sub.subscription))]
 pub async fn change_licenses(
     db: &Db,
     sub: &Submission<'_>,
@@ -257,6 +258,7 @@ pub async fn change_licenses(
 }
 
 /// Suspends or reactivates a subscription. Returns the answer, as [`change_licenses`] does.
+#[tracing::instrument(skip_all, fields(reseller = %sub.who.reseller, customer = %sub.customer, subscription = %sub.subscription))]
 pub async fn change_status(
     db: &Db,
     sub: &Submission<'_>,
@@ -290,6 +292,7 @@ fn status_action(action: StatusAction) -> Action {
 /// subscription as it is, in one transaction, each change in the activity log. An edit that
 /// changes nothing writes nothing (but is still refused when the client's version is stale).
 /// Returns the answer `answer` gives for the subscription after the edit.
+#[tracing::instrument(skip_all, fields(reseller = %sub.who.reseller, customer = %sub.customer, subscription = %sub.subscription))]
 pub async fn edit(
     db: &Db,
     sub: &Submission<'_>,
@@ -403,6 +406,7 @@ pub struct UpgradeOrder {
 /// Upgrades a subscription: re-checks eligibility on what this transaction read, then writes the
 /// new subscription, the source's new state, the upgrade record and both activity records, or
 /// nothing. Returns what to show, as [`change_licenses`] does.
+#[tracing::instrument(skip_all, fields(reseller = %sub.who.reseller, customer = %sub.customer, subscription = %sub.subscription))]
 pub async fn upgrade(
     db: &Db,
     sub: &Submission<'_>,

@@ -16,6 +16,7 @@ pub mod explain;
 pub mod i18n;
 pub mod layout;
 pub mod paths;
+pub mod request_id;
 pub mod review;
 pub mod session;
 pub mod session_store;

@@ -76,3 +76,77 @@ async fn a_backup_taken_while_the_portal_runs_opens_with_everything_in_it() {
         "{again:?}"
     );
 }
+
+#[actix_web::test]
+async fn every_response_names_its_request_and_keeps_one_it_was_given() {
+    let app = spawn_app().await;
+    let fresh = app.get("/health").await;
+    let id = fresh
+        .headers
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+    for path in [
+        "/sign-in",
+        "/no/such/page",
+        "/v1/customers",
+        "/static/css/portal.css",
+    ] {
+        assert!(
+            app.get(path).await.headers.get("x-request-id").is_some(),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn the_logs_follow_a_request_by_its_id() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
+        .env(
+            "PORTAL_DATABASE_URL",
+            format!("sqlite://{}/p.sqlite?mode=rwc", dir.path().display()),
+        )
+        .env("PORTAL_BIND", "127.0.0.1:0")
+        .env("PORTAL_LOG_FORMAT", "json")
+        .env("PORTAL_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let port = loop {
+        let line = lines.next().expect("the portal starts").unwrap();
+        if let Some(at) = line.find("http://127.0.0.1:") {
+            let rest = &line[at + "http://127.0.0.1:".len()..];
+            break rest
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>();
+        }
+    };
+    let mut stream = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+    stream
+        .write_all(b"GET /sign-in HTTP/1.1\r\nHost: x\r\nX-Request-Id: follow-me-42\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("x-request-id: follow-me-42"),
+        "{answer}"
+    );
+    // A line of the request, in JSON, names it.
+    let served = lines
+        .map_while(Result::ok)
+        .find(|l| l.contains("follow-me-42"))
+        .expect("a log line of the request");
+    let line: serde_json::Value = serde_json::from_str(&served).unwrap();
+    assert_eq!(line["span"]["request_id"], "follow-me-42", "{served}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
