@@ -47,6 +47,8 @@ pub struct Settings {
     /// `PORTAL_CLOCK` (an RFC 3339 instant): fixes "now" for the server and every command, for
     /// tests and demonstrations; unset, the system's clock.
     pub clock: crate::clock::Clock,
+    /// `PORTAL_METRICS_ALLOW` (default loopback): networks that may read `/metrics`.
+    pub metrics_allow: crate::web::metrics::MetricsAllow,
 }
 
 impl std::fmt::Debug for Settings {
@@ -158,7 +160,13 @@ impl Settings {
             None => crate::clock::Clock::system(),
             Some(v) => crate::clock::Clock::parse(v).context("PORTAL_CLOCK")?,
         };
+        let metrics_allow = match get("PORTAL_METRICS_ALLOW") {
+            None => crate::web::metrics::MetricsAllow::default(),
+            Some(v) => crate::web::metrics::MetricsAllow::parse(v)
+                .map_err(|e| anyhow::anyhow!("PORTAL_METRICS_ALLOW: {e}"))?,
+        };
         Ok(Settings {
+            metrics_allow,
             clock,
             api_rate,
             database_pool,

@@ -121,6 +121,8 @@ fn run(
     let throttle = Data::new(SignInThrottle::default());
     let api_tokens = Data::new(ApiTokens::new(settings.api_rate, settings.session_cache));
     let clock = Data::new(settings.clock.clone());
+    let metrics_allow = Data::new(settings.metrics_allow.clone());
+    web::metrics::handle();
     let device_key = Data::new(web::device::DeviceKey(settings.session_key.clone()));
     let limits = Data::new(SessionLimits {
         absolute: settings.session_max,
@@ -155,6 +157,7 @@ fn run(
             .app_data(clock.clone())
             .app_data(Data::new(web::Https(https)))
             .app_data(device_key.clone())
+            .app_data(metrics_allow.clone())
             .app_data(Data::new(sessions.clone()))
             .app_data(limits.clone())
             .app_data(FormConfig::default().limit(16 * 1024))

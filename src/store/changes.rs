@@ -62,6 +62,18 @@ impl Answer {
     }
 }
 
+/// Counts a change's outcome by kind (`licenses`, `status`, `edit`, `upgrade`) for `/metrics`.
+pub(crate) fn count<T, E>(kind: &'static str, result: &Result<T, ChangeError<E>>) {
+    let outcome = match result {
+        Ok(_) => "made",
+        Err(ChangeError::NotFound) => "not_found",
+        Err(ChangeError::Conflict) => "conflict",
+        Err(ChangeError::Refused(_)) => "refused",
+        Err(ChangeError::Db(_)) => "error",
+    };
+    metrics::counter!("portal_changes_total", "kind" => kind, "result" => outcome).increment(1);
+}
+
 /// Who makes a change to which subscription, and how the request guards it.
 #[derive(Debug, Clone, Copy)]
 pub struct Submission<'a> {

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::activity::{self, Action, Change, State};
-use super::changes::{Answer, Begun, ChangeError, Submission, begin, finish};
+use super::changes::{self, Answer, Begun, ChangeError, Submission, begin, finish};
 use super::{Db, DbErr, count};
 use crate::domain::edit::{EditError, Step};
 use crate::domain::eligibility::{self, Context, Eligibility, Reason};
@@ -234,8 +234,7 @@ fn holdings(aggregated: &str) -> Result<Vec<Holding>, DbErr> {
 
 /// Changes the number of licenses. Returns the answer `answer` gives for the changed
 /// subscription, or the first answer to the same request.
-#[tracing::instrument(skip_all, fields(reseller = %sub.who.reseller, customer = %sub.customer, subscription = %sub.subscription))]
-pub async fn change_licenses(
+async fn licenses_once(
     db: &Db,
     sub: &Submission<'_>,
     new: LicenseCount,
@@ -257,9 +256,8 @@ pub async fn change_licenses(
     finish(claimed, sub, answer).await
 }
 
-/// Suspends or reactivates a subscription. Returns the answer, as [`change_licenses`] does.
-#[tracing::instrument(skip_all, fields(reseller = %sub.who.reseller, customer = %sub.customer, subscription = %sub.subscription))]
-pub async fn change_status(
+/// Suspends or reactivates a subscription. Returns the answer, as [`licenses_once`] does.
+async fn status_once(
     db: &Db,
     sub: &Submission<'_>,
     action: StatusAction,
@@ -292,8 +290,7 @@ fn status_action(action: StatusAction) -> Action {
 /// subscription as it is, in one transaction, each change in the activity log. An edit that
 /// changes nothing writes nothing (but is still refused when the client's version is stale).
 /// Returns the answer `answer` gives for the subscription after the edit.
-#[tracing::instrument(skip_all, fields(reseller = %sub.who.reseller, customer = %sub.customer, subscription = %sub.subscription))]
-pub async fn edit(
+async fn edit_once(
     db: &Db,
     sub: &Submission<'_>,
     edit: &Edit,
@@ -405,9 +402,8 @@ pub struct UpgradeOrder {
 
 /// Upgrades a subscription: re-checks eligibility on what this transaction read, then writes the
 /// new subscription, the source's new state, the upgrade record and both activity records, or
-/// nothing. Returns what to show, as [`change_licenses`] does.
-#[tracing::instrument(skip_all, fields(reseller = %sub.who.reseller, customer = %sub.customer, subscription = %sub.subscription))]
-pub async fn upgrade(
+/// nothing. Returns what to show, as [`licenses_once`] does.
+async fn upgrade_once(
     db: &Db,
     sub: &Submission<'_>,
     order: &UpgradeOrder,
@@ -550,6 +546,59 @@ pub async fn upgrade(
     let outcome = outcome_from_row(row)?;
     let answer = answer(&outcome);
     finish(claimed, sub, answer).await
+}
+
+/// Changes the number of licenses. Returns the answer `answer` gives for the changed
+/// subscription, or the first answer to the same request.
+#[tracing::instrument(skip_all, fields(reseller = %sub.who.reseller, customer = %sub.customer, subscription = %sub.subscription))]
+pub async fn change_licenses(
+    db: &Db,
+    sub: &Submission<'_>,
+    new: LicenseCount,
+    answer: impl FnOnce(&Subscription) -> Answer,
+) -> Result<Answer, ChangeError<LicenseCountError>> {
+    let result = licenses_once(db, sub, new, answer).await;
+    changes::count("licenses", &result);
+    result
+}
+
+/// Suspends or reactivates a subscription. Returns the answer, as [`change_licenses`] does.
+#[tracing::instrument(skip_all, fields(reseller = %sub.who.reseller, customer = %sub.customer, subscription = %sub.subscription))]
+pub async fn change_status(
+    db: &Db,
+    sub: &Submission<'_>,
+    action: StatusAction,
+    answer: impl FnOnce(&Subscription) -> Answer,
+) -> Result<Answer, ChangeError<StatusChangeError>> {
+    let result = status_once(db, sub, action, answer).await;
+    changes::count("status", &result);
+    result
+}
+
+/// Edits a subscription as Partner Center's `PATCH` does (see [`edit_once`]).
+#[tracing::instrument(skip_all, fields(reseller = %sub.who.reseller, customer = %sub.customer, subscription = %sub.subscription))]
+pub async fn edit(
+    db: &Db,
+    sub: &Submission<'_>,
+    edit: &Edit,
+    answer: impl FnOnce(&Subscription) -> Answer,
+) -> Result<Answer, ChangeError<EditError>> {
+    let result = edit_once(db, sub, edit, answer).await;
+    changes::count("edit", &result);
+    result
+}
+
+/// Upgrades a subscription (see [`upgrade_once`]).
+#[tracing::instrument(skip_all, fields(reseller = %sub.who.reseller, customer = %sub.customer, subscription = %sub.subscription))]
+pub async fn upgrade(
+    db: &Db,
+    sub: &Submission<'_>,
+    order: &UpgradeOrder,
+    answer: impl FnOnce(&UpgradeOutcome) -> Answer,
+) -> Result<Answer, ChangeError<Vec<Reason>>> {
+    let result = upgrade_once(db, sub, order, answer).await;
+    changes::count("upgrade", &result);
+    result
 }
 
 /// A new subscription id, in the shape Partner Center uses (a GUID).

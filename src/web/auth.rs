@@ -165,6 +165,7 @@ pub async fn submit(
     let address = req.peer_addr().map(|a| a.ip());
     let credentials = store::users::credentials(&db, &email).await?;
     if let Err(wait) = throttle.check(&email, browser, address, Instant::now()) {
+        metrics::counter!("portal_sign_in_throttled_total").increment(1);
         // Recorded for a known account; an unknown one gets the same answer.
         if let Some(c) = &credentials
             && let Some(account) = store::users::account(&db, c.user_id).await?
@@ -197,6 +198,7 @@ pub async fn submit(
     };
     let Some(account) = account else {
         throttle.failed(&email, browser, address, Instant::now());
+        metrics::counter!("portal_sign_in_failures_total").increment(1);
         let message = l.t("sign-in-failed");
         return render(
             StatusCode::UNAUTHORIZED,

@@ -15,6 +15,7 @@ pub mod error;
 pub mod explain;
 pub mod i18n;
 pub mod layout;
+pub mod metrics;
 pub mod paths;
 pub mod request_id;
 pub mod review;
@@ -39,6 +40,7 @@ pub struct Https(pub bool);
 pub fn open_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))
         .route("/ready", web::get().to(ready))
+        .route("/metrics", web::get().to(metrics::serve))
         .route("/static/{path:.*}", web::get().to(static_files::serve));
 }
 

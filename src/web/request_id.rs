@@ -35,6 +35,18 @@ pub async fn request_id(
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HEADER, value);
     }
+    // By the route's template, never the raw path: one series per page, not per customer.
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    metrics::histogram!(
+        "portal_request_duration_seconds",
+        "route" => route,
+        "method" => res.request().method().to_string(),
+        "status" => res.status().as_u16().to_string()
+    )
+    .record(started.elapsed().as_secs_f64());
     span.in_scope(|| {
         tracing::info!(
             status = res.status().as_u16(),

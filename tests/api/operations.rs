@@ -150,3 +150,79 @@ fn the_logs_follow_a_request_by_its_id() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// Prometheus's text format, line by line: `# HELP`/`# TYPE` comments, or
+/// `name{label="value",…} number`.
+fn assert_prometheus_text(text: &str) {
+    for line in text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("{line}"));
+        assert!(
+            value.parse::<f64>().is_ok() || ["+Inf", "-Inf", "NaN"].contains(&value),
+            "value of {line}"
+        );
+        let name = series.split('{').next().unwrap();
+        assert!(
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            "name of {line}"
+        );
+        if let Some(labels) = series.strip_prefix(name) {
+            assert!(
+                labels.is_empty() || (labels.starts_with('{') && labels.ends_with('}')),
+                "{line}"
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn metrics_tell_rates_latencies_and_changes_to_loopback_only() {
+    let app = spawn_app().await;
+    app.get("/health").await;
+    app.get("/customers/c-nobody/subscriptions").await;
+    app.sign_in(CONTOSO).await;
+    let path = crate::helpers::details("c-fabrikam", "s-fabrikam-essentials");
+    let page = app.get(&path).await;
+    app.post(
+        &format!("{path}/licenses"),
+        &[("licenses", "26"), ("version", &page.hidden("version"))],
+    )
+    .await
+    .assert_status(303);
+
+    let metrics = app.get("/metrics").await;
+    metrics.assert_status(200);
+    assert!(
+        metrics
+            .headers
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert_prometheus_text(&metrics.body);
+    for needle in [
+        "portal_request_duration_seconds_bucket{",
+        "route=\"/health\"",
+        // By template, never by the raw path.
+        "route=\"/customers/{customer}/subscriptions/{subscription}\"",
+        "portal_changes_total{kind=\"licenses\",result=\"made\"}",
+        "portal_db_pool_connections{state=\"idle\"}",
+    ] {
+        assert!(
+            metrics.body.contains(needle),
+            "{needle} in:\n{}",
+            metrics.body
+        );
+    }
+    assert!(!metrics.body.contains("c-fabrikam"), "no raw paths");
+
+    let elsewhere = crate::helpers::spawn_app_with(&[("PORTAL_METRICS_ALLOW", "10.0.0.0/8")]).await;
+    elsewhere.get("/metrics").await.assert_status(403);
+}

@@ -1,0 +1,130 @@
+//! `/metrics` in Prometheus's text format (the `metrics` facade and its Prometheus exporter):
+//! request durations by route template and status, sign-in failures and throttles, changes by
+//! kind and result, and the database pool. Served on the portal's own listener, only to the
+//! networks `PORTAL_METRICS_ALLOW` names (loopback by default).
+
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use ipnet::IpNet;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use sea_orm::{DatabaseConnection, DbBackend};
+
+/// The networks that may read `/metrics`.
+#[derive(Debug, Clone)]
+pub struct MetricsAllow(pub Vec<IpNet>);
+
+impl Default for MetricsAllow {
+    /// Loopback only.
+    fn default() -> Self {
+        MetricsAllow(
+            ["127.0.0.0/8", "::1/128"]
+                .iter()
+                .filter_map(|n| n.parse().ok())
+                .collect(),
+        )
+    }
+}
+
+impl MetricsAllow {
+    /// `PORTAL_METRICS_ALLOW`: networks separated by commas (`10.0.0.0/8, 192.168.1.5`).
+    pub fn parse(raw: &str) -> Result<MetricsAllow, String> {
+        raw.split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                n.parse::<IpNet>()
+                    .or_else(|_| n.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| format!("{n:?} is not an address or a network like 10.0.0.0/8"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(MetricsAllow)
+    }
+
+    pub fn allows(&self, address: IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(&address))
+    }
+}
+
+/// The process's recorder, installed once (several test portals may share a process).
+pub fn handle() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets(&[
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+                ])
+                .ok()?
+                .build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok()?;
+            Some(handle)
+        })
+        .as_ref()
+}
+
+/// Sets the pool's gauges from what it holds now.
+fn pool_gauges(db: &DatabaseConnection) {
+    let (size, idle) = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => return,
+    };
+    let idle = u32::try_from(idle).unwrap_or(u32::MAX);
+    metrics::gauge!("portal_db_pool_connections", "state" => "idle").set(f64::from(idle));
+    metrics::gauge!("portal_db_pool_connections", "state" => "in_use")
+        .set(f64::from(size.saturating_sub(idle)));
+}
+
+pub async fn serve(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    allow: Option<web::Data<MetricsAllow>>,
+) -> HttpResponse {
+    let allowed = req.peer_addr().is_some_and(|peer| {
+        allow.map_or_else(
+            || MetricsAllow::default().allows(peer.ip()),
+            |a| a.allows(peer.ip()),
+        )
+    });
+    if !allowed {
+        return HttpResponse::Forbidden()
+            .content_type("text/plain; charset=utf-8")
+            .body("metrics are not served to this address\n");
+    }
+    pool_gauges(&db);
+    let Some(handle) = handle() else {
+        return HttpResponse::ServiceUnavailable().finish();
+    };
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(handle.render())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn networks_allowed() {
+        let default = MetricsAllow::default();
+        assert!(default.allows("127.0.0.1".parse().unwrap()));
+        assert!(default.allows("::1".parse().unwrap()));
+        assert!(!default.allows("10.1.2.3".parse().unwrap()));
+        let named = MetricsAllow::parse("10.0.0.0/8, 192.168.1.5").unwrap();
+        assert!(named.allows("10.1.2.3".parse().unwrap()));
+        assert!(named.allows("192.168.1.5".parse().unwrap()));
+        assert!(!named.allows("127.0.0.1".parse().unwrap()));
+        assert!(MetricsAllow::parse("ten").is_err());
+    }
+}
