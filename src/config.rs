@@ -49,6 +49,12 @@ pub struct Settings {
     pub clock: crate::clock::Clock,
     /// `PORTAL_METRICS_ALLOW` (default loopback): networks that may read `/metrics`.
     pub metrics_allow: crate::web::metrics::MetricsAllow,
+    /// `PORTAL_TRUSTED_PROXIES` (none by default): proxies whose `X-Forwarded-For` names the
+    /// client.
+    pub trusted_proxies: crate::web::client::TrustedProxies,
+    /// `PORTAL_SHUTDOWN_SECONDS` (default 30): on SIGTERM, how long requests in flight may take
+    /// to finish before the portal exits.
+    pub shutdown_grace: u64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -162,10 +168,31 @@ impl Settings {
         };
         let metrics_allow = match get("PORTAL_METRICS_ALLOW") {
             None => crate::web::metrics::MetricsAllow::default(),
-            Some(v) => crate::web::metrics::MetricsAllow::parse(v)
-                .map_err(|e| anyhow::anyhow!("PORTAL_METRICS_ALLOW: {e}"))?,
+            Some(v) => crate::web::metrics::MetricsAllow(
+                crate::web::client::Networks::parse(v)
+                    .map_err(|e| anyhow::anyhow!("PORTAL_METRICS_ALLOW: {e}"))?,
+            ),
+        };
+        let trusted_proxies =
+            crate::web::client::TrustedProxies(match get("PORTAL_TRUSTED_PROXIES") {
+                None => crate::web::client::Networks::default(),
+                Some(v) => crate::web::client::Networks::parse(v)
+                    .map_err(|e| anyhow::anyhow!("PORTAL_TRUSTED_PROXIES: {e}"))?,
+            });
+        let shutdown_grace = match get("PORTAL_SHUTDOWN_SECONDS") {
+            None => 30,
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= 3600)
+                .with_context(|| {
+                    format!("PORTAL_SHUTDOWN_SECONDS={v:?}: expected a whole number from 0 to 3600")
+                })?,
         };
         Ok(Settings {
+            shutdown_grace,
+            trusted_proxies,
             metrics_allow,
             clock,
             api_rate,

@@ -122,6 +122,7 @@ fn run(
     let api_tokens = Data::new(ApiTokens::new(settings.api_rate, settings.session_cache));
     let clock = Data::new(settings.clock.clone());
     let metrics_allow = Data::new(settings.metrics_allow.clone());
+    let trusted_proxies = Data::new(settings.trusted_proxies.clone());
     web::metrics::handle();
     let device_key = Data::new(web::device::DeviceKey(settings.session_key.clone()));
     let limits = Data::new(SessionLimits {
@@ -158,6 +159,7 @@ fn run(
             .app_data(Data::new(web::Https(https)))
             .app_data(device_key.clone())
             .app_data(metrics_allow.clone())
+            .app_data(trusted_proxies.clone())
             .app_data(Data::new(sessions.clone()))
             .app_data(limits.clone())
             .app_data(FormConfig::default().limit(16 * 1024))
@@ -181,6 +183,8 @@ fn run(
             )
     })
     .workers(settings.workers)
+    // SIGTERM: stop accepting, let the requests in flight finish (up to the grace), then exit.
+    .shutdown_timeout(settings.shutdown_grace)
     .listen(listener)?
     .run();
     Ok(server)

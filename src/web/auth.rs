@@ -162,7 +162,8 @@ pub async fn submit(
         .app_data::<web::Data<DeviceKey>>()
         .and_then(|key| device::read(&req, key, &email));
     let browser = device.as_deref().map_or(Browser::Unknown, Browser::Known);
-    let address = req.peer_addr().map(|a| a.ip());
+    let trusted = req.app_data::<web::Data<super::client::TrustedProxies>>();
+    let address = super::client::address(&req, trusted.map(|t| t.get_ref()));
     let credentials = store::users::credentials(&db, &email).await?;
     if let Err(wait) = throttle.check(&email, browser, address, Instant::now()) {
         metrics::counter!("portal_sign_in_throttled_total").increment(1);

@@ -6,6 +6,7 @@ pub mod api;
 pub mod api_access;
 pub mod auth;
 pub mod billing;
+pub mod client;
 pub mod csrf;
 pub mod customers;
 pub mod delegated_admin;

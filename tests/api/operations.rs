@@ -226,3 +226,60 @@ async fn metrics_tell_rates_latencies_and_changes_to_loopback_only() {
     let elsewhere = crate::helpers::spawn_app_with(&[("PORTAL_METRICS_ALLOW", "10.0.0.0/8")]).await;
     elsewhere.get("/metrics").await.assert_status(403);
 }
+
+#[test]
+fn sigterm_lets_a_request_in_flight_finish_then_exits_cleanly() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
+        .env(
+            "PORTAL_DATABASE_URL",
+            format!("sqlite://{}/p.sqlite?mode=rwc", dir.path().display()),
+        )
+        .env("PORTAL_BIND", "127.0.0.1:0")
+        .env("PORTAL_LOG", "info")
+        .env("PORTAL_DEMO_DATA", "false")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let port = loop {
+        let line = lines.next().expect("the portal starts").unwrap();
+        if let Some(at) = line.find("http://127.0.0.1:") {
+            let rest = &line[at + "http://127.0.0.1:".len()..];
+            break rest
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    // A request in flight: its headers sent, its body not yet.
+    let mut stream = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+    let body = "email=a%40b.example&password=x";
+    write!(
+        stream,
+        "POST /sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // No new connection is taken…
+    assert!(
+        std::net::TcpStream::connect(format!("127.0.0.1:{port}")).is_err(),
+        "still accepting"
+    );
+    // …but the one in flight is answered.
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
+    let status = server.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}

@@ -1,0 +1,105 @@
+//! Where a request comes from. Behind a reverse proxy every request's peer is the proxy: the
+//! client's address is then taken from `X-Forwarded-For`, but only when the peer is a proxy the
+//! operator trusts (`PORTAL_TRUSTED_PROXIES`), never from any header by default.
+
+use std::net::IpAddr;
+
+use actix_web::HttpRequest;
+use ipnet::IpNet;
+
+/// A list of networks (`10.0.0.0/8, 192.168.1.5`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Networks(pub Vec<IpNet>);
+
+impl Networks {
+    /// Networks separated by commas; a lone address is a network of one.
+    pub fn parse(raw: &str) -> Result<Networks, String> {
+        raw.split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                n.parse::<IpNet>()
+                    .or_else(|_| n.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| format!("{n:?} is not an address or a network like 10.0.0.0/8"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Networks)
+    }
+
+    pub fn contains(&self, address: IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(&address))
+    }
+}
+
+/// The proxies whose `X-Forwarded-For` is believed (`PORTAL_TRUSTED_PROXIES`; none by default).
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Networks);
+
+/// The client's address: the peer's, or, when the peer is a trusted proxy, the nearest address
+/// of `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn address(req: &HttpRequest, trusted: Option<&TrustedProxies>) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let Some(trusted) = trusted.filter(|t| t.0.contains(peer)) else {
+        return Some(peer);
+    };
+    let forwarded: Vec<IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|a| !trusted.0.contains(*a))
+            .unwrap_or(peer),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn request(peer: &str, forwarded: Option<&str>) -> HttpRequest {
+        let mut req = TestRequest::default().peer_addr(format!("{peer}:4000").parse().unwrap());
+        if let Some(f) = forwarded {
+            req = req.insert_header(("X-Forwarded-For", f));
+        }
+        req.to_http_request()
+    }
+
+    #[test]
+    fn the_header_counts_only_from_a_trusted_proxy() {
+        let proxy = TrustedProxies(Networks::parse("10.0.0.0/8").unwrap());
+        let client: IpAddr = "203.0.113.5".parse().unwrap();
+        // No proxy trusted: the header is anyone's to forge.
+        assert_eq!(
+            address(&request("10.0.0.2", Some("203.0.113.5")), None),
+            "10.0.0.2".parse().ok()
+        );
+        // From the trusted proxy: the nearest untrusted address.
+        assert_eq!(
+            address(
+                &request("10.0.0.2", Some("198.51.100.1, 203.0.113.5, 10.0.0.9")),
+                Some(&proxy)
+            ),
+            Some(client)
+        );
+        // From anyone else, the header is ignored.
+        assert_eq!(
+            address(&request("198.51.100.7", Some("203.0.113.5")), Some(&proxy)),
+            "198.51.100.7".parse().ok()
+        );
+        // A proxy that sends no header is the client.
+        assert_eq!(
+            address(&request("10.0.0.2", None), Some(&proxy)),
+            "10.0.0.2".parse().ok()
+        );
+        assert!(Networks::parse("10.0.0.0/8, ::1, 192.168.1.5").is_ok());
+        assert!(Networks::parse("ten").is_err());
+    }
+}
