@@ -123,6 +123,7 @@ fn run(
     let clock = Data::new(settings.clock.clone());
     let metrics_allow = Data::new(settings.metrics_allow.clone());
     let trusted_proxies = Data::new(settings.trusted_proxies.clone());
+    let database_file = store::DatabaseFile::of(&settings.database_url).map(Data::new);
     web::metrics::handle();
     let device_key = Data::new(web::device::DeviceKey(settings.session_key.clone()));
     let limits = Data::new(SessionLimits {
@@ -148,7 +149,11 @@ fn run(
         // The last `wrap` runs first: headers, log, error pages; then, for every route but
         // /health, /static (which never load a session) and the API (its own token, its own
         // JSON errors), the session, the CSRF check and the error pages in the signed-in frame.
-        App::new()
+        let mut app = App::new();
+        if let Some(file) = &database_file {
+            app = app.app_data(file.clone());
+        }
+        app.wrap(from_fn(web::file_guard::guard_writes))
             .wrap(ErrorHandlers::new().default_handler(error::render_error_pages))
             .wrap(from_fn(web::request_id::request_id))
             .wrap(security_headers(https))

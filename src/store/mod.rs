@@ -91,6 +91,38 @@ pub async fn backup(db: &Db, file: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The SQLite file a running portal opened, by its identity on disk (device and inode): a file
+/// deleted or replaced under the portal is noticed, instead of changes being confirmed into a
+/// file nobody will open again.
+#[derive(Debug, Clone)]
+pub struct DatabaseFile {
+    path: std::path::PathBuf,
+    identity: (u64, u64),
+}
+
+impl DatabaseFile {
+    fn identity(path: &std::path::Path) -> Option<(u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+
+    /// The file of a `sqlite:` URL as it is now; `None` for PostgreSQL or an in-memory database.
+    pub fn of(url: &str) -> Option<DatabaseFile> {
+        let path = std::path::PathBuf::from(sqlite_path(url)?);
+        let identity = Self::identity(&path)?;
+        Some(DatabaseFile { path, identity })
+    }
+
+    /// Whether the file at the path is still the one opened.
+    pub fn unchanged(&self) -> bool {
+        Self::identity(&self.path) == Some(self.identity)
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
 /// The file path of a `sqlite:` URL, if it names a file.
 pub fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url

@@ -14,6 +14,7 @@ pub mod details;
 pub mod device;
 pub mod error;
 pub mod explain;
+pub mod file_guard;
 pub mod i18n;
 pub mod layout;
 pub mod metrics;
@@ -100,11 +101,13 @@ async fn health() -> HttpResponse {
 async fn ready(
     db: web::Data<crate::store::Db>,
     sessions: web::Data<session_store::SharedSessions>,
+    file: Option<web::Data<crate::store::DatabaseFile>>,
 ) -> HttpResponse {
     let within = std::time::Duration::from_secs(2);
-    let database = tokio::time::timeout(within, db.ping())
-        .await
-        .is_ok_and(|r| r.is_ok());
+    let database = file_guard::intact(file.as_ref().map(|f| f.get_ref()))
+        && tokio::time::timeout(within, db.ping())
+            .await
+            .is_ok_and(|r| r.is_ok());
     let sessions = tokio::time::timeout(within, sessions.answers())
         .await
         .unwrap_or(false);

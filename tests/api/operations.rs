@@ -283,3 +283,37 @@ fn sigterm_lets_a_request_in_flight_finish_then_exits_cleanly() {
     let status = server.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+#[actix_web::test]
+async fn a_database_file_deleted_under_the_portal_refuses_changes_and_fails_ready() {
+    let app = spawn_app().await;
+    let Some(file) = portal::store::sqlite_path(&app.url).map(str::to_owned) else {
+        // PostgreSQL has no file to lose: ready as ever.
+        app.get("/ready").await.assert_status(200);
+        return;
+    };
+    app.sign_in(CONTOSO).await;
+    let path = crate::helpers::details("c-fabrikam", "s-fabrikam-essentials");
+    let page = app.get(&path).await;
+    let api = crate::api_client::Api::issue(&app, CONTOSO.0).await;
+
+    std::fs::remove_file(&file).unwrap();
+
+    let refused = app
+        .post(
+            &format!("{path}/licenses"),
+            &[("licenses", "26"), ("version", &page.hidden("version"))],
+        )
+        .await;
+    refused.assert_status(503);
+    assert_eq!(refused.headers.get("retry-after").unwrap(), "5");
+    api.patch(
+        &crate::api_client::subscription("c-fabrikam", "s-fabrikam-essentials"),
+        &[],
+        serde_json::json!({ "quantity": 26 }),
+    )
+    .await
+    .assert_error(503, 503);
+    let ready = app.get("/ready").await;
+    ready.assert_status(503);
+}

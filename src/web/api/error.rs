@@ -130,6 +130,18 @@ impl ApiError {
         e
     }
 
+    /// 503: the database is out of reach; try again in a few seconds.
+    pub fn unavailable() -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            503,
+            "ServiceUnavailable",
+            "The portal's database is briefly out of reach: try again in a few seconds.".into(),
+        );
+        e.retry_after = Some(u64::from(crate::web::error::RETRY_AFTER_SECONDS));
+        e
+    }
+
     /// 500: the portal failed; the cause is logged, not shown.
     pub fn internal(e: impl std::fmt::Debug) -> Self {
         tracing::error!(error = ?e, "internal error in the API");
@@ -203,14 +215,7 @@ impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
         if crate::web::error::is_outage(&e) {
             tracing::error!(error = %e, "the database is out of reach");
-            let mut unavailable = ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                503,
-                "ServiceUnavailable",
-                "The portal's database is briefly out of reach: try again in a few seconds.".into(),
-            );
-            unavailable.retry_after = Some(u64::from(crate::web::error::RETRY_AFTER_SECONDS));
-            return unavailable;
+            return ApiError::unavailable();
         }
         ApiError::internal(e)
     }
