@@ -60,10 +60,57 @@ pub async fn connect(url: &str, pool: u32) -> anyhow::Result<Db> {
     let db = Database::connect(options)
         .await
         .with_context(|| format!("connecting to {}", redact(url)))?;
-    Migrator::up(&db, None)
-        .await
-        .context("migrating the database")?;
+    migrate(&db, url).await?;
     Ok(db)
+}
+
+/// Migrates the schema. Instances starting at once take turns, the second finding the work done:
+/// on PostgreSQL through an advisory lock held by one connection while the migrations run, on
+/// SQLite through a lock on a file beside the database.
+async fn migrate(db: &Db, url: &str) -> anyhow::Result<()> {
+    use sea_orm::DbBackend;
+    // "portal migrations", as a number.
+    const LOCK: i64 = 0x706f_7274_616c_6d67;
+    if db.get_database_backend() != DbBackend::Postgres {
+        // SQLite: a lock on a file beside the database, held while the migrations run.
+        let _turn =
+            match sqlite_path(url).map(|p| std::path::PathBuf::from(format!("{p}.migrate-lock"))) {
+                Some(path) => {
+                    let file = std::fs::OpenOptions::new()
+                        .create(true)
+                        .truncate(false)
+                        .write(true)
+                        .open(&path)
+                        .with_context(|| format!("opening {}", path.display()))?;
+                    let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+                        .await
+                        .context("waiting for the migration lock")?
+                        .context("taking the migration lock")?;
+                    Some(file)
+                }
+                None => None,
+            };
+        return Migrator::up(db, None)
+            .await
+            .context("migrating the database");
+    }
+    let mut holder = db
+        .get_postgres_connection_pool()
+        .acquire()
+        .await
+        .context("a connection to hold the migration lock")?;
+    sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(LOCK)
+        .execute(&mut *holder)
+        .await
+        .context("taking the migration lock")?;
+    let migrated = Migrator::up(db, None).await;
+    sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(LOCK)
+        .execute(&mut *holder)
+        .await
+        .context("releasing the migration lock")?;
+    migrated.context("migrating the database")
 }
 
 /// Writes a consistent copy of a SQLite database to `file` while the portal runs (SQLite's

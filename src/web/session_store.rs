@@ -27,6 +27,9 @@ type SessionState = HashMap<String, String>;
 pub struct SharedSessions {
     backend: Backend,
     cache: Arc<SessionCache>,
+    /// The shared store failed its last request: pages that fail because of it say "briefly
+    /// unavailable" (503), not "something went wrong".
+    out: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Clone)]
@@ -41,6 +44,7 @@ impl SharedSessions {
         SharedSessions {
             backend: Backend::Database(db),
             cache,
+            out: Arc::default(),
         }
     }
 
@@ -54,11 +58,24 @@ impl SharedSessions {
         Ok(SharedSessions {
             backend: Backend::Redis(redis),
             cache,
+            out: Arc::default(),
         })
     }
 }
 
 impl SharedSessions {
+    /// Whether the store's last request failed (it is out of reach).
+    pub fn is_out(&self) -> bool {
+        self.out.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Notes how the store's last request went, and passes its result on.
+    fn noted<T, E>(&self, result: Result<T, E>) -> Result<T, E> {
+        self.out
+            .store(result.is_err(), std::sync::atomic::Ordering::Relaxed);
+        result
+    }
+
     /// Whether the shared store answers: Redis, when sessions live there (a lookup of a key no
     /// session has); the database is asked by the caller.
     pub async fn answers(&self) -> bool {
@@ -82,7 +99,7 @@ impl SessionStore for SharedSessions {
             return Ok(Some(state));
         }
         let state = match &self.backend {
-            Backend::Redis(redis) => redis.load(key).await?,
+            Backend::Redis(redis) => self.noted(redis.load(key).await)?,
             Backend::Database(db) => {
                 match store::sessions::load(db, key.as_ref(), Utc::now())
                     .await
@@ -104,7 +121,7 @@ impl SessionStore for SharedSessions {
 
     async fn save(&self, state: SessionState, ttl: &Duration) -> Result<SessionKey, SaveError> {
         let key = match &self.backend {
-            Backend::Redis(redis) => redis.save(state.clone(), ttl).await?,
+            Backend::Redis(redis) => self.noted(redis.save(state.clone(), ttl).await)?,
             Backend::Database(db) => {
                 let json = serde_json::to_string(&state)
                     .map_err(|e| SaveError::Serialization(e.into()))?;
@@ -128,7 +145,7 @@ impl SessionStore for SharedSessions {
         // Whatever happens next, this instance must not serve the old state.
         self.cache.forget(key.as_ref());
         let key = match &self.backend {
-            Backend::Redis(redis) => redis.update(key, state.clone(), ttl).await?,
+            Backend::Redis(redis) => self.noted(redis.update(key, state.clone(), ttl).await)?,
             Backend::Database(db) => {
                 let json = serde_json::to_string(&state)
                     .map_err(|e| UpdateError::Serialization(e.into()))?;

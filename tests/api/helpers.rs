@@ -255,6 +255,11 @@ fn redis_server() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// An instance on the database at `url`, built but not started (as a process starting).
+pub async fn build_on(url: &str, settings: &[(&str, &str)]) -> anyhow::Result<Application> {
+    Application::build(settings_for(url, settings)).await
+}
+
 /// A test instance's settings on the database at `url`: any free port, two workers, a fixed
 /// session key (instances share sessions), Redis sessions when the run asks for them, and then
 /// `settings` (`PORTAL_*` variables; an empty value unsets one).

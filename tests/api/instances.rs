@@ -86,3 +86,32 @@ async fn fifty_upgrades_split_across_two_instances_make_exactly_one() {
     assert_eq!(app.count("upgrades").await, 1);
     assert_invariants(&app).await;
 }
+
+#[actix_web::test]
+async fn two_instances_starting_at_once_on_an_empty_database_both_start() {
+    use migration::MigratorTrait as _;
+    use sea_orm::ConnectionTrait as _;
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::helpers::fresh_database(dir.path()).await;
+    let real = [("PORTAL_DEMO_DATA", "false")];
+    let (a, b) = futures_util::future::join(
+        crate::helpers::build_on(&url, &real),
+        crate::helpers::build_on(&url, &real),
+    )
+    .await;
+    let (a, b) = (a.unwrap(), b.unwrap());
+    // One schema, migrated once.
+    let migrations = a
+        .db()
+        .query_one_raw(sea_orm::Statement::from_string(
+            a.db().get_database_backend(),
+            "SELECT COUNT(*) AS n FROM seaql_migrations",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(migrations as usize, migration::Migrator::migrations().len());
+    drop(b);
+}
