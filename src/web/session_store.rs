@@ -82,11 +82,29 @@ impl SharedSessions {
         match &self.backend {
             Backend::Database(_) => true,
             Backend::Redis(redis) => match SessionKey::try_from("0".repeat(64)) {
-                Ok(probe) => redis.load(&probe).await.is_ok(),
+                Ok(probe) => within(redis.load(&probe), LoadError::Other).await.is_ok(),
                 Err(_) => false,
             },
         }
     }
+}
+
+/// How long a request waits for Redis: a Redis that is gone answers "unavailable" within
+/// seconds instead of holding the request while its client reconnects.
+const REDIS_WAIT: StdDuration = StdDuration::from_secs(2);
+
+/// `call`, or an error when Redis does not answer within [`REDIS_WAIT`].
+async fn within<T, E>(
+    call: impl std::future::Future<Output = Result<T, E>>,
+    late: impl FnOnce(anyhow::Error) -> E,
+) -> Result<T, E> {
+    tokio::time::timeout(REDIS_WAIT, call)
+        .await
+        .unwrap_or_else(|_| {
+            Err(late(anyhow::anyhow!(
+                "Redis did not answer within {REDIS_WAIT:?}"
+            )))
+        })
 }
 
 fn expiry(ttl: &Duration) -> chrono::DateTime<Utc> {
@@ -99,7 +117,7 @@ impl SessionStore for SharedSessions {
             return Ok(Some(state));
         }
         let state = match &self.backend {
-            Backend::Redis(redis) => self.noted(redis.load(key).await)?,
+            Backend::Redis(redis) => self.noted(within(redis.load(key), LoadError::Other).await)?,
             Backend::Database(db) => {
                 match store::sessions::load(db, key.as_ref(), Utc::now())
                     .await
@@ -121,7 +139,9 @@ impl SessionStore for SharedSessions {
 
     async fn save(&self, state: SessionState, ttl: &Duration) -> Result<SessionKey, SaveError> {
         let key = match &self.backend {
-            Backend::Redis(redis) => self.noted(redis.save(state.clone(), ttl).await)?,
+            Backend::Redis(redis) => {
+                self.noted(within(redis.save(state.clone(), ttl), SaveError::Other).await)?
+            }
             Backend::Database(db) => {
                 let json = serde_json::to_string(&state)
                     .map_err(|e| SaveError::Serialization(e.into()))?;
@@ -145,7 +165,9 @@ impl SessionStore for SharedSessions {
         // Whatever happens next, this instance must not serve the old state.
         self.cache.forget(key.as_ref());
         let key = match &self.backend {
-            Backend::Redis(redis) => self.noted(redis.update(key, state.clone(), ttl).await)?,
+            Backend::Redis(redis) => {
+                self.noted(within(redis.update(key, state.clone(), ttl), UpdateError::Other).await)?
+            }
             Backend::Database(db) => {
                 let json = serde_json::to_string(&state)
                     .map_err(|e| UpdateError::Serialization(e.into()))?;
@@ -161,7 +183,7 @@ impl SessionStore for SharedSessions {
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
         match &self.backend {
-            Backend::Redis(redis) => redis.update_ttl(key, ttl).await,
+            Backend::Redis(redis) => within(redis.update_ttl(key, ttl), |e| e).await,
             Backend::Database(db) => {
                 store::sessions::touch(db, key.as_ref(), expiry(ttl)).await?;
                 Ok(())
@@ -172,7 +194,7 @@ impl SessionStore for SharedSessions {
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
         self.cache.forget(key.as_ref());
         match &self.backend {
-            Backend::Redis(redis) => redis.delete(key).await,
+            Backend::Redis(redis) => within(redis.delete(key), |e| e).await,
             Backend::Database(db) => {
                 store::sessions::delete(db, key.as_ref(), Utc::now()).await?;
                 Ok(())
