@@ -138,30 +138,23 @@ impl Settings {
             i64::from(store::DEFAULT_POOL),
         )?)
         .context("PORTAL_DATABASE_POOL")?;
-        let session_cache = match get("PORTAL_SESSION_CACHE_SECONDS") {
-            None => 5,
-            Some(v) => v
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n <= 3600)
-                .with_context(|| {
-                    format!(
-                        "PORTAL_SESSION_CACHE_SECONDS={v:?}: expected a whole number from 0 to 3600"
-                    )
-                })?,
+        // A whole number from 0 to `max`, or `default` when unset.
+        let up_to = |name: &str, default: u64, max: u64| -> anyhow::Result<u64> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n <= max)
+                    .with_context(|| {
+                        format!("{name}={v:?}: expected a whole number from 0 to {max}")
+                    }),
+            }
         };
-        let api_rate = match get("PORTAL_API_RATE") {
-            None => 600,
-            Some(v) => v
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| *n <= 1_000_000)
-                .with_context(|| {
-                    format!("PORTAL_API_RATE={v:?}: expected a whole number from 0 to 1000000")
-                })?,
-        };
+        let session_cache = up_to("PORTAL_SESSION_CACHE_SECONDS", 5, 3600)?;
+        let api_rate =
+            u32::try_from(up_to("PORTAL_API_RATE", 600, 1_000_000)?).context("PORTAL_API_RATE")?;
         let clock = match get("PORTAL_CLOCK") {
             None => crate::clock::Clock::system(),
             Some(v) => crate::clock::Clock::parse(v).context("PORTAL_CLOCK")?,
@@ -179,17 +172,7 @@ impl Settings {
                 Some(v) => crate::web::client::Networks::parse(v)
                     .map_err(|e| anyhow::anyhow!("PORTAL_TRUSTED_PROXIES: {e}"))?,
             });
-        let shutdown_grace = match get("PORTAL_SHUTDOWN_SECONDS") {
-            None => 30,
-            Some(v) => v
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n <= 3600)
-                .with_context(|| {
-                    format!("PORTAL_SHUTDOWN_SECONDS={v:?}: expected a whole number from 0 to 3600")
-                })?,
-        };
+        let shutdown_grace = up_to("PORTAL_SHUTDOWN_SECONDS", 30, 3600)?;
         Ok(Settings {
             shutdown_grace,
             trusted_proxies,

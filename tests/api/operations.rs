@@ -102,22 +102,29 @@ async fn every_response_names_its_request_and_keeps_one_it_was_given() {
     }
 }
 
-#[test]
-fn the_logs_follow_a_request_by_its_id() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let dir = tempfile::tempdir().unwrap();
+/// The `portal` binary serving a fresh SQLite file on a free port, with `env`; its port, and the
+/// lines it logs (after the one that says where it listens).
+fn serve_binary(
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (
+    std::process::Child,
+    String,
+    std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+) {
+    use std::io::BufRead;
     let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
         .env(
             "PORTAL_DATABASE_URL",
-            format!("sqlite://{}/p.sqlite?mode=rwc", dir.path().display()),
+            format!("sqlite://{}/p.sqlite?mode=rwc", dir.display()),
         )
         .env("PORTAL_BIND", "127.0.0.1:0")
-        .env("PORTAL_LOG_FORMAT", "json")
         .env("PORTAL_LOG", "info")
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let mut lines = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
     let port = loop {
         let line = lines.next().expect("the portal starts").unwrap();
         if let Some(at) = line.find("http://127.0.0.1:") {
@@ -128,6 +135,14 @@ fn the_logs_follow_a_request_by_its_id() {
                 .collect::<String>();
         }
     };
+    (server, port, lines)
+}
+
+#[test]
+fn the_logs_follow_a_request_by_its_id() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, port, lines) = serve_binary(dir.path(), &[("PORTAL_LOG_FORMAT", "json")]);
     let mut stream = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
     stream
         .write_all(b"GET /sign-in HTTP/1.1\r\nHost: x\r\nX-Request-Id: follow-me-42\r\nConnection: close\r\n\r\n")
@@ -229,30 +244,9 @@ async fn metrics_tell_rates_latencies_and_changes_to_loopback_only() {
 
 #[test]
 fn sigterm_lets_a_request_in_flight_finish_then_exits_cleanly() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
-        .env(
-            "PORTAL_DATABASE_URL",
-            format!("sqlite://{}/p.sqlite?mode=rwc", dir.path().display()),
-        )
-        .env("PORTAL_BIND", "127.0.0.1:0")
-        .env("PORTAL_LOG", "info")
-        .env("PORTAL_DEMO_DATA", "false")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let port = loop {
-        let line = lines.next().expect("the portal starts").unwrap();
-        if let Some(at) = line.find("http://127.0.0.1:") {
-            let rest = &line[at + "http://127.0.0.1:".len()..];
-            break rest
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect::<String>();
-        }
-    };
+    let (mut server, port, lines) = serve_binary(dir.path(), &[("PORTAL_DEMO_DATA", "false")]);
     std::thread::spawn(move || for _ in lines {});
     // A request in flight: its headers sent, its body not yet.
     let mut stream = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
