@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::{OfferId, ResellerId, SubscriptionId, SubscriptionStatus};
 
@@ -76,6 +76,25 @@ pub struct Subscription {
     pub version: Version,
 }
 
+impl Subscription {
+    /// The last day of the yearly commitment running on `today`: the day before the first
+    /// anniversary of the creation date after `today`.
+    pub fn commitment_end(&self, today: NaiveDate) -> NaiveDate {
+        let created = self.created;
+        let anniversary = |year: i32| {
+            NaiveDate::from_ymd_opt(year, created.month(), created.day())
+                // 29 February: the 28th in other years.
+                .or_else(|| NaiveDate::from_ymd_opt(year, created.month(), created.day() - 1))
+                .unwrap_or(created)
+        };
+        let mut year = created.year() + 1;
+        while anniversary(year) <= today {
+            year += 1;
+        }
+        anniversary(year).pred_opt().unwrap_or(created)
+    }
+}
+
 /// One subscription a customer holds, from any channel: what rules 4 and 5 look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holding {
@@ -91,5 +110,43 @@ impl From<&Subscription> for Holding {
             offer: s.offer,
             status: s.status,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use crate::domain::OfferId;
+    use crate::domain::test_support::subscription;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn commitment_end(created: NaiveDate, today: NaiveDate) -> NaiveDate {
+        let mut s = subscription("s-1", OfferId::O365E3, 1, 0);
+        s.created = created;
+        s.commitment_end(today)
+    }
+
+    #[test]
+    fn the_commitment_ends_the_day_before_the_next_anniversary() {
+        assert_eq!(
+            commitment_end(day(2026, 3, 1), day(2026, 11, 25)),
+            day(2027, 2, 28)
+        );
+        assert_eq!(
+            commitment_end(day(2024, 3, 1), day(2026, 11, 25)),
+            day(2027, 2, 28)
+        );
+        assert_eq!(
+            commitment_end(day(2025, 11, 25), day(2026, 11, 25)),
+            day(2027, 11, 24)
+        );
+        assert_eq!(
+            commitment_end(day(2024, 2, 29), day(2025, 1, 1)),
+            day(2025, 2, 27)
+        );
     }
 }

@@ -145,17 +145,6 @@ pub fn render_error_pages<B: MessageBody + 'static>(
     if has_own_body || !(status.is_client_error() || status.is_server_error()) {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
-    // A failure because the session store is out of reach is an outage to wait out, not a bug.
-    let sessions_out = status == StatusCode::INTERNAL_SERVER_ERROR
-        && res
-            .request()
-            .app_data::<actix_web::web::Data<super::session_store::SharedSessions>>()
-            .is_some_and(|s| s.is_out());
-    let status = if sessions_out {
-        StatusCode::SERVICE_UNAVAILABLE
-    } else {
-        status
-    };
     let l = Locale::of(res.request());
     // A signed-in visitor stays in the signed-in frame; the session tells without a query.
     let session = res.request().get_session();
@@ -183,14 +172,6 @@ pub fn render_error_pages<B: MessageBody + 'static>(
         .render()
         .unwrap_or_else(|_| l.t(&format!("error-{key}-title")));
     let (req, mut response) = res.into_parts();
-    if sessions_out {
-        *response.status_mut() = status;
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from_str(&RETRY_AFTER_SECONDS.to_string())
-                .unwrap_or(HeaderValue::from_static("5")),
-        );
-    }
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),

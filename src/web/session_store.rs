@@ -27,9 +27,6 @@ type SessionState = HashMap<String, String>;
 pub struct SharedSessions {
     backend: Backend,
     cache: Arc<SessionCache>,
-    /// The shared store failed its last request: pages that fail because of it say "briefly
-    /// unavailable" (503), not "something went wrong".
-    out: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Clone)]
@@ -44,7 +41,6 @@ impl SharedSessions {
         SharedSessions {
             backend: Backend::Database(db),
             cache,
-            out: Arc::default(),
         }
     }
 
@@ -58,24 +54,11 @@ impl SharedSessions {
         Ok(SharedSessions {
             backend: Backend::Redis(redis),
             cache,
-            out: Arc::default(),
         })
     }
 }
 
 impl SharedSessions {
-    /// Whether the store's last request failed (it is out of reach).
-    pub fn is_out(&self) -> bool {
-        self.out.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Notes how the store's last request went, and passes its result on.
-    fn noted<T, E>(&self, result: Result<T, E>) -> Result<T, E> {
-        self.out
-            .store(result.is_err(), std::sync::atomic::Ordering::Relaxed);
-        result
-    }
-
     /// Whether the shared store answers: Redis, when sessions live there (a lookup of a key no
     /// session has); the database is asked by the caller.
     pub async fn answers(&self) -> bool {
@@ -117,7 +100,7 @@ impl SessionStore for SharedSessions {
             return Ok(Some(state));
         }
         let state = match &self.backend {
-            Backend::Redis(redis) => self.noted(within(redis.load(key), LoadError::Other).await)?,
+            Backend::Redis(redis) => within(redis.load(key), LoadError::Other).await?,
             Backend::Database(db) => {
                 match store::sessions::load(db, key.as_ref(), Utc::now())
                     .await
@@ -140,7 +123,7 @@ impl SessionStore for SharedSessions {
     async fn save(&self, state: SessionState, ttl: &Duration) -> Result<SessionKey, SaveError> {
         let key = match &self.backend {
             Backend::Redis(redis) => {
-                self.noted(within(redis.save(state.clone(), ttl), SaveError::Other).await)?
+                within(redis.save(state.clone(), ttl), SaveError::Other).await?
             }
             Backend::Database(db) => {
                 let json = serde_json::to_string(&state)
@@ -166,7 +149,7 @@ impl SessionStore for SharedSessions {
         self.cache.forget(key.as_ref());
         let key = match &self.backend {
             Backend::Redis(redis) => {
-                self.noted(within(redis.update(key, state.clone(), ttl), UpdateError::Other).await)?
+                within(redis.update(key, state.clone(), ttl), UpdateError::Other).await?
             }
             Backend::Database(db) => {
                 let json = serde_json::to_string(&state)

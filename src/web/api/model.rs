@@ -2,7 +2,7 @@
 //! generated SDK models name them (camelCase, an `attributes.objectType` on every resource, an
 //! `etag` where it can change). Built from domain types; the handlers never write JSON by hand.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -243,22 +243,6 @@ fn instant(date: NaiveDate) -> String {
     format!("{}T00:00:00Z", date.format("%Y-%m-%d"))
 }
 
-/// The last day of the yearly commitment running on `today` for a subscription created on
-/// `created`: the day before the first anniversary after `today`.
-fn commitment_end(created: NaiveDate, today: NaiveDate) -> NaiveDate {
-    let anniversary = |year: i32| {
-        NaiveDate::from_ymd_opt(year, created.month(), created.day())
-            // 29 February: the 28th in other years.
-            .or_else(|| NaiveDate::from_ymd_opt(year, created.month(), created.day() - 1))
-            .unwrap_or(created)
-    };
-    let mut year = created.year() + 1;
-    while anniversary(year) <= today {
-        year += 1;
-    }
-    anniversary(year).pred_opt().unwrap_or(created)
-}
-
 pub fn subscription_href(customer: &CustomerId, s: &Subscription) -> String {
     format!("/v1/customers/{customer}/subscriptions/{}", s.id)
 }
@@ -274,7 +258,7 @@ impl SubscriptionResource {
             unit_type: "Licenses",
             creation_date: instant(s.created),
             effective_start_date: instant(s.created),
-            commitment_end_date: instant(commitment_end(s.created, today)),
+            commitment_end_date: instant(s.commitment_end(today)),
             status: s.status.into(),
             auto_renew_enabled: s.auto_renew,
             billing_type: "license",
@@ -492,30 +476,6 @@ impl UpgradeResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
-
-    #[test]
-    fn the_commitment_ends_the_day_before_the_next_anniversary() {
-        assert_eq!(
-            commitment_end(day(2026, 3, 1), day(2026, 11, 25)),
-            day(2027, 2, 28)
-        );
-        assert_eq!(
-            commitment_end(day(2024, 3, 1), day(2026, 11, 25)),
-            day(2027, 2, 28)
-        );
-        assert_eq!(
-            commitment_end(day(2025, 11, 25), day(2026, 11, 25)),
-            day(2027, 11, 24)
-        );
-        assert_eq!(
-            commitment_end(day(2024, 2, 29), day(2025, 1, 1)),
-            day(2025, 2, 27)
-        );
-    }
 
     #[test]
     fn etags_round_trip_in_every_spelling() {
