@@ -55,6 +55,12 @@ pub struct Settings {
     /// `PORTAL_SHUTDOWN_SECONDS` (default 30): on SIGTERM, how long requests in flight may take
     /// to finish before the portal exits.
     pub shutdown_grace: u64,
+    /// `PORTAL_JOB_LEASE` (seconds, default 30): how long an instance's claim on rows of a bulk
+    /// change job lasts; the rows of an instance that died are taken over after it.
+    pub job_lease: u64,
+    /// `PORTAL_JOB_RUNNER` (default true): whether this instance runs bulk change jobs. An
+    /// instance that doesn't still starts, shows and cancels them; others run them.
+    pub job_runner: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -173,7 +179,10 @@ impl Settings {
                     .map_err(|e| anyhow::anyhow!("PORTAL_TRUSTED_PROXIES: {e}"))?,
             });
         let shutdown_grace = up_to("PORTAL_SHUTDOWN_SECONDS", 30, 3600)?;
+        let job_lease = up_to("PORTAL_JOB_LEASE", 30, 3600)?.max(1);
         Ok(Settings {
+            job_lease,
+            job_runner: flag("PORTAL_JOB_RUNNER", get("PORTAL_JOB_RUNNER"), true)?,
             shutdown_grace,
             trusted_proxies,
             metrics_allow,

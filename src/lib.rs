@@ -2,7 +2,7 @@
 //!
 //! Layers, top to bottom: `web` (HTTP) → `store` (database) → `domain` (rules). `startup` wires
 //! them; `config` reads the settings; `clock` says what time it is; `import` reads a reseller's
-//! book from a file.
+//! book from a file; `jobs` runs confirmed bulk changes in the background.
 
 pub mod charges;
 pub mod clock;
@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 mod entities;
 pub mod import;
+pub mod jobs;
 pub mod password;
 pub mod prices;
 pub mod seed;

@@ -14,6 +14,7 @@ use anyhow::Context as _;
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::jobs::{Jobs, RunnerSettings};
 use crate::store::{self, Db};
 use crate::web::api::auth::ApiTokens;
 use crate::web::session::SessionLimits;
@@ -53,6 +54,7 @@ pub struct Application {
     server: Server,
     db: Db,
     clock: Clock,
+    jobs: Jobs,
 }
 
 impl Application {
@@ -83,12 +85,25 @@ impl Application {
             None => SharedSessions::database(db.clone(), cache),
         };
         let clock = settings.clock.clone();
-        let server = run(listener, db.clone(), sessions, settings)?;
+        let jobs = if settings.job_runner {
+            Jobs::spawn(
+                db.clone(),
+                clock.clone(),
+                RunnerSettings {
+                    lease: std::time::Duration::from_secs(settings.job_lease),
+                    ..RunnerSettings::default()
+                },
+            )
+        } else {
+            Jobs::none()
+        };
+        let server = run(listener, db.clone(), sessions, jobs.clone(), settings)?;
         Ok(Application {
             port,
             server,
             db,
             clock,
+            jobs,
         })
     }
 
@@ -106,8 +121,12 @@ impl Application {
         &self.clock
     }
 
+    /// Serves until stopped (SIGTERM, SIGINT), then stops the job runner: the row in hand is
+    /// finished and the rest of its claim given back for another instance to take over.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.jobs.stop().await;
+        served
     }
 }
 
@@ -115,8 +134,10 @@ fn run(
     listener: TcpListener,
     db: Db,
     sessions: SharedSessions,
+    jobs: Jobs,
     settings: Settings,
 ) -> anyhow::Result<Server> {
+    let jobs = Data::new(jobs);
     let data = Data::new(db.clone());
     let throttle = Data::new(SignInThrottle::default());
     let api_tokens = Data::new(ApiTokens::new(settings.api_rate, settings.session_cache));
@@ -159,6 +180,7 @@ fn run(
             .wrap(security_headers(https))
             .app_data(data.clone())
             .app_data(throttle.clone())
+            .app_data(jobs.clone())
             .app_data(api_tokens.clone())
             .app_data(clock.clone())
             .app_data(Data::new(web::Https(https)))

@@ -7,6 +7,7 @@ mod m20261124_000002_covering_indexes;
 mod m20261124_000003_search_pairs;
 mod m20261125_000004_api;
 mod m20261125_000005_billing;
+mod m20261126_000006_jobs;
 
 pub use m20261124_000003_search_pairs::FILL_SEARCH_PAIRS;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_search_pairs::Migration),
             Box::new(m20261125_000004_api::Migration),
             Box::new(m20261125_000005_billing::Migration),
+            Box::new(m20261126_000006_jobs::Migration),
         ]
     }
 }

@@ -96,6 +96,16 @@ impl ServiceSet {
         self.0 == 0
     }
 
+    /// The set as a number, to store.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// A stored set; bits of no service are dropped.
+    pub fn from_bits(bits: u8) -> ServiceSet {
+        ServiceSet(bits & Service::ALL.iter().fold(0, |all, s| all | s.bit()))
+    }
+
     pub fn iter(self) -> impl Iterator<Item = Service> {
         Service::ALL.into_iter().filter(move |s| self.contains(*s))
     }

@@ -181,6 +181,12 @@ impl ChangeKey {
         Some(ChangeKey(format!("api:{hex}")))
     }
 
+    /// The key of one row of a bulk change job: the row is made once however often its job
+    /// is taken up again.
+    pub fn job_row(job: i32, line: u32) -> ChangeKey {
+        ChangeKey(format!("job:{job}:{line}"))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -21,6 +21,7 @@ pub struct Model {
     pub token_id: Option<i32>,
     pub before_name: Option<String>,
     pub after_name: Option<String>,
+    pub job_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,8 @@ pub mod activity;
 pub mod api_token;
 pub mod customer;
 pub mod idempotency;
+pub mod job;
+pub mod job_row;
 pub mod price;
 pub mod relationship;
 pub mod reseller;

@@ -6,10 +6,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
+use super::changes::Via;
 use super::{Db, DbErr, count};
+use crate::domain::dates::DayRange;
 use crate::domain::{
     Account, CustomerId, Page, PageRequest, ResellerId, Subscription, SubscriptionId,
     SubscriptionStatus,
@@ -115,6 +117,8 @@ pub struct Entry {
     /// The API token the change came through (its id, and its name where the page shows it).
     pub via_token: Option<i32>,
     pub token_name: Option<String>,
+    /// The bulk change job the change was part of.
+    pub via_job: Option<i32>,
 }
 
 /// A change to record, in the transaction that makes it.
@@ -125,8 +129,8 @@ pub(crate) struct Change<'a> {
     pub before: Option<State>,
     pub after: State,
     pub upgrade_id: Option<i32>,
-    /// The API token the change came through, if it did.
-    pub via_token: Option<i32>,
+    /// The door the change came through.
+    pub via: Via,
     /// The friendly names before and after, for a rename.
     pub names: Option<(&'a str, &'a str)>,
     pub at: DateTime<Utc>,
@@ -152,7 +156,8 @@ pub(crate) async fn record_change(
         after_assigned: Set(Some(i64::from(change.after.assigned))),
         after_status: Set(Some(change.after.status.as_str().to_owned())),
         upgrade_id: Set(change.upgrade_id),
-        token_id: Set(change.via_token),
+        token_id: Set(change.via.token()),
+        job_id: Set(change.via.job()),
         before_name: Set(change.names.map(|(b, _)| b.to_owned())),
         after_name: Set(change.names.map(|(_, a)| a.to_owned())),
         ..Default::default()
@@ -212,7 +217,7 @@ fn corrupt(what: impl std::fmt::Display) -> DbErr {
 }
 
 /// Turns rows into entries that name their customers and subscriptions, with two more queries.
-async fn entries(db: &Db, rows: Vec<activity::Model>) -> Result<Vec<Entry>, DbErr> {
+pub(super) async fn entries(db: &Db, rows: Vec<activity::Model>) -> Result<Vec<Entry>, DbErr> {
     let customer_ids = distinct(rows.iter().map(|r| r.customer_id.as_deref()));
     let subscription_ids = distinct(rows.iter().map(|r| r.subscription_id.as_deref()));
     let companies: HashMap<String, String> = customer::Entity::find()
@@ -309,6 +314,7 @@ pub(crate) fn entry(
         names: r.before_name.zip(r.after_name),
         via_token: r.token_id,
         token_name: None,
+        via_job: r.job_id,
         by: r.user_email,
     })
 }
@@ -316,18 +322,40 @@ pub(crate) fn entry(
 /// How far the log counts its records.
 const COUNT_BOUND: u64 = 10_000;
 
-/// A page of the reseller's activity log, newest first, optionally for one customer.
+/// Which records of a reseller's log to read: those of one customer, of some days, or all.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub customer: Option<CustomerId>,
+    /// Days in China Standard Time.
+    pub days: DayRange,
+}
+
+impl Filter {
+    /// The reseller's records this filter keeps.
+    pub(super) fn select(&self, reseller: &ResellerId) -> Select<activity::Entity> {
+        let mut select =
+            activity::Entity::find().filter(activity::Column::ResellerId.eq(reseller.as_str()));
+        if let Some(c) = &self.customer {
+            select = select.filter(activity::Column::CustomerId.eq(c.as_str()));
+        }
+        if let Some(starts) = self.days.starts() {
+            select = select.filter(activity::Column::At.gte(starts));
+        }
+        if let Some(ends) = self.days.ends() {
+            select = select.filter(activity::Column::At.lt(ends));
+        }
+        select
+    }
+}
+
+/// A page of the reseller's activity log, newest first, as filtered.
 pub async fn page(
     db: &Db,
     reseller: &ResellerId,
-    customer: Option<&CustomerId>,
+    filter: &Filter,
     page: PageRequest,
 ) -> Result<Page<Entry>, DbErr> {
-    let mut select =
-        activity::Entity::find().filter(activity::Column::ResellerId.eq(reseller.as_str()));
-    if let Some(c) = customer {
-        select = select.filter(activity::Column::CustomerId.eq(c.as_str()));
-    }
+    let select = filter.select(reseller);
     let counted = select.clone().limit(COUNT_BOUND + 1).count(db).await?;
     let rows = select
         .order_by_desc(activity::Column::Id)

@@ -74,12 +74,39 @@ pub(crate) fn count<T, E>(kind: &'static str, result: &Result<T, ChangeError<E>>
     metrics::counter!("portal_changes_total", "kind" => kind, "result" => outcome).increment(1);
 }
 
+/// The door a change came through, as the activity log names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// A page of the portal.
+    Page,
+    /// The `/v1` API, with this token.
+    Token(i32),
+    /// A row of this bulk change job.
+    Job(i32),
+}
+
+impl Via {
+    pub fn token(self) -> Option<i32> {
+        match self {
+            Via::Token(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    pub fn job(self) -> Option<i32> {
+        match self {
+            Via::Job(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
 /// Who makes a change to which subscription, and how the request guards it.
 #[derive(Debug, Clone, Copy)]
 pub struct Submission<'a> {
     pub who: &'a Account,
-    /// The API token the change came through, if it did.
-    pub via_token: Option<i32>,
+    /// The door the change came through.
+    pub via: Via,
     pub customer: &'a CustomerId,
     pub subscription: &'a SubscriptionId,
     /// The request's one-time key: the same key again replays the first answer. A request
@@ -114,6 +141,22 @@ impl Claimed {
 /// (32 concurrent upgrade submits: p99 about 500 ms). PostgreSQL locks rows and needs no turns.
 static SQLITE_WRITER: Mutex<()> = Mutex::const_new(());
 
+/// This process's turn to write, on SQLite (`None` on PostgreSQL, which needs none): every
+/// write of the portal's own bookkeeping that runs beside changes (a job's claims and results)
+/// takes it too, rather than sleeping in SQLite's busy handler.
+pub(crate) async fn write_turn(db: &Db) -> Option<MutexGuard<'static, ()>> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => Some(SQLITE_WRITER.lock().await),
+        _ => None,
+    }
+}
+
+/// What the change made with this key answered, if one was made: a row of a cancelled job
+/// whose first run was cut short tells this way whether its change was made.
+pub(crate) async fn answered(db: &Db, who: &Account, key: &ChangeKey) -> Result<Option<Answer>, DbErr> {
+    saved(db, who, key).await
+}
+
 /// How a change began.
 pub(crate) enum Begun {
     Claimed(Box<Claimed>),
@@ -128,10 +171,7 @@ pub(crate) enum Begun {
 /// customer wait, then see the claim fail (rule 7), the key already used, or the state the
 /// first change left, which the rules then judge.
 pub(crate) async fn begin<E>(db: &Db, sub: &Submission<'_>) -> Result<Begun, ChangeError<E>> {
-    let writer = match db.get_database_backend() {
-        DbBackend::Sqlite => Some(SQLITE_WRITER.lock().await),
-        _ => None,
-    };
+    let writer = write_turn(db).await;
     let txn = db.begin().await?;
     customer::Entity::update_many()
         .col_expr(

@@ -15,7 +15,7 @@ use crate::domain::{
 };
 use crate::entities::{customer, relationship, subscription};
 
-fn to_customer(c: customer::Model, delegated_admin: bool) -> Result<Customer, DbErr> {
+pub(super) fn to_customer(c: customer::Model, delegated_admin: bool) -> Result<Customer, DbErr> {
     Ok(Customer {
         id: CustomerId::parse(&c.id).map_err(|e| DbErr::Custom(format!("customer id: {e}")))?,
         company_name: c.company_name,
@@ -58,9 +58,6 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<CustomerSummary>, DbErr> {
     let backwards = matches!(cursor, Cursor::Before(_));
-    let lowered = query.as_str().to_lowercase();
-    let pattern = format!("%{}%", escape_like(&lowered));
-    let pairs = search_pairs(&lowered);
     let (total, more) = if query.is_empty() {
         let counted = relationship::Entity::find()
             .filter(relationship::Column::ResellerId.eq(reseller.as_str()))
@@ -71,15 +68,7 @@ pub async fn list(
     } else {
         (None, false)
     };
-    let mut rows = match rarest(db, reseller, &pairs).await? {
-        Some(pair) => by_pair(db, reseller, &pattern, pair, cursor, page.size + 1).await?,
-        // The whole list, a search of one character, or one of common pairs only: the list
-        // index in name order, each entry checked where it lies.
-        None => {
-            let pattern = (!query.is_empty()).then_some(pattern.as_str());
-            in_name_order(db, reseller, pattern, cursor, page.size + 1).await?
-        }
-    };
+    let mut rows = matching(db, reseller, query, cursor, page.size + 1).await?;
     let beyond = rows.len() as u64 > page.size;
     rows.truncate(page.size as usize);
     if backwards {
@@ -121,6 +110,30 @@ pub async fn list(
         previous,
         next,
     })
+}
+
+/// Up to `limit` of the reseller's customers matching a search from the cursor on, in the
+/// customer list's order (backwards before a cursor). A search walks the search index's rows of
+/// its rarest character pair when that pair is rare enough, the list index otherwise.
+pub(super) async fn matching(
+    db: &Db,
+    reseller: &ResellerId,
+    query: &CustomerQuery,
+    cursor: &Cursor,
+    limit: u64,
+) -> Result<Vec<Row>, DbErr> {
+    let lowered = query.as_str().to_lowercase();
+    let pattern = format!("%{}%", escape_like(&lowered));
+    let pairs = search_pairs(&lowered);
+    match rarest(db, reseller, &pairs).await? {
+        Some(pair) => by_pair(db, reseller, &pattern, pair, cursor, limit).await,
+        // The whole list, a search of one character, or one of common pairs only: the list
+        // index in name order, each entry checked where it lies.
+        None => {
+            let pattern = (!query.is_empty()).then_some(pattern.as_str());
+            in_name_order(db, reseller, pattern, cursor, limit).await
+        }
+    }
 }
 
 /// Up to `size` of the reseller's customers after the customer `after` (from the top without
@@ -222,7 +235,7 @@ fn after_cursor(
     ))
 }
 
-type Row = (relationship::Model, Option<customer::Model>);
+pub(super) type Row = (relationship::Model, Option<customer::Model>);
 
 /// Up to `limit` of the reseller's relationships from the cursor on, in name order (backwards
 /// before a cursor), matching `pattern` if given: straight from the list index.
@@ -354,7 +367,7 @@ async fn rarest(db: &Db, reseller: &ResellerId, pairs: &[String]) -> Result<Opti
 }
 
 /// Escapes LIKE's wildcards so that a search for `50%` means the text "50%".
-fn escape_like(s: &str) -> String {
+pub(crate) fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {

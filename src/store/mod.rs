@@ -6,7 +6,9 @@ pub mod api_tokens;
 pub mod billing;
 pub mod changes;
 pub mod customers;
+pub mod exports;
 pub mod import;
+pub mod jobs;
 pub mod sessions;
 pub mod subscriptions;
 pub mod users;
@@ -216,5 +218,28 @@ mod tests {
     fn passwords_are_redacted() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}
+
+/// Whether a database error is the database being out of reach (no connection to be had, or
+/// one lost), rather than a fault of the request.
+pub fn is_outage(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        // A connection lost in the middle of a statement (the server restarted or went away).
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+                // PostgreSQL's connection exceptions (08…) and operator intervention (57P…:
+                // shutting down, restarting).
+                Sqlx::Database(d) => d
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }

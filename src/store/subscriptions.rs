@@ -211,6 +211,106 @@ pub async fn view_with_history(
     )))
 }
 
+/// Which of the reseller's subscriptions [`views_where`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Among<'a> {
+    /// These ids (those that are not the reseller's are left out).
+    Ids(&'a [SubscriptionId]),
+    /// Every subscription with this offer and status whose customer's name or domain holds the
+    /// search text (each when given), in the customer list's order, up to `limit`.
+    Selection {
+        offer: Option<OfferId>,
+        status: Option<SubscriptionStatus>,
+        search: &'a str,
+        limit: usize,
+    },
+}
+
+/// Many subscriptions as [`view`] reads one: each with its customer, the reseller's
+/// relationship and the customer's holdings, in one statement per 500 ids (or one for a
+/// selection). A bulk change's review reads its rows this way.
+pub async fn views_where(
+    db: &impl ConnectionTrait,
+    reseller: &ResellerId,
+    among: Among<'_>,
+) -> Result<Vec<SubscriptionView>, DbErr> {
+    let head = "SELECT t.*, c.company_name AS c_company_name, c.domain AS c_domain, \
+         r.delegated_admin AS r_delegated_admin, \
+         (SELECT string_agg(h.id || ' ' || h.offer_id || ' ' || h.status, ',') \
+          FROM subscriptions h WHERE h.customer_id = r.customer_id) AS c_holdings \
+         FROM subscriptions t \
+         JOIN relationships r ON r.customer_id = t.customer_id AND r.reseller_id = $1 \
+         JOIN customers c ON c.id = t.customer_id \
+         WHERE t.sold_by = $1";
+    let backend = db.get_database_backend();
+    let mut statements = Vec::new();
+    match among {
+        Among::Ids(ids) => {
+            for chunk in ids.chunks(500) {
+                let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
+                values.extend(chunk.iter().map(|id| id.as_str().into()));
+                statements.push(Statement::from_sql_and_values(
+                    backend,
+                    format!("{head} AND t.id IN ({})", marks.join(", ")),
+                    values,
+                ));
+            }
+        }
+        Among::Selection {
+            offer,
+            status,
+            search,
+            limit,
+        } => {
+            let mut sql = String::from(head);
+            let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
+            if let Some(offer) = offer {
+                values.push(offer.as_str().into());
+                sql.push_str(&format!(" AND t.offer_id = ${}", values.len()));
+            }
+            if let Some(status) = status {
+                values.push(status.as_str().into());
+                sql.push_str(&format!(" AND t.status = ${}", values.len()));
+            }
+            if !search.is_empty() {
+                let pattern = format!(
+                    "%{}%",
+                    super::customers::escape_like(&search.to_lowercase())
+                );
+                values.push(pattern.into());
+                sql.push_str(&format!(
+                    " AND r.search_text LIKE ${} ESCAPE '\\'",
+                    values.len()
+                ));
+            }
+            sql.push_str(&format!(
+                " ORDER BY r.sort_key, r.customer_id, t.created_on DESC, t.id LIMIT {limit}"
+            ));
+            statements.push(Statement::from_sql_and_values(backend, sql, values));
+        }
+    }
+    let mut views = Vec::new();
+    for statement in statements {
+        for row in db.query_all_raw(statement).await? {
+            let subscription = from_row(subscription::Model::from_query_result(&row, "")?)?;
+            let customer = Customer {
+                id: CustomerId::parse(&row.try_get::<String>("", "customer_id")?)
+                    .map_err(corrupt)?,
+                company_name: row.try_get("", "c_company_name")?,
+                domain: row.try_get("", "c_domain")?,
+                delegated_admin: row.try_get("", "r_delegated_admin")?,
+            };
+            views.push(SubscriptionView {
+                customer,
+                subscription,
+                holdings: holdings(&row.try_get::<String>("", "c_holdings")?)?,
+            });
+        }
+    }
+    Ok(views)
+}
+
 /// The customer's holdings as the statement above aggregates them: `id offer status` for each
 /// subscription, joined by commas. Ids, offer codes and statuses hold neither character.
 fn holdings(aggregated: &str) -> Result<Vec<Holding>, DbErr> {
@@ -365,7 +465,7 @@ async fn write_state(
             before: Some(before.into()),
             after: after.into(),
             upgrade_id: None,
-            via_token: sub.via_token,
+            via: sub.via,
             names: renamed.then_some((before.friendly_name.as_str(), after.friendly_name.as_str())),
             at: sub.at,
         },
@@ -517,7 +617,7 @@ async fn upgrade_once(
                 status: source_status,
             },
             upgrade_id: Some(row.id),
-            via_token: sub.via_token,
+            via: sub.via,
             names: None,
             at: now,
         },
@@ -537,7 +637,7 @@ async fn upgrade_once(
                 status: SubscriptionStatus::Active,
             },
             upgrade_id: Some(row.id),
-            via_token: sub.via_token,
+            via: sub.via,
             names: None,
             at: now,
         },

@@ -45,6 +45,26 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Forms that may be larger than the portal's usual limit, with theirs: the rows of a bulk
+/// change (their handler's form limit is the same).
+const LARGE_FORMS: &[(&str, usize)] = &[("/bulk/file", super::bulk::ROWS_LIMIT + 64 * 1024)];
+
+/// The request's body, up to `limit` bytes (413 past it).
+async fn read_up_to(req: &mut ServiceRequest, limit: usize) -> Result<web::Bytes, Error> {
+    use actix_web::HttpMessage as _;
+    use futures_util::StreamExt as _;
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > limit {
+            return Err(actix_web::error::PayloadError::Overflow.into());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
 /// Middleware: a state-changing request must carry the session's token in its form.
 pub async fn verify(
     mut req: ServiceRequest,
@@ -58,7 +78,11 @@ pub async fn verify(
     }
     // Read the (size-limited) body, find the token, and put the body back for the handler. A body
     // over the limit answers 413 here, as a response the error pages can render.
-    let body = match req.extract::<web::Bytes>().await {
+    let read = match LARGE_FORMS.iter().find(|(path, _)| *path == req.path()) {
+        Some((_, limit)) => read_up_to(&mut req, *limit).await,
+        None => req.extract::<web::Bytes>().await,
+    };
+    let body = match read {
         Ok(body) => body,
         Err(e) => {
             let response = e.error_response();

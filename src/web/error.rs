@@ -39,35 +39,13 @@ pub enum PageError {
     Internal(#[from] anyhow::Error),
 }
 
-/// Whether a database error is the database being out of reach (no connection to be had, or
-/// one lost), rather than a fault of the request.
-pub fn is_outage(e: &sea_orm::DbErr) -> bool {
-    use sea_orm::sqlx::Error as Sqlx;
-    use sea_orm::{DbErr, RuntimeErr};
-    match e {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        // A connection lost in the middle of a statement (the server restarted or went away).
-        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => {
-            match e.as_ref() {
-                Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
-                // PostgreSQL's connection exceptions (08…) and operator intervention (57P…:
-                // shutting down, restarting).
-                Sqlx::Database(d) => d
-                    .code()
-                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
-                _ => false,
-            }
-        }
-        _ => false,
-    }
-}
 
 /// Seconds a client is asked to wait when the database is out of reach.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 impl From<sea_orm::DbErr> for PageError {
     fn from(e: sea_orm::DbErr) -> Self {
-        if is_outage(&e) {
+        if crate::store::is_outage(&e) {
             tracing::error!(error = %e, "the database is out of reach");
             return PageError::Unavailable;
         }

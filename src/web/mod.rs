@@ -6,6 +6,7 @@ pub mod api;
 pub mod api_access;
 pub mod auth;
 pub mod billing;
+pub mod bulk;
 pub mod client;
 pub mod csrf;
 pub mod customers;
@@ -14,6 +15,7 @@ pub mod details;
 pub mod device;
 pub mod error;
 pub mod explain;
+pub mod exports;
 pub mod file_guard;
 pub mod i18n;
 pub mod layout;
@@ -54,6 +56,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sign-out", web::post().to(auth::sign_out))
         .route("/", web::get().to(customers::list))
         .route("/activity", web::get().to(activity::list))
+        .route("/activity/export.csv", web::get().to(exports::activity))
+        // Before the customer scope, which would take `export` for a customer id.
+        .route(
+            "/customers/export/customers.csv",
+            web::get().to(exports::customers),
+        )
+        .route(
+            "/customers/export/subscriptions.csv",
+            web::get().to(exports::subscriptions),
+        )
+        .route("/bulk", web::get().to(bulk::index))
+        .route("/bulk/selection", web::post().to(bulk::from_selection))
+        .service(
+            web::resource("/bulk/file")
+                .app_data(web::FormConfig::default().limit(bulk::ROWS_LIMIT + 64 * 1024))
+                .route(web::post().to(bulk::from_file)),
+        )
+        .route("/bulk/jobs/{job}", web::get().to(bulk::job_page))
+        .route("/bulk/jobs/{job}/start", web::post().to(bulk::start))
+        .route("/bulk/jobs/{job}/cancel", web::post().to(bulk::cancel))
+        .route("/bulk/jobs/{job}/progress", web::get().to(bulk::progress))
+        .route(
+            "/bulk/jobs/{job}/results.csv",
+            web::get().to(bulk::results_csv),
+        )
         .route("/prices", web::get().to(billing::prices))
         .route("/charges", web::get().to(billing::charges))
         .route("/charges.csv", web::get().to(billing::charges_csv))

@@ -6,7 +6,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
 use super::error::PageError;
 use crate::domain::{Account, ChangeKey, CustomerId, SubscriptionId, Version};
-use crate::store::changes::Submission;
+use crate::store::changes::{Submission, Via};
 
 fn segment<T>(
     req: &HttpRequest,
@@ -68,7 +68,7 @@ impl SubscriptionPath {
         Submission {
             at,
             who,
-            via_token: None,
+            via: Via::Page,
             customer: &self.customer,
             subscription: &self.subscription,
             key: Some(key),

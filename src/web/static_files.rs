@@ -12,6 +12,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/css/portal.css"),
     ),
     (
+        "js/bulk.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/js/bulk.js"),
+    ),
+    (
         "img/logo.svg",
         "image/svg+xml",
         include_bytes!("../../static/img/logo.svg"),

@@ -13,7 +13,13 @@ use crate::helpers::{CONTOSO, TestApp, assert_invariants, details};
 
 /// Starts `portal serve` on a free port; returns the process and its address.
 fn start(url: &str) -> (Child, String) {
+    start_with(url, &[])
+}
+
+/// [`start`], with some settings of its own.
+pub fn start_with(url: &str, settings: &[(&str, &str)]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_portal"))
+        .envs(settings.iter().copied())
         .env("PORTAL_BIND", "127.0.0.1:0")
         .env("PORTAL_DATABASE_URL", url)
         .env("PORTAL_SESSION_KEY", "k".repeat(64))

@@ -5,8 +5,10 @@
 mod access;
 mod api_client;
 mod billing;
+mod bulk;
 mod crash;
 mod eligibility;
+mod exports;
 mod flow;
 mod helpers;
 mod import;

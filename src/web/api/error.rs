@@ -213,7 +213,7 @@ impl ResponseError for ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
-        if crate::web::error::is_outage(&e) {
+        if crate::store::is_outage(&e) {
             tracing::error!(error = %e, "the database is out of reach");
             return ApiError::unavailable();
         }

@@ -16,7 +16,7 @@ use crate::domain::edit::{Edit, EditError, FriendlyName};
 use crate::domain::licenses::LicenseCountError;
 use crate::domain::status::StatusChangeError;
 use crate::domain::{LicenseCount, SubscriptionStatus};
-use crate::store::changes::{Answer, ChangeError, Submission};
+use crate::store::changes::{Answer, ChangeError, Submission, Via};
 use crate::store::subscriptions::SubscriptionView;
 use crate::store::{self, Db};
 use crate::web::explain;
@@ -292,7 +292,7 @@ pub async fn patch(
     let customer = &view.customer.id;
     let sub = Submission {
         who: &caller.account,
-        via_token: Some(caller.token_id),
+        via: Via::Token(caller.token_id),
         customer,
         subscription: &view.subscription.id,
         key: key.as_ref(),

@@ -18,7 +18,7 @@ use super::{change_key, json, parse_body, reply};
 use crate::clock::Clock;
 use crate::domain::eligibility::Reason;
 use crate::domain::{LicenseCount, OfferId};
-use crate::store::changes::{Answer, ChangeError, Submission};
+use crate::store::changes::{Answer, ChangeError, Submission, Via};
 use crate::store::subscriptions::UpgradeOrder;
 use crate::store::{self, Db};
 use crate::web::explain;
@@ -185,7 +185,7 @@ pub async fn create(
     let key = change_key(&req)?;
     let sub = Submission {
         who: &caller.account,
-        via_token: Some(caller.token_id),
+        via: Via::Token(caller.token_id),
         customer,
         subscription: &source,
         key: key.as_ref(),

@@ -1,0 +1,330 @@
+//! The job runner: a background task of every instance that claims rows of confirmed bulk
+//! change jobs from the database and makes each row's change through the same change machinery
+//! as the pages (one transaction, the row's own one-time key, the subscription's version at the
+//! review, the rules judging it again as it runs), then records how each row ended.
+//!
+//! Nothing of a job lives in memory: an instance killed at any moment leaves its claimed rows to
+//! be taken over when their lease runs out, and a row whose change was made before the kill
+//! replays that change's answer instead of making it again. On stop the runner finishes the row
+//! in hand and gives back the rest of its claim at once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use crate::clock::Clock;
+use crate::domain::bulk::{LineProblem, Problem, RowChange};
+use crate::domain::{Account, ChangeKey, FriendlyName, Reason, SubscriptionId};
+use crate::store::changes::{self, Answer, ChangeError, Submission, Via};
+use crate::store::jobs::{self, Claimed, RowEnd};
+use crate::store::subscriptions::UpgradeOrder;
+use crate::store::{self, Db, DbErr};
+
+/// How the runner is tuned (`PORTAL_JOB_LEASE`: the seconds a claim lasts).
+#[derive(Debug, Clone, Copy)]
+pub struct RunnerSettings {
+    /// How long a claim on rows lasts: rows of an instance that died are taken over after it.
+    pub lease: Duration,
+    /// Rows claimed at a time.
+    pub batch: u32,
+    /// How often an idle runner looks for work (it is woken at once by a job confirmed here).
+    pub idle: Duration,
+}
+
+impl Default for RunnerSettings {
+    fn default() -> Self {
+        RunnerSettings {
+            lease: Duration::from_secs(30),
+            batch: 20,
+            idle: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The running runner: wake it when a job is confirmed, stop it on shutdown.
+#[derive(Clone)]
+pub struct Jobs {
+    wake: Arc<Notify>,
+    stop: watch::Sender<bool>,
+    task: Arc<std::sync::Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl Jobs {
+    /// Starts the runner on the current Tokio runtime.
+    pub fn spawn(db: Db, clock: Clock, settings: RunnerSettings) -> Jobs {
+        let wake = Arc::new(Notify::new());
+        let (stop, stopped) = watch::channel(false);
+        let runner = Runner {
+            db,
+            clock,
+            settings,
+            owner: uuid::Uuid::new_v4().to_string(),
+            wake: wake.clone(),
+            stopped,
+        };
+        let task = tokio::spawn(runner.run());
+        Jobs {
+            wake,
+            stop,
+            task: Arc::new(std::sync::Mutex::new(Some(task))),
+        }
+    }
+
+    /// No runner on this instance (`PORTAL_JOB_RUNNER=false`): other instances run the jobs.
+    pub fn none() -> Jobs {
+        let (stop, _) = watch::channel(true);
+        Jobs {
+            wake: Arc::new(Notify::new()),
+            stop,
+            task: Arc::new(std::sync::Mutex::new(None)),
+        }
+    }
+
+    /// A job was confirmed: look for work now.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Finishes the row in hand, gives back the rest of the claim, and ends the runner.
+    pub async fn stop(&self) {
+        let _ = self.stop.send(true);
+        let task = self
+            .task
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+}
+
+struct Runner {
+    db: Db,
+    clock: Clock,
+    settings: RunnerSettings,
+    /// This instance's name on its claims.
+    owner: String,
+    wake: Arc<Notify>,
+    stopped: watch::Receiver<bool>,
+}
+
+/// What became of a claimed row.
+enum Step {
+    Ended(RowEnd),
+    /// Not run (the database is out of reach, or the runner is stopping): claim it again later.
+    Again,
+}
+
+impl Runner {
+    async fn run(mut self) {
+        tracing::info!(owner = %self.owner, "the job runner is running");
+        loop {
+            if *self.stopped.borrow() {
+                break;
+            }
+            let worked = match self.round().await {
+                Ok(worked) => worked,
+                Err(e) => {
+                    if store::is_outage(&e) {
+                        tracing::warn!(error = %e, "jobs wait: the database is out of reach");
+                    } else {
+                        tracing::error!(error = %e, "the job runner failed a round");
+                    }
+                    self.pause(Duration::from_secs(2)).await;
+                    false
+                }
+            };
+            if !worked {
+                let idle = self.settings.idle;
+                tokio::select! {
+                    () = self.wake.notified() => {}
+                    () = tokio::time::sleep(idle) => {}
+                    _ = self.stopped.changed() => {}
+                }
+            }
+        }
+        tracing::info!(owner = %self.owner, "the job runner stopped");
+    }
+
+    async fn pause(&mut self, pause: Duration) {
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            _ = self.stopped.changed() => {}
+        }
+    }
+
+    /// Claims rows and runs them; `false` when there was nothing to do.
+    async fn round(&mut self) -> Result<bool, DbErr> {
+        let now = Utc::now();
+        let until = now
+            + chrono::TimeDelta::from_std(self.settings.lease).unwrap_or(chrono::TimeDelta::MAX);
+        let claimed = jobs::claim(&self.db, &self.owner, now, until, self.settings.batch).await?;
+        if claimed.is_empty() {
+            return Ok(false);
+        }
+        let mut accounts: Vec<(i32, Option<Account>)> = Vec::new();
+        let mut ends = Vec::with_capacity(claimed.len());
+        let mut again = Vec::new();
+        for row in &claimed {
+            if *self.stopped.borrow() {
+                again.push((row.job, row.row.line));
+                continue;
+            }
+            let who = match accounts.iter().find(|(id, _)| *id == row.user_id) {
+                Some((_, who)) => who.clone(),
+                None => {
+                    let who = store::users::account(&self.db, row.user_id).await?;
+                    accounts.push((row.user_id, who.clone()));
+                    who
+                }
+            };
+            match self.run_row(row, who.as_ref()).await {
+                Step::Ended(end) => {
+                    let result = match &end.result {
+                        Ok(_) => "succeeded",
+                        Err(p) => p.outcome().as_str(),
+                    };
+                    metrics::counter!("portal_job_rows_total", "result" => result).increment(1);
+                    ends.push(end);
+                }
+                Step::Again => again.push((row.job, row.row.line)),
+            }
+        }
+        jobs::finish(&self.db, &self.owner, &ends, self.clock.now()).await?;
+        if !again.is_empty() {
+            // Taken up again soon, by this instance or another.
+            let retry = Utc::now() + chrono::TimeDelta::seconds(2);
+            let retry = if *self.stopped.borrow() { Utc::now() } else { retry };
+            jobs::release(&self.db, &self.owner, &again, retry).await?;
+        }
+        Ok(true)
+    }
+
+    /// Runs one claimed row.
+    async fn run_row(&self, claimed: &Claimed, who: Option<&Account>) -> Step {
+        let row = &claimed.row;
+        let end = |result| {
+            Step::Ended(RowEnd {
+                job: claimed.job,
+                line: row.line,
+                result,
+            })
+        };
+        // The job's maker is gone (the account was removed): nobody may make its changes.
+        let Some(who) = who else {
+            return end(Err(Problem::Failed));
+        };
+        let key = ChangeKey::job_row(claimed.job, row.line);
+        let cancelled = if claimed.job_cancelled {
+            true
+        } else {
+            match jobs::is_cancelled(&self.db, claimed.job).await {
+                Ok(c) => c,
+                Err(_) => return Step::Again,
+            }
+        };
+        if cancelled {
+            // Not started, unless an instance that died made its change already.
+            return match changes::answered(&self.db, who, &key).await {
+                Ok(Some(answer)) => end(Ok(target_of(&answer))),
+                Ok(None) => end(Err(Problem::Cancelled)),
+                Err(_) => Step::Again,
+            };
+        }
+        let (Some(change), Some(customer), Ok(subscription)) = (
+            row.change,
+            row.customer.as_ref(),
+            SubscriptionId::parse(&row.subscription),
+        ) else {
+            return end(Err(Problem::Failed));
+        };
+        let sub = Submission {
+            who,
+            via: Via::Job(claimed.job),
+            customer,
+            subscription: &subscription,
+            key: Some(&key),
+            expected: row.expected,
+            at: self.clock.now(),
+        };
+        let db = &self.db;
+        let unknown = || Problem::Line {
+            problem: LineProblem::UnknownSubscription,
+            value: row.subscription.clone(),
+        };
+        let result = match change {
+            RowChange::Upgrade { target, quantity } => {
+                let Ok(friendly_name) =
+                    FriendlyName::parse(target.offer().name(&claimed.language))
+                else {
+                    return end(Err(Problem::Failed));
+                };
+                let order = UpgradeOrder {
+                    target,
+                    quantity,
+                    friendly_name,
+                };
+                let made = store::subscriptions::upgrade(db, &sub, &order, |o| {
+                    Answer::body(200, serde_json::json!({ "target": o.target }).to_string())
+                })
+                .await;
+                outcome(made, unknown, |reasons: Vec<Reason>| {
+                    match reasons.into_iter().next() {
+                        Some(Reason::ConcurrencyConflict) | None => Problem::Changed,
+                        Some(reason) => Problem::Ineligible(reason),
+                    }
+                })
+            }
+            RowChange::Licenses(count) => {
+                let made =
+                    store::subscriptions::change_licenses(db, &sub, count, |_| no_target()).await;
+                outcome(made, unknown, Problem::Licenses)
+            }
+            RowChange::Status(action) => {
+                let made =
+                    store::subscriptions::change_status(db, &sub, action, |_| no_target()).await;
+                outcome(made, unknown, Problem::Status)
+            }
+        };
+        match result {
+            Ok(result) => end(result),
+            Err(e) if store::is_outage(&e) || claimed.attempts < 3 => {
+                tracing::warn!(job = claimed.job, line = row.line, error = %e, "a job row will be tried again");
+                Step::Again
+            }
+            Err(e) => {
+                tracing::error!(job = claimed.job, line = row.line, error = %e, "a job row failed");
+                end(Err(Problem::Failed))
+            }
+        }
+    }
+}
+
+fn no_target() -> Answer {
+    Answer::body(200, "{}".to_owned())
+}
+
+/// The subscription an upgrade's answer names, if it names one.
+fn target_of(answer: &Answer) -> Option<SubscriptionId> {
+    let body: serde_json::Value = serde_json::from_str(answer.body.as_deref()?).ok()?;
+    SubscriptionId::parse(body.get("target")?.as_str()?).ok()
+}
+
+/// How a change ended, for its row; `Err` for a database error (the row is tried again).
+fn outcome<E>(
+    made: Result<Answer, ChangeError<E>>,
+    unknown: impl FnOnce() -> Problem,
+    refused: impl FnOnce(E) -> Problem,
+) -> Result<Result<Option<SubscriptionId>, Problem>, DbErr> {
+    match made {
+        Ok(answer) => Ok(Ok(target_of(&answer))),
+        Err(ChangeError::Refused(e)) => Ok(Err(refused(e))),
+        Err(ChangeError::Conflict) => Ok(Err(Problem::Changed)),
+        Err(ChangeError::NotFound) => Ok(Err(unknown())),
+        Err(ChangeError::Db(e)) => Err(e),
+    }
+}

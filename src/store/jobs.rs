@@ -1,0 +1,708 @@
+//! Bulk change jobs and their rows. A job is written whole at its review (state `review`), runs
+//! once confirmed (`running`) until no row is left (`done`), or is cancelled (`cancelled`): the
+//! rows not yet started are then never done. Rows are claimed by the instance that runs them
+//! with a lease (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so instances never take the same rows;
+//! on SQLite in the process's turn to write); a lease that runs out (its instance died) lets
+//! another claim take the rows over. Each row's change carries a one-time key of its own, so a
+//! row taken over after its change was made replays that change's answer instead of making it
+//! again: every row is done exactly once.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+};
+
+use super::changes::write_turn;
+use super::{Db, DbErr};
+use crate::domain::bulk::{Action, Outcome, Problem, RowChange};
+use crate::domain::{Account, CustomerId, OfferId, ResellerId, SubscriptionId, Version};
+use crate::entities::{job, job_row};
+
+fn corrupt(what: impl std::fmt::Display) -> DbErr {
+    DbErr::Custom(format!("unexpected value in a job: {what}"))
+}
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Written for its review: nothing runs until it is confirmed.
+    Review,
+    Running,
+    Cancelled,
+    Done,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Review => "review",
+            JobState::Running => "running",
+            JobState::Cancelled => "cancelled",
+            JobState::Done => "done",
+        }
+    }
+
+    fn parse(raw: &str) -> Result<JobState, DbErr> {
+        Ok(match raw {
+            "review" => JobState::Review,
+            "running" => JobState::Running,
+            "cancelled" => JobState::Cancelled,
+            "done" => JobState::Done,
+            other => return Err(corrupt(other)),
+        })
+    }
+}
+
+/// Where a job's change came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A selection on the Bulk changes page.
+    Selection,
+    /// An uploaded file.
+    File,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Selection => "selection",
+            Origin::File => "file",
+        }
+    }
+}
+
+/// A job as its pages show it.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: i32,
+    pub reseller: ResellerId,
+    pub user_id: i32,
+    pub by: String,
+    /// The language of the person who made it: the new subscriptions' names are in it.
+    pub language: String,
+    pub origin: Origin,
+    /// What the job does, in the words of its maker's page (the selection, or the file's name).
+    pub summary: String,
+    pub state: JobState,
+    pub total: u32,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+fn to_job(m: job::Model) -> Result<Job, DbErr> {
+    Ok(Job {
+        id: m.id,
+        reseller: ResellerId::parse(&m.reseller_id).map_err(corrupt)?,
+        user_id: m.user_id,
+        by: m.user_email,
+        language: m.language,
+        origin: match m.origin.as_str() {
+            "file" => Origin::File,
+            _ => Origin::Selection,
+        },
+        summary: m.summary,
+        state: JobState::parse(&m.state)?,
+        total: u32::try_from(m.total).map_err(corrupt)?,
+        created_at: m.created_at,
+        started_at: m.started_at,
+        finished_at: m.finished_at,
+    })
+}
+
+/// Where a row is: still to run, or how it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowState {
+    Pending,
+    Succeeded,
+    Refused,
+    Failed,
+    /// The job was cancelled before the row started.
+    Cancelled,
+}
+
+impl RowState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowState::Pending => "pending",
+            RowState::Succeeded => "succeeded",
+            RowState::Refused => "refused",
+            RowState::Failed => "failed",
+            RowState::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(raw: &str) -> Result<RowState, DbErr> {
+        Ok(match raw {
+            "pending" => RowState::Pending,
+            "succeeded" => RowState::Succeeded,
+            "refused" => RowState::Refused,
+            "failed" => RowState::Failed,
+            "cancelled" => RowState::Cancelled,
+            other => return Err(corrupt(other)),
+        })
+    }
+
+    /// The result a results file writes for the row; `None` while it is still to run.
+    pub fn outcome(self) -> Option<Outcome> {
+        match self {
+            RowState::Pending => None,
+            RowState::Succeeded => Some(Outcome::Succeeded),
+            RowState::Refused | RowState::Cancelled => Some(Outcome::Refused),
+            RowState::Failed => Some(Outcome::Failed),
+        }
+    }
+}
+
+/// One row of a job.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub line: u32,
+    /// The subscription as the row names it (as a file wrote it, for a line naming none).
+    pub subscription: String,
+    pub customer: Option<CustomerId>,
+    /// The change the row makes; `None` for a line of a file that names none.
+    pub change: Option<RowChange>,
+    /// The action as the row names it, even when the row can't be done.
+    pub action: Option<Action>,
+    pub state: RowState,
+    /// Why the row can't be done, or was not.
+    pub problem: Option<Problem>,
+    /// The subscription an upgrade made.
+    pub target: Option<SubscriptionId>,
+    /// The subscription's version at the review.
+    pub expected: Option<Version>,
+}
+
+fn to_row(m: job_row::Model) -> Result<Row, DbErr> {
+    let action = m.action.as_deref().map(Action::parse).flatten();
+    let target_offer = m
+        .target_offer
+        .as_deref()
+        .map(str::parse::<OfferId>)
+        .transpose()
+        .map_err(corrupt)?;
+    let quantity = m
+        .quantity
+        .map(u32::try_from)
+        .transpose()
+        .map_err(corrupt)?;
+    let state = RowState::parse(&m.state)?;
+    let problem = match &m.code {
+        Some(code) => Some(
+            Problem::from_stored(code, m.detail.as_deref())
+                .ok_or_else(|| corrupt(format!("row code {code}")))?,
+        ),
+        None => None,
+    };
+    Ok(Row {
+        line: u32::try_from(m.line).map_err(corrupt)?,
+        customer: m
+            .customer_id
+            .as_deref()
+            .map(CustomerId::parse)
+            .transpose()
+            .map_err(corrupt)?,
+        change: action.and_then(|a| RowChange::from_parts(a, target_offer, quantity)),
+        action,
+        state,
+        problem,
+        target: m
+            .target_subscription_id
+            .as_deref()
+            .map(SubscriptionId::parse)
+            .transpose()
+            .map_err(corrupt)?,
+        expected: m.expected_version.map(Version),
+        subscription: m.subscription_id,
+    })
+}
+
+/// How far a job has got.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Progress {
+    pub total: u32,
+    pub succeeded: u32,
+    pub refused: u32,
+    pub failed: u32,
+    pub cancelled: u32,
+    /// Rows still to run.
+    pub left: u32,
+}
+
+impl Progress {
+    /// Rows that have ended, however they ended.
+    pub fn finished(&self) -> u32 {
+        self.total - self.left
+    }
+
+    fn add(&mut self, state: &str, n: u32) {
+        match state {
+            "pending" => self.left += n,
+            "succeeded" => self.succeeded += n,
+            "refused" => self.refused += n,
+            "failed" => self.failed += n,
+            "cancelled" => self.cancelled += n,
+            _ => {}
+        }
+        self.total += n;
+    }
+}
+
+/// A row of a job as its review writes it.
+#[derive(Debug, Clone)]
+pub struct NewRow {
+    pub line: u32,
+    /// The subscription as the row names it.
+    pub subscription: String,
+    pub customer: Option<CustomerId>,
+    pub action: Option<Action>,
+    /// The change to make, or why the row can't be done (it is then never run).
+    pub plan: Result<RowChange, Problem>,
+    /// The subscription's version at the review: a row whose subscription changed since is
+    /// refused when it runs.
+    pub expected: Option<Version>,
+}
+
+/// A job to write for its review.
+#[derive(Debug, Clone)]
+pub struct NewJob<'a> {
+    pub who: &'a Account,
+    pub language: &'a str,
+    pub origin: Origin,
+    pub summary: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Reviews left unconfirmed this long are dropped when the reseller starts another.
+const REVIEW_KEPT: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
+/// Writes a job and its rows for their review, in one transaction. Returns the job's id.
+pub async fn create(db: &Db, new: NewJob<'_>, rows: Vec<NewRow>) -> Result<i32, DbErr> {
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    job::Entity::delete_many()
+        .filter(job::Column::ResellerId.eq(new.who.reseller.as_str()))
+        .filter(job::Column::State.eq(JobState::Review.as_str()))
+        .filter(job::Column::CreatedAt.lt(new.at - REVIEW_KEPT))
+        .exec(&txn)
+        .await?;
+    let summary: String = new.summary.chars().take(300).collect();
+    let job = job::ActiveModel {
+        reseller_id: Set(new.who.reseller.to_string()),
+        user_id: Set(new.who.user_id),
+        user_email: Set(new.who.email.clone()),
+        language: Set(new.language.to_owned()),
+        origin: Set(new.origin.as_str().to_owned()),
+        summary: Set(summary),
+        state: Set(JobState::Review.as_str().to_owned()),
+        total: Set(i32::try_from(rows.len()).map_err(corrupt)?),
+        created_at: Set(new.at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let models: Vec<job_row::ActiveModel> = rows
+        .into_iter()
+        .map(|r| {
+            let (change, state, problem) = match r.plan {
+                Ok(change) => (Some(change), RowState::Pending, None),
+                Err(problem) => (None, RowState::Refused, Some(problem)),
+            };
+            job_row::ActiveModel {
+                job_id: Set(job.id),
+                line: Set(i32::try_from(r.line).unwrap_or(i32::MAX)),
+                subscription_id: Set(r.subscription.chars().take(200).collect()),
+                customer_id: Set(r.customer.map(|c| c.to_string())),
+                action: Set(change
+                    .map(RowChange::action)
+                    .or(r.action)
+                    .map(|a| a.as_str().to_owned())),
+                target_offer: Set(change
+                    .and_then(RowChange::target)
+                    .map(|o| o.as_str().to_owned())),
+                quantity: Set(change.and_then(RowChange::quantity).map(i64::from)),
+                expected_version: Set(r.expected.map(|v| v.0)),
+                state: Set(state.as_str().to_owned()),
+                code: Set(problem.as_ref().map(|p| p.code().to_owned())),
+                detail: Set(problem.as_ref().and_then(Problem::detail)),
+                finished_at: Set(problem.as_ref().map(|_| new.at)),
+                attempts: Set(0),
+                ..Default::default()
+            }
+        })
+        .collect();
+    for chunk in models.chunks(500) {
+        job_row::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([job_row::Column::JobId, job_row::Column::Line])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(job.id)
+}
+
+/// One of the reseller's jobs.
+pub async fn get(db: &Db, reseller: &ResellerId, id: i32) -> Result<Option<Job>, DbErr> {
+    job::Entity::find_by_id(id)
+        .filter(job::Column::ResellerId.eq(reseller.as_str()))
+        .one(db)
+        .await?
+        .map(to_job)
+        .transpose()
+}
+
+/// The reseller's latest jobs (not those still in review), newest first, with their progress.
+pub async fn latest(
+    db: &Db,
+    reseller: &ResellerId,
+    limit: u64,
+) -> Result<Vec<(Job, Progress)>, DbErr> {
+    let jobs: Vec<Job> = job::Entity::find()
+        .filter(job::Column::ResellerId.eq(reseller.as_str()))
+        .filter(job::Column::State.ne(JobState::Review.as_str()))
+        .order_by_desc(job::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_job)
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let progress = progress(db, job.id).await?;
+        out.push((job, progress));
+    }
+    Ok(out)
+}
+
+/// How far the job has got: its rows counted by state (from the index of rows by state).
+pub async fn progress(db: &Db, id: i32) -> Result<Progress, DbErr> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT state, COUNT(*) AS n FROM job_rows WHERE job_id = $1 GROUP BY state",
+            [id.into()],
+        ))
+        .await?;
+    let mut progress = Progress::default();
+    for row in rows {
+        let state: String = row.try_get("", "state")?;
+        let n: i64 = row.try_get("", "n")?;
+        progress.add(&state, u32::try_from(n).map_err(corrupt)?);
+    }
+    Ok(progress)
+}
+
+/// Which of a job's rows [`rows`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    All,
+    /// Rows that have ended.
+    Finished,
+    /// Rows that can't be done (or were not).
+    NotDone,
+}
+
+/// Up to `limit` of the job's rows after line `after`, in line order.
+pub async fn rows(
+    db: &Db,
+    id: i32,
+    which: Rows,
+    after: u32,
+    limit: u64,
+) -> Result<Vec<Row>, DbErr> {
+    let mut select = job_row::Entity::find()
+        .filter(job_row::Column::JobId.eq(id))
+        .filter(job_row::Column::Line.gt(i64::from(after)));
+    match which {
+        Rows::All => {}
+        Rows::Finished => {
+            select = select.filter(job_row::Column::State.ne(RowState::Pending.as_str()));
+        }
+        Rows::NotDone => {
+            select = select.filter(job_row::Column::State.is_in([
+                RowState::Refused.as_str(),
+                RowState::Failed.as_str(),
+                RowState::Cancelled.as_str(),
+            ]));
+        }
+    }
+    select
+        .order_by_asc(job_row::Column::Line)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_row)
+        .collect()
+}
+
+/// Confirms a job after its review: it runs from now on. `false` when it was not in review
+/// (confirmed already, or cancelled), which changes nothing.
+pub async fn start(
+    db: &Db,
+    reseller: &ResellerId,
+    id: i32,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    let started = job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::val(JobState::Running.as_str()))
+        .col_expr(job::Column::StartedAt, Expr::val(at))
+        .filter(job::Column::Id.eq(id))
+        .filter(job::Column::ResellerId.eq(reseller.as_str()))
+        .filter(job::Column::State.eq(JobState::Review.as_str()))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if started {
+        // A job with nothing to run (every row refused at review) is done at once.
+        complete(&txn, id, at).await?;
+    }
+    txn.commit().await?;
+    Ok(started)
+}
+
+/// Cancels a job: in review, it is dropped; running, the rows not yet started are never done
+/// (a row an instance is running ends as it ends). `false` when the job had already ended.
+pub async fn cancel(
+    db: &Db,
+    reseller: &ResellerId,
+    id: i32,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    let cancelled = job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::val(JobState::Cancelled.as_str()))
+        .filter(job::Column::Id.eq(id))
+        .filter(job::Column::ResellerId.eq(reseller.as_str()))
+        .filter(job::Column::State.is_in([JobState::Review.as_str(), JobState::Running.as_str()]))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if cancelled {
+        let now = at.timestamp_millis();
+        job_row::Entity::update_many()
+            .col_expr(job_row::Column::State, Expr::val(RowState::Cancelled.as_str()))
+            .col_expr(job_row::Column::Code, Expr::val(Problem::Cancelled.code()))
+            .col_expr(job_row::Column::FinishedAt, Expr::val(at))
+            .filter(job_row::Column::JobId.eq(id))
+            .filter(job_row::Column::State.eq(RowState::Pending.as_str()))
+            .filter(
+                job_row::Column::LeaseUntil
+                    .is_null()
+                    .or(job_row::Column::LeaseUntil.lt(now)),
+            )
+            .exec(&txn)
+            .await?;
+        complete(&txn, id, at).await?;
+    }
+    txn.commit().await?;
+    Ok(cancelled)
+}
+
+/// Marks a job ended once no row is left to run.
+async fn complete(db: &impl ConnectionTrait, id: i32, at: DateTime<Utc>) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "UPDATE jobs SET state = CASE WHEN state = 'running' THEN 'done' ELSE state END, \
+         finished_at = $1 \
+         WHERE id = $2 AND state IN ('running', 'cancelled') AND finished_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM job_rows WHERE job_id = $2 AND state = 'pending')",
+        [at.into(), id.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// A row claimed to run: the row, its job's state and who made the job.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub job: i32,
+    pub row: Row,
+    /// The job was cancelled after this row was claimed by an instance that died: the row is
+    /// done only if its change was already made.
+    pub job_cancelled: bool,
+    pub user_id: i32,
+    pub language: String,
+    pub attempts: u32,
+}
+
+/// Claims up to `limit` rows to run for `owner` until `until` (milliseconds since the epoch):
+/// rows of running jobs not claimed by anyone, or whose claim ran out (their instance died),
+/// oldest job first, in line order. Rows of a cancelled job whose claim ran out are taken too,
+/// to learn whether their change was made.
+pub async fn claim(
+    db: &Db,
+    owner: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: u32,
+) -> Result<Vec<Claimed>, DbErr> {
+    let backend = db.get_database_backend();
+    let lock = match backend {
+        DbBackend::Postgres => " FOR UPDATE OF r SKIP LOCKED",
+        _ => "",
+    };
+    let sql = format!(
+        "UPDATE job_rows SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+         WHERE (job_id, line) IN (\
+           SELECT r.job_id, r.line FROM job_rows r JOIN jobs j ON j.id = r.job_id \
+           WHERE r.state = 'pending' AND (r.lease_until IS NULL OR r.lease_until < $3) \
+           AND (j.state = 'running' OR (j.state = 'cancelled' AND r.lease_until IS NOT NULL)) \
+           ORDER BY r.job_id, r.line LIMIT {limit}{lock}) \
+         RETURNING *"
+    );
+    let _turn = write_turn(db).await;
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                owner.into(),
+                until.timestamp_millis().into(),
+                now.timestamp_millis().into(),
+            ],
+        ))
+        .await?;
+    drop(_turn);
+    let mut models: Vec<job_row::Model> = rows
+        .iter()
+        .map(|r| sea_orm::FromQueryResult::from_query_result(r, ""))
+        .collect::<Result<_, _>>()?;
+    models.sort_by_key(|m| (m.job_id, m.line));
+    let mut job_ids: Vec<i32> = models.iter().map(|m| m.job_id).collect();
+    job_ids.dedup();
+    let jobs: Vec<job::Model> = job::Entity::find()
+        .filter(job::Column::Id.is_in(job_ids))
+        .all(db)
+        .await?;
+    models
+        .into_iter()
+        .map(|m| {
+            let job = jobs
+                .iter()
+                .find(|j| j.id == m.job_id)
+                .ok_or_else(|| corrupt(format!("row of no job {}", m.job_id)))?;
+            Ok(Claimed {
+                job: m.job_id,
+                attempts: u32::try_from(m.attempts).unwrap_or(u32::MAX),
+                job_cancelled: job.state == JobState::Cancelled.as_str(),
+                user_id: job.user_id,
+                language: job.language.clone(),
+                row: to_row(m)?,
+            })
+        })
+        .collect()
+}
+
+/// Whether the job has been cancelled (a running instance asks before each row).
+pub async fn is_cancelled(db: &Db, id: i32) -> Result<bool, DbErr> {
+    Ok(job::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .is_none_or(|j| j.state == JobState::Cancelled.as_str()))
+}
+
+/// How a row ended, to record.
+#[derive(Debug, Clone)]
+pub struct RowEnd {
+    pub job: i32,
+    pub line: u32,
+    pub result: Result<Option<SubscriptionId>, Problem>,
+}
+
+/// Records how rows ended, in one transaction, for rows still claimed by `owner` (a row whose
+/// claim another instance took over is recorded by that instance, with the same result: its
+/// change replays); then marks their jobs ended where no row is left.
+pub async fn finish(
+    db: &Db,
+    owner: &str,
+    ends: &[RowEnd],
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if ends.is_empty() {
+        return Ok(());
+    }
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    for end in ends {
+        let (state, problem, target) = match &end.result {
+            Ok(target) => (RowState::Succeeded, None, target.as_ref()),
+            Err(Problem::Cancelled) => (RowState::Cancelled, Some(&Problem::Cancelled), None),
+            Err(p) => (
+                match p.outcome() {
+                    Outcome::Failed => RowState::Failed,
+                    _ => RowState::Refused,
+                },
+                Some(p),
+                None,
+            ),
+        };
+        job_row::Entity::update_many()
+            .col_expr(job_row::Column::State, Expr::val(state.as_str()))
+            .col_expr(
+                job_row::Column::Code,
+                Expr::val(problem.map(|p| p.code().to_owned())),
+            )
+            .col_expr(
+                job_row::Column::Detail,
+                Expr::val(problem.and_then(Problem::detail)),
+            )
+            .col_expr(
+                job_row::Column::TargetSubscriptionId,
+                Expr::val(target.map(|t| t.to_string())),
+            )
+            .col_expr(job_row::Column::FinishedAt, Expr::val(at))
+            .col_expr(job_row::Column::LeaseUntil, Expr::val(Option::<i64>::None))
+            .filter(job_row::Column::JobId.eq(end.job))
+            .filter(job_row::Column::Line.eq(i64::from(end.line)))
+            .filter(job_row::Column::State.eq(RowState::Pending.as_str()))
+            .filter(job_row::Column::LeaseOwner.eq(owner))
+            .exec(&txn)
+            .await?;
+    }
+    let mut jobs: Vec<i32> = ends.iter().map(|e| e.job).collect();
+    jobs.sort_unstable();
+    jobs.dedup();
+    for job in jobs {
+        complete(&txn, job, at).await?;
+    }
+    txn.commit().await
+}
+
+/// Gives rows back unfinished (an outage kept them from running): they are claimed again once
+/// `retry_at` has passed.
+pub async fn release(
+    db: &Db,
+    owner: &str,
+    rows: &[(i32, u32)],
+    retry_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let _turn = write_turn(db).await;
+    for (job, line) in rows {
+        job_row::Entity::update_many()
+            .col_expr(
+                job_row::Column::LeaseUntil,
+                Expr::val(retry_at.timestamp_millis()),
+            )
+            .filter(job_row::Column::JobId.eq(*job))
+            .filter(job_row::Column::Line.eq(i64::from(*line)))
+            .filter(job_row::Column::LeaseOwner.eq(owner))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}

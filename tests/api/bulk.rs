@@ -1,0 +1,470 @@
+//! Bulk changes over HTTP: a selection or a file becomes a job with a review; confirmed, the job
+//! runs in the background, each row once, through the same rules as a single change; it can be
+//! cancelled; its results download as CSV; it survives the server being killed; two instances
+//! share it.
+
+use std::time::Duration;
+
+use crate::helpers::{
+    CONTOSO, NORTHWIND, Page, TestApp, assert_invariants, portal_command, second_instance_with,
+    spawn_app, spawn_app_with,
+};
+
+/// Posts the selection form from the Bulk changes page; returns the job's id.
+async fn select(app: &TestApp, form: &[(&str, &str)]) -> i32 {
+    app.get("/bulk").await.assert_status(200);
+    let page = app.submit("/bulk/selection", form).await;
+    job_of(&page)
+}
+
+/// Posts rows to the file form; returns the job's id.
+async fn upload(app: &TestApp, rows: &str) -> i32 {
+    app.get("/bulk").await.assert_status(200);
+    let page = app
+        .submit("/bulk/file", &[("rows", rows), ("file_name", "changes.csv")])
+        .await;
+    job_of(&page)
+}
+
+#[track_caller]
+fn job_of(page: &Page) -> i32 {
+    assert_eq!(page.status.as_u16(), 303, "{}", page.body);
+    let location = page.location.as_deref().unwrap();
+    location
+        .strip_prefix("/bulk/jobs/")
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("sent to {location}"))
+}
+
+/// Confirms the job from its review page.
+async fn confirm(app: &TestApp, job: i32) {
+    app.get(&format!("/bulk/jobs/{job}")).await.assert_status(200);
+    app.submit(&format!("/bulk/jobs/{job}/start"), &[])
+        .await
+        .assert_redirect(&format!("/bulk/jobs/{job}"));
+}
+
+/// Waits until the job has ended (at most a minute).
+async fn finished(app: &TestApp, job: i32) -> String {
+    for _ in 0..600 {
+        let state = app
+            .value(&format!("SELECT state FROM jobs WHERE id = {job}"))
+            .await
+            .unwrap();
+        let ended = app
+            .value(&format!("SELECT finished_at FROM jobs WHERE id = {job}"))
+            .await
+            .is_some();
+        if ended {
+            return state;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("job {job} did not finish");
+}
+
+async fn rows_in(app: &TestApp, job: i32, state: &str) -> i64 {
+    app.count(&format!(
+        "job_rows WHERE job_id = {job} AND state = '{state}'"
+    ))
+    .await
+}
+
+/// The results file, as records (the header first).
+async fn results(app: &TestApp, job: i32) -> Vec<Vec<String>> {
+    let page = app.get(&format!("/bulk/jobs/{job}/results.csv")).await;
+    page.assert_status(200);
+    assert!(page.body.starts_with('\u{feff}'), "a byte-order mark first");
+    csv::Reader::from_reader(page.body.trim_start_matches('\u{feff}').as_bytes())
+        .into_records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_selection_upgrades_every_eligible_subscription_and_explains_the_rest() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let job = select(
+        &app,
+        &[
+            ("offer", "O365_BUSINESS_ESSENTIALS"),
+            ("status", "active"),
+            ("q", ""),
+            ("action", "upgrade"),
+            ("target", "O365_BUSINESS_PREMIUM"),
+            ("quantity", ""),
+        ],
+    )
+    .await;
+    // The review: every active Business Essentials of Contoso's, nothing changed yet.
+    let total = app
+        .count("subscriptions WHERE sold_by = 'contoso' AND offer_id = 'O365_BUSINESS_ESSENTIALS' AND status = 'active'")
+        .await;
+    assert_eq!(app.count(&format!("job_rows WHERE job_id = {job}")).await, total);
+    let will = rows_in(&app, job, "pending").await;
+    let cannot = rows_in(&app, job, "refused").await;
+    assert!(will > 0 && cannot > 0, "the demo book has both: {will} {cannot}");
+    let review = app.get(&format!("/bulk/jobs/{job}")).await;
+    review
+        .assert_status(200)
+        .assert_contains(&format!("data-count=\"will\">{will}<"))
+        .assert_contains("delegated_admin_permissions_disabled");
+    assert_eq!(app.count("upgrades").await, 0, "a review changes nothing");
+
+    confirm(&app, job).await;
+    assert_eq!(finished(&app, job).await, "done");
+    assert_eq!(rows_in(&app, job, "succeeded").await, will);
+    // Each upgrade made once, named in the activity log with the job.
+    assert_eq!(app.count("upgrades").await, will);
+    assert_eq!(
+        app.count(&format!("activity WHERE job_id = {job} AND action = 'upgrade_from'"))
+            .await,
+        will
+    );
+    assert_eq!(
+        app.count("subscriptions WHERE offer_id = 'O365_BUSINESS_PREMIUM' AND upgraded_from IS NOT NULL")
+            .await,
+        will
+    );
+    app.get("/activity")
+        .await
+        .assert_contains(&format!("href=\"/bulk/jobs/{job}\""));
+    // The results: a row for every subscription, with the new subscription's id or the reason.
+    let records = results(&app, job).await;
+    assert_eq!(
+        records.len() as i64,
+        total,
+        "a row per subscription: {records:?}"
+    );
+    for r in &records {
+        match r[2].as_str() {
+            "succeeded" => assert!(!r[5].is_empty(), "{r:?}"),
+            "refused" => assert!(!r[3].is_empty() && !r[4].is_empty(), "{r:?}"),
+            other => panic!("unexpected result {other}: {r:?}"),
+        }
+        assert_eq!(r[1], "upgrade");
+    }
+    assert_invariants(&app).await;
+    // The job is on the reseller's list, and no one else's.
+    app.get("/bulk")
+        .await
+        .assert_contains(&format!("href=\"/bulk/jobs/{job}\""));
+    let other = app.another_browser();
+    other.sign_in(NORTHWIND).await;
+    other.get(&format!("/bulk/jobs/{job}")).await.assert_status(404);
+    other
+        .get(&format!("/bulk/jobs/{job}/results.csv"))
+        .await
+        .assert_status(404);
+}
+
+#[actix_web::test]
+async fn a_file_changes_licenses_and_names_its_bad_lines() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    // Start from the subscriptions export, as a reseller would: keep three active ones, add a
+    // license to each, and add bad lines.
+    let export = app.get("/customers/export/subscriptions.csv").await;
+    export.assert_status(200);
+    let mut reader =
+        csv::Reader::from_reader(export.body.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let at = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let mut chosen = Vec::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        if &record[at("Status")] == "active" && chosen.len() < 3 {
+            let quantity: u32 = record[at("Quantity")].parse().unwrap();
+            chosen.push((record[at("Subscription ID")].to_owned(), quantity + 1));
+        }
+    }
+    let northwind = app
+        .value("SELECT id FROM subscriptions WHERE sold_by = 'northwind' LIMIT 1")
+        .await
+        .unwrap();
+    let mut rows = String::from("Subscription ID,Action,Target offer ID,Quantity\n");
+    for (id, quantity) in &chosen {
+        rows.push_str(&format!("{id},licenses,,{quantity}\n"));
+    }
+    rows.push_str("s-does-not-exist,licenses,,5\n"); // line 5
+    rows.push_str(&format!("{northwind},suspend,,\n")); // line 6
+    rows.push_str(&format!("{},licenses,,ten\n", chosen[0].0)); // line 7
+    rows.push_str(&format!("{},renew,,\n", chosen[1].0)); // line 8
+    let before = app.snapshot().await;
+    let job = upload(&app, &rows).await;
+    assert_eq!(app.snapshot().await, before, "a review changes nothing");
+    assert_eq!(app.count(&format!("job_rows WHERE job_id = {job}")).await, 7);
+    let review = app.get(&format!("/bulk/jobs/{job}")).await;
+    review
+        .assert_status(200)
+        .assert_contains("data-line=\"5\" data-code=\"subscription_not_found\"")
+        .assert_contains("data-line=\"6\" data-code=\"subscription_not_found\"")
+        .assert_contains("data-line=\"7\" data-code=\"invalid_quantity\"")
+        .assert_contains("data-line=\"8\" data-code=\"invalid_action\"")
+        .assert_contains("“ten”")
+        .assert_contains("“renew”")
+        .assert_contains("data-count=\"will\">3<");
+    confirm(&app, job).await;
+    assert_eq!(finished(&app, job).await, "done");
+    for (id, quantity) in &chosen {
+        assert_eq!(
+            app.value(&format!("SELECT quantity FROM subscriptions WHERE id = '{id}'"))
+                .await
+                .unwrap(),
+            quantity.to_string()
+        );
+    }
+    // Northwind's subscription was never touched.
+    assert_eq!(
+        app.value(&format!("SELECT status FROM subscriptions WHERE id = '{northwind}'"))
+            .await
+            .unwrap(),
+        "active"
+    );
+    let records = results(&app, job).await;
+    assert_eq!(records.len(), 7, "a result for every line: {records:?}");
+    assert_eq!(
+        records.iter().filter(|r| r[2] == "succeeded").count(),
+        3,
+        "{records:?}"
+    );
+    assert!(records.iter().any(|r| r[3] == "invalid_quantity" && r[4].contains("ten")));
+}
+
+#[actix_web::test]
+async fn a_file_that_is_not_one_is_refused_beside_its_field() {
+    let app = spawn_app().await;
+    app.prefer("en-US");
+    app.sign_in(CONTOSO).await;
+    app.get("/bulk").await;
+    let before = app.snapshot().await;
+    for (rows, says) in [
+        ("", "There are no rows"),
+        ("Subscription ID,Quantity\ns-1,3\n", "lacks the column “Action”"),
+    ] {
+        app.submit("/bulk/file", &[("rows", rows), ("file_name", "")])
+            .await
+            .assert_status(422)
+            .assert_contains("id=\"rows-error\"")
+            .assert_contains(says);
+    }
+    for (form, field) in [
+        (
+            vec![("action", "upgrade"), ("target", "")],
+            "target-error",
+        ),
+        (vec![("action", "licenses-add"), ("quantity", "-1")], "quantity-error"),
+        (vec![("action", "explode")], "action-error"),
+        (vec![("action", "suspend"), ("offer", "NOPE")], "offer-error"),
+    ] {
+        app.submit("/bulk/selection", &form)
+            .await
+            .assert_status(422)
+            .assert_contains(&format!("id=\"{field}\""));
+    }
+    app.submit(
+        "/bulk/selection",
+        &[("action", "suspend"), ("q", "no customer is called this")],
+    )
+    .await
+    .assert_status(422)
+    .assert_contains("No subscription matches");
+    assert_eq!(app.snapshot().await, before, "nothing was written");
+}
+
+#[actix_web::test]
+async fn rows_are_judged_again_when_they_run() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let job = select(
+        &app,
+        &[("offer", "O365_E3"), ("status", "active"), ("action", "licenses-add"), ("quantity", "1")],
+    )
+    .await;
+    let will = rows_in(&app, job, "pending").await;
+    assert!(will >= 2);
+    // Between the review and the confirm, someone changes one of the subscriptions.
+    let (customer, id, quantity) = {
+        let id = app
+            .value(&format!("SELECT subscription_id FROM job_rows WHERE job_id = {job} AND state = 'pending' ORDER BY line LIMIT 1"))
+            .await
+            .unwrap();
+        let customer = app
+            .value(&format!("SELECT customer_id FROM subscriptions WHERE id = '{id}'"))
+            .await
+            .unwrap();
+        let quantity: u32 = app
+            .value(&format!("SELECT quantity FROM subscriptions WHERE id = '{id}'"))
+            .await
+            .unwrap()
+            .parse()
+            .unwrap();
+        (customer, id, quantity)
+    };
+    let details = crate::helpers::details(&customer, &id);
+    let page = app.get(&details).await;
+    let version = page.hidden("version");
+    let new = (quantity + 5).to_string();
+    app.post(
+        &format!("{details}/licenses"),
+        &[("licenses", &new), ("version", &version)],
+    )
+    .await
+    .assert_status(303);
+    confirm(&app, job).await;
+    finished(&app, job).await;
+    assert_eq!(rows_in(&app, job, "succeeded").await, will - 1);
+    assert_eq!(
+        app.value(&format!("SELECT code FROM job_rows WHERE job_id = {job} AND subscription_id = '{id}'"))
+            .await
+            .unwrap(),
+        "concurrency_conflicts"
+    );
+    assert_eq!(
+        app.value(&format!("SELECT quantity FROM subscriptions WHERE id = '{id}'"))
+            .await
+            .unwrap(),
+        new,
+        "the later change stands"
+    );
+}
+
+#[actix_web::test]
+async fn a_cancelled_job_does_not_do_the_rows_it_had_not_started() {
+    // This instance shows and cancels jobs but runs none, so the job is still waiting.
+    let app = spawn_app_with(&[("PORTAL_JOB_RUNNER", "false")]).await;
+    app.sign_in(CONTOSO).await;
+    let job = select(&app, &[("status", "active"), ("action", "suspend")]).await;
+    let will = rows_in(&app, job, "pending").await;
+    confirm(&app, job).await;
+    let page = app.get(&format!("/bulk/jobs/{job}")).await;
+    page.assert_contains("data-state=\"running\"")
+        .assert_contains(&format!("/bulk/jobs/{job}/cancel"));
+    app.submit(&format!("/bulk/jobs/{job}/cancel"), &[])
+        .await
+        .assert_redirect(&format!("/bulk/jobs/{job}"));
+    assert_eq!(finished(&app, job).await, "cancelled");
+    assert_eq!(rows_in(&app, job, "cancelled").await, will);
+    assert_eq!(
+        app.count("subscriptions WHERE sold_by = 'contoso' AND status = 'suspended'")
+            .await,
+        1,
+        "only the one suspended before"
+    );
+    // An instance that runs jobs takes nothing of a cancelled one.
+    let runner = second_instance_with(&app, &[]).await;
+    drop(runner);
+    actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(rows_in(&app, job, "cancelled").await, will);
+    let records = results(&app, job).await;
+    assert!(records.iter().all(|r| r[2] == "refused" && r[3] == "job_cancelled"));
+    // A review discarded is gone.
+    let review = select(&app, &[("status", "active"), ("action", "suspend")]).await;
+    app.get(&format!("/bulk/jobs/{review}")).await;
+    app.submit(&format!("/bulk/jobs/{review}/cancel"), &[])
+        .await
+        .assert_redirect("/bulk");
+    let again = app.submit(&format!("/bulk/jobs/{review}/start"), &[]).await;
+    again.assert_redirect(&format!("/bulk/jobs/{review}"));
+    assert_eq!(rows_in(&app, review, "succeeded").await, 0);
+}
+
+/// Seeds a book of `customers` customers for reseller `bigbook` beside the demo book.
+fn seed(app: &TestApp, customers: &str) {
+    let out = portal_command(app, &["seed", "--customers", customers]);
+    assert!(out.success, "{}", out.stderr);
+}
+
+const BIGBOOK: (&str, &str) = ("admin@bigbook.example", "bigbook-demo");
+
+#[actix_web::test]
+async fn two_instances_share_a_job_and_do_each_row_once() {
+    let app = spawn_app_with(&[("PORTAL_JOB_RUNNER", "false")]).await;
+    seed(&app, "60");
+    app.sign_in(BIGBOOK).await;
+    let job = select(&app, &[("status", "active"), ("action", "licenses-add"), ("quantity", "2")])
+        .await;
+    let will = rows_in(&app, job, "pending").await;
+    assert!(will > 100, "{will}");
+    confirm(&app, job).await;
+    let one = second_instance_with(&app, &[]).await;
+    let two = second_instance_with(&app, &[]).await;
+    assert_eq!(finished(&app, job).await, "done");
+    drop((one, two));
+    assert_eq!(rows_in(&app, job, "succeeded").await, will);
+    // Each row once: one activity record per row, and every quantity up by exactly two.
+    assert_eq!(app.count(&format!("activity WHERE job_id = {job}")).await, will);
+    assert_eq!(
+        app.count(&format!(
+            "activity WHERE job_id = {job} AND after_quantity <> before_quantity + 2"
+        ))
+        .await,
+        0
+    );
+    let owners: i64 = app
+        .value(&format!(
+            "SELECT COUNT(DISTINCT lease_owner) FROM job_rows WHERE job_id = {job}"
+        ))
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(owners, 2, "both instances ran rows");
+    assert_invariants(&app).await;
+}
+
+#[actix_web::test]
+async fn a_job_killed_mid_way_finishes_after_restart_with_every_row_once() {
+    let app = spawn_app_with(&[("PORTAL_JOB_RUNNER", "false")]).await;
+    seed(&app, "60");
+    app.sign_in(BIGBOOK).await;
+    let before = app.get("/customers/export/subscriptions.csv").await.body;
+    let job = select(&app, &[("status", "active"), ("action", "suspend")]).await;
+    let will = rows_in(&app, job, "pending").await;
+    assert!(will > 100, "{will}");
+    confirm(&app, job).await;
+
+    // A server process runs the job and is killed (SIGKILL) while rows are being done.
+    let settings = [("PORTAL_JOB_LEASE", "1")];
+    let (mut first, _) = crate::crash::start_with(&app.url, &settings);
+    loop {
+        let done = rows_in(&app, job, "succeeded").await;
+        if done >= 20 {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let done_at_kill = rows_in(&app, job, "succeeded").await;
+    assert!(done_at_kill < will, "killed mid-way: {done_at_kill} of {will}");
+
+    // Started again, the job goes on by itself and ends.
+    let (mut second, _) = crate::crash::start_with(&app.url, &settings);
+    let state = finished(&app, job).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(state, "done");
+    assert_eq!(rows_in(&app, job, "succeeded").await, will);
+    // Every row exactly once: one activity record per row, and each subscription suspended.
+    assert_eq!(app.count(&format!("activity WHERE job_id = {job}")).await, will);
+    assert_eq!(
+        app.value(&format!(
+            "SELECT COUNT(DISTINCT subscription_id) FROM activity WHERE job_id = {job}"
+        ))
+        .await
+        .unwrap(),
+        will.to_string()
+    );
+    // The export after differs from the one before in exactly the rows' status.
+    let after = app.get("/customers/export/subscriptions.csv").await.body;
+    let (before, after): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
+    assert_eq!(before.len(), after.len());
+    let changed: Vec<(&&str, &&str)> = before.iter().zip(&after).filter(|(b, a)| b != a).collect();
+    assert_eq!(changed.len() as i64, will);
+    for (b, a) in changed {
+        assert_eq!(b.replace(",active,", ",suspended,"), **a);
+    }
+    assert_invariants(&app).await;
+}
