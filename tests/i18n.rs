@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use portal::domain::LicenseCountError;
 use portal::domain::Service;
+use portal::domain::dates::DayError;
 use portal::domain::status::StatusChangeError;
 use portal::store::activity::Action;
 use portal::web::i18n::Locale;
@@ -114,6 +115,9 @@ fn built_keys() -> Vec<String> {
     }
     for a in Action::ALL {
         keys.push(a.message_key().to_owned());
+    }
+    for e in [DayError::NotADate, DayError::BeforeFirst] {
+        keys.push(e.message_key().to_owned());
     }
     for s in ["active", "suspended", "cancelled"] {
         keys.push(format!("status-{s}"));

@@ -399,16 +399,28 @@ bulk-error-action = Choose what to do.
 bulk-error-none = No subscription matches these filters.
 bulk-error-too-many = More than { $max } subscriptions match: narrow the selection.
 bulk-does-upgrade = Upgrade to { $target }
-bulk-does-upgrade-n = Upgrade to { $target }, { $n } licenses
+bulk-does-upgrade-n = { $n_n ->
+    [one] Upgrade to { $target }, { $n } license
+   *[other] Upgrade to { $target }, { $n } licenses
+}
 bulk-does-set = Set licenses to { $n }
-bulk-does-add = Add { $n } licenses
+bulk-does-add = { $n_n ->
+    [one] Add { $n } license
+   *[other] Add { $n } licenses
+}
 bulk-does-suspend = Suspend
 bulk-does-reactivate = Reactivate
 bulk-file-empty = There are no rows to change.
 bulk-file-column = The header row lacks the column “{ $column }”.
 bulk-file-not-csv = The rows can't be read as CSV: { $why }
-bulk-from-pasted = { $n } pasted rows
-bulk-from-file = { $name } ({ $n } rows)
+bulk-from-pasted = { $n_n ->
+    [one] { $n } pasted row
+   *[other] { $n } pasted rows
+}
+bulk-from-file = { $n_n ->
+    [one] { $name } ({ $n } row)
+   *[other] { $name } ({ $n } rows)
+}
 bulk-state-pending = Waiting
 bulk-state-succeeded = Done
 bulk-state-refused = Refused
@@ -428,7 +440,10 @@ bulk-review-title = Review
 bulk-review-will = Will be changed
 bulk-review-cannot = Can't be changed
 bulk-review-recheck = Each row is checked again when it runs: a subscription that changed since this review is left as it is.
-bulk-confirm = Confirm and change { $n } subscriptions
+bulk-confirm = { $n_n ->
+    [one] Confirm and change { $n } subscription
+   *[other] Confirm and change { $n } subscriptions
+}
 bulk-discard = Discard
 bulk-review-problems = Rows that can't be changed
 bulk-line = Line
@@ -442,3 +457,7 @@ bulk-cancel = Cancel the job
 bulk-progress-hint = You can leave this page: the job goes on, and the Bulk changes page lists it.
 bulk-results = Results
 bulk-result = Result
+bulk-cost-unpriced = { $n_n ->
+    [one] { $n } row is for an offer without a price ({ $offers }): its cost is not in the figures above.
+   *[other] { $n } rows are for offers without a price ({ $offers }): their cost is not in the figures above.
+}

@@ -412,3 +412,4 @@ bulk-cancel = 取消作业
 bulk-progress-hint = 您可以离开此页面：作业会继续运行，并列在“批量更改”页面中。
 bulk-results = 结果
 bulk-result = 结果
+bulk-cost-unpriced = 有 { $n } 行的产品在价目表中没有价格（{ $offers }）：其费用未计入上述金额。

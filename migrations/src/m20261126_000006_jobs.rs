@@ -41,6 +41,8 @@ enum JobRows {
     Line,
     SubscriptionId,
     CustomerId,
+    CompanyName,
+    FriendlyName,
     Action,
     TargetOffer,
     Quantity,
@@ -120,6 +122,9 @@ impl MigrationTrait for Migration {
                 // As the file wrote it, for a line that names no usable subscription.
                 .col(string_len(JobRows::SubscriptionId, 200))
                 .col(string_len_null(JobRows::CustomerId, 64))
+                // The names the review showed, so the job's pages name each row as it was.
+                .col(string_len_null(JobRows::CompanyName, 200))
+                .col(string_len_null(JobRows::FriendlyName, 200))
                 .col(string_len_null(JobRows::Action, 32))
                 .col(string_len_null(JobRows::TargetOffer, 64))
                 .col(big_integer_null(JobRows::Quantity))

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use super::billing::Planned;
 use super::eligibility::{Eligibility, Reason};
 use super::licenses::{self, LicenseCount, LicenseCountError};
 use super::status::{StatusAction, StatusChangeError};
@@ -115,14 +116,16 @@ impl RowChange {
                     quantity: count(target)?,
                 }
             }
-            Action::Licenses => RowChange::Licenses(LicenseCount::parse(
-                &quantity?.to_string(),
-                super::catalog::LicenseRange {
-                    min: 1,
-                    max: u32::MAX,
-                },
-            )
-            .ok()?),
+            Action::Licenses => RowChange::Licenses(
+                LicenseCount::parse(
+                    &quantity?.to_string(),
+                    super::catalog::LicenseRange {
+                        min: 1,
+                        max: u32::MAX,
+                    },
+                )
+                .ok()?,
+            ),
             Action::Suspend => RowChange::Status(StatusAction::Suspend),
             Action::Reactivate => RowChange::Status(StatusAction::Reactivate),
         })
@@ -152,7 +155,9 @@ pub fn resolve(
             Ok(RowChange::Upgrade { target, quantity })
         }
         Request::SetLicenses(n) => licenses_to(subscription, n),
-        Request::AddLicenses(n) => licenses_to(subscription, subscription.quantity.saturating_add(n)),
+        Request::AddLicenses(n) => {
+            licenses_to(subscription, subscription.quantity.saturating_add(n))
+        }
         Request::Status(action) => action
             .apply(subscription.status)
             .map(|_| RowChange::Status(action))
@@ -165,6 +170,35 @@ fn licenses_to(subscription: &Subscription, n: u32) -> Result<RowChange, Problem
         .map_err(Problem::Licenses)?;
     licenses::change(subscription, count).map_err(Problem::Licenses)?;
     Ok(RowChange::Licenses(count))
+}
+
+/// A row's change as billing sees it, for a subscription holding `quantity` licenses: the
+/// review's total effect on charges adds these up.
+pub fn planned(change: RowChange, quantity: u32) -> Planned {
+    match change {
+        RowChange::Upgrade {
+            target,
+            quantity: moved,
+        } => {
+            let source_after = if moved.get() >= quantity {
+                (quantity, SubscriptionStatus::Cancelled)
+            } else {
+                (quantity - moved.get(), SubscriptionStatus::Active)
+            };
+            Planned::Upgrade {
+                source_after,
+                target,
+                quantity: moved.get(),
+            }
+        }
+        RowChange::Licenses(n) => Planned::State(n.get(), SubscriptionStatus::Active),
+        RowChange::Status(StatusAction::Suspend) => {
+            Planned::State(quantity, SubscriptionStatus::Suspended)
+        }
+        RowChange::Status(StatusAction::Reactivate) => {
+            Planned::State(quantity, SubscriptionStatus::Active)
+        }
+    }
 }
 
 /// How a row ended.
@@ -231,7 +265,10 @@ pub enum Problem {
     /// The subscription changed since the review (a license or status change: rule 7).
     Changed,
     /// A line of the file could not be used; `value` is what it said.
-    Line { problem: LineProblem, value: String },
+    Line {
+        problem: LineProblem,
+        value: String,
+    },
     /// The job was cancelled before the row started.
     Cancelled,
     /// An error kept the row from being made.
@@ -307,7 +344,9 @@ impl Problem {
             "subscription_does_not_have_any_upgrade_paths" => {
                 Problem::Ineligible(Reason::NoUpgradePaths)
             }
-            "subscription_target_offer_not_found" => Problem::Ineligible(Reason::TargetOfferNotFound),
+            "subscription_target_offer_not_found" => {
+                Problem::Ineligible(Reason::TargetOfferNotFound)
+            }
             "subscription_status_not_active" => match detail.parse::<SubscriptionStatus>() {
                 Ok(status) => Problem::Ineligible(Reason::StatusNotActive(status)),
                 Err(_) => Problem::Licenses(LicenseCountError::NotActive),
@@ -336,9 +375,9 @@ impl Problem {
                     max: max.parse().ok()?,
                 })
             }
-            "licenses_below_assigned" => {
-                Problem::Licenses(LicenseCountError::BelowAssigned { assigned: number()? })
-            }
+            "licenses_below_assigned" => Problem::Licenses(LicenseCountError::BelowAssigned {
+                assigned: number()?,
+            }),
             "licenses_unchanged" => Problem::Licenses(LicenseCountError::Unchanged(number()?)),
             "subscription_cancelled" => Problem::Status(StatusChangeError::Cancelled),
             "already_suspended" => Problem::Status(StatusChangeError::AlreadySuspended),
@@ -593,9 +632,7 @@ mod tests {
         let s = subscription("s-1", OfferId::O365E3, 10, 4);
         let e = eligibility(&s, true);
         assert_eq!(
-            resolve(Request::AddLicenses(2), &s, &e)
-                .unwrap()
-                .quantity(),
+            resolve(Request::AddLicenses(2), &s, &e).unwrap().quantity(),
             Some(12)
         );
         assert_eq!(
@@ -610,6 +647,44 @@ mod tests {
             resolve(Request::SetLicenses(0), &s, &e).unwrap_err(),
             Problem::Licenses(LicenseCountError::OutOfRange { .. })
         ));
+    }
+
+    #[test]
+    fn a_row_is_billed_as_its_single_change_would_be() {
+        let n =
+            |q: u32| LicenseCount::parse(&q.to_string(), OfferId::O365E3.offer().licenses).unwrap();
+        let whole = RowChange::Upgrade {
+            target: OfferId::O365E3,
+            quantity: n(10),
+        };
+        assert_eq!(
+            planned(whole, 10),
+            Planned::Upgrade {
+                source_after: (10, SubscriptionStatus::Cancelled),
+                target: OfferId::O365E3,
+                quantity: 10
+            }
+        );
+        let part = RowChange::Upgrade {
+            target: OfferId::O365E3,
+            quantity: n(4),
+        };
+        assert_eq!(
+            planned(part, 10),
+            Planned::Upgrade {
+                source_after: (6, SubscriptionStatus::Active),
+                target: OfferId::O365E3,
+                quantity: 4
+            }
+        );
+        assert_eq!(
+            planned(RowChange::Licenses(n(12)), 10),
+            Planned::State(12, SubscriptionStatus::Active)
+        );
+        assert_eq!(
+            planned(RowChange::Status(StatusAction::Suspend), 10),
+            Planned::State(10, SubscriptionStatus::Suspended)
+        );
     }
 
     #[test]

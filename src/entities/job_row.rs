@@ -9,6 +9,8 @@ pub struct Model {
     pub line: i32,
     pub subscription_id: String,
     pub customer_id: Option<String>,
+    pub company_name: Option<String>,
+    pub friendly_name: Option<String>,
     pub action: Option<String>,
     pub target_offer: Option<String>,
     pub quantity: Option<i64>,

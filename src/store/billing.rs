@@ -176,7 +176,6 @@ pub async fn billed(
     reseller: &ResellerId,
     only: Option<(&CustomerId, Option<&SubscriptionId>)>,
 ) -> Result<Vec<Billed>, DbErr> {
-    let backend = db.get_database_backend();
     let mut filter = String::from("s.sold_by = $1");
     let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
     if let Some((customer, subscription)) = only {
@@ -187,6 +186,32 @@ pub async fn billed(
             values.push(subscription.as_str().into());
         }
     }
+    billed_where(db, &filter, values).await
+}
+
+/// [`billed`] for many subscriptions by id (a bulk change's review), 500 at a time.
+pub async fn billed_of(
+    db: &impl ConnectionTrait,
+    reseller: &ResellerId,
+    ids: &[SubscriptionId],
+) -> Result<Vec<Billed>, DbErr> {
+    let mut all = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
+        values.extend(chunk.iter().map(|id| id.as_str().into()));
+        let filter = format!("s.sold_by = $1 AND s.id IN ({})", marks.join(", "));
+        all.extend(billed_where(db, &filter, values).await?);
+    }
+    Ok(all)
+}
+
+async fn billed_where(
+    db: &impl ConnectionTrait,
+    filter: &str,
+    values: Vec<sea_orm::Value>,
+) -> Result<Vec<Billed>, DbErr> {
+    let backend = db.get_database_backend();
     let subscriptions = SubscriptionRow::find_by_statement(Statement::from_sql_and_values(
         backend,
         format!(

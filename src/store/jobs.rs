@@ -163,6 +163,8 @@ pub struct Row {
     /// The subscription as the row names it (as a file wrote it, for a line naming none).
     pub subscription: String,
     pub customer: Option<CustomerId>,
+    /// The customer's and the subscription's names as the review saw them.
+    pub names: Option<(String, String)>,
     /// The change the row makes; `None` for a line of a file that names none.
     pub change: Option<RowChange>,
     /// The action as the row names it, even when the row can't be done.
@@ -177,18 +179,14 @@ pub struct Row {
 }
 
 fn to_row(m: job_row::Model) -> Result<Row, DbErr> {
-    let action = m.action.as_deref().map(Action::parse).flatten();
+    let action = m.action.as_deref().and_then(Action::parse);
     let target_offer = m
         .target_offer
         .as_deref()
         .map(str::parse::<OfferId>)
         .transpose()
         .map_err(corrupt)?;
-    let quantity = m
-        .quantity
-        .map(u32::try_from)
-        .transpose()
-        .map_err(corrupt)?;
+    let quantity = m.quantity.map(u32::try_from).transpose().map_err(corrupt)?;
     let state = RowState::parse(&m.state)?;
     let problem = match &m.code {
         Some(code) => Some(
@@ -216,6 +214,7 @@ fn to_row(m: job_row::Model) -> Result<Row, DbErr> {
             .transpose()
             .map_err(corrupt)?,
         expected: m.expected_version.map(Version),
+        names: m.company_name.zip(m.friendly_name),
         subscription: m.subscription_id,
     })
 }
@@ -238,6 +237,13 @@ impl Progress {
         self.total - self.left
     }
 
+    /// How much of the job has ended, in whole percent (all of a job without rows).
+    pub fn percent(&self) -> u32 {
+        (self.finished() * 100)
+            .checked_div(self.total)
+            .unwrap_or(100)
+    }
+
     fn add(&mut self, state: &str, n: u32) {
         match state {
             "pending" => self.left += n,
@@ -258,6 +264,8 @@ pub struct NewRow {
     /// The subscription as the row names it.
     pub subscription: String,
     pub customer: Option<CustomerId>,
+    /// The customer's and the subscription's names, for the job's pages.
+    pub names: Option<(String, String)>,
     pub action: Option<Action>,
     /// The change to make, or why the row can't be done (it is then never run).
     pub plan: Result<RowChange, Problem>,
@@ -316,6 +324,8 @@ pub async fn create(db: &Db, new: NewJob<'_>, rows: Vec<NewRow>) -> Result<i32, 
                 line: Set(i32::try_from(r.line).unwrap_or(i32::MAX)),
                 subscription_id: Set(r.subscription.chars().take(200).collect()),
                 customer_id: Set(r.customer.map(|c| c.to_string())),
+                company_name: Set(r.names.as_ref().map(|(c, _)| c.chars().take(200).collect())),
+                friendly_name: Set(r.names.map(|(_, s)| s.chars().take(200).collect())),
                 action: Set(change
                     .map(RowChange::action)
                     .or(r.action)
@@ -404,6 +414,8 @@ pub async fn progress(db: &Db, id: i32) -> Result<Progress, DbErr> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rows {
     All,
+    /// Rows still to run.
+    Pending,
     /// Rows that have ended.
     Finished,
     /// Rows that can't be done (or were not).
@@ -423,6 +435,9 @@ pub async fn rows(
         .filter(job_row::Column::Line.gt(i64::from(after)));
     match which {
         Rows::All => {}
+        Rows::Pending => {
+            select = select.filter(job_row::Column::State.eq(RowState::Pending.as_str()));
+        }
         Rows::Finished => {
             select = select.filter(job_row::Column::State.ne(RowState::Pending.as_str()));
         }
@@ -494,7 +509,10 @@ pub async fn cancel(
     if cancelled {
         let now = at.timestamp_millis();
         job_row::Entity::update_many()
-            .col_expr(job_row::Column::State, Expr::val(RowState::Cancelled.as_str()))
+            .col_expr(
+                job_row::Column::State,
+                Expr::val(RowState::Cancelled.as_str()),
+            )
             .col_expr(job_row::Column::Code, Expr::val(Problem::Cancelled.code()))
             .col_expr(job_row::Column::FinishedAt, Expr::val(at))
             .filter(job_row::Column::JobId.eq(id))
@@ -627,12 +645,7 @@ pub struct RowEnd {
 /// Records how rows ended, in one transaction, for rows still claimed by `owner` (a row whose
 /// claim another instance took over is recorded by that instance, with the same result: its
 /// change replays); then marks their jobs ended where no row is left.
-pub async fn finish(
-    db: &Db,
-    owner: &str,
-    ends: &[RowEnd],
-    at: DateTime<Utc>,
-) -> Result<(), DbErr> {
+pub async fn finish(db: &Db, owner: &str, ends: &[RowEnd], at: DateTime<Utc>) -> Result<(), DbErr> {
     if ends.is_empty() {
         return Ok(());
     }

@@ -1,34 +1,71 @@
 //! The activity log: every change the reseller's users made and their sign-ins, newest first,
-//! optionally for one customer, paged.
+//! optionally for one customer and for a range of days (China Standard Time), paged. The same
+//! filter chooses what the log's CSV export holds.
 
-use actix_web::{HttpRequest, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use askama_web::WebTemplate;
 
 use super::auth::SignedIn;
 use super::error::PageError;
 use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::details_href;
-use crate::domain::{Customer, CustomerId, Page, PageRequest};
-use crate::store::activity::Entry;
+use super::render;
+use crate::domain::dates::{DayRange, DayRangeErrors};
+use crate::domain::{Customer, CustomerId, Page, PageRequest, ResellerId};
+use crate::store::activity::{Entry, Filter};
 use crate::store::{self, Db};
 
-#[derive(Template, WebTemplate)]
+#[derive(Template)]
 #[template(path = "activity.html")]
 pub struct ActivityPage {
     l: Locale,
     layout: Layout,
     customer: Option<Customer>,
-    page: Page<Entry>,
+    /// The date fields as typed.
+    from: String,
+    to: String,
+    from_error: Option<String>,
+    to_error: Option<String>,
+    /// The days asked for; `None` while a date is refused.
+    days: Option<DayRange>,
+    /// The log as filtered; `None` while a date is refused.
+    page: Option<Page<Entry>>,
 }
 
 impl ActivityPage {
-    fn page_href(&self, number: u64) -> String {
-        match &self.customer {
-            Some(c) => format!("/activity?customer={}&page={number}", c.id),
-            None => format!("/activity?page={number}"),
+    /// The filter as query parameters, each followed by `&`: for the pager.
+    fn filter_query(&self) -> String {
+        let mut query = String::new();
+        if let Some(c) = &self.customer {
+            query.push_str(&format!("customer={}&", c.id));
         }
+        if let Some(days) = &self.days {
+            if let Some(first) = days.first() {
+                query.push_str(&format!("from={first}&"));
+            }
+            if let Some(last) = days.last() {
+                query.push_str(&format!("to={last}&"));
+            }
+        }
+        query
+    }
+
+    fn page_href(&self, number: u64) -> String {
+        format!("/activity?{}page={number}", self.filter_query())
+    }
+
+    /// The log of the same customer, any day.
+    fn all_days_href(&self) -> String {
+        match &self.customer {
+            Some(c) => format!("/activity?customer={}", c.id),
+            None => "/activity".to_owned(),
+        }
+    }
+
+    fn dated(&self) -> bool {
+        !self.from.is_empty() || !self.to.is_empty()
     }
 
     fn subscription_href(&self, e: &Entry) -> Option<String> {
@@ -40,31 +77,64 @@ impl ActivityPage {
 pub struct ActivityQuery {
     customer: Option<String>,
     page: Option<String>,
+    /// The first day, YYYY-MM-DD in China Standard Time.
+    from: Option<String>,
+    /// The last day, included.
+    to: Option<String>,
 }
 
+/// What a request's filter asks for: the customer (one of the reseller's; anything else is no
+/// such page), and the days or what is wrong with them.
+pub(super) async fn filter_of(
+    db: &Db,
+    reseller: &ResellerId,
+    query: &ActivityQuery,
+) -> Result<(Option<Customer>, Result<DayRange, DayRangeErrors>), PageError> {
+    let customer = match query.customer.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(raw) => {
+            let id = CustomerId::parse(raw).map_err(|_| PageError::NotFound)?;
+            Some(
+                store::customers::get(db, reseller, &id)
+                    .await?
+                    .ok_or(PageError::NotFound)?,
+            )
+        }
+    };
+    let days = DayRange::parse(
+        query.from.as_deref().unwrap_or(""),
+        query.to.as_deref().unwrap_or(""),
+    );
+    Ok((customer, days))
+}
+
+/// The store's filter for a customer and days.
+pub(super) fn store_filter(customer: Option<&Customer>, days: DayRange) -> Filter {
+    Filter {
+        customer: customer.map(|c| c.id.clone()),
+        days,
+    }
+}
+
+/// The log, as filtered; a refused date shows its message beside its field (422), and no log.
 pub async fn list(
     req: HttpRequest,
     l: Locale,
     user: SignedIn,
     db: web::Data<Db>,
     query: web::Query<ActivityQuery>,
-) -> Result<ActivityPage, PageError> {
+) -> Result<HttpResponse, PageError> {
     let reseller = &user.account.reseller;
-    // A customer filter names one of the reseller's customers; anything else is unknown.
-    let customer = match query.customer.as_deref().filter(|c| !c.is_empty()) {
-        None => None,
-        Some(raw) => {
-            let id = CustomerId::parse(raw).map_err(|_| PageError::NotFound)?;
-            Some(
-                store::customers::get(db.get_ref(), reseller, &id)
-                    .await?
-                    .ok_or(PageError::NotFound)?,
-            )
+    let (customer, days) = filter_of(&db, reseller, &query).await?;
+    let (page, errors) = match days {
+        Ok(days) => {
+            let request = PageRequest::parse(query.page.as_deref());
+            let filter = store_filter(customer.as_ref(), days);
+            let page = store::activity::page(&db, reseller, &filter, request).await?;
+            (Some((days, page)), DayRangeErrors::default())
         }
+        Err(errors) => (None, errors),
     };
-    let request = PageRequest::parse(query.page.as_deref());
-    let page =
-        store::activity::page(&db, reseller, customer.as_ref().map(|c| &c.id), request).await?;
     let here = req.uri().to_string();
     let mut layout = user.layout(l, &here).in_section("activity");
     layout.crumbs.clear();
@@ -72,10 +142,25 @@ pub async fn list(
     if let Some(c) = &customer {
         layout = layout.crumb(c.company_name.clone(), None);
     }
-    Ok(ActivityPage {
-        l,
-        layout,
-        customer,
-        page,
-    })
+    let typed = |raw: &Option<String>| raw.as_deref().unwrap_or("").trim().to_owned();
+    let status = if page.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let (days, page) = page.unzip();
+    render(
+        status,
+        &ActivityPage {
+            l,
+            layout,
+            customer,
+            from: typed(&query.from),
+            to: typed(&query.to),
+            from_error: errors.first.map(|e| l.t(e.message_key())),
+            to_error: errors.last.map(|e| l.t(e.message_key())),
+            days,
+            page,
+        },
+    )
 }

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -17,13 +19,16 @@ use super::layout::Layout;
 use super::paths::details_href;
 use super::{render, see_other};
 use crate::clock::Clock;
+use crate::domain::billing::{Billing, Effect, NoPrice};
 use crate::domain::bulk::{self, Action, FileError, LineProblem, Problem, Request, RowChange};
 use crate::domain::catalog::{self, Offer};
 use crate::domain::{
     CustomerId, CustomerQuery, OfferId, StatusAction, SubscriptionId, SubscriptionStatus,
 };
 use crate::jobs::Jobs;
-use crate::store::jobs::{self as job_store, Job, JobState, NewJob, NewRow, Origin, Progress, Row, Rows};
+use crate::store::jobs::{
+    self as job_store, Job, JobState, NewJob, NewRow, Origin, Progress, Row, Rows,
+};
 use crate::store::subscriptions::{Among, SubscriptionView};
 use crate::store::{self, Db};
 
@@ -115,10 +120,7 @@ fn page(
     file: FileForm,
     messages: Messages,
 ) -> BulkPage {
-    let layout = user
-        .layout(l, &req.uri().to_string())
-        .in_section("bulk");
-    let mut layout = layout;
+    let mut layout = user.layout(l, &req.uri().to_string()).in_section("bulk");
     layout.crumbs.clear();
     let layout = layout.crumb(l.t("bulk-title"), None);
     BulkPage {
@@ -164,7 +166,7 @@ struct Selection {
     request: Request,
 }
 
-fn parse_selection(l: Locale, form: &SelectionForm) -> Result<Selection, Messages> {
+fn parse_selection(l: Locale, form: &SelectionForm) -> Result<Selection, Box<Messages>> {
     let mut messages = Messages::default();
     let offer = match form.offer.trim() {
         "" => None,
@@ -227,7 +229,7 @@ fn parse_selection(l: Locale, form: &SelectionForm) -> Result<Selection, Message
             search: CustomerQuery::parse(&form.q),
             request,
         }),
-        _ => Err(messages),
+        _ => Err(Box::new(messages)),
     }
 }
 
@@ -235,7 +237,13 @@ fn parse_selection(l: Locale, form: &SelectionForm) -> Result<Selection, Message
 fn describe(l: Locale, s: &Selection) -> String {
     let what = match s.request {
         Request::Upgrade { target, quantity } => match quantity {
-            Some(n) => l.t2("bulk-does-upgrade-n", "target", l.offer(target), "n", l.num(n)),
+            Some(n) => l.t2(
+                "bulk-does-upgrade-n",
+                "target",
+                l.offer(target),
+                "n",
+                l.num(n),
+            ),
             None => l.t1("bulk-does-upgrade", "target", l.offer(target)),
         },
         Request::SetLicenses(n) => l.t1("bulk-does-set", "n", l.num(n)),
@@ -277,7 +285,7 @@ pub async fn from_selection(
     };
     let selection = match parse_selection(l, &form) {
         Ok(s) => s,
-        Err(messages) => return refuse(messages, form).await,
+        Err(messages) => return refuse(*messages, form).await,
     };
     let views = store::subscriptions::views_where(
         db.get_ref(),
@@ -305,7 +313,14 @@ pub async fn from_selection(
     let rows = views
         .iter()
         .enumerate()
-        .map(|(i, view)| planned(u32::try_from(i + 1).unwrap_or(u32::MAX), selection.request, view, reseller))
+        .map(|(i, view)| {
+            planned(
+                u32::try_from(i + 1).unwrap_or(u32::MAX),
+                selection.request,
+                view,
+                reseller,
+            )
+        })
         .collect();
     let id = job_store::create(
         &db,
@@ -335,6 +350,10 @@ fn planned(
         line,
         subscription: view.subscription.id.to_string(),
         customer: Some(view.customer.id.clone()),
+        names: Some((
+            view.customer.company_name.clone(),
+            view.subscription.friendly_name.clone(),
+        )),
         action: Some(match request {
             Request::Upgrade { .. } => Action::Upgrade,
             Request::SetLicenses(_) | Request::AddLicenses(_) => Action::Licenses,
@@ -415,6 +434,7 @@ pub async fn from_file(
                     line: line.line,
                     subscription: line.subscription.to_string(),
                     customer: None,
+                    names: None,
                     action: Some(match line.request {
                         Request::Upgrade { .. } => Action::Upgrade,
                         Request::SetLicenses(_) | Request::AddLicenses(_) => Action::Licenses,
@@ -432,6 +452,7 @@ pub async fn from_file(
                 line: bad.line,
                 subscription: bad.subscription,
                 customer: None,
+                names: None,
                 action: None,
                 plan: Err(bad.problem),
                 expected: None,
@@ -442,7 +463,13 @@ pub async fn from_file(
     let summary = if name.is_empty() {
         l.t1("bulk-from-pasted", "n", l.num(rows.len() as u64))
     } else {
-        l.t2("bulk-from-file", "name", name, "n", l.num(rows.len() as u64))
+        l.t2(
+            "bulk-from-file",
+            "name",
+            name,
+            "n",
+            l.num(rows.len() as u64),
+        )
     };
     let id = job_store::create(
         &db,
@@ -492,6 +519,9 @@ fn job_href(id: i32) -> String {
 pub struct RowView {
     line: u32,
     subscription: String,
+    /// The customer's and the subscription's names, when the row names one of the reseller's.
+    company_name: String,
+    friendly_name: String,
     /// The Details page of the row's subscription, when it is the reseller's.
     href: Option<String>,
     action: String,
@@ -532,7 +562,10 @@ fn row_view(l: Locale, row: &Row) -> RowView {
     RowView {
         line: row.line,
         href,
-        action: row.action.map(|a| a.as_str().to_owned()).unwrap_or_default(),
+        action: row
+            .action
+            .map(|a| a.as_str().to_owned())
+            .unwrap_or_default(),
         does,
         state: row.state.as_str(),
         result: outcome.map_or("", |o| o.as_str()),
@@ -557,6 +590,16 @@ fn row_view(l: Locale, row: &Row) -> RowView {
             _ => None,
         },
         subscription: row.subscription.clone(),
+        company_name: row
+            .names
+            .as_ref()
+            .map(|(c, _)| c.clone())
+            .unwrap_or_default(),
+        friendly_name: row
+            .names
+            .as_ref()
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default(),
     }
 }
 
@@ -582,11 +625,71 @@ fn problem_message(
         Problem::Line { problem, value } => match problem {
             LineProblem::Duplicate { first } => l.t1("bulk-line-duplicate", "first", first),
             LineProblem::Columns => l.t("bulk-line-columns"),
-            other => l.t1(&format!("bulk-line-{}", other.code().replace('_', "-")), "value", value),
+            other => l.t1(
+                &format!("bulk-line-{}", other.code().replace('_', "-")),
+                "value",
+                value,
+            ),
         },
         Problem::Cancelled => l.t("bulk-row-cancelled"),
         Problem::Failed => l.t("bulk-row-failed"),
     }
+}
+
+/// What the rows of a job in review do to the reseller's bill, added up by the billing rules (as
+/// each single change's review shows it).
+#[derive(Debug, Clone, Default)]
+pub struct Cost {
+    /// The effect of the rows with prices; `None` when no row has one.
+    pub total: Option<Effect>,
+    /// Offers of rows without a price: their cost is not in the total.
+    pub unpriced: Vec<OfferId>,
+    /// How many rows have no price.
+    pub unpriced_rows: u32,
+}
+
+async fn cost(db: &Db, user: &SignedIn, job: i32, today: NaiveDate) -> Result<Cost, PageError> {
+    let reseller = &user.account.reseller;
+    let mut changes: HashMap<SubscriptionId, RowChange> = HashMap::new();
+    let mut after = 0;
+    loop {
+        let rows = job_store::rows(db, job, Rows::Pending, after, 1000).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.line;
+        for row in rows {
+            if let (Some(change), Ok(id)) = (row.change, SubscriptionId::parse(&row.subscription)) {
+                changes.insert(id, change);
+            }
+        }
+    }
+    let ids: Vec<SubscriptionId> = changes.keys().cloned().collect();
+    let billed = store::billing::billed_of(db, reseller, &ids).await?;
+    let day = store::billing::billing_day(db, reseller).await?;
+    let (prices, _) = store::billing::prices(db).await?;
+    let billing = Billing {
+        day,
+        prices: &prices,
+    };
+    let mut cost = Cost::default();
+    for b in billed {
+        let (Some(change), Some((quantity, _))) =
+            (changes.get(&b.subscription), b.timeline.on(today))
+        else {
+            continue;
+        };
+        match billing.review(&b.timeline, bulk::planned(*change, quantity), today) {
+            Ok(effect) => {
+                cost.total = Some(cost.total.map_or(effect, |t| t.plus(effect)));
+            }
+            Err(NoPrice(offer, _)) => {
+                cost.unpriced_rows += 1;
+                if !cost.unpriced.contains(&offer) {
+                    cost.unpriced.push(offer);
+                }
+            }
+        }
+    }
+    Ok(cost)
 }
 
 #[derive(Template, WebTemplate)]
@@ -603,6 +706,8 @@ pub struct JobPage {
     /// The line after which the next page of rows starts, if there is one.
     next_after: Option<u32>,
     after: u32,
+    /// At review: what the rows do to the bill.
+    cost: Option<Cost>,
 }
 
 impl JobPage {
@@ -619,15 +724,29 @@ impl JobPage {
     }
 
     fn percent(&self) -> u32 {
-        if self.progress.total == 0 {
-            100
-        } else {
-            self.progress.finished() * 100 / self.progress.total
-        }
+        self.progress.percent()
     }
 
     fn will_go(&self) -> u32 {
         self.progress.left
+    }
+
+    fn period_words(&self, e: &Effect) -> String {
+        super::review::period_words(self.l, e)
+    }
+
+    fn unpriced_words(&self, cost: &Cost) -> String {
+        let offers: Vec<&str> = cost.unpriced.iter().map(|o| self.l.offer(*o)).collect();
+        self.l.t2(
+            "bulk-cost-unpriced",
+            "n",
+            self.l.num(cost.unpriced_rows),
+            "offers",
+            offers.join(match self.l {
+                Locale::ZhCn => "、",
+                Locale::EnUs => ", ",
+            }),
+        )
     }
 }
 
@@ -648,6 +767,7 @@ pub async fn job_page(
     l: Locale,
     user: SignedIn,
     db: web::Data<Db>,
+    clock: web::Data<Clock>,
     path: web::Path<i32>,
     query: web::Query<RowsQuery>,
 ) -> Result<JobPage, PageError> {
@@ -681,9 +801,12 @@ pub async fn job_page(
             next,
         )
     };
-    let mut layout = user
-        .layout(l, &req.uri().to_string())
-        .in_section("bulk");
+    let cost = if job.state == JobState::Review && progress.left > 0 {
+        Some(cost(&db, &user, job.id, clock.today()).await?)
+    } else {
+        None
+    };
+    let mut layout = user.layout(l, &req.uri().to_string()).in_section("bulk");
     layout.crumbs.clear();
     let layout = layout
         .crumb(l.t("bulk-title"), Some("/bulk".to_owned()))
@@ -697,6 +820,7 @@ pub async fn job_page(
         rows,
         next_after,
         after,
+        cost,
     })
 }
 
@@ -757,11 +881,7 @@ pub async fn progress(
     let answer = ProgressAnswer {
         state: job.state.as_str(),
         state_label: l.t(&format!("bulk-job-{}", job.state.as_str())),
-        percent: if progress.total == 0 {
-            100
-        } else {
-            progress.finished() * 100 / progress.total
-        },
+        percent: progress.percent(),
         progress,
         rows: rows.iter().map(|r| row_view(l, r)).collect(),
     };
@@ -816,7 +936,10 @@ pub async fn results_csv(
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"bulk-change-{}-results.csv\"", job.id),
+            format!(
+                "attachment; filename=\"bulk-change-{}-results.csv\"",
+                job.id
+            ),
         ))
         .body(body))
 }
@@ -827,7 +950,8 @@ mod tests {
 
     #[test]
     fn pasted_spreadsheet_rows_read_as_csv() {
-        let pasted = "Subscription ID\tAction\tTarget offer ID\tQuantity\ns-1\tupgrade\tO365_E3\t5\n";
+        let pasted =
+            "Subscription ID\tAction\tTarget offer ID\tQuantity\ns-1\tupgrade\tO365_E3\t5\n";
         assert_eq!(
             tabs_to_commas(pasted),
             "Subscription ID,Action,Target offer ID,Quantity\ns-1,upgrade,O365_E3,5\n"

@@ -38,6 +38,20 @@ impl CustomersPage {
         }
     }
 
+    /// The CSV of `what` (customers or subscriptions) of the customers this list shows: all of
+    /// them, or those of the search.
+    fn export_href(&self, what: &str) -> String {
+        let mut href = format!("/customers/export/{what}.csv");
+        if !self.query.is_empty() {
+            href.push_str("?q=");
+            href.extend(percent_encoding::utf8_percent_encode(
+                self.query.as_str(),
+                percent_encoding::NON_ALPHANUMERIC,
+            ));
+        }
+        href
+    }
+
     /// A link to the page just `side` (after or before) a customer; `number` is the page's
     /// number, for its label.
     fn href(&self, side: &str, at: &CustomerSummary, number: u64) -> String {

@@ -14,7 +14,7 @@ use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::details_href;
 use super::render;
-use crate::domain::billing::{Amount, Billing, Effect, NoPrice, Planned};
+use crate::domain::billing::{Billing, Effect, NoPrice, Planned};
 use crate::domain::{Customer, FormKey, OfferId, Subscription, SubscriptionStatus};
 use crate::store::billing::PricesVersion;
 use crate::store::{self, Db};
@@ -110,35 +110,38 @@ pub struct ReviewPage {
 }
 
 impl ReviewPage {
-    fn is_credit(&self, amount: &Amount) -> bool {
-        amount.is_sign_negative() && !amount.is_zero()
-    }
-
     fn no_price(&self, offer: &OfferId) -> String {
         self.l.t1("review-no-price", "offer", self.l.offer(*offer))
     }
 
     fn change_words(&self, e: &Effect) -> String {
-        let date = self.l.date(&e.next_billing_date);
-        if e.period_change.is_zero() {
-            self.l.t1("review-period-none", "date", date)
-        } else if self.is_credit(&e.period_change) {
-            self.l.t2(
-                "review-period-credit",
-                "amount",
-                self.l.money(-e.period_change),
-                "date",
-                date,
-            )
-        } else {
-            self.l.t2(
-                "review-period-charge",
-                "amount",
-                self.l.money(e.period_change),
-                "date",
-                date,
-            )
-        }
+        period_words(self.l, e)
+    }
+}
+
+/// What a change does to the current period's bill, in words: more, less, or nothing, settled
+/// on the next billing date.
+pub fn period_words(l: Locale, e: &Effect) -> String {
+    let date = l.date(&e.next_billing_date);
+    let credit = e.period_change.is_sign_negative() && !e.period_change.is_zero();
+    if e.period_change.is_zero() {
+        l.t1("review-period-none", "date", date)
+    } else if credit {
+        l.t2(
+            "review-period-credit",
+            "amount",
+            l.money(-e.period_change),
+            "date",
+            date,
+        )
+    } else {
+        l.t2(
+            "review-period-charge",
+            "amount",
+            l.money(e.period_change),
+            "date",
+            date,
+        )
     }
 }
 

@@ -55,8 +55,18 @@
     tr.dataset.line = row.line;
     tr.dataset.result = row.result;
     cell(tr, String(row.line), "num");
-    const subscription = cell(tr, row.subscription);
-    if (row.href) link(subscription, row.href, row.subscription);
+    const subscription = cell(tr, "");
+    const id = document.createElement("code");
+    id.textContent = row.subscription;
+    if (row.href) {
+      link(subscription, row.href, row.friendly_name);
+      const company = document.createElement("span");
+      company.className = "muted";
+      company.textContent = " " + row.company_name;
+      subscription.append(company, document.createElement("br"));
+      id.className = "row-id";
+    }
+    subscription.appendChild(id);
     cell(tr, row.does);
     const result = cell(tr, "");
     const badge = document.createElement("span");

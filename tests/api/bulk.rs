@@ -21,7 +21,10 @@ async fn select(app: &TestApp, form: &[(&str, &str)]) -> i32 {
 async fn upload(app: &TestApp, rows: &str) -> i32 {
     app.get("/bulk").await.assert_status(200);
     let page = app
-        .submit("/bulk/file", &[("rows", rows), ("file_name", "changes.csv")])
+        .submit(
+            "/bulk/file",
+            &[("rows", rows), ("file_name", "changes.csv")],
+        )
         .await;
     job_of(&page)
 }
@@ -38,7 +41,9 @@ fn job_of(page: &Page) -> i32 {
 
 /// Confirms the job from its review page.
 async fn confirm(app: &TestApp, job: i32) {
-    app.get(&format!("/bulk/jobs/{job}")).await.assert_status(200);
+    app.get(&format!("/bulk/jobs/{job}"))
+        .await
+        .assert_status(200);
     app.submit(&format!("/bulk/jobs/{job}/start"), &[])
         .await
         .assert_redirect(&format!("/bulk/jobs/{job}"));
@@ -101,15 +106,24 @@ async fn a_selection_upgrades_every_eligible_subscription_and_explains_the_rest(
     let total = app
         .count("subscriptions WHERE sold_by = 'contoso' AND offer_id = 'O365_BUSINESS_ESSENTIALS' AND status = 'active'")
         .await;
-    assert_eq!(app.count(&format!("job_rows WHERE job_id = {job}")).await, total);
+    assert_eq!(
+        app.count(&format!("job_rows WHERE job_id = {job}")).await,
+        total
+    );
     let will = rows_in(&app, job, "pending").await;
     let cannot = rows_in(&app, job, "refused").await;
-    assert!(will > 0 && cannot > 0, "the demo book has both: {will} {cannot}");
+    assert!(
+        will > 0 && cannot > 0,
+        "the demo book has both: {will} {cannot}"
+    );
     let review = app.get(&format!("/bulk/jobs/{job}")).await;
     review
         .assert_status(200)
         .assert_contains(&format!("data-count=\"will\">{will}<"))
-        .assert_contains("delegated_admin_permissions_disabled");
+        .assert_contains("delegated_admin_permissions_disabled")
+        // What the upgrades do to the bill, added up.
+        .assert_contains("class=\"facts money\"")
+        .assert_contains("data-amount=");
     assert_eq!(app.count("upgrades").await, 0, "a review changes nothing");
 
     confirm(&app, job).await;
@@ -118,13 +132,17 @@ async fn a_selection_upgrades_every_eligible_subscription_and_explains_the_rest(
     // Each upgrade made once, named in the activity log with the job.
     assert_eq!(app.count("upgrades").await, will);
     assert_eq!(
-        app.count(&format!("activity WHERE job_id = {job} AND action = 'upgrade_from'"))
-            .await,
+        app.count(&format!(
+            "activity WHERE job_id = {job} AND action = 'upgrade_from'"
+        ))
+        .await,
         will
     );
     assert_eq!(
-        app.count("subscriptions WHERE offer_id = 'O365_BUSINESS_PREMIUM' AND upgraded_from IS NOT NULL")
-            .await,
+        app.count(
+            "subscriptions WHERE offer_id = 'O365_BUSINESS_PREMIUM' AND upgraded_from IS NOT NULL"
+        )
+        .await,
         will
     );
     app.get("/activity")
@@ -152,7 +170,10 @@ async fn a_selection_upgrades_every_eligible_subscription_and_explains_the_rest(
         .assert_contains(&format!("href=\"/bulk/jobs/{job}\""));
     let other = app.another_browser();
     other.sign_in(NORTHWIND).await;
-    other.get(&format!("/bulk/jobs/{job}")).await.assert_status(404);
+    other
+        .get(&format!("/bulk/jobs/{job}"))
+        .await
+        .assert_status(404);
     other
         .get(&format!("/bulk/jobs/{job}/results.csv"))
         .await
@@ -194,7 +215,10 @@ async fn a_file_changes_licenses_and_names_its_bad_lines() {
     let before = app.snapshot().await;
     let job = upload(&app, &rows).await;
     assert_eq!(app.snapshot().await, before, "a review changes nothing");
-    assert_eq!(app.count(&format!("job_rows WHERE job_id = {job}")).await, 7);
+    assert_eq!(
+        app.count(&format!("job_rows WHERE job_id = {job}")).await,
+        7
+    );
     let review = app.get(&format!("/bulk/jobs/{job}")).await;
     review
         .assert_status(200)
@@ -209,17 +233,21 @@ async fn a_file_changes_licenses_and_names_its_bad_lines() {
     assert_eq!(finished(&app, job).await, "done");
     for (id, quantity) in &chosen {
         assert_eq!(
-            app.value(&format!("SELECT quantity FROM subscriptions WHERE id = '{id}'"))
-                .await
-                .unwrap(),
+            app.value(&format!(
+                "SELECT quantity FROM subscriptions WHERE id = '{id}'"
+            ))
+            .await
+            .unwrap(),
             quantity.to_string()
         );
     }
     // Northwind's subscription was never touched.
     assert_eq!(
-        app.value(&format!("SELECT status FROM subscriptions WHERE id = '{northwind}'"))
-            .await
-            .unwrap(),
+        app.value(&format!(
+            "SELECT status FROM subscriptions WHERE id = '{northwind}'"
+        ))
+        .await
+        .unwrap(),
         "active"
     );
     let records = results(&app, job).await;
@@ -229,7 +257,11 @@ async fn a_file_changes_licenses_and_names_its_bad_lines() {
         3,
         "{records:?}"
     );
-    assert!(records.iter().any(|r| r[3] == "invalid_quantity" && r[4].contains("ten")));
+    assert!(
+        records
+            .iter()
+            .any(|r| r[3] == "invalid_quantity" && r[4].contains("ten"))
+    );
 }
 
 #[actix_web::test]
@@ -241,7 +273,10 @@ async fn a_file_that_is_not_one_is_refused_beside_its_field() {
     let before = app.snapshot().await;
     for (rows, says) in [
         ("", "There are no rows"),
-        ("Subscription ID,Quantity\ns-1,3\n", "lacks the column “Action”"),
+        (
+            "Subscription ID,Quantity\ns-1,3\n",
+            "lacks the column “Action”",
+        ),
     ] {
         app.submit("/bulk/file", &[("rows", rows), ("file_name", "")])
             .await
@@ -250,13 +285,16 @@ async fn a_file_that_is_not_one_is_refused_beside_its_field() {
             .assert_contains(says);
     }
     for (form, field) in [
+        (vec![("action", "upgrade"), ("target", "")], "target-error"),
         (
-            vec![("action", "upgrade"), ("target", "")],
-            "target-error",
+            vec![("action", "licenses-add"), ("quantity", "-1")],
+            "quantity-error",
         ),
-        (vec![("action", "licenses-add"), ("quantity", "-1")], "quantity-error"),
         (vec![("action", "explode")], "action-error"),
-        (vec![("action", "suspend"), ("offer", "NOPE")], "offer-error"),
+        (
+            vec![("action", "suspend"), ("offer", "NOPE")],
+            "offer-error",
+        ),
     ] {
         app.submit("/bulk/selection", &form)
             .await
@@ -279,7 +317,12 @@ async fn rows_are_judged_again_when_they_run() {
     app.sign_in(CONTOSO).await;
     let job = select(
         &app,
-        &[("offer", "O365_E3"), ("status", "active"), ("action", "licenses-add"), ("quantity", "1")],
+        &[
+            ("offer", "O365_E3"),
+            ("status", "active"),
+            ("action", "licenses-add"),
+            ("quantity", "1"),
+        ],
     )
     .await;
     let will = rows_in(&app, job, "pending").await;
@@ -291,11 +334,15 @@ async fn rows_are_judged_again_when_they_run() {
             .await
             .unwrap();
         let customer = app
-            .value(&format!("SELECT customer_id FROM subscriptions WHERE id = '{id}'"))
+            .value(&format!(
+                "SELECT customer_id FROM subscriptions WHERE id = '{id}'"
+            ))
             .await
             .unwrap();
         let quantity: u32 = app
-            .value(&format!("SELECT quantity FROM subscriptions WHERE id = '{id}'"))
+            .value(&format!(
+                "SELECT quantity FROM subscriptions WHERE id = '{id}'"
+            ))
             .await
             .unwrap()
             .parse()
@@ -316,15 +363,19 @@ async fn rows_are_judged_again_when_they_run() {
     finished(&app, job).await;
     assert_eq!(rows_in(&app, job, "succeeded").await, will - 1);
     assert_eq!(
-        app.value(&format!("SELECT code FROM job_rows WHERE job_id = {job} AND subscription_id = '{id}'"))
-            .await
-            .unwrap(),
+        app.value(&format!(
+            "SELECT code FROM job_rows WHERE job_id = {job} AND subscription_id = '{id}'"
+        ))
+        .await
+        .unwrap(),
         "concurrency_conflicts"
     );
     assert_eq!(
-        app.value(&format!("SELECT quantity FROM subscriptions WHERE id = '{id}'"))
-            .await
-            .unwrap(),
+        app.value(&format!(
+            "SELECT quantity FROM subscriptions WHERE id = '{id}'"
+        ))
+        .await
+        .unwrap(),
         new,
         "the later change stands"
     );
@@ -358,7 +409,11 @@ async fn a_cancelled_job_does_not_do_the_rows_it_had_not_started() {
     actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(rows_in(&app, job, "cancelled").await, will);
     let records = results(&app, job).await;
-    assert!(records.iter().all(|r| r[2] == "refused" && r[3] == "job_cancelled"));
+    assert!(
+        records
+            .iter()
+            .all(|r| r[2] == "refused" && r[3] == "job_cancelled")
+    );
     // A review discarded is gone.
     let review = select(&app, &[("status", "active"), ("action", "suspend")]).await;
     app.get(&format!("/bulk/jobs/{review}")).await;
@@ -383,8 +438,15 @@ async fn two_instances_share_a_job_and_do_each_row_once() {
     let app = spawn_app_with(&[("PORTAL_JOB_RUNNER", "false")]).await;
     seed(&app, "60");
     app.sign_in(BIGBOOK).await;
-    let job = select(&app, &[("status", "active"), ("action", "licenses-add"), ("quantity", "2")])
-        .await;
+    let job = select(
+        &app,
+        &[
+            ("status", "active"),
+            ("action", "licenses-add"),
+            ("quantity", "2"),
+        ],
+    )
+    .await;
     let will = rows_in(&app, job, "pending").await;
     assert!(will > 100, "{will}");
     confirm(&app, job).await;
@@ -394,7 +456,10 @@ async fn two_instances_share_a_job_and_do_each_row_once() {
     drop((one, two));
     assert_eq!(rows_in(&app, job, "succeeded").await, will);
     // Each row once: one activity record per row, and every quantity up by exactly two.
-    assert_eq!(app.count(&format!("activity WHERE job_id = {job}")).await, will);
+    assert_eq!(
+        app.count(&format!("activity WHERE job_id = {job}")).await,
+        will
+    );
     assert_eq!(
         app.count(&format!(
             "activity WHERE job_id = {job} AND after_quantity <> before_quantity + 2"
@@ -438,7 +503,10 @@ async fn a_job_killed_mid_way_finishes_after_restart_with_every_row_once() {
     first.kill().unwrap();
     first.wait().unwrap();
     let done_at_kill = rows_in(&app, job, "succeeded").await;
-    assert!(done_at_kill < will, "killed mid-way: {done_at_kill} of {will}");
+    assert!(
+        done_at_kill < will,
+        "killed mid-way: {done_at_kill} of {will}"
+    );
 
     // Started again, the job goes on by itself and ends.
     let (mut second, _) = crate::crash::start_with(&app.url, &settings);
@@ -448,7 +516,10 @@ async fn a_job_killed_mid_way_finishes_after_restart_with_every_row_once() {
     assert_eq!(state, "done");
     assert_eq!(rows_in(&app, job, "succeeded").await, will);
     // Every row exactly once: one activity record per row, and each subscription suspended.
-    assert_eq!(app.count(&format!("activity WHERE job_id = {job}")).await, will);
+    assert_eq!(
+        app.count(&format!("activity WHERE job_id = {job}")).await,
+        will
+    );
     assert_eq!(
         app.value(&format!(
             "SELECT COUNT(DISTINCT subscription_id) FROM activity WHERE job_id = {job}"
@@ -459,7 +530,8 @@ async fn a_job_killed_mid_way_finishes_after_restart_with_every_row_once() {
     );
     // The export after differs from the one before in exactly the rows' status.
     let after = app.get("/customers/export/subscriptions.csv").await.body;
-    let (before, after): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
+    let (before, after): (Vec<&str>, Vec<&str>) =
+        (before.lines().collect(), after.lines().collect());
     assert_eq!(before.len(), after.len());
     let changed: Vec<(&&str, &&str)> = before.iter().zip(&after).filter(|(b, a)| b != a).collect();
     assert_eq!(changed.len() as i64, will);

@@ -1,0 +1,320 @@
+//! CSV exports: the customers the customer list shows (following its search) and their
+//! subscriptions, and the activity log as filtered. Files for machines and spreadsheets: header
+//! names in English whatever the page's language, values as the pages show them, UTF-8 with a
+//! byte-order mark (so that Excel reads Chinese names right), RFC 4180 quoting and line ends.
+//!
+//! Each file is streamed: read from the store one batch at a time in the list's own order and
+//! written out as it comes, so that the whole book exports in constant memory. The response is
+//! only polled for more while the connection takes it. A database error half-way breaks the
+//! connection off (the chunked body never ends), so a client never takes a cut file for a
+//! whole one.
+
+use std::future::Future;
+
+use actix_web::http::header;
+use actix_web::web::{self, Bytes};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, FixedOffset, Utc};
+use futures_util::stream::{self, Stream};
+
+use super::activity::{ActivityQuery, filter_of, store_filter};
+use super::auth::SignedIn;
+use super::error::PageError;
+use super::i18n::Locale;
+use crate::clock::Clock;
+use crate::domain::{CustomerId, CustomerQuery, ResellerId};
+use crate::store::exports::BATCH;
+use crate::store::{self, Db, DbErr};
+
+/// The columns of the customers file, exactly.
+pub const CUSTOMERS_HEADER: [&str; 5] = [
+    "Customer ID",
+    "Company name",
+    "Primary domain name",
+    "Relationship",
+    "Delegated admin",
+];
+
+/// The columns of the subscriptions file, exactly.
+pub const SUBSCRIPTIONS_HEADER: [&str; 11] = [
+    "Customer ID",
+    "Company name",
+    "Subscription ID",
+    "Friendly name",
+    "Offer ID",
+    "Offer",
+    "Quantity",
+    "Assigned",
+    "Status",
+    "Billing cycle",
+    "Created",
+];
+
+/// The columns of the activity file, exactly.
+pub const ACTIVITY_HEADER: [&str; 12] = [
+    "At",
+    "User",
+    "Action",
+    "Customer ID",
+    "Company name",
+    "Subscription ID",
+    "Friendly name",
+    "Before quantity",
+    "Before status",
+    "After quantity",
+    "After status",
+    "API token",
+];
+
+/// The relationship every customer of the list has with the reseller: the reseller's own (the
+/// Relationship column of Partner Center's customer export).
+const RELATIONSHIP: &str = "Reseller";
+
+/// UTF-8's byte-order mark, first in every file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Why a file stopped half-way.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("reading the export's next batch")]
+    Db(#[from] DbErr),
+    #[error("writing the export's CSV")]
+    Csv(#[from] csv::Error),
+}
+
+#[derive(serde::Deserialize)]
+pub struct ExportQuery {
+    q: Option<String>,
+}
+
+/// The customers of the customer list (those of the search `q`), one line each, in the list's
+/// order.
+pub async fn customers(
+    user: SignedIn,
+    db: web::Data<Db>,
+    clock: web::Data<Clock>,
+    query: web::Query<ExportQuery>,
+) -> HttpResponse {
+    let search = CustomerQuery::parse(query.q.as_deref().unwrap_or(""));
+    let reseller = user.account.reseller.clone();
+    let name = file_name("customers", &reseller, &clock);
+    let rows = move |after: Option<CustomerId>| {
+        let (db, reseller, search) = (db.clone(), reseller.clone(), search.clone());
+        async move {
+            let batch =
+                store::exports::customers(&db, &reseller, &search, after.as_ref(), BATCH).await?;
+            let next = full(&batch).and_then(|b| b.last()).map(|c| c.id.clone());
+            let mut w = writer();
+            for c in &batch {
+                w.write_record([
+                    c.id.as_str(),
+                    &c.company_name,
+                    &c.domain,
+                    RELATIONSHIP,
+                    yes_no(c.delegated_admin),
+                ])?;
+            }
+            Ok((rows_of(w)?, next))
+        }
+    };
+    attachment(&name, csv_stream(&CUSTOMERS_HEADER, rows))
+}
+
+/// The subscriptions the reseller sold to the customers of the customer list (those of the
+/// search `q`): customer by customer in the list's order, each customer's newest first, as the
+/// list shows them. The offer's name is in the page's language.
+pub async fn subscriptions(
+    l: Locale,
+    user: SignedIn,
+    db: web::Data<Db>,
+    clock: web::Data<Clock>,
+    query: web::Query<ExportQuery>,
+) -> HttpResponse {
+    let search = CustomerQuery::parse(query.q.as_deref().unwrap_or(""));
+    let reseller = user.account.reseller.clone();
+    let name = file_name("subscriptions", &reseller, &clock);
+    let rows = move |after: Option<CustomerId>| {
+        let (db, reseller, search) = (db.clone(), reseller.clone(), search.clone());
+        async move {
+            let customers =
+                store::exports::customers(&db, &reseller, &search, after.as_ref(), BATCH).await?;
+            let next = full(&customers)
+                .and_then(|b| b.last())
+                .map(|c| c.id.clone());
+            let batch = store::exports::sold_to_each(&db, &reseller, customers).await?;
+            let mut w = writer();
+            for item in &batch {
+                let c = &item.customer;
+                for s in &item.subscriptions {
+                    w.write_record([
+                        c.id.as_str(),
+                        &c.company_name,
+                        s.id.as_str(),
+                        &s.friendly_name,
+                        s.offer.as_str(),
+                        l.offer(s.offer),
+                        &s.quantity.to_string(),
+                        &s.assigned_licenses.to_string(),
+                        s.status.as_str(),
+                        s.billing_cycle.as_str(),
+                        &s.created.format("%Y-%m-%d").to_string(),
+                    ])?;
+                }
+            }
+            Ok((rows_of(w)?, next))
+        }
+    };
+    attachment(&name, csv_stream(&SUBSCRIPTIONS_HEADER, rows))
+}
+
+/// The activity log as the activity page filters it (a customer, days from `from` to `to` in
+/// China Standard Time), newest first. A refused date shows the activity page with its message
+/// beside the field, as the page's own filter does.
+pub async fn activity(
+    req: HttpRequest,
+    l: Locale,
+    user: SignedIn,
+    db: web::Data<Db>,
+    clock: web::Data<Clock>,
+    query: web::Query<ActivityQuery>,
+) -> Result<HttpResponse, PageError> {
+    let reseller = user.account.reseller.clone();
+    let (customer, days) = filter_of(&db, &reseller, &query).await?;
+    let Ok(days) = days else {
+        return super::activity::list(req, l, user, db, query).await;
+    };
+    let filter = store_filter(customer.as_ref(), days);
+    let name = file_name("activity", &reseller, &clock);
+    let rows = move |before: Option<i32>| {
+        let (db, reseller, filter) = (db.clone(), reseller.clone(), filter.clone());
+        async move {
+            let batch = store::exports::activity(&db, &reseller, &filter, before, BATCH).await?;
+            let next = full(&batch).and_then(|b| b.last()).map(|(id, _)| *id);
+            let mut w = writer();
+            for (_, e) in &batch {
+                let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
+                let token = e
+                    .token_name
+                    .clone()
+                    .or_else(|| e.via_token.map(|id| format!("#{id}")))
+                    .unwrap_or_default();
+                w.write_record([
+                    china_time(e.at).as_str(),
+                    &e.by,
+                    e.action.as_str(),
+                    e.customer.as_ref().map_or("", |c| c.as_str()),
+                    e.company_name.as_deref().unwrap_or(""),
+                    e.subscription.as_ref().map_or("", |s| s.as_str()),
+                    e.friendly_name.as_deref().unwrap_or(""),
+                    &number(e.before.map(|b| b.quantity)),
+                    e.before.map_or("", |b| b.status.as_str()),
+                    &number(e.after.map(|a| a.quantity)),
+                    e.after.map_or("", |a| a.status.as_str()),
+                    &token,
+                ])?;
+            }
+            Ok((rows_of(w)?, next))
+        }
+    };
+    Ok(attachment(&name, csv_stream(&ACTIVITY_HEADER, rows)))
+}
+
+/// The batch, when it is full: more may follow it.
+fn full<T>(batch: &[T]) -> Option<&[T]> {
+    (batch.len() as u64 >= BATCH).then_some(batch)
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// An instant as the pages show it, in China Standard Time, in RFC 3339 for machines:
+/// `2026-07-20T23:30:00+08:00`.
+fn china_time(at: DateTime<Utc>) -> String {
+    match FixedOffset::east_opt(8 * 3600) {
+        Some(cst) => at
+            .with_timezone(&cst)
+            .format("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string(),
+        None => at.to_rfc3339(),
+    }
+}
+
+/// `customers-contoso-2026-07-20.csv`: what, whose, and the day (China Standard Time).
+fn file_name(what: &str, reseller: &ResellerId, clock: &Clock) -> String {
+    format!("{what}-{reseller}-{}.csv", clock.today())
+}
+
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new())
+}
+
+fn rows_of(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, ExportError> {
+    w.into_inner()
+        .map_err(|e| ExportError::Csv(e.into_error().into()))
+}
+
+/// A CSV file as a stream of chunks: the byte-order mark and the header, then one chunk per
+/// batch. `rows(after)` writes the batch after the key `after` (from the top for `None`) and
+/// tells where the next batch starts, `None` after the last.
+fn csv_stream<K, F, Fut>(
+    header: &'static [&'static str],
+    rows: F,
+) -> impl Stream<Item = Result<Bytes, ExportError>> + 'static
+where
+    K: 'static,
+    F: FnMut(Option<K>) -> Fut + 'static,
+    Fut: Future<Output = Result<(Vec<u8>, Option<K>), ExportError>> + 'static,
+{
+    enum Next<K> {
+        Head,
+        After(K),
+        Done,
+    }
+    stream::unfold((Next::Head, rows), move |(next, mut rows)| async move {
+        let (mut chunk, after) = match next {
+            Next::Done => return None,
+            Next::Head => {
+                let mut w = writer();
+                let head = w.write_record(header).map_err(ExportError::from);
+                match head.and_then(|()| rows_of(w)) {
+                    Ok(head) => ([BOM, head.as_slice()].concat(), None),
+                    Err(e) => return Some((Err(e), (Next::Done, rows))),
+                }
+            }
+            Next::After(key) => (Vec::new(), Some(key)),
+        };
+        match rows(after).await {
+            Ok((batch, following)) => {
+                chunk.extend(batch);
+                if chunk.is_empty() {
+                    // The batch after a full last one: nothing more. (An empty chunk would end
+                    // the chunked body early.)
+                    return None;
+                }
+                let next = following.map_or(Next::Done, Next::After);
+                Some((Ok(Bytes::from(chunk)), (next, rows)))
+            }
+            Err(e) => {
+                tracing::error!(error = ?e, "an export stopped half-way");
+                Some((Err(e), (Next::Done, rows)))
+            }
+        }
+    })
+}
+
+/// A CSV download of `body`.
+fn attachment(
+    name: &str,
+    body: impl Stream<Item = Result<Bytes, ExportError>> + 'static,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .streaming(body)
+}

@@ -1,0 +1,505 @@
+//! The CSV exports, downloaded as a browser downloads them: the customer list's customers and
+//! their subscriptions (the whole book and a search, against what the database holds), the
+//! activity log by day, the file's exact shape, tenancy, bad dates and signed-out visitors.
+
+use chrono::{DateTime, Utc};
+
+use crate::helpers::{
+    CONTOSO, NORTHWIND, Page, TestApp, details, portal_command, spawn_app, spawn_app_with,
+};
+
+const CUSTOMERS: &str = "/customers/export/customers.csv";
+const SUBSCRIPTIONS: &str = "/customers/export/subscriptions.csv";
+const ACTIVITY: &str = "/activity/export.csv";
+
+const CUSTOMERS_HEADER: &str =
+    "Customer ID,Company name,Primary domain name,Relationship,Delegated admin";
+const SUBSCRIPTIONS_HEADER: &str = "Customer ID,Company name,Subscription ID,Friendly name,Offer ID,Offer,Quantity,Assigned,Status,Billing cycle,Created";
+const ACTIVITY_HEADER: &str = "At,User,Action,Customer ID,Company name,Subscription ID,Friendly name,Before quantity,Before status,After quantity,After status,API token";
+
+/// A downloaded CSV file, checked for its shape: a 200 attachment of `text/csv` in UTF-8, the
+/// byte-order mark first, then `header` exactly. Its rows, parsed.
+#[track_caller]
+fn rows(page: &Page, header: &str) -> Vec<Vec<String>> {
+    page.assert_status(200);
+    let header_value = |name: &str| {
+        page.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(header_value("content-type"), "text/csv; charset=utf-8");
+    let disposition = header_value("content-disposition");
+    assert!(
+        disposition.starts_with("attachment; filename=\"") && disposition.ends_with(".csv\""),
+        "{disposition}"
+    );
+    assert!(
+        page.body.as_bytes().starts_with(&[0xEF, 0xBB, 0xBF]),
+        "a byte-order mark first: {:?}",
+        &page.body[..page.body.len().min(40)]
+    );
+    let text = &page.body[3..];
+    assert_eq!(text.split("\r\n").next().unwrap(), header);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// One column of every row of a query, in its order.
+async fn column(app: &TestApp, sql: &str) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    app.db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.try_get_by_index::<String>(0).unwrap())
+        .collect()
+}
+
+fn firsts(rows: &[Vec<String>], at: usize) -> Vec<String> {
+    rows.iter().map(|r| r[at].clone()).collect()
+}
+
+#[actix_web::test]
+async fn the_customers_file_is_the_resellers_whole_list_in_its_order() {
+    // Arrange
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+
+    // Act
+    let file = app.get(CUSTOMERS).await;
+
+    // Assert: the reseller's customers, in the customer list's order, as the database holds
+    // them; Chinese names whole.
+    let rows = rows(&file, CUSTOMERS_HEADER);
+    let expected = column(
+        &app,
+        "SELECT c.id || '|' || c.company_name || '|' || c.domain || '|' || \
+         CASE WHEN r.delegated_admin THEN 'yes' ELSE 'no' END \
+         FROM relationships r JOIN customers c ON c.id = r.customer_id \
+         WHERE r.reseller_id = 'contoso' ORDER BY r.sort_key, r.customer_id",
+    )
+    .await;
+    assert!(expected.len() > 20, "the demo book");
+    let got: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            assert_eq!(r[3], "Reseller");
+            format!("{}|{}|{}|{}", r[0], r[1], r[2], r[4])
+        })
+        .collect();
+    assert_eq!(got, expected);
+    assert!(got.contains(&"c-fabrikam|Fabrikam 科技|fabrikam.partner.onmschina.cn|yes".to_owned()));
+    // Woodgrove has not granted delegated admin privileges (the list says so too).
+    assert!(rows.iter().any(|r| r[0] == "c-woodgrove" && r[4] == "no"));
+    // Northwind's own customer is not Contoso's.
+    assert!(!file.body.contains("c-margie"));
+    let name = file.headers.get("content-disposition").unwrap();
+    assert!(
+        name.to_str().unwrap().contains("customers-contoso-"),
+        "{name:?}"
+    );
+}
+
+#[actix_web::test]
+async fn the_subscriptions_file_holds_what_the_reseller_sold_as_the_pages_show_it() {
+    // Arrange
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+
+    // Act
+    let file = app.get(SUBSCRIPTIONS).await;
+
+    // Assert: every subscription Contoso sold to its customers, and nothing else.
+    let rows = rows(&file, SUBSCRIPTIONS_HEADER);
+    let mut ids = firsts(&rows, 2);
+    ids.sort();
+    let expected = column(
+        &app,
+        "SELECT s.id FROM subscriptions s JOIN relationships r \
+         ON r.customer_id = s.customer_id AND r.reseller_id = 'contoso' \
+         WHERE s.sold_by = 'contoso' ORDER BY s.id",
+    )
+    .await;
+    assert_eq!(ids, expected);
+    // One row in full, the offer named in the page's language (Chinese by default).
+    let essentials = rows
+        .iter()
+        .find(|r| r[2] == "s-fabrikam-essentials")
+        .unwrap();
+    assert_eq!(
+        essentials,
+        &[
+            "c-fabrikam",
+            "Fabrikam 科技",
+            "s-fabrikam-essentials",
+            "Essentials for sales",
+            "O365_BUSINESS_ESSENTIALS",
+            "Office 365 商业协作版",
+            "25",
+            "20",
+            "active",
+            "monthly",
+            "2026-03-01",
+        ]
+    );
+    // Statuses as stored; Wingtip's is suspended, Tailspin's old one cancelled.
+    assert!(
+        rows.iter()
+            .all(|r| ["active", "suspended", "cancelled"].contains(&r[8].as_str()))
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r[2] == "s-wingtip-essentials" && r[8] == "suspended")
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r[2] == "s-tailspin-premium" && r[8] == "cancelled")
+    );
+    // Neither what the customer bought directly nor what Northwind sold a shared customer.
+    for other in [
+        "s-proseware-direct-business",
+        "s-fourth-northwind-exchange",
+        "s-margie-essentials",
+    ] {
+        assert!(!file.body.contains(other), "{other}");
+    }
+    // Customer by customer in the list's order.
+    let order = column(
+        &app,
+        "SELECT r.customer_id FROM relationships r WHERE r.reseller_id = 'contoso' \
+         AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = r.customer_id \
+         AND s.sold_by = 'contoso') ORDER BY r.sort_key, r.customer_id",
+    )
+    .await;
+    let mut seen = firsts(&rows, 0);
+    seen.dedup();
+    assert_eq!(seen, order);
+
+    // In English, the offer's English name; the header stays as it is.
+    app.prefer("en-US");
+    let english = rows_of_english(&app).await;
+    let essentials = english
+        .iter()
+        .find(|r| r[2] == "s-fabrikam-essentials")
+        .unwrap();
+    assert_eq!(essentials[5], "Office 365 Business Essentials");
+}
+
+async fn rows_of_english(app: &TestApp) -> Vec<Vec<String>> {
+    rows(&app.get(SUBSCRIPTIONS).await, SUBSCRIPTIONS_HEADER)
+}
+
+#[actix_web::test]
+async fn a_search_exports_the_customers_it_finds_and_their_subscriptions() {
+    // Arrange
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    // The list links its exports with the search.
+    let list = app.get("/?q=%E7%A7%91%E6%8A%80").await;
+    list.assert_contains("href=\"/customers/export/customers.csv?q=%E7%A7%91%E6%8A%80\"")
+        .assert_contains("href=\"/customers/export/subscriptions.csv?q=%E7%A7%91%E6%8A%80\"")
+        .assert_contains("导出客户 (CSV)")
+        .assert_contains("导出订阅 (CSV)");
+
+    // Act: "科技" (technology).
+    let customers = rows(
+        &app.get(&format!("{CUSTOMERS}?q=%E7%A7%91%E6%8A%80")).await,
+        CUSTOMERS_HEADER,
+    );
+    let subscriptions = rows(
+        &app.get(&format!("{SUBSCRIPTIONS}?q=%E7%A7%91%E6%8A%80"))
+            .await,
+        SUBSCRIPTIONS_HEADER,
+    );
+
+    // Assert: what the database holds for that search, and only that.
+    let expected = column(
+        &app,
+        "SELECT customer_id FROM relationships WHERE reseller_id = 'contoso' \
+         AND search_text LIKE '%科技%' ORDER BY sort_key, customer_id",
+    )
+    .await;
+    assert!(!expected.is_empty() && expected.len() < 20);
+    assert_eq!(firsts(&customers, 0), expected);
+    assert!(customers.iter().all(|r| r[1].contains("科技")));
+    let sold = column(
+        &app,
+        "SELECT s.id FROM subscriptions s JOIN relationships r \
+         ON r.customer_id = s.customer_id AND r.reseller_id = 'contoso' \
+         WHERE s.sold_by = 'contoso' AND r.search_text LIKE '%科技%' ORDER BY s.id",
+    )
+    .await;
+    let mut ids = firsts(&subscriptions, 2);
+    ids.sort();
+    assert_eq!(ids, sold);
+
+    // A search that finds one customer; one that finds none still gives the header.
+    let fabrikam = rows(
+        &app.get(&format!("{SUBSCRIPTIONS}?q=fabrikam")).await,
+        SUBSCRIPTIONS_HEADER,
+    );
+    assert_eq!(
+        fabrikam.len() as i64,
+        app.count("subscriptions WHERE customer_id = 'c-fabrikam' AND sold_by = 'contoso'")
+            .await
+    );
+    assert!(fabrikam.iter().all(|r| r[0] == "c-fabrikam"));
+    let none = app.get(&format!("{CUSTOMERS}?q=no-such-customer")).await;
+    assert!(rows(&none, CUSTOMERS_HEADER).is_empty());
+    assert_eq!(none.body, format!("\u{feff}{CUSTOMERS_HEADER}\r\n"));
+}
+
+#[actix_web::test]
+async fn another_resellers_customers_and_subscriptions_never_appear() {
+    // Arrange
+    let app = spawn_app().await;
+    app.sign_in(NORTHWIND).await;
+
+    // Act
+    let customers = rows(&app.get(CUSTOMERS).await, CUSTOMERS_HEADER);
+    let subscriptions = rows(&app.get(SUBSCRIPTIONS).await, SUBSCRIPTIONS_HEADER);
+    let searched = rows(
+        &app.get(&format!("{CUSTOMERS}?q=fabrikam")).await,
+        CUSTOMERS_HEADER,
+    );
+
+    // Assert
+    let mut ids = firsts(&customers, 0);
+    ids.sort();
+    assert_eq!(ids, ["c-fourth", "c-margie"]);
+    assert!(searched.is_empty());
+    let mut sold = firsts(&subscriptions, 2);
+    sold.sort();
+    assert_eq!(
+        sold,
+        column(
+            &app,
+            "SELECT id FROM subscriptions WHERE sold_by = 'northwind' ORDER BY id"
+        )
+        .await
+    );
+    // The shared customer's subscription Contoso sold stays Contoso's.
+    assert!(!sold.contains(&"s-fourth-proplus".to_owned()));
+    // Contoso's activity is not in Northwind's log.
+    let activity = rows(&app.get(ACTIVITY).await, ACTIVITY_HEADER);
+    assert!(
+        activity
+            .iter()
+            .all(|r| r[1].ends_with("@northwind.example"))
+    );
+    // Nor may Northwind filter it by a customer of Contoso's.
+    app.get(&format!("{ACTIVITY}?customer=c-fabrikam"))
+        .await
+        .assert_status(404);
+}
+
+fn at(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339).unwrap().into()
+}
+
+#[actix_web::test]
+async fn the_activity_file_keeps_the_days_asked_for_in_china_time() {
+    // Arrange: a change late on 20 July and one early on 21 July in China, the same day in UTC.
+    let app = spawn_app_with(&[("PORTAL_CLOCK", "2026-07-20T23:30:00+08:00")]).await;
+    app.sign_in(CONTOSO).await;
+    let licenses = format!(
+        "{}/licenses",
+        details("c-fabrikam", "s-fabrikam-essentials")
+    );
+    app.post(&licenses, &[("licenses", "26"), ("version", "0")])
+        .await
+        .assert_status(303);
+    app.clock.set(at("2026-07-21T00:30:00+08:00"));
+    app.post(&licenses, &[("licenses", "27"), ("version", "1")])
+        .await
+        .assert_status(303);
+
+    // Act
+    let on_21st = rows(
+        &app.get(&format!("{ACTIVITY}?from=2026-07-21&to=2026-07-21"))
+            .await,
+        ACTIVITY_HEADER,
+    );
+    let to_20th = rows(
+        &app.get(&format!("{ACTIVITY}?to=2026-07-20")).await,
+        ACTIVITY_HEADER,
+    );
+    let all = rows(&app.get(ACTIVITY).await, ACTIVITY_HEADER);
+    let later = rows(
+        &app.get(&format!("{ACTIVITY}?from=2026-07-22")).await,
+        ACTIVITY_HEADER,
+    );
+
+    // Assert
+    assert_eq!(
+        on_21st,
+        [[
+            "2026-07-21T00:30:00+08:00",
+            "admin@contoso.example",
+            "licenses",
+            "c-fabrikam",
+            "Fabrikam 科技",
+            "s-fabrikam-essentials",
+            "Essentials for sales",
+            "26",
+            "active",
+            "27",
+            "active",
+            "",
+        ]]
+    );
+    // The sign-in and the first change, newest first.
+    assert_eq!(firsts(&to_20th, 2), ["licenses", "sign_in"]);
+    assert_eq!(to_20th[0][0], "2026-07-20T23:30:00+08:00");
+    assert_eq!(to_20th[0][9], "26");
+    assert!(later.is_empty());
+    assert_eq!(
+        all.len() as i64,
+        app.count("activity WHERE reseller_id = 'contoso'").await
+    );
+    // The page filters alike, and offers the export of what it shows.
+    let page = app.get("/activity?from=2026-07-21&to=2026-07-21").await;
+    page.assert_status(200)
+        .assert_contains("value=\"2026-07-21\"")
+        .assert_contains("formaction=\"/activity/export.csv\"")
+        .assert_contains("导出活动日志 (CSV)")
+        .assert_contains("共 1 条记录");
+    // A customer's log, by day.
+    let fabrikam = rows(
+        &app.get(&format!("{ACTIVITY}?customer=c-fabrikam&from=2026-07-20"))
+            .await,
+        ACTIVITY_HEADER,
+    );
+    assert_eq!(firsts(&fabrikam, 9), ["27", "26"]);
+}
+
+#[actix_web::test]
+async fn a_bad_date_is_named_beside_its_field_and_nothing_crashes() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    for path in ["/activity", ACTIVITY] {
+        // Act
+        let page = app
+            .get(&format!("{path}?from=2026-13-01&to=2026-07-20"))
+            .await;
+
+        // Assert: the activity page with the message beside the field, what was typed kept.
+        page.assert_status(422)
+            .assert_contains("id=\"from-error\"")
+            .assert_contains("请按 YYYY-MM-DD 格式输入日期")
+            .assert_contains("aria-invalid=\"true\" aria-describedby=\"from-error\"")
+            .assert_contains("value=\"2026-13-01\"")
+            .assert_lacks("id=\"to-error\"");
+        assert!(
+            page.headers
+                .get("content-type")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        // An end before the start is the end's fault.
+        let page = app
+            .get(&format!("{path}?from=2026-07-21&to=2026-07-20"))
+            .await;
+        page.assert_status(422)
+            .assert_contains("id=\"to-error\"")
+            .assert_contains("结束日期不能早于开始日期");
+        for raw in [
+            "yesterday",
+            "2026-02-30",
+            "%FF%FE",
+            "99999-01-01",
+            "2026-7-1",
+        ] {
+            let page = app.get(&format!("{path}?to={raw}")).await;
+            page.assert_status(422).assert_contains("id=\"to-error\"");
+        }
+    }
+    app.prefer("en-US");
+    app.get(&format!("{ACTIVITY}?from=x"))
+        .await
+        .assert_status(422)
+        .assert_contains("Enter a date as YYYY-MM-DD");
+}
+
+#[actix_web::test]
+async fn signed_out_visitors_are_sent_to_sign_in() {
+    let app = spawn_app().await;
+    for path in [
+        CUSTOMERS.to_owned(),
+        format!("{SUBSCRIPTIONS}?q=fabrikam"),
+        format!("{ACTIVITY}?from=2026-07-20"),
+    ] {
+        let page = app.get(&path).await;
+        page.assert_sent_to_sign_in();
+        assert!(!page.body.contains("Fabrikam"), "{path}");
+    }
+}
+
+#[actix_web::test]
+async fn a_book_larger_than_a_batch_exports_every_row_once_in_order() {
+    // Arrange: 1,200 customers (three batches of 500) with 5 subscriptions each.
+    let app = spawn_app().await;
+    let out = portal_command(
+        &app,
+        &[
+            "seed",
+            "--customers",
+            "1200",
+            "--subscriptions-per-customer",
+            "5",
+        ],
+    );
+    assert!(out.success, "{out:?}");
+    app.sign_in(("admin@bigbook.example", "bigbook-demo")).await;
+
+    // Act
+    let customers = rows(&app.get(CUSTOMERS).await, CUSTOMERS_HEADER);
+    let subscriptions = rows(&app.get(SUBSCRIPTIONS).await, SUBSCRIPTIONS_HEADER);
+    let searched = rows(
+        &app.get(&format!("{SUBSCRIPTIONS}?q=%E7%A7%91%E6%8A%80"))
+            .await,
+        SUBSCRIPTIONS_HEADER,
+    );
+
+    // Assert: every customer once, in the list's order, across the batches.
+    assert_eq!(
+        firsts(&customers, 0),
+        column(
+            &app,
+            "SELECT customer_id FROM relationships WHERE reseller_id = 'bigbook' \
+             ORDER BY sort_key, customer_id"
+        )
+        .await
+    );
+    let mut ids = firsts(&subscriptions, 2);
+    ids.sort();
+    let sold = column(
+        &app,
+        "SELECT s.id FROM subscriptions s JOIN relationships r \
+         ON r.customer_id = s.customer_id AND r.reseller_id = 'bigbook' \
+         WHERE s.sold_by = 'bigbook' ORDER BY s.id",
+    )
+    .await;
+    assert!(sold.len() > 4000);
+    assert_eq!(ids, sold);
+    assert_eq!(
+        searched.len() as i64,
+        app.count(
+            "subscriptions s JOIN relationships r ON r.customer_id = s.customer_id \
+             AND r.reseller_id = 'bigbook' WHERE s.sold_by = 'bigbook' \
+             AND r.search_text LIKE '%科技%'"
+        )
+        .await
+    );
+}
