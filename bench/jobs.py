@@ -66,8 +66,14 @@ def measure(kind, customers, duration, connections, tmp):
         details = f"{base}/customers/{customer}/subscriptions/{subscription}"
         idle = run.wrk(details, duration, connections, cookie=cookie)
 
-        # A job alone.
+        # A job alone: its review (reading and judging every row), the review page (with the
+        # rows' effect on the bill added up), then the run.
+        t0 = time.time()
         job = new_job(base, cookie, csrf)
+        t1 = time.time()
+        req = urllib.request.Request(f"{base}/bulk/jobs/{job}", headers={"Cookie": cookie})
+        urllib.request.urlopen(req).read()
+        review = (t1 - t0, time.time() - t1)
         alone_rows, alone_s = run_job(kind, url, base, cookie, csrf, job)
 
         # A job while the Details page is under load: wrk runs until the job ends.
@@ -83,7 +89,7 @@ def measure(kind, customers, duration, connections, tmp):
         done = state(kind, url, job)
         return {
             "kind": kind, "customers": customers,
-            "alone": (alone_rows, alone_s), "busy": (busy_rows, busy_s),
+            "alone": (alone_rows, alone_s), "busy": (busy_rows, busy_s), "review": review,
             "idle": idle, "during": result["busy"], "done": done,
             "rss": run.rss_kib(proc.pid),
         }
@@ -104,12 +110,13 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for kind in args.databases.split(","):
             results.append(measure(kind, args.customers, args.duration, args.connections, tmp))
-    print("| database | rows | job alone: rows/s | job under load: rows/s | Details idle: req/s, p99 | Details during the job: req/s, p99 |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| database | rows | review written | review page | job alone: rows/s | job under load: rows/s | Details idle: req/s, p99 | Details during the job: req/s, p99 |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         (a_rows, a_s), (b_rows, b_s) = r["alone"], r["busy"]
         idle, during = r["idle"], r["during"]
-        print(f"| {r['kind']} | {a_rows:,} | {a_rows / a_s:,.0f} ({a_s:.1f} s) | {b_rows / b_s:,.0f} ({b_s:.1f} s) "
+        written, shown = r["review"]
+        print(f"| {r['kind']} | {a_rows:,} | {written:.2f} s | {shown:.2f} s | {a_rows / a_s:,.0f} ({a_s:.1f} s) | {b_rows / b_s:,.0f} ({b_s:.1f} s) "
               f"| {idle[0]:,.0f}, {idle[2]:.1f} ms | {during[0]:,.0f}, {during[2]:.1f} ms |")
         if r["done"].get("succeeded", 0) != b_rows:
             print(f"  warning: {r['kind']}: {r['done']} rows ended, expected {b_rows} succeeded")

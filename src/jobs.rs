@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use futures_util::StreamExt as _;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
@@ -167,22 +168,40 @@ impl Runner {
             return Ok(false);
         }
         let mut accounts: Vec<(i32, Option<Account>)> = Vec::new();
+        for row in &claimed {
+            if !accounts.iter().any(|(id, _)| *id == row.user_id) {
+                let who = store::users::account(&self.db, row.user_id).await?;
+                accounts.push((row.user_id, who));
+            }
+        }
+        // PostgreSQL locks rows, so rows of different customers run side by side; SQLite writes
+        // one transaction at a time, so its rows run one after another.
+        let side_by_side = match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => 4,
+            _ => 1,
+        };
+        let this = &*self;
+        let mut runs = Vec::with_capacity(claimed.len());
+        for row in &claimed {
+            let who = accounts
+                .iter()
+                .find(|(id, _)| *id == row.user_id)
+                .and_then(|(_, who)| who.as_ref());
+            runs.push(async move {
+                if *this.stopped.borrow() {
+                    return (row, Step::Again);
+                }
+                (row, this.run_row(row, who).await)
+            });
+        }
+        let steps: Vec<(&Claimed, Step)> = futures_util::stream::iter(runs)
+            .buffered(side_by_side)
+            .collect()
+            .await;
         let mut ends = Vec::with_capacity(claimed.len());
         let mut again = Vec::new();
-        for row in &claimed {
-            if *self.stopped.borrow() {
-                again.push((row.job, row.row.line));
-                continue;
-            }
-            let who = match accounts.iter().find(|(id, _)| *id == row.user_id) {
-                Some((_, who)) => who.clone(),
-                None => {
-                    let who = store::users::account(&self.db, row.user_id).await?;
-                    accounts.push((row.user_id, who.clone()));
-                    who
-                }
-            };
-            match self.run_row(row, who.as_ref()).await {
+        for (row, step) in steps {
+            match step {
                 Step::Ended(end) => {
                     let result = match &end.result {
                         Ok(_) => "succeeded",
@@ -198,7 +217,11 @@ impl Runner {
         if !again.is_empty() {
             // Taken up again soon, by this instance or another.
             let retry = Utc::now() + chrono::TimeDelta::seconds(2);
-            let retry = if *self.stopped.borrow() { Utc::now() } else { retry };
+            let retry = if *self.stopped.borrow() {
+                Utc::now()
+            } else {
+                retry
+            };
             jobs::release(&self.db, &self.owner, &again, retry).await?;
         }
         Ok(true)
@@ -258,8 +281,7 @@ impl Runner {
         };
         let result = match change {
             RowChange::Upgrade { target, quantity } => {
-                let Ok(friendly_name) =
-                    FriendlyName::parse(target.offer().name(&claimed.language))
+                let Ok(friendly_name) = FriendlyName::parse(target.offer().name(&claimed.language))
                 else {
                     return end(Err(Problem::Failed));
                 };
