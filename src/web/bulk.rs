@@ -99,6 +99,16 @@ pub struct BulkPage {
 }
 
 impl BulkPage {
+    /// The file's columns, as its header names them (the same in every language).
+    fn columns(&self) -> String {
+        bulk::COLUMNS.join(",")
+    }
+
+    /// The file's actions, as its `Action` column writes them.
+    fn actions(&self) -> impl Iterator<Item = &'static str> {
+        Action::ALL.into_iter().map(Action::as_str)
+    }
+
     fn selected(&self, field: &str, value: &str) -> bool {
         let chosen = match field {
             "offer" => &self.selection.offer,
