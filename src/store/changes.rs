@@ -153,7 +153,11 @@ pub(crate) async fn write_turn(db: &Db) -> Option<MutexGuard<'static, ()>> {
 
 /// What the change made with this key answered, if one was made: a row of a cancelled job
 /// whose first run was cut short tells this way whether its change was made.
-pub(crate) async fn answered(db: &Db, who: &Account, key: &ChangeKey) -> Result<Option<Answer>, DbErr> {
+pub(crate) async fn answered(
+    db: &Db,
+    who: &Account,
+    key: &ChangeKey,
+) -> Result<Option<Answer>, DbErr> {
     saved(db, who, key).await
 }
 

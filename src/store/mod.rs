@@ -200,27 +200,6 @@ pub(crate) fn count(n: i64) -> Result<u32, DbErr> {
     u32::try_from(n).map_err(|_| DbErr::Custom(format!("license count {n} out of range")))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_paths() {
-        assert_eq!(
-            sqlite_path("sqlite://data/portal.sqlite?mode=rwc"),
-            Some("data/portal.sqlite")
-        );
-        assert_eq!(sqlite_path("sqlite::memory:"), None);
-        assert_eq!(sqlite_path("postgres://localhost/portal"), None);
-    }
-
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
-    }
-}
-
 /// Whether a database error is the database being out of reach (no connection to be had, or
 /// one lost), rather than a fault of the request.
 pub fn is_outage(e: &sea_orm::DbErr) -> bool {
@@ -241,5 +220,26 @@ pub fn is_outage(e: &sea_orm::DbErr) -> bool {
             }
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(
+            sqlite_path("sqlite://data/portal.sqlite?mode=rwc"),
+            Some("data/portal.sqlite")
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://localhost/portal"), None);
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

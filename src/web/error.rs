@@ -39,7 +39,6 @@ pub enum PageError {
     Internal(#[from] anyhow::Error),
 }
 
-
 /// Seconds a client is asked to wait when the database is out of reach.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
 
