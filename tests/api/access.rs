@@ -14,7 +14,18 @@ struct Route {
     ok: u16,
 }
 
-fn routes(upgrade_result: &str) -> Vec<Route> {
+/// Routes every signed-in user has, each for their own reseller's data.
+fn everyones(path: &str) -> bool {
+    path == "/"
+        || path.starts_with("/?")
+        || path == "/activity"
+        || path.starts_with("/activity/export.csv")
+        || path.starts_with("/customers/export/")
+        || path == "/bulk"
+        || path == "/bulk/selection"
+}
+
+fn routes(upgrade_result: &str, job: i32) -> Vec<Route> {
     let d = details(FAB, SUB);
     let get = |path: String| Route {
         path,
@@ -31,6 +42,23 @@ fn routes(upgrade_result: &str) -> Vec<Route> {
         get(d.clone()),
         get(format!("{d}/upgrade")),
         get(upgrade_result.to_owned()),
+        get("/activity/export.csv".into()),
+        get("/customers/export/customers.csv?q=fab".into()),
+        get("/customers/export/subscriptions.csv".into()),
+        get("/bulk".into()),
+        get(format!("/bulk/jobs/{job}")),
+        get(format!("/bulk/jobs/{job}/progress")),
+        get(format!("/bulk/jobs/{job}/results.csv")),
+        Route {
+            path: "/bulk/selection".into(),
+            form: Some(vec![("action", "suspend"), ("status", "active")]),
+            ok: 303,
+        },
+        Route {
+            path: format!("/bulk/jobs/{job}/cancel"),
+            form: Some(vec![]),
+            ok: 303,
+        },
         Route {
             path: format!("{d}/licenses"),
             form: Some(vec![("licenses", "30"), ("version", "0")]),
@@ -77,7 +105,15 @@ async fn every_route_with_no_session_another_reseller_and_the_right_user() {
         )
         .await;
     let result = done.location.clone().unwrap();
-    let routes = routes(&result);
+    // A bulk change in review to walk: Contoso's.
+    app.get("/bulk").await;
+    let review = app
+        .submit("/bulk/selection", &[("action", "suspend"), ("status", "active")])
+        .await;
+    let job: i32 = review.location.as_deref().unwrap()["/bulk/jobs/".len()..]
+        .parse()
+        .unwrap();
+    let routes = routes(&result, job);
 
     // (a) No session: every route sends the browser to sign in, and nothing changes.
     let anonymous = app.another_browser();
@@ -91,10 +127,7 @@ async fn every_route_with_no_session_another_reseller_and_the_right_user() {
     let northwind = app.another_browser();
     northwind.sign_in(NORTHWIND).await;
     let before = app.snapshot().await;
-    for route in routes
-        .iter()
-        .filter(|r| r.path != "/" && !r.path.starts_with("/?") && r.path != "/activity")
-    {
+    for route in routes.iter().filter(|r| !everyones(&r.path)) {
         let page = send(&northwind, route).await;
         assert_eq!(page.status.as_u16(), 404, "{}", route.path);
         page.assert_contains("找不到此页面");

@@ -164,6 +164,12 @@ async fn a_selection_upgrades_every_eligible_subscription_and_explains_the_rest(
         assert_eq!(r[1], "upgrade");
     }
     assert_invariants(&app).await;
+    // Operators see jobs and their rows in the metrics.
+    let metrics = app.get("/metrics").await;
+    metrics
+        .assert_status(200)
+        .assert_contains("portal_jobs_total{event=\"started\"}")
+        .assert_contains("portal_job_rows_total{result=\"succeeded\"}");
     // The job is on the reseller's list, and no one else's.
     app.get("/bulk")
         .await
