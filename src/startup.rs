@@ -18,7 +18,7 @@ use crate::jobs::{Jobs, RunnerSettings};
 use crate::store::{self, Db};
 use crate::web::api::auth::ApiTokens;
 use crate::web::session::SessionLimits;
-use crate::web::session_store::{SessionCache, SharedSessions};
+use crate::web::session_store::{self, SessionCache, SharedSessions};
 use crate::web::throttle::SignInThrottle;
 use crate::web::{self, csrf, error};
 use actix_web::web::{Data, FormConfig, PayloadConfig};
@@ -169,7 +169,8 @@ fn run(
             .build();
         // The last `wrap` runs first: headers, log, error pages; then, for every route but
         // /health, /static (which never load a session) and the API (its own token, its own
-        // JSON errors), the session, the CSRF check and the error pages in the signed-in frame.
+        // JSON errors), the session (its store's failures as pages), the CSRF check and the
+        // error pages in the signed-in frame.
         let mut app = App::new();
         if let Some(file) = &database_file {
             app = app.app_data(file.clone());
@@ -205,7 +206,12 @@ fn run(
                             .add((actix_web::http::header::CACHE_CONTROL, "no-store")),
                     )
                     .wrap(from_fn(csrf::verify))
+                    .wrap(from_fn(session_store::unread_sessions_stop_here))
                     .wrap(session_middleware)
+                    // The session store failing (Redis or the database out of reach) answers
+                    // the error page: "briefly unavailable", not the session middleware's
+                    // bare 500.
+                    .wrap(from_fn(session_store::store_failures_as_pages))
                     .configure(web::routes),
             )
     })

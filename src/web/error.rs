@@ -32,12 +32,18 @@ pub enum PageError {
     /// A request no form of ours sends (a tampered or truncated form).
     #[error("bad request: {0}")]
     BadRequest(String),
-    /// The database can't be reached right now: try again in a few seconds.
+    /// The database, or the session store, can't be reached right now: try again in a few
+    /// seconds.
     #[error("the database is unavailable")]
     Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
+
+/// Marks an error response whose own plain-text body the error pages keep: the readiness
+/// probe's answer, read by machines and by an operator with curl.
+#[derive(Debug, Clone, Copy)]
+pub struct KeepBody;
 
 /// Seconds a client is asked to wait when the database is out of reach.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
@@ -118,7 +124,8 @@ pub fn render_error_pages<B: MessageBody + 'static>(
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html") || is_json(v));
+        .is_some_and(|v| v.starts_with("text/html") || is_json(v))
+        || res.response().extensions().contains::<KeepBody>();
     if has_own_body || !(status.is_client_error() || status.is_server_error()) {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }

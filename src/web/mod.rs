@@ -148,6 +148,8 @@ async fn ready(
     } else {
         HttpResponse::ServiceUnavailable()
     };
+    // Which one failed stays readable when it does.
+    response.extensions_mut().insert(error::KeepBody);
     response
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type("text/plain; charset=utf-8")

@@ -1,9 +1,9 @@
-//! Running it for real: the readiness probe, and backing up the SQLite database while the portal
-//! runs.
+//! Running it for real: the readiness probe, backing up the SQLite database while the portal
+//! runs, and Redis (sessions) going away and coming back.
 
 use sea_orm::{ConnectionTrait, Database, Statement};
 
-use crate::helpers::{CONTOSO, is_postgres, portal_command, spawn_app};
+use crate::helpers::{CONTOSO, details, is_postgres, portal_command, spawn_app, spawn_app_with};
 
 #[actix_web::test]
 async fn ready_says_the_database_and_the_sessions_answer() {
@@ -311,4 +311,164 @@ async fn a_database_file_deleted_under_the_portal_refuses_changes_and_fails_read
     .assert_error(503, 503);
     let ready = app.get("/ready").await;
     ready.assert_status(503);
+}
+
+/// A Redis server of the test's own on a free port (the one other tests and scripts share is
+/// left alone), in memory only; shut down when dropped, whatever the test's outcome.
+struct OwnRedis {
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl OwnRedis {
+    fn start() -> OwnRedis {
+        let dir = tempfile::tempdir().unwrap();
+        // A port free a moment ago may be taken by the time Redis binds it: a few tries.
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            if redis_server(port, dir.path()) {
+                return OwnRedis { port, dir };
+            }
+        }
+        panic!("redis-server did not start on a free port in five tries");
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Redis going away, as `redis-cli shutdown nosave` does it.
+    fn stop(&self) {
+        let _ = redis_command(self.port, "SHUTDOWN NOSAVE");
+        let gone = wait_until(|| redis_command(self.port, "PING").is_none());
+        assert!(gone, "Redis on port {} did not stop", self.port);
+    }
+
+    /// Redis back on the same port, empty.
+    fn start_again(&self) {
+        assert!(
+            redis_server(self.port, self.dir.path()),
+            "Redis did not start again on port {}",
+            self.port
+        );
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = redis_command(self.port, "SHUTDOWN NOSAVE");
+    }
+}
+
+/// Starts `redis-server` on `port` (daemonized, nothing saved); whether it answers within
+/// five seconds. A machine without Redis fails the test, loudly: it does not pass by skipping.
+fn redis_server(port: u16, dir: &std::path::Path) -> bool {
+    let started = std::process::Command::new("redis-server")
+        .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--save", "", "--appendonly", "no", "--daemonize", "yes"])
+        .arg("--dir")
+        .arg(dir)
+        .arg("--logfile")
+        .arg(dir.join(format!("redis-{port}.log")))
+        .status()
+        .unwrap_or_else(|e| {
+            panic!(
+                "this test runs a Redis server of its own, and `redis-server` can't be run ({e}): \
+                 install it (Debian: apt-get install redis-server)"
+            )
+        });
+    started.success() && wait_until(|| redis_command(port, "PING").as_deref() == Some("+PONG"))
+}
+
+/// One inline command to the Redis on `port`, and the first line of its answer; `None` when
+/// nothing answers.
+fn redis_command(port: u16, command: &str) -> Option<String> {
+    use std::io::{BufRead, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(2)))
+        .ok()?;
+    stream.write_all(format!("{command}\r\n").as_bytes()).ok()?;
+    let mut line = String::new();
+    std::io::BufReader::new(stream).read_line(&mut line).ok()?;
+    (!line.is_empty()).then(|| line.trim_end().to_owned())
+}
+
+/// Whether `done` comes true within five seconds.
+fn wait_until(mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    false
+}
+
+#[actix_web::test]
+async fn redis_going_away_answers_503_at_once_and_sign_in_works_again_when_it_is_back() {
+    use std::time::{Duration, Instant};
+    let redis = OwnRedis::start();
+    let url = redis.url();
+    // No cache in front: every page asks Redis, as when the cached seconds have run out.
+    let app = spawn_app_with(&[
+        ("PORTAL_REDIS_URL", &url),
+        ("PORTAL_SESSION_CACHE_SECONDS", "0"),
+    ])
+    .await;
+    app.prefer("en-US");
+    app.sign_in(CONTOSO).await;
+    let path = details("c-fabrikam", "s-fabrikam-essentials");
+    app.get(&path).await.assert_status(200);
+    let stranger = app.another_browser();
+    stranger.prefer("en-US");
+
+    redis.stop();
+
+    // Reading the session (a signed-in page), saving a new one (a first visit to the sign-in
+    // page): the localized "briefly unavailable" page at once, never a bare 500 or a wait.
+    for (browser, path) in [(&app, path.as_str()), (&app, "/"), (&stranger, "/sign-in")] {
+        let started = Instant::now();
+        let page = browser.get(path).await;
+        let took = started.elapsed();
+        page.assert_status(503)
+            .assert_contains("Briefly unavailable");
+        assert_eq!(page.headers.get("retry-after").unwrap(), "5", "{path}");
+        assert!(took < Duration::from_secs(3), "{path} took {took:?}");
+        assert!(page.headers.get("set-cookie").is_none(), "{path}");
+    }
+    let ready = app.get("/ready").await;
+    ready
+        .assert_status(503)
+        .assert_contains("sessions: unavailable");
+    app.get("/health").await.assert_status(200);
+
+    redis.start_again();
+
+    // Without a restart: the next requests reach Redis again. It kept nothing, so the session
+    // is gone and the page sends to sign-in; signing in works, and so do the pages.
+    let started = Instant::now();
+    loop {
+        let page = app.get(&path).await;
+        if page.status.as_u16() == 303 {
+            page.assert_sent_to_sign_in();
+            break;
+        }
+        page.assert_status(503);
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "still 503 {:?} after Redis came back",
+            started.elapsed()
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.sign_in(CONTOSO).await;
+    app.get(&path).await.assert_status(200);
+    stranger.get("/sign-in").await.assert_status(200);
+    app.get("/ready").await.assert_status(200);
 }
