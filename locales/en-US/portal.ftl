@@ -349,7 +349,7 @@ sign-in-throttled-seconds = Too many failed sign-in attempts. Try again in { $se
 }.
 activity-sign-in-throttled = Sign-in held back (too many failed attempts)
 error-503-title = Briefly unavailable
-error-503-text = The portal can't reach its database right now. Nothing was saved; please try again in a few seconds.
+error-503-text = The portal can't reach the services it keeps its data in right now. Nothing was saved; please try again in a few seconds.
 
 ## Bulk changes
 nav-bulk = Bulk changes

@@ -319,7 +319,7 @@ charge-prorated_usage = 按比例计算的使用费
 sign-in-throttled-seconds = 登录失败次数过多。请在 { $seconds } 秒后重试。
 activity-sign-in-throttled = 登录被暂缓（失败次数过多）
 error-503-title = 暂时无法使用
-error-503-text = 门户暂时无法连接到其数据库，未保存任何内容。请几秒钟后重试。
+error-503-text = 门户暂时无法连接到存放数据的服务，未保存任何内容。请几秒钟后重试。
 
 ## 批量更改
 nav-bulk = 批量更改

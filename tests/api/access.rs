@@ -108,7 +108,10 @@ async fn every_route_with_no_session_another_reseller_and_the_right_user() {
     // A bulk change in review to walk: Contoso's.
     app.get("/bulk").await;
     let review = app
-        .submit("/bulk/selection", &[("action", "suspend"), ("status", "active")])
+        .submit(
+            "/bulk/selection",
+            &[("action", "suspend"), ("status", "active")],
+        )
         .await;
     let job: i32 = review.location.as_deref().unwrap()["/bulk/jobs/".len()..]
         .parse()
