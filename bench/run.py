@@ -148,6 +148,11 @@ def measure(kind, size, duration, connections, repeat, tmp):
     seed_s = time.time() - t0
     print(f"  {out.strip()}", flush=True)
     settle(kind, url)
+    if kind == "sqlite":
+        db_mb = os.path.getsize(url[len("sqlite://"):].split("?")[0]) / 1e6
+    else:
+        db_mb = int(query(kind, url, "SELECT pg_database_size(current_database())")[0]) / 1e6
+    print(f"  database: {db_mb:.0f} MB", flush=True)
     proc, base = start(url)
     results, peak = [], [0]
     stop = threading.Event()
@@ -186,13 +191,44 @@ def measure(kind, size, duration, connections, repeat, tmp):
         token = sh([BINARY, "api-token", "create", "--user", EMAIL, "--name", "benchmark"], env=env_for(url)).strip()
         api_sub = f"/v1/customers/{customer}/subscriptions/{sub}"
         details = f"/customers/{customer}/subscriptions/{sub}"
-        q = urllib.parse.quote(SEARCH)
+        # What a reseller searches for, taken from the book: a piece of a Chinese name across
+        # its words, an English word and its prefix, a whole and a partial primary domain.
+        order = "FROM relationships WHERE reseller_id = 'bigbook' ORDER BY sort_key, customer_id"
+        deep = query(kind, url, f"SELECT customer_id {order} LIMIT 1 OFFSET {min(39_979, size - 1)}")[0].strip()
+        chinese = query(kind, url, "SELECT company_name FROM customers WHERE id LIKE 'b-%' AND company_name LIKE '%有限公司' "
+                                   "ORDER BY id LIMIT 1")[0].strip()
+        domain = query(kind, url, f"SELECT domain FROM customers WHERE id = '{customer}'")[0].strip()
+        # The activity log of a busy reseller: a record for every subscription it sold, and more.
+        fill = ("INSERT INTO activity (reseller_id, user_email, at, action, customer_id, subscription_id, "
+                "before_quantity, before_assigned, before_status, after_quantity, after_assigned, after_status) "
+                "SELECT 'bigbook', 'admin@bigbook.example', (SELECT MIN(at) FROM activity), 'licenses', customer_id, id, "
+                "quantity, assigned_licenses, status, quantity, assigned_licenses, status FROM subscriptions "
+                "WHERE sold_by = 'bigbook'")
+        if kind == "sqlite":
+            sh(["sqlite3", url[len("sqlite://"):].split("?")[0], fill])
+        else:
+            sh(["psql", url, "-qc", fill])
+        records = query(kind, url, "SELECT COUNT(*) FROM activity")[0].strip()
+        def search(q):
+            return "/?q=" + urllib.parse.quote(q)
         cases = [
             ("/health", "/health", None, None),
             ("static file", "/static/css/portal.css", None, None),
-            (f"customer list, search “{SEARCH}”", f"/?q={q}", cookie, None),
+            ("customer list, first page", "/", cookie, None),
+            ("customer list, page 2,000", f"/?after={deep}&page=2001", cookie, None),
+            (f"customer list, search “{SEARCH}”", search(SEARCH), cookie, None),
+            (f"search a Chinese substring “{chinese[1:4]}”", search(chinese[1:4]), cookie, None),
+            ("search an English word “Lucerne”", search("Lucerne"), cookie, None),
+            ("search an English prefix “Luc”", search("Luc"), cookie, None),
+            (f"search a whole domain", search(domain), cookie, None),
+            (f"search a partial domain “{domain[:7]}”", search(domain[:7]), cookie, None),
+            ("search that matches nothing", search("无此客户 Zzyzx"), cookie, None),
+            ("Subscriptions page, 200 subscriptions", "/customers/b-0000000/subscriptions", cookie, None),
             ("Details page", details, cookie, None),
             ("upgrade form", details + "/upgrade", cookie, None),
+            (f"activity log ({int(records):,} records)", "/activity", cookie, None),
+            ("activity log, page 500", "/activity?page=500", cookie, None),
+            ("Charges page", "/charges", cookie, None),
             ("API: GET a subscription", api_sub, None, token),
             ("API: GET its upgrades", api_sub + "/upgrades", None, token),
             ("API: GET /v1/customers?size=20", "/v1/customers?size=20", None, token),
@@ -209,6 +245,27 @@ def measure(kind, size, duration, connections, repeat, tmp):
             results.append((name, rps, p50, p99, bad))
             print(f"  {name:34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
         prices = query(kind, url, "SELECT COALESCE(MAX(id), 0) FROM prices")[0].strip()
+        # The review step: a license change's Submit, answered by its review (nothing written).
+        quantity = query(kind, url, f"SELECT quantity FROM subscriptions WHERE id = '{sub}'")[0].strip()
+        body = urllib.parse.urlencode({"csrf": csrf, "key": "00000000-0000-4000-8000-000000000001",
+                                       "version": "0", "licenses": str(int(quantity) + 1)})
+        env = dict(os.environ, BENCH_PATH=details + "/licenses", BENCH_BODY=body, BENCH_COOKIE=cookie)
+        wrk(base + "/", 1, connections, script=os.path.join(ROOT, "bench", "form.lua"), env=env)
+        rps, p50, p99, bad = wrk(base + "/", duration, connections, script=os.path.join(ROOT, "bench", "form.lua"), env=env)
+        results.append(("review step (license change)", rps, p50, p99, bad))
+        print(f"  {'review step':34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
+        # License changes, each on a fresh active subscription (one more license).
+        fresh = query(kind, url, "SELECT customer_id, id, quantity + 1 FROM subscriptions WHERE sold_by = 'bigbook' "
+                                 "AND status = 'active' AND quantity < 300 AND customer_id <> 'b-0000000' "
+                                 f"AND id <> '{sub}' ORDER BY id LIMIT 30000")
+        license_ids = os.path.join(tmp, f"license-ids-{kind}-{size}.txt")
+        with open(license_ids, "w") as f:
+            f.write("\n".join(l for l in fresh if l.strip()))
+        env = dict(os.environ, BENCH_IDS=license_ids, BENCH_CSRF=csrf, BENCH_COOKIE=cookie, BENCH_THREADS="2",
+                   BENCH_PRICES=prices)
+        rps, p50, p99, bad = wrk(base + "/", min(duration, 5), connections, script=os.path.join(ROOT, "bench", "licenses.lua"), env=env)
+        results.append((f"license changes ({len(fresh):,} fresh)", rps, p50, p99, bad))
+        print(f"  {'license changes':34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
         env = dict(os.environ, BENCH_IDS=ids, BENCH_CSRF=csrf, BENCH_COOKIE=cookie, BENCH_THREADS="2",
                    BENCH_PRICES=prices)
         rps, p50, p99, bad = wrk(base + "/", min(duration, 5), connections, script=os.path.join(ROOT, "bench", "upgrade.lua"), env=env)
@@ -226,7 +283,7 @@ def measure(kind, size, duration, connections, repeat, tmp):
             # A million-row database left behind gets vacuumed later, in some other measurement.
             subprocess.run(["psql", PG + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)"],
                            check=True)
-    return {"seed_s": seed_s, "results": results, "rss_mib": peak[0] / 1024}
+    return {"seed_s": seed_s, "results": results, "rss_mib": peak[0] / 1024, "size_mb": db_mb}
 
 
 def main():
@@ -266,7 +323,7 @@ def write(args, runs):
     for (kind, size), run in runs.items():
         health = run["results"][0][1]
         lines += [f"## {kind}, {size:,} customers", "",
-                  f"Seeded in {run['seed_s']:.1f} s. Peak resident memory of the server under this load: {run['rss_mib']:.0f} MiB.", "",
+                  f"Seeded in {run['seed_s']:.1f} s; the database: {run['size_mb']:.0f} MB. Peak resident memory of the server under this load: {run['rss_mib']:.0f} MiB.", "",
                   "| route | requests/s | of /health | p50 ms | p99 ms | non-2xx/3xx |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
         for name, rps, p50, p99, bad in run["results"]:
             lines.append(f"| {name} | {rps:,.0f} | {100 * rps / health:.1f}% | {p50:.2f} | {p99:.2f} | {bad} |")

@@ -105,6 +105,7 @@ for (const locale of LOCALES) {
       const row = page.locator('details.customer', { hasText: 'Fabrikam' });
       await row.locator('summary').click();
       assert.equal(await row.evaluate((d) => d.open), true);
+      await row.locator('table').waitFor(); // the subscriptions, read when the row opens
       await shot(t, 'customers-expanded');
     });
 
@@ -227,6 +228,7 @@ for (const locale of LOCALES) {
         await visit(page, '/', locale);
         const row = page.locator('details.customer', { hasText: 'Fabrikam' });
         await row.locator('summary').click();
+        await row.locator('table').waitFor();
         assert.equal(await overflow(page), 0, 'the customer list fits the phone\'s width');
         await checkAccessibility(page, `customers-expanded, phone (${locale})`, t);
         await screenshot(page, `${locale}-phone-customers-expanded`);

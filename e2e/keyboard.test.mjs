@@ -111,6 +111,7 @@ for (const locale of LOCALES) {
       assert.equal(f.tag, 'summary', 'Tab reaches the customer row');
       await page.keyboard.press('Enter');
       assert.equal(await page.locator('details.customer').first().evaluate((d) => d.open), true, 'Enter opens the row');
+      await page.locator('details.customer').first().locator('table a').first().waitFor();
       const link = await tab(page);
       assert.equal(link.tag, 'a');
       assert.match(link.href, /^\/customers\/c-fabrikam\/subscriptions\//);

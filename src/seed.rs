@@ -73,7 +73,7 @@ const LATIN_TRADES: &[&str] = &[
     "Travel",
 ];
 
-/// Generates `customers` customers with `per_customer` subscriptions each, for reseller
+/// Generates `customers` customers with `per_customer` subscriptions each (the first 200), for reseller
 /// `bigbook`. About one in ten subscriptions was bought through another channel, one in twenty
 /// customers has not granted delegated admin privileges, and statuses and offers vary.
 pub fn book(customers: u32, per_customer: u32, password_hash: String) -> anyhow::Result<Book> {
@@ -122,7 +122,14 @@ pub fn book(customers: u32, per_customer: u32, password_hash: String) -> anyhow:
                 delegated_admin: !rng.random_bool(0.05),
             }],
         });
-        for s in 0..per_customer {
+        // The first customer is a large one: the Subscriptions page of a customer with 200
+        // subscriptions is measured too.
+        let count = if c == 0 {
+            per_customer.max(200)
+        } else {
+            per_customer
+        };
+        for s in 0..count {
             let offer = OfferId::ALL[rng.random_range(0..OfferId::ALL.len())];
             let max = offer.offer().licenses.max.min(2_000);
             let quantity = rng.random_range(1..=max);

@@ -1,6 +1,6 @@
 //! A customer as the reseller sees it.
 
-use super::{CustomerId, Subscription};
+use super::CustomerId;
 
 /// A customer tenant and this reseller's relationship with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,11 +12,12 @@ pub struct Customer {
     pub delegated_admin: bool,
 }
 
-/// A customer with the subscriptions this reseller sold to it: a row of the customer list.
+/// A row of the customer list: a customer, and how many subscriptions this reseller sold it (the
+/// row opens onto them).
 #[derive(Debug, Clone)]
 pub struct CustomerSummary {
     pub customer: Customer,
-    pub subscriptions: Vec<Subscription>,
+    pub subscriptions: u32,
 }
 
 /// How a company name sorts: Chinese characters spelled in pinyin (北京 → "bei jing"), everything

@@ -6,7 +6,8 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
-use super::subscriptions::from_row;
+use std::collections::HashMap;
+
 use super::{Db, DbErr};
 use crate::domain::customer::search_pairs;
 use crate::domain::{
@@ -80,26 +81,32 @@ pub async fn list(
         Cursor::Before(_) => (beyond, true),
     };
 
+    // The rows show how many subscriptions each customer has; the subscriptions themselves
+    // are read when a row is opened (its Subscriptions page).
     let ids: Vec<&str> = rows.iter().map(|(r, _)| r.customer_id.as_str()).collect();
-    let mut subscriptions = subscription::Entity::find()
-        .filter(subscription::Column::SoldBy.eq(reseller.as_str()))
-        .filter(subscription::Column::CustomerId.is_in(ids))
-        .order_by_asc(subscription::Column::CustomerId)
-        .order_by_desc(subscription::Column::CreatedOn)
-        .order_by_asc(subscription::Column::Id)
-        .all(db)
-        .await?;
-
+    let counts: HashMap<String, i64> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        subscription::Entity::find()
+            .select_only()
+            .column(subscription::Column::CustomerId)
+            .column_as(subscription::Column::Id.count(), "n")
+            .filter(subscription::Column::SoldBy.eq(reseller.as_str()))
+            .filter(subscription::Column::CustomerId.is_in(ids))
+            .group_by(subscription::Column::CustomerId)
+            .into_tuple::<(String, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
     let mut items = Vec::with_capacity(rows.len());
     for (rel, c) in rows {
         let Some(c) = c else { continue };
-        let (mine, rest): (Vec<_>, Vec<_>) = subscriptions
-            .into_iter()
-            .partition(|s| s.customer_id == c.id);
-        subscriptions = rest;
+        let n = counts.get(&c.id).copied().unwrap_or(0);
         items.push(CustomerSummary {
             customer: to_customer(c, rel.delegated_admin)?,
-            subscriptions: mine.into_iter().map(from_row).collect::<Result<_, _>>()?,
+            subscriptions: super::count(n)?,
         });
     }
     Ok(Page {

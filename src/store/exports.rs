@@ -15,9 +15,7 @@ use super::activity::{Entry, Filter, entries};
 use super::customers::{matching, to_customer};
 use super::subscriptions::from_row;
 use super::{Db, DbErr};
-use crate::domain::{
-    Cursor, Customer, CustomerId, CustomerQuery, CustomerSummary, ResellerId, Subscription,
-};
+use crate::domain::{Cursor, Customer, CustomerId, CustomerQuery, ResellerId, Subscription};
 use crate::entities::{activity, subscription};
 
 /// Rows of the list read at a time: customers, or activity records.
@@ -41,13 +39,20 @@ pub async fn customers(
         .collect()
 }
 
-/// Each customer with the subscriptions the reseller sold it, newest first (as the customer list
-/// shows them), in the order given: one query for the whole batch.
+/// A customer with the subscriptions the reseller sold it.
+#[derive(Debug, Clone)]
+pub struct Sold {
+    pub customer: Customer,
+    pub subscriptions: Vec<Subscription>,
+}
+
+/// Each customer with the subscriptions the reseller sold it, newest first (as its Subscriptions
+/// page shows them), in the order given: one query for the whole batch.
 pub async fn sold_to_each(
     db: &Db,
     reseller: &ResellerId,
     customers: Vec<Customer>,
-) -> Result<Vec<CustomerSummary>, DbErr> {
+) -> Result<Vec<Sold>, DbErr> {
     if customers.is_empty() {
         return Ok(Vec::new());
     }
@@ -67,7 +72,7 @@ pub async fn sold_to_each(
     }
     Ok(customers
         .into_iter()
-        .map(|customer| CustomerSummary {
+        .map(|customer| Sold {
             subscriptions: sold.remove(customer.id.as_str()).unwrap_or_default(),
             customer,
         })

@@ -116,6 +116,36 @@ impl Locale {
         }
     }
 
+    /// The messages of this language whose only placeables are variables (`{ $name }`: no
+    /// selector, no reference), split at them once: formatting one is then a concatenation, and
+    /// a page of 200 subscriptions formats hundreds of them.
+    fn plain(&self) -> &'static HashMap<&'static str, Pieces> {
+        static ZH: OnceLock<HashMap<&'static str, Pieces>> = OnceLock::new();
+        static EN: OnceLock<HashMap<&'static str, Pieces>> = OnceLock::new();
+        let (cell, source) = match self {
+            Locale::ZhCn => (&ZH, include_str!("../../locales/zh-CN/portal.ftl")),
+            Locale::EnUs => (&EN, include_str!("../../locales/en-US/portal.ftl")),
+        };
+        cell.get_or_init(|| {
+            source
+                .lines()
+                .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
+                .filter_map(|l| l.split_once(" = "))
+                .filter_map(|(id, _)| {
+                    let id = id.trim();
+                    // One line, and only variables in its braces.
+                    let text = message_source(source, id).trim_end_matches('\n');
+                    let (_, value) = text.split_once(" = ")?;
+                    if text.contains('\n') {
+                        return None;
+                    }
+                    Some((id, Pieces::parse(value)?))
+                })
+                .filter(|(_, pieces)| pieces.0.iter().any(|p| matches!(p, Piece::Arg(_))))
+                .collect()
+        })
+    }
+
     /// The messages of this language that take no arguments, formatted.
     fn fixed(&self) -> &'static HashMap<&'static str, String> {
         static ZH: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
@@ -141,6 +171,9 @@ impl Locale {
     /// [`Locale::num`]) is also passed as `NAME_n`, a plain number, for plural selection:
     /// `{ $count_n -> [one] … *[other] … }`.
     pub fn t_with(&self, key: &str, args: &[(&'static str, String)]) -> String {
+        if let Some(pieces) = self.plain().get(key) {
+            return pieces.format(args);
+        }
         let mut values: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
         for (k, v) in args {
             if let Ok(n) = v.replace(',', "").parse::<u64>() {
@@ -280,6 +313,67 @@ impl<T: Count> Count for &T {
 }
 
 /// The source text of message `id` in a Fluent file: its line and the indented lines after it.
+/// A message split at its variables.
+#[derive(Debug)]
+struct Pieces(Vec<Piece>);
+
+#[derive(Debug)]
+enum Piece {
+    Text(&'static str),
+    Arg(&'static str),
+}
+
+impl Pieces {
+    /// A message's value, if every brace in it holds one variable (`{ $name }`).
+    fn parse(value: &'static str) -> Option<Pieces> {
+        let mut pieces = Vec::new();
+        let mut rest = value;
+        while let Some(open) = rest.find('{') {
+            if open > 0 {
+                pieces.push(Piece::Text(&rest[..open]));
+            }
+            let close = rest[open..].find('}')? + open;
+            let name = rest[open + 1..close].trim().strip_prefix('$')?;
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
+                return None;
+            }
+            pieces.push(Piece::Arg(name));
+            rest = &rest[close + 1..];
+        }
+        if rest.contains('}') {
+            return None;
+        }
+        if !rest.is_empty() {
+            pieces.push(Piece::Text(rest));
+        }
+        Some(Pieces(pieces))
+    }
+
+    /// The message with its arguments; a missing one shows as its name in braces, as Fluent
+    /// shows it.
+    fn format(&self, args: &[(&'static str, String)]) -> String {
+        let mut out = String::new();
+        for piece in &self.0 {
+            match piece {
+                Piece::Text(text) => out.push_str(text),
+                Piece::Arg(name) => match args.iter().find(|(k, _)| k == name) {
+                    Some((_, value)) => out.push_str(value),
+                    None => {
+                        out.push_str("{$");
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                },
+            }
+        }
+        out
+    }
+}
+
 fn message_source<'a>(source: &'a str, id: &str) -> &'a str {
     let start = source
         .find(&format!("\n{id} ="))
@@ -418,6 +512,48 @@ mod cache_tests {
             }
             assert!(!fixed.contains_key("licenses-of") && !fixed.contains_key("dap-email-body"));
             assert!(!fixed.contains_key("subscription-count"));
+        }
+    }
+
+    #[test]
+    fn plain_messages_format_exactly_as_fluent_does() {
+        use std::borrow::Cow;
+        use std::collections::HashMap;
+
+        use fluent_templates::fluent_bundle::FluentValue;
+        for l in Locale::ALL {
+            let plain = l.plain();
+            assert!(
+                plain.contains_key("licenses-of"),
+                "the meter's words are plain"
+            );
+            if l == Locale::EnUs {
+                assert!(
+                    !plain.contains_key("subscription-count"),
+                    "a selector is not"
+                );
+            }
+            for (id, pieces) in plain {
+                let names: Vec<&'static str> = pieces
+                    .0
+                    .iter()
+                    .filter_map(|p| match p {
+                        super::Piece::Arg(name) => Some(*name),
+                        super::Piece::Text(_) => None,
+                    })
+                    .collect();
+                let args: Vec<(&'static str, String)> =
+                    names.iter().map(|n| (*n, format!("<{n}> 1,234"))).collect();
+                let values: HashMap<Cow<'static, str>, FluentValue> = args
+                    .iter()
+                    .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+                    .collect();
+                assert_eq!(
+                    pieces.format(&args),
+                    LOCALES.lookup_with_args(l.id(), id, &values),
+                    "{id}"
+                );
+            }
         }
     }
 }

@@ -12,6 +12,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/css/portal.css"),
     ),
     (
+        "js/customers.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/js/customers.js"),
+    ),
+    (
         "js/bulk.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/js/bulk.js"),

@@ -17,7 +17,17 @@ async fn a_reseller_upgrades_business_essentials_to_e3_and_finds_the_new_subscri
     list.assert_status(200)
         .assert_contains("Fabrikam 科技")
         .assert_lacks("Adatum");
-    list.assert_contains(&format!("href=\"{}\"", details(FABRIKAM, ESSENTIALS)));
+    // Each row says how many subscriptions the customer has, and opens onto them (its
+    // Subscriptions page, which the row reads as it opens).
+    let sold = app
+        .count(&format!(
+            "subscriptions WHERE customer_id = '{FABRIKAM}' AND sold_by = 'contoso'"
+        ))
+        .await;
+    list.assert_contains(&format!("{sold} 个订阅"))
+        .assert_contains(&format!(
+            "data-subscriptions=\"/customers/{FABRIKAM}/subscriptions\""
+        ));
 
     // The Subscriptions page.
     let subs = app
@@ -25,7 +35,8 @@ async fn a_reseller_upgrades_business_essentials_to_e3_and_finds_the_new_subscri
         .await;
     subs.assert_status(200)
         .assert_contains("Essentials for sales")
-        .assert_contains("Office 365 商业协作版");
+        .assert_contains("Office 365 商业协作版")
+        .assert_contains(&format!("href=\"{}\"", details(FABRIKAM, ESSENTIALS)));
 
     // The Details page: the notice just under the subscription ID.
     let page = app.get(&details(FABRIKAM, ESSENTIALS)).await;
