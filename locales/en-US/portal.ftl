@@ -21,6 +21,10 @@ customers-count = { $count_n ->
    *[other] { $count } customers
 }
 customers-found = Customers matching “{ $query }”
+customers-found-count = { $count_n ->
+    [one] { $count } customer matches “{ $query }”
+   *[other] { $count } customers match “{ $query }”
+}
 customers-none = No customers yet. Load them with portal import.
 customers-none-found = No customer matches this search. Try part of the company name or domain.
 customers-export = Export customers (CSV)

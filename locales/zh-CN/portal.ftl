@@ -18,6 +18,7 @@ search-placeholder = 公司名称或域名
 search-clear = 清除搜索
 customers-count = 共 { $count } 个客户
 customers-found = 与“{ $query }”匹配的客户
+customers-found-count = 与“{ $query }”匹配的客户共 { $count } 个
 customers-none = 还没有客户。使用 portal import 导入客户。
 customers-none-found = 没有与此搜索匹配的客户。请尝试公司名称或域名的一部分。
 customers-export = 导出客户 (CSV)

@@ -8,8 +8,7 @@ mod m20261124_000003_search_pairs;
 mod m20261125_000004_api;
 mod m20261125_000005_billing;
 mod m20261126_000006_jobs;
-
-pub use m20261124_000003_search_pairs::FILL_SEARCH_PAIRS;
+mod m20261126_000007_trigram_search;
 
 pub struct Migrator;
 
@@ -23,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_api::Migration),
             Box::new(m20261125_000005_billing::Migration),
             Box::new(m20261126_000006_jobs::Migration),
+            Box::new(m20261126_000007_trigram_search::Migration),
         ]
     }
 }

@@ -46,21 +46,6 @@ pub fn search_text(company_name: &str, domain: &str) -> String {
     format!("{} {}", company_name.to_lowercase(), domain.to_lowercase())
 }
 
-/// The pairs of neighbouring characters of a search's text, each once, leaving out pairs with a
-/// space: the keys of the search's own index (see the `search_pairs` migration, which derives
-/// the same pairs of the stored texts). A text with a match holds every pair of the query.
-pub fn search_pairs(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut pairs: Vec<String> = chars
-        .windows(2)
-        .filter(|w| !w.contains(&' '))
-        .map(|w| w.iter().collect())
-        .collect();
-    pairs.sort_unstable();
-    pairs.dedup();
-    pairs
-}
-
 /// Which text a [`CustomerPrefix`] looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrefixField {
@@ -200,22 +185,6 @@ impl<T> Page<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn search_pairs_are_neighbouring_characters_without_spaces_each_once() {
-        assert_eq!(
-            search_pairs("北京科技 abab"),
-            ["ab", "ba", "北京", "科技", "京科"]
-                .map(String::from)
-                .into_iter()
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect::<Vec<_>>()
-        );
-        assert!(search_pairs("科").is_empty());
-        assert!(search_pairs("a b").is_empty());
-        assert_eq!(search_pairs("50%"), vec!["0%".to_owned(), "50".to_owned()]);
-    }
 
     #[test]
     fn chinese_names_sort_by_pinyin_among_latin_ones() {

@@ -9,7 +9,6 @@ use sea_orm::{
 use std::collections::HashMap;
 
 use super::{Db, DbErr};
-use crate::domain::customer::search_pairs;
 use crate::domain::{
     Cursor, Customer, CustomerId, CustomerPrefix, CustomerQuery, CustomerSummary, Page,
     PageRequest, PrefixField, ResellerId,
@@ -59,17 +58,14 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<CustomerSummary>, DbErr> {
     let backwards = matches!(cursor, Cursor::Before(_));
-    let (total, more) = if query.is_empty() {
-        let counted = relationship::Entity::find()
-            .filter(relationship::Column::ResellerId.eq(reseller.as_str()))
-            .limit(COUNT_BOUND + 1)
-            .count(db)
-            .await?;
-        (Some(Ord::min(counted, COUNT_BOUND)), counted > COUNT_BOUND)
-    } else {
-        (None, false)
+    let (mut rows, found) = search(db, reseller, query, cursor, page.size + 1).await?;
+    // Counted up to a bound, never the whole book: the trigram index's count where the search
+    // asked it, a bounded scan otherwise.
+    let counted = match found {
+        Some(n) => n,
+        None => bounded_count(db, reseller, query).await?,
     };
-    let mut rows = matching(db, reseller, query, cursor, page.size + 1).await?;
+    let (total, more) = (Some(Ord::min(counted, COUNT_BOUND)), counted > COUNT_BOUND);
     let beyond = rows.len() as u64 > page.size;
     rows.truncate(page.size as usize);
     if backwards {
@@ -120,8 +116,7 @@ pub async fn list(
 }
 
 /// Up to `limit` of the reseller's customers matching a search from the cursor on, in the
-/// customer list's order (backwards before a cursor). A search walks the search index's rows of
-/// its rarest character pair when that pair is rare enough, the list index otherwise.
+/// search's order (backwards before a cursor): see [`search`].
 pub(super) async fn matching(
     db: &Db,
     reseller: &ResellerId,
@@ -129,18 +124,362 @@ pub(super) async fn matching(
     cursor: &Cursor,
     limit: u64,
 ) -> Result<Vec<Row>, DbErr> {
-    let lowered = query.as_str().to_lowercase();
-    let pattern = format!("%{}%", escape_like(&lowered));
-    let pairs = search_pairs(&lowered);
-    match rarest(db, reseller, &pairs).await? {
-        Some(pair) => by_pair(db, reseller, &pattern, pair, cursor, limit).await,
-        // The whole list, a search of one character, or one of common pairs only: the list
-        // index in name order, each entry checked where it lies.
-        None => {
-            let pattern = (!query.is_empty()).then_some(pattern.as_str());
-            in_name_order(db, reseller, pattern, cursor, limit).await
+    Ok(search(db, reseller, query, cursor, limit).await?.0)
+}
+
+/// How many of the reseller's customers match (all of them for an empty search), counting up
+/// to one past [`COUNT_BOUND`].
+async fn bounded_count(
+    db: &Db,
+    reseller: &ResellerId,
+    query: &CustomerQuery,
+) -> Result<u64, DbErr> {
+    let mut select =
+        relationship::Entity::find().filter(relationship::Column::ResellerId.eq(reseller.as_str()));
+    if !query.is_empty() {
+        let search = Search::new(query);
+        select = select.filter(
+            Expr::col((relationship::Entity, relationship::Column::SearchText))
+                .like(LikeExpr::new(search.anywhere).escape('\\')),
+        );
+    }
+    select.limit(COUNT_BOUND + 1).count(db).await
+}
+
+/// Searches with more candidates than this are walked in name order (they fill a page at once);
+/// those with fewer are read whole from the database's trigram index and ranked.
+const CANDIDATE_BOUND: u64 = 2_000;
+
+/// A search's text, lowercased, in the shapes its queries need.
+struct Search {
+    /// The text searched for.
+    text: String,
+    /// `%text%`, for LIKE.
+    anywhere: String,
+    /// `text%`, for LIKE.
+    prefix: String,
+    /// Just past every text that starts with `text`, in the byte order SQLite compares in.
+    past_prefix: String,
+}
+
+impl Search {
+    fn new(query: &CustomerQuery) -> Search {
+        let text = query.as_str().to_lowercase();
+        let escaped = escape_like(&text);
+        Search {
+            anywhere: format!("%{escaped}%"),
+            prefix: format!("{escaped}%"),
+            past_prefix: format!("{text}\u{10FFFF}"),
+            text,
         }
     }
+
+    /// Where a match ranks: 0 its whole primary domain, 1 the start of its name, 2 elsewhere.
+    fn tier(&self, search_text: &str, domain: &str) -> u8 {
+        if domain.to_lowercase() == self.text {
+            0
+        } else if search_text.starts_with(&self.text) {
+            1
+        } else {
+            2
+        }
+    }
+
+    /// A trigram index finds it: three characters or more.
+    fn indexed(&self) -> bool {
+        self.text.chars().count() >= 3
+    }
+}
+
+/// Where a page starts: the tier, name and id of the customer it starts after (or before).
+struct Place {
+    tier: u8,
+    sort_key: String,
+    id: String,
+}
+
+/// The reseller's customers matching a search, up to `limit` from the cursor on, ranked: those
+/// whose whole primary domain it is, then those whose name starts with it, then the rest, each
+/// group in name order. With a count of the matches where the search learnt it on the way (up to
+/// [`CANDIDATE_BOUND`]).
+///
+/// A search of three characters or more first asks the database's trigram index (SQLite's FTS5
+/// `trigram` table `customer_search`; PostgreSQL's `pg_trgm` GIN index) how many customers hold
+/// it, stopping at the bound. Below it, the matches are read from that index and ranked in one
+/// statement. Past it (or for one or two characters, which no trigram holds), the matches are
+/// so common that reading in order fills a page at once: names starting with the text from the
+/// prefix index, then the list index in name order, each entry checked where it lies.
+pub(super) async fn search(
+    db: &Db,
+    reseller: &ResellerId,
+    query: &CustomerQuery,
+    cursor: &Cursor,
+    limit: u64,
+) -> Result<(Vec<Row>, Option<u64>), DbErr> {
+    if query.is_empty() {
+        return Ok((
+            in_name_order(db, reseller, None, cursor, limit).await?,
+            None,
+        ));
+    }
+    let search = Search::new(query);
+    let place = place(db, reseller, &search, cursor).await?;
+    let backwards = matches!(cursor, Cursor::Before(_));
+    let found = if search.indexed() {
+        Some(indexed_count(db, reseller, &search).await?)
+    } else {
+        None
+    };
+    if let Some(n) = found
+        && n <= CANDIDATE_BOUND
+    {
+        let rows = ranked(db, reseller, &search, place.as_ref(), backwards, limit).await?;
+        return Ok((rows, Some(n)));
+    }
+    // Common: the name prefixes, then everything else in name order (tier 0, a whole domain,
+    // is never this common).
+    let tiers: &[u8] = if backwards { &[2, 1] } else { &[1, 2] };
+    let mut rows = Vec::new();
+    for &tier in tiers {
+        let bound = match &place {
+            Some(p) if p.tier == tier => Some(p),
+            // A tier the cursor has passed.
+            Some(p) if (!backwards && tier < p.tier) || (backwards && tier > p.tier) => continue,
+            _ => None,
+        };
+        let left = limit - rows.len() as u64;
+        rows.extend(in_tier(db, reseller, &search, tier, bound, backwards, left).await?);
+        if rows.len() as u64 >= limit {
+            break;
+        }
+    }
+    Ok((rows, found))
+}
+
+/// The cursor's customer as the search ranks it; `None` at the top (or for a customer that is
+/// gone: the list starts again).
+async fn place(
+    db: &Db,
+    reseller: &ResellerId,
+    search: &Search,
+    cursor: &Cursor,
+) -> Result<Option<Place>, DbErr> {
+    let (Cursor::After(id) | Cursor::Before(id)) = cursor else {
+        return Ok(None);
+    };
+    let found = relationship::Entity::find_by_id((reseller.to_string(), id.to_string()))
+        .find_also_related(customer::Entity)
+        .one(db)
+        .await?;
+    Ok(found.and_then(|(r, c)| {
+        let c = c?;
+        Some(Place {
+            tier: search.tier(&r.search_text, &c.domain),
+            sort_key: r.sort_key,
+            id: r.customer_id,
+        })
+    }))
+}
+
+/// `$n` placeholders as the backend numbers them (SQLite's `?n`).
+fn numbered(backend: DbBackend, sql: &str) -> String {
+    match backend {
+        DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace('$', "?"),
+    }
+}
+
+/// The columns of a [`Row`], as `r_…` and `c_…`.
+const ROW_COLUMNS: &str = "r.reseller_id AS r_reseller_id, r.customer_id AS r_customer_id, \
+     r.delegated_admin AS r_delegated_admin, r.sort_key AS r_sort_key, \
+     r.search_text AS r_search_text, c.id AS c_id, c.company_name AS c_company_name, \
+     c.domain AS c_domain, c.holdings_version AS c_holdings_version";
+
+fn rows_of(results: Vec<sea_orm::QueryResult>) -> Result<Vec<Row>, DbErr> {
+    results
+        .iter()
+        .map(|row| {
+            Ok((
+                relationship::Model::from_query_result(row, "r_")?,
+                Some(customer::Model::from_query_result(row, "c_")?),
+            ))
+        })
+        .collect()
+}
+
+/// How many of the reseller's customers hold the text, counted from the trigram index up to
+/// one past [`CANDIDATE_BOUND`].
+async fn indexed_count(db: &Db, reseller: &ResellerId, search: &Search) -> Result<u64, DbErr> {
+    let backend = db.get_database_backend();
+    let (sql, needle) = match backend {
+        DbBackend::Postgres => (
+            format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM relationships \
+                 WHERE reseller_id = $1 AND search_text LIKE $2 ESCAPE '\\' \
+                 LIMIT {}) x",
+                CANDIDATE_BOUND + 1
+            ),
+            search.anywhere.clone(),
+        ),
+        _ => (
+            format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM customer_search \
+                 WHERE customer_search MATCH $2 AND reseller_id = $1 LIMIT {}) x",
+                CANDIDATE_BOUND + 1
+            ),
+            phrase(&search.text),
+        ),
+    };
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            numbered(backend, &sql),
+            [reseller.as_str().into(), needle.into()],
+        ))
+        .await?;
+    let n: i64 = match row {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// An FTS5 phrase of the text: with the trigram tokenizer, every row holding it as a substring.
+fn phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// The matches of a search with few of them, read whole from the trigram index and ranked in
+/// one statement: up to `limit` from the place on.
+async fn ranked(
+    db: &Db,
+    reseller: &ResellerId,
+    search: &Search,
+    place: Option<&Place>,
+    backwards: bool,
+    limit: u64,
+) -> Result<Vec<Row>, DbErr> {
+    let backend = db.get_database_backend();
+    let (source, needle) = match backend {
+        DbBackend::Postgres => (
+            "FROM relationships r JOIN customers c ON c.id = r.customer_id \
+             WHERE r.reseller_id = $1 AND r.search_text LIKE $2 ESCAPE '\\'",
+            search.anywhere.clone(),
+        ),
+        _ => (
+            "FROM customer_search s \
+             JOIN relationships r ON r.reseller_id = s.reseller_id AND r.customer_id = s.customer_id \
+             JOIN customers c ON c.id = r.customer_id \
+             WHERE customer_search MATCH $2 AND s.reseller_id = $1",
+            phrase(&search.text),
+        ),
+    };
+    let mut values: Vec<sea_orm::Value> = vec![
+        reseller.as_str().into(),
+        needle.into(),
+        search.text.clone().into(),
+        search.prefix.clone().into(),
+    ];
+    let mut sql = format!(
+        "SELECT * FROM (SELECT {ROW_COLUMNS}, \
+         CASE WHEN LOWER(c.domain) = $3 THEN 0 \
+              WHEN r.search_text LIKE $4 ESCAPE '\\' THEN 1 ELSE 2 END AS tier \
+         {source}) x"
+    );
+    let (op, dir) = if backwards {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    if let Some(p) = place {
+        sql.push_str(&format!(
+            " WHERE (x.tier, x.r_sort_key, x.r_customer_id) {op} ($5, $6, $7)"
+        ));
+        values.push(i32::from(p.tier).into());
+        values.push(p.sort_key.clone().into());
+        values.push(p.id.clone().into());
+    }
+    sql.push_str(&format!(
+        " ORDER BY x.tier {dir}, x.r_sort_key {dir}, x.r_customer_id {dir} LIMIT {limit}"
+    ));
+    let results = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            numbered(backend, &sql),
+            values,
+        ))
+        .await?;
+    rows_of(results)
+}
+
+/// The matches of one tier of a common search, in name order from the place on: tier 1 (names
+/// starting with the text) from the prefix index, tier 2 (the text elsewhere) from the list
+/// index, each entry checked where it lies.
+async fn in_tier(
+    db: &Db,
+    reseller: &ResellerId,
+    search: &Search,
+    tier: u8,
+    place: Option<&Place>,
+    backwards: bool,
+    limit: u64,
+) -> Result<Vec<Row>, DbErr> {
+    let backend = db.get_database_backend();
+    // A name that starts with the text: a range of the prefix index (SQLite compares bytes;
+    // PostgreSQL's index is in `text_pattern_ops`, for LIKE 'text%').
+    let (starts, starts_values): (&str, Vec<sea_orm::Value>) = match backend {
+        DbBackend::Postgres => (
+            "r.search_text LIKE $2 ESCAPE '\\'",
+            vec![search.prefix.clone().into()],
+        ),
+        _ => (
+            "(r.search_text >= $2 AND r.search_text < $3)",
+            vec![
+                search.text.clone().into(),
+                search.past_prefix.clone().into(),
+            ],
+        ),
+    };
+    let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
+    values.extend(starts_values);
+    let mut sql = format!(
+        "SELECT {ROW_COLUMNS} FROM relationships r JOIN customers c ON c.id = r.customer_id \
+         WHERE r.reseller_id = $1"
+    );
+    if tier == 1 {
+        sql.push_str(&format!(" AND {starts}"));
+    } else {
+        values.push(search.anywhere.clone().into());
+        sql.push_str(&format!(
+            " AND r.search_text LIKE ${} ESCAPE '\\' AND NOT {starts}",
+            values.len()
+        ));
+    }
+    let (op, dir) = if backwards {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    if let Some(p) = place {
+        values.push(p.sort_key.clone().into());
+        values.push(p.id.clone().into());
+        sql.push_str(&format!(
+            " AND (r.sort_key, r.customer_id) {op} (${}, ${})",
+            values.len() - 1,
+            values.len()
+        ));
+    }
+    sql.push_str(&format!(
+        " ORDER BY r.sort_key {dir}, r.customer_id {dir} LIMIT {limit}"
+    ));
+    let results = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            numbered(backend, &sql),
+            values,
+        ))
+        .await?;
+    rows_of(results)
 }
 
 /// Up to `size` of the reseller's customers after the customer `after` (from the top without
@@ -281,96 +620,6 @@ async fn in_name_order(
         .limit(limit)
         .all(db)
         .await
-}
-
-/// Up to `limit` of the reseller's relationships matching `pattern` from the cursor on, in name
-/// order: the rows of one of the query's character pairs in the search index, each candidate's
-/// text checked. A search costs what its candidates cost, however large the book.
-async fn by_pair(
-    db: &Db,
-    reseller: &ResellerId,
-    pattern: &str,
-    pair: String,
-    cursor: &Cursor,
-    limit: u64,
-) -> Result<Vec<Row>, DbErr> {
-    let backend = db.get_database_backend();
-    let mut sql = String::from(
-        "SELECT r.reseller_id AS r_reseller_id, r.customer_id AS r_customer_id, \
-         r.delegated_admin AS r_delegated_admin, r.sort_key AS r_sort_key, \
-         r.search_text AS r_search_text, c.id AS c_id, c.company_name AS c_company_name, \
-         c.domain AS c_domain, c.holdings_version AS c_holdings_version \
-         FROM search_pairs p \
-         JOIN relationships r ON r.reseller_id = p.reseller_id AND r.customer_id = p.customer_id \
-         JOIN customers c ON c.id = r.customer_id \
-         WHERE p.reseller_id = $1 AND p.pair = $2 AND r.search_text LIKE $3 ESCAPE '\\'",
-    );
-    let mut values: Vec<sea_orm::Value> =
-        vec![reseller.as_str().into(), pair.into(), pattern.into()];
-    if let Cursor::After(id) | Cursor::Before(id) = cursor {
-        sql.push_str(" AND ");
-        sql.push_str(&after_cursor(cursor, "p", ["$1", "$4", "$4"]).unwrap_or_default());
-        values.push(id.as_str().into());
-    }
-    let dir = if matches!(cursor, Cursor::Before(_)) {
-        "DESC"
-    } else {
-        "ASC"
-    };
-    // A literal limit: a bound one can make SQLite prepare the statement again on every run.
-    sql.push_str(&format!(
-        " ORDER BY p.sort_key {dir}, p.customer_id {dir} LIMIT {limit}"
-    ));
-    db.query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?
-        .iter()
-        .map(|row| {
-            Ok((
-                relationship::Model::from_query_result(row, "r_")?,
-                Some(customer::Model::from_query_result(row, "c_")?),
-            ))
-        })
-        .collect()
-}
-
-/// How many rows of a pair make it too common to walk: past this, reading the list index in
-/// name order (each entry checked where it lies) costs less than fetching each candidate.
-const PAIR_BOUND: u64 = 1000;
-
-/// The pair whose rows a search walks: the only one, or the rarest of the first eight if it has
-/// fewer than [`PAIR_BOUND`] rows; `None` when every pair is that common.
-async fn rarest(db: &Db, reseller: &ResellerId, pairs: &[String]) -> Result<Option<String>, DbErr> {
-    let pairs = &pairs[..pairs.len().min(8)];
-    match pairs {
-        [] => return Ok(None),
-        [only] => return Ok(Some(only.clone())),
-        _ => {}
-    }
-    let counts: Vec<String> = (0..pairs.len())
-        .map(|i| {
-            format!(
-                "(SELECT COUNT(*) FROM (SELECT 1 FROM search_pairs \
-                 WHERE reseller_id = $1 AND pair = ${} LIMIT {PAIR_BOUND}) x{i}) AS n{i}",
-                i + 2
-            )
-        })
-        .collect();
-    let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
-    values.extend(pairs.iter().map(|p| p.as_str().into()));
-    let statement = Statement::from_sql_and_values(
-        db.get_database_backend(),
-        format!("SELECT {}", counts.join(", ")),
-        values,
-    );
-    let Some(row) = db.query_one_raw(statement).await? else {
-        return Ok(None);
-    };
-    let mut best = (i64::MAX, 0);
-    for i in 0..pairs.len() {
-        let n: i64 = row.try_get("", &format!("n{i}"))?;
-        best = best.min((n, i));
-    }
-    Ok((u64::try_from(best.0).unwrap_or(u64::MAX) < PAIR_BOUND).then(|| pairs[best.1].clone()))
 }
 
 /// Escapes LIKE's wildcards so that a search for `50%` means the text "50%".

@@ -192,39 +192,185 @@ async fn the_latest_migration_rolls_back_and_forward_again() {
 }
 
 #[actix_web::test]
-async fn the_search_index_holds_exactly_the_character_pairs_of_each_customers_text() {
-    // The database derives the pairs of stored texts (the migration, the importer); the portal
-    // derives those of a query. Both must agree, Chinese characters included.
-    use sea_orm::{ConnectionTrait, Statement};
-    use std::collections::{BTreeMap, BTreeSet};
+async fn every_search_finds_exactly_the_customers_holding_its_text_ranked() {
+    // Whatever index answers (the trigram index for a rare text, the list and prefix indexes
+    // for a common or short one), a search finds exactly the customers whose name or domain
+    // holds the text, in any letter case: the whole domain first, then names starting with it,
+    // then the rest, each group in name order.
     let app = spawn_app().await;
+    app.sign_in(crate::helpers::CONTOSO).await;
+    let book = book_of(&app, "contoso").await;
+    if app.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        assert_eq!(
+            app.count("customer_search").await,
+            app.count("relationships").await,
+            "every relationship is in the trigram table"
+        );
+    }
+    let mut queries: Vec<String> = [
+        "科技",
+        "科",
+        "fabrikam 科技",
+        "FABRIKAM",
+        "fab",
+        "o",
+        "partner.onmschina.cn",
+        "fabrikam.partner.onmschina.cn",
+        "no such customer",
+        "50%",
+    ]
+    .map(String::from)
+    .to_vec();
+    // Pieces of every name and domain, of one to five characters, and the whole domains.
+    for (_, text, _, domain) in &book {
+        let chars: Vec<char> = text.chars().collect();
+        for len in 1..=5 {
+            if chars.len() >= len + 2 {
+                queries.push(chars[2..2 + len].iter().collect());
+            }
+        }
+        queries.push(domain.clone());
+    }
+    assert_searches(&app, &book, queries, usize::MAX).await;
+}
+
+#[actix_web::test]
+async fn searches_with_thousands_of_matches_are_ranked_and_paged_the_same() {
+    // Past 2,000 matches a search reads the prefix and list indexes in order instead of the
+    // trigram index: the same customers, in the same order, page after page.
+    let app = spawn_app().await;
+    let out = crate::helpers::portal_command(&app, &["seed", "--customers", "2500"]);
+    assert!(out.success, "{}", out.stderr);
+    app.sign_in(("admin@bigbook.example", "bigbook-demo")).await;
+    let book = book_of(&app, "bigbook").await;
+    let queries = [
+        "partner",
+        "onmschina.cn",
+        "有限公司",
+        "b",
+        "cn0",
+        "lucerne",
+        "北京",
+    ]
+    .map(String::from)
+    .to_vec();
+    assert_searches(&app, &book, queries, 6).await;
+    // Back from the third page is the second, in the same order, in every kind of search.
+    for q in ["partner", "北京", "b", "有限公司"] {
+        let ids = |page: &crate::helpers::Page| -> Vec<String> {
+            page.body
+                .match_indices("data-subscriptions=\"/customers/")
+                .map(|(at, m)| {
+                    page.body[at + m.len()..]
+                        .split('/')
+                        .next()
+                        .unwrap()
+                        .to_owned()
+                })
+                .collect()
+        };
+        let first = app
+            .get(&format!(
+                "/?q={}",
+                percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC)
+            ))
+            .await;
+        let second = app.get(&first.link("next")).await;
+        let third = app.get(&second.link("next")).await;
+        let back = app.get(&third.link("prev")).await;
+        assert_eq!(ids(&back), ids(&second), "back from page 3 of {q:?}");
+        assert_eq!(
+            ids(&app.get(&second.link("prev")).await),
+            ids(&first),
+            "{q:?}"
+        );
+    }
+}
+
+type BookRow = (String, String, String, String);
+
+/// The reseller's customers: id, search text, sort key, domain (lowercased).
+async fn book_of(app: &crate::helpers::TestApp, reseller: &str) -> Vec<BookRow> {
+    use sea_orm::{ConnectionTrait, Statement};
     let rows = app
         .db
         .query_all_raw(Statement::from_string(
             app.db.get_database_backend(),
-            "SELECT r.customer_id, r.search_text, p.pair FROM relationships r \
-             LEFT JOIN search_pairs p ON p.reseller_id = r.reseller_id \
-             AND p.customer_id = r.customer_id AND p.sort_key = r.sort_key",
+            format!(
+                "SELECT r.customer_id, r.search_text, r.sort_key, c.domain FROM relationships r \
+                 JOIN customers c ON c.id = r.customer_id WHERE r.reseller_id = '{reseller}'"
+            ),
         ))
         .await
         .unwrap();
-    let mut stored: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-    for row in &rows {
-        let key = (
-            row.try_get::<String>("", "customer_id").unwrap(),
-            row.try_get::<String>("", "search_text").unwrap(),
-        );
-        let pairs = stored.entry(key).or_default();
-        if let Some(pair) = row.try_get::<Option<String>>("", "pair").unwrap() {
-            pairs.insert(pair);
-        }
-    }
-    assert!(stored.len() > 10, "the demo book's relationships");
-    assert!(stored.keys().any(|(_, text)| text.contains("科技")));
-    for ((customer, text), pairs) in stored {
-        let expected: BTreeSet<String> = portal::domain::customer::search_pairs(&text)
-            .into_iter()
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get("", "customer_id").unwrap(),
+                r.try_get("", "search_text").unwrap(),
+                r.try_get("", "sort_key").unwrap(),
+                r.try_get::<String>("", "domain").unwrap().to_lowercase(),
+            )
+        })
+        .collect()
+}
+
+/// Each search, followed through up to `pages` pages, finds exactly what a substring check of
+/// the book finds, ranked.
+async fn assert_searches(
+    app: &crate::helpers::TestApp,
+    book: &[BookRow],
+    mut queries: Vec<String>,
+    pages: usize,
+) {
+    queries.sort();
+    queries.dedup();
+    for q in queries {
+        let lowered = q.to_lowercase();
+        let tier = |(_, text, _, domain): &BookRow| {
+            if *domain == lowered {
+                0
+            } else if text.starts_with(&lowered) {
+                1
+            } else {
+                2
+            }
+        };
+        let mut expected: Vec<&BookRow> = book
+            .iter()
+            .filter(|(_, text, _, _)| text.contains(&lowered))
             .collect();
-        assert_eq!(pairs, expected, "{customer}: {text:?}");
+        expected.sort_by(|a, b| (tier(a), &a.2, &a.0).cmp(&(tier(b), &b.2, &b.0)));
+        let mut expected: Vec<&str> = expected.iter().map(|e| e.0.as_str()).collect();
+        let mut found: Vec<String> = Vec::new();
+        let mut path = format!(
+            "/?q={}",
+            percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC)
+        );
+        for _ in 0..pages {
+            let page = app.get(&path).await;
+            page.assert_status(200);
+            found.extend(
+                page.body
+                    .match_indices("data-subscriptions=\"/customers/")
+                    .map(|(at, m)| {
+                        page.body[at + m.len()..]
+                            .split('/')
+                            .next()
+                            .unwrap()
+                            .to_owned()
+                    }),
+            );
+            if !page.body.contains("rel=\"next\"") {
+                break;
+            }
+            path = page.link("next");
+        }
+        expected.truncate(
+            found
+                .len()
+                .max(expected.len().min(pages.saturating_mul(20))),
+        );
+        assert_eq!(found, expected, "search {q:?}");
     }
 }
