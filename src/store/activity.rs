@@ -100,6 +100,8 @@ impl From<&Subscription> for State {
 /// One record of the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// The record's place in the log (later records have larger ids).
+    pub id: i32,
     pub at: DateTime<Utc>,
     pub by: String,
     pub action: Action,
@@ -315,12 +317,13 @@ pub(crate) fn entry(
         via_token: r.token_id,
         token_name: None,
         via_job: r.job_id,
+        id: r.id,
         by: r.user_email,
     })
 }
 
 /// How far the log counts its records.
-const COUNT_BOUND: u64 = 10_000;
+const COUNT_BOUND: u64 = 1_000;
 
 /// Which records of a reseller's log to read: those of one customer, of some days, or all.
 #[derive(Debug, Clone, Default)]
@@ -348,27 +351,55 @@ impl Filter {
     }
 }
 
-/// A page of the reseller's activity log, newest first, as filtered.
+/// Where a page of the log starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogCursor {
+    Newest,
+    /// The records older than this one.
+    Older(i32),
+    /// The records newer than this one (the page before).
+    Newer(i32),
+}
+
+/// A page of the reseller's activity log, newest first, as filtered: read from the record the
+/// cursor names (keyset paging, never an offset), counted up to a bound.
 pub async fn page(
     db: &Db,
     reseller: &ResellerId,
     filter: &Filter,
+    cursor: LogCursor,
     page: PageRequest,
 ) -> Result<Page<Entry>, DbErr> {
     let select = filter.select(reseller);
     let counted = select.clone().limit(COUNT_BOUND + 1).count(db).await?;
-    let rows = select
-        .order_by_desc(activity::Column::Id)
-        .offset(page.offset())
-        .limit(page.size)
-        .all(db)
-        .await?;
+    let mut rows = match cursor {
+        LogCursor::Newest => select.order_by_desc(activity::Column::Id),
+        LogCursor::Older(id) => select
+            .filter(activity::Column::Id.lt(id))
+            .order_by_desc(activity::Column::Id),
+        LogCursor::Newer(id) => select
+            .filter(activity::Column::Id.gt(id))
+            .order_by_asc(activity::Column::Id),
+    }
+    .limit(page.size + 1)
+    .all(db)
+    .await?;
+    let beyond = rows.len() as u64 > page.size;
+    rows.truncate(page.size as usize);
+    if matches!(cursor, LogCursor::Newer(_)) {
+        rows.reverse();
+    }
+    let (previous, next) = match cursor {
+        LogCursor::Newest => (false, beyond),
+        LogCursor::Older(_) => (true, beyond),
+        LogCursor::Newer(_) => (beyond, true),
+    };
     Ok(Page {
         items: entries(db, rows).await?,
         request: page,
         total: Some(Ord::min(counted, COUNT_BOUND)),
         more: counted > COUNT_BOUND,
-        previous: page.number > 1,
-        next: page.number * page.size < counted,
+        previous,
+        next,
     })
 }

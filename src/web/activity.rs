@@ -14,7 +14,7 @@ use super::paths::details_href;
 use super::render;
 use crate::domain::dates::{DayRange, DayRangeErrors};
 use crate::domain::{Customer, CustomerId, Page, PageRequest, ResellerId};
-use crate::store::activity::{Entry, Filter};
+use crate::store::activity::{Entry, Filter, LogCursor};
 use crate::store::{self, Db};
 
 #[derive(Template)]
@@ -52,8 +52,43 @@ impl ActivityPage {
         query
     }
 
-    fn page_href(&self, number: u64) -> String {
-        format!("/activity?{}page={number}", self.filter_query())
+    /// The page after this one (older records), of the same filter.
+    fn older_href(&self) -> String {
+        match self.page.as_ref().and_then(|p| p.items.last()) {
+            Some(last) => format!(
+                "/activity?{}older={}&page={}",
+                self.filter_query(),
+                last.id,
+                self.number() + 1
+            ),
+            None => self.top_href(),
+        }
+    }
+
+    /// The page before this one (newer records), of the same filter.
+    fn newer_href(&self) -> String {
+        match self.page.as_ref().and_then(|p| p.items.first()) {
+            Some(first) if self.number() > 2 => format!(
+                "/activity?{}newer={}&page={}",
+                self.filter_query(),
+                first.id,
+                self.number() - 1
+            ),
+            _ => self.top_href(),
+        }
+    }
+
+    /// The newest records, of the same filter.
+    fn top_href(&self) -> String {
+        let query = self.filter_query();
+        match query.strip_suffix('&') {
+            Some(query) => format!("/activity?{query}"),
+            None => "/activity".to_owned(),
+        }
+    }
+
+    fn number(&self) -> u64 {
+        self.page.as_ref().map_or(1, |p| p.request.number)
     }
 
     /// The log of the same customer, any day.
@@ -76,7 +111,12 @@ impl ActivityPage {
 #[derive(serde::Deserialize)]
 pub struct ActivityQuery {
     customer: Option<String>,
+    /// The number of the page, for its label: where it starts is `older` or `newer`.
     page: Option<String>,
+    /// The page holds the records older than this one.
+    older: Option<i32>,
+    /// The page holds the records newer than this one.
+    newer: Option<i32>,
     /// The first day, YYYY-MM-DD in China Standard Time.
     from: Option<String>,
     /// The last day, included.
@@ -128,9 +168,23 @@ pub async fn list(
     let (customer, days) = filter_of(&db, reseller, &query).await?;
     let (page, errors) = match days {
         Ok(days) => {
-            let request = PageRequest::parse(query.page.as_deref());
+            let cursor = match (query.older, query.newer) {
+                (Some(id), None) => LogCursor::Older(id),
+                (None, Some(id)) => LogCursor::Newer(id),
+                _ => LogCursor::Newest,
+            };
+            let request = match cursor {
+                LogCursor::Newest => PageRequest::parse(None),
+                _ => PageRequest::parse(query.page.as_deref()),
+            };
             let filter = store_filter(customer.as_ref(), days);
-            let page = store::activity::page(&db, reseller, &filter, request).await?;
+            let mut page = store::activity::page(&db, reseller, &filter, cursor, request).await?;
+            if page.items.is_empty() && cursor != LogCursor::Newest {
+                // Nothing past the record the link started from: start at the newest.
+                let request = PageRequest::parse(None);
+                page = store::activity::page(&db, reseller, &filter, LogCursor::Newest, request)
+                    .await?;
+            }
             (Some((days, page)), DayRangeErrors::default())
         }
         Err(errors) => (None, errors),

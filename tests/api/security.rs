@@ -455,11 +455,28 @@ async fn the_activity_log_is_paged() {
     first
         .assert_contains("第 1 页，共 2 页")
         .assert_contains("rel=\"next\"");
-    let second = app.get("/activity?page=2").await;
-    second.assert_contains("第 2 页，共 2 页");
+    // Pages follow the log from the last record shown (keyset), not by counting from the top.
+    let second = app.get(&first.link("next")).await;
+    second
+        .assert_contains("第 2 页，共 2 页")
+        .assert_lacks("rel=\"next\"");
     assert!(
         second.text().contains("登录"),
         "the oldest entry, the sign-in, is on the last page"
+    );
+    // A change made meanwhile does not push a record onto the second page twice.
+    app.post(&path, &[("licenses", "40"), ("version", "21")])
+        .await
+        .assert_status(303);
+    let rows = |page: &crate::helpers::Page| page.body.split("<tbody>").nth(1).unwrap().to_owned();
+    assert_eq!(rows(&app.get(&first.link("next")).await), rows(&second));
+    // And back: the first page as it is now.
+    let back = app.get(&second.link("prev")).await;
+    back.assert_contains("第 1 页")
+        .assert_contains("rel=\"next\"");
+    assert_eq!(
+        back.text().matches("许可证").count(),
+        app.get("/activity").await.text().matches("许可证").count()
     );
 }
 
