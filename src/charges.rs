@@ -143,6 +143,99 @@ pub async fn invoice(
     Ok(invoice_of(&billed, &prices, day, date))
 }
 
+/// Customers whose subscriptions the Charges page shows at a time.
+pub const PAGE_CUSTOMERS: u64 = 50;
+
+/// A page of an invoice: the subscriptions of up to [`PAGE_CUSTOMERS`] customers after one (in
+/// customer id order), and the customer the next page starts after, if there is one.
+pub async fn page(
+    db: &Db,
+    reseller: &ResellerId,
+    billing: (&PriceList, BillingDay),
+    dates: (NaiveDate, NaiveDate),
+    after: Option<&CustomerId>,
+) -> Result<(Invoice, Invoice, Option<CustomerId>), DbErr> {
+    let (prices, day) = billing;
+    let billed = store::billing::billed_after(db, reseller, after, PAGE_CUSTOMERS + 1).await?;
+    let mut customers: Vec<&CustomerId> = billed.iter().map(|b| &b.customer).collect();
+    customers.dedup();
+    let (shown, next) = if customers.len() as u64 > PAGE_CUSTOMERS {
+        let last = customers[PAGE_CUSTOMERS as usize - 1].clone();
+        let shown: Vec<Billed> = billed
+            .iter()
+            .filter(|b| b.customer <= last)
+            .cloned()
+            .collect();
+        (shown, Some(last))
+    } else {
+        (billed, None)
+    };
+    Ok((
+        invoice_of(&shown, prices, day, dates.0),
+        invoice_of(&shown, prices, day, dates.1),
+        next,
+    ))
+}
+
+/// An invoice's total and the next invoice's, over the whole book.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Totals {
+    pub invoice: Amount,
+    pub estimate: Amount,
+    /// Offers without a price that either invoice needs.
+    pub missing_prices: Vec<OfferId>,
+    /// Subscriptions with charges on the invoice.
+    pub charged: u64,
+}
+
+/// Customers read at a time while totals walk the book: memory stays that of one stretch.
+const TOTALS_STRETCH: u64 = 2_000;
+
+/// The totals of the invoice dated `dates.0` and of the next, `dates.1`, walking the whole
+/// book a stretch of customers at a time.
+pub async fn totals(
+    db: &Db,
+    reseller: &ResellerId,
+    billing: (&PriceList, BillingDay),
+    dates: (NaiveDate, NaiveDate),
+) -> Result<Totals, DbErr> {
+    let (prices, day) = billing;
+    let mut totals = Totals {
+        invoice: Amount::ZERO,
+        estimate: Amount::ZERO,
+        missing_prices: Vec::new(),
+        charged: 0,
+    };
+    let mut after: Option<CustomerId> = None;
+    loop {
+        let billed =
+            store::billing::billed_after(db, reseller, after.as_ref(), TOTALS_STRETCH).await?;
+        let Some(last) = billed.iter().map(|b| &b.customer).max().cloned() else {
+            break;
+        };
+        for (date, total) in [
+            (dates.0, &mut totals.invoice),
+            (dates.1, &mut totals.estimate),
+        ] {
+            let invoice = invoice_of(&billed, prices, day, date);
+            *total += invoice.total();
+            if date == dates.0 {
+                totals.charged += invoice.subscriptions.len() as u64;
+            }
+            for offer in invoice.missing_prices {
+                if !totals.missing_prices.contains(&offer) {
+                    totals.missing_prices.push(offer);
+                }
+            }
+        }
+        after = Some(last);
+        // Let the pages served beside this walk have their turn.
+        tokio::task::yield_now().await;
+    }
+    totals.missing_prices.sort();
+    Ok(totals)
+}
+
 /// An amount as the CSV writes it: `-165.00`.
 pub fn plain(amount: Amount) -> String {
     format!("{:.2}", amount)

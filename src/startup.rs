@@ -140,6 +140,7 @@ fn run(
     let jobs = Data::new(jobs);
     let data = Data::new(db.clone());
     let throttle = Data::new(SignInThrottle::default());
+    let charge_totals = Data::new(web::billing::ChargeTotals::default());
     let api_tokens = Data::new(ApiTokens::new(settings.api_rate, settings.session_cache));
     let clock = Data::new(settings.clock.clone());
     let metrics_allow = Data::new(settings.metrics_allow.clone());
@@ -181,6 +182,7 @@ fn run(
             .wrap(security_headers(https))
             .app_data(data.clone())
             .app_data(throttle.clone())
+            .app_data(charge_totals.clone())
             .app_data(jobs.clone())
             .app_data(api_tokens.clone())
             .app_data(clock.clone())

@@ -189,6 +189,45 @@ pub async fn billed(
     billed_where(db, &filter, values).await
 }
 
+/// [`billed`] for the subscriptions of up to `customers` of the reseller's customers after the
+/// customer `after` (from the first without one), in customer id order: a page of the Charges
+/// page, or a stretch of the whole book as its totals walk it.
+pub async fn billed_after(
+    db: &impl ConnectionTrait,
+    reseller: &ResellerId,
+    after: Option<&CustomerId>,
+    customers: u64,
+) -> Result<Vec<Billed>, DbErr> {
+    let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
+    let start = match after {
+        Some(id) => {
+            values.push(id.as_str().into());
+            " AND k.customer_id > $2"
+        }
+        None => "",
+    };
+    let filter = format!(
+        "s.sold_by = $1 AND s.customer_id IN (SELECT k.customer_id FROM relationships k \
+         WHERE k.reseller_id = $1{start} ORDER BY k.customer_id LIMIT {customers})"
+    );
+    billed_where(db, &filter, values).await
+}
+
+/// The reseller's latest activity record: anything that changes its bills writes one.
+pub async fn last_change(db: &impl ConnectionTrait, reseller: &ResellerId) -> Result<i32, DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT COALESCE(MAX(id), 0) AS id FROM activity WHERE reseller_id = $1",
+            [reseller.as_str().into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get("", "id")?,
+        None => 0,
+    })
+}
+
 /// [`billed`] for many subscriptions by id (a bulk change's review), 500 at a time.
 pub async fn billed_of(
     db: &impl ConnectionTrait,

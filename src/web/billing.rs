@@ -11,10 +11,14 @@ use super::error::PageError;
 use super::i18n::Locale;
 use super::layout::Layout;
 use super::{render, see_other};
-use crate::charges::{self, Invoice};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::charges::{self, Invoice, Totals};
 use crate::clock::Clock;
 use crate::domain::billing::{Amount, BillingDay, ChargeType, PriceList};
 use crate::domain::catalog::{self, Offer};
+use crate::domain::{CustomerId, ResellerId};
 use crate::store::{self, Db};
 
 fn frame(
@@ -159,15 +163,39 @@ pub async fn set_billing_day(
 pub struct ChargesPage {
     l: Locale,
     layout: Layout,
+    /// The invoice's lines of this page's customers.
     invoice: Invoice,
-    /// The next invoice, from what happened so far in the current period.
+    /// The next invoice's, from what happened so far in the current period.
     estimate: Invoice,
+    /// Both invoices over the whole book.
+    totals: Arc<Totals>,
+    /// The totals were worked out before the latest change; new ones are on their way.
+    stale: bool,
     dates: Vec<NaiveDate>,
+    /// This page starts after this customer (the first page without one).
+    after: Option<CustomerId>,
+    /// The next page starts after this customer.
+    next: Option<CustomerId>,
 }
 
 impl ChargesPage {
     fn csv_href(&self) -> String {
         format!("/charges.csv?date={}", self.invoice.date)
+    }
+
+    fn next_href(&self) -> Option<String> {
+        let next = self.next.as_ref()?;
+        Some(format!("/charges?date={}&after={next}", self.invoice.date))
+    }
+
+    fn first_href(&self) -> Option<String> {
+        self.after
+            .as_ref()
+            .map(|_| format!("/charges?date={}", self.invoice.date))
+    }
+
+    fn paged(&self) -> bool {
+        self.after.is_some() || self.next.is_some()
     }
 
     fn date_href(&self, date: &NaiveDate) -> String {
@@ -178,6 +206,96 @@ impl ChargesPage {
 #[derive(serde::Deserialize)]
 pub struct ChargesQuery {
     date: Option<String>,
+    /// The page starts after this customer.
+    after: Option<String>,
+}
+
+/// The totals of the Charges page, worked out once per reseller, invoice and state of its book:
+/// adding up a whole book (a million subscriptions at 100,000 customers) takes seconds, so a
+/// page shows the totals last worked out while new ones are worked out, once, in the background.
+#[derive(Default)]
+pub struct ChargeTotals {
+    known: Mutex<HashMap<TotalsKey, (TotalsState, Arc<Totals>)>>,
+    /// One reseller's totals are worked out one at a time.
+    working: Mutex<HashMap<ResellerId, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// Which totals: the reseller, the two invoice dates and its billing day.
+type TotalsKey = (ResellerId, NaiveDate, NaiveDate, u32);
+
+/// What the totals were worked out from: the latest activity record (every change writes one)
+/// and the price list's version.
+type TotalsState = (i32, i64);
+
+impl ChargeTotals {
+    fn known(&self, key: &TotalsKey) -> Option<(TotalsState, Arc<Totals>)> {
+        self.known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .cloned()
+    }
+
+    fn turn(&self, reseller: &ResellerId) -> Arc<tokio::sync::Mutex<()>> {
+        self.working
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(reseller.clone())
+            .or_default()
+            .clone()
+    }
+
+    /// Works the totals out (unless another request just did) and keeps them.
+    async fn work_out(
+        &self,
+        db: &Db,
+        key: &TotalsKey,
+        state: TotalsState,
+        prices: &PriceList,
+        day: BillingDay,
+    ) -> Result<Arc<Totals>, sea_orm::DbErr> {
+        let turn = self.turn(&key.0);
+        let _turn = turn.lock().await;
+        if let Some((known, totals)) = self.known(key)
+            && known == state
+        {
+            return Ok(totals);
+        }
+        let totals = Arc::new(charges::totals(db, &key.0, (prices, day), (key.1, key.2)).await?);
+        let mut known = self
+            .known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Only the reseller's latest totals are kept.
+        known.retain(|k, _| k.0 != key.0 || (k.1, k.2, k.3) == (key.1, key.2, key.3));
+        known.insert(key.clone(), (state, totals.clone()));
+        Ok(totals)
+    }
+
+    /// The totals for the book as it is: at once when known; worked out now the first time;
+    /// the last ones (marked stale) while newer ones are worked out in the background.
+    async fn get(
+        self: &Arc<Self>,
+        db: &Db,
+        key: TotalsKey,
+        state: TotalsState,
+        prices: Arc<PriceList>,
+        day: BillingDay,
+    ) -> Result<(Arc<Totals>, bool), sea_orm::DbErr> {
+        match self.known(&key) {
+            Some((known, totals)) if known == state => Ok((totals, false)),
+            Some((_, totals)) => {
+                let (this, db) = (self.clone(), db.clone());
+                actix_web::rt::spawn(async move {
+                    if let Err(e) = this.work_out(&db, &key, state, &prices, day).await {
+                        tracing::warn!(error = %e, "working out the charges' totals");
+                    }
+                });
+                Ok((totals, true))
+            }
+            None => Ok((self.work_out(db, &key, state, &prices, day).await?, false)),
+        }
+    }
 }
 
 /// The invoice date a request asks for: one of the reseller's billing dates, by default the
@@ -204,15 +322,38 @@ pub async fn charges(
     user: SignedIn,
     db: web::Data<Db>,
     clock: web::Data<Clock>,
+    totals: web::Data<ChargeTotals>,
     query: web::Query<ChargesQuery>,
 ) -> Result<HttpResponse, PageError> {
     let reseller = &user.account.reseller;
     let day = store::billing::billing_day(db.get_ref(), reseller).await?;
     let today = clock.today();
     let date = invoice_date(query.date.as_deref(), day, today)?;
-    let (prices, _) = store::billing::prices(db.get_ref()).await?;
-    let billed = store::billing::billed(db.get_ref(), reseller, None).await?;
+    let after = query
+        .after
+        .as_deref()
+        .map(CustomerId::parse)
+        .transpose()
+        .map_err(|_| PageError::NotFound)?;
+    let (prices, version) = store::billing::prices(db.get_ref()).await?;
     let next = day.after(today);
+    let (invoice, estimate, next_page) = charges::page(
+        db.get_ref(),
+        reseller,
+        (&prices, day),
+        (date, next),
+        after.as_ref(),
+    )
+    .await?;
+    let state = (
+        store::billing::last_change(db.get_ref(), reseller).await?,
+        version.0,
+    );
+    let key = (reseller.clone(), date, next, day.get());
+    let (totals, stale) = totals
+        .into_inner()
+        .get(db.get_ref(), key, state, Arc::new(prices), day)
+        .await?;
     let mut dates = vec![next];
     let mut d = day.on_or_before(today);
     for _ in 0..12 {
@@ -222,9 +363,13 @@ pub async fn charges(
     let page = ChargesPage {
         l,
         layout: frame(l, &req, &user, "charges", l.t("charges-title")),
-        invoice: charges::invoice_of(&billed, &prices, day, date),
-        estimate: charges::invoice_of(&billed, &prices, day, next),
+        invoice,
+        estimate,
+        totals,
+        stale,
         dates,
+        after,
+        next: next_page,
     };
     render(StatusCode::OK, &page)
 }

@@ -577,3 +577,89 @@ async fn an_upgrades_review_charges_the_source_to_the_day_before_and_the_target_
         .assert_contains("data-amount=\"1705.00\"")
         .assert_contains("¥310.00 → <strong>¥1,705.00</strong>");
 }
+
+#[actix_web::test]
+async fn a_large_book_s_charges_are_paged_and_totalled_whole() {
+    // 120 customers: three pages of 50. The totals are the whole invoice's, the sum of every
+    // page's own total (and of the CSV's amounts); after a change, the page says its totals are
+    // being worked out again, and a moment later shows the new ones.
+    let app = spawn_app_with(&[("PORTAL_CLOCK", "2026-08-20T10:00:00+08:00")]).await;
+    let out = portal_command(&app, &["seed", "--customers", "120"]);
+    assert!(out.success, "{}", out.stderr);
+    app.sign_in(("admin@bigbook.example", "bigbook-demo")).await;
+    let total = |page: &crate::helpers::Page, attr: &str| -> rust_decimal::Decimal {
+        let at = page.body.find(attr).expect(attr) + attr.len();
+        page.body[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    let mut page = app.get("/charges").await;
+    page.assert_status(200).assert_lacks("data-stale");
+    let whole = total(&page, "data-invoice-total=\"");
+    let estimate = total(&page, "data-estimate-total=\"");
+    let mut pages = vec![total(&page, "data-total=\"")];
+    while page.body.contains("rel=\"next\"") {
+        page = app.get(&page.link("next")).await;
+        page.assert_status(200);
+        pages.push(total(&page, "data-total=\""));
+        assert_eq!(total(&page, "data-invoice-total=\""), whole);
+    }
+    assert_eq!(pages.len(), 3, "{pages:?}");
+    assert_eq!(pages.iter().copied().sum::<rust_decimal::Decimal>(), whole);
+    assert!(whole > rust_decimal::Decimal::ZERO);
+    let csv = app.get("/charges.csv").await.body;
+    let from_csv: rust_decimal::Decimal = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let amount = l.rsplit(',').nth(1).unwrap();
+            amount.parse::<rust_decimal::Decimal>().unwrap()
+        })
+        .sum();
+    assert_eq!(from_csv, whole);
+
+    // A change: the totals shown are marked as being worked out again, then are the new ones.
+    let (customer, id, quantity) = {
+        let id = app
+            .value("SELECT id FROM subscriptions WHERE sold_by = 'bigbook' AND status = 'active' AND quantity < 100 ORDER BY id LIMIT 1")
+            .await
+            .unwrap();
+        let customer = app
+            .value(&format!(
+                "SELECT customer_id FROM subscriptions WHERE id = '{id}'"
+            ))
+            .await
+            .unwrap();
+        let quantity: u32 = app
+            .value(&format!(
+                "SELECT quantity FROM subscriptions WHERE id = '{id}'"
+            ))
+            .await
+            .unwrap()
+            .parse()
+            .unwrap();
+        (customer, id, quantity)
+    };
+    let details = crate::helpers::details(&customer, &id);
+    let version = app.get(&details).await.hidden("version");
+    let more = (quantity + 10).to_string();
+    app.post(
+        &format!("{details}/licenses"),
+        &[("licenses", &more), ("version", &version)],
+    )
+    .await
+    .assert_status(303);
+    app.get("/charges").await.assert_contains("data-stale");
+    let mut fresh = None;
+    for _ in 0..50 {
+        let page = app.get("/charges").await;
+        if !page.body.contains("data-stale") {
+            fresh = Some(page);
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let fresh = fresh.expect("the new totals are worked out");
+    assert!(
+        total(&fresh, "data-estimate-total=\"") > estimate,
+        "ten more licenses from today raise the next invoice"
+    );
+}
