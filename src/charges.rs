@@ -144,7 +144,7 @@ pub async fn invoice(
 }
 
 /// Customers whose subscriptions the Charges page shows at a time.
-pub const PAGE_CUSTOMERS: u64 = 50;
+pub const PAGE_CUSTOMERS: u64 = 20;
 
 /// A page of an invoice: the subscriptions of up to [`PAGE_CUSTOMERS`] customers after one (in
 /// customer id order), and the customer the next page starts after, if there is one.

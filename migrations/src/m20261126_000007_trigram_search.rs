@@ -1,7 +1,8 @@
 //! The customer search on the databases' own trigram indexes, in place of the hand-made index of
 //! character pairs (most of a 100,000-customer SQLite file):
 //! - SQLite: `customer_search`, an FTS5 table with the `trigram` tokenizer holding each
-//!   relationship's search text (the importer adds the rows of the relationships it adds);
+//!   relationship's search text (the importer adds the rows of the relationships it adds), and
+//!   `customer_search_terms`, its vocabulary (how many rows hold each trigram);
 //! - PostgreSQL: `pg_trgm`'s GIN index on the search text (kept by the database itself);
 //! - both: the search text indexed for name prefixes (SQLite compares bytes; PostgreSQL's
 //!   `text_pattern_ops` serves `LIKE 'text%'` in any collation).
@@ -52,6 +53,12 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
                 db.execute_unprepared(FILL_CUSTOMER_SEARCH).await?;
+                // How many rows hold each trigram: a search reads the rarest of its own.
+                db.execute_unprepared(
+                    "CREATE VIRTUAL TABLE customer_search_terms \
+                     USING fts5vocab(customer_search, 'row')",
+                )
+                .await?;
                 db.execute_unprepared(
                     "CREATE INDEX ix_relationships_prefix ON relationships \
                      (reseller_id, search_text)",
@@ -72,6 +79,8 @@ impl MigrationTrait for Migration {
                     .await?;
             }
             _ => {
+                db.execute_unprepared("DROP TABLE IF EXISTS customer_search_terms")
+                    .await?;
                 db.execute_unprepared("DROP TABLE IF EXISTS customer_search")
                     .await?;
             }

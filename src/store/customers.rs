@@ -7,6 +7,8 @@ use sea_orm::{
 };
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::{Db, DbErr};
 use crate::domain::{
@@ -61,11 +63,15 @@ pub async fn list(
     let (mut rows, found) = search(db, reseller, query, cursor, page.size + 1).await?;
     // Counted up to a bound, never the whole book: the trigram index's count where the search
     // asked it, a bounded scan otherwise.
-    let counted = match found {
-        Some(n) => n,
-        None => bounded_count(db, reseller, query).await?,
+    let (total, more) = match found {
+        // The trigram count stops past its bound: "500+".
+        Some(n) if n > CANDIDATE_BOUND => (Some(CANDIDATE_BOUND), true),
+        Some(n) => (Some(n), false),
+        None => {
+            let counted = bounded_count(db, reseller, query).await?;
+            (Some(Ord::min(counted, COUNT_BOUND)), counted > COUNT_BOUND)
+        }
     };
-    let (total, more) = (Some(Ord::min(counted, COUNT_BOUND)), counted > COUNT_BOUND);
     let beyond = rows.len() as u64 > page.size;
     rows.truncate(page.size as usize);
     if backwards {
@@ -148,7 +154,7 @@ async fn bounded_count(
 
 /// Searches with more candidates than this are walked in name order (they fill a page at once);
 /// those with fewer are read whole from the database's trigram index and ranked.
-const CANDIDATE_BOUND: u64 = 2_000;
+const CANDIDATE_BOUND: u64 = 500;
 
 /// A search's text, lowercased, in the shapes its queries need.
 struct Search {
@@ -226,7 +232,7 @@ pub(super) async fn search(
     let place = place(db, reseller, &search, cursor).await?;
     let backwards = matches!(cursor, Cursor::Before(_));
     let found = if search.indexed() {
-        Some(indexed_count(db, reseller, &search).await?)
+        indexed_count(db, reseller, &search).await?
     } else {
         None
     };
@@ -239,6 +245,9 @@ pub(super) async fn search(
     // Common: the name prefixes, then everything else in name order (tier 0, a whole domain,
     // is never this common).
     let tiers: &[u8] = if backwards { &[2, 1] } else { &[1, 2] };
+    // Names starting with the text: few are read from the prefix index and sorted; many are
+    // met in name order on the list index at once.
+    let prefixes = prefix_count(db, reseller, &search).await?;
     let mut rows = Vec::new();
     for &tier in tiers {
         let bound = match &place {
@@ -248,7 +257,8 @@ pub(super) async fn search(
             _ => None,
         };
         let left = limit - rows.len() as u64;
-        rows.extend(in_tier(db, reseller, &search, tier, bound, backwards, left).await?);
+        let walk = tier == 2 || prefixes > CANDIDATE_BOUND;
+        rows.extend(in_tier(db, reseller, &search, (tier, walk), bound, backwards, left).await?);
         if rows.len() as u64 >= limit {
             break;
         }
@@ -307,34 +317,34 @@ fn rows_of(results: Vec<sea_orm::QueryResult>) -> Result<Vec<Row>, DbErr> {
         .collect()
 }
 
-/// How many of the reseller's customers hold the text, counted from the trigram index up to
-/// one past [`CANDIDATE_BOUND`].
-async fn indexed_count(db: &Db, reseller: &ResellerId, search: &Search) -> Result<u64, DbErr> {
+/// How many of the reseller's customers' names start with the text, counted on the prefix index
+/// up to one past [`CANDIDATE_BOUND`].
+async fn prefix_count(db: &Db, reseller: &ResellerId, search: &Search) -> Result<u64, DbErr> {
     let backend = db.get_database_backend();
-    let (sql, needle) = match backend {
+    let (condition, values): (&str, Vec<sea_orm::Value>) = match backend {
         DbBackend::Postgres => (
-            format!(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM relationships \
-                 WHERE reseller_id = $1 AND search_text LIKE $2 ESCAPE '\\' \
-                 LIMIT {}) x",
-                CANDIDATE_BOUND + 1
-            ),
-            search.anywhere.clone(),
+            "search_text LIKE $2 ESCAPE '\\'",
+            vec![reseller.as_str().into(), search.prefix.clone().into()],
         ),
         _ => (
-            format!(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM customer_search \
-                 WHERE customer_search MATCH $2 AND reseller_id = $1 LIMIT {}) x",
-                CANDIDATE_BOUND + 1
-            ),
-            phrase(&search.text),
+            "search_text >= $2 AND search_text < $3",
+            vec![
+                reseller.as_str().into(),
+                search.text.clone().into(),
+                search.past_prefix.clone().into(),
+            ],
         ),
     };
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM relationships \
+         WHERE reseller_id = $1 AND {condition} LIMIT {}) x",
+        CANDIDATE_BOUND + 1
+    );
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
             numbered(backend, &sql),
-            [reseller.as_str().into(), needle.into()],
+            values,
         ))
         .await?;
     let n: i64 = match row {
@@ -342,6 +352,127 @@ async fn indexed_count(db: &Db, reseller: &ResellerId, search: &Search) -> Resul
         None => 0,
     };
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// How many of the reseller's customers hold the text, counted from the trigram index up to
+/// one past [`CANDIDATE_BOUND`]; `None` when more surely do (on SQLite, when even the text's
+/// rarest trigram is in more rows than that).
+async fn indexed_count(
+    db: &Db,
+    reseller: &ResellerId,
+    search: &Search,
+) -> Result<Option<u64>, DbErr> {
+    let backend = db.get_database_backend();
+    let (sql, values): (String, Vec<sea_orm::Value>) = match backend {
+        DbBackend::Postgres => (
+            format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM relationships \
+                 WHERE reseller_id = $1 AND search_text LIKE $2 ESCAPE '\\' \
+                 LIMIT {}) x",
+                CANDIDATE_BOUND + 1
+            ),
+            vec![reseller.as_str().into(), search.anywhere.clone().into()],
+        ),
+        _ => {
+            let Some(terms) = rarest_terms(db, search).await? else {
+                return Ok(None);
+            };
+            (
+                format!(
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM customer_search s \
+                     JOIN relationships r ON r.reseller_id = s.reseller_id \
+                     AND r.customer_id = s.customer_id \
+                     WHERE customer_search MATCH $2 AND s.reseller_id = $1 \
+                     AND r.search_text LIKE $3 ESCAPE '\\' LIMIT {}) x",
+                    CANDIDATE_BOUND + 1
+                ),
+                vec![
+                    reseller.as_str().into(),
+                    terms.into(),
+                    search.anywhere.clone().into(),
+                ],
+            )
+        }
+    };
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            numbered(backend, &sql),
+            values,
+        ))
+        .await?;
+    let n: i64 = match row {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(Some(u64::try_from(n).unwrap_or(0)))
+}
+
+/// How many rows of the trigram table hold each trigram.
+type Frequencies = HashMap<String, i64>;
+
+/// How many rows hold each trigram, read from the vocabulary at most once a minute: the
+/// vocabulary counts by walking each trigram's whole list of rows (a search of a whole domain
+/// asked it for 28 of them: 50 ms), and the counts only choose which trigrams a search reads (the
+/// rows found are checked for the whole text), so counts a minute old serve as well.
+async fn trigram_frequencies(db: &Db) -> Result<Arc<Frequencies>, DbErr> {
+    static KNOWN: Mutex<Option<(Instant, Arc<Frequencies>)>> = Mutex::new(None);
+    const FRESH: Duration = Duration::from_secs(60);
+    if let Some((at, known)) = KNOWN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        && at.elapsed() < FRESH
+    {
+        return Ok(known.clone());
+    }
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT term, doc FROM customer_search_terms",
+        ))
+        .await?;
+    let mut counts = HashMap::with_capacity(rows.len());
+    for row in rows {
+        counts.insert(
+            row.try_get::<String>("", "term")?,
+            row.try_get::<i64>("", "doc")?,
+        );
+    }
+    let counts = Arc::new(counts);
+    *KNOWN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) =
+        Some((Instant::now(), counts.clone()));
+    Ok(counts)
+}
+
+/// The text's three rarest trigrams, as an FTS5 query of all three: the rows holding the text
+/// are among those, and reading them costs what the rarest costs (FTS5 intersects them in row
+/// order, so a count that stops at a bound stops early when they are common). A trigram the
+/// vocabulary lacks counts as none: FTS5's own reading of it then says.
+async fn rarest_terms(db: &Db, search: &Search) -> Result<Option<String>, DbErr> {
+    let chars: Vec<char> = search.text.chars().collect();
+    let mut trigrams: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
+    trigrams.sort_unstable();
+    trigrams.dedup();
+    let frequencies = trigram_frequencies(db).await?;
+    let mut counted: Vec<(i64, String)> = trigrams
+        .into_iter()
+        .map(|t| (frequencies.get(&t).copied().unwrap_or(0), t))
+        .collect();
+    counted.sort();
+    if counted.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        counted
+            .iter()
+            .take(3)
+            .map(|(_, t)| phrase(t))
+            .collect::<Vec<_>>()
+            .join(" AND "),
+    ))
 }
 
 /// An FTS5 phrase of the text: with the trigram tokenizer, every row holding it as a substring.
@@ -370,8 +501,11 @@ async fn ranked(
             "FROM customer_search s \
              JOIN relationships r ON r.reseller_id = s.reseller_id AND r.customer_id = s.customer_id \
              JOIN customers c ON c.id = r.customer_id \
-             WHERE customer_search MATCH $2 AND s.reseller_id = $1",
-            phrase(&search.text),
+             WHERE customer_search MATCH $2 AND s.reseller_id = $1 \
+             AND r.search_text LIKE $5 ESCAPE '\\'",
+            rarest_terms(db, search)
+                .await?
+                .unwrap_or_else(|| phrase(&search.text)),
         ),
     };
     let mut values: Vec<sea_orm::Value> = vec![
@@ -380,6 +514,10 @@ async fn ranked(
         search.text.clone().into(),
         search.prefix.clone().into(),
     ];
+    if backend == DbBackend::Sqlite {
+        // The rows holding the trigrams are checked for the whole text.
+        values.push(search.anywhere.clone().into());
+    }
     let mut sql = format!(
         "SELECT * FROM (SELECT {ROW_COLUMNS}, \
          CASE WHEN LOWER(c.domain) = $3 THEN 0 \
@@ -392,8 +530,12 @@ async fn ranked(
         (">", "ASC")
     };
     if let Some(p) = place {
+        let n = values.len();
         sql.push_str(&format!(
-            " WHERE (x.tier, x.r_sort_key, x.r_customer_id) {op} ($5, $6, $7)"
+            " WHERE (x.tier, x.r_sort_key, x.r_customer_id) {op} (${}, ${}, ${})",
+            n + 1,
+            n + 2,
+            n + 3
         ));
         values.push(i32::from(p.tier).into());
         values.push(p.sort_key.clone().into());
@@ -419,7 +561,7 @@ async fn in_tier(
     db: &Db,
     reseller: &ResellerId,
     search: &Search,
-    tier: u8,
+    (tier, walk): (u8, bool),
     place: Option<&Place>,
     backwards: bool,
     limit: u64,
@@ -442,9 +584,16 @@ async fn in_tier(
     };
     let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
     values.extend(starts_values);
+    // SQLite, which keeps no statistics, is told which index to read: the prefix index for
+    // names starting with the text, the list index (name order) for the rest.
+    let indexed_by = match (backend, walk) {
+        (DbBackend::Postgres, _) => "",
+        (_, false) => " INDEXED BY ix_relationships_prefix",
+        (_, true) => " INDEXED BY ix_relationships_list_covering",
+    };
     let mut sql = format!(
-        "SELECT {ROW_COLUMNS} FROM relationships r JOIN customers c ON c.id = r.customer_id \
-         WHERE r.reseller_id = $1"
+        "SELECT {ROW_COLUMNS} FROM relationships r{indexed_by} \
+         JOIN customers c ON c.id = r.customer_id WHERE r.reseller_id = $1"
     );
     if tier == 1 {
         sql.push_str(&format!(" AND {starts}"));

@@ -167,8 +167,8 @@ pub struct ChargesPage {
     invoice: Invoice,
     /// The next invoice's, from what happened so far in the current period.
     estimate: Invoice,
-    /// Both invoices over the whole book.
-    totals: Arc<Totals>,
+    /// Both invoices over the whole book; `None` while they are first worked out.
+    totals: Option<Arc<Totals>>,
     /// The totals were worked out before the latest change; new ones are on their way.
     stale: bool,
     dates: Vec<NaiveDate>,
@@ -272,8 +272,9 @@ impl ChargeTotals {
         Ok(totals)
     }
 
-    /// The totals for the book as it is: at once when known; worked out now the first time;
-    /// the last ones (marked stale) while newer ones are worked out in the background.
+    /// The totals for the book as it is: at once when known; otherwise worked out in the
+    /// background, waited for a moment (a small book's are ready by then), else the last ones
+    /// (marked stale), or none yet.
     async fn get(
         self: &Arc<Self>,
         db: &Db,
@@ -281,19 +282,24 @@ impl ChargeTotals {
         state: TotalsState,
         prices: Arc<PriceList>,
         day: BillingDay,
-    ) -> Result<(Arc<Totals>, bool), sea_orm::DbErr> {
-        match self.known(&key) {
-            Some((known, totals)) if known == state => Ok((totals, false)),
-            Some((_, totals)) => {
-                let (this, db) = (self.clone(), db.clone());
-                actix_web::rt::spawn(async move {
-                    if let Err(e) = this.work_out(&db, &key, state, &prices, day).await {
-                        tracing::warn!(error = %e, "working out the charges' totals");
-                    }
-                });
-                Ok((totals, true))
+    ) -> (Option<Arc<Totals>>, bool) {
+        let last = match self.known(&key) {
+            Some((known, totals)) if known == state => return (Some(totals), false),
+            other => other.map(|(_, totals)| totals),
+        };
+        let (this, db, for_key) = (self.clone(), db.clone(), key.clone());
+        let work =
+            actix_web::rt::spawn(
+                async move { this.work_out(&db, &for_key, state, &prices, day).await },
+            );
+        match tokio::time::timeout(std::time::Duration::from_millis(500), work).await {
+            Ok(Ok(Ok(totals))) => (Some(totals), false),
+            Ok(Ok(Err(e))) => {
+                tracing::warn!(error = %e, "working out the charges' totals");
+                (last, true)
             }
-            None => Ok((self.work_out(db, &key, state, &prices, day).await?, false)),
+            // Still working (or the task failed): the last totals, if any, marked.
+            _ => (last, true),
         }
     }
 }
@@ -353,7 +359,7 @@ pub async fn charges(
     let (totals, stale) = totals
         .into_inner()
         .get(db.get_ref(), key, state, Arc::new(prices), day)
-        .await?;
+        .await;
     let mut dates = vec![next];
     let mut d = day.on_or_before(today);
     for _ in 0..12 {
