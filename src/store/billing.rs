@@ -271,9 +271,13 @@ async fn billed_where(
             // (SQLite takes CROSS JOIN's order as written.)
             "SELECT a.subscription_id, a.at, a.before_quantity, a.before_status, \
              a.after_quantity, a.after_status FROM subscriptions s \
-             CROSS JOIN activity a ON a.subscription_id = s.id AND a.reseller_id = $1 \
+             {join} activity a ON a.subscription_id = s.id AND a.reseller_id = $1 \
              WHERE a.action IN {BILLED_ACTIONS} AND {filter} \
-             ORDER BY a.id"
+             ORDER BY a.id",
+            join = match backend {
+                sea_orm::DbBackend::Sqlite => "CROSS JOIN",
+                _ => "JOIN",
+            }
         ),
         values,
     ))

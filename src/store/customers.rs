@@ -2,8 +2,8 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 
 use std::collections::HashMap;
@@ -140,16 +140,37 @@ async fn bounded_count(
     reseller: &ResellerId,
     query: &CustomerQuery,
 ) -> Result<u64, DbErr> {
-    let mut select =
-        relationship::Entity::find().filter(relationship::Column::ResellerId.eq(reseller.as_str()));
+    let backend = db.get_database_backend();
+    let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
+    // The list index, read in order until the bound (see `in_tier`'s walk).
+    let (from, text) = match backend {
+        DbBackend::Postgres => ("relationships", "(search_text || '')"),
+        _ => (
+            "relationships INDEXED BY ix_relationships_list_covering",
+            "search_text",
+        ),
+    };
+    let mut sql = format!("SELECT 1 FROM {from} WHERE reseller_id = $1");
     if !query.is_empty() {
-        let search = Search::new(query);
-        select = select.filter(
-            Expr::col((relationship::Entity, relationship::Column::SearchText))
-                .like(LikeExpr::new(search.anywhere).escape('\\')),
-        );
+        values.push(Search::new(query).anywhere.into());
+        sql.push_str(&format!(" AND {text} LIKE $2 ESCAPE '\\'"));
     }
-    select.limit(COUNT_BOUND + 1).count(db).await
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM ({sql} LIMIT {}) x",
+        COUNT_BOUND + 1
+    );
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            numbered(backend, &sql),
+            values,
+        ))
+        .await?;
+    let n: i64 = match row {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// Searches with more candidates than this are walked in name order (they fill a page at once);
@@ -569,11 +590,16 @@ async fn in_tier(
     let backend = db.get_database_backend();
     // A name that starts with the text: a range of the prefix index (SQLite compares bytes;
     // PostgreSQL's index is in `text_pattern_ops`, for LIKE 'text%').
+    // PostgreSQL's planner guesses from the LIKE patterns alone and would read the trigram or
+    // prefix index and sort everything found; a walk compares an expression no index holds, so
+    // that it reads the list index in name order and stops at the page.
+    let text = match (backend, walk) {
+        (DbBackend::Postgres, true) => "(r.search_text || '')",
+        _ => "r.search_text",
+    };
+    let starts_pg = format!("{text} LIKE $2 ESCAPE '\\'");
     let (starts, starts_values): (&str, Vec<sea_orm::Value>) = match backend {
-        DbBackend::Postgres => (
-            "r.search_text LIKE $2 ESCAPE '\\'",
-            vec![search.prefix.clone().into()],
-        ),
+        DbBackend::Postgres => (starts_pg.as_str(), vec![search.prefix.clone().into()]),
         _ => (
             "(r.search_text >= $2 AND r.search_text < $3)",
             vec![
@@ -600,7 +626,7 @@ async fn in_tier(
     } else {
         values.push(search.anywhere.clone().into());
         sql.push_str(&format!(
-            " AND r.search_text LIKE ${} ESCAPE '\\' AND NOT {starts}",
+            " AND {text} LIKE ${} ESCAPE '\\' AND NOT {starts}",
             values.len()
         ));
     }
