@@ -159,10 +159,16 @@ async fn bounded_count(
         "SELECT COUNT(*) AS n FROM ({sql} LIMIT {}) x",
         COUNT_BOUND + 1
     );
+    count_of(db, &sql, values).await
+}
+
+/// The `n` a counting statement (`SELECT COUNT(*) AS n …`, with `$n` placeholders) answers.
+async fn count_of(db: &Db, sql: &str, values: Vec<sea_orm::Value>) -> Result<u64, DbErr> {
+    let backend = db.get_database_backend();
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
-            numbered(backend, &sql),
+            numbered(backend, sql),
             values,
         ))
         .await?;
@@ -361,18 +367,7 @@ async fn prefix_count(db: &Db, reseller: &ResellerId, search: &Search) -> Result
          WHERE reseller_id = $1 AND {condition} LIMIT {}) x",
         CANDIDATE_BOUND + 1
     );
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            numbered(backend, &sql),
-            values,
-        ))
-        .await?;
-    let n: i64 = match row {
-        Some(row) => row.try_get("", "n")?,
-        None => 0,
-    };
-    Ok(u64::try_from(n).unwrap_or(0))
+    count_of(db, &sql, values).await
 }
 
 /// How many of the reseller's customers hold the text, counted from the trigram index up to
@@ -415,18 +410,7 @@ async fn indexed_count(
             )
         }
     };
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            numbered(backend, &sql),
-            values,
-        ))
-        .await?;
-    let n: i64 = match row {
-        Some(row) => row.try_get("", "n")?,
-        None => 0,
-    };
-    Ok(Some(u64::try_from(n).unwrap_or(0)))
+    Ok(Some(count_of(db, &sql, values).await?))
 }
 
 /// How many rows of the trigram table hold each trigram.

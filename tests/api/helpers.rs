@@ -750,3 +750,32 @@ pub fn file(app: &TestApp, name: &str, text: &str) -> String {
     std::fs::write(&path, text).unwrap();
     path.to_string_lossy().into_owned()
 }
+
+/// Adds `more` licenses to a subscription through its Details page's form, as a user does (the
+/// review confirmed); returns the new number of licenses.
+pub async fn add_licenses(app: &TestApp, subscription: &str, more: u32) -> u32 {
+    let customer = app
+        .value(&format!(
+            "SELECT customer_id FROM subscriptions WHERE id = '{subscription}'"
+        ))
+        .await
+        .unwrap();
+    let quantity: u32 = app
+        .value(&format!(
+            "SELECT quantity FROM subscriptions WHERE id = '{subscription}'"
+        ))
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    let page = details(&customer, subscription);
+    let version = app.get(&page).await.hidden("version");
+    let new = quantity + more;
+    app.post(
+        &format!("{page}/licenses"),
+        &[("licenses", &new.to_string()), ("version", &version)],
+    )
+    .await
+    .assert_status(303);
+    new
+}
