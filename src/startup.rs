@@ -147,6 +147,7 @@ fn run(
     let trusted_proxies = Data::new(settings.trusted_proxies.clone());
     let database_file = store::DatabaseFile::of(&settings.database_url).map(Data::new);
     web::metrics::handle();
+    web::metrics::keep_up();
     let device_key = Data::new(web::device::DeviceKey(settings.session_key.clone()));
     let limits = Data::new(SessionLimits {
         absolute: settings.session_max,

@@ -471,3 +471,4 @@ charges-page-total = Total of this page
 charges-first-page = First customers
 charges-next-customers = Next customers
 charges-totals-first = The invoice's totals are being worked out over your whole book. Reload in a moment.
+subscriptions-first-page = Newest subscriptions

@@ -420,3 +420,4 @@ charges-page-total = 本页合计
 charges-first-page = 最前面的客户
 charges-next-customers = 下一批客户
 charges-totals-first = 正在按你的全部客户计算发票合计。请稍后刷新。
+subscriptions-first-page = 最新的订阅

@@ -6,8 +6,9 @@ use chrono::Utc;
 use crate::domain::billing::china_date;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
 };
 
 use super::activity::{self, Action, Change, State};
@@ -78,6 +79,51 @@ pub async fn sold_to(
         .into_iter()
         .map(from_row)
         .collect()
+}
+
+/// Up to `size` of the subscriptions `reseller` sold to the customer, newest first, after the
+/// subscription `after` (from the newest without one; keyset paging, as a page's link carries
+/// it), and whether more follow: the customer's Subscriptions page.
+pub async fn sold_to_page(
+    db: &impl ConnectionTrait,
+    reseller: &ResellerId,
+    customer: &CustomerId,
+    after: Option<&SubscriptionId>,
+    size: u64,
+) -> Result<(Vec<Subscription>, bool), DbErr> {
+    let mut select = subscription::Entity::find()
+        .filter(subscription::Column::CustomerId.eq(customer.as_str()))
+        .filter(subscription::Column::SoldBy.eq(reseller.as_str()));
+    if let Some(after) = after {
+        let at = subscription::Entity::find_by_id(after.as_str())
+            .filter(subscription::Column::CustomerId.eq(customer.as_str()))
+            .one(db)
+            .await?;
+        // A subscription not of this customer starts nothing: the newest.
+        if let Some(at) = at {
+            select = select.filter(
+                Condition::any()
+                    .add(subscription::Column::CreatedOn.lt(at.created_on))
+                    .add(
+                        Condition::all()
+                            .add(subscription::Column::CreatedOn.eq(at.created_on))
+                            .add(subscription::Column::Id.gt(at.id)),
+                    ),
+            );
+        }
+    }
+    let mut rows = select
+        .order_by_desc(subscription::Column::CreatedOn)
+        .order_by_asc(subscription::Column::Id)
+        .limit(size + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > size;
+    rows.truncate(size as usize);
+    Ok((
+        rows.into_iter().map(from_row).collect::<Result<_, _>>()?,
+        more,
+    ))
 }
 
 /// Everything the Details page, the upgrade form and the submit need to know about one

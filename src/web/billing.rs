@@ -289,9 +289,7 @@ impl ChargeTotals {
         };
         let (this, db, for_key) = (self.clone(), db.clone(), key.clone());
         let work =
-            actix_web::rt::spawn(
-                async move { this.work_out(&db, &for_key, state, &prices, day).await },
-            );
+            tokio::spawn(async move { this.work_out(&db, &for_key, state, &prices, day).await });
         // With earlier totals to show, none of the page's time goes to waiting.
         let wait = if last.is_some() { 0 } else { 500 };
         match tokio::time::timeout(std::time::Duration::from_millis(wait), work).await {

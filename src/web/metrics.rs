@@ -48,6 +48,22 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// Every few seconds, drains the histograms' samples into their buckets: the exporter keeps
+/// each sample until then, so without a scraper (or between slow scrapes) they piled up — a
+/// 13-minute soak grew by 5 MiB a minute, about 22 bytes a request.
+pub fn keep_up() {
+    if let Some(handle) = handle() {
+        // On the Tokio runtime the server runs on (not a worker's local set).
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                handle.run_upkeep();
+            }
+        });
+    }
+}
+
 /// Sets the pool's gauges from what it holds now.
 fn pool_gauges(db: &DatabaseConnection) {
     let (size, idle) = match db.get_database_backend() {

@@ -9,7 +9,7 @@ use super::error::PageError;
 use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::CustomerPath;
-use crate::domain::{Customer, Subscription};
+use crate::domain::{Customer, Subscription, SubscriptionId};
 use crate::store::{self, Db};
 
 #[derive(Template, WebTemplate)]
@@ -19,6 +19,32 @@ pub struct SubscriptionsPage {
     layout: Layout,
     customer: Customer,
     subscriptions: Vec<Subscription>,
+    /// This page starts after a subscription (it is not the first).
+    later: bool,
+    /// The next page starts after this subscription.
+    next: Option<SubscriptionId>,
+}
+
+impl SubscriptionsPage {
+    fn first_href(&self) -> String {
+        format!("/customers/{}/subscriptions", self.customer.id)
+    }
+
+    fn next_href(&self) -> Option<String> {
+        let next = self.next.as_ref()?;
+        Some(format!(
+            "/customers/{}/subscriptions?after={next}",
+            self.customer.id
+        ))
+    }
+}
+
+/// Subscriptions a page shows: a customer with hundreds pages through them.
+const PAGE_SIZE: u64 = 50;
+
+#[derive(serde::Deserialize)]
+pub struct SubscriptionsQuery {
+    after: Option<String>,
 }
 
 pub async fn list(
@@ -27,12 +53,28 @@ pub async fn list(
     user: SignedIn,
     CustomerPath(customer_id): CustomerPath,
     db: web::Data<Db>,
+    query: web::Query<SubscriptionsQuery>,
 ) -> Result<SubscriptionsPage, PageError> {
     let customer = store::customers::get(db.get_ref(), &user.account.reseller, &customer_id)
         .await?
         .ok_or(PageError::NotFound)?;
-    let subscriptions =
-        store::subscriptions::sold_to(db.get_ref(), &user.account.reseller, &customer_id).await?;
+    let after = query
+        .after
+        .as_deref()
+        .map(SubscriptionId::parse)
+        .transpose()
+        .map_err(|_| PageError::NotFound)?;
+    let (subscriptions, more) = store::subscriptions::sold_to_page(
+        db.get_ref(),
+        &user.account.reseller,
+        &customer_id,
+        after.as_ref(),
+        PAGE_SIZE,
+    )
+    .await?;
+    let next = more
+        .then(|| subscriptions.last().map(|s| s.id.clone()))
+        .flatten();
     let layout = user
         .layout(l, req.path())
         .crumb(customer.company_name.clone(), None)
@@ -42,5 +84,7 @@ pub async fn list(
         layout,
         customer,
         subscriptions,
+        later: after.is_some(),
+        next,
     })
 }

@@ -450,3 +450,56 @@ async fn the_history_shows_the_latest_fifty_changes_newest_first() {
         "the 51st change back is left out"
     );
 }
+
+#[actix_web::test]
+async fn a_customer_with_hundreds_of_subscriptions_pages_through_them() {
+    // The seeded book's first customer has 200 subscriptions: its page shows 50 at a time,
+    // newest first, and the pages together hold each subscription the reseller sold it once.
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = crate::helpers::spawn_app().await;
+    let out = crate::helpers::portal_command(&app, &["seed", "--customers", "3"]);
+    assert!(out.success, "{}", out.stderr);
+    app.sign_in(("admin@bigbook.example", "bigbook-demo")).await;
+    let rows = app
+        .db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT id FROM subscriptions WHERE customer_id = 'b-0000000' AND sold_by = 'bigbook' \
+             ORDER BY created_on DESC, id",
+        ))
+        .await
+        .unwrap();
+    let expected: Vec<String> = rows.iter().map(|r| r.try_get("", "id").unwrap()).collect();
+    assert!(expected.len() > 150, "{}", expected.len());
+    let mut found: Vec<String> = Vec::new();
+    let mut path = "/customers/b-0000000/subscriptions".to_owned();
+    let mut pages = 0;
+    loop {
+        let page = app.get(&path).await;
+        page.assert_status(200);
+        pages += 1;
+        let ids: Vec<String> = page
+            .body
+            .match_indices("href=\"/customers/b-0000000/subscriptions/")
+            .map(|(at, m)| {
+                page.body[at + m.len()..]
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert!(ids.len() <= 50, "{}", ids.len());
+        found.extend(ids);
+        if !page.body.contains("rel=\"next\"") {
+            break;
+        }
+        path = page.link("next");
+    }
+    assert_eq!(pages, expected.len().div_ceil(50));
+    assert_eq!(found, expected);
+    // A link from another customer's subscription is no such page.
+    app.get("/customers/b-0000000/subscriptions?after=not%20an%20id")
+        .await
+        .assert_status(404);
+}
