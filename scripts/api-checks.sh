@@ -7,12 +7,13 @@
 #   2. Schemathesis fuzzes every operation from the API's own OpenAPI document: no 5xx, every
 #      status, content type and body as documented (scripts/api-fuzz.sh).
 # Installs the pinned Python packages (scripts/api-requirements.txt) into a venv when missing.
-# Builds the portal (debug) when missing. Fails when any check fails.
+# Builds the portal (debug; a no-op when it is current). Fails when any check fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-binary=target/debug/portal
-[ -x "$binary" ] || cargo build --quiet
+# Always built: a binary left from older sources would be checked instead of these.
+cargo build --quiet --bin portal
+binary="${CARGO_TARGET_DIR:-target}/debug/portal"
 dir="$(mktemp -d)"
 url="sqlite://$dir/portal.sqlite?mode=rwc"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
