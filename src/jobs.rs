@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::domain::bulk::{LineProblem, Problem, RowChange};
-use crate::domain::{Account, ChangeKey, FriendlyName, Reason, SubscriptionId};
+use crate::domain::{Account, ChangeKey, FriendlyName, SubscriptionId};
 use crate::store::changes::{self, Answer, ChangeError, Submission, Via};
 use crate::store::jobs::{self, Claimed, RowEnd};
 use crate::store::subscriptions::UpgradeOrder;
@@ -294,12 +294,7 @@ impl Runner {
                     Answer::body(200, serde_json::json!({ "target": o.target }).to_string())
                 })
                 .await;
-                outcome(made, unknown, |reasons: Vec<Reason>| {
-                    match reasons.into_iter().next() {
-                        Some(Reason::ConcurrencyConflict) | None => Problem::Changed,
-                        Some(reason) => Problem::Ineligible(reason),
-                    }
-                })
+                outcome(made, unknown, Problem::refused_upgrade)
             }
             RowChange::Licenses(count) => {
                 let made =

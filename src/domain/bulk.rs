@@ -62,6 +62,18 @@ pub enum Request {
     Status(StatusAction),
 }
 
+impl Request {
+    /// The kind of change asked, as a file's `Action` column names it.
+    pub fn action(self) -> Action {
+        match self {
+            Request::Upgrade { .. } => Action::Upgrade,
+            Request::SetLicenses(_) | Request::AddLicenses(_) => Action::Licenses,
+            Request::Status(StatusAction::Suspend) => Action::Suspend,
+            Request::Status(StatusAction::Reactivate) => Action::Reactivate,
+        }
+    }
+}
+
 /// The change one row makes, resolved against its subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowChange {
@@ -142,12 +154,7 @@ pub fn resolve(
     match request {
         Request::Upgrade { target, quantity } => {
             if let Err(reasons) = eligibility.check(target) {
-                return Err(reasons
-                    .into_iter()
-                    .next()
-                    .map_or(Problem::Ineligible(Reason::NoUpgradePaths), |r| {
-                        Problem::Ineligible(r)
-                    }));
+                return Err(Problem::refused_upgrade(reasons));
             }
             let n = quantity.unwrap_or(subscription.quantity);
             let quantity = LicenseCount::parse(&n.to_string(), target.offer().licenses)
@@ -276,6 +283,18 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// Why the eligibility rules refuse an upgrade, as a row says it: the first failing rule,
+    /// and a subscription changed since its review as [`Problem::Changed`] (the code of every
+    /// change refused for that).
+    pub fn refused_upgrade(reasons: Vec<Reason>) -> Problem {
+        match reasons.into_iter().next() {
+            Some(Reason::ConcurrencyConflict) => Problem::Changed,
+            Some(reason) => Problem::Ineligible(reason),
+            // The rules always say which failed; a refusal without a reason is an error.
+            None => Problem::Failed,
+        }
+    }
+
     pub fn outcome(&self) -> Outcome {
         match self {
             Problem::Failed => Outcome::Failed,
@@ -446,9 +465,18 @@ pub fn parse_file(text: &str) -> Result<Vec<Result<FileLine, BadLine>>, FileErro
     if text.trim().is_empty() {
         return Err(FileError::Empty);
     }
+    // Rows copied from a spreadsheet and pasted are separated by tabs: a header with tabs and
+    // no comma is read that way.
+    let header = text.lines().next().unwrap_or_default();
+    let delimiter = if header.contains('\t') && !header.contains(',') {
+        b'\t'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
+        .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let headers = reader
         .headers()
@@ -810,6 +838,23 @@ mod tests {
             ]
         );
         assert_eq!(got.iter().filter(|l| l.is_ok()).count(), 1);
+    }
+
+    #[test]
+    fn rows_pasted_from_a_spreadsheet_are_read_by_their_tabs() {
+        let pasted = "Subscription ID\tAction\tTarget offer ID\tQuantity\n\
+                      s-1\tupgrade\tO365_E3\t5\n";
+        assert_eq!(
+            lines(pasted),
+            vec![Ok(FileLine {
+                line: 2,
+                subscription: SubscriptionId::parse("s-1").unwrap(),
+                request: Request::Upgrade {
+                    target: OfferId::O365E3,
+                    quantity: Some(5)
+                },
+            })]
+        );
     }
 
     #[test]

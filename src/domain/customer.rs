@@ -46,6 +46,20 @@ pub fn search_text(company_name: &str, domain: &str) -> String {
     format!("{} {}", company_name.to_lowercase(), domain.to_lowercase())
 }
 
+/// Where a customer found by a search ranks: 0 when the text is its whole primary domain, 1
+/// when its name starts with the text, 2 when the text is elsewhere in its name or domain. The
+/// results list by rank, then in name order. `text` is the search lowercased; `search_text` the
+/// customer's (see [`search_text`]).
+pub fn search_rank(text: &str, search_text: &str, domain: &str) -> u8 {
+    if domain.to_lowercase() == text {
+        0
+    } else if search_text.starts_with(text) {
+        1
+    } else {
+        2
+    }
+}
+
 /// Which text a [`CustomerPrefix`] looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrefixField {
@@ -185,6 +199,31 @@ impl<T> Page<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_whole_domain_ranks_first_then_a_name_prefix_then_the_rest() {
+        let text = search_text("Fabrikam 科技", "Fabrikam.partner.onmschina.cn");
+        assert_eq!(
+            search_rank(
+                "fabrikam.partner.onmschina.cn",
+                &text,
+                "Fabrikam.partner.onmschina.cn"
+            ),
+            0
+        );
+        assert_eq!(
+            search_rank("fab", &text, "Fabrikam.partner.onmschina.cn"),
+            1
+        );
+        assert_eq!(
+            search_rank("科技", &text, "Fabrikam.partner.onmschina.cn"),
+            2
+        );
+        assert_eq!(
+            search_rank("partner", &text, "Fabrikam.partner.onmschina.cn"),
+            2
+        );
+    }
 
     #[test]
     fn chinese_names_sort_by_pinyin_among_latin_ones() {

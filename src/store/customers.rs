@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{Db, DbErr};
+use crate::domain::customer::search_rank;
 use crate::domain::{
     Cursor, Customer, CustomerId, CustomerPrefix, CustomerQuery, CustomerSummary, Page,
     PageRequest, PrefixField, ResellerId,
@@ -207,15 +208,9 @@ impl Search {
         }
     }
 
-    /// Where a match ranks: 0 its whole primary domain, 1 the start of its name, 2 elsewhere.
+    /// Where a match ranks (the statements below rank the same way in SQL).
     fn tier(&self, search_text: &str, domain: &str) -> u8 {
-        if domain.to_lowercase() == self.text {
-            0
-        } else if search_text.starts_with(&self.text) {
-            1
-        } else {
-            2
-        }
+        search_rank(&self.text, search_text, domain)
     }
 
     /// A trigram index finds it: three characters or more.

@@ -364,16 +364,8 @@ fn planned(
             view.customer.company_name.clone(),
             view.subscription.friendly_name.clone(),
         )),
-        action: Some(match request {
-            Request::Upgrade { .. } => Action::Upgrade,
-            Request::SetLicenses(_) | Request::AddLicenses(_) => Action::Licenses,
-            Request::Status(StatusAction::Suspend) => Action::Suspend,
-            Request::Status(StatusAction::Reactivate) => Action::Reactivate,
-        }),
-        plan: plan.map_err(|p| match p {
-            Problem::Ineligible(crate::domain::Reason::ConcurrencyConflict) => Problem::Changed,
-            other => other,
-        }),
+        action: Some(request.action()),
+        plan,
         expected: Some(view.subscription.version),
     }
 }
@@ -393,7 +385,7 @@ pub async fn from_file(
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let reseller = &user.account.reseller;
-    let lines = match bulk::parse_file(&tabs_to_commas(&form.rows)) {
+    let lines = match bulk::parse_file(&form.rows) {
         Ok(lines) if lines.is_empty() => Err(FileError::Empty),
         other => other,
     };
@@ -445,12 +437,7 @@ pub async fn from_file(
                     subscription: line.subscription.to_string(),
                     customer: None,
                     names: None,
-                    action: Some(match line.request {
-                        Request::Upgrade { .. } => Action::Upgrade,
-                        Request::SetLicenses(_) | Request::AddLicenses(_) => Action::Licenses,
-                        Request::Status(StatusAction::Suspend) => Action::Suspend,
-                        Request::Status(StatusAction::Reactivate) => Action::Reactivate,
-                    }),
+                    action: Some(line.request.action()),
                     plan: Err(Problem::Line {
                         problem: LineProblem::UnknownSubscription,
                         value: line.subscription.to_string(),
@@ -494,30 +481,6 @@ pub async fn from_file(
     )
     .await?;
     Ok(see_other(job_href(id)))
-}
-
-/// Rows pasted from a spreadsheet come separated by tabs: read them as the file they copy.
-fn tabs_to_commas(text: &str) -> std::borrow::Cow<'_, str> {
-    let header = text.lines().next().unwrap_or_default();
-    if !header.contains('\t') || header.contains(',') {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        let fields: Vec<String> = line
-            .split('\t')
-            .map(|f| {
-                if f.contains([',', '"']) {
-                    format!("\"{}\"", f.replace('"', "\"\""))
-                } else {
-                    f.to_owned()
-                }
-            })
-            .collect();
-        out.push_str(&fields.join(","));
-        out.push('\n');
-    }
-    std::borrow::Cow::Owned(out)
 }
 
 fn job_href(id: i32) -> String {
@@ -952,21 +915,4 @@ pub async fn results_csv(
             ),
         ))
         .body(body))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pasted_spreadsheet_rows_read_as_csv() {
-        let pasted =
-            "Subscription ID\tAction\tTarget offer ID\tQuantity\ns-1\tupgrade\tO365_E3\t5\n";
-        assert_eq!(
-            tabs_to_commas(pasted),
-            "Subscription ID,Action,Target offer ID,Quantity\ns-1,upgrade,O365_E3,5\n"
-        );
-        let csv = "Subscription ID,Action\ns-1,suspend\n";
-        assert_eq!(tabs_to_commas(csv), csv);
-    }
 }
