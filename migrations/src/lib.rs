@@ -9,6 +9,8 @@ mod m20261125_000004_api;
 mod m20261125_000005_billing;
 mod m20261126_000006_jobs;
 mod m20261126_000007_trigram_search;
+mod m20261126_000008_ordered_search;
+pub mod search;
 
 pub struct Migrator;
 
@@ -23,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_billing::Migration),
             Box::new(m20261126_000006_jobs::Migration),
             Box::new(m20261126_000007_trigram_search::Migration),
+            Box::new(m20261126_000008_ordered_search::Migration),
         ]
     }
 }

@@ -7,8 +7,6 @@ use sea_orm::{
 };
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use super::{Db, DbErr};
 use crate::domain::customer::search_rank;
@@ -17,6 +15,8 @@ use crate::domain::{
     PageRequest, PrefixField, ResellerId,
 };
 use crate::entities::{customer, relationship, subscription};
+
+mod trigrams;
 
 pub(super) fn to_customer(c: customer::Model, delegated_admin: bool) -> Result<Customer, DbErr> {
     Ok(Customer {
@@ -29,6 +29,10 @@ pub(super) fn to_customer(c: customer::Model, delegated_admin: bool) -> Result<C
 
 /// How far the customer list counts: "1,000+ customers".
 const COUNT_BOUND: u64 = 1_000;
+
+/// How far a search counts its matches: "200+". Past a couple of hundred, a reseller narrows
+/// the search rather than pages through it, and each match counted is read from the index.
+const SEARCH_COUNT_BOUND: u64 = 200;
 
 /// One of the reseller's customers, or `None` when it has no relationship with that customer.
 pub async fn get(
@@ -47,12 +51,11 @@ pub async fn get(
 }
 
 /// A page of the reseller's customers, sorted by company name (Chinese by pinyin), filtered by a
-/// search of company name or domain (case-insensitive, anywhere in the text), each with the
-/// subscriptions the reseller sold it. Pages follow the list's own order from a cursor (keyset
-/// paging), and each read stops one row past the page. The whole list is read from the list
-/// index; a search from the search index's rows of its rarest character pair, in the same order,
-/// each candidate's text checked. So a page costs the same however large the book and however
-/// deep the page. Only an unfiltered list is counted, and only up to a bound.
+/// search of company name or domain (case-insensitive, anywhere in the text; see [`search`]),
+/// each with how many subscriptions the reseller sold it. Pages follow the list's own order from
+/// a cursor (keyset paging), and each read stops one row past the page, so a page costs the same
+/// however large the book and however deep the page. Counted only up to a bound: "1,000+
+/// customers", "200+ found".
 pub async fn list(
     db: &Db,
     reseller: &ResellerId,
@@ -65,12 +68,10 @@ pub async fn list(
     // Counted up to a bound, never the whole book: the trigram index's count where the search
     // asked it, a bounded scan otherwise.
     let (total, more) = match found {
-        // The trigram count stops past its bound: "500+".
-        Some(n) if n > CANDIDATE_BOUND => (Some(CANDIDATE_BOUND), true),
-        Some(n) => (Some(n), false),
+        Some(Counted { n, more }) => (Some(n), more),
         None => {
             let counted = bounded_count(db, reseller, query).await?;
-            (Some(Ord::min(counted, COUNT_BOUND)), counted > COUNT_BOUND)
+            (Some(counted.n), counted.more)
         }
     };
     let beyond = rows.len() as u64 > page.size;
@@ -134,13 +135,30 @@ pub(super) async fn matching(
     Ok(search(db, reseller, query, cursor, limit).await?.0)
 }
 
-/// How many of the reseller's customers match (all of them for an empty search), counting up
-/// to one past [`COUNT_BOUND`].
+/// How many customers a search found, as far as it counted: `n`, and whether more match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Counted {
+    n: u64,
+    more: bool,
+}
+
+impl Counted {
+    /// A count that stopped one past `bound`.
+    fn bounded(counted: u64, bound: u64) -> Counted {
+        Counted {
+            n: Ord::min(counted, bound),
+            more: counted > bound,
+        }
+    }
+}
+
+/// How many of the reseller's customers match, counting up to one past [`COUNT_BOUND`] (all of
+/// them, for an empty search) or [`SEARCH_COUNT_BOUND`].
 async fn bounded_count(
     db: &Db,
     reseller: &ResellerId,
     query: &CustomerQuery,
-) -> Result<u64, DbErr> {
+) -> Result<Counted, DbErr> {
     let backend = db.get_database_backend();
     let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
     // The list index, read in order until the bound (see `in_tier`'s walk).
@@ -156,11 +174,13 @@ async fn bounded_count(
         values.push(Search::new(query).anywhere.into());
         sql.push_str(&format!(" AND {text} LIKE $2 ESCAPE '\\'"));
     }
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM ({sql} LIMIT {}) x",
-        COUNT_BOUND + 1
-    );
-    count_of(db, &sql, values).await
+    let bound = if query.is_empty() {
+        COUNT_BOUND
+    } else {
+        SEARCH_COUNT_BOUND
+    };
+    let sql = format!("SELECT COUNT(*) AS n FROM ({sql} LIMIT {}) x", bound + 1);
+    Ok(Counted::bounded(count_of(db, &sql, values).await?, bound))
 }
 
 /// The `n` a counting statement (`SELECT COUNT(*) AS n …`, with `$n` placeholders) answers.
@@ -229,21 +249,22 @@ struct Place {
 /// The reseller's customers matching a search, up to `limit` from the cursor on, ranked: those
 /// whose whole primary domain it is, then those whose name starts with it, then the rest, each
 /// group in name order. With a count of the matches where the search learnt it on the way (up to
-/// [`CANDIDATE_BOUND`]).
+/// [`SEARCH_COUNT_BOUND`]).
 ///
-/// A search of three characters or more first asks the database's trigram index (SQLite's FTS5
-/// `trigram` table `customer_search`; PostgreSQL's `pg_trgm` GIN index) how many customers hold
-/// it, stopping at the bound. Below it, the matches are read from that index and ranked in one
-/// statement. Past it (or for one or two characters, which no trigram holds), the matches are
-/// so common that reading in order fills a page at once: names starting with the text from the
-/// prefix index, then the list index in name order, each entry checked where it lies.
+/// On SQLite, the trigram table numbered in the list's order answers (see [`trigrams`]). On
+/// PostgreSQL, a search of three characters or more first asks `pg_trgm`'s GIN index how many
+/// customers hold it, stopping past the bound. Below it, the matches are read from that index and
+/// ranked in one statement. Past it (or for one or two characters, which no trigram holds; or on
+/// SQLite, a text its trigram table can't take), the matches are so common that reading in
+/// order fills a page at once: names starting with the text from the prefix index, then the list
+/// index in name order, each entry checked where it lies.
 pub(super) async fn search(
     db: &Db,
     reseller: &ResellerId,
     query: &CustomerQuery,
     cursor: &Cursor,
     limit: u64,
-) -> Result<(Vec<Row>, Option<u64>), DbErr> {
+) -> Result<(Vec<Row>, Option<Counted>), DbErr> {
     if query.is_empty() {
         return Ok((
             in_name_order(db, reseller, None, cursor, limit).await?,
@@ -251,18 +272,24 @@ pub(super) async fn search(
         ));
     }
     let search = Search::new(query);
+    if db.get_database_backend() == DbBackend::Sqlite
+        && let Some(found) = trigrams::search(db, reseller, &search, cursor, limit).await?
+    {
+        return Ok(found);
+    }
     let place = place(db, reseller, &search, cursor).await?;
     let backwards = matches!(cursor, Cursor::Before(_));
-    let found = if search.indexed() {
-        indexed_count(db, reseller, &search).await?
+    // (SQLite's trigram table answered above; PostgreSQL's trigram index counts here.)
+    let found = if search.indexed() && db.get_database_backend() == DbBackend::Postgres {
+        Some(indexed_count(db, reseller, &search).await?)
     } else {
         None
     };
     if let Some(n) = found
-        && n <= CANDIDATE_BOUND
+        && n <= SEARCH_COUNT_BOUND
     {
         let rows = ranked(db, reseller, &search, place.as_ref(), backwards, limit).await?;
-        return Ok((rows, Some(n)));
+        return Ok((rows, Some(Counted::bounded(n, SEARCH_COUNT_BOUND))));
     }
     // Common: the name prefixes, then everything else in name order (tier 0, a whole domain,
     // is never this common).
@@ -285,7 +312,7 @@ pub(super) async fn search(
             break;
         }
     }
-    Ok((rows, found))
+    Ok((rows, found.map(|n| Counted::bounded(n, SEARCH_COUNT_BOUND))))
 }
 
 /// The cursor's customer as the search ranks it; `None` at the top (or for a customer that is
@@ -365,119 +392,20 @@ async fn prefix_count(db: &Db, reseller: &ResellerId, search: &Search) -> Result
     count_of(db, &sql, values).await
 }
 
-/// How many of the reseller's customers hold the text, counted from the trigram index up to
-/// one past [`CANDIDATE_BOUND`]; `None` when more surely do (on SQLite, when even the text's
-/// rarest trigram is in more rows than that).
-async fn indexed_count(
-    db: &Db,
-    reseller: &ResellerId,
-    search: &Search,
-) -> Result<Option<u64>, DbErr> {
-    let backend = db.get_database_backend();
-    let (sql, values): (String, Vec<sea_orm::Value>) = match backend {
-        DbBackend::Postgres => (
-            format!(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM relationships \
-                 WHERE reseller_id = $1 AND search_text LIKE $2 ESCAPE '\\' \
-                 LIMIT {}) x",
-                CANDIDATE_BOUND + 1
-            ),
-            vec![reseller.as_str().into(), search.anywhere.clone().into()],
-        ),
-        _ => {
-            let Some(terms) = rarest_terms(db, search).await? else {
-                return Ok(None);
-            };
-            (
-                format!(
-                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM customer_search s \
-                     JOIN relationships r ON r.reseller_id = s.reseller_id \
-                     AND r.customer_id = s.customer_id \
-                     WHERE customer_search MATCH $2 AND s.reseller_id = $1 \
-                     AND r.search_text LIKE $3 ESCAPE '\\' LIMIT {}) x",
-                    CANDIDATE_BOUND + 1
-                ),
-                vec![
-                    reseller.as_str().into(),
-                    terms.into(),
-                    search.anywhere.clone().into(),
-                ],
-            )
-        }
-    };
-    Ok(Some(count_of(db, &sql, values).await?))
-}
-
-/// How many rows of the trigram table hold each trigram.
-type Frequencies = HashMap<String, i64>;
-
-/// How many rows hold each trigram, read from the vocabulary at most once a minute: the
-/// vocabulary counts by walking each trigram's whole list of rows (a search of a whole domain
-/// asked it for 28 of them: 50 ms), and the counts only choose which trigrams a search reads (the
-/// rows found are checked for the whole text), so counts a minute old serve as well.
-async fn trigram_frequencies(db: &Db) -> Result<Arc<Frequencies>, DbErr> {
-    static KNOWN: Mutex<Option<(Instant, Arc<Frequencies>)>> = Mutex::new(None);
-    const FRESH: Duration = Duration::from_secs(60);
-    if let Some((at, known)) = KNOWN
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .as_ref()
-        && at.elapsed() < FRESH
-    {
-        return Ok(known.clone());
-    }
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            "SELECT term, doc FROM customer_search_terms",
-        ))
-        .await?;
-    let mut counts = HashMap::with_capacity(rows.len());
-    for row in rows {
-        counts.insert(
-            row.try_get::<String>("", "term")?,
-            row.try_get::<i64>("", "doc")?,
-        );
-    }
-    let counts = Arc::new(counts);
-    *KNOWN
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) =
-        Some((Instant::now(), counts.clone()));
-    Ok(counts)
-}
-
-/// The text's three rarest trigrams, as an FTS5 query of all three: the rows holding the text
-/// are among those, and reading them costs what the rarest costs (FTS5 intersects them in row
-/// order, so a count that stops at a bound stops early when they are common). A trigram the
-/// vocabulary lacks counts as none: FTS5's own reading of it then says.
-async fn rarest_terms(db: &Db, search: &Search) -> Result<Option<String>, DbErr> {
-    let chars: Vec<char> = search.text.chars().collect();
-    let mut trigrams: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
-    trigrams.sort_unstable();
-    trigrams.dedup();
-    let frequencies = trigram_frequencies(db).await?;
-    let mut counted: Vec<(i64, String)> = trigrams
-        .into_iter()
-        .map(|t| (frequencies.get(&t).copied().unwrap_or(0), t))
-        .collect();
-    counted.sort();
-    if counted.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(
-        counted
-            .iter()
-            .take(3)
-            .map(|(_, t)| phrase(t))
-            .collect::<Vec<_>>()
-            .join(" AND "),
-    ))
-}
-
-/// An FTS5 phrase of the text: with the trigram tokenizer, every row holding it as a substring.
-fn phrase(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
+/// How many of the reseller's customers hold the text, counted on PostgreSQL's trigram index
+/// up to one past [`SEARCH_COUNT_BOUND`].
+async fn indexed_count(db: &Db, reseller: &ResellerId, search: &Search) -> Result<u64, DbErr> {
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM relationships \
+         WHERE reseller_id = $1 AND search_text LIKE $2 ESCAPE '\\' LIMIT {}) x",
+        SEARCH_COUNT_BOUND + 1
+    );
+    count_of(
+        db,
+        &sql,
+        vec![reseller.as_str().into(), search.anywhere.clone().into()],
+    )
+    .await
 }
 
 /// The matches of a search with few of them, read whole from the trigram index and ranked in
@@ -491,38 +419,18 @@ async fn ranked(
     limit: u64,
 ) -> Result<Vec<Row>, DbErr> {
     let backend = db.get_database_backend();
-    let (source, needle) = match backend {
-        DbBackend::Postgres => (
-            "FROM relationships r JOIN customers c ON c.id = r.customer_id \
-             WHERE r.reseller_id = $1 AND r.search_text LIKE $2 ESCAPE '\\'",
-            search.anywhere.clone(),
-        ),
-        _ => (
-            "FROM customer_search s \
-             JOIN relationships r ON r.reseller_id = s.reseller_id AND r.customer_id = s.customer_id \
-             JOIN customers c ON c.id = r.customer_id \
-             WHERE customer_search MATCH $2 AND s.reseller_id = $1 \
-             AND r.search_text LIKE $5 ESCAPE '\\'",
-            rarest_terms(db, search)
-                .await?
-                .unwrap_or_else(|| phrase(&search.text)),
-        ),
-    };
     let mut values: Vec<sea_orm::Value> = vec![
         reseller.as_str().into(),
-        needle.into(),
+        search.anywhere.clone().into(),
         search.text.clone().into(),
         search.prefix.clone().into(),
     ];
-    if backend == DbBackend::Sqlite {
-        // The rows holding the trigrams are checked for the whole text.
-        values.push(search.anywhere.clone().into());
-    }
     let mut sql = format!(
         "SELECT * FROM (SELECT {ROW_COLUMNS}, \
          CASE WHEN LOWER(c.domain) = $3 THEN 0 \
               WHEN r.search_text LIKE $4 ESCAPE '\\' THEN 1 ELSE 2 END AS tier \
-         {source}) x"
+         FROM relationships r JOIN customers c ON c.id = r.customer_id \
+         WHERE r.reseller_id = $1 AND r.search_text LIKE $2 ESCAPE '\\') x"
     );
     let (op, dir) = if backwards {
         ("<", "DESC")

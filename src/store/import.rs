@@ -101,34 +101,14 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
             .collect(),
     )
     .await?;
-    // On SQLite the search's trigram table holds the relationships' texts too (PostgreSQL's
+    // On SQLite the search's trigram table holds the relationships' texts too, numbered in the
+    // list's order: new customers take places in the middle, so it is written again (PostgreSQL's
     // trigram index keeps itself).
-    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        let rows: Vec<(String, String, String)> = book
-            .customers
-            .iter()
-            .flat_map(|c| {
-                let text = search_text(&c.company_name, &c.domain);
-                c.relationships
-                    .iter()
-                    .map(move |r| (text.clone(), r.reseller.to_string(), c.id.to_string()))
-            })
-            .collect();
-        for chunk in rows.chunks(300) {
-            let marks = vec!["(?, ?, ?)"; chunk.len()].join(", ");
-            let values: Vec<sea_orm::Value> = chunk
-                .iter()
-                .flat_map(|(t, r, c)| [t.clone().into(), r.clone().into(), c.clone().into()])
-                .collect();
-            txn.execute_raw(sea_orm::Statement::from_sql_and_values(
-                sea_orm::DbBackend::Sqlite,
-                format!(
-                    "INSERT INTO customer_search (search_text, reseller_id, customer_id) \
-                     VALUES {marks}"
-                ),
-                values,
-            ))
-            .await?;
+    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite
+        && book.customers.iter().any(|c| !c.relationships.is_empty())
+    {
+        for statement in migration::search::REBUILD_SQLITE {
+            txn.execute_unprepared(statement).await?;
         }
     }
     insert_chunked(

@@ -1,0 +1,20 @@
+//! The statements that rebuild SQLite's customer search (see `m20261126_000008_ordered_search`):
+//! run by that migration, and by the portal's importer after it adds relationships (a new
+//! customer takes a place in the middle of the list, so every row after it moves).
+
+/// Numbers the relationships in the list index's order, writes the search table's rows under
+/// those numbers, merges the table's index into one b-tree and counts each trigram's rows.
+pub const REBUILD_SQLITE: &[&str] = &[
+    "UPDATE relationships SET search_row = n.place FROM (\
+     SELECT reseller_id, customer_id, \
+     ROW_NUMBER() OVER (ORDER BY reseller_id, sort_key, customer_id) AS place \
+     FROM relationships) n \
+     WHERE relationships.reseller_id = n.reseller_id AND relationships.customer_id = n.customer_id",
+    "DELETE FROM customer_search",
+    "INSERT INTO customer_search (rowid, search_text, customer_id) \
+     SELECT search_row, char(2) || search_text || char(3, 3), customer_id FROM relationships",
+    "INSERT INTO customer_search (customer_search) VALUES ('optimize')",
+    "DELETE FROM customer_search_terms",
+    "INSERT INTO customer_search_terms (term, rows) \
+     SELECT term, doc FROM customer_search_vocabulary",
+];

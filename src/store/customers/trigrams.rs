@@ -1,0 +1,444 @@
+//! The customer search on SQLite: FTS5's trigram table `customer_search`, whose rows are
+//! numbered in the customer list's own order (reseller, then name; see the migration
+//! `m20261126_000008_ordered_search`). FTS5 reads a text's matches in that order and stops at the
+//! statement's `LIMIT`, so a page costs the rows it shows whatever the size of the book, and a
+//! count reads the trigram index only.
+//!
+//! Each row holds `\x02` + search text + `\x03\x03`: a name starting with the text holds the
+//! trigram(s) `\x02` + text, and every character of a text is the first of some trigram, so a
+//! text of one or two characters is found as the trigrams that start with it.
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+use super::{Counted, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, count_of, rows_of};
+use crate::domain::Cursor;
+use crate::domain::ResellerId;
+use crate::domain::customer::search_rank;
+use crate::store::{Db, DbErr};
+
+/// What marks the start of each row's text (`\x03\x03` marks its end).
+const START: char = '\u{2}';
+
+/// A text of one or two characters is searched as the trigrams starting with it; past this
+/// many (none in a real book: "a" starts 20 of a 100,000-customer book's 4,141) the list is
+/// walked instead.
+const MOST_TERMS: usize = 64;
+
+/// A text with a trigram in at most this many rows is read whole through its rarest three
+/// trigrams and each row checked; a text made only of commoner trigrams is matched as a phrase
+/// by FTS5 (exact, from the index alone, in the list's order).
+const FEW: i64 = 300;
+
+/// The reseller's customers matching a search, from the cursor on, ranked (whole primary domain,
+/// then names starting with the text, then the rest; each in name order), and how many match up
+/// to [`SEARCH_COUNT_BOUND`]. `None` when this table can't answer (a text holding the markers, or a
+/// short text that starts too many trigrams): the caller walks the list.
+pub(super) async fn search(
+    db: &Db,
+    reseller: &ResellerId,
+    search: &Search,
+    cursor: &Cursor,
+    limit: u64,
+) -> Result<Option<(Vec<Row>, Option<Counted>)>, DbErr> {
+    let text = search.text.as_str();
+    if text.contains([START, '\u{3}']) {
+        return Ok(None);
+    }
+    let starting = format!("{START}{text}");
+    let Some(terms) = terms(db, text).await? else {
+        return Ok(None);
+    };
+    if terms.is_empty() {
+        // A trigram no row holds: nothing matches.
+        return Ok(Some((
+            Vec::new(),
+            Some(Counted::bounded(0, SEARCH_COUNT_BOUND)),
+        )));
+    }
+    let place = place(db, reseller, search, cursor).await?;
+    let backwards = matches!(cursor, Cursor::Before(_));
+    let long = text.chars().count() >= 3;
+    let rarest = terms.iter().map(|(_, rows)| *rows).min().unwrap_or(0);
+    if long && rarest <= FEW {
+        let all = checked(db, reseller, search, &terms).await?;
+        return Ok(Some(
+            page_of(db, reseller, all, place, backwards, limit).await?,
+        ));
+    }
+    // Every match, and the names starting with the text, as FTS5 queries.
+    let all = if long { phrase(text) } else { any_of(&terms) };
+    let starts = if long || text.chars().count() == 2 {
+        Some(phrase(&starting))
+    } else {
+        match starting_terms(db, &starting).await? {
+            Some(t) if t.is_empty() => None,
+            Some(t) => Some(any_of(&t)),
+            None => return Ok(None),
+        }
+    };
+    let rows = in_order(
+        db,
+        reseller,
+        search,
+        (&all, starts.as_deref()),
+        place,
+        backwards,
+        limit,
+    )
+    .await?;
+    Ok(Some(rows))
+}
+
+/// The trigrams a search reads, with how many rows hold each: a text's own (empty when one is
+/// in no row: nothing matches), or for one or two characters every trigram starting with them
+/// (`None` past [`MOST_TERMS`]).
+async fn terms(db: &Db, text: &str) -> Result<Option<Vec<(String, i64)>>, DbErr> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() < 3 {
+        return starting_terms(db, text).await;
+    }
+    let mut trigrams: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
+    trigrams.sort_unstable();
+    trigrams.dedup();
+    let marks = (1..=trigrams.len())
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let values: Vec<sea_orm::Value> = trigrams.iter().map(|t| t.clone().into()).collect();
+    let found = term_rows(
+        db,
+        &format!("SELECT term, rows FROM customer_search_terms WHERE term IN ({marks})"),
+        values,
+    )
+    .await?;
+    Ok(Some(if found.len() < trigrams.len() {
+        Vec::new()
+    } else {
+        found
+    }))
+}
+
+/// The trigrams starting with a text of one or two characters; `None` past [`MOST_TERMS`].
+async fn starting_terms(db: &Db, text: &str) -> Result<Option<Vec<(String, i64)>>, DbErr> {
+    let found = term_rows(
+        db,
+        &format!(
+            "SELECT term, rows FROM customer_search_terms WHERE term >= ?1 AND term < ?2 \
+             LIMIT {}",
+            MOST_TERMS + 1
+        ),
+        vec![text.into(), format!("{text}\u{10FFFF}").into()],
+    )
+    .await?;
+    Ok((found.len() <= MOST_TERMS).then_some(found))
+}
+
+async fn term_rows(
+    db: &Db,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> Result<Vec<(String, i64)>, DbErr> {
+    db.query_all_raw(Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        sql,
+        values,
+    ))
+    .await?
+    .iter()
+    .map(|row| Ok((row.try_get("", "term")?, row.try_get("", "rows")?)))
+    .collect()
+}
+
+/// An FTS5 phrase: with the trigram tokenizer, the rows holding the text.
+fn phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// An FTS5 query of the rows holding any of the trigrams.
+fn any_of(terms: &[(String, i64)]) -> String {
+    terms
+        .iter()
+        .map(|(t, _)| phrase(t))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// The reseller's span of the table: its rows are numbered together.
+const SPAN: &str = "rowid BETWEEN \
+     (SELECT MIN(search_row) FROM relationships WHERE reseller_id = ?1) AND \
+     (SELECT MAX(search_row) FROM relationships WHERE reseller_id = ?1)";
+
+/// Where a customer stands in a search's order: its rank, then its place in the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Place {
+    tier: u8,
+    row: i64,
+}
+
+/// The cursor's customer's place; `None` at the top (or for a customer that is gone: the list
+/// starts again).
+async fn place(
+    db: &Db,
+    reseller: &ResellerId,
+    search: &Search,
+    cursor: &Cursor,
+) -> Result<Option<Place>, DbErr> {
+    let (Cursor::After(id) | Cursor::Before(id)) = cursor else {
+        return Ok(None);
+    };
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "SELECT r.search_row, r.search_text, c.domain FROM relationships r \
+             JOIN customers c ON c.id = r.customer_id \
+             WHERE r.reseller_id = ?1 AND r.customer_id = ?2",
+            [reseller.as_str().into(), id.as_str().into()],
+        ))
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let text: String = row.try_get("", "search_text")?;
+    let domain: String = row.try_get("", "domain")?;
+    Ok(Some(Place {
+        tier: search.tier(&text, &domain),
+        row: row.try_get("", "search_row")?,
+    }))
+}
+
+/// Every match of a text with a rare trigram: the rows holding its three rarest, each checked
+/// for the whole text and ranked, in order.
+async fn checked(
+    db: &Db,
+    reseller: &ResellerId,
+    search: &Search,
+    terms: &[(String, i64)],
+) -> Result<Vec<(Place, String)>, DbErr> {
+    let mut rarest: Vec<&(String, i64)> = terms.iter().collect();
+    rarest.sort_by_key(|(t, rows)| (*rows, t.as_str()));
+    let query = rarest
+        .iter()
+        .take(3)
+        .map(|(t, _)| phrase(t))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!(
+                "SELECT rowid AS place, customer_id, search_text FROM customer_search \
+                 WHERE customer_search MATCH ?2 AND {SPAN}"
+            ),
+            [reseller.as_str().into(), query.into()],
+        ))
+        .await?;
+    let mut found = Vec::new();
+    for row in rows {
+        let marked: String = row.try_get("", "search_text")?;
+        let text = marked.trim_start_matches(START).trim_end_matches('\u{3}');
+        if !text.contains(search.text.as_str()) {
+            continue;
+        }
+        // The search text ends with the domain, which holds no space.
+        let domain = text.rsplit(' ').next().unwrap_or_default();
+        found.push((
+            Place {
+                tier: search_rank(&search.text, text, domain),
+                row: row.try_get("", "place")?,
+            },
+            row.try_get::<String>("", "customer_id")?,
+        ));
+    }
+    found.sort_unstable();
+    Ok(found)
+}
+
+/// The page of `all` (every match, in order) from the place on, read with its customers.
+async fn page_of(
+    db: &Db,
+    reseller: &ResellerId,
+    all: Vec<(Place, String)>,
+    place: Option<Place>,
+    backwards: bool,
+    limit: u64,
+) -> Result<(Vec<Row>, Option<Counted>), DbErr> {
+    let counted = Counted::bounded(all.len() as u64, SEARCH_COUNT_BOUND);
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let ids: Vec<String> = if backwards {
+        all.into_iter()
+            .rev()
+            .filter(|(p, _)| place.is_none_or(|at| *p < at))
+            .take(limit)
+            .map(|(_, id)| id)
+            .collect()
+    } else {
+        all.into_iter()
+            .filter(|(p, _)| place.is_none_or(|at| *p > at))
+            .take(limit)
+            .map(|(_, id)| id)
+            .collect()
+    };
+    if ids.is_empty() {
+        return Ok((Vec::new(), Some(counted)));
+    }
+    let marks = (2..ids.len() + 2)
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
+    values.extend(ids.iter().map(|id| id.clone().into()));
+    let rows = rows_of(
+        db.query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!(
+                "SELECT {ROW_COLUMNS} FROM customers c CROSS JOIN relationships r \
+                 ON r.reseller_id = ?1 AND r.customer_id = c.id WHERE c.id IN ({marks})"
+            ),
+            values,
+        ))
+        .await?,
+    )?;
+    // In the search's order.
+    let mut by_id: std::collections::HashMap<String, Row> = rows
+        .into_iter()
+        .map(|row| (row.0.customer_id.clone(), row))
+        .collect();
+    Ok((
+        ids.iter().filter_map(|id| by_id.remove(id)).collect(),
+        Some(counted),
+    ))
+}
+
+/// A page of a text's matches in order, read tier by tier from the trigram table in the list's
+/// order (the whole-domain match from the domain index), in one statement with its count.
+async fn in_order(
+    db: &Db,
+    reseller: &ResellerId,
+    search: &Search,
+    (all, starts): (&str, Option<&str>),
+    place: Option<Place>,
+    backwards: bool,
+    limit: u64,
+) -> Result<(Vec<Row>, Option<Counted>), DbErr> {
+    let (op, dir) = if backwards {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    // Each tier's rows are read one past the page: a whole-domain match is met again in tier
+    // 1 or 2, and dropped there.
+    let per_tier = limit + 1;
+    // ?1 reseller, ?2 text, ?3 every match, ?4 names starting with it, ?5 the place's row,
+    // ?6 the matches whose names don't start with it.
+    let after = |tier: u8, column: &str| match place {
+        Some(p) if p.tier == tier => format!(" AND {column} {op} ?5"),
+        _ => String::new(),
+    };
+    let reached = |tier: u8| match place {
+        None => true,
+        Some(p) if backwards => tier <= p.tier,
+        Some(p) => tier >= p.tier,
+    };
+    let mut arms = Vec::new();
+    let whole_domain = search.text.contains('.') && !search.text.contains(char::is_whitespace);
+    if whole_domain && reached(0) {
+        arms.push(format!(
+            "SELECT 0 AS tier, r.search_row AS place, r.customer_id FROM customers d \
+             CROSS JOIN relationships r ON r.customer_id = d.id AND r.reseller_id = ?1 \
+             WHERE LOWER(d.domain) = ?2{}",
+            after(0, "r.search_row")
+        ));
+    }
+    let rest = match starts {
+        Some(starts) => format!("({all}) NOT ({starts})"),
+        None => all.to_owned(),
+    };
+    // The tiers' rows from the trigram table, in the order read; the second is read only as far
+    // as the first leaves the page short (FTS5 then doesn't read it at all).
+    let mut read: Vec<(u8, &str)> = Vec::new();
+    if starts.is_some() && reached(1) {
+        read.push((1, "?4"));
+    }
+    if reached(2) {
+        read.push((2, "?6"));
+    }
+    if backwards {
+        read.reverse();
+    }
+    let tier = |(n, query): (u8, &str), limit: &str| {
+        format!(
+            "SELECT {n} AS tier, rowid AS place, customer_id FROM customer_search \
+             WHERE customer_search MATCH {query} AND {SPAN}{} ORDER BY rowid {dir} LIMIT {limit}",
+            after(n, "rowid")
+        )
+    };
+    let mut first = String::new();
+    for (i, arm) in read.into_iter().enumerate() {
+        if i == 0 {
+            first = tier(arm, &per_tier.to_string());
+            arms.push(format!("SELECT * FROM ({first})"));
+        } else {
+            let left = format!("({per_tier} - (SELECT COUNT(*) FROM ({first})))");
+            arms.push(format!("SELECT * FROM ({})", tier(arm, &left)));
+        }
+    }
+    // CROSS JOIN keeps SQLite's join order (it keeps no statistics, and would otherwise walk
+    // the reseller's whole list, looking each customer up among the matches).
+    let sql = format!(
+        "SELECT {ROW_COLUMNS}, x.tier AS tier, \
+         (SELECT COUNT(*) FROM (SELECT 1 FROM customer_search \
+          WHERE customer_search MATCH ?3 AND {SPAN} LIMIT {})) AS found \
+         FROM ({}) x CROSS JOIN relationships r ON r.reseller_id = ?1 \
+         AND r.customer_id = x.customer_id CROSS JOIN customers c ON c.id = r.customer_id \
+         ORDER BY x.tier {dir}, x.place {dir}",
+        SEARCH_COUNT_BOUND + 1,
+        arms.join(" UNION ALL "),
+    );
+    let values: Vec<sea_orm::Value> = vec![
+        reseller.as_str().into(),
+        search.text.clone().into(),
+        all.into(),
+        starts.unwrap_or_default().into(),
+        place.map_or(0, |p| p.row).into(),
+        rest.into(),
+    ];
+    let results = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            sql,
+            values,
+        ))
+        .await?;
+    let found: Option<i64> = match results.first() {
+        Some(row) => Some(row.try_get("", "found")?),
+        None => None,
+    };
+    let mut whole: Vec<String> = Vec::new();
+    let mut tiers = Vec::with_capacity(results.len());
+    for row in &results {
+        tiers.push(row.try_get::<i32>("", "tier")?);
+    }
+    let mut rows = Vec::with_capacity(results.len());
+    for (row, tier) in rows_of(results)?.into_iter().zip(tiers) {
+        if tier == 0 {
+            whole.push(row.0.customer_id.clone());
+        } else if whole.contains(&row.0.customer_id) {
+            continue;
+        }
+        rows.push(row);
+    }
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let found = match found {
+        Some(n) => u64::try_from(n).unwrap_or(0),
+        None => count(db, reseller, all).await?,
+    };
+    Ok((rows, Some(Counted::bounded(found, SEARCH_COUNT_BOUND))))
+}
+
+/// How many of the reseller's customers an FTS5 query matches, up to one past [`SEARCH_COUNT_BOUND`].
+async fn count(db: &Db, reseller: &ResellerId, query: &str) -> Result<u64, DbErr> {
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM customer_search \
+         WHERE customer_search MATCH ?2 AND {SPAN} LIMIT {})",
+        SEARCH_COUNT_BOUND + 1
+    );
+    count_of(db, &sql, vec![reseller.as_str().into(), query.into()]).await
+}
