@@ -8,7 +8,12 @@
 //! after), so that names starting with a text and texts of one or two characters have trigrams
 //! of their own. `customer_search_terms` keeps how many rows hold each trigram (FTS5's own
 //! vocabulary table counts by reading every row of a trigram, hundreds of milliseconds for the
-//! whole of it), refreshed with the table. PostgreSQL's `pg_trgm` index is unchanged.
+//! whole of it), refreshed with the table.
+//!
+//! PostgreSQL keeps `pg_trgm`'s index, and gains statistics on the expression its walks of the
+//! list compare (`search_text || ''`, which no index holds so that the planner reads the list
+//! index in order): without them it guessed that one row in 3,000 matches any text, and sorted
+//! every match of a common one (a search of 科技 at 100,000 customers: 92 ms, 1.8 ms with them).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -24,10 +29,15 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        if m.get_database_backend() != DbBackend::Sqlite {
+        let db = m.get_connection();
+        if m.get_database_backend() == DbBackend::Postgres {
+            db.execute_unprepared(
+                "CREATE STATISTICS st_relationships_walk ON (search_text || '') FROM relationships",
+            )
+            .await?;
+            db.execute_unprepared("ANALYZE relationships").await?;
             return Ok(());
         }
-        let db = m.get_connection();
         for statement in [
             "DROP TABLE IF EXISTS customer_search_terms",
             "DROP TABLE IF EXISTS customer_search",
@@ -50,10 +60,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        if m.get_database_backend() != DbBackend::Sqlite {
+        let db = m.get_connection();
+        if m.get_database_backend() == DbBackend::Postgres {
+            db.execute_unprepared("DROP STATISTICS IF EXISTS st_relationships_walk")
+                .await?;
             return Ok(());
         }
-        let db = m.get_connection();
         for statement in [
             "DROP TABLE IF EXISTS customer_search_terms",
             "DROP TABLE IF EXISTS customer_search_vocabulary",
