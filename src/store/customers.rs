@@ -245,11 +245,13 @@ impl Search {
     }
 }
 
-/// Where a page starts: the tier, name and id of the customer it starts after (or before).
+/// Where a page starts: the tier, name and id of the customer it starts after (or before), and
+/// on SQLite its row in the trigram table.
 struct Place {
     tier: u8,
     sort_key: String,
     id: String,
+    row: Option<i64>,
 }
 
 /// The reseller's customers matching a search, up to `limit` from the cursor on, ranked: those
@@ -278,12 +280,13 @@ pub(super) async fn search(
         ));
     }
     let search = Search::new(query);
+    let place = place(db, reseller, &search, cursor).await?;
     if db.get_database_backend() == DbBackend::Sqlite
-        && let Some(found) = trigrams::search(db, reseller, &search, cursor, limit).await?
+        && let Some(found) =
+            trigrams::search(db, reseller, &search, place.as_ref(), cursor, limit).await?
     {
         return Ok(found);
     }
-    let place = place(db, reseller, &search, cursor).await?;
     let backwards = matches!(cursor, Cursor::Before(_));
     // (SQLite's trigram table answered above.) PostgreSQL's trigram index reads the matches of
     // a text of three characters or more, unless there are very many.
@@ -331,17 +334,34 @@ async fn place(
     let (Cursor::After(id) | Cursor::Before(id)) = cursor else {
         return Ok(None);
     };
-    let found = relationship::Entity::find_by_id((reseller.to_string(), id.to_string()))
-        .find_also_related(customer::Entity)
-        .one(db)
+    let backend = db.get_database_backend();
+    // Only SQLite numbers the rows of its trigram table.
+    let row = match backend {
+        DbBackend::Sqlite => "r.search_row",
+        _ => "CAST(NULL AS BIGINT) AS search_row",
+    };
+    let found = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            numbered(
+                backend,
+                &format!(
+                    "SELECT {row}, r.search_text, r.sort_key, c.domain FROM relationships r \
+                     JOIN customers c ON c.id = r.customer_id \
+                     WHERE r.reseller_id = $1 AND r.customer_id = $2"
+                ),
+            ),
+            [reseller.as_str().into(), id.as_str().into()],
+        ))
         .await?;
-    Ok(found.and_then(|(r, c)| {
-        let c = c?;
-        Some(Place {
-            tier: search.tier(&r.search_text, &c.domain),
-            sort_key: r.sort_key,
-            id: r.customer_id,
-        })
+    let Some(found) = found else { return Ok(None) };
+    let text: String = found.try_get("", "search_text")?;
+    let domain: String = found.try_get("", "domain")?;
+    Ok(Some(Place {
+        tier: search.tier(&text, &domain),
+        sort_key: found.try_get("", "sort_key")?,
+        id: id.to_string(),
+        row: found.try_get("", "search_row")?,
     }))
 }
 

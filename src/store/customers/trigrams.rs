@@ -10,7 +10,7 @@
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-use super::{Counted, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, count_of, rows_of};
+use super::{Counted, Place, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, count_of, rows_of};
 use crate::domain::Cursor;
 use crate::domain::ResellerId;
 use crate::domain::customer::search_rank;
@@ -37,6 +37,7 @@ pub(super) async fn search(
     db: &Db,
     reseller: &ResellerId,
     search: &Search,
+    place: Option<&Place>,
     cursor: &Cursor,
     limit: u64,
 ) -> Result<Option<(Vec<Row>, Option<Counted>)>, DbErr> {
@@ -55,7 +56,13 @@ pub(super) async fn search(
             Some(Counted::bounded(0, SEARCH_COUNT_BOUND)),
         )));
     }
-    let place = place(db, reseller, search, cursor).await?;
+    // The cursor's customer (a relationship not yet numbered starts the list again).
+    let place = place.and_then(|p| {
+        Some(Position {
+            tier: p.tier,
+            row: p.row?,
+        })
+    });
     let backwards = matches!(cursor, Cursor::Before(_));
     let long = text.chars().count() >= 3;
     let rarest = terms.iter().map(|(_, rows)| *rows).min().unwrap_or(0);
@@ -168,40 +175,11 @@ const SPAN: &str = "rowid BETWEEN \
      (SELECT MIN(search_row) FROM relationships WHERE reseller_id = ?1) AND \
      (SELECT MAX(search_row) FROM relationships WHERE reseller_id = ?1)";
 
-/// Where a customer stands in a search's order: its rank, then its place in the list.
+/// Where a customer stands in a search's order: its rank, then its row (its place in the list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Place {
+struct Position {
     tier: u8,
     row: i64,
-}
-
-/// The cursor's customer's place; `None` at the top (or for a customer that is gone: the list
-/// starts again).
-async fn place(
-    db: &Db,
-    reseller: &ResellerId,
-    search: &Search,
-    cursor: &Cursor,
-) -> Result<Option<Place>, DbErr> {
-    let (Cursor::After(id) | Cursor::Before(id)) = cursor else {
-        return Ok(None);
-    };
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            "SELECT r.search_row, r.search_text, c.domain FROM relationships r \
-             JOIN customers c ON c.id = r.customer_id \
-             WHERE r.reseller_id = ?1 AND r.customer_id = ?2",
-            [reseller.as_str().into(), id.as_str().into()],
-        ))
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let text: String = row.try_get("", "search_text")?;
-    let domain: String = row.try_get("", "domain")?;
-    Ok(Some(Place {
-        tier: search.tier(&text, &domain),
-        row: row.try_get("", "search_row")?,
-    }))
 }
 
 /// Every match of a text with a rare trigram: the rows holding its three rarest, each checked
@@ -211,7 +189,7 @@ async fn checked(
     reseller: &ResellerId,
     search: &Search,
     terms: &[(String, i64)],
-) -> Result<Vec<(Place, String)>, DbErr> {
+) -> Result<Vec<(Position, String)>, DbErr> {
     let mut rarest: Vec<&(String, i64)> = terms.iter().collect();
     rarest.sort_by_key(|(t, rows)| (*rows, t.as_str()));
     let query = rarest
@@ -240,7 +218,7 @@ async fn checked(
         // The search text ends with the domain, which holds no space.
         let domain = text.rsplit(' ').next().unwrap_or_default();
         found.push((
-            Place {
+            Position {
                 tier: search_rank(&search.text, text, domain),
                 row: row.try_get("", "place")?,
             },
@@ -255,8 +233,8 @@ async fn checked(
 async fn page_of(
     db: &Db,
     reseller: &ResellerId,
-    all: Vec<(Place, String)>,
-    place: Option<Place>,
+    all: Vec<(Position, String)>,
+    place: Option<Position>,
     backwards: bool,
     limit: u64,
 ) -> Result<(Vec<Row>, Option<Counted>), DbErr> {
@@ -314,7 +292,7 @@ async fn in_order(
     reseller: &ResellerId,
     search: &Search,
     (all, starts): (&str, Option<&str>),
-    place: Option<Place>,
+    place: Option<Position>,
     backwards: bool,
     limit: u64,
 ) -> Result<(Vec<Row>, Option<Counted>), DbErr> {
