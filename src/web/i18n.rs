@@ -168,15 +168,15 @@ impl Locale {
     }
 
     /// The message `key` with arguments. An argument that is a number (as formatted by
-    /// [`Locale::num`]) is also passed as `NAME_n`, a plain number, for plural selection:
-    /// `{ $count_n -> [one] … *[other] … }`.
+    /// [`Locale::num`] or [`Locale::count`]: "1,000+") is also passed as `NAME_n`, a plain
+    /// number, for plural selection: `{ $count_n -> [one] … *[other] … }`.
     pub fn t_with(&self, key: &str, args: &[(&'static str, String)]) -> String {
         if let Some(pieces) = self.plain().get(key) {
             return pieces.format(args);
         }
         let mut values: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
         for (k, v) in args {
-            if let Ok(n) = v.replace(',', "").parse::<u64>() {
+            if let Ok(n) = v.replace(',', "").trim_end_matches('+').parse::<u64>() {
                 values.insert(Cow::Owned(format!("{k}_n")), FluentValue::from(n));
             }
             values.insert(Cow::Borrowed(*k), FluentValue::from(v.clone()));
@@ -485,6 +485,18 @@ mod plural_tests {
         assert_eq!(
             l.t1("customers-count", "count", l.num(10_000u32)),
             "10,000 customers"
+        );
+        // A count that stopped at its bound (the English message was missing its plural
+        // and fell back to Chinese).
+        assert_eq!(
+            l.t2(
+                "customers-found-count",
+                "count",
+                l.count(200u32, true),
+                "query",
+                "科技"
+            ),
+            "200+ customers match “科技”"
         );
         assert_eq!(
             l.t1("sign-in-throttled", "minutes", 1),
