@@ -1,4 +1,4 @@
-//! The statements that rebuild SQLite's customer search (see `m20261126_000008_ordered_search`):
+//! The statements that rebuild the customer search's tables (see `m20261126_000008_ordered_search`):
 //! run by that migration, and by the portal's importer after it adds relationships (a new
 //! customer takes a place in the middle of the list, so every row after it moves).
 
@@ -17,4 +17,14 @@ pub const REBUILD_SQLITE: &[&str] = &[
     "DELETE FROM customer_search_terms",
     "INSERT INTO customer_search_terms (term, rows) \
      SELECT term, doc FROM customer_search_vocabulary",
+];
+
+/// PostgreSQL keeps only the counts (`pg_trgm`'s index keeps itself): how many times each
+/// three characters occur in the relationships' search texts, for a long search to ask the index
+/// for its rarest piece.
+pub const REBUILD_POSTGRES: &[&str] = &[
+    "DELETE FROM customer_search_terms",
+    "INSERT INTO customer_search_terms (term, rows) \
+     SELECT substr(search_text, i, 3), COUNT(*) FROM relationships, \
+     generate_series(1, char_length(search_text) - 2) AS i GROUP BY 1",
 ];

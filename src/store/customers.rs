@@ -417,6 +417,61 @@ async fn prefix_count(db: &Db, reseller: &ResellerId, search: &Search) -> Result
     count_of(db, &sql, values).await
 }
 
+/// What of a text PostgreSQL's trigram index is asked for.
+enum Piece {
+    /// The text itself: it is short, or no piece of it is rare.
+    Whole,
+    /// Its rarest three letters or digits (the whole text is checked on the rows found).
+    Part(String),
+    /// Nothing: no customer's text holds one of its pieces.
+    Absent,
+}
+
+/// PostgreSQL: which piece of a text the trigram index reads. `pg_trgm` reads the rows of every
+/// trigram of the text, and a long text holds common ones (a whole domain: 28, most of them in
+/// every row, such as "onm"): its rarest three characters, by the counts kept at import
+/// (`customer_search_terms`), find the same rows for a fraction of the reading. Only pieces of
+/// letters and digits are chosen: `pg_trgm` splits words at anything else.
+async fn piece(db: &Db, search: &Search) -> Result<Piece, DbErr> {
+    let chars: Vec<char> = search.text.chars().collect();
+    let mut pieces: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
+    pieces.sort_unstable();
+    pieces.dedup();
+    if pieces.len() <= 3 {
+        return Ok(Piece::Whole);
+    }
+    let marks = (1..=pieces.len())
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("SELECT term, rows FROM customer_search_terms WHERE term IN ({marks})"),
+            pieces.iter().map(|p| p.clone().into()),
+        ))
+        .await?;
+    if rows.len() < pieces.len() {
+        return Ok(Piece::Absent);
+    }
+    let mut rarest: Option<(i64, String)> = None;
+    for row in rows {
+        let term: String = row.try_get("", "term")?;
+        let count: i64 = row.try_get("", "rows")?;
+        if term.chars().all(char::is_alphanumeric)
+            && rarest.as_ref().is_none_or(|(n, _)| count < *n)
+        {
+            rarest = Some((count, term));
+        }
+    }
+    Ok(match rarest {
+        Some((count, term)) if count <= i64::try_from(CANDIDATE_BOUND).unwrap_or(i64::MAX) => {
+            Piece::Part(term)
+        }
+        _ => Piece::Whole,
+    })
+}
+
 /// PostgreSQL: the matches of a search, read from the trigram index and ranked in one statement,
 /// up to `limit` from the place on; and how many there are, counted up to one past
 /// [`CANDIDATE_BOUND`] (past it, the rows are only some of the matches: walk instead).
@@ -433,11 +488,17 @@ async fn ranked(
     // holds none; a text that does is no domain).
     let domain = (!search.text.contains(char::is_whitespace))
         .then(|| format!("% {}", escape_like(&search.text)));
+    let indexed = match piece(db, search).await? {
+        Piece::Absent => return Ok((Vec::new(), 0)),
+        Piece::Whole => search.anywhere.clone(),
+        Piece::Part(piece) => format!("%{}%", escape_like(&piece)),
+    };
     let mut values: Vec<sea_orm::Value> = vec![
         reseller.as_str().into(),
-        search.anywhere.clone().into(),
+        indexed.into(),
         search.prefix.clone().into(),
         domain.into(),
+        search.anywhere.clone().into(),
     ];
     let (op, dir) = if backwards {
         ("<", "DESC")
@@ -463,7 +524,7 @@ async fn ranked(
         "WITH m AS (SELECT *, CASE WHEN search_text LIKE $4 ESCAPE '\\' THEN 0 \
               WHEN search_text LIKE $3 ESCAPE '\\' THEN 1 ELSE 2 END AS tier \
          FROM relationships WHERE reseller_id = $1 AND search_text LIKE $2 ESCAPE '\\' \
-         LIMIT {}), \
+         AND (search_text || '') LIKE $5 ESCAPE '\\' LIMIT {}), \
          n AS (SELECT COUNT(*) AS found FROM m) \
          SELECT n.found, x.* FROM n LEFT JOIN (SELECT {ROW_COLUMNS}, r.tier FROM \
          (SELECT * FROM m{after} ORDER BY tier {dir}, sort_key {dir}, customer_id {dir} \

@@ -102,12 +102,14 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
     )
     .await?;
     // On SQLite the search's trigram table holds the relationships' texts too, numbered in the
-    // list's order: new customers take places in the middle, so it is written again (PostgreSQL's
-    // trigram index keeps itself).
-    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite
-        && book.customers.iter().any(|c| !c.relationships.is_empty())
-    {
-        for statement in migration::search::REBUILD_SQLITE {
+    // list's order: new customers take places in the middle, so it is written again. PostgreSQL's
+    // trigram index keeps itself; the counts of each three characters are written again.
+    if book.customers.iter().any(|c| !c.relationships.is_empty()) {
+        let rebuild = match txn.get_database_backend() {
+            sea_orm::DbBackend::Postgres => migration::search::REBUILD_POSTGRES,
+            _ => migration::search::REBUILD_SQLITE,
+        };
+        for statement in rebuild {
             txn.execute_unprepared(statement).await?;
         }
     }
