@@ -243,6 +243,59 @@ impl Search {
     fn indexed(&self) -> bool {
         self.text.chars().count() >= 3
     }
+
+    /// Its trigrams (every three neighbouring characters), each once.
+    fn trigrams(&self) -> Vec<String> {
+        let chars: Vec<char> = self.text.chars().collect();
+        let mut trigrams: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
+        trigrams.sort_unstable();
+        trigrams.dedup();
+        trigrams
+    }
+}
+
+/// `$first, $first+1, …`: `count` placeholders for a statement's `IN (…)`.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Terms of `customer_search_terms` with their counts, as a statement (`$n` placeholders)
+/// selecting `term, rows` answers them.
+async fn term_counts(
+    db: &Db,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> Result<Vec<(String, i64)>, DbErr> {
+    let backend = db.get_database_backend();
+    db.query_all_raw(Statement::from_sql_and_values(
+        backend,
+        numbered(backend, sql),
+        values,
+    ))
+    .await?
+    .iter()
+    .map(|row| Ok((row.try_get("", "term")?, row.try_get("", "rows")?)))
+    .collect()
+}
+
+/// The counts kept at import (`customer_search_terms`: on SQLite the rows holding each trigram,
+/// on PostgreSQL its occurrences) of each of the text's trigrams; `None` when one is in no
+/// customer's text, so that nothing matches.
+async fn trigram_counts(db: &Db, search: &Search) -> Result<Option<Vec<(String, i64)>>, DbErr> {
+    let trigrams = search.trigrams();
+    let found = term_counts(
+        db,
+        &format!(
+            "SELECT term, rows FROM customer_search_terms WHERE term IN ({})",
+            placeholders(1, trigrams.len())
+        ),
+        trigrams.iter().map(|t| t.clone().into()).collect(),
+    )
+    .await?;
+    Ok((found.len() == trigrams.len()).then_some(found))
 }
 
 /// Where a page starts: the tier, name and id of the customer it starts after (or before), and
@@ -260,12 +313,12 @@ struct Place {
 /// [`SEARCH_COUNT_BOUND`]).
 ///
 /// On SQLite, the trigram table numbered in the list's order answers (see [`trigrams`]). On
-/// PostgreSQL, a search of three characters or more first asks `pg_trgm`'s GIN index how many
-/// customers hold it, stopping past the bound. Below it, the matches are read from that index and
-/// ranked in one statement. Past it (or for one or two characters, which no trigram holds; or on
-/// SQLite, a text its trigram table can't take), the matches are so common that reading in
-/// order fills a page at once: names starting with the text from the prefix index, then the list
-/// index in name order, each entry checked where it lies.
+/// PostgreSQL, a search of three characters or more reads its matches from `pg_trgm`'s GIN index
+/// (through the text's rarest piece, see [`piece`]) and ranks and counts them in one statement,
+/// unless there are more than [`CANDIDATE_BOUND`]. Past that (or for one or two characters,
+/// which no trigram holds; or on SQLite, a text its trigram table can't take), the matches are
+/// so common that reading in order fills a page at once: names starting with the text from the
+/// prefix index, then the list index in name order, each entry checked where it lies.
 pub(super) async fn search(
     db: &Db,
     reseller: &ResellerId,
@@ -281,13 +334,13 @@ pub(super) async fn search(
     }
     let search = Search::new(query);
     let place = place(db, reseller, &search, cursor).await?;
+    let backwards = matches!(cursor, Cursor::Before(_));
     if db.get_database_backend() == DbBackend::Sqlite
         && let Some(found) =
-            trigrams::search(db, reseller, &search, place.as_ref(), cursor, limit).await?
+            trigrams::search(db, reseller, &search, place.as_ref(), backwards, limit).await?
     {
         return Ok(found);
     }
-    let backwards = matches!(cursor, Cursor::Before(_));
     // (SQLite's trigram table answered above.) PostgreSQL's trigram index reads the matches of
     // a text of three characters or more, unless there are very many.
     let found = if search.indexed() && db.get_database_backend() == DbBackend::Postgres {
@@ -433,31 +486,14 @@ enum Piece {
 /// (`customer_search_terms`), find the same rows for a fraction of the reading. Only pieces of
 /// letters and digits are chosen: `pg_trgm` splits words at anything else.
 async fn piece(db: &Db, search: &Search) -> Result<Piece, DbErr> {
-    let chars: Vec<char> = search.text.chars().collect();
-    let mut pieces: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
-    pieces.sort_unstable();
-    pieces.dedup();
-    if pieces.len() <= 3 {
+    if search.trigrams().len() <= 3 {
         return Ok(Piece::Whole);
     }
-    let marks = (1..=pieces.len())
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            format!("SELECT term, rows FROM customer_search_terms WHERE term IN ({marks})"),
-            pieces.iter().map(|p| p.clone().into()),
-        ))
-        .await?;
-    if rows.len() < pieces.len() {
+    let Some(counts) = trigram_counts(db, search).await? else {
         return Ok(Piece::Absent);
-    }
+    };
     let mut rarest: Option<(i64, String)> = None;
-    for row in rows {
-        let term: String = row.try_get("", "term")?;
-        let count: i64 = row.try_get("", "rows")?;
+    for (term, count) in counts {
         if term.chars().all(char::is_alphanumeric)
             && rarest.as_ref().is_none_or(|(n, _)| count < *n)
         {

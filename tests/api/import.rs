@@ -267,45 +267,45 @@ async fn searches_with_thousands_of_matches_are_ranked_and_paged_the_same() {
         } else {
             expected.to_string()
         };
-        app.get(&format!(
-            "/?q={}",
-            percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC)
-        ))
-        .await
-        .assert_contains(&format!(
+        app.get(&search_path(q)).await.assert_contains(&format!(
             "<p class=\"result-count\">与“{q}”匹配的客户共 {count} 个"
         ));
     }
     // Back from the third page is the second, in the same order, in every kind of search.
     for q in ["partner", "北京", "b", "有限公司"] {
-        let ids = |page: &crate::helpers::Page| -> Vec<String> {
-            page.body
-                .match_indices("data-subscriptions=\"/customers/")
-                .map(|(at, m)| {
-                    page.body[at + m.len()..]
-                        .split('/')
-                        .next()
-                        .unwrap()
-                        .to_owned()
-                })
-                .collect()
-        };
-        let first = app
-            .get(&format!(
-                "/?q={}",
-                percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC)
-            ))
-            .await;
+        let first = app.get(&search_path(q)).await;
         let second = app.get(&first.link("next")).await;
         let third = app.get(&second.link("next")).await;
         let back = app.get(&third.link("prev")).await;
-        assert_eq!(ids(&back), ids(&second), "back from page 3 of {q:?}");
+        assert_eq!(listed(&back), listed(&second), "back from page 3 of {q:?}");
         assert_eq!(
-            ids(&app.get(&second.link("prev")).await),
-            ids(&first),
+            listed(&app.get(&second.link("prev")).await),
+            listed(&first),
             "{q:?}"
         );
     }
+}
+
+/// The customer list searched for `q`.
+fn search_path(q: &str) -> String {
+    format!(
+        "/?q={}",
+        percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC)
+    )
+}
+
+/// The ids of the customers a customer list page shows, in its order.
+fn listed(page: &crate::helpers::Page) -> Vec<String> {
+    page.body
+        .match_indices("data-subscriptions=\"/customers/")
+        .map(|(at, m)| {
+            page.body[at + m.len()..]
+                .split('/')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
 }
 
 type BookRow = (String, String, String, String);
@@ -364,24 +364,11 @@ async fn assert_searches(
         expected.sort_by(|a, b| (tier(a), &a.2, &a.0).cmp(&(tier(b), &b.2, &b.0)));
         let mut expected: Vec<&str> = expected.iter().map(|e| e.0.as_str()).collect();
         let mut found: Vec<String> = Vec::new();
-        let mut path = format!(
-            "/?q={}",
-            percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC)
-        );
+        let mut path = search_path(&q);
         for _ in 0..pages {
             let page = app.get(&path).await;
             page.assert_status(200);
-            found.extend(
-                page.body
-                    .match_indices("data-subscriptions=\"/customers/")
-                    .map(|(at, m)| {
-                        page.body[at + m.len()..]
-                            .split('/')
-                            .next()
-                            .unwrap()
-                            .to_owned()
-                    }),
-            );
+            found.extend(listed(&page));
             if !page.body.contains("rel=\"next\"") {
                 break;
             }

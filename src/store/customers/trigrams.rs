@@ -10,8 +10,10 @@
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-use super::{Counted, Place, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, count_of, rows_of};
-use crate::domain::Cursor;
+use super::{
+    Counted, Place, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, count_of, numbered, placeholders,
+    rows_of, term_counts, trigram_counts,
+};
 use crate::domain::ResellerId;
 use crate::domain::customer::search_rank;
 use crate::store::{Db, DbErr};
@@ -29,16 +31,17 @@ const MOST_TERMS: usize = 64;
 /// by FTS5 (exact, from the index alone, in the list's order).
 const FEW: i64 = 300;
 
-/// The reseller's customers matching a search, from the cursor on, ranked (whole primary domain,
-/// then names starting with the text, then the rest; each in name order), and how many match up
-/// to [`SEARCH_COUNT_BOUND`]. `None` when this table can't answer (a text holding the markers, or a
-/// short text that starts too many trigrams): the caller walks the list.
+/// The reseller's customers matching a search, from the cursor's place on (backwards before
+/// it), ranked (whole primary domain, then names starting with the text, then the rest; each in
+/// name order), and how many match up to [`SEARCH_COUNT_BOUND`]. `None` when this table can't
+/// answer (a text holding the markers, or a short text that starts too many trigrams): the
+/// caller walks the list.
 pub(super) async fn search(
     db: &Db,
     reseller: &ResellerId,
     search: &Search,
     place: Option<&Place>,
-    cursor: &Cursor,
+    backwards: bool,
     limit: u64,
 ) -> Result<Option<(Vec<Row>, Option<Counted>)>, DbErr> {
     let text = search.text.as_str();
@@ -46,7 +49,7 @@ pub(super) async fn search(
         return Ok(None);
     }
     let starting = format!("{START}{text}");
-    let Some(terms) = terms(db, text).await? else {
+    let Some(terms) = terms(db, search).await? else {
         return Ok(None);
     };
     if terms.is_empty() {
@@ -63,8 +66,7 @@ pub(super) async fn search(
             row: p.row?,
         })
     });
-    let backwards = matches!(cursor, Cursor::Before(_));
-    let long = text.chars().count() >= 3;
+    let long = search.indexed();
     let rarest = terms.iter().map(|(_, rows)| *rows).min().unwrap_or(0);
     if long && rarest <= FEW {
         let all = checked(db, reseller, search, &terms).await?;
@@ -99,38 +101,19 @@ pub(super) async fn search(
 /// The trigrams a search reads, with how many rows hold each: a text's own (empty when one is
 /// in no row: nothing matches), or for one or two characters every trigram starting with them
 /// (`None` past [`MOST_TERMS`]).
-async fn terms(db: &Db, text: &str) -> Result<Option<Vec<(String, i64)>>, DbErr> {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.len() < 3 {
-        return starting_terms(db, text).await;
+async fn terms(db: &Db, search: &Search) -> Result<Option<Vec<(String, i64)>>, DbErr> {
+    if !search.indexed() {
+        return starting_terms(db, &search.text).await;
     }
-    let mut trigrams: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
-    trigrams.sort_unstable();
-    trigrams.dedup();
-    let marks = (1..=trigrams.len())
-        .map(|n| format!("?{n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let values: Vec<sea_orm::Value> = trigrams.iter().map(|t| t.clone().into()).collect();
-    let found = term_rows(
-        db,
-        &format!("SELECT term, rows FROM customer_search_terms WHERE term IN ({marks})"),
-        values,
-    )
-    .await?;
-    Ok(Some(if found.len() < trigrams.len() {
-        Vec::new()
-    } else {
-        found
-    }))
+    Ok(Some(trigram_counts(db, search).await?.unwrap_or_default()))
 }
 
 /// The trigrams starting with a text of one or two characters; `None` past [`MOST_TERMS`].
 async fn starting_terms(db: &Db, text: &str) -> Result<Option<Vec<(String, i64)>>, DbErr> {
-    let found = term_rows(
+    let found = term_counts(
         db,
         &format!(
-            "SELECT term, rows FROM customer_search_terms WHERE term >= ?1 AND term < ?2 \
+            "SELECT term, rows FROM customer_search_terms WHERE term >= $1 AND term < $2 \
              LIMIT {}",
             MOST_TERMS + 1
         ),
@@ -138,22 +121,6 @@ async fn starting_terms(db: &Db, text: &str) -> Result<Option<Vec<(String, i64)>
     )
     .await?;
     Ok((found.len() <= MOST_TERMS).then_some(found))
-}
-
-async fn term_rows(
-    db: &Db,
-    sql: &str,
-    values: Vec<sea_orm::Value>,
-) -> Result<Vec<(String, i64)>, DbErr> {
-    db.query_all_raw(Statement::from_sql_and_values(
-        DbBackend::Sqlite,
-        sql,
-        values,
-    ))
-    .await?
-    .iter()
-    .map(|row| Ok((row.try_get("", "term")?, row.try_get("", "rows")?)))
-    .collect()
 }
 
 /// An FTS5 phrase: with the trigram tokenizer, the rows holding the text.
@@ -257,10 +224,7 @@ async fn page_of(
     if ids.is_empty() {
         return Ok((Vec::new(), Some(counted)));
     }
-    let marks = (2..ids.len() + 2)
-        .map(|n| format!("?{n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let marks = numbered(DbBackend::Sqlite, &placeholders(2, ids.len()));
     let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
     values.extend(ids.iter().map(|id| id.clone().into()));
     let rows = rows_of(
@@ -411,7 +375,8 @@ async fn in_order(
     Ok((rows, Some(Counted::bounded(found, SEARCH_COUNT_BOUND))))
 }
 
-/// How many of the reseller's customers an FTS5 query matches, up to one past [`SEARCH_COUNT_BOUND`].
+/// How many of the reseller's customers an FTS5 query matches, up to one past
+/// [`SEARCH_COUNT_BOUND`].
 async fn count(db: &Db, reseller: &ResellerId, query: &str) -> Result<u64, DbErr> {
     let sql = format!(
         "SELECT COUNT(*) AS n FROM (SELECT 1 FROM customer_search \
