@@ -143,36 +143,30 @@ pub async fn invoice(
     Ok(invoice_of(&billed, &prices, day, date))
 }
 
-/// Customers whose subscriptions the Charges page shows at a time.
-pub const PAGE_CUSTOMERS: u64 = 20;
+/// Subscriptions the Charges page shows at a time: a page costs the same whether its customers
+/// hold ten subscriptions or hundreds.
+pub const PAGE_SUBSCRIPTIONS: usize = 50;
 
-/// A page of an invoice: the subscriptions of up to [`PAGE_CUSTOMERS`] customers after one (in
-/// customer id order), and the customer the next page starts after, if there is one.
+/// A page of an invoice and of the next one: up to [`PAGE_SUBSCRIPTIONS`] subscriptions after
+/// one (in the bill's order: customer, then when each was created), and the subscription the
+/// next page starts after, if there is one.
 pub async fn page(
     db: &Db,
     reseller: &ResellerId,
     billing: (&PriceList, BillingDay),
     dates: (NaiveDate, NaiveDate),
-    after: Option<&CustomerId>,
-) -> Result<(Invoice, Invoice, Option<CustomerId>), DbErr> {
+    after: Option<&SubscriptionId>,
+) -> Result<(Invoice, Invoice, Option<SubscriptionId>), DbErr> {
     let (prices, day) = billing;
-    let billed = store::billing::billed_after(db, reseller, after, PAGE_CUSTOMERS + 1).await?;
-    let mut customers: Vec<&CustomerId> = billed.iter().map(|b| &b.customer).collect();
-    customers.dedup();
-    let (shown, next) = if customers.len() as u64 > PAGE_CUSTOMERS {
-        let last = customers[PAGE_CUSTOMERS as usize - 1].clone();
-        let shown: Vec<Billed> = billed
-            .iter()
-            .filter(|b| b.customer <= last)
-            .cloned()
-            .collect();
-        (shown, Some(last))
-    } else {
-        (billed, None)
-    };
+    let mut billed =
+        store::billing::billed_page(db, reseller, after, PAGE_SUBSCRIPTIONS as u64 + 1).await?;
+    let next = (billed.len() > PAGE_SUBSCRIPTIONS).then(|| {
+        billed.truncate(PAGE_SUBSCRIPTIONS);
+        billed[PAGE_SUBSCRIPTIONS - 1].subscription.clone()
+    });
     Ok((
-        invoice_of(&shown, prices, day, dates.0),
-        invoice_of(&shown, prices, day, dates.1),
+        invoice_of(&billed, prices, day, dates.0),
+        invoice_of(&billed, prices, day, dates.1),
         next,
     ))
 }

@@ -466,9 +466,8 @@ bulk-cost-unpriced = { $n_n ->
    *[other] { $n } rows are for offers without a price ({ $offers }): their cost is not in the figures above.
 }
 charges-totals-updating = These totals are from before the latest change; new ones are being worked out. Reload in a moment.
-charges-paged = The subscriptions are listed 20 customers at a time; the totals above are the whole invoice's.
+charges-paged = The subscriptions are listed 50 at a time, customer by customer; the totals above are the whole invoice's.
 charges-page-total = Total of this page
-charges-first-page = First customers
-charges-next-customers = Next customers
+charges-first-page = First page
 charges-totals-first = The invoice's totals are being worked out over your whole book. Reload in a moment.
 subscriptions-first-page = Newest subscriptions

@@ -213,6 +213,34 @@ pub async fn billed_after(
     billed_where(db, &filter, values).await
 }
 
+/// [`billed`] for up to `limit` of the reseller's subscriptions after the subscription `after`
+/// (from the first without one), in the bill's order (customer, then when each was created): a
+/// page of the Charges page, the same size whatever its customers hold.
+pub async fn billed_page(
+    db: &impl ConnectionTrait,
+    reseller: &ResellerId,
+    after: Option<&SubscriptionId>,
+    limit: u64,
+) -> Result<Vec<Billed>, DbErr> {
+    let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
+    let start = match after {
+        Some(id) => {
+            values.push(id.as_str().into());
+            " AND (p.customer_id, p.created_on, p.id) > \
+             (SELECT f.customer_id, f.created_on, f.id FROM subscriptions f WHERE f.id = $2)"
+        }
+        None => "",
+    };
+    // The page's ids alone pick the rows: with `s.sold_by = $1` beside them, SQLite walked the
+    // reseller's every subscription to find the page's. (The limit is a constant of the code:
+    // a bound one would make SQLite prepare the statement again on every run.)
+    let filter = format!(
+        "s.id IN (SELECT p.id FROM subscriptions p WHERE p.sold_by = $1{start} \
+         ORDER BY p.customer_id, p.created_on, p.id LIMIT {limit})"
+    );
+    billed_where(db, &filter, values).await
+}
+
 /// The reseller's latest activity record: anything that changes its bills writes one.
 pub async fn last_change(db: &impl ConnectionTrait, reseller: &ResellerId) -> Result<i32, DbErr> {
     let row = db

@@ -18,7 +18,7 @@ use crate::charges::{self, Invoice, Totals};
 use crate::clock::Clock;
 use crate::domain::billing::{Amount, BillingDay, ChargeType, PriceList};
 use crate::domain::catalog::{self, Offer};
-use crate::domain::{CustomerId, ResellerId};
+use crate::domain::{ResellerId, SubscriptionId};
 use crate::store::{self, Db};
 
 fn frame(
@@ -172,10 +172,10 @@ pub struct ChargesPage {
     /// The totals were worked out before the latest change; new ones are on their way.
     stale: bool,
     dates: Vec<NaiveDate>,
-    /// This page starts after this customer (the first page without one).
-    after: Option<CustomerId>,
-    /// The next page starts after this customer.
-    next: Option<CustomerId>,
+    /// This page starts after this subscription (the first page without one).
+    after: Option<SubscriptionId>,
+    /// The next page starts after this subscription.
+    next: Option<SubscriptionId>,
 }
 
 impl ChargesPage {
@@ -206,7 +206,7 @@ impl ChargesPage {
 #[derive(serde::Deserialize)]
 pub struct ChargesQuery {
     date: Option<String>,
-    /// The page starts after this customer.
+    /// The page starts after this subscription.
     after: Option<String>,
 }
 
@@ -338,7 +338,7 @@ pub async fn charges(
     let after = query
         .after
         .as_deref()
-        .map(CustomerId::parse)
+        .map(SubscriptionId::parse)
         .transpose()
         .map_err(|_| PageError::NotFound)?;
     let (prices, version) = store::billing::prices(db.get_ref()).await?;

@@ -208,14 +208,8 @@ impl Locale {
 
     /// A whole number with thousands separators (both languages group by three with commas).
     pub fn num(&self, n: impl Count) -> String {
-        let digits = n.count().to_string();
-        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
+        let mut out = String::with_capacity(26);
+        grouped(&mut out, n.count());
         out
     }
 
@@ -230,18 +224,25 @@ impl Locale {
 
     /// An amount of money in CNY, with cents: ¥1,234.56, -¥27.68.
     pub fn money(&self, amount: impl AsAmount) -> String {
-        let amount = crate::domain::billing::cents(amount.amount());
-        let sign = if amount.is_sign_negative() && !amount.is_zero() {
-            "-"
-        } else {
-            ""
-        };
-        let text = format!("{:.2}", amount.abs());
-        let (whole, fraction) = text.split_once('.').unwrap_or((&text, "00"));
-        let whole = whole
-            .parse::<u64>()
-            .map_or_else(|_| whole.to_owned(), |w| self.num(w));
-        format!("{sign}¥{whole}.{fraction}")
+        // Rescaled to two places, the amount is its mantissa in cents, written out as integers:
+        // a Charges page writes hundreds of amounts, and `Decimal`'s and `format!`'s own
+        // formatting cost several times as much.
+        let cents = crate::domain::billing::cents(amount.amount()).mantissa();
+        let mut out = String::with_capacity(32);
+        if cents < 0 {
+            out.push('-');
+        }
+        out.push('¥');
+        let cents = cents.unsigned_abs();
+        match u64::try_from(cents / 100) {
+            Ok(whole) => grouped(&mut out, whole),
+            Err(_) => out.push_str(&(cents / 100).to_string()),
+        }
+        let fraction = (cents % 100) as u8;
+        out.push('.');
+        out.push(char::from(b'0' + fraction / 10));
+        out.push(char::from(b'0' + fraction % 10));
+        out
     }
 
     /// A calendar date: 2026年3月1日 / Mar 1, 2026.
@@ -274,6 +275,28 @@ impl Locale {
 }
 
 /// An amount to format: templates pass it by reference, code by value.
+/// Writes `n` with its thousands grouped: 10,000,000.
+fn grouped(out: &mut String, n: u64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let digits = &buf[at..];
+    for (i, d) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(char::from(*d));
+    }
+}
+
 pub trait AsAmount {
     fn amount(&self) -> crate::domain::billing::Amount;
 }
@@ -461,9 +484,24 @@ mod tests {
         let l = Locale::EnUs;
         assert_eq!(l.num(10_000_000u32), "10,000,000");
         assert_eq!(l.num(300u32), "300");
+        assert_eq!(l.num(0u32), "0");
+        assert_eq!(l.num(1_000u32), "1,000");
+        assert_eq!(l.num(u64::MAX), "18,446,744,073,709,551,615");
         let d = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
         assert_eq!(Locale::ZhCn.date(&d), "2026年3月1日");
         assert_eq!(Locale::EnUs.date(&d), "Mar 1, 2026");
+    }
+
+    #[test]
+    fn money_in_yuan_to_the_cent() {
+        let l = Locale::ZhCn;
+        let yuan = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+        assert_eq!(l.money(yuan("0")), "¥0.00");
+        assert_eq!(l.money(yuan("1234.5")), "¥1,234.50");
+        assert_eq!(l.money(yuan("-27.675")), "-¥27.68");
+        assert_eq!(l.money(yuan("27.674")), "¥27.67");
+        assert_eq!(l.money(yuan("-0.001")), "¥0.00");
+        assert_eq!(l.money(yuan("12345678.9")), "¥12,345,678.90");
     }
 }
 

@@ -9,7 +9,7 @@ use super::error::PageError;
 use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::CustomerPath;
-use crate::domain::{Customer, Subscription, SubscriptionId};
+use crate::domain::{Customer, SubscriptionId};
 use crate::store::{self, Db};
 
 #[derive(Template, WebTemplate)]
@@ -18,7 +18,7 @@ pub struct SubscriptionsPage {
     l: Locale,
     layout: Layout,
     customer: Customer,
-    subscriptions: Vec<Subscription>,
+    subscriptions: Vec<store::subscriptions::Listed>,
     /// This page starts after a subscription (it is not the first).
     later: bool,
     /// The next page starts after this subscription.
