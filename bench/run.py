@@ -132,6 +132,18 @@ def wrk(url, duration, connections, cookie=None, script=None, env=None, token=No
     return rps, pct(50), pct(99), int(bad.group(1)) if bad else 0
 
 
+def charge_totals_ready(base, cookie):
+    """Waits until the Charges page has its totals: they are worked out once per state of the
+    book, in the background (seconds at 100,000 customers), so a portal that has been running
+    has them."""
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        req = urllib.request.Request(base + "/charges", headers={"Cookie": cookie})
+        if b"data-stale" not in urllib.request.urlopen(req, timeout=60).read():
+            return
+        time.sleep(1)
+
+
 def settle(kind, url):
     """Lets the machine finish writing the seeded book before anything is measured: the kernel
     otherwise writes a 100,000-customer SQLite file (about 230 MB) back to disk during the first
@@ -234,14 +246,7 @@ def measure(kind, size, duration, connections, repeat, tmp):
             ("API: GET /v1/customers?size=20", "/v1/customers?size=20", None, token),
             ("API: GET /v1/customers (200 a page)", "/v1/customers", None, token),
         ]
-        # The Charges page's totals are worked out once per state of the book (in the background,
-        # seconds at 100,000 customers): a portal that has been running has them.
-        deadline = time.time() + 300
-        while time.time() < deadline:
-            req = urllib.request.Request(base + "/charges", headers={"Cookie": cookie})
-            if b"data-stale" not in urllib.request.urlopen(req, timeout=60).read():
-                break
-            time.sleep(1)
+        charge_totals_ready(base, cookie)
         for name, path, c, t in cases:
             # A second of the same load first, not counted: connections, prepared statements
             # and caches warm, as in a portal that has been running. Then `repeat` runs, and the

@@ -2,8 +2,6 @@
 //! subscription's history read as a [`Timeline`]. Charges are derived from what the activity log
 //! already records (who, when, before, after) and the price list: nothing is stored twice.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -114,8 +112,9 @@ pub struct Billed {
     pub timeline: Timeline,
 }
 
+/// A subscription and one of its billed records, if it has any.
 #[derive(Debug, FromQueryResult)]
-struct SubscriptionRow {
+struct BilledRow {
     id: String,
     customer_id: String,
     company_name: String,
@@ -125,11 +124,28 @@ struct SubscriptionRow {
     quantity: i64,
     status: String,
     created_on: NaiveDate,
+    at: Option<DateTime<Utc>>,
+    before_quantity: Option<i64>,
+    before_status: Option<String>,
+    after_quantity: Option<i64>,
+    after_status: Option<String>,
 }
 
-#[derive(Debug, FromQueryResult)]
+impl BilledRow {
+    fn change(&self) -> Option<ChangeRow> {
+        Some(ChangeRow {
+            at: self.at?,
+            before_quantity: self.before_quantity,
+            before_status: self.before_status.clone(),
+            after_quantity: self.after_quantity?,
+            after_status: self.after_status.clone()?,
+        })
+    }
+}
+
+/// A billed record: when, and the licenses and status before and after.
+#[derive(Debug)]
 struct ChangeRow {
-    subscription_id: String,
     at: DateTime<Utc>,
     before_quantity: Option<i64>,
     before_status: Option<String>,
@@ -143,7 +159,7 @@ fn state(quantity: i64, status: &str) -> Result<(u32, SubscriptionStatus), DbErr
 
 /// The timeline of a subscription: its state before its first recorded change (or as it is,
 /// without one; or as created, for one an upgrade created) and the state after each change.
-fn timeline(row: &SubscriptionRow, changes: &[ChangeRow]) -> Result<Timeline, DbErr> {
+fn timeline(row: &BilledRow, changes: &[ChangeRow]) -> Result<Timeline, DbErr> {
     let offer: OfferId = row.offer_id.parse().map_err(corrupt)?;
     let (initial, rest) = match changes.first() {
         None => (state(row.quantity, &row.status)?, changes),
@@ -278,58 +294,45 @@ async fn billed_where(
     filter: &str,
     values: Vec<sea_orm::Value>,
 ) -> Result<Vec<Billed>, DbErr> {
-    let backend = db.get_database_backend();
-    let subscriptions = SubscriptionRow::find_by_statement(Statement::from_sql_and_values(
-        backend,
+    // One statement: each subscription with its billed records, one row per record (a row of
+    // nulls for a subscription without one), found from the subscriptions through the history
+    // index: never the other way round, a reseller's whole log is a million records at 100,000
+    // customers. (`$1` is the reseller in every filter.)
+    let rows = BilledRow::find_by_statement(Statement::from_sql_and_values(
+        db.get_database_backend(),
         format!(
             "SELECT s.id, s.customer_id, c.company_name, c.domain, s.friendly_name, s.offer_id, \
-             s.quantity, s.status, s.created_on FROM subscriptions s \
-             JOIN customers c ON c.id = s.customer_id WHERE {filter} \
-             ORDER BY s.customer_id, s.created_on, s.id"
-        ),
-        values.clone(),
-    ))
-    .all(db)
-    .await?;
-    let changes = ChangeRow::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        format!(
-            // From the subscriptions to their records (the history index), never the other way
-            // round: a reseller's whole log is a million records at 100,000 customers.
-            // (SQLite takes CROSS JOIN's order as written.)
-            "SELECT a.subscription_id, a.at, a.before_quantity, a.before_status, \
+             s.quantity, s.status, s.created_on, a.at, a.before_quantity, a.before_status, \
              a.after_quantity, a.after_status FROM subscriptions s \
-             {join} activity a ON a.subscription_id = s.id AND a.reseller_id = $1 \
-             WHERE a.action IN {BILLED_ACTIONS} AND {filter} \
-             ORDER BY a.id",
-            join = match backend {
-                sea_orm::DbBackend::Sqlite => "CROSS JOIN",
-                _ => "JOIN",
-            }
+             JOIN customers c ON c.id = s.customer_id \
+             LEFT JOIN activity a ON a.subscription_id = s.id AND a.reseller_id = $1 \
+             AND a.action IN {BILLED_ACTIONS} WHERE {filter} \
+             ORDER BY s.customer_id, s.created_on, s.id, a.id"
         ),
         values,
     ))
     .all(db)
     .await?;
-    let mut by_subscription: HashMap<String, Vec<ChangeRow>> = HashMap::new();
-    for c in changes {
-        by_subscription
-            .entry(c.subscription_id.clone())
-            .or_default()
-            .push(c);
+    let mut billed = Vec::new();
+    let mut rows = rows.into_iter().peekable();
+    while let Some(row) = rows.next() {
+        let mut changes = Vec::new();
+        let mut change = row.change();
+        loop {
+            changes.extend(change);
+            match rows.next_if(|next| next.id == row.id) {
+                Some(next) => change = next.change(),
+                None => break,
+            }
+        }
+        billed.push(Billed {
+            timeline: timeline(&row, &changes)?,
+            customer: CustomerId::parse(&row.customer_id).map_err(corrupt)?,
+            subscription: SubscriptionId::parse(&row.id).map_err(corrupt)?,
+            company_name: row.company_name,
+            domain: row.domain,
+            friendly_name: row.friendly_name,
+        });
     }
-    subscriptions
-        .into_iter()
-        .map(|row| {
-            let changes = by_subscription.remove(&row.id).unwrap_or_default();
-            Ok(Billed {
-                timeline: timeline(&row, &changes)?,
-                customer: CustomerId::parse(&row.customer_id).map_err(corrupt)?,
-                subscription: SubscriptionId::parse(&row.id).map_err(corrupt)?,
-                company_name: row.company_name,
-                domain: row.domain,
-                friendly_name: row.friendly_name,
-            })
-        })
-        .collect()
+    Ok(billed)
 }

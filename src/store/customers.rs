@@ -1,12 +1,6 @@
 //! Customers as one reseller sees them: only those it has a relationship with.
 
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
-};
-
-use std::collections::HashMap;
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Statement};
 
 use super::{Db, DbErr};
 use crate::domain::customer::search_rank;
@@ -14,7 +8,7 @@ use crate::domain::{
     Cursor, Customer, CustomerId, CustomerPrefix, CustomerQuery, CustomerSummary, Page,
     PageRequest, PrefixField, ResellerId,
 };
-use crate::entities::{customer, relationship, subscription};
+use crate::entities::{customer, relationship};
 
 mod trigrams;
 
@@ -85,34 +79,17 @@ pub async fn list(
         Cursor::Before(_) => (beyond, true),
     };
 
-    // The rows show how many subscriptions each customer has; the subscriptions themselves
+    // The rows carry how many subscriptions each customer has; the subscriptions themselves
     // are read when a row is opened (its Subscriptions page).
-    let ids: Vec<&str> = rows.iter().map(|(r, _)| r.customer_id.as_str()).collect();
-    let counts: HashMap<String, i64> = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        subscription::Entity::find()
-            .select_only()
-            .column(subscription::Column::CustomerId)
-            .column_as(subscription::Column::Id.count(), "n")
-            .filter(subscription::Column::SoldBy.eq(reseller.as_str()))
-            .filter(subscription::Column::CustomerId.is_in(ids))
-            .group_by(subscription::Column::CustomerId)
-            .into_tuple::<(String, i64)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    let mut items = Vec::with_capacity(rows.len());
-    for (rel, c) in rows {
-        let Some(c) = c else { continue };
-        let n = counts.get(&c.id).copied().unwrap_or(0);
-        items.push(CustomerSummary {
-            customer: to_customer(c, rel.delegated_admin)?,
-            subscriptions: super::count(n)?,
-        });
-    }
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            Ok(CustomerSummary {
+                customer: to_customer(row.customer, row.relationship.delegated_admin)?,
+                subscriptions: super::count(row.subscriptions)?,
+            })
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
     Ok(Page {
         items,
         request: page,
@@ -327,10 +304,7 @@ pub(super) async fn search(
     limit: u64,
 ) -> Result<(Vec<Row>, Option<Counted>), DbErr> {
     if query.is_empty() {
-        return Ok((
-            in_name_order(db, reseller, None, cursor, limit).await?,
-            None,
-        ));
+        return in_name_order(db, reseller, cursor, limit).await;
     }
     let search = Search::new(query);
     let place = place(db, reseller, &search, cursor).await?;
@@ -426,20 +400,26 @@ fn numbered(backend: DbBackend, sql: &str) -> String {
     }
 }
 
-/// The columns of a [`Row`], as `r_…` and `c_…`.
+/// The columns of a [`Row`], as `r_…` and `c_…`, and the count of the subscriptions the
+/// reseller sold the customer (from the index of a reseller's subscriptions by customer): each
+/// statement that reads a page of the list gives its rows' counts too, rather than a second
+/// statement after it.
 const ROW_COLUMNS: &str = "r.reseller_id AS r_reseller_id, r.customer_id AS r_customer_id, \
      r.delegated_admin AS r_delegated_admin, r.sort_key AS r_sort_key, \
      r.search_text AS r_search_text, c.id AS c_id, c.company_name AS c_company_name, \
-     c.domain AS c_domain, c.holdings_version AS c_holdings_version";
+     c.domain AS c_domain, c.holdings_version AS c_holdings_version, \
+     (SELECT COUNT(*) FROM subscriptions s WHERE s.sold_by = r.reseller_id \
+      AND s.customer_id = r.customer_id) AS subscriptions";
 
 fn rows_of(results: Vec<sea_orm::QueryResult>) -> Result<Vec<Row>, DbErr> {
     results
         .iter()
         .map(|row| {
-            Ok((
-                relationship::Model::from_query_result(row, "r_")?,
-                Some(customer::Model::from_query_result(row, "c_")?),
-            ))
+            Ok(Row {
+                relationship: relationship::Model::from_query_result(row, "r_")?,
+                customer: customer::Model::from_query_result(row, "c_")?,
+                subscriptions: row.try_get("", "subscriptions")?,
+            })
         })
         .collect()
 }
@@ -633,10 +613,7 @@ async fn in_tier(
         (_, false) => " INDEXED BY ix_relationships_prefix",
         (_, true) => " INDEXED BY ix_relationships_list_covering",
     };
-    let mut sql = format!(
-        "SELECT {ROW_COLUMNS} FROM relationships r{indexed_by} \
-         JOIN customers c ON c.id = r.customer_id WHERE r.reseller_id = $1"
-    );
+    let mut sql = format!("SELECT r.* FROM relationships r{indexed_by} WHERE r.reseller_id = $1");
     if tier == 1 {
         sql.push_str(&format!(" AND {starts}"));
     } else {
@@ -660,9 +637,13 @@ async fn in_tier(
             values.len()
         ));
     }
-    sql.push_str(&format!(
-        " ORDER BY r.sort_key {dir}, r.customer_id {dir} LIMIT {limit}"
-    ));
+    // The page is chosen before its customers and counts are read (SQLite sorts a prefix's
+    // matches with every column it selects).
+    let order = format!("ORDER BY r.sort_key {dir}, r.customer_id {dir}");
+    let sql = format!(
+        "SELECT {ROW_COLUMNS} FROM ({sql} {order} LIMIT {limit}) r \
+         JOIN customers c ON c.id = r.customer_id {order}"
+    );
     let results = db
         .query_all_raw(Statement::from_sql_and_values(
             backend,
@@ -772,45 +753,67 @@ fn after_cursor(
     ))
 }
 
-pub(super) type Row = (relationship::Model, Option<customer::Model>);
+/// A customer as a page of the list reads it: the reseller's relationship with it, the
+/// customer, and how many subscriptions the reseller sold it.
+pub(super) struct Row {
+    pub(super) relationship: relationship::Model,
+    pub(super) customer: customer::Model,
+    pub(super) subscriptions: i64,
+}
 
 /// Up to `limit` of the reseller's relationships from the cursor on, in name order (backwards
-/// before a cursor), matching `pattern` if given: straight from the list index.
+/// before a cursor), straight from the list index; and, in the same statement, how many
+/// customers the reseller has, counted up to one past [`COUNT_BOUND`] (`None` for a page past
+/// the end, which has no row to carry it).
 async fn in_name_order(
     db: &Db,
     reseller: &ResellerId,
-    pattern: Option<&str>,
     cursor: &Cursor,
     limit: u64,
-) -> Result<Vec<Row>, DbErr> {
-    let mut select = relationship::Entity::find()
-        .filter(relationship::Column::ResellerId.eq(reseller.as_str()))
-        .find_also_related(customer::Entity);
-    if let Some(pattern) = pattern {
-        select = select.filter(
-            Expr::col((relationship::Entity, relationship::Column::SearchText))
-                .like(LikeExpr::new(pattern).escape('\\')),
-        );
-    }
-    if let Cursor::After(id) | Cursor::Before(id) = cursor {
-        let (placeholders, values) = match db.get_database_backend() {
-            DbBackend::Postgres => (["$1", "$2", "$2"], vec![reseller.as_str(), id.as_str()]),
-            _ => (["?"; 3], vec![reseller.as_str(), id.as_str(), id.as_str()]),
-        };
-        let condition = after_cursor(cursor, "\"relationships\"", placeholders).unwrap_or_default();
-        select = select.filter(Expr::cust_with_values(condition, values));
-    }
-    let order = if matches!(cursor, Cursor::Before(_)) {
-        Order::Desc
-    } else {
-        Order::Asc
+) -> Result<(Vec<Row>, Option<Counted>), DbErr> {
+    let backend = db.get_database_backend();
+    let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
+    let start = match cursor {
+        Cursor::After(id) | Cursor::Before(id) => {
+            values.push(id.as_str().into());
+            let condition = after_cursor(cursor, "r", ["$1", "$2", "$2"]).unwrap_or_default();
+            format!(" AND {condition}")
+        }
+        Cursor::First => String::new(),
     };
-    select
-        .order_by(relationship::Column::SortKey, order.clone())
-        .order_by(relationship::Column::CustomerId, order)
-        .limit(limit)
-        .all(db)
-        .await
+    let dir = if matches!(cursor, Cursor::Before(_)) {
+        "DESC"
+    } else {
+        "ASC"
+    };
+    // CROSS JOIN: SQLite, which keeps no statistics, then reads the list index first.
+    let join = match backend {
+        DbBackend::Postgres => "JOIN",
+        _ => "CROSS JOIN",
+    };
+    let sql = format!(
+        "SELECT {ROW_COLUMNS}, (SELECT COUNT(*) FROM (SELECT 1 FROM relationships k \
+         WHERE k.reseller_id = $1 LIMIT {}) x) AS found \
+         FROM relationships r {join} customers c ON c.id = r.customer_id \
+         WHERE r.reseller_id = $1{start} \
+         ORDER BY r.sort_key {dir}, r.customer_id {dir} LIMIT {limit}",
+        COUNT_BOUND + 1
+    );
+    let results = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            numbered(backend, &sql),
+            values,
+        ))
+        .await?;
+    let found = match results.first() {
+        Some(row) => Some(Counted::bounded(
+            u64::try_from(row.try_get::<i64>("", "found")?).unwrap_or(0),
+            COUNT_BOUND,
+        )),
+        None => None,
+    };
+    Ok((rows_of(results)?, found))
 }
 
 /// Escapes LIKE's wildcards so that a search for `50%` means the text "50%".

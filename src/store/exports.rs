@@ -35,7 +35,7 @@ pub async fn customers(
     matching(db, reseller, query, &cursor, size)
         .await?
         .into_iter()
-        .filter_map(|(rel, c)| c.map(|c| to_customer(c, rel.delegated_admin)))
+        .map(|row| to_customer(row.customer, row.relationship.delegated_admin))
         .collect()
 }
 

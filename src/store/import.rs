@@ -145,6 +145,11 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
         // Fresh statistics, or the planner guesses wrong about the tables it just saw grow (a
         // customer search at 100,000 customers went from 14 ms to over a second without); and a
         // fresh visibility map, or the customer list's index-only scan visits every row anyway.
+        // Before that, the relationships are laid out in the list's order: the matches of a
+        // search read from the trigram index then lie together ("Lucerne": 1,691 matches in 30
+        // pages instead of 1,081; 4.5 ms -> 2.0 ms at 100,000 customers).
+        db.execute_unprepared("CLUSTER relationships USING ix_relationships_list_covering")
+            .await?;
         db.execute_unprepared(
             "VACUUM (ANALYZE) resellers, users, customers, relationships, subscriptions",
         )

@@ -4,13 +4,14 @@
 
 use std::borrow::{Borrow, Cow};
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::future::{Ready, ready};
 use std::sync::OnceLock;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, static_loader};
 use unic_langid::langid;
@@ -247,10 +248,23 @@ impl Locale {
 
     /// A calendar date: 2026年3月1日 / Mar 1, 2026.
     pub fn date(&self, d: &NaiveDate) -> String {
+        // Written out by hand: chrono's `format` parses its pattern on every call, and a Charges
+        // page writes hundreds of dates.
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let (year, month, day) = (d.year(), d.month(), d.day());
+        let mut out = String::with_capacity(20);
         match self {
-            Locale::ZhCn => d.format("%Y年%-m月%-d日").to_string(),
-            Locale::EnUs => d.format("%b %-d, %Y").to_string(),
+            Locale::ZhCn => {
+                let _ = write!(out, "{year}年{month}月{day}日");
+            }
+            Locale::EnUs => {
+                out.push_str(MONTHS[month as usize - 1]);
+                let _ = write!(out, " {day}, {year}");
+            }
         }
+        out
     }
 
     /// A moment, in China Standard Time (UTC+8), where the portal's resellers are.
@@ -490,6 +504,9 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
         assert_eq!(Locale::ZhCn.date(&d), "2026年3月1日");
         assert_eq!(Locale::EnUs.date(&d), "Mar 1, 2026");
+        let d = NaiveDate::from_ymd_opt(2027, 12, 31).unwrap();
+        assert_eq!(Locale::ZhCn.date(&d), "2027年12月31日");
+        assert_eq!(Locale::EnUs.date(&d), "Dec 31, 2027");
     }
 
     #[test]

@@ -241,7 +241,7 @@ async fn page_of(
     // In the search's order.
     let mut by_id: std::collections::HashMap<String, Row> = rows
         .into_iter()
-        .map(|row| (row.0.customer_id.clone(), row))
+        .map(|row| (row.relationship.customer_id.clone(), row))
         .collect();
     Ok((
         ids.iter().filter_map(|id| by_id.remove(id)).collect(),
@@ -361,8 +361,8 @@ async fn in_order(
     let mut rows = Vec::with_capacity(results.len());
     for (row, tier) in rows_of(results)?.into_iter().zip(tiers) {
         if tier == 0 {
-            whole.push(row.0.customer_id.clone());
-        } else if whole.contains(&row.0.customer_id) {
+            whole.push(row.relationship.customer_id.clone());
+        } else if whole.contains(&row.relationship.customer_id) {
             continue;
         }
         rows.push(row);
