@@ -206,8 +206,8 @@ pub async fn billed(
 }
 
 /// [`billed`] for the subscriptions of up to `customers` of the reseller's customers after the
-/// customer `after` (from the first without one), in customer id order: a page of the Charges
-/// page, or a stretch of the whole book as its totals walk it.
+/// customer `after` (from the first without one), in customer id order: a stretch of the whole
+/// book as the Charges page's totals walk it.
 pub async fn billed_after(
     db: &impl ConnectionTrait,
     reseller: &ResellerId,

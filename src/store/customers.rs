@@ -138,26 +138,45 @@ async fn bounded_count(
 ) -> Result<Counted, DbErr> {
     let backend = db.get_database_backend();
     let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
-    // The list index, read in order until the bound (see `in_tier`'s walk).
+    let pattern = (!query.is_empty()).then(|| {
+        values.push(Search::new(query).anywhere.into());
+        "$2"
+    });
+    let sql = format!("SELECT ({}) AS n", counting(backend, pattern));
+    Ok(Counted::bounded(
+        count_of(db, &sql, values).await?,
+        count_bound(pattern.is_some()),
+    ))
+}
+
+/// How far the list counts: all of the reseller's customers, or a search's matches.
+fn count_bound(searched: bool) -> u64 {
+    if searched {
+        SEARCH_COUNT_BOUND
+    } else {
+        COUNT_BOUND
+    }
+}
+
+/// A scalar subquery counting the reseller's customers (`$1`), or those whose search text is
+/// LIKE the pattern at the placeholder given, up to one past [`count_bound`]: the list index
+/// read in order until the bound (see `in_tier`'s walk).
+fn counting(backend: DbBackend, pattern: Option<&str>) -> String {
     let (from, text) = match backend {
-        DbBackend::Postgres => ("relationships", "(search_text || '')"),
+        DbBackend::Postgres => ("relationships k", "(k.search_text || '')"),
         _ => (
-            "relationships INDEXED BY ix_relationships_list_covering",
-            "search_text",
+            "relationships k INDEXED BY ix_relationships_list_covering",
+            "k.search_text",
         ),
     };
-    let mut sql = format!("SELECT 1 FROM {from} WHERE reseller_id = $1");
-    if !query.is_empty() {
-        values.push(Search::new(query).anywhere.into());
-        sql.push_str(&format!(" AND {text} LIKE $2 ESCAPE '\\'"));
-    }
-    let bound = if query.is_empty() {
-        COUNT_BOUND
-    } else {
-        SEARCH_COUNT_BOUND
-    };
-    let sql = format!("SELECT COUNT(*) AS n FROM ({sql} LIMIT {}) x", bound + 1);
-    Ok(Counted::bounded(count_of(db, &sql, values).await?, bound))
+    let matching = pattern
+        .map(|p| format!(" AND {text} LIKE {p} ESCAPE '\\'"))
+        .unwrap_or_default();
+    format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE k.reseller_id = $1{matching} \
+         LIMIT {}) x",
+        count_bound(pattern.is_some()) + 1
+    )
 }
 
 /// The `n` a counting statement (`SELECT COUNT(*) AS n …`, with `$n` placeholders) answers.
@@ -333,6 +352,8 @@ pub(super) async fn search(
     // met in name order on the list index at once.
     let prefixes = prefix_count(db, reseller, &search).await?;
     let mut rows = Vec::new();
+    // Counted by the first statement that reads rows (unless the trigram index counted).
+    let mut found = found;
     for &tier in tiers {
         let bound = match &place {
             Some(p) if p.tier == tier => Some(p),
@@ -342,7 +363,19 @@ pub(super) async fn search(
         };
         let left = limit - rows.len() as u64;
         let walk = tier == 2 || prefixes > PREFIX_BOUND;
-        rows.extend(in_tier(db, reseller, &search, (tier, walk), bound, backwards, left).await?);
+        let counted = found.is_none();
+        let (read, n) = in_tier(
+            db,
+            reseller,
+            &search,
+            (tier, walk, counted),
+            bound,
+            backwards,
+            left,
+        )
+        .await?;
+        rows.extend(read);
+        found = found.or(n);
         if rows.len() as u64 >= limit {
             break;
         }
@@ -578,11 +611,11 @@ async fn in_tier(
     db: &Db,
     reseller: &ResellerId,
     search: &Search,
-    (tier, walk): (u8, bool),
+    (tier, walk, counted): (u8, bool, bool),
     place: Option<&Place>,
     backwards: bool,
     limit: u64,
-) -> Result<Vec<Row>, DbErr> {
+) -> Result<(Vec<Row>, Option<u64>), DbErr> {
     let backend = db.get_database_backend();
     // A name that starts with the text: a range of the prefix index (SQLite compares bytes;
     // PostgreSQL's index is in `text_pattern_ops`, for LIKE 'text%').
@@ -640,8 +673,18 @@ async fn in_tier(
     // The page is chosen before its customers and counts are read (SQLite sorts a prefix's
     // matches with every column it selects).
     let order = format!("ORDER BY r.sort_key {dir}, r.customer_id {dir}");
+    // With the count of every match, when asked (a page with no row carries none).
+    let count = if counted {
+        values.push(search.anywhere.clone().into());
+        format!(
+            ", ({}) AS found",
+            counting(backend, Some(&format!("${}", values.len())))
+        )
+    } else {
+        String::new()
+    };
     let sql = format!(
-        "SELECT {ROW_COLUMNS} FROM ({sql} {order} LIMIT {limit}) r \
+        "SELECT {ROW_COLUMNS}{count} FROM ({sql} {order} LIMIT {limit}) r \
          JOIN customers c ON c.id = r.customer_id {order}"
     );
     let results = db
@@ -651,7 +694,11 @@ async fn in_tier(
             values,
         ))
         .await?;
-    rows_of(results)
+    let found = match results.first() {
+        Some(row) if counted => Some(u64::try_from(row.try_get::<i64>("", "found")?).unwrap_or(0)),
+        _ => None,
+    };
+    Ok((rows_of(results)?, found))
 }
 
 /// Up to `size` of the reseller's customers after the customer `after` (from the top without
@@ -792,12 +839,11 @@ async fn in_name_order(
         _ => "CROSS JOIN",
     };
     let sql = format!(
-        "SELECT {ROW_COLUMNS}, (SELECT COUNT(*) FROM (SELECT 1 FROM relationships k \
-         WHERE k.reseller_id = $1 LIMIT {}) x) AS found \
+        "SELECT {ROW_COLUMNS}, ({}) AS found \
          FROM relationships r {join} customers c ON c.id = r.customer_id \
          WHERE r.reseller_id = $1{start} \
          ORDER BY r.sort_key {dir}, r.customer_id {dir} LIMIT {limit}",
-        COUNT_BOUND + 1
+        counting(backend, None)
     );
     let results = db
         .query_all_raw(Statement::from_sql_and_values(
