@@ -97,6 +97,7 @@ impl Application {
         } else {
             Jobs::none()
         };
+        store::keep_checkpointing(&db);
         let server = run(listener, db.clone(), sessions, jobs.clone(), settings)?;
         Ok(Application {
             port,
