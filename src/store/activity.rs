@@ -143,29 +143,41 @@ pub(crate) async fn record_change(
     who: &Account,
     change: Change<'_>,
 ) -> Result<(), DbErr> {
-    let before = change.before;
-    activity::ActiveModel {
-        reseller_id: Set(who.reseller.to_string()),
-        user_email: Set(who.email.clone()),
-        at: Set(change.at),
-        action: Set(change.action.as_str().to_owned()),
-        customer_id: Set(Some(change.customer.to_string())),
-        subscription_id: Set(Some(change.subscription.to_string())),
-        before_quantity: Set(before.map(|b| i64::from(b.quantity))),
-        before_assigned: Set(before.map(|b| i64::from(b.assigned))),
-        before_status: Set(before.map(|b| b.status.as_str().to_owned())),
-        after_quantity: Set(Some(i64::from(change.after.quantity))),
-        after_assigned: Set(Some(i64::from(change.after.assigned))),
-        after_status: Set(Some(change.after.status.as_str().to_owned())),
-        upgrade_id: Set(change.upgrade_id),
-        token_id: Set(change.via.token()),
-        job_id: Set(change.via.job()),
-        before_name: Set(change.names.map(|(b, _)| b.to_owned())),
-        after_name: Set(change.names.map(|(_, a)| a.to_owned())),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    record_changes(db, who, [change]).await
+}
+
+/// Records several changes made together (an upgrade's two subscriptions) in one statement.
+pub(crate) async fn record_changes<'a>(
+    db: &impl ConnectionTrait,
+    who: &Account,
+    changes: impl IntoIterator<Item = Change<'a>>,
+) -> Result<(), DbErr> {
+    let rows = changes.into_iter().map(|change| {
+        let before = change.before;
+        activity::ActiveModel {
+            reseller_id: Set(who.reseller.to_string()),
+            user_email: Set(who.email.clone()),
+            at: Set(change.at),
+            action: Set(change.action.as_str().to_owned()),
+            customer_id: Set(Some(change.customer.to_string())),
+            subscription_id: Set(Some(change.subscription.to_string())),
+            before_quantity: Set(before.map(|b| i64::from(b.quantity))),
+            before_assigned: Set(before.map(|b| i64::from(b.assigned))),
+            before_status: Set(before.map(|b| b.status.as_str().to_owned())),
+            after_quantity: Set(Some(i64::from(change.after.quantity))),
+            after_assigned: Set(Some(i64::from(change.after.assigned))),
+            after_status: Set(Some(change.after.status.as_str().to_owned())),
+            upgrade_id: Set(change.upgrade_id),
+            token_id: Set(change.via.token()),
+            job_id: Set(change.via.job()),
+            before_name: Set(change.names.map(|(b, _)| b.to_owned())),
+            after_name: Set(change.names.map(|(_, a)| a.to_owned())),
+            ..Default::default()
+        }
+    });
+    activity::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    DbBackend, EntityTrait, QueryFilter, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, TransactionTrait,
 };
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -168,27 +168,25 @@ pub(crate) enum Begun {
     Replayed(Answer),
 }
 
-/// Starts a change: locks the customer's holdings, answers a repeated request with its first
-/// answer, then claims the subscription (at the expected version, if one is given). The lock and
-/// the claim are writes, so on SQLite the transaction holds the write lock before it reads
-/// anything, and on PostgreSQL the rows stay locked until commit: concurrent changes of one
-/// customer wait, then see the claim fail (rule 7), the key already used, or the state the
-/// first change left, which the rules then judge.
+/// Starts a change: claims the subscription (at the expected version, if one is given), answers
+/// a repeated request with its first answer (the claim then goes with the transaction), and reads
+/// the subscription as the rules must judge it. The claim is a write, so on SQLite the transaction
+/// holds the write lock before it reads anything (and changes already take turns in the process);
+/// on PostgreSQL the customer's holdings are locked first, and the rows stay locked until commit:
+/// concurrent changes of one customer wait, then see the claim fail (rule 7), the key already
+/// used, or the state the first change left, which the rules then judge.
 pub(crate) async fn begin<E>(db: &Db, sub: &Submission<'_>) -> Result<Begun, ChangeError<E>> {
     let writer = write_turn(db).await;
     let txn = db.begin().await?;
-    customer::Entity::update_many()
-        .col_expr(
-            customer::Column::HoldingsVersion,
-            Expr::col(customer::Column::HoldingsVersion).add(1),
-        )
-        .filter(customer::Column::Id.eq(sub.customer.as_str()))
-        .exec(&txn)
-        .await?;
-    if let Some(key) = sub.key
-        && let Some(answer) = saved(&txn, sub.who, key).await?
-    {
-        return Ok(Begun::Replayed(answer));
+    if writer.is_none() {
+        customer::Entity::update_many()
+            .col_expr(
+                customer::Column::HoldingsVersion,
+                Expr::col(customer::Column::HoldingsVersion).add(1),
+            )
+            .filter(customer::Column::Id.eq(sub.customer.as_str()))
+            .exec(&txn)
+            .await?;
     }
     let mut claim = subscription::Entity::update_many()
         .col_expr(
@@ -202,6 +200,13 @@ pub(crate) async fn begin<E>(db: &Db, sub: &Submission<'_>) -> Result<Begun, Cha
         claim = claim.filter(subscription::Column::Version.eq(expected.0));
     }
     let claimed = claim.exec(&txn).await?.rows_affected;
+    // A repeated request gets its first answer, whatever the claim found (its own change moved
+    // the version on); dropping the transaction undoes the claim.
+    if let Some(key) = sub.key
+        && let Some(answer) = saved(&txn, sub.who, key).await?
+    {
+        return Ok(Begun::Replayed(answer));
+    }
     let mut view = view(&txn, &sub.who.reseller, sub.customer, sub.subscription)
         .await?
         .ok_or(ChangeError::NotFound)?;
@@ -258,15 +263,15 @@ async fn save(
     answer: &Answer,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    idempotency::ActiveModel {
+    idempotency::Entity::insert(idempotency::ActiveModel {
         user_id: Set(who.user_id),
         key: Set(key.as_str().to_owned()),
         location: Set(answer.location.clone()),
         status: Set(i32::from(answer.status)),
         body: Set(answer.body.clone()),
         created_at: Set(at),
-    }
-    .insert(db)
+    })
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }

@@ -615,7 +615,7 @@ async fn upgrade_once(
     let (source_quantity, source_assigned) = plan.source_licenses(source);
     let source_status = plan.source_status();
 
-    subscription::ActiveModel {
+    subscription::Entity::insert(subscription::ActiveModel {
         id: Set(target_id.to_string()),
         customer_id: Set(sub.customer.to_string()),
         offer_id: Set(target.as_str().to_owned()),
@@ -631,8 +631,8 @@ async fn upgrade_once(
         upgraded_to: Set(None),
         upgraded_from: Set(Some(sub.subscription.to_string())),
         version: Set(0),
-    }
-    .insert(txn)
+    })
+    .exec_without_returning(txn)
     .await?;
 
     let mut source_update = subscription::Entity::update_many()
@@ -683,44 +683,42 @@ async fn upgrade_once(
     .insert(txn)
     .await?;
 
-    activity::record_change(
+    // Both records in one statement.
+    activity::record_changes(
         txn,
         who,
-        Change {
-            customer: sub.customer,
-            subscription: sub.subscription,
-            action: Action::UpgradeFrom,
-            before: Some(source.into()),
-            after: State {
-                quantity: source_quantity,
-                assigned: source_assigned,
-                status: source_status,
+        [
+            Change {
+                customer: sub.customer,
+                subscription: sub.subscription,
+                action: Action::UpgradeFrom,
+                before: Some(source.into()),
+                after: State {
+                    quantity: source_quantity,
+                    assigned: source_assigned,
+                    status: source_status,
+                },
+                upgrade_id: Some(row.id),
+                via: sub.via,
+                names: None,
+                at: now,
             },
-            upgrade_id: Some(row.id),
-            via: sub.via,
-            names: None,
-            at: now,
-        },
-    )
-    .await?;
-    activity::record_change(
-        txn,
-        who,
-        Change {
-            customer: sub.customer,
-            subscription: &target_id,
-            action: Action::UpgradeTo,
-            before: None,
-            after: State {
-                quantity: quantity.get(),
-                assigned: plan.moved_assigned,
-                status: SubscriptionStatus::Active,
+            Change {
+                customer: sub.customer,
+                subscription: &target_id,
+                action: Action::UpgradeTo,
+                before: None,
+                after: State {
+                    quantity: quantity.get(),
+                    assigned: plan.moved_assigned,
+                    status: SubscriptionStatus::Active,
+                },
+                upgrade_id: Some(row.id),
+                via: sub.via,
+                names: None,
+                at: now,
             },
-            upgrade_id: Some(row.id),
-            via: sub.via,
-            names: None,
-            at: now,
-        },
+        ],
     )
     .await?;
     let outcome = outcome_from_row(row)?;
