@@ -182,13 +182,7 @@ fn counting(backend: DbBackend, pattern: Option<&str>) -> String {
 /// The `n` a counting statement (`SELECT COUNT(*) AS n …`, with `$n` placeholders) answers.
 async fn count_of(db: &Db, sql: &str, values: Vec<sea_orm::Value>) -> Result<u64, DbErr> {
     let backend = db.get_database_backend();
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            numbered(backend, sql),
-            values,
-        ))
-        .await?;
+    let row = db.query_one_raw(statement(backend, sql, values)).await?;
     let n: i64 = match row {
         Some(row) => row.try_get("", "n")?,
         None => 0,
@@ -266,15 +260,11 @@ async fn term_counts(
     values: Vec<sea_orm::Value>,
 ) -> Result<Vec<(String, i64)>, DbErr> {
     let backend = db.get_database_backend();
-    db.query_all_raw(Statement::from_sql_and_values(
-        backend,
-        numbered(backend, sql),
-        values,
-    ))
-    .await?
-    .iter()
-    .map(|row| Ok((row.try_get("", "term")?, row.try_get("", "rows")?)))
-    .collect()
+    db.query_all_raw(statement(backend, sql, values))
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("", "term")?, row.try_get("", "rows")?)))
+        .collect()
 }
 
 /// The counts kept at import (`customer_search_terms`: on SQLite the rows holding each trigram,
@@ -400,18 +390,16 @@ async fn place(
         DbBackend::Sqlite => "r.search_row",
         _ => "CAST(NULL AS BIGINT) AS search_row",
     };
+    let sql = format!(
+        "SELECT {row}, r.search_text, r.sort_key, c.domain FROM relationships r \
+         JOIN customers c ON c.id = r.customer_id \
+         WHERE r.reseller_id = $1 AND r.customer_id = $2"
+    );
     let found = db
-        .query_one_raw(Statement::from_sql_and_values(
+        .query_one_raw(statement(
             backend,
-            numbered(
-                backend,
-                &format!(
-                    "SELECT {row}, r.search_text, r.sort_key, c.domain FROM relationships r \
-                     JOIN customers c ON c.id = r.customer_id \
-                     WHERE r.reseller_id = $1 AND r.customer_id = $2"
-                ),
-            ),
-            [reseller.as_str().into(), id.as_str().into()],
+            &sql,
+            vec![reseller.as_str().into(), id.as_str().into()],
         ))
         .await?;
     let Some(found) = found else { return Ok(None) };
@@ -426,6 +414,11 @@ async fn place(
 }
 
 /// `$n` placeholders as the backend numbers them (SQLite's `?n`).
+/// A statement written with `$n` placeholders, for either database.
+fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+    Statement::from_sql_and_values(backend, numbered(backend, sql), values)
+}
+
 fn numbered(backend: DbBackend, sql: &str) -> String {
     match backend {
         DbBackend::Postgres => sql.to_owned(),
@@ -581,13 +574,7 @@ async fn ranked(
          ORDER BY x.tier {dir}, x.r_sort_key {dir}, x.r_customer_id {dir}",
         CANDIDATE_BOUND + 1,
     );
-    let results = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            numbered(backend, &sql),
-            values,
-        ))
-        .await?;
+    let results = db.query_all_raw(statement(backend, &sql, values)).await?;
     let found: i64 = match results.first() {
         Some(row) => row.try_get("", "found")?,
         None => 0,
@@ -687,18 +674,7 @@ async fn in_tier(
         "SELECT {ROW_COLUMNS}{count} FROM ({sql} {order} LIMIT {limit}) r \
          JOIN customers c ON c.id = r.customer_id {order}"
     );
-    let results = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            numbered(backend, &sql),
-            values,
-        ))
-        .await?;
-    let found = match results.first() {
-        Some(row) if counted => Some(u64::try_from(row.try_get::<i64>("", "found")?).unwrap_or(0)),
-        _ => None,
-    };
-    Ok((rows_of(results)?, found))
+    page_rows(db, &sql, values, counted).await
 }
 
 /// Up to `size` of the reseller's customers after the customer `after` (from the top without
@@ -845,19 +821,23 @@ async fn in_name_order(
          ORDER BY r.sort_key {dir}, r.customer_id {dir} LIMIT {limit}",
         counting(backend, None)
     );
-    let results = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            numbered(backend, &sql),
-            values,
-        ))
-        .await?;
+    let (rows, found) = page_rows(db, &sql, values, true).await?;
+    Ok((rows, found.map(|n| Counted::bounded(n, COUNT_BOUND))))
+}
+
+/// The rows of a page's statement (with `$n` placeholders), and, when it selects one (`counted`),
+/// the count its first row carries as `found` (`None` for a page with no row).
+async fn page_rows(
+    db: &Db,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+    counted: bool,
+) -> Result<(Vec<Row>, Option<u64>), DbErr> {
+    let backend = db.get_database_backend();
+    let results = db.query_all_raw(statement(backend, sql, values)).await?;
     let found = match results.first() {
-        Some(row) => Some(Counted::bounded(
-            u64::try_from(row.try_get::<i64>("", "found")?).unwrap_or(0),
-            COUNT_BOUND,
-        )),
-        None => None,
+        Some(row) if counted => Some(u64::try_from(row.try_get::<i64>("", "found")?).unwrap_or(0)),
+        _ => None,
     };
     Ok((rows_of(results)?, found))
 }
