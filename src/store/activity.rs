@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, Query, UnionType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Select,
@@ -230,29 +231,44 @@ fn corrupt(what: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("unexpected value in the activity log: {what}"))
 }
 
-/// Turns rows into entries that name their customers and subscriptions, with two more queries.
+/// Turns rows into entries that name their customers and subscriptions, with one more query
+/// (and one for API tokens' names, when a record was made through one).
 pub(super) async fn entries(db: &Db, rows: Vec<activity::Model>) -> Result<Vec<Entry>, DbErr> {
     let customer_ids = distinct(rows.iter().map(|r| r.customer_id.as_deref()));
     let subscription_ids = distinct(rows.iter().map(|r| r.subscription_id.as_deref()));
-    // Only the names the entries show.
-    let companies: HashMap<String, String> = customer::Entity::find()
-        .select_only()
-        .columns([customer::Column::Id, customer::Column::CompanyName])
-        .filter(customer::Column::Id.is_in(customer_ids))
-        .into_tuple::<(String, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    let names: HashMap<String, String> = subscription::Entity::find()
-        .select_only()
-        .columns([subscription::Column::Id, subscription::Column::FriendlyName])
-        .filter(subscription::Column::Id.is_in(subscription_ids))
-        .into_tuple::<(String, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    // Only the names the entries show, customers' and subscriptions' in one statement.
+    let mut companies: HashMap<String, String> = HashMap::new();
+    let mut names: HashMap<String, String> = HashMap::new();
+    if !customer_ids.is_empty() || !subscription_ids.is_empty() {
+        let mut both = Query::select()
+            .expr_as(Expr::cust("'c'"), Alias::new("kind"))
+            .expr_as(Expr::col(customer::Column::Id), Alias::new("id"))
+            .expr_as(Expr::col(customer::Column::CompanyName), Alias::new("name"))
+            .from(customer::Entity)
+            .and_where(customer::Column::Id.is_in(customer_ids))
+            .to_owned();
+        both.union(
+            UnionType::All,
+            Query::select()
+                .expr_as(Expr::cust("'s'"), Alias::new("kind"))
+                .expr_as(Expr::col(subscription::Column::Id), Alias::new("id"))
+                .expr_as(
+                    Expr::col(subscription::Column::FriendlyName),
+                    Alias::new("name"),
+                )
+                .from(subscription::Entity)
+                .and_where(subscription::Column::Id.is_in(subscription_ids))
+                .to_owned(),
+        );
+        for row in db.query_all(&both).await? {
+            let kind: String = row.try_get("", "kind")?;
+            let (id, name): (String, String) = (row.try_get("", "id")?, row.try_get("", "name")?);
+            match kind.as_str() {
+                "c" => companies.insert(id, name),
+                _ => names.insert(id, name),
+            };
+        }
+    }
     let token_ids: Vec<i32> = {
         let mut ids: Vec<i32> = rows.iter().filter_map(|r| r.token_id).collect();
         ids.sort_unstable();
