@@ -182,8 +182,10 @@ pub struct Totals {
     pub charged: u64,
 }
 
-/// Customers read at a time while totals walk the book: memory stays that of one stretch.
-const TOTALS_STRETCH: u64 = 2_000;
+/// Customers read at a time while totals walk the book: memory stays that of one stretch (at
+/// 100,000 customers on SQLite, stretches of 2,000 took the server from 20 to 207 MiB and 7.8 s;
+/// of 200, to 49 MiB and 6.5 s).
+const TOTALS_STRETCH: u64 = 200;
 
 /// The totals of the invoice dated `dates.0` and of the next, `dates.1`, walking the whole
 /// book a stretch of customers at a time.
