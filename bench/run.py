@@ -296,6 +296,7 @@ def measure(kind, size, duration, connections, repeat, tmp):
             # A million-row database left behind gets vacuumed later, in some other measurement.
             subprocess.run(["psql", PG + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)"],
                            check=True)
+    print(f"  peak resident memory of the server: {peak[0] / 1024:.0f} MiB", flush=True)
     return {"seed_s": seed_s, "results": results, "rss_mib": peak[0] / 1024, "size_mb": db_mb}
 
 
