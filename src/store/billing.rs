@@ -316,14 +316,9 @@ async fn billed_where(
     let mut billed = Vec::new();
     let mut rows = rows.into_iter().peekable();
     while let Some(row) = rows.next() {
-        let mut changes = Vec::new();
-        let mut change = row.change();
-        loop {
-            changes.extend(change);
-            match rows.next_if(|next| next.id == row.id) {
-                Some(next) => change = next.change(),
-                None => break,
-            }
+        let mut changes: Vec<ChangeRow> = row.change().into_iter().collect();
+        while let Some(next) = rows.next_if(|next| next.id == row.id) {
+            changes.extend(next.change());
         }
         billed.push(Billed {
             timeline: timeline(&row, &changes)?,

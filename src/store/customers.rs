@@ -326,7 +326,9 @@ pub(super) async fn search(
     }
     // (SQLite's trigram table answered above.) PostgreSQL's trigram index reads the matches of
     // a text of three characters or more, unless there are very many.
-    let found = if search.indexed() && db.get_database_backend() == DbBackend::Postgres {
+    // How many match: counted by the trigram index, or else by the first statement that reads
+    // rows below.
+    let mut found = if search.indexed() && db.get_database_backend() == DbBackend::Postgres {
         let (rows, n) = ranked(db, reseller, &search, place.as_ref(), backwards, limit).await?;
         if n <= CANDIDATE_BOUND {
             return Ok((rows, Some(Counted::bounded(n, SEARCH_COUNT_BOUND))));
@@ -342,8 +344,6 @@ pub(super) async fn search(
     // met in name order on the list index at once.
     let prefixes = prefix_count(db, reseller, &search).await?;
     let mut rows = Vec::new();
-    // Counted by the first statement that reads rows (unless the trigram index counted).
-    let mut found = found;
     for &tier in tiers {
         let bound = match &place {
             Some(p) if p.tier == tier => Some(p),
@@ -413,12 +413,12 @@ async fn place(
     }))
 }
 
-/// `$n` placeholders as the backend numbers them (SQLite's `?n`).
 /// A statement written with `$n` placeholders, for either database.
 fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
     Statement::from_sql_and_values(backend, numbered(backend, sql), values)
 }
 
+/// `$n` placeholders as the backend numbers them (SQLite's `?n`).
 fn numbered(backend: DbBackend, sql: &str) -> String {
     match backend {
         DbBackend::Postgres => sql.to_owned(),

@@ -210,7 +210,7 @@ impl Locale {
     /// A whole number with thousands separators (both languages group by three with commas).
     pub fn num(&self, n: impl Count) -> String {
         let mut out = String::with_capacity(26);
-        grouped(&mut out, n.count());
+        grouped(&mut out, u128::from(n.count()));
         out
     }
 
@@ -235,10 +235,7 @@ impl Locale {
         }
         out.push('¥');
         let cents = cents.unsigned_abs();
-        match u64::try_from(cents / 100) {
-            Ok(whole) => grouped(&mut out, whole),
-            Err(_) => out.push_str(&(cents / 100).to_string()),
-        }
+        grouped(&mut out, cents / 100);
         let fraction = (cents % 100) as u8;
         out.push('.');
         out.push(char::from(b'0' + fraction / 10));
@@ -290,8 +287,8 @@ impl Locale {
 
 /// An amount to format: templates pass it by reference, code by value.
 /// Writes `n` with its thousands grouped: 10,000,000.
-fn grouped(out: &mut String, n: u64) {
-    let mut buf = [0u8; 20];
+fn grouped(out: &mut String, n: u128) {
+    let mut buf = [0u8; 39];
     let mut at = buf.len();
     let mut rest = n;
     loop {

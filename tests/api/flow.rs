@@ -478,17 +478,7 @@ async fn a_customer_with_hundreds_of_subscriptions_pages_through_them() {
         let page = app.get(&path).await;
         page.assert_status(200);
         pages += 1;
-        let ids: Vec<String> = page
-            .body
-            .match_indices("href=\"/customers/b-0000000/subscriptions/")
-            .map(|(at, m)| {
-                page.body[at + m.len()..]
-                    .split('"')
-                    .next()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect();
+        let ids = page.each_after("href=\"/customers/b-0000000/subscriptions/", '"');
         assert!(ids.len() <= 50, "{}", ids.len());
         found.extend(ids);
         if !page.body.contains("rel=\"next\"") {

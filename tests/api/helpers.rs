@@ -151,6 +151,17 @@ impl Page {
     }
 
     /// The text of the page without tags, whitespace collapsed: what a user reads.
+    /// The text after each occurrence of `marker`, up to `end`: the ids a page's links carry.
+    pub fn each_after(&self, marker: &str, end: char) -> Vec<String> {
+        self.body
+            .match_indices(marker)
+            .map(|(at, m)| {
+                let rest = &self.body[at + m.len()..];
+                rest[..rest.find(end).unwrap_or(rest.len())].to_owned()
+            })
+            .collect()
+    }
+
     pub fn text(&self) -> String {
         let mut out = String::new();
         let mut in_tag = false;

@@ -296,16 +296,7 @@ fn search_path(q: &str) -> String {
 
 /// The ids of the customers a customer list page shows, in its order.
 fn listed(page: &crate::helpers::Page) -> Vec<String> {
-    page.body
-        .match_indices("data-subscriptions=\"/customers/")
-        .map(|(at, m)| {
-            page.body[at + m.len()..]
-                .split('/')
-                .next()
-                .unwrap()
-                .to_owned()
-        })
-        .collect()
+    page.each_after("data-subscriptions=\"/customers/", '/')
 }
 
 type BookRow = (String, String, String, String);
