@@ -147,16 +147,16 @@ pub async fn invoice(
 /// hold ten subscriptions or hundreds.
 pub const PAGE_SUBSCRIPTIONS: usize = 50;
 
-/// A page of an invoice and of the next one: up to [`PAGE_SUBSCRIPTIONS`] subscriptions after
-/// one (in the bill's order: customer, then when each was created), and the subscription the
-/// next page starts after, if there is one.
+/// A page of an invoice: up to [`PAGE_SUBSCRIPTIONS`] subscriptions after one (in the bill's
+/// order: customer, then when each was created), and the subscription the next page starts
+/// after, if there is one.
 pub async fn page(
     db: &Db,
     reseller: &ResellerId,
     billing: (&PriceList, BillingDay),
-    dates: (NaiveDate, NaiveDate),
+    date: NaiveDate,
     after: Option<&SubscriptionId>,
-) -> Result<(Invoice, Invoice, Option<SubscriptionId>), DbErr> {
+) -> Result<(Invoice, Option<SubscriptionId>), DbErr> {
     let (prices, day) = billing;
     let mut billed =
         store::billing::billed_page(db, reseller, after, PAGE_SUBSCRIPTIONS as u64 + 1).await?;
@@ -164,16 +164,14 @@ pub async fn page(
         billed.truncate(PAGE_SUBSCRIPTIONS);
         billed[PAGE_SUBSCRIPTIONS - 1].subscription.clone()
     });
-    Ok((
-        invoice_of(&billed, prices, day, dates.0),
-        invoice_of(&billed, prices, day, dates.1),
-        next,
-    ))
+    Ok((invoice_of(&billed, prices, day, date), next))
 }
 
 /// An invoice's total and the next invoice's, over the whole book.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Totals {
+    /// The invoice's date.
+    pub date: NaiveDate,
     pub invoice: Amount,
     pub estimate: Amount,
     /// Offers without a price that either invoice needs.
@@ -197,6 +195,7 @@ pub async fn totals(
 ) -> Result<Totals, DbErr> {
     let (prices, day) = billing;
     let mut totals = Totals {
+        date: dates.0,
         invoice: Amount::ZERO,
         estimate: Amount::ZERO,
         missing_prices: Vec::new(),

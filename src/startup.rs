@@ -142,6 +142,7 @@ fn run(
     let data = Data::new(db.clone());
     let throttle = Data::new(SignInThrottle::default());
     let charge_totals = Data::new(web::billing::ChargeTotals::default());
+    let price_lists = Data::new(store::billing::PriceCache::default());
     let api_tokens = Data::new(ApiTokens::new(settings.api_rate, settings.session_cache));
     let clock = Data::new(settings.clock.clone());
     let metrics_allow = Data::new(settings.metrics_allow.clone());
@@ -185,6 +186,7 @@ fn run(
             .app_data(data.clone())
             .app_data(throttle.clone())
             .app_data(charge_totals.clone())
+            .app_data(price_lists.clone())
             .app_data(jobs.clone())
             .app_data(api_tokens.clone())
             .app_data(clock.clone())

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, Query, UnionType};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 use super::changes::Via;
@@ -384,6 +384,14 @@ impl Filter {
     }
 }
 
+/// A record of a page, with the count of the filter's records (up to one past [`COUNT_BOUND`]).
+#[derive(FromQueryResult)]
+struct CountedRecord {
+    #[sea_orm(nested)]
+    record: activity::Model,
+    counted: i64,
+}
+
 /// Where a page of the log starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogCursor {
@@ -404,16 +412,19 @@ pub async fn page(
     page: PageRequest,
 ) -> Result<Page<Entry>, DbErr> {
     let select = filter.select(reseller);
-    // Counted from the records' ids alone: the reseller's log index holds them, so the count
-    // reads no record (it read each record's every column, a thousand on each page view).
-    let counted = select
+    // Counted from the records' ids alone (the reseller's log index holds them, so the count
+    // reads no record), in the statement that reads the page: a scalar subquery, run once.
+    let ids = select
         .clone()
         .select_only()
         .column(activity::Column::Id)
         .limit(COUNT_BOUND + 1)
-        .count(db)
-        .await?;
-    let mut rows = match cursor {
+        .into_query();
+    let count = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(ids, Alias::new("counted_ids"))
+        .to_owned();
+    let read: Vec<CountedRecord> = match cursor {
         LogCursor::Newest => select.order_by_desc(activity::Column::Id),
         LogCursor::Older(id) => select
             .filter(activity::Column::Id.lt(id))
@@ -422,9 +433,25 @@ pub async fn page(
             .filter(activity::Column::Id.gt(id))
             .order_by_asc(activity::Column::Id),
     }
+    .expr_as(Expr::SubQuery(None, Box::new(count.into())), "counted")
     .limit(page.size + 1)
+    .into_model::<CountedRecord>()
     .all(db)
     .await?;
+    // A page past the end (or an empty log) carries no count: counted on its own.
+    let counted = match read.first() {
+        Some(first) => u64::try_from(first.counted).unwrap_or(0),
+        None => {
+            filter
+                .select(reseller)
+                .select_only()
+                .column(activity::Column::Id)
+                .limit(COUNT_BOUND + 1)
+                .count(db)
+                .await?
+        }
+    };
+    let mut rows: Vec<activity::Model> = read.into_iter().map(|r| r.record).collect();
     let beyond = rows.len() as u64 > page.size;
     rows.truncate(page.size as usize);
     if matches!(cursor, LogCursor::Newer(_)) {

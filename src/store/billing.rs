@@ -45,6 +45,92 @@ pub async fn prices(db: &impl ConnectionTrait) -> Result<(PriceList, PricesVersi
     Ok((PriceList::new(list), version))
 }
 
+/// The version of the price lists loaded, without reading them.
+pub async fn prices_version(db: &impl ConnectionTrait) -> Result<PricesVersion, DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT {PRICES_VERSION} AS v"),
+        ))
+        .await?;
+    Ok(PricesVersion(match row {
+        Some(row) => row.try_get("", "v")?,
+        None => 0,
+    }))
+}
+
+/// The price lists' version as a scalar subquery: the latest price's id (a load only adds).
+const PRICES_VERSION: &str = "(SELECT CAST(COALESCE(MAX(p.id), 0) AS BIGINT) FROM prices p)";
+
+/// The price lists as last read, by version: a page that needs them reads the version alone
+/// (with the rest of its state) and the rows only after a load.
+#[derive(Default)]
+pub struct PriceCache(std::sync::Mutex<Option<(PricesVersion, std::sync::Arc<PriceList>)>>);
+
+impl PriceCache {
+    /// The price lists of `version`, read when they are not the ones kept.
+    pub async fn get(
+        &self,
+        db: &impl ConnectionTrait,
+        version: PricesVersion,
+    ) -> Result<std::sync::Arc<PriceList>, DbErr> {
+        if let Some((kept, list)) = &*self.lock()
+            && *kept == version
+        {
+            return Ok(list.clone());
+        }
+        let (list, read) = prices(db).await?;
+        let list = std::sync::Arc::new(list);
+        *self.lock() = Some((read, list.clone()));
+        Ok(list)
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<(PricesVersion, std::sync::Arc<PriceList>)>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// What a reseller's charges are worked out from, read in one statement: its billing day, the
+/// price lists' version and its latest activity record (anything that changes its bills writes
+/// one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BillingState {
+    pub day: BillingDay,
+    pub prices: PricesVersion,
+    pub last_change: i32,
+}
+
+pub async fn billing_state(
+    db: &impl ConnectionTrait,
+    reseller: &ResellerId,
+) -> Result<BillingState, DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            format!(
+                "SELECT r.billing_day, {PRICES_VERSION} AS prices, \
+                 (SELECT COALESCE(MAX(a.id), 0) FROM activity a WHERE a.reseller_id = r.id) \
+                 AS last_change FROM resellers r WHERE r.id = $1"
+            ),
+            [reseller.as_str().into()],
+        ))
+        .await?
+        .ok_or_else(|| corrupt(format!("no reseller {reseller}")))?;
+    let day: i32 = row.try_get("", "billing_day")?;
+    Ok(BillingState {
+        day: u32::try_from(day)
+            .ok()
+            .and_then(BillingDay::new)
+            .ok_or_else(|| corrupt(format!("billing day {day}")))?,
+        prices: PricesVersion(row.try_get("", "prices")?),
+        last_change: row.try_get("", "last_change")?,
+    })
+}
+
 /// Adds a price list to the ones loaded before, in one transaction.
 pub async fn load_prices(db: &Db, rows: &[PriceRow], at: DateTime<Utc>) -> Result<usize, DbErr> {
     let txn = db.begin().await?;
@@ -255,21 +341,6 @@ pub async fn billed_page(
          ORDER BY p.customer_id, p.created_on, p.id LIMIT {limit})"
     );
     billed_where(db, &filter, values).await
-}
-
-/// The reseller's latest activity record: anything that changes its bills writes one.
-pub async fn last_change(db: &impl ConnectionTrait, reseller: &ResellerId) -> Result<i32, DbErr> {
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
-            "SELECT COALESCE(MAX(id), 0) AS id FROM activity WHERE reseller_id = $1",
-            [reseller.as_str().into()],
-        ))
-        .await?;
-    Ok(match row {
-        Some(row) => row.try_get("", "id")?,
-        None => 0,
-    })
 }
 
 /// [`billed`] for many subscriptions by id (a bulk change's review), 500 at a time.

@@ -19,6 +19,7 @@ use crate::clock::Clock;
 use crate::domain::billing::{Amount, BillingDay, ChargeType, PriceList};
 use crate::domain::catalog::{self, Offer};
 use crate::domain::{ResellerId, SubscriptionId};
+use crate::store::billing::PriceCache;
 use crate::store::{self, Db};
 
 fn frame(
@@ -163,14 +164,17 @@ pub async fn set_billing_day(
 pub struct ChargesPage {
     l: Locale,
     layout: Layout,
-    /// The invoice's lines of this page's customers.
+    /// The invoice's lines of this page's subscriptions: an invoice dated, or the next one as
+    /// it stands.
     invoice: Invoice,
-    /// The next invoice's, from what happened so far in the current period.
-    estimate: Invoice,
-    /// Both invoices over the whole book; `None` while they are first worked out.
+    /// The next invoice's date: the invoice shown is an estimate when it is dated so.
+    next_date: NaiveDate,
+    /// The invoice and the next one over the whole book; `None` while they are first worked
+    /// out.
     totals: Option<Arc<Totals>>,
     /// The totals were worked out before the latest change; new ones are on their way.
     stale: bool,
+    /// The invoice dates to choose from: the next one, then the latest first.
     dates: Vec<NaiveDate>,
     /// This page starts after this subscription (the first page without one).
     after: Option<SubscriptionId>,
@@ -200,6 +204,11 @@ impl ChargesPage {
 
     fn date_href(&self, date: &NaiveDate) -> String {
         format!("/charges?date={date}")
+    }
+
+    /// The invoice shown is the next one, as it stands so far.
+    fn is_estimate(&self) -> bool {
+        self.invoice.date == self.next_date
     }
 }
 
@@ -304,8 +313,8 @@ impl ChargeTotals {
     }
 }
 
-/// The invoice date a request asks for: one of the reseller's billing dates, by default the
-/// latest on or before today. Anything else is no such page.
+/// The invoice date a request asks for: one of the reseller's billing dates up to the next one,
+/// by default the latest on or before today. Anything else is no such page.
 fn invoice_date(
     raw: Option<&str>,
     day: BillingDay,
@@ -315,13 +324,14 @@ fn invoice_date(
         None => Ok(day.on_or_before(today)),
         Some(raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
             .ok()
-            .filter(|d| day.is_billing_date(*d))
+            .filter(|d| day.is_billing_date(*d) && *d <= day.after(today))
             .ok_or(PageError::NotFound),
     }
 }
 
-/// The charges of an invoice date, per customer and subscription, with the total; and the next
-/// invoice as it stands.
+/// The charges of an invoice date (or of the next invoice so far), a page of subscriptions at a
+/// time, with the totals of both over the whole book.
+#[allow(clippy::too_many_arguments)]
 pub async fn charges(
     req: HttpRequest,
     l: Locale,
@@ -329,10 +339,12 @@ pub async fn charges(
     db: web::Data<Db>,
     clock: web::Data<Clock>,
     totals: web::Data<ChargeTotals>,
+    price_lists: web::Data<PriceCache>,
     query: web::Query<ChargesQuery>,
 ) -> Result<HttpResponse, PageError> {
     let reseller = &user.account.reseller;
-    let day = store::billing::billing_day(db.get_ref(), reseller).await?;
+    let state = store::billing::billing_state(db.get_ref(), reseller).await?;
+    let day = state.day;
     let today = clock.today();
     let date = invoice_date(query.date.as_deref(), day, today)?;
     let after = query
@@ -341,26 +353,28 @@ pub async fn charges(
         .map(SubscriptionId::parse)
         .transpose()
         .map_err(|_| PageError::NotFound)?;
-    let (prices, version) = store::billing::prices(db.get_ref()).await?;
-    let next = day.after(today);
-    let (invoice, estimate, next_page) = charges::page(
-        db.get_ref(),
-        reseller,
-        (&prices, day),
-        (date, next),
-        after.as_ref(),
-    )
-    .await?;
-    let state = (
-        store::billing::last_change(db.get_ref(), reseller).await?,
-        version.0,
-    );
-    let key = (reseller.clone(), date, next, day.get());
+    let prices = price_lists.get(db.get_ref(), state.prices).await?;
+    let next_date = day.after(today);
+    let (invoice, next) =
+        charges::page(db.get_ref(), reseller, (&prices, day), date, after.as_ref()).await?;
+    // The totals of the invoice shown (the latest, beside the next one's estimate) and the next.
+    let dated = if date == next_date {
+        day.on_or_before(today)
+    } else {
+        date
+    };
+    let key = (reseller.clone(), dated, next_date, day.get());
     let (totals, stale) = totals
         .into_inner()
-        .get(db.get_ref(), key, state, Arc::new(prices), day)
+        .get(
+            db.get_ref(),
+            key,
+            (state.last_change, state.prices.0),
+            prices,
+            day,
+        )
         .await;
-    let mut dates = vec![next];
+    let mut dates = vec![next_date];
     let mut d = day.on_or_before(today);
     for _ in 0..12 {
         dates.push(d);
@@ -370,12 +384,12 @@ pub async fn charges(
         l,
         layout: frame(l, &req, &user, "charges", l.t("charges-title")),
         invoice,
-        estimate,
+        next_date,
         totals,
         stale,
         dates,
         after,
-        next: next_page,
+        next,
     };
     render(StatusCode::OK, &page)
 }
@@ -425,7 +439,18 @@ mod tests {
             invoice_date(Some("2026-07-15"), day, today).unwrap(),
             NaiveDate::from_ymd_opt(2026, 7, 15).unwrap()
         );
-        for bad in ["2026-07-14", "2026-13-15", "yesterday", "2026-07-15x"] {
+        // The next invoice (an estimate so far), but none after it.
+        assert_eq!(
+            invoice_date(Some("2026-09-15"), day, today).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 9, 15).unwrap()
+        );
+        for bad in [
+            "2026-07-14",
+            "2026-13-15",
+            "yesterday",
+            "2026-07-15x",
+            "2026-10-15",
+        ] {
             assert!(invoice_date(Some(bad), day, today).is_err(), "{bad}");
         }
     }

@@ -237,5 +237,5 @@ pub fn confirmed(
 
 /// Whether the price list is still the one reviewed.
 pub async fn prices_unchanged(db: &Db, reviewed: PricesVersion) -> Result<bool, PageError> {
-    Ok(store::billing::prices(db).await?.1 == reviewed)
+    Ok(store::billing::prices_version(db).await? == reviewed)
 }

@@ -626,6 +626,38 @@ async fn a_large_book_s_charges_are_paged_and_totalled_whole() {
         .sum();
     assert_eq!(from_csv, whole);
 
+    // The next invoice as it stands, a view of its own: its pages add up to the estimate; no
+    // invoice after it has one.
+    let day: u32 = app
+        .value("SELECT billing_day FROM resellers WHERE id = 'bigbook'")
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (next, after_next) = if day > 20 {
+        (format!("2026-08-{day:02}"), format!("2026-09-{day:02}"))
+    } else {
+        (format!("2026-09-{day:02}"), format!("2026-10-{day:02}"))
+    };
+    let mut page = app.get(&format!("/charges?date={next}")).await;
+    page.assert_status(200).assert_contains(&format!(
+        "href=\"/charges?date={next}\" aria-current=\"page\""
+    ));
+    assert_eq!(total(&page, "data-estimate-total=\""), estimate);
+    let mut estimates = vec![total(&page, "data-total=\"")];
+    while page.body.contains("rel=\"next\"") {
+        page = app.get(&page.link("next")).await;
+        page.assert_status(200);
+        estimates.push(total(&page, "data-total=\""));
+    }
+    assert_eq!(
+        estimates.iter().copied().sum::<rust_decimal::Decimal>(),
+        estimate
+    );
+    app.get(&format!("/charges?date={after_next}"))
+        .await
+        .assert_status(404);
+
     // A change: the totals are worked out again.
     let id = app
         .value("SELECT id FROM subscriptions WHERE sold_by = 'bigbook' AND status = 'active' AND quantity < 100 ORDER BY id LIMIT 1")
