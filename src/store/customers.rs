@@ -10,6 +10,7 @@ use crate::domain::{
 };
 use crate::entities::{customer, relationship};
 
+mod names;
 mod trigrams;
 
 pub(super) fn to_customer(c: customer::Model, delegated_admin: bool) -> Result<Customer, DbErr> {
@@ -321,6 +322,13 @@ pub(super) async fn search(
     if db.get_database_backend() == DbBackend::Sqlite
         && let Some(found) =
             trigrams::search(db, reseller, &search, place.as_ref(), backwards, limit).await?
+    {
+        return Ok(found);
+    }
+    // PostgreSQL: the names starting with the text, where they lie together in the list.
+    if db.get_database_backend() == DbBackend::Postgres
+        && !backwards
+        && let Some(found) = names::page(db, reseller, &search, place.as_ref(), limit).await?
     {
         return Ok(found);
     }

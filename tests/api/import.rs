@@ -286,6 +286,33 @@ async fn searches_with_thousands_of_matches_are_ranked_and_paged_the_same() {
     }
 }
 
+#[actix_web::test]
+async fn names_starting_with_a_common_word_are_paged_in_order() {
+    // More than 200 names start with "w" and with "wi" in a book of 6,000 (Wide World
+    // Importers, Wingtip Toys, …): on PostgreSQL they are read where they lie together in the
+    // list (store::customers::names), and page exactly as the search ranks every match, forwards
+    // and back.
+    let app = spawn_app().await;
+    let out = crate::helpers::portal_command(&app, &["seed", "--customers", "6000"]);
+    assert!(out.success, "{}", out.stderr);
+    app.sign_in(("admin@bigbook.example", "bigbook-demo")).await;
+    let book = book_of(&app, "bigbook").await;
+    let queries = ["w", "wi", "WI", "wid"].map(String::from).to_vec();
+    for q in ["w", "wi"] {
+        let starting = book.iter().filter(|(_, t, _, _)| t.starts_with(q)).count();
+        assert!(starting > 200, "{q:?} starts {starting} names");
+    }
+    assert_searches(&app, &book, queries, 7).await;
+    app.get(&search_path("wi"))
+        .await
+        .assert_contains("<p class=\"result-count\">与“wi”匹配的客户共 200+ 个");
+    let first = app.get(&search_path("w")).await;
+    let second = app.get(&first.link("next")).await;
+    let third = app.get(&second.link("next")).await;
+    let back = app.get(&third.link("prev")).await;
+    assert_eq!(listed(&back), listed(&second), "back from page 3 of \"w\"");
+}
+
 /// The customer list searched for `q`.
 fn search_path(q: &str) -> String {
     format!(
