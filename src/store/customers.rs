@@ -299,7 +299,9 @@ struct Place {
 /// group in name order. With a count of the matches where the search learnt it on the way (up to
 /// [`SEARCH_COUNT_BOUND`]).
 ///
-/// On SQLite, the trigram table numbered in the list's order answers (see [`trigrams`]). On
+/// When more names start with the text than the count shows, and they fill the page, they are
+/// read where they lie together in the list (see [`names`]). Otherwise, on SQLite, the trigram
+/// table numbered in the list's order answers (see [`trigrams`]). On
 /// PostgreSQL, a search of three characters or more reads its matches from `pg_trgm`'s GIN index
 /// (through the text's rarest piece, see [`piece`]) and ranks and counts them in one statement,
 /// unless there are more than [`CANDIDATE_BOUND`]. Past that (or for one or two characters,
@@ -319,16 +321,15 @@ pub(super) async fn search(
     let search = Search::new(query);
     let place = place(db, reseller, &search, cursor).await?;
     let backwards = matches!(cursor, Cursor::Before(_));
-    if db.get_database_backend() == DbBackend::Sqlite
-        && let Some(found) =
-            trigrams::search(db, reseller, &search, place.as_ref(), backwards, limit).await?
+    // Names starting with the text, where they lie together in the list.
+    if !backwards
+        && let Some(found) = names::page(db, reseller, &search, place.as_ref(), limit).await?
     {
         return Ok(found);
     }
-    // PostgreSQL: the names starting with the text, where they lie together in the list.
-    if db.get_database_backend() == DbBackend::Postgres
-        && !backwards
-        && let Some(found) = names::page(db, reseller, &search, place.as_ref(), limit).await?
+    if db.get_database_backend() == DbBackend::Sqlite
+        && let Some(found) =
+            trigrams::search(db, reseller, &search, place.as_ref(), backwards, limit).await?
     {
         return Ok(found);
     }

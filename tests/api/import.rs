@@ -289,9 +289,9 @@ async fn searches_with_thousands_of_matches_are_ranked_and_paged_the_same() {
 #[actix_web::test]
 async fn names_starting_with_a_common_word_are_paged_in_order() {
     // More than 200 names start with "w" and with "wi" in a book of 6,000 (Wide World
-    // Importers, Wingtip Toys, …): on PostgreSQL they are read where they lie together in the
-    // list (store::customers::names), and page exactly as the search ranks every match, forwards
-    // and back.
+    // Importers, Wingtip Toys, …): they are read where they lie together in the list
+    // (store::customers::names), and page exactly as the search ranks every match, forwards and
+    // back.
     let app = spawn_app().await;
     let out = crate::helpers::portal_command(&app, &["seed", "--customers", "6000"]);
     assert!(out.success, "{}", out.stderr);
