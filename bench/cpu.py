@@ -38,12 +38,8 @@ def main():
     ap.add_argument("paths", nargs="+")
     ap.add_argument("--duration", type=int, default=5)
     args = ap.parse_args()
-    run.ensure_tools()
-    proc, base = run.start(args.database)
+    proc, base, cookie = run.signed_in_on(args.database, args.paths)
     try:
-        cookie, _ = run.sign_in(base)
-        if any(p.startswith("/charges") for p in args.paths):
-            run.charge_totals_ready(base, cookie)
         hz = os.sysconf("SC_CLK_TCK")
         for path in args.paths:
             run.wrk(base + path, 1, 32, cookie=cookie)

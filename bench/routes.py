@@ -22,12 +22,8 @@ def main():
     ap.add_argument("routes", nargs="+")
     ap.add_argument("--duration", type=int, default=3)
     args = ap.parse_args()
-    run.ensure_tools()
-    proc, base = run.start(args.database)
+    proc, base, cookie = run.signed_in_on(args.database, args.routes)
     try:
-        cookie, _ = run.sign_in(base)
-        if any(r.startswith("/charges") for r in args.routes):
-            run.charge_totals_ready(base, cookie)
         health = run.wrk(base + "/health", args.duration, 32)[0]
         run.wrk(base + "/", 1, 32, cookie=cookie)
         first = run.wrk(base + "/", args.duration, 32, cookie=cookie)[0]

@@ -144,6 +144,22 @@ def charge_totals_ready(base, cookie):
         time.sleep(1)
 
 
+def signed_in_on(url, paths):
+    """The portal started on a book already seeded, signed in as the seeded reseller, the Charges
+    page's totals worked out when `paths` holds it: (process, base URL, cookie). For the scripts
+    that measure a few routes of a book (routes.py, cpu.py)."""
+    ensure_tools()
+    proc, base = start(url)
+    try:
+        cookie, _ = sign_in(base)
+        if any(p.startswith("/charges") for p in paths):
+            charge_totals_ready(base, cookie)
+    except BaseException:
+        proc.terminate()
+        raise
+    return proc, base, cookie
+
+
 def settle(kind, url):
     """Lets the machine finish writing the seeded book before anything is measured: the kernel
     otherwise writes a 100,000-customer SQLite file (about 230 MB) back to disk during the first

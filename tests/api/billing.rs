@@ -591,17 +591,16 @@ async fn a_large_book_s_charges_are_paged_and_totalled_whole() {
         let at = page.body.find(attr).expect(attr) + attr.len();
         page.body[at..].split('"').next().unwrap().parse().unwrap()
     };
-    let mut page = app.get("/charges").await;
-    page.assert_status(200).assert_lacks("data-stale");
-    let whole = total(&page, "data-invoice-total=\"");
-    let estimate = total(&page, "data-estimate-total=\"");
-    let mut pages = vec![total(&page, "data-total=\"")];
-    while page.body.contains("rel=\"next\"") {
-        page = app.get(&page.link("next")).await;
-        page.assert_status(200);
-        pages.push(total(&page, "data-total=\""));
-        assert_eq!(total(&page, "data-invoice-total=\""), whole);
+    let invoice = charges_pages(&app, "/charges").await;
+    let whole = total(&invoice[0], "data-invoice-total=\"");
+    let estimate = total(&invoice[0], "data-estimate-total=\"");
+    for page in &invoice {
+        assert_eq!(total(page, "data-invoice-total=\""), whole);
     }
+    let pages: Vec<rust_decimal::Decimal> = invoice
+        .iter()
+        .map(|page| total(page, "data-total=\""))
+        .collect();
     let sold: usize = app
         .value("SELECT COUNT(*) FROM subscriptions WHERE sold_by = 'bigbook'")
         .await
@@ -639,19 +638,16 @@ async fn a_large_book_s_charges_are_paged_and_totalled_whole() {
     } else {
         (format!("2026-09-{day:02}"), format!("2026-10-{day:02}"))
     };
-    let mut page = app.get(&format!("/charges?date={next}")).await;
-    page.assert_status(200).assert_contains(&format!(
+    let next_invoice = charges_pages(&app, &format!("/charges?date={next}")).await;
+    next_invoice[0].assert_contains(&format!(
         "href=\"/charges?date={next}\" aria-current=\"page\""
     ));
-    assert_eq!(total(&page, "data-estimate-total=\""), estimate);
-    let mut estimates = vec![total(&page, "data-total=\"")];
-    while page.body.contains("rel=\"next\"") {
-        page = app.get(&page.link("next")).await;
-        page.assert_status(200);
-        estimates.push(total(&page, "data-total=\""));
-    }
+    assert_eq!(total(&next_invoice[0], "data-estimate-total=\""), estimate);
     assert_eq!(
-        estimates.iter().copied().sum::<rust_decimal::Decimal>(),
+        next_invoice
+            .iter()
+            .map(|page| total(page, "data-total=\""))
+            .sum::<rust_decimal::Decimal>(),
         estimate
     );
     app.get(&format!("/charges?date={after_next}"))
@@ -680,4 +676,21 @@ async fn a_large_book_s_charges_are_paged_and_totalled_whole() {
         total(&fresh, "data-estimate-total=\"") > estimate,
         "ten more licenses from today raise the next invoice"
     );
+}
+
+/// Every page of an invoice on the Charges page, from `path` on, following its "next" links;
+/// each with its totals worked out.
+async fn charges_pages(app: &crate::helpers::TestApp, path: &str) -> Vec<crate::helpers::Page> {
+    let mut page = app.get(path).await;
+    let mut pages = Vec::new();
+    loop {
+        page.assert_status(200).assert_lacks("data-stale");
+        if !page.body.contains("rel=\"next\"") {
+            pages.push(page);
+            return pages;
+        }
+        let next = app.get(&page.link("next")).await;
+        pages.push(page);
+        page = next;
+    }
 }

@@ -239,11 +239,7 @@ async fn searches_with_thousands_of_matches_are_ranked_and_paged_the_same() {
     // However the database reads them (on PostgreSQL, past 2,000 matches, the prefix and list
     // indexes in order instead of the trigram index), the same customers, in the same order,
     // page after page; counted up to 200.
-    let app = spawn_app().await;
-    let out = crate::helpers::portal_command(&app, &["seed", "--customers", "2500"]);
-    assert!(out.success, "{}", out.stderr);
-    app.sign_in(("admin@bigbook.example", "bigbook-demo")).await;
-    let book = book_of(&app, "bigbook").await;
+    let (app, book) = seeded_book(2500).await;
     let queries = [
         "partner",
         "onmschina.cn",
@@ -273,16 +269,7 @@ async fn searches_with_thousands_of_matches_are_ranked_and_paged_the_same() {
     }
     // Back from the third page is the second, in the same order, in every kind of search.
     for q in ["partner", "北京", "b", "有限公司"] {
-        let first = app.get(&search_path(q)).await;
-        let second = app.get(&first.link("next")).await;
-        let third = app.get(&second.link("next")).await;
-        let back = app.get(&third.link("prev")).await;
-        assert_eq!(listed(&back), listed(&second), "back from page 3 of {q:?}");
-        assert_eq!(
-            listed(&app.get(&second.link("prev")).await),
-            listed(&first),
-            "{q:?}"
-        );
+        assert_back_from_page_three(&app, q).await;
     }
 }
 
@@ -292,11 +279,7 @@ async fn names_starting_with_a_common_word_are_paged_in_order() {
     // Importers, Wingtip Toys, …): they are read where they lie together in the list
     // (store::customers::names), and page exactly as the search ranks every match, forwards and
     // back.
-    let app = spawn_app().await;
-    let out = crate::helpers::portal_command(&app, &["seed", "--customers", "6000"]);
-    assert!(out.success, "{}", out.stderr);
-    app.sign_in(("admin@bigbook.example", "bigbook-demo")).await;
-    let book = book_of(&app, "bigbook").await;
+    let (app, book) = seeded_book(6000).await;
     let queries = ["w", "wi", "WI", "wid"].map(String::from).to_vec();
     for q in ["w", "wi"] {
         let starting = book.iter().filter(|(_, t, _, _)| t.starts_with(q)).count();
@@ -306,11 +289,34 @@ async fn names_starting_with_a_common_word_are_paged_in_order() {
     app.get(&search_path("wi"))
         .await
         .assert_contains("<p class=\"result-count\">与“wi”匹配的客户共 200+ 个");
-    let first = app.get(&search_path("w")).await;
+    assert_back_from_page_three(&app, "w").await;
+}
+
+/// Back from the third page of a search is the second, and back from the second the first,
+/// each in the same order as when paged forwards.
+async fn assert_back_from_page_three(app: &crate::helpers::TestApp, q: &str) {
+    let first = app.get(&search_path(q)).await;
     let second = app.get(&first.link("next")).await;
     let third = app.get(&second.link("next")).await;
     let back = app.get(&third.link("prev")).await;
-    assert_eq!(listed(&back), listed(&second), "back from page 3 of \"w\"");
+    assert_eq!(listed(&back), listed(&second), "back from page 3 of {q:?}");
+    assert_eq!(
+        listed(&app.get(&second.link("prev")).await),
+        listed(&first),
+        "back from page 2 of {q:?}"
+    );
+}
+
+/// A portal with a seeded book of `customers` for reseller `bigbook`, signed in as its
+/// administrator, and the book's customers.
+async fn seeded_book(customers: u32) -> (crate::helpers::TestApp, Vec<BookRow>) {
+    let app = spawn_app().await;
+    let customers = customers.to_string();
+    let out = crate::helpers::portal_command(&app, &["seed", "--customers", &customers]);
+    assert!(out.success, "{}", out.stderr);
+    app.sign_in(("admin@bigbook.example", "bigbook-demo")).await;
+    let book = book_of(&app, "bigbook").await;
+    (app, book)
 }
 
 /// The customer list searched for `q`.
