@@ -52,15 +52,14 @@ async fn confirm(app: &TestApp, job: i32) {
 /// Waits until the job has ended (at most a minute).
 async fn finished(app: &TestApp, job: i32) -> String {
     for _ in 0..600 {
-        let state = app
-            .value(&format!("SELECT state FROM jobs WHERE id = {job}"))
+        // The state and the end read together: read apart, a job ending between the two reads
+        // was seen ended and still running.
+        if let Some(state) = app
+            .value(&format!(
+                "SELECT state FROM jobs WHERE id = {job} AND finished_at IS NOT NULL"
+            ))
             .await
-            .unwrap();
-        let ended = app
-            .value(&format!("SELECT finished_at FROM jobs WHERE id = {job}"))
-            .await
-            .is_some();
-        if ended {
+        {
             return state;
         }
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
