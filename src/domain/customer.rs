@@ -41,6 +41,20 @@ pub fn sort_key(company_name: &str) -> String {
     key.trim_end().to_owned()
 }
 
+/// The start that every name beginning with `text` (a search, lowercased) has in its sort key,
+/// for a text of one word of ASCII and Chinese characters: the sort keys of a name and of its
+/// beginning are built character by character alike, and without a space the text can't reach
+/// past the name into the domain that follows it in the search text. `None` for other texts
+/// (their letters may lowercase otherwise inside a word, as Greek's final sigma does).
+pub fn name_start_key(text: &str) -> Option<String> {
+    use pinyin::ToPinyin;
+    let fits = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| (c.is_ascii() && !c.is_ascii_whitespace()) || c.to_pinyin().is_some());
+    fits.then(|| sort_key(text))
+}
+
 /// What a customer search matches: company name and domain, lowercased.
 pub fn search_text(company_name: &str, domain: &str) -> String {
     format!("{} {}", company_name.to_lowercase(), domain.to_lowercase())
@@ -223,6 +237,34 @@ mod tests {
             search_rank("partner", &text, "Fabrikam.partner.onmschina.cn"),
             2
         );
+    }
+
+    #[test]
+    fn every_name_starting_with_a_text_starts_its_sort_key_with_the_texts_key() {
+        for name in [
+            "北京云途科技",
+            "Lucerne Publishing 12",
+            "Adatum 贸易",
+            "Fourth Coffee 咖啡",
+            "ABC-北京分公司",
+            "50% Off 有限公司",
+        ] {
+            let lowered = name.to_lowercase();
+            let word = lowered.split(' ').next().unwrap();
+            for end in word.char_indices().map(|(i, c)| i + c.len_utf8()) {
+                let text = &word[..end];
+                let key = name_start_key(text).unwrap();
+                assert!(
+                    sort_key(name).starts_with(&key),
+                    "{name:?} / {text:?}: {key:?}"
+                );
+            }
+        }
+        assert_eq!(name_start_key("北京").as_deref(), Some("bei jing"));
+        assert_eq!(name_start_key("lucerne").as_deref(), Some("lucerne"));
+        for other in ["", "lucerne publishing", "北京 云途", "σας", "café"] {
+            assert_eq!(name_start_key(other), None, "{other:?}");
+        }
     }
 
     #[test]

@@ -275,13 +275,15 @@ async fn searches_with_thousands_of_matches_are_ranked_and_paged_the_same() {
 
 #[actix_web::test]
 async fn names_starting_with_a_common_word_are_paged_in_order() {
-    // More than 200 names start with "w" and with "wi" in a book of 6,000 (Wide World
-    // Importers, Wingtip Toys, …): they are read where they lie together in the list
+    // More than 200 names start with "w", "wi" and "郑州" in a book of 8,000 (Wide World
+    // Importers, Wingtip Toys, 郑州…): they are read where they lie together in the list
     // (store::customers::names), and page exactly as the search ranks every match, forwards and
     // back.
-    let (app, book) = seeded_book(6000).await;
-    let queries = ["w", "wi", "WI", "wid"].map(String::from).to_vec();
-    for q in ["w", "wi"] {
+    let (app, book) = seeded_book(8000).await;
+    let queries = ["w", "wi", "WI", "wid", "郑州", "郑"]
+        .map(String::from)
+        .to_vec();
+    for q in ["w", "wi", "郑州"] {
         let starting = book.iter().filter(|(_, t, _, _)| t.starts_with(q)).count();
         assert!(starting > 200, "{q:?} starts {starting} names");
     }
@@ -290,6 +292,7 @@ async fn names_starting_with_a_common_word_are_paged_in_order() {
         .await
         .assert_contains("<p class=\"result-count\">与“wi”匹配的客户共 200+ 个");
     assert_back_from_page_three(&app, "w").await;
+    assert_back_from_page_three(&app, "郑州").await;
 }
 
 /// Back from the third page of a search is the second, and back from the second the first,

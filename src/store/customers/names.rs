@@ -1,8 +1,9 @@
 //! The names starting with a search's text, read where they lie in the list.
 //!
 //! A customer's sort key is its name lowercased, with Chinese characters spelled in pinyin
-//! (`domain::customer::sort_key`), so every name starting with a text of other characters has a
-//! sort key starting with that text. Where text is compared byte by byte (always on SQLite; on
+//! (`domain::customer::sort_key`), so every name starting with a one-word text has a sort key
+//! starting with the text's own (“北京” → “bei jing”; `domain::customer::name_start_key`). Where
+//! text is compared byte by byte (always on SQLite; on
 //! PostgreSQL in a database of collation `C`), those names are one stretch of the list index, in
 //! the list's order: a page of them, and their count, cost the stretch's first few hundred
 //! entries, however many customers the book holds ("Lucerne", 1,691 names in a book of
@@ -15,14 +16,15 @@ use tokio::sync::OnceCell;
 
 use super::{Counted, Place, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, page_rows};
 use crate::domain::ResellerId;
+use crate::domain::customer::name_start_key;
 use crate::store::{Db, DbErr};
 
 /// A page of the names starting with the search's text, from the place on, and the count of
-/// every match, when those names alone answer: the text is one word of letters, digits or
-/// punctuation other than dots (so that no whole domain can be it, and it can't reach past a
-/// name into its domain), the page is forwards in that tier, the stretch fills it, and it holds
-/// more names than the count shows ([`SEARCH_COUNT_BOUND`]: the other matches, ranked after
-/// them, need not be counted). `None` otherwise: the caller searches in full.
+/// every match, when those names alone answer: the text is one word of ASCII and Chinese
+/// characters without a dot (see `name_start_key`; and no whole domain can be it), the page is
+/// forwards in that tier, the stretch fills it, and it holds more names than the count shows
+/// ([`SEARCH_COUNT_BOUND`]: the other matches, ranked after them, need not be counted). `None`
+/// otherwise: the caller searches in full.
 pub(super) async fn page(
     db: &Db,
     reseller: &ResellerId,
@@ -30,15 +32,15 @@ pub(super) async fn page(
     place: Option<&Place>,
     limit: u64,
 ) -> Result<Option<(Vec<Row>, Option<Counted>)>, DbErr> {
-    let text = search.text.as_str();
-    let one_word = !text.is_empty()
-        && text.is_ascii()
-        && !text.contains(|c: char| c.is_ascii_whitespace() || c == '.');
-    if !one_word || place.is_some_and(|p| p.tier != 1) || !compares_bytes(db).await? {
+    // (A text with a dot might be a whole domain, which ranks before the names.)
+    let Some(key) = name_start_key(&search.text).filter(|_| !search.text.contains('.')) else {
+        return Ok(None);
+    };
+    if place.is_some_and(|p| p.tier != 1) || !compares_bytes(db).await? {
         return Ok(None);
     }
-    // ?1 reseller, ?2 the text, ?3 just past every text starting with it, ?4 `text%`; ?5, ?6
-    // the place. The stretch is read on the list index (PostgreSQL's planner is kept from the
+    // ?1 reseller, ?2 the key, ?3 just past every key starting with it, ?4 `text%`; ?5, ?6 the
+    // place. The stretch is read on the list index (PostgreSQL's planner is kept from the
     // others by comparing the name as an expression no index holds; SQLite is told).
     let relationships = match db.get_database_backend() {
         DbBackend::Postgres => "relationships",
@@ -46,10 +48,11 @@ pub(super) async fn page(
     };
     let stretch = "reseller_id = $1 AND sort_key >= $2 AND sort_key < $3 \
                    AND (search_text || '') LIKE $4 ESCAPE '\\'";
+    let past_key = format!("{key}\u{10FFFF}");
     let mut values: Vec<sea_orm::Value> = vec![
         reseller.as_str().into(),
-        search.text.clone().into(),
-        search.past_prefix.clone().into(),
+        key.into(),
+        past_key.into(),
         search.prefix.clone().into(),
     ];
     let after = match place {
