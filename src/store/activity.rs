@@ -418,11 +418,10 @@ pub async fn page(
         .clone()
         .select_only()
         .column(activity::Column::Id)
-        .limit(COUNT_BOUND + 1)
-        .into_query();
+        .limit(COUNT_BOUND + 1);
     let count = Query::select()
         .expr(Expr::cust("COUNT(*)"))
-        .from_subquery(ids, Alias::new("counted_ids"))
+        .from_subquery(ids.clone().into_query(), Alias::new("counted_ids"))
         .to_owned();
     let read: Vec<CountedRecord> = match cursor {
         LogCursor::Newest => select.order_by_desc(activity::Column::Id),
@@ -441,15 +440,7 @@ pub async fn page(
     // A page past the end (or an empty log) carries no count: counted on its own.
     let counted = match read.first() {
         Some(first) => u64::try_from(first.counted).unwrap_or(0),
-        None => {
-            filter
-                .select(reseller)
-                .select_only()
-                .column(activity::Column::Id)
-                .limit(COUNT_BOUND + 1)
-                .count(db)
-                .await?
-        }
+        None => ids.count(db).await?,
     };
     let mut rows: Vec<activity::Model> = read.into_iter().map(|r| r.record).collect();
     let beyond = rows.len() as u64 > page.size;

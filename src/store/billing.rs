@@ -104,6 +104,7 @@ pub struct BillingState {
     pub last_change: i32,
 }
 
+/// The reseller's [`BillingState`], in one statement.
 pub async fn billing_state(
     db: &impl ConnectionTrait,
     reseller: &ResellerId,
@@ -120,12 +121,8 @@ pub async fn billing_state(
         ))
         .await?
         .ok_or_else(|| corrupt(format!("no reseller {reseller}")))?;
-    let day: i32 = row.try_get("", "billing_day")?;
     Ok(BillingState {
-        day: u32::try_from(day)
-            .ok()
-            .and_then(BillingDay::new)
-            .ok_or_else(|| corrupt(format!("billing day {day}")))?,
+        day: stored_billing_day(row.try_get("", "billing_day")?)?,
         prices: PricesVersion(row.try_get("", "prices")?),
         last_change: row.try_get("", "last_change")?,
     })
@@ -163,10 +160,15 @@ pub async fn billing_day(
         .one(db)
         .await?
         .ok_or_else(|| corrupt(format!("no reseller {reseller}")))?;
-    u32::try_from(row.billing_day)
+    stored_billing_day(row.billing_day)
+}
+
+/// A billing day as the `resellers` table holds it.
+fn stored_billing_day(day: i32) -> Result<BillingDay, DbErr> {
+    u32::try_from(day)
         .ok()
         .and_then(BillingDay::new)
-        .ok_or_else(|| corrupt(format!("billing day {}", row.billing_day)))
+        .ok_or_else(|| corrupt(format!("billing day {day}")))
 }
 
 /// Sets the reseller's billing day; `false` when there is no such reseller.
