@@ -285,7 +285,8 @@ def measure(kind, size, duration, connections, repeat, tmp):
         print(f"  {'review step':34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
         # License changes, each on a fresh active subscription (one more license).
         fresh = query(kind, url, "SELECT customer_id, id, quantity + 1 FROM subscriptions WHERE sold_by = 'bigbook' "
-                                 "AND status = 'active' AND quantity < 300 AND customer_id <> 'b-0000000' "
+                                 "AND status = 'active' AND quantity < 300 AND offer_id <> 'O365_BUSINESS_ESSENTIALS' "
+                                 "AND customer_id <> 'b-0000000' "
                                  f"AND id <> '{sub}' ORDER BY id LIMIT 30000")
         license_ids = os.path.join(tmp, f"license-ids-{kind}-{size}.txt")
         with open(license_ids, "w") as f:

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, Query, UnionType};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    Statement,
 };
 
 use super::changes::Via;
@@ -139,20 +140,13 @@ pub(crate) struct Change<'a> {
     pub at: DateTime<Utc>,
 }
 
-pub(crate) async fn record_change(
-    db: &impl ConnectionTrait,
-    who: &Account,
-    change: Change<'_>,
-) -> Result<(), DbErr> {
-    record_changes(db, who, [change]).await
-}
-
-/// Records several changes made together (an upgrade's two subscriptions) in one statement.
-pub(crate) async fn record_changes<'a>(
-    db: &impl ConnectionTrait,
+/// The statement recording changes made together (an upgrade's two subscriptions), for the
+/// change's writes (see [`Writes`](super::changes::Writes)).
+pub(crate) fn changes_recorded<'a>(
+    backend: DbBackend,
     who: &Account,
     changes: impl IntoIterator<Item = Change<'a>>,
-) -> Result<(), DbErr> {
+) -> Statement {
     let rows = changes.into_iter().map(|change| {
         let before = change.before;
         activity::ActiveModel {
@@ -176,10 +170,7 @@ pub(crate) async fn record_changes<'a>(
             ..Default::default()
         }
     });
-    activity::Entity::insert_many(rows)
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    activity::Entity::insert_many(rows).build(backend)
 }
 
 /// Records a sign-in held back by the throttle.

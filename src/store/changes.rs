@@ -8,14 +8,14 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, TransactionTrait,
+    QueryFilter, QueryResult, QueryTrait, Statement, TransactionTrait, Value,
 };
 use tokio::sync::{Mutex, MutexGuard};
 
-use super::subscriptions::{SubscriptionView, view};
+use super::subscriptions::{SubscriptionView, holdings_of, view, view_of_row};
 use super::{Db, DbErr};
 use crate::domain::{Account, ChangeKey, CustomerId, SubscriptionId, Version};
-use crate::entities::{customer, idempotency, subscription};
+use crate::entities::{customer, idempotency};
 
 /// Why a change was not made. Nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +134,14 @@ impl Claimed {
     pub fn next_version(&self) -> Version {
         self.view.subscription.version.next()
     }
+
+    /// The change's writes, none yet.
+    pub fn writes(&self) -> Writes {
+        Writes {
+            backend: self.txn.get_database_backend(),
+            statements: Vec::new(),
+        }
+    }
 }
 
 /// On SQLite, the changes of this process take turns here, first come first served, before they
@@ -175,6 +183,10 @@ pub(crate) enum Begun {
 /// on PostgreSQL the customer's holdings are locked first, and the rows stay locked until commit:
 /// concurrent changes of one customer wait, then see the claim fail (rule 7), the key already
 /// used, or the state the first change left, which the rules then judge.
+///
+/// The claim reads what the rules judge in the same statement (see [`claim`]); a claim that
+/// finds nothing to claim is then told apart: a repeated request, a subscription that is not
+/// there, or one changed since the client saw it.
 pub(crate) async fn begin<E>(db: &Db, sub: &Submission<'_>) -> Result<Begun, ChangeError<E>> {
     let writer = write_turn(db).await;
     let txn = db.begin().await?;
@@ -188,31 +200,37 @@ pub(crate) async fn begin<E>(db: &Db, sub: &Submission<'_>) -> Result<Begun, Cha
             .exec(&txn)
             .await?;
     }
-    let mut claim = subscription::Entity::update_many()
-        .col_expr(
-            subscription::Column::Version,
-            Expr::col(subscription::Column::Version).add(1),
-        )
-        .filter(subscription::Column::Id.eq(sub.subscription.as_str()))
-        .filter(subscription::Column::CustomerId.eq(sub.customer.as_str()))
-        .filter(subscription::Column::SoldBy.eq(sub.who.reseller.as_str()));
-    if let Some(expected) = sub.expected {
-        claim = claim.filter(subscription::Column::Version.eq(expected.0));
-    }
-    let claimed = claim.exec(&txn).await?.rows_affected;
+    let claimed = txn
+        .query_one_raw(claim(db.get_database_backend(), sub))
+        .await?;
     // A repeated request gets its first answer, whatever the claim found (its own change moved
     // the version on); dropping the transaction undoes the claim.
-    if let Some(key) = sub.key
+    let replayed = match &claimed {
+        Some(row) => row.try_get::<bool>("", "replayed")?,
+        None => true,
+    };
+    if replayed
+        && let Some(key) = sub.key
         && let Some(answer) = saved(&txn, sub.who, key).await?
     {
         return Ok(Begun::Replayed(answer));
     }
-    let mut view = view(&txn, &sub.who.reseller, sub.customer, sub.subscription)
-        .await?
-        .ok_or(ChangeError::NotFound)?;
-    if claimed == 0 {
-        return Err(ChangeError::Conflict);
+    let Some(row) = claimed else {
+        return Err(
+            match view(&txn, &sub.who.reseller, sub.customer, sub.subscription).await? {
+                Some(_) => ChangeError::Conflict,
+                None => ChangeError::NotFound,
+            },
+        );
+    };
+    // Not the reseller's customer: as if the subscription were not there.
+    if row
+        .try_get::<Option<bool>>("", "r_delegated_admin")?
+        .is_none()
+    {
+        return Err(ChangeError::NotFound);
     }
+    let mut view = view_of_row(&row)?;
     // The rules judge the subscription as it was when claimed: one version before the claim.
     view.subscription.version = Version(view.subscription.version.0 - 1);
     Ok(Begun::Claimed(Box::new(Claimed {
@@ -222,16 +240,157 @@ pub(crate) async fn begin<E>(db: &Db, sub: &Submission<'_>) -> Result<Begun, Cha
     })))
 }
 
-/// Saves the change's answer under the request's key, and commits.
+/// The claim: the subscription's version moved on (at the expected version, when given),
+/// returning the subscription as [`view`] reads it and whether the request's key was used
+/// (a request without a key compares with NULL: never). One statement instead of three: on
+/// SQLite every statement of a change is a hand-over to the connection's thread while the change
+/// holds the turn to write.
+fn claim(backend: DbBackend, sub: &Submission<'_>) -> Statement {
+    let mut values: Vec<Value> = vec![
+        sub.who.reseller.as_str().into(),
+        sub.customer.as_str().into(),
+        sub.subscription.as_str().into(),
+        sub.who.user_id.into(),
+        sub.key.map(|k| k.as_str().to_owned()).into(),
+    ];
+    let mut sql = String::from(
+        "UPDATE subscriptions SET version = version + 1 \
+         WHERE id = $3 AND customer_id = $2 AND sold_by = $1",
+    );
+    if let Some(expected) = sub.expected {
+        values.push(expected.0.into());
+        sql.push_str(" AND version = $6");
+    }
+    sql.push_str(&format!(
+        " RETURNING *, (SELECT company_name FROM customers WHERE id = $2) AS c_company_name, \
+         (SELECT domain FROM customers WHERE id = $2) AS c_domain, \
+         (SELECT delegated_admin FROM relationships \
+          WHERE reseller_id = $1 AND customer_id = $2) AS r_delegated_admin, {}, \
+         EXISTS (SELECT 1 FROM idempotency WHERE user_id = $4 AND \"key\" = $5) AS replayed",
+        holdings_of("$2")
+    ));
+    if backend == DbBackend::Sqlite {
+        sql = sql.replace('$', "?");
+    }
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Statements a change writes one after the other, sent as one: on SQLite as one text of
+/// several statements, which sqlx runs in one call on the connection's thread (binding each
+/// statement's `?` in turn); on PostgreSQL as one statement, the first ones in `WITH` (a
+/// data-modifying `WITH` runs each to completion; the constraints are checked at the end of the
+/// whole). On SQLite a change holds the process's turn to write while it waits for each call, and
+/// a call costs about 100 µs of hand-over under load whatever the statement does
+/// (docs/PERFORMANCE.md); on PostgreSQL each is a round trip. Only statements built by sea-query
+/// go in (SQLite's unnumbered `?`, PostgreSQL's `$n` numbered from 1 in each).
+pub(crate) struct Writes {
+    backend: DbBackend,
+    statements: Vec<Statement>,
+}
+
+impl Writes {
+    pub fn backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    pub fn push(&mut self, statement: Statement) {
+        debug_assert!(
+            statement.db_backend != DbBackend::Sqlite || !statement.sql.contains("?1"),
+            "numbered placeholders would bind another statement's values: {}",
+            statement.sql
+        );
+        self.statements.push(statement);
+    }
+
+    /// Runs the statements.
+    pub async fn run(self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
+        for statement in self.sent() {
+            txn.execute_raw(statement).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs the statements, then `last`, and answers the rows `last` returns.
+    pub async fn then_read(
+        mut self,
+        txn: &DatabaseTransaction,
+        last: Statement,
+    ) -> Result<Vec<QueryResult>, DbErr> {
+        self.push(last);
+        let mut sent = self.sent();
+        let last = sent
+            .pop()
+            .unwrap_or_else(|| unreachable!("a statement was pushed"));
+        for statement in sent {
+            txn.execute_raw(statement).await?;
+        }
+        txn.query_all_raw(last).await
+    }
+
+    /// The statements as they are sent: one.
+    fn sent(self) -> Vec<Statement> {
+        if self.statements.len() < 2 {
+            return self.statements;
+        }
+        let last = self.statements.len() - 1;
+        let mut sql = String::new();
+        let mut values: Vec<Value> = Vec::new();
+        for (i, statement) in self.statements.into_iter().enumerate() {
+            match self.backend {
+                DbBackend::Postgres => {
+                    let own = renumbered(&statement.sql, values.len());
+                    sql.push_str(&if i == 0 {
+                        format!("WITH w0 AS ({own})")
+                    } else if i == last {
+                        format!(" {own}")
+                    } else {
+                        format!(", w{i} AS ({own})")
+                    });
+                }
+                _ => {
+                    if i > 0 {
+                        sql.push_str(";\n");
+                    }
+                    sql.push_str(&statement.sql);
+                }
+            }
+            values.extend(statement.values.map(|v| v.0).unwrap_or_default());
+        }
+        vec![Statement::from_sql_and_values(self.backend, sql, values)]
+    }
+}
+
+/// A PostgreSQL statement's `$n` placeholders moved on by `by`, for a statement joined after
+/// others (sea-query binds every value, so a `$` followed by digits is a placeholder).
+fn renumbered(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + by).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Saves the change's answer under the request's key with the change's own writes, and commits.
 pub(crate) async fn finish<E>(
     claimed: Claimed,
     sub: &Submission<'_>,
+    mut writes: Writes,
     answer: Answer,
 ) -> Result<Answer, ChangeError<E>> {
     let Claimed { txn, _writer, .. } = claimed;
     if let Some(key) = sub.key {
-        save(&txn, sub.who, key, &answer, sub.at).await?;
+        writes.push(save(writes.backend(), sub.who, key, &answer, sub.at));
     }
+    writes.run(&txn).await?;
     txn.commit().await?;
     Ok(answer)
 }
@@ -256,13 +415,14 @@ async fn saved(
     }))
 }
 
-async fn save(
-    db: &impl ConnectionTrait,
+/// The statement saving a change's answer under its key.
+fn save(
+    backend: DbBackend,
     who: &Account,
     key: &ChangeKey,
     answer: &Answer,
     at: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Statement {
     idempotency::Entity::insert(idempotency::ActiveModel {
         user_id: Set(who.user_id),
         key: Set(key.as_str().to_owned()),
@@ -271,7 +431,20 @@ async fn save(
         body: Set(answer.body.clone()),
         created_at: Set(at),
     })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+    .build(backend)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::renumbered;
+
+    #[test]
+    fn placeholders_move_on_past_the_statements_before() {
+        assert_eq!(
+            renumbered("UPDATE t SET a = $1, b = $12 WHERE c = $2", 3),
+            "UPDATE t SET a = $4, b = $15 WHERE c = $5"
+        );
+        assert_eq!(renumbered("SELECT $x, $", 3), "SELECT $x, $");
+        assert_eq!(renumbered("SELECT 1", 3), "SELECT 1");
+    }
 }

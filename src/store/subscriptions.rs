@@ -6,12 +6,12 @@ use chrono::Utc;
 use crate::domain::billing::china_date;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect, QueryTrait, Statement,
 };
 
 use super::activity::{self, Action, Change, State};
-use super::changes::{self, Answer, Begun, ChangeError, Submission, begin, finish};
+use super::changes::{self, Answer, Begun, ChangeError, Submission, Writes, begin, finish};
 use super::{Db, DbErr, count};
 use crate::domain::edit::{EditError, Step};
 use crate::domain::eligibility::{self, Context, Eligibility, Reason};
@@ -212,11 +212,10 @@ pub async fn view_with_history(
     // `history` asks for them. A driver's cost grows with the values it hands over, so rows and
     // columns are only what the page needs. (`string_agg` is PostgreSQL's, and SQLite's since
     // 3.44; sqlx builds SQLite 3.51 in.)
-    let mut sql = String::from(
+    let mut sql = format!(
         "SELECT t.*, c.company_name AS c_company_name, c.domain AS c_domain, \
-         r.delegated_admin AS r_delegated_admin, \
-         (SELECT string_agg(h.id || ' ' || h.offer_id || ' ' || h.status, ',') \
-          FROM subscriptions h WHERE h.customer_id = r.customer_id) AS c_holdings",
+         r.delegated_admin AS r_delegated_admin, {}",
+        holdings_of("r.customer_id")
     );
     if history > 0 {
         sql.push_str(
@@ -256,17 +255,10 @@ pub async fn view_with_history(
     let Some(first) = results.first() else {
         return Ok(None);
     };
-    let row = subscription::Model::from_query_result(first, "")?;
-    if row.sold_by.as_deref() != Some(reseller.as_str()) {
+    if first.try_get::<Option<String>>("", "sold_by")?.as_deref() != Some(reseller.as_str()) {
         return Ok(None);
     }
-    let customer = Customer {
-        id: customer_id.clone(),
-        company_name: first.try_get("", "c_company_name")?,
-        domain: first.try_get("", "c_domain")?,
-        delegated_admin: first.try_get("", "r_delegated_admin")?,
-    };
-    let holdings = holdings(&first.try_get::<String>("", "c_holdings")?)?;
+    let view = view_of_row(first)?;
     let mut changes = Vec::new();
     if history > 0 {
         for result in &results {
@@ -281,14 +273,33 @@ pub async fn view_with_history(
         .into_iter()
         .map(|change| activity::entry(change, None, None))
         .collect::<Result<Vec<_>, DbErr>>()?;
-    Ok(Some((
-        SubscriptionView {
-            customer,
-            subscription: from_row(row)?,
-            holdings,
+    Ok(Some((view, entries)))
+}
+
+/// The customer's holdings (see [`holdings`]) as the column `c_holdings` of a statement that
+/// reads a subscription of the customer whose id is `customer`, a column or a placeholder.
+pub(super) fn holdings_of(customer: &str) -> String {
+    format!(
+        "(SELECT string_agg(h.id || ' ' || h.offer_id || ' ' || h.status, ',') \
+         FROM subscriptions h WHERE h.customer_id = {customer}) AS c_holdings"
+    )
+}
+
+/// A subscription as [`view`] reads it from a row of the subscription's columns with
+/// `c_company_name`, `c_domain`, `r_delegated_admin` and `c_holdings` (see [`holdings_of`]).
+pub(super) fn view_of_row(row: &QueryResult) -> Result<SubscriptionView, DbErr> {
+    let model = subscription::Model::from_query_result(row, "")?;
+    let id = CustomerId::parse(&model.customer_id).map_err(corrupt)?;
+    Ok(SubscriptionView {
+        subscription: from_row(model)?,
+        customer: Customer {
+            id,
+            company_name: row.try_get("", "c_company_name")?,
+            domain: row.try_get("", "c_domain")?,
+            delegated_admin: row.try_get("", "r_delegated_admin")?,
         },
-        entries,
-    )))
+        holdings: holdings(&row.try_get::<String>("", "c_holdings")?)?,
+    })
 }
 
 /// Which of the reseller's subscriptions [`views_where`] reads.
@@ -314,14 +325,15 @@ pub async fn views_where(
     reseller: &ResellerId,
     among: Among<'_>,
 ) -> Result<Vec<SubscriptionView>, DbErr> {
-    let head = "SELECT t.*, c.company_name AS c_company_name, c.domain AS c_domain, \
-         r.delegated_admin AS r_delegated_admin, \
-         (SELECT string_agg(h.id || ' ' || h.offer_id || ' ' || h.status, ',') \
-          FROM subscriptions h WHERE h.customer_id = r.customer_id) AS c_holdings \
+    let head = format!(
+        "SELECT t.*, c.company_name AS c_company_name, c.domain AS c_domain, \
+         r.delegated_admin AS r_delegated_admin, {} \
          FROM subscriptions t \
          JOIN relationships r ON r.customer_id = t.customer_id AND r.reseller_id = $1 \
          JOIN customers c ON c.id = t.customer_id \
-         WHERE t.sold_by = $1";
+         WHERE t.sold_by = $1",
+        holdings_of("r.customer_id")
+    );
     let backend = db.get_database_backend();
     let mut statements = Vec::new();
     match among {
@@ -343,7 +355,7 @@ pub async fn views_where(
             search,
             limit,
         } => {
-            let mut sql = String::from(head);
+            let mut sql = head.clone();
             let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
             if let Some(offer) = offer {
                 values.push(offer.as_str().into());
@@ -373,19 +385,7 @@ pub async fn views_where(
     let mut views = Vec::new();
     for statement in statements {
         for row in db.query_all_raw(statement).await? {
-            let subscription = from_row(subscription::Model::from_query_result(&row, "")?)?;
-            let customer = Customer {
-                id: CustomerId::parse(&row.try_get::<String>("", "customer_id")?)
-                    .map_err(corrupt)?,
-                company_name: row.try_get("", "c_company_name")?,
-                domain: row.try_get("", "c_domain")?,
-                delegated_admin: row.try_get("", "r_delegated_admin")?,
-            };
-            views.push(SubscriptionView {
-                customer,
-                subscription,
-                holdings: holdings(&row.try_get::<String>("", "c_holdings")?)?,
-            });
+            views.push(view_of_row(&row)?);
         }
     }
     Ok(views)
@@ -431,9 +431,10 @@ async fn licenses_once(
         version: claimed.next_version(),
         ..before.clone()
     };
-    write_state(&claimed.txn, before, &after, Action::Licenses, sub).await?;
     let answer = answer(&after);
-    finish(claimed, sub, answer).await
+    let mut writes = claimed.writes();
+    write_state(&mut writes, before, &[(after, Action::Licenses)], sub);
+    finish(claimed, sub, writes, answer).await
 }
 
 /// Suspends or reactivates a subscription. Returns the answer, as [`licenses_once`] does.
@@ -454,9 +455,10 @@ async fn status_once(
         version: claimed.next_version(),
         ..before.clone()
     };
-    write_state(&claimed.txn, before, &after, status_action(action), sub).await?;
     let answer = answer(&after);
-    finish(claimed, sub, answer).await
+    let mut writes = claimed.writes();
+    write_state(&mut writes, before, &[(after, status_action(action))], sub);
+    finish(claimed, sub, writes, answer).await
 }
 
 fn status_action(action: StatusAction) -> Action {
@@ -489,68 +491,82 @@ async fn edit_once(
         return Ok(answer);
     }
     // Each change of the edit is a version of its own, as it is a record of the log of its own.
-    let mut previous = before.clone();
     let mut version = before.version;
-    for applied in &steps {
-        version = version.next();
-        let after = Subscription {
-            version,
-            ..applied.after.clone()
-        };
-        let action = match &applied.step {
-            Step::Status(action) => status_action(*action),
-            Step::Licenses(_) => Action::Licenses,
-            Step::Rename(_) => Action::Rename,
-        };
-        write_state(&claimed.txn, &previous, &after, action, sub).await?;
-        previous = after;
-    }
-    let answer = answer(&previous);
-    finish(claimed, sub, answer).await
+    let changes: Vec<(Subscription, Action)> = steps
+        .iter()
+        .map(|applied| {
+            version = version.next();
+            let action = match &applied.step {
+                Step::Status(action) => status_action(*action),
+                Step::Licenses(_) => Action::Licenses,
+                Step::Rename(_) => Action::Rename,
+            };
+            (
+                Subscription {
+                    version,
+                    ..applied.after.clone()
+                },
+                action,
+            )
+        })
+        .collect();
+    let mut writes = claimed.writes();
+    write_state(&mut writes, before, &changes, sub);
+    let answer = answer(changes.last().map_or(before, |(after, _)| after));
+    finish(claimed, sub, writes, answer).await
 }
 
-/// Writes a subscription's new licenses, status and name, and records the change.
-async fn write_state(
-    txn: &DatabaseTransaction,
+/// Writes a subscription's new licenses, status and name as the last of `changes` leaves them
+/// (a row is written once: PostgreSQL runs the writes as one statement), and records each
+/// change, made one after the other from `before`.
+fn write_state(
+    writes: &mut Writes,
     before: &Subscription,
-    after: &Subscription,
-    action: Action,
+    changes: &[(Subscription, Action)],
     sub: &Submission<'_>,
-) -> Result<(), DbErr> {
-    subscription::Entity::update_many()
-        .col_expr(
-            subscription::Column::Quantity,
-            Expr::val(i64::from(after.quantity)),
-        )
-        .col_expr(
-            subscription::Column::Status,
-            Expr::val(after.status.as_str()),
-        )
-        .col_expr(
-            subscription::Column::FriendlyName,
-            Expr::val(after.friendly_name.as_str()),
-        )
-        .col_expr(subscription::Column::Version, Expr::val(after.version.0))
-        .filter(subscription::Column::Id.eq(sub.subscription.as_str()))
-        .exec(txn)
-        .await?;
-    let renamed = before.friendly_name != after.friendly_name;
-    activity::record_change(
-        txn,
+) {
+    let Some((last, _)) = changes.last() else {
+        return;
+    };
+    let backend = writes.backend();
+    writes.push(
+        subscription::Entity::update_many()
+            .col_expr(
+                subscription::Column::Quantity,
+                Expr::val(i64::from(last.quantity)),
+            )
+            .col_expr(
+                subscription::Column::Status,
+                Expr::val(last.status.as_str()),
+            )
+            .col_expr(
+                subscription::Column::FriendlyName,
+                Expr::val(last.friendly_name.as_str()),
+            )
+            .col_expr(subscription::Column::Version, Expr::val(last.version.0))
+            .filter(subscription::Column::Id.eq(sub.subscription.as_str()))
+            .build(backend),
+    );
+    let befores = std::iter::once(before).chain(changes.iter().map(|(after, _)| after));
+    writes.push(activity::changes_recorded(
+        backend,
         sub.who,
-        Change {
-            customer: sub.customer,
-            subscription: sub.subscription,
-            action,
-            before: Some(before.into()),
-            after: after.into(),
-            upgrade_id: None,
-            via: sub.via,
-            names: renamed.then_some((before.friendly_name.as_str(), after.friendly_name.as_str())),
-            at: sub.at,
-        },
-    )
-    .await
+        befores.zip(changes).map(|(before, (after, action))| {
+            let renamed = before.friendly_name != after.friendly_name;
+            Change {
+                customer: sub.customer,
+                subscription: sub.subscription,
+                action: *action,
+                before: Some(before.into()),
+                after: after.into(),
+                upgrade_id: None,
+                via: sub.via,
+                names: renamed
+                    .then_some((before.friendly_name.as_str(), after.friendly_name.as_str())),
+                at: sub.at,
+            }
+        }),
+    ));
 }
 
 /// What an upgrade did, as the result page shows it.
@@ -604,7 +620,6 @@ async fn upgrade_once(
         }
         Err(e) => return Err(e),
     };
-    let txn = &claimed.txn;
     let eligibility = claimed.view.eligibility(&who.reseller);
     let source = &claimed.view.subscription;
     let plan: UpgradePlan = upgrade::plan(source, &eligibility, target, quantity, source.version)
@@ -614,26 +629,29 @@ async fn upgrade_once(
     let target_id = new_subscription_id()?;
     let (source_quantity, source_assigned) = plan.source_licenses(source);
     let source_status = plan.source_status();
+    let mut writes = claimed.writes();
+    let backend = writes.backend();
 
-    subscription::Entity::insert(subscription::ActiveModel {
-        id: Set(target_id.to_string()),
-        customer_id: Set(sub.customer.to_string()),
-        offer_id: Set(target.as_str().to_owned()),
-        friendly_name: Set(friendly_name.as_str().to_owned()),
-        quantity: Set(i64::from(quantity.get())),
-        assigned_licenses: Set(i64::from(plan.moved_assigned)),
-        status: Set(SubscriptionStatus::Active.as_str().to_owned()),
-        sold_by: Set(Some(who.reseller.to_string())),
-        billing_cycle: Set(source.billing_cycle.as_str().to_owned()),
-        auto_renew: Set(source.auto_renew),
-        created_on: Set(china_date(now)),
-        cancellation_reason: Set(None),
-        upgraded_to: Set(None),
-        upgraded_from: Set(Some(sub.subscription.to_string())),
-        version: Set(0),
-    })
-    .exec_without_returning(txn)
-    .await?;
+    writes.push(
+        subscription::Entity::insert(subscription::ActiveModel {
+            id: Set(target_id.to_string()),
+            customer_id: Set(sub.customer.to_string()),
+            offer_id: Set(target.as_str().to_owned()),
+            friendly_name: Set(friendly_name.as_str().to_owned()),
+            quantity: Set(i64::from(quantity.get())),
+            assigned_licenses: Set(i64::from(plan.moved_assigned)),
+            status: Set(SubscriptionStatus::Active.as_str().to_owned()),
+            sold_by: Set(Some(who.reseller.to_string())),
+            billing_cycle: Set(source.billing_cycle.as_str().to_owned()),
+            auto_renew: Set(source.auto_renew),
+            created_on: Set(china_date(now)),
+            cancellation_reason: Set(None),
+            upgraded_to: Set(None),
+            upgraded_from: Set(Some(sub.subscription.to_string())),
+            version: Set(0),
+        })
+        .build(backend),
+    );
 
     let mut source_update = subscription::Entity::update_many()
         .col_expr(
@@ -659,12 +677,14 @@ async fn upgrade_once(
                 Expr::val(target_id.as_str()),
             );
     }
-    source_update
-        .filter(subscription::Column::Id.eq(sub.subscription.as_str()))
-        .exec(txn)
-        .await?;
+    writes.push(
+        source_update
+            .filter(subscription::Column::Id.eq(sub.subscription.as_str()))
+            .build(backend),
+    );
 
-    let row = upgrade_row::ActiveModel {
+    // The upgrade's record, whose id the activity records and the answer name.
+    let mut record = upgrade_row::Entity::insert(upgrade_row::ActiveModel {
         reseller_id: Set(who.reseller.to_string()),
         customer_id: Set(sub.customer.to_string()),
         source_id: Set(sub.subscription.to_string()),
@@ -679,13 +699,20 @@ async fn upgrade_once(
         user_email: Set(who.email.clone()),
         at: Set(now),
         ..Default::default()
-    }
-    .insert(txn)
-    .await?;
+    });
+    record.query().returning_all();
+    let written = writes
+        .then_read(&claimed.txn, record.build(backend))
+        .await?;
+    let row = match written.first() {
+        Some(row) => upgrade_row::Model::from_query_result(row, "")?,
+        None => return Err(DbErr::RecordNotInserted.into()),
+    };
 
     // Both records in one statement.
-    activity::record_changes(
-        txn,
+    let mut writes = claimed.writes();
+    writes.push(activity::changes_recorded(
+        backend,
         who,
         [
             Change {
@@ -719,11 +746,10 @@ async fn upgrade_once(
                 at: now,
             },
         ],
-    )
-    .await?;
+    ));
     let outcome = outcome_from_row(row)?;
     let answer = answer(&outcome);
-    finish(claimed, sub, answer).await
+    finish(claimed, sub, writes, answer).await
 }
 
 /// Changes the number of licenses. Returns the answer `answer` gives for the changed
