@@ -16,7 +16,8 @@ import argparse, datetime, os, platform, re, shutil, subprocess, sys, tempfile, 
 import urllib.parse, urllib.request, http.cookiejar
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, "target", "release", "portal")
+# PORTAL_BENCH_BINARY: another build to measure (a copy of an earlier one, for a before and after).
+BINARY = os.environ.get("PORTAL_BENCH_BINARY") or os.path.join(ROOT, "target", "release", "portal")
 PG = "postgres://postgres@127.0.0.1:5432"
 EMAIL, PASSWORD = "admin@bigbook.example", "bigbook-demo"
 SEARCH = "科技"  # a common word of Chinese company names: about one customer in nine
