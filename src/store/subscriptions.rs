@@ -355,7 +355,7 @@ pub async fn views_where(
             search,
             limit,
         } => {
-            let mut sql = head.clone();
+            let mut sql = head;
             let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
             if let Some(offer) = offer {
                 values.push(offer.as_str().into());
