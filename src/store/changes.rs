@@ -269,9 +269,7 @@ fn claim(backend: DbBackend, sub: &Submission<'_>) -> Statement {
          EXISTS (SELECT 1 FROM idempotency WHERE user_id = $4 AND \"key\" = $5) AS replayed",
         holdings_of("$2")
     ));
-    if backend == DbBackend::Sqlite {
-        sql = sql.replace('$', "?");
-    }
+    // sqlx binds SQLite's `$n` as PostgreSQL's.
     Statement::from_sql_and_values(backend, sql, values)
 }
 

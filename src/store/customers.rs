@@ -303,7 +303,7 @@ struct Place {
 /// read where they lie together in the list (see [`names`]). Otherwise, on SQLite, the trigram
 /// table numbered in the list's order answers (see [`trigrams`]). On
 /// PostgreSQL, a search of three characters or more reads its matches from `pg_trgm`'s GIN index
-/// (through the text's rarest piece, see [`piece`]) and ranks and counts them in one statement,
+/// (through the text's rarest pieces, see [`piece`]) and ranks and counts them in one statement,
 /// unless there are more than [`CANDIDATE_BOUND`]. Past that (or for one or two characters,
 /// which no trigram holds; or on SQLite, a text its trigram table can't take), the matches are
 /// so common that reading in order fills a page at once: names starting with the text from the
@@ -463,11 +463,7 @@ fn rows_of(results: Vec<sea_orm::QueryResult>) -> Result<Vec<Row>, DbErr> {
 /// up to one past [`PREFIX_BOUND`].
 async fn prefix_count(db: &Db, reseller: &ResellerId, search: &Search) -> Result<u64, DbErr> {
     let backend = db.get_database_backend();
-    // PostgreSQL's prefix index is in `text_pattern_ops`, whose operators compare bytes.
-    let condition = match backend {
-        DbBackend::Postgres => "search_text ~>=~ $2 AND search_text ~<~ $3",
-        _ => "search_text >= $2 AND search_text < $3",
-    };
+    let condition = starting(backend, "search_text");
     let values: Vec<sea_orm::Value> = vec![
         reseller.as_str().into(),
         search.text.clone().into(),
@@ -479,6 +475,16 @@ async fn prefix_count(db: &Db, reseller: &ResellerId, search: &Search) -> Result
         PREFIX_BOUND + 1
     );
     count_of(db, &sql, values).await
+}
+
+/// `text` starts with the search's text: at or past `$2` (the text) and before `$3` (just past
+/// every text starting with it), compared byte by byte as the prefix index is ordered (SQLite
+/// compares bytes; PostgreSQL's index is in `text_pattern_ops`, whose `~>=~` and `~<~` do).
+fn starting(backend: DbBackend, text: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("({text} ~>=~ $2 AND {text} ~<~ $3)"),
+        _ => format!("({text} >= $2 AND {text} < $3)"),
+    }
 }
 
 /// What of a text PostgreSQL's trigram index is asked for.
@@ -624,9 +630,7 @@ async fn in_tier(
 ) -> Result<(Vec<Row>, Option<u64>), DbErr> {
     let backend = db.get_database_backend();
     // A name that starts with the text: a range of the prefix index, bounded by values rather
-    // than by a LIKE pattern so that a plan made once for the statement reads it as a range too
-    // (SQLite compares bytes; PostgreSQL's index is in `text_pattern_ops`, whose `~>=~` and
-    // `~<~` compare bytes).
+    // than by a LIKE pattern so that a plan made once for the statement reads it as a range too.
     // PostgreSQL's planner would read the trigram or prefix index and sort everything found; a
     // walk compares an expression no index holds, so that it reads the list index in name order
     // and stops at the page.
@@ -634,10 +638,7 @@ async fn in_tier(
         (DbBackend::Postgres, true) => "(r.search_text || '')",
         _ => "r.search_text",
     };
-    let starts = match backend {
-        DbBackend::Postgres => format!("({text} ~>=~ $2 AND {text} ~<~ $3)"),
-        _ => format!("({text} >= $2 AND {text} < $3)"),
-    };
+    let starts = starting(backend, text);
     let mut values: Vec<sea_orm::Value> = vec![
         reseller.as_str().into(),
         search.text.clone().into(),
