@@ -7,12 +7,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, Query, UnionType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
-    Statement,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
+    Select, Statement,
 };
 
 use super::changes::Via;
-use super::{Db, DbErr, count};
+use super::{Db, DbErr, count, nullable};
 use crate::domain::dates::DayRange;
 use crate::domain::{
     Account, CustomerId, Page, PageRequest, ResellerId, Subscription, SubscriptionId,
@@ -376,11 +376,47 @@ impl Filter {
 }
 
 /// A record of a page, with the count of the filter's records (up to one past [`COUNT_BOUND`]).
-#[derive(FromQueryResult)]
 struct CountedRecord {
-    #[sea_orm(nested)]
     record: activity::Model,
     counted: i64,
+}
+
+impl FromQueryResult for CountedRecord {
+    fn from_query_result(row: &QueryResult, _: &str) -> Result<Self, DbErr> {
+        Ok(CountedRecord {
+            record: Record::from_query_result(row, "")?.0,
+            counted: row.try_get("", "counted")?,
+        })
+    }
+}
+
+/// A record as the log's pages and exports read it: its NULL columns (most records have five)
+/// read as such, not through sea-orm's formatted errors (see [`nullable`]).
+pub(super) struct Record(pub(super) activity::Model);
+
+impl FromQueryResult for Record {
+    fn from_query_result(row: &QueryResult, _: &str) -> Result<Self, DbErr> {
+        Ok(Record(activity::Model {
+            id: row.try_get("", "id")?,
+            reseller_id: row.try_get("", "reseller_id")?,
+            user_email: row.try_get("", "user_email")?,
+            at: row.try_get("", "at")?,
+            action: row.try_get("", "action")?,
+            customer_id: nullable(row, "customer_id")?,
+            subscription_id: nullable(row, "subscription_id")?,
+            before_quantity: nullable(row, "before_quantity")?,
+            before_assigned: nullable(row, "before_assigned")?,
+            before_status: nullable(row, "before_status")?,
+            after_quantity: nullable(row, "after_quantity")?,
+            after_assigned: nullable(row, "after_assigned")?,
+            after_status: nullable(row, "after_status")?,
+            upgrade_id: nullable(row, "upgrade_id")?,
+            token_id: nullable(row, "token_id")?,
+            before_name: nullable(row, "before_name")?,
+            after_name: nullable(row, "after_name")?,
+            job_id: nullable(row, "job_id")?,
+        }))
+    }
 }
 
 /// Where a page of the log starts.

@@ -1,6 +1,6 @@
 //! Customers as one reseller sees them: only those it has a relationship with.
 
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
 
 use super::{Db, DbErr};
 use crate::domain::customer::search_rank;
@@ -84,13 +84,11 @@ pub async fn list(
     // are read when a row is opened (its Subscriptions page).
     let items = rows
         .into_iter()
-        .map(|row| {
-            Ok(CustomerSummary {
-                customer: to_customer(row.customer, row.relationship.delegated_admin)?,
-                subscriptions: super::count(row.subscriptions)?,
-            })
+        .map(|row| CustomerSummary {
+            customer: row.customer,
+            subscriptions: row.subscriptions,
         })
-        .collect::<Result<Vec<_>, DbErr>>()?;
+        .collect();
     Ok(Page {
         items,
         request: page,
@@ -435,14 +433,14 @@ fn numbered(backend: DbBackend, sql: &str) -> String {
     }
 }
 
-/// The columns of a [`Row`], as `r_…` and `c_…`, and the count of the subscriptions the
-/// reseller sold the customer (from the index of a reseller's subscriptions by customer): each
-/// statement that reads a page of the list gives its rows' counts too, rather than a second
-/// statement after it.
-const ROW_COLUMNS: &str = "r.reseller_id AS r_reseller_id, r.customer_id AS r_customer_id, \
-     r.delegated_admin AS r_delegated_admin, r.sort_key AS r_sort_key, \
-     r.search_text AS r_search_text, c.id AS c_id, c.company_name AS c_company_name, \
-     c.domain AS c_domain, c.holdings_version AS c_holdings_version, \
+/// The columns of a [`Row`] (of `r`, the relationship, and `c`, its customer), and the count of
+/// the subscriptions the reseller sold the customer (from the index of a reseller's
+/// subscriptions by customer): each statement that reads a page of the list gives its rows'
+/// counts too, rather than a second statement after it. Only what a row shows: the driver
+/// copies every value a statement hands over (a list page's sort keys and search texts were a
+/// tenth of its instructions on SQLite).
+const ROW_COLUMNS: &str = "c.id AS c_id, c.company_name AS c_company_name, c.domain AS c_domain, \
+     r.delegated_admin AS r_delegated_admin, \
      (SELECT COUNT(*) FROM subscriptions s WHERE s.sold_by = r.reseller_id \
       AND s.customer_id = r.customer_id) AS subscriptions";
 
@@ -450,10 +448,16 @@ fn rows_of(results: Vec<sea_orm::QueryResult>) -> Result<Vec<Row>, DbErr> {
     results
         .iter()
         .map(|row| {
+            let id: String = row.try_get("", "c_id")?;
             Ok(Row {
-                relationship: relationship::Model::from_query_result(row, "r_")?,
-                customer: customer::Model::from_query_result(row, "c_")?,
-                subscriptions: row.try_get("", "subscriptions")?,
+                customer: Customer {
+                    id: CustomerId::parse(&id)
+                        .map_err(|e| DbErr::Custom(format!("customer id: {e}")))?,
+                    company_name: row.try_get("", "c_company_name")?,
+                    domain: row.try_get("", "c_domain")?,
+                    delegated_admin: row.try_get("", "r_delegated_admin")?,
+                },
+                subscriptions: super::count(row.try_get("", "subscriptions")?)?,
             })
         })
         .collect()
@@ -593,7 +597,8 @@ async fn ranked(
          FROM relationships WHERE reseller_id = $1 AND {indexed} \
          AND (search_text || '') LIKE $4 ESCAPE '\\' LIMIT {}), \
          n AS (SELECT COUNT(*) AS found FROM m) \
-         SELECT n.found, x.* FROM n LEFT JOIN (SELECT {ROW_COLUMNS}, r.tier FROM \
+         SELECT n.found, x.* FROM n LEFT JOIN (SELECT {ROW_COLUMNS}, r.tier, \
+           r.sort_key AS r_sort_key, r.customer_id AS r_customer_id FROM \
          (SELECT * FROM m{after} ORDER BY tier {dir}, sort_key {dir}, customer_id {dir} \
           LIMIT {limit}) r JOIN customers c ON c.id = r.customer_id) x ON true \
          ORDER BY x.tier {dir}, x.r_sort_key {dir}, x.r_customer_id {dir}",
@@ -797,9 +802,8 @@ fn after_cursor(
 /// A customer as a page of the list reads it: the reseller's relationship with it, the
 /// customer, and how many subscriptions the reseller sold it.
 pub(super) struct Row {
-    pub(super) relationship: relationship::Model,
-    pub(super) customer: customer::Model,
-    pub(super) subscriptions: i64,
+    pub(super) customer: Customer,
+    pub(super) subscriptions: u32,
 }
 
 /// Up to `limit` of the reseller's relationships from the cursor on, in name order (backwards

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::activity::{Entry, Filter, entries};
-use super::customers::{matching, to_customer};
+use super::activity::{Entry, Filter, Record, entries};
+use super::customers::matching;
 use super::subscriptions::from_row;
 use super::{Db, DbErr};
 use crate::domain::{Cursor, Customer, CustomerId, CustomerQuery, ResellerId, Subscription};
@@ -32,11 +32,11 @@ pub async fn customers(
     size: u64,
 ) -> Result<Vec<Customer>, DbErr> {
     let cursor = after.map_or(Cursor::First, |id| Cursor::After(id.clone()));
-    matching(db, reseller, query, &cursor, size)
+    Ok(matching(db, reseller, query, &cursor, size)
         .await?
         .into_iter()
-        .map(|row| to_customer(row.customer, row.relationship.delegated_admin))
-        .collect()
+        .map(|row| row.customer)
+        .collect())
 }
 
 /// A customer with the subscriptions the reseller sold it.
@@ -93,11 +93,15 @@ pub async fn activity(
     if let Some(id) = before {
         select = select.filter(activity::Column::Id.lt(id));
     }
-    let rows = select
+    let rows: Vec<activity::Model> = select
         .order_by_desc(activity::Column::Id)
         .limit(size)
+        .into_model::<Record>()
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     Ok(ids.into_iter().zip(entries(db, rows).await?).collect())
 }

@@ -14,8 +14,8 @@ use super::{
     Counted, Place, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, count_of, numbered, placeholders,
     rows_of, term_counts, trigram_counts,
 };
-use crate::domain::ResellerId;
 use crate::domain::customer::search_rank;
+use crate::domain::{CustomerId, ResellerId};
 use crate::store::{Db, DbErr};
 
 /// What marks the start of each row's text (`\x03\x03` marks its end).
@@ -241,7 +241,7 @@ async fn page_of(
     // In the search's order.
     let mut by_id: std::collections::HashMap<String, Row> = rows
         .into_iter()
-        .map(|row| (row.relationship.customer_id.clone(), row))
+        .map(|row| (row.customer.id.to_string(), row))
         .collect();
     Ok((
         ids.iter().filter_map(|id| by_id.remove(id)).collect(),
@@ -353,7 +353,7 @@ async fn in_order(
         Some(row) => Some(row.try_get("", "found")?),
         None => None,
     };
-    let mut whole: Vec<String> = Vec::new();
+    let mut whole: Vec<CustomerId> = Vec::new();
     let mut tiers = Vec::with_capacity(results.len());
     for row in &results {
         tiers.push(row.try_get::<i32>("", "tier")?);
@@ -361,8 +361,8 @@ async fn in_order(
     let mut rows = Vec::with_capacity(results.len());
     for (row, tier) in rows_of(results)?.into_iter().zip(tiers) {
         if tier == 0 {
-            whole.push(row.relationship.customer_id.clone());
-        } else if whole.contains(&row.relationship.customer_id) {
+            whole.push(row.customer.id.clone());
+        } else if whole.contains(&row.customer.id) {
             continue;
         }
         rows.push(row);
