@@ -10,6 +10,7 @@ mod m20261125_000005_billing;
 mod m20261126_000006_jobs;
 mod m20261126_000007_trigram_search;
 mod m20261126_000008_ordered_search;
+mod m20261126_000009_customer_counts;
 pub mod search;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_jobs::Migration),
             Box::new(m20261126_000007_trigram_search::Migration),
             Box::new(m20261126_000008_ordered_search::Migration),
+            Box::new(m20261126_000009_customer_counts::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
-//! The statements that rebuild the customer search's tables (see `m20261126_000008_ordered_search`):
-//! run by that migration, and by the portal's importer after it adds relationships (a new
-//! customer takes a place in the middle of the list, so every row after it moves).
+//! The statements that rebuild the customer search's tables (see `m20261126_000008_ordered_search`)
+//! and the resellers' customer counts (`m20261126_000009_customer_counts`): run by those
+//! migrations, and by the portal's importer after it adds relationships (a new customer takes a
+//! place in the middle of the list, so every row after it moves).
 
 /// Numbers the relationships in the list index's order, writes the search table's rows under
 /// those numbers, merges the table's index into one b-tree and counts each trigram's rows.
@@ -28,3 +29,7 @@ pub const REBUILD_POSTGRES: &[&str] = &[
      SELECT substr(search_text, i, 3), COUNT(*) FROM relationships, \
      generate_series(1, char_length(search_text) - 2) AS i GROUP BY 1",
 ];
+
+/// Counts each reseller's customers into `resellers.customers`, which the customer list shows.
+pub const COUNT_CUSTOMERS: &str = "UPDATE resellers SET customers = \
+     (SELECT COUNT(*) FROM relationships r WHERE r.reseller_id = resellers.id)";

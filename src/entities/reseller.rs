@@ -7,6 +7,8 @@ pub struct Model {
     pub id: String,
     pub name: String,
     pub billing_day: i32,
+    /// How many customers the reseller has: counted by the importer, which alone adds them.
+    pub customers: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

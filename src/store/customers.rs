@@ -1,6 +1,6 @@
 //! Customers as one reseller sees them: only those it has a relationship with.
 
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use super::{Db, DbErr};
 use crate::domain::customer::search_rank;
@@ -8,22 +8,21 @@ use crate::domain::{
     Cursor, Customer, CustomerId, CustomerPrefix, CustomerQuery, CustomerSummary, Page,
     PageRequest, PrefixField, ResellerId,
 };
-use crate::entities::{customer, relationship};
 
 mod names;
 mod trigrams;
 
-pub(super) fn to_customer(c: customer::Model, delegated_admin: bool) -> Result<Customer, DbErr> {
+/// The customer of a row holding [`ROW_COLUMNS`]' first four (`c_id`, `c_company_name`,
+/// `c_domain`, `r_delegated_admin`).
+fn customer_of(row: &sea_orm::QueryResult) -> Result<Customer, DbErr> {
+    let id: String = row.try_get("", "c_id")?;
     Ok(Customer {
-        id: CustomerId::parse(&c.id).map_err(|e| DbErr::Custom(format!("customer id: {e}")))?,
-        company_name: c.company_name,
-        domain: c.domain,
-        delegated_admin,
+        id: CustomerId::parse(&id).map_err(|e| DbErr::Custom(format!("customer id: {e}")))?,
+        company_name: row.try_get("", "c_company_name")?,
+        domain: row.try_get("", "c_domain")?,
+        delegated_admin: row.try_get("", "r_delegated_admin")?,
     })
 }
-
-/// How far the customer list counts: "1,000+ customers".
-const COUNT_BOUND: u64 = 1_000;
 
 /// How far a search counts its matches: "200+". Past a couple of hundred, a reseller narrows
 /// the search rather than pages through it, and each match counted is read from the index.
@@ -35,22 +34,25 @@ pub async fn get(
     reseller: &ResellerId,
     id: &CustomerId,
 ) -> Result<Option<Customer>, DbErr> {
-    let found = relationship::Entity::find_by_id((reseller.to_string(), id.to_string()))
-        .find_also_related(customer::Entity)
-        .one(db)
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT c.id AS c_id, c.company_name AS c_company_name, c.domain AS c_domain, \
+             r.delegated_admin AS r_delegated_admin FROM relationships r \
+             JOIN customers c ON c.id = r.customer_id \
+             WHERE r.reseller_id = $1 AND r.customer_id = $2",
+            [reseller.as_str().into(), id.as_str().into()],
+        ))
         .await?;
-    match found {
-        Some((rel, Some(c))) => Ok(Some(to_customer(c, rel.delegated_admin)?)),
-        _ => Ok(None),
-    }
+    row.as_ref().map(customer_of).transpose()
 }
 
 /// A page of the reseller's customers, sorted by company name (Chinese by pinyin), filtered by a
 /// search of company name or domain (case-insensitive, anywhere in the text; see [`search`]),
 /// each with how many subscriptions the reseller sold it. Pages follow the list's own order from
 /// a cursor (keyset paging), and each read stops one row past the page, so a page costs the same
-/// however large the book and however deep the page. Counted only up to a bound: "1,000+
-/// customers", "200+ found".
+/// however large the book and however deep the page. The reseller's customers are counted by the
+/// importer ("100,000 customers"); a search's matches only up to a bound ("200+ found").
 pub async fn list(
     db: &Db,
     reseller: &ResellerId,
@@ -60,8 +62,8 @@ pub async fn list(
 ) -> Result<Page<CustomerSummary>, DbErr> {
     let backwards = matches!(cursor, Cursor::Before(_));
     let (mut rows, found) = search(db, reseller, query, cursor, page.size + 1).await?;
-    // Counted up to a bound, never the whole book: the trigram index's count where the search
-    // asked it, a bounded scan otherwise.
+    // Never counted over the whole book: the importer's count, the trigram index's count where
+    // the search asked it, a bounded scan otherwise.
     let (total, more) = match found {
         Some(Counted { n, more }) => (Some(n), more),
         None => {
@@ -128,39 +130,38 @@ impl Counted {
     }
 }
 
-/// How many of the reseller's customers match, counting up to one past [`COUNT_BOUND`] (all of
-/// them, for an empty search) or [`SEARCH_COUNT_BOUND`].
+/// How many of the reseller's customers match: all of them for an empty search (the count the
+/// importer keeps), or a search's matches counted up to one past [`SEARCH_COUNT_BOUND`].
 async fn bounded_count(
     db: &Db,
     reseller: &ResellerId,
     query: &CustomerQuery,
 ) -> Result<Counted, DbErr> {
-    let backend = db.get_database_backend();
     let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
-    let pattern = (!query.is_empty()).then(|| {
-        values.push(Search::new(query).anywhere.into());
-        "$2"
-    });
-    let sql = format!("SELECT ({}) AS n", counting(backend, pattern));
+    if query.is_empty() {
+        let n = count_of(db, &format!("SELECT {CUSTOMERS} AS n"), values).await?;
+        return Ok(Counted { n, more: false });
+    }
+    values.push(Search::new(query).anywhere.into());
+    let sql = format!(
+        "SELECT ({}) AS n",
+        counting(db.get_database_backend(), "$2")
+    );
     Ok(Counted::bounded(
         count_of(db, &sql, values).await?,
-        count_bound(pattern.is_some()),
+        SEARCH_COUNT_BOUND,
     ))
 }
 
-/// How far the list counts: all of the reseller's customers, or a search's matches.
-fn count_bound(searched: bool) -> u64 {
-    if searched {
-        SEARCH_COUNT_BOUND
-    } else {
-        COUNT_BOUND
-    }
-}
+/// A scalar subquery: how many customers the reseller (`$1`) has, as the importer counted them
+/// (`resellers.customers`; counting them here, even only up to a thousand, was most of the list
+/// page's own work in the database).
+const CUSTOMERS: &str = "(SELECT customers FROM resellers WHERE id = $1)";
 
-/// A scalar subquery counting the reseller's customers (`$1`), or those whose search text is
-/// LIKE the pattern at the placeholder given, up to one past [`count_bound`]: the list index
-/// read in order until the bound (see `in_tier`'s walk).
-fn counting(backend: DbBackend, pattern: Option<&str>) -> String {
+/// A scalar subquery counting the reseller's (`$1`) customers whose search text is LIKE the
+/// pattern at the placeholder given, up to one past [`SEARCH_COUNT_BOUND`]: the list index read
+/// in order until the bound (see `in_tier`'s walk).
+fn counting(backend: DbBackend, pattern: &str) -> String {
     let (from, text) = match backend {
         DbBackend::Postgres => ("relationships k", "(k.search_text || '')"),
         _ => (
@@ -168,13 +169,10 @@ fn counting(backend: DbBackend, pattern: Option<&str>) -> String {
             "k.search_text",
         ),
     };
-    let matching = pattern
-        .map(|p| format!(" AND {text} LIKE {p} ESCAPE '\\'"))
-        .unwrap_or_default();
     format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE k.reseller_id = $1{matching} \
-         LIMIT {}) x",
-        count_bound(pattern.is_some()) + 1
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE k.reseller_id = $1 \
+         AND {text} LIKE {pattern} ESCAPE '\\' LIMIT {}) x",
+        SEARCH_COUNT_BOUND + 1
     )
 }
 
@@ -448,15 +446,8 @@ fn rows_of(results: Vec<sea_orm::QueryResult>) -> Result<Vec<Row>, DbErr> {
     results
         .iter()
         .map(|row| {
-            let id: String = row.try_get("", "c_id")?;
             Ok(Row {
-                customer: Customer {
-                    id: CustomerId::parse(&id)
-                        .map_err(|e| DbErr::Custom(format!("customer id: {e}")))?,
-                    company_name: row.try_get("", "c_company_name")?,
-                    domain: row.try_get("", "c_domain")?,
-                    delegated_admin: row.try_get("", "r_delegated_admin")?,
-                },
+                customer: customer_of(row)?,
                 subscriptions: super::count(row.try_get("", "subscriptions")?)?,
             })
         })
@@ -688,7 +679,7 @@ async fn in_tier(
         values.push(search.anywhere.clone().into());
         format!(
             ", ({}) AS found",
-            counting(backend, Some(&format!("${}", values.len())))
+            counting(backend, &format!("${}", values.len()))
         )
     } else {
         String::new()
@@ -808,8 +799,8 @@ pub(super) struct Row {
 
 /// Up to `limit` of the reseller's relationships from the cursor on, in name order (backwards
 /// before a cursor), straight from the list index; and, in the same statement, how many
-/// customers the reseller has, counted up to one past [`COUNT_BOUND`] (`None` for a page past
-/// the end, which has no row to carry it).
+/// customers the reseller has ([`CUSTOMERS`]; `None` for a page past the end, which has no row
+/// to carry it).
 async fn in_name_order(
     db: &Db,
     reseller: &ResellerId,
@@ -837,14 +828,13 @@ async fn in_name_order(
         _ => "CROSS JOIN",
     };
     let sql = format!(
-        "SELECT {ROW_COLUMNS}, ({}) AS found \
+        "SELECT {ROW_COLUMNS}, {CUSTOMERS} AS found \
          FROM relationships r {join} customers c ON c.id = r.customer_id \
          WHERE r.reseller_id = $1{start} \
-         ORDER BY r.sort_key {dir}, r.customer_id {dir} LIMIT {limit}",
-        counting(backend, None)
+         ORDER BY r.sort_key {dir}, r.customer_id {dir} LIMIT {limit}"
     );
     let (rows, found) = page_rows(db, &sql, values, true).await?;
-    Ok((rows, found.map(|n| Counted::bounded(n, COUNT_BOUND))))
+    Ok((rows, found.map(|n| Counted { n, more: false })))
 }
 
 /// The rows of a page's statement (with `$n` placeholders), and, when it selects one (`counted`),

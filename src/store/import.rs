@@ -52,6 +52,8 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
                 id: Set(r.id.to_string()),
                 name: Set(r.name.clone()),
                 billing_day: Set(i32::try_from(r.billing_day.get()).unwrap_or(1)),
+                // Counted once the relationships are in.
+                customers: Set(0),
             })
             .collect(),
     )
@@ -112,6 +114,9 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
         for statement in rebuild {
             txn.execute_unprepared(statement).await?;
         }
+        // The customer list's count of each reseller's customers.
+        txn.execute_unprepared(migration::search::COUNT_CUSTOMERS)
+            .await?;
     }
     insert_chunked(
         &txn,

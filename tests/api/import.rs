@@ -240,6 +240,10 @@ async fn searches_with_thousands_of_matches_are_ranked_and_paged_the_same() {
     // indexes in order instead of the trigram index), the same customers, in the same order,
     // page after page; counted up to 200.
     let (app, book) = seeded_book(2500).await;
+    // The list counts every customer, not up to a bound: the importer kept the count.
+    app.get("/")
+        .await
+        .assert_contains("<p class=\"result-count\">共 2,500 个客户</p>");
     let queries = [
         "partner",
         "onmschina.cn",
