@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Where one page's instructions go, on a book already in a database: runs the server (one
+worker) under valgrind's callgrind with instrumentation off, signs in, requests the page
+`--warm` times (connections, prepared statements and caches warm), then counts only the next
+`--requests` requests, and prints the instructions per request. The profile stays in `--out`
+for `callgrind_annotate --inclusive=yes`.
+
+    python3 bench/callgrind.py sqlite:///tmp/big.sqlite / /activity
+    PORTAL_BENCH_BINARY=/tmp/portal-before python3 bench/callgrind.py sqlite:///tmp/big.sqlite /
+
+Unlike bench/instructions.py (which seeds its own book and subtracts whole runs), this measures
+a book seeded and filled as bench/run.py fills it. Counted are the server's threads while the
+requests run, so its tasks that wake every second (the SQLite checkpoint, the job runner) add
+a little: compare builds with the same `--requests`. On PostgreSQL only the portal's
+instructions are counted (`bench/cpu.py` tells PostgreSQL's share). A page that starts the
+Charges totals' work in the background needs a large `--warm` (300 at 100,000 customers).
+"""
+import argparse, os, re, subprocess, sys, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run  # noqa: E402
+
+
+def profile(url, path, warm, n, out):
+    env = dict(run.env_for(url), PORTAL_BIND="127.0.0.1:18182", PORTAL_WORKERS="1")
+    proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                             f"--callgrind-out-file={out}", run.BINARY],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = "http://127.0.0.1:18182"
+    try:
+        run.wait_until_up(base, seconds=90)  # valgrind starts slowly
+        cookie, _ = run.sign_in(base)
+
+        def get():
+            request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+            with urllib.request.urlopen(request) as response:
+                response.read()
+
+        for _ in range(warm):
+            get()
+        subprocess.run(["callgrind_control", "-i", "on", str(proc.pid)], check=True, capture_output=True)
+        for _ in range(n):
+            get()
+        subprocess.run(["callgrind_control", "-i", "off", str(proc.pid)], check=True, capture_output=True)
+    finally:
+        proc.send_signal(2)
+        proc.wait()
+    report = subprocess.run(["callgrind_annotate", out], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"([\d,]+)\s+\(100\.0%\)\s+PROGRAM TOTALS", report).group(1).replace(",", "")) / n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("database", help="the database URL the book is in (sqlite://… or postgres://…)")
+    ap.add_argument("paths", nargs="+", help="paths to request (non-ASCII URL-quoted)")
+    ap.add_argument("--requests", type=int, default=20)
+    ap.add_argument("--warm", type=int, default=40)
+    ap.add_argument("--out", default="callgrind.out", help="the profile (one per path: .1, .2, …)")
+    args = ap.parse_args()
+    for i, path in enumerate(args.paths, 1):
+        out = args.out if len(args.paths) == 1 else f"{args.out}.{i}"
+        per = profile(args.database, path, args.warm, args.requests, out)
+        print(f"{path:40} {per:12,.0f} instructions per request  ({out})", flush=True)
+
+
+if __name__ == "__main__":
+    main()
