@@ -11,6 +11,7 @@ mod m20261126_000006_jobs;
 mod m20261126_000007_trigram_search;
 mod m20261126_000008_ordered_search;
 mod m20261126_000009_customer_counts;
+mod m20261126_000010_bigrams;
 pub mod search;
 
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_trigram_search::Migration),
             Box::new(m20261126_000008_ordered_search::Migration),
             Box::new(m20261126_000009_customer_counts::Migration),
+            Box::new(m20261126_000010_bigrams::Migration),
         ]
     }
 }

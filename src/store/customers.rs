@@ -142,11 +142,8 @@ async fn bounded_count(
         let n = count_of(db, &format!("SELECT {CUSTOMERS} AS n"), values).await?;
         return Ok(Counted { n, more: false });
     }
-    values.push(Search::new(query).anywhere.into());
-    let sql = format!(
-        "SELECT ({}) AS n",
-        counting(db.get_database_backend(), "$2")
-    );
+    let counted = counting(db.get_database_backend(), &Search::new(query), &mut values);
+    let sql = format!("SELECT ({counted}) AS n");
     Ok(Counted::bounded(
         count_of(db, &sql, values).await?,
         SEARCH_COUNT_BOUND,
@@ -158,20 +155,39 @@ async fn bounded_count(
 /// page's own work in the database).
 const CUSTOMERS: &str = "(SELECT customers FROM resellers WHERE id = $1)";
 
-/// A scalar subquery counting the reseller's (`$1`) customers whose search text is LIKE the
-/// pattern at the placeholder given, up to one past [`SEARCH_COUNT_BOUND`]: the list index read
-/// in order until the bound (see `in_tier`'s walk).
-fn counting(backend: DbBackend, pattern: &str) -> String {
-    let (from, text) = match backend {
-        DbBackend::Postgres => ("relationships k", "(k.search_text || '')"),
-        _ => (
-            "relationships k INDEXED BY ix_relationships_list_covering",
-            "k.search_text",
-        ),
+/// A scalar subquery counting the reseller's (`$1`) customers whose search text holds the
+/// search's, up to one past [`SEARCH_COUNT_BOUND`] (its values pushed onto `values`). On
+/// PostgreSQL, a text of two characters is looked up in the index of each search text's pairs
+/// of characters (`portal_bigrams`, migration `m20261126_000010_bigrams`; the planner, which
+/// sees the text, walks the list instead where the pair is common). Otherwise the list index is
+/// read in order until the bound (see `in_tier`'s walk).
+fn counting(backend: DbBackend, search: &Search, values: &mut Vec<sea_orm::Value>) -> String {
+    let (from, condition) = match backend {
+        DbBackend::Postgres if search.text.chars().count() == 2 => {
+            values.push(search.text.clone().into());
+            (
+                "relationships k",
+                format!("portal_bigrams(k.search_text) @> ARRAY[${}]", values.len()),
+            )
+        }
+        DbBackend::Postgres => {
+            values.push(search.anywhere.clone().into());
+            (
+                "relationships k",
+                format!("(k.search_text || '') LIKE ${} ESCAPE '\\'", values.len()),
+            )
+        }
+        _ => {
+            values.push(search.anywhere.clone().into());
+            (
+                "relationships k INDEXED BY ix_relationships_list_covering",
+                format!("k.search_text LIKE ${} ESCAPE '\\'", values.len()),
+            )
+        }
     };
     format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE k.reseller_id = $1 \
-         AND {text} LIKE {pattern} ESCAPE '\\' LIMIT {}) x",
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE k.reseller_id = $1 AND {condition} \
+         LIMIT {}) x",
         SEARCH_COUNT_BOUND + 1
     )
 }
@@ -676,11 +692,7 @@ async fn in_tier(
     let order = format!("ORDER BY r.sort_key {dir}, r.customer_id {dir}");
     // With the count of every match, when asked (a page with no row carries none).
     let count = if counted {
-        values.push(search.anywhere.clone().into());
-        format!(
-            ", ({}) AS found",
-            counting(backend, &format!("${}", values.len()))
-        )
+        format!(", ({}) AS found", counting(backend, search, &mut values))
     } else {
         String::new()
     };

@@ -1,0 +1,54 @@
+//! PostgreSQL: an index of the pairs of neighbouring characters of each relationship's search
+//! text, for counting the matches of a two-character search. `pg_trgm` holds three-character
+//! pieces only, so “科技” was counted by walking the list until 201 names holding it: 5,400
+//! entries at 100,000 customers, 3.5 ms of PostgreSQL per search. The pairs' GIN index finds its
+//! 5,368 rows in 0.8 ms, and takes 6 MB. SQLite's trigram table already counts such texts (its
+//! rows are marked at both ends, so every pair starts some trigram).
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DbBackend;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261126_000010_bigrams"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        if m.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let db = m.get_connection();
+        for statement in [
+            // Every distinct pair of neighbouring characters of a text.
+            "CREATE FUNCTION portal_bigrams(t text) RETURNS text[] \
+             LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ \
+             SELECT COALESCE(array_agg(DISTINCT substr(t, i, 2)), '{}') \
+             FROM generate_series(1, char_length(t) - 1) AS i $$",
+            "CREATE INDEX ix_relationships_bigrams ON relationships \
+             USING gin (portal_bigrams(search_text))",
+            // Statistics on the indexed expression: how common each pair is decides whether
+            // the index or the walk counts a search.
+            "ANALYZE relationships",
+        ] {
+            db.execute_unprepared(statement).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        if m.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let db = m.get_connection();
+        db.execute_unprepared("DROP INDEX IF EXISTS ix_relationships_bigrams")
+            .await?;
+        db.execute_unprepared("DROP FUNCTION IF EXISTS portal_bigrams(text)")
+            .await?;
+        Ok(())
+    }
+}
