@@ -333,11 +333,15 @@ pub(super) async fn search(
     let search = Search::new(query);
     let place = place(db, reseller, &search, cursor).await?;
     let backwards = matches!(cursor, Cursor::Before(_));
-    // Names starting with the text, where they lie together in the list.
-    if !backwards
-        && let Some(found) = names::page(db, reseller, &search, place.as_ref(), limit).await?
-    {
-        return Ok(found);
+    // Names starting with the text, where they lie together in the list: the whole page, or
+    // else, when they end within it, the first tier of the search's ranking.
+    let mut first_tier = None;
+    if !backwards {
+        match names::page(db, reseller, &search, place.as_ref(), limit).await? {
+            Some(names::Stretch::Answers(rows, counted)) => return Ok((rows, Some(counted))),
+            Some(names::Stretch::Ends(rows)) => first_tier = Some(rows),
+            None => {}
+        }
     }
     if db.get_database_backend() == DbBackend::Sqlite
         && let Some(found) =
@@ -362,10 +366,19 @@ pub(super) async fn search(
     // is never this common).
     let tiers: &[u8] = if backwards { &[2, 1] } else { &[1, 2] };
     // Names starting with the text: few are read from the prefix index and sorted; many are
-    // met in name order on the list index at once.
-    let prefixes = prefix_count(db, reseller, &search).await?;
+    // met in name order on the list index at once. Those read above already are the tier.
+    let prefixes = match first_tier {
+        Some(_) => 0,
+        None => prefix_count(db, reseller, &search).await?,
+    };
     let mut rows = Vec::new();
     for &tier in tiers {
+        if tier == 1
+            && let Some(read) = first_tier.take()
+        {
+            rows.extend(read);
+            continue;
+        }
         let bound = match &place {
             Some(p) if p.tier == tier => Some(p),
             // A tier the cursor has passed.

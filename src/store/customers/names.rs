@@ -23,7 +23,8 @@ use crate::store::{Db, DbErr};
 /// every match, when those names alone answer: the text is one word of ASCII and Chinese
 /// characters without a dot (see `name_start_key`; and no whole domain can be it), the page is
 /// forwards in that tier, the stretch fills it, and it holds more names than the count shows
-/// ([`SEARCH_COUNT_BOUND`]: the other matches, ranked after them, need not be counted). `None`
+/// ([`SEARCH_COUNT_BOUND`]: the other matches, ranked after them, need not be counted); or, when
+/// the stretch ends within the page, its names from the place on ([`Stretch`]). `None`
 /// otherwise: the caller searches in full.
 pub(super) async fn page(
     db: &Db,
@@ -31,7 +32,7 @@ pub(super) async fn page(
     search: &Search,
     place: Option<&Place>,
     limit: u64,
-) -> Result<Option<(Vec<Row>, Option<Counted>)>, DbErr> {
+) -> Result<Option<Stretch>, DbErr> {
     // (A text with a dot might be a whole domain, which ranks before the names.)
     let Some(key) = name_start_key(&search.text).filter(|_| !search.text.contains('.')) else {
         return Ok(None);
@@ -73,11 +74,23 @@ pub(super) async fn page(
     );
     let (rows, found) = page_rows(db, &sql, values, true).await?;
     match found {
-        Some(n) if n > SEARCH_COUNT_BOUND && rows.len() as u64 == limit => {
-            Ok(Some((rows, Some(Counted::bounded(n, SEARCH_COUNT_BOUND)))))
-        }
+        Some(n) if n > SEARCH_COUNT_BOUND && rows.len() as u64 == limit => Ok(Some(
+            Stretch::Answers(rows, Counted::bounded(n, SEARCH_COUNT_BOUND)),
+        )),
+        // Every name starting with the text from the place on is on this page (none, often):
+        // the search goes on after them, without reading them again.
+        _ if (rows.len() as u64) < limit => Ok(Some(Stretch::Ends(rows))),
         _ => Ok(None),
     }
+}
+
+/// What the names starting with a search's text tell, read where they lie together.
+pub(super) enum Stretch {
+    /// They alone answer: the page, and the count of every match.
+    Answers(Vec<Row>, Counted),
+    /// They end within the page: these are all of them from the place on (the first tier of
+    /// the search's ranking), and the other matches follow.
+    Ends(Vec<Row>),
 }
 
 /// Whether the database orders text byte by byte, as the stretches above need: SQLite does
