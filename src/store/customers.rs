@@ -67,7 +67,7 @@ pub async fn list(
     let (total, more) = match found {
         Some(Counted { n, more }) => (Some(n), more),
         None => {
-            let counted = bounded_count(db, reseller, query).await?;
+            let counted = match_count(db, reseller, query).await?;
             (Some(counted.n), counted.more)
         }
     };
@@ -121,6 +121,11 @@ pub(super) struct Counted {
 }
 
 impl Counted {
+    /// A count of every one.
+    fn exact(n: u64) -> Counted {
+        Counted { n, more: false }
+    }
+
     /// A count that stopped one past `bound`.
     fn bounded(counted: u64, bound: u64) -> Counted {
         Counted {
@@ -132,7 +137,7 @@ impl Counted {
 
 /// How many of the reseller's customers match: all of them for an empty search (the count the
 /// importer keeps), or a search's matches counted up to one past [`SEARCH_COUNT_BOUND`].
-async fn bounded_count(
+async fn match_count(
     db: &Db,
     reseller: &ResellerId,
     query: &CustomerQuery,
@@ -140,7 +145,7 @@ async fn bounded_count(
     let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
     if query.is_empty() {
         let n = count_of(db, &format!("SELECT {CUSTOMERS} AS n"), values).await?;
-        return Ok(Counted { n, more: false });
+        return Ok(Counted::exact(n));
     }
     let counted = counting(db.get_database_backend(), &Search::new(query), &mut values);
     let sql = format!("SELECT ({counted}) AS n");
@@ -815,8 +820,8 @@ fn after_cursor(
     ))
 }
 
-/// A customer as a page of the list reads it: the reseller's relationship with it, the
-/// customer, and how many subscriptions the reseller sold it.
+/// A customer as a page of the list reads it (with the reseller's delegated admin), and how many
+/// subscriptions the reseller sold it.
 pub(super) struct Row {
     pub(super) customer: Customer,
     pub(super) subscriptions: u32,
@@ -859,7 +864,7 @@ async fn in_name_order(
          ORDER BY r.sort_key {dir}, r.customer_id {dir} LIMIT {limit}"
     );
     let (rows, found) = page_rows(db, &sql, values, true).await?;
-    Ok((rows, found.map(|n| Counted { n, more: false })))
+    Ok((rows, found.map(Counted::exact)))
 }
 
 /// The rows of a page's statement (with `$n` placeholders), and, when it selects one (`counted`),
