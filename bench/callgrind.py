@@ -30,6 +30,7 @@ def profile(url, path, warm, n, out):
     try:
         run.wait_until_up(base, seconds=90)  # valgrind starts slowly
         cookie, _ = run.sign_in(base)
+        run.forget_sign_ins(url)
 
         def get():
             request = urllib.request.Request(base + path, headers={"Cookie": cookie})

@@ -49,7 +49,7 @@ def fresh_database(kind, size, tmp):
 def query(kind, url, sql):
     if kind == "sqlite":
         path = url[len("sqlite://"):].split("?")[0]
-        return sh(["sqlite3", "-separator", " ", path, sql]).split("\n")
+        return sh(["sqlite3", "-cmd", ".timeout 5000", "-separator", " ", path, sql]).split("\n")
     return sh(["psql", url, "-AtF", " ", "-c", sql]).split("\n")
 
 
@@ -145,14 +145,27 @@ def charge_totals_ready(base, cookie):
         time.sleep(1)
 
 
+def forget_sign_ins(url):
+    """Takes the sign-ins recorded since the book's last other record out of its activity log.
+    Each run of a script that measures a book again signs in, and the sign-in is recorded at the
+    top of the log: after a few runs the log's first page would be the scripts' own sign-ins,
+    cheaper to show than the records this benchmark measures (here the sign-in comes before the
+    log is filled)."""
+    kind = "postgres" if url.startswith("postgres") else "sqlite"
+    query(kind, url, "DELETE FROM activity WHERE action = 'sign_in' "
+                     "AND id > (SELECT MAX(id) FROM activity WHERE action <> 'sign_in')")
+
+
 def signed_in_on(url, paths):
-    """The portal started on a book already seeded, signed in as the seeded reseller, the Charges
-    page's totals worked out when `paths` holds it: (process, base URL, cookie). For the scripts
-    that measure a few routes of a book (routes.py, cpu.py)."""
+    """The portal started on a book already seeded, signed in as the seeded reseller (the
+    sign-in's record taken out of the log again, see `forget_sign_ins`), the Charges page's totals
+    worked out when `paths` holds it: (process, base URL, cookie). For the scripts that measure a
+    few routes of a book (routes.py, cpu.py)."""
     ensure_tools()
     proc, base = start(url)
     try:
         cookie, _ = sign_in(base)
+        forget_sign_ins(url)
         if any(p.startswith("/charges") for p in paths):
             charge_totals_ready(base, cookie)
     except BaseException:
