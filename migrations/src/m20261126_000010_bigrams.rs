@@ -2,8 +2,8 @@
 //! text, for counting the matches of a two-character search. `pg_trgm` holds three-character
 //! pieces only, so “科技” was counted by walking the list until 201 names holding it: 5,400
 //! entries at 100,000 customers, 3.5 ms of PostgreSQL per search. The pairs' GIN index finds its
-//! 5,368 rows in 0.8 ms, and takes 6 MB. SQLite's trigram table already counts such texts (its
-//! rows are marked at both ends, so every pair starts some trigram).
+//! 5,368 rows and counts 201 of them in 0.6 ms, and takes 6 MB. SQLite's trigram table already
+//! counts such texts (its rows are marked at both ends, so every pair starts some trigram).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;

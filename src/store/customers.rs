@@ -371,11 +371,8 @@ pub(super) async fn search(
     // is never this common).
     let tiers: &[u8] = if backwards { &[2, 1] } else { &[1, 2] };
     // Names starting with the text: few are read from the prefix index and sorted; many are
-    // met in name order on the list index at once. Those read above already are the tier.
-    let prefixes = match first_tier {
-        Some(_) => 0,
-        None => prefix_count(db, reseller, &search).await?,
-    };
+    // met in name order on the list index at once (counted only when the tier is read here:
+    // those read above already are the tier).
     let mut rows = Vec::new();
     for &tier in tiers {
         if tier == 1
@@ -391,7 +388,7 @@ pub(super) async fn search(
             _ => None,
         };
         let left = limit - rows.len() as u64;
-        let walk = tier == 2 || prefixes > PREFIX_BOUND;
+        let walk = tier == 2 || prefix_count(db, reseller, &search).await? > PREFIX_BOUND;
         let counted = found.is_none();
         let (read, n) = in_tier(
             db,
