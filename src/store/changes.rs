@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, QueryResult, QueryTrait, Statement, TransactionTrait, Value,
+    QueryFilter, QueryTrait, Statement, TransactionTrait, Value,
 };
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -125,6 +125,8 @@ pub(crate) struct Claimed {
     pub txn: DatabaseTransaction,
     /// The subscription as it was when claimed, with its customer and holdings.
     pub view: SubscriptionView,
+    /// The id the change's upgrade record takes, when the claim reserved one ([`Reserve`]).
+    pub upgrade_id: Option<i32>,
     /// This process's turn to write, on SQLite: released after the transaction ends.
     _writer: Option<MutexGuard<'static, ()>>,
 }
@@ -169,6 +171,18 @@ pub(crate) async fn answered(
     saved(db, who, key).await
 }
 
+/// What a claim reserves besides the subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reserve {
+    Nothing,
+    /// The id of the upgrade record the change writes, so that the records naming it (the
+    /// activity records, the saved answer) go with the change's other writes in one call instead
+    /// of waiting for the record's id: on SQLite the next in the table's sequence (the claim
+    /// holds the write lock, so no other change takes it first), on PostgreSQL its identity's
+    /// next value.
+    UpgradeId,
+}
+
 /// How a change began.
 pub(crate) enum Begun {
     Claimed(Box<Claimed>),
@@ -187,7 +201,11 @@ pub(crate) enum Begun {
 /// The claim reads what the rules judge in the same statement (see [`claim`]); a claim that
 /// finds nothing to claim is then told apart: a repeated request, a subscription that is not
 /// there, or one changed since the client saw it.
-pub(crate) async fn begin<E>(db: &Db, sub: &Submission<'_>) -> Result<Begun, ChangeError<E>> {
+pub(crate) async fn begin<E>(
+    db: &Db,
+    sub: &Submission<'_>,
+    reserve: Reserve,
+) -> Result<Begun, ChangeError<E>> {
     let writer = write_turn(db).await;
     let txn = db.begin().await?;
     if writer.is_none() {
@@ -201,7 +219,7 @@ pub(crate) async fn begin<E>(db: &Db, sub: &Submission<'_>) -> Result<Begun, Cha
             .await?;
     }
     let claimed = txn
-        .query_one_raw(claim(db.get_database_backend(), sub))
+        .query_one_raw(claim(db.get_database_backend(), sub, reserve))
         .await?;
     // A repeated request gets its first answer, whatever the claim found (its own change moved
     // the version on); dropping the transaction undoes the claim.
@@ -233,9 +251,17 @@ pub(crate) async fn begin<E>(db: &Db, sub: &Submission<'_>) -> Result<Begun, Cha
     let mut view = view_of_row(&row)?;
     // The rules judge the subscription as it was when claimed: one version before the claim.
     view.subscription.version = Version(view.subscription.version.0 - 1);
+    let upgrade_id = match reserve {
+        Reserve::Nothing => None,
+        Reserve::UpgradeId => Some(
+            i32::try_from(row.try_get::<i64>("", "upgrade_id")?)
+                .map_err(|_| DbErr::Custom("upgrade ids ran out".into()))?,
+        ),
+    };
     Ok(Begun::Claimed(Box::new(Claimed {
         txn,
         view,
+        upgrade_id,
         _writer: writer,
     })))
 }
@@ -245,7 +271,7 @@ pub(crate) async fn begin<E>(db: &Db, sub: &Submission<'_>) -> Result<Begun, Cha
 /// (a request without a key compares with NULL: never). One statement instead of three: on
 /// SQLite every statement of a change is a hand-over to the connection's thread while the change
 /// holds the turn to write.
-fn claim(backend: DbBackend, sub: &Submission<'_>) -> Statement {
+fn claim(backend: DbBackend, sub: &Submission<'_>, reserve: Reserve) -> Statement {
     let mut values: Vec<Value> = vec![
         sub.who.reseller.as_str().into(),
         sub.customer.as_str().into(),
@@ -269,6 +295,17 @@ fn claim(backend: DbBackend, sub: &Submission<'_>) -> Statement {
          EXISTS (SELECT 1 FROM idempotency WHERE user_id = $4 AND \"key\" = $5) AS replayed",
         holdings_of("$2")
     ));
+    if reserve == Reserve::UpgradeId {
+        sql.push_str(match backend {
+            DbBackend::Postgres => {
+                ", nextval(pg_get_serial_sequence('upgrades', 'id'))::bigint AS upgrade_id"
+            }
+            _ => {
+                ", COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'upgrades'), 0) + 1 \
+                 AS upgrade_id"
+            }
+        });
+    }
     // sqlx binds SQLite's `$n` as PostgreSQL's.
     Statement::from_sql_and_values(backend, sql, values)
 }
@@ -306,23 +343,6 @@ impl Writes {
             txn.execute_raw(statement).await?;
         }
         Ok(())
-    }
-
-    /// Runs the statements, then `last`, and answers the rows `last` returns.
-    pub async fn then_read(
-        mut self,
-        txn: &DatabaseTransaction,
-        last: Statement,
-    ) -> Result<Vec<QueryResult>, DbErr> {
-        self.push(last);
-        let mut sent = self.sent();
-        let last = sent
-            .pop()
-            .unwrap_or_else(|| unreachable!("a statement was pushed"));
-        for statement in sent {
-            txn.execute_raw(statement).await?;
-        }
-        txn.query_all_raw(last).await
     }
 
     /// The statements as they are sent: one.

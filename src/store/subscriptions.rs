@@ -11,7 +11,9 @@ use sea_orm::{
 };
 
 use super::activity::{self, Action, Change, State};
-use super::changes::{self, Answer, Begun, ChangeError, Submission, Writes, begin, finish};
+use super::changes::{
+    self, Answer, Begun, ChangeError, Reserve, Submission, Writes, begin, finish,
+};
 use super::{Db, DbErr, count};
 use crate::domain::edit::{EditError, Step};
 use crate::domain::eligibility::{self, Context, Eligibility, Reason};
@@ -420,7 +422,7 @@ async fn licenses_once(
     new: LicenseCount,
     answer: impl FnOnce(&Subscription) -> Answer,
 ) -> Result<Answer, ChangeError<LicenseCountError>> {
-    let claimed = match begin(db, sub).await? {
+    let claimed = match begin(db, sub, Reserve::Nothing).await? {
         Begun::Claimed(c) => *c,
         Begun::Replayed(answer) => return Ok(answer),
     };
@@ -444,7 +446,7 @@ async fn status_once(
     action: StatusAction,
     answer: impl FnOnce(&Subscription) -> Answer,
 ) -> Result<Answer, ChangeError<StatusChangeError>> {
-    let claimed = match begin(db, sub).await? {
+    let claimed = match begin(db, sub, Reserve::Nothing).await? {
         Begun::Claimed(c) => *c,
         Begun::Replayed(answer) => return Ok(answer),
     };
@@ -478,7 +480,7 @@ async fn edit_once(
     edit: &Edit,
     answer: impl FnOnce(&Subscription) -> Answer,
 ) -> Result<Answer, ChangeError<EditError>> {
-    let claimed = match begin(db, sub).await? {
+    let claimed = match begin(db, sub, Reserve::Nothing).await? {
         Begun::Claimed(c) => *c,
         Begun::Replayed(answer) => return Ok(answer),
     };
@@ -612,7 +614,7 @@ async fn upgrade_once(
     } = order;
     let (target, quantity) = (*target, *quantity);
     let who = sub.who;
-    let claimed = match begin(db, sub).await {
+    let claimed = match begin(db, sub, Reserve::UpgradeId).await {
         Ok(Begun::Claimed(c)) => *c,
         Ok(Begun::Replayed(answer)) => return Ok(answer),
         Err(ChangeError::Conflict) => {
@@ -683,34 +685,31 @@ async fn upgrade_once(
             .build(backend),
     );
 
-    // The upgrade's record, whose id the activity records and the answer name.
-    let mut record = upgrade_row::Entity::insert(upgrade_row::ActiveModel {
-        reseller_id: Set(who.reseller.to_string()),
-        customer_id: Set(sub.customer.to_string()),
-        source_id: Set(sub.subscription.to_string()),
-        target_id: Set(target_id.to_string()),
-        source_offer: Set(source.offer.as_str().to_owned()),
-        target_offer: Set(target.as_str().to_owned()),
-        quantity: Set(i64::from(quantity.get())),
-        moved_assigned: Set(i64::from(plan.moved_assigned)),
-        source_status: Set(source_status.as_str().to_owned()),
-        source_quantity: Set(i64::from(source_quantity)),
-        source_assigned: Set(i64::from(source_assigned)),
-        user_email: Set(who.email.clone()),
-        at: Set(now),
-        ..Default::default()
-    });
-    record.query().returning_all();
-    let written = writes
-        .then_read(&claimed.txn, record.build(backend))
-        .await?;
-    let row = match written.first() {
-        Some(row) => upgrade_row::Model::from_query_result(row, "")?,
-        None => return Err(DbErr::RecordNotInserted.into()),
-    };
-
+    // The upgrade's record, under the id the claim reserved: the activity records and the
+    // answer name it, and go with the rest of the change's writes.
+    let id = claimed
+        .upgrade_id
+        .ok_or_else(|| DbErr::Custom("the upgrade's claim reserved no id".into()))?;
+    writes.push(
+        upgrade_row::Entity::insert(upgrade_row::ActiveModel {
+            id: Set(id),
+            reseller_id: Set(who.reseller.to_string()),
+            customer_id: Set(sub.customer.to_string()),
+            source_id: Set(sub.subscription.to_string()),
+            target_id: Set(target_id.to_string()),
+            source_offer: Set(source.offer.as_str().to_owned()),
+            target_offer: Set(target.as_str().to_owned()),
+            quantity: Set(i64::from(quantity.get())),
+            moved_assigned: Set(i64::from(plan.moved_assigned)),
+            source_status: Set(source_status.as_str().to_owned()),
+            source_quantity: Set(i64::from(source_quantity)),
+            source_assigned: Set(i64::from(source_assigned)),
+            user_email: Set(who.email.clone()),
+            at: Set(now),
+        })
+        .build(backend),
+    );
     // Both records in one statement.
-    let mut writes = claimed.writes();
     writes.push(activity::changes_recorded(
         backend,
         who,
@@ -725,7 +724,7 @@ async fn upgrade_once(
                     assigned: source_assigned,
                     status: source_status,
                 },
-                upgrade_id: Some(row.id),
+                upgrade_id: Some(id),
                 via: sub.via,
                 names: None,
                 at: now,
@@ -740,14 +739,28 @@ async fn upgrade_once(
                     assigned: plan.moved_assigned,
                     status: SubscriptionStatus::Active,
                 },
-                upgrade_id: Some(row.id),
+                upgrade_id: Some(id),
                 via: sub.via,
                 names: None,
                 at: now,
             },
         ],
     ));
-    let outcome = outcome_from_row(row)?;
+    let outcome = UpgradeOutcome {
+        id,
+        customer: sub.customer.clone(),
+        source: sub.subscription.clone(),
+        target: target_id,
+        source_offer: source.offer,
+        target_offer: target,
+        quantity: quantity.get(),
+        moved_assigned: plan.moved_assigned,
+        source_status,
+        source_quantity,
+        source_assigned,
+        by: who.email.clone(),
+        at: now,
+    };
     let answer = answer(&outcome);
     finish(claimed, sub, writes, answer).await
 }
