@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
@@ -61,6 +62,13 @@ pub async fn connect(url: &str, pool: u32) -> anyhow::Result<Db> {
                 // The log is copied into the database file by a task of its own (see
                 // `keep_checkpointing`), not by whichever change commits past 1,000 pages.
                 .pragma("wal_autocheckpoint", "0")
+        })
+        // PostgreSQL plans each prepared statement once, for any values, instead of again for
+        // each run's values: the search's statements (several trigram `LIKE`s over the GIN
+        // indexes) took 1-2 ms to plan and under 0.5 ms to run, and their generic plans read the
+        // same indexes (a whole domain: 649 -> 345 µs of PostgreSQL a search; docs/PERFORMANCE.md).
+        .map_sqlx_postgres_opts(|o: PgConnectOptions| {
+            o.options([("plan_cache_mode", "force_generic_plan")])
         });
     let db = Database::connect(options)
         .await
