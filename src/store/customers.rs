@@ -573,26 +573,27 @@ async fn ranked(
     // holds none; a text that does is no domain).
     let domain = (!search.text.contains(char::is_whitespace))
         .then(|| format!("% {}", escape_like(&search.text)));
-    let pieces = match piece(db, search).await? {
-        Piece::Absent => return Ok((Vec::new(), 0)),
-        Piece::Whole => vec![search.anywhere.clone()],
-        Piece::Parts(pieces) => pieces
-            .iter()
-            .map(|piece| format!("%{}%", escape_like(piece)))
-            .collect(),
-    };
     let mut values: Vec<sea_orm::Value> = vec![
         reseller.as_str().into(),
         search.prefix.clone().into(),
         domain.into(),
         search.anywhere.clone().into(),
     ];
-    let mut indexed = Vec::new();
-    for piece in pieces {
-        values.push(piece.into());
-        indexed.push(format!("search_text LIKE ${} ESCAPE '\\'", values.len()));
-    }
-    let indexed = indexed.join(" AND ");
+    // The trigram index reads the whole text ($4), or its pieces, the whole text then checked
+    // on each row found (a walk's form of it, which the index can't answer).
+    let indexed = match piece(db, search).await? {
+        Piece::Absent => return Ok((Vec::new(), 0)),
+        Piece::Whole => "search_text LIKE $4 ESCAPE '\\'".to_owned(),
+        Piece::Parts(pieces) => {
+            let mut indexed = Vec::new();
+            for piece in pieces {
+                values.push(format!("%{}%", escape_like(&piece)).into());
+                indexed.push(format!("search_text LIKE ${} ESCAPE '\\'", values.len()));
+            }
+            indexed.push("(search_text || '') LIKE $4 ESCAPE '\\'".to_owned());
+            indexed.join(" AND ")
+        }
+    };
     let (op, dir) = if backwards {
         ("<", "DESC")
     } else {
@@ -614,10 +615,10 @@ async fn ranked(
     // The matches are ranked and the page chosen before its customers are read; the count
     // comes back even when the page is empty (a cursor past the last match).
     let sql = format!(
-        "WITH m AS (SELECT *, CASE WHEN search_text LIKE $3 ESCAPE '\\' THEN 0 \
+        "WITH m AS (SELECT reseller_id, customer_id, sort_key, delegated_admin, \
+              CASE WHEN search_text LIKE $3 ESCAPE '\\' THEN 0 \
               WHEN search_text LIKE $2 ESCAPE '\\' THEN 1 ELSE 2 END AS tier \
-         FROM relationships WHERE reseller_id = $1 AND {indexed} \
-         AND (search_text || '') LIKE $4 ESCAPE '\\' LIMIT {}), \
+         FROM relationships WHERE reseller_id = $1 AND {indexed} LIMIT {}), \
          n AS (SELECT COUNT(*) AS found FROM m) \
          SELECT n.found, x.* FROM n LEFT JOIN (SELECT {ROW_COLUMNS}, r.tier, \
            r.sort_key AS r_sort_key, r.customer_id AS r_customer_id FROM \
