@@ -580,7 +580,7 @@ async fn ranked(
         search.anywhere.clone().into(),
     ];
     // The trigram index reads the whole text ($4), or its pieces, the whole text then checked
-    // on each row found (a walk's form of it, which the index can't answer).
+    // on each row found (with `strpos`, which the index can't answer).
     let indexed = match piece(db, search).await? {
         Piece::Absent => return Ok((Vec::new(), 0)),
         Piece::Whole => "search_text LIKE $4 ESCAPE '\\'".to_owned(),
@@ -590,7 +590,8 @@ async fn ranked(
                 values.push(format!("%{}%", escape_like(&piece)).into());
                 indexed.push(format!("search_text LIKE ${} ESCAPE '\\'", values.len()));
             }
-            indexed.push("(search_text || '') LIKE $4 ESCAPE '\\'".to_owned());
+            values.push(search.text.clone().into());
+            indexed.push(format!("strpos(search_text, ${}) > 0", values.len()));
             indexed.join(" AND ")
         }
     };
