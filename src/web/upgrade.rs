@@ -226,7 +226,8 @@ pub async fn submit(
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let (expected, key) = super::details::form_guard(&form.version, &form.key)?;
-    let view = load(&db, &user, &path).await?;
+    // The subscription is read where the answer shows it: a Confirm that goes through needs
+    // only the change's own reading of it, in its transaction.
     let mut state = FormState {
         licenses_value: Some(form.licenses.chars().take(40).collect()),
         ..Default::default()
@@ -258,6 +259,7 @@ pub async fn submit(
             },
         );
     let (Some(target), Some(quantity)) = (target, quantity) else {
+        let view = load(&db, &user, &path).await?;
         return render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &build(l, &req, &user, view, state),
@@ -291,11 +293,13 @@ pub async fn submit(
             }
         };
     let Some(prices) = review::confirmed(form.confirm.as_deref(), form.prices.as_deref())? else {
+        let view = load(&db, &user, &path).await?;
         let stale = view.subscription.version != expected;
         return review_of(view, stale, None, state).await;
     };
     // Confirm: the store decides in one transaction; a repeated click gets the first answer.
     if !review::prices_unchanged(&db, prices).await? {
+        let view = load(&db, &user, &path).await?;
         return review_of(view, false, Some(Notice::prices_changed(l)), state).await;
     }
     let sub = path.submission(&user.account, &key, expected, clock.now());
