@@ -686,7 +686,7 @@ async fn in_tier(
     } else if let (DbBackend::Postgres, true) = (backend, walk) {
         // A walk checks each entry with `strpos`, which no index answers (as a LIKE on a copy
         // of the text does) and which copies nothing: “科技” reads 3,766 entries for its page,
-        // 0.56 ms against 1.0 ms with the copy's LIKE (`EXPLAIN ANALYZE`).
+        // 0.81 ms a run against 1.0 ms with the copy's LIKE (docs/PERFORMANCE.md).
         values.push(search.text.clone().into());
         sql.push_str(&format!(
             " AND strpos(r.search_text, ${}) > 0 AND NOT {starts}",

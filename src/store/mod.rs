@@ -66,7 +66,7 @@ pub async fn connect(url: &str, pool: u32) -> anyhow::Result<Db> {
         // PostgreSQL plans each prepared statement once, for any values, instead of again for
         // each run's values: the search's statements (several trigram `LIKE`s over the GIN
         // indexes) took 1-2 ms to plan and under 0.5 ms to run, and their generic plans read the
-        // same indexes (a whole domain: 649 -> 345 µs of PostgreSQL a search; docs/PERFORMANCE.md).
+        // same indexes (a whole domain: 649 -> 419 µs of PostgreSQL a search; docs/PERFORMANCE.md).
         .map_sqlx_postgres_opts(|o: PgConnectOptions| {
             o.options([("plan_cache_mode", "force_generic_plan")])
         });
