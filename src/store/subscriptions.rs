@@ -690,25 +690,22 @@ async fn upgrade_once(
     let id = claimed
         .upgrade_id
         .ok_or_else(|| DbErr::Custom("the upgrade's claim reserved no id".into()))?;
-    writes.push(
-        upgrade_row::Entity::insert(upgrade_row::ActiveModel {
-            id: Set(id),
-            reseller_id: Set(who.reseller.to_string()),
-            customer_id: Set(sub.customer.to_string()),
-            source_id: Set(sub.subscription.to_string()),
-            target_id: Set(target_id.to_string()),
-            source_offer: Set(source.offer.as_str().to_owned()),
-            target_offer: Set(target.as_str().to_owned()),
-            quantity: Set(i64::from(quantity.get())),
-            moved_assigned: Set(i64::from(plan.moved_assigned)),
-            source_status: Set(source_status.as_str().to_owned()),
-            source_quantity: Set(i64::from(source_quantity)),
-            source_assigned: Set(i64::from(source_assigned)),
-            user_email: Set(who.email.clone()),
-            at: Set(now),
-        })
-        .build(backend),
-    );
+    let outcome = UpgradeOutcome {
+        id,
+        customer: sub.customer.clone(),
+        source: sub.subscription.clone(),
+        target: target_id,
+        source_offer: source.offer,
+        target_offer: target,
+        quantity: quantity.get(),
+        moved_assigned: plan.moved_assigned,
+        source_status,
+        source_quantity,
+        source_assigned,
+        by: who.email.clone(),
+        at: now,
+    };
+    writes.push(upgrade_row::Entity::insert(record_of(&who.reseller, &outcome)).build(backend));
     // Both records in one statement.
     writes.push(activity::changes_recorded(
         backend,
@@ -731,7 +728,7 @@ async fn upgrade_once(
             },
             Change {
                 customer: sub.customer,
-                subscription: &target_id,
+                subscription: &outcome.target,
                 action: Action::UpgradeTo,
                 before: None,
                 after: State {
@@ -746,21 +743,6 @@ async fn upgrade_once(
             },
         ],
     ));
-    let outcome = UpgradeOutcome {
-        id,
-        customer: sub.customer.clone(),
-        source: sub.subscription.clone(),
-        target: target_id,
-        source_offer: source.offer,
-        target_offer: target,
-        quantity: quantity.get(),
-        moved_assigned: plan.moved_assigned,
-        source_status,
-        source_quantity,
-        source_assigned,
-        by: who.email.clone(),
-        at: now,
-    };
     let answer = answer(&outcome);
     finish(claimed, sub, writes, answer).await
 }
@@ -839,6 +821,26 @@ fn outcome_from_row(r: upgrade_row::Model) -> Result<UpgradeOutcome, DbErr> {
         by: r.user_email,
         at: r.at,
     })
+}
+
+/// The upgrade's record as stored: `outcome`, made by `reseller`.
+fn record_of(reseller: &ResellerId, outcome: &UpgradeOutcome) -> upgrade_row::ActiveModel {
+    upgrade_row::ActiveModel {
+        id: Set(outcome.id),
+        reseller_id: Set(reseller.to_string()),
+        customer_id: Set(outcome.customer.to_string()),
+        source_id: Set(outcome.source.to_string()),
+        target_id: Set(outcome.target.to_string()),
+        source_offer: Set(outcome.source_offer.as_str().to_owned()),
+        target_offer: Set(outcome.target_offer.as_str().to_owned()),
+        quantity: Set(i64::from(outcome.quantity)),
+        moved_assigned: Set(i64::from(outcome.moved_assigned)),
+        source_status: Set(outcome.source_status.as_str().to_owned()),
+        source_quantity: Set(i64::from(outcome.source_quantity)),
+        source_assigned: Set(i64::from(outcome.source_assigned)),
+        user_email: Set(outcome.by.clone()),
+        at: Set(outcome.at),
+    }
 }
 
 /// An upgrade `reseller` made for the customer, for the result page.
