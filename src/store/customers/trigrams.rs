@@ -11,10 +11,9 @@
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use super::{
-    Counted, Place, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, count_of, numbered, placeholders,
-    rows_of, term_counts, trigram_counts,
+    Counted, Place, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, count_of, rows_of, term_counts,
+    trigram_counts,
 };
-use crate::domain::customer::search_rank;
 use crate::domain::{CustomerId, ResellerId};
 use crate::store::{Db, DbErr};
 
@@ -69,9 +68,8 @@ pub(super) async fn search(
     let long = search.indexed();
     let rarest = terms.iter().map(|(_, rows)| *rows).min().unwrap_or(0);
     if long && rarest <= FEW {
-        let all = checked(db, reseller, search, &terms).await?;
         return Ok(Some(
-            page_of(db, reseller, all, place, backwards, limit).await?,
+            rare(db, reseller, search, &terms, place, backwards, limit).await?,
         ));
     }
     // Every match, and the names starting with the text, as FTS5 queries.
@@ -149,103 +147,97 @@ struct Position {
     row: i64,
 }
 
-/// Every match of a text with a rare trigram: the rows holding its three rarest, each checked
-/// for the whole text and ranked, in order.
-async fn checked(
+/// How much commoner than the rarest a trigram may be and still be read with it: each trigram
+/// read is its whole list of rows, and one ten times as common costs more to read than the
+/// few rows it would rule out cost to check (“cn00500” at 100,000 customers: “500” in 300 rows,
+/// “050” in 971, “005” in 7,933; with all three, 82 rows to check, without the last, 90).
+const COMMONER: i64 = 4;
+
+/// A page of the matches of a text with a rare trigram, from the place on, and how many there
+/// are, in one statement: the rows holding its rarest trigrams (up to three, none much commoner
+/// than the rarest), each checked for the whole text and ranked as
+/// [`search_rank`](crate::domain::customer::search_rank) ranks (the text ends the row's search
+/// text after a space: its whole domain; the row starts with it: a name starting with it), the
+/// page chosen in order and read with its customers.
+async fn rare(
     db: &Db,
     reseller: &ResellerId,
     search: &Search,
     terms: &[(String, i64)],
-) -> Result<Vec<(Position, String)>, DbErr> {
-    let mut rarest: Vec<&(String, i64)> = terms.iter().collect();
-    rarest.sort_by_key(|(t, rows)| (*rows, t.as_str()));
-    let query = rarest
-        .iter()
-        .take(3)
-        .map(|(t, _)| phrase(t))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            format!(
-                "SELECT rowid AS place, customer_id, search_text FROM customer_search \
-                 WHERE customer_search MATCH ?2 AND {SPAN}"
-            ),
-            [reseller.as_str().into(), query.into()],
-        ))
-        .await?;
-    let mut found = Vec::new();
-    for row in rows {
-        let marked: String = row.try_get("", "search_text")?;
-        let text = marked.trim_start_matches(START).trim_end_matches('\u{3}');
-        if !text.contains(search.text.as_str()) {
-            continue;
-        }
-        // The search text ends with the domain, which holds no space.
-        let domain = text.rsplit(' ').next().unwrap_or_default();
-        found.push((
-            Position {
-                tier: search_rank(&search.text, text, domain),
-                row: row.try_get("", "place")?,
-            },
-            row.try_get::<String>("", "customer_id")?,
-        ));
-    }
-    found.sort_unstable();
-    Ok(found)
-}
-
-/// The page of `all` (every match, in order) from the place on, read with its customers.
-async fn page_of(
-    db: &Db,
-    reseller: &ResellerId,
-    all: Vec<(Position, String)>,
     place: Option<Position>,
     backwards: bool,
     limit: u64,
 ) -> Result<(Vec<Row>, Option<Counted>), DbErr> {
-    let counted = Counted::bounded(all.len() as u64, SEARCH_COUNT_BOUND);
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let ids: Vec<String> = if backwards {
-        all.into_iter()
-            .rev()
-            .filter(|(p, _)| place.is_none_or(|at| *p < at))
-            .take(limit)
-            .map(|(_, id)| id)
-            .collect()
+    let mut rarest: Vec<&(String, i64)> = terms.iter().collect();
+    rarest.sort_by_key(|(t, rows)| (*rows, t.as_str()));
+    let fewest = rarest.first().map_or(0, |(_, rows)| *rows);
+    let query = rarest
+        .iter()
+        .take(3)
+        .filter(|(_, rows)| *rows <= fewest.saturating_mul(COMMONER))
+        .map(|(t, _)| phrase(t))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let text = search.text.as_str();
+    // A whole domain holds no space (a text that does is no domain).
+    let domain = (!text.contains(char::is_whitespace)).then(|| format!(" {text}\u{3}\u{3}"));
+    let (op, dir) = if backwards {
+        ("<", "DESC")
     } else {
-        all.into_iter()
-            .filter(|(p, _)| place.is_none_or(|at| *p > at))
-            .take(limit)
-            .map(|(_, id)| id)
-            .collect()
+        (">", "ASC")
     };
-    if ids.is_empty() {
-        return Ok((Vec::new(), Some(counted)));
-    }
-    let marks = numbered(DbBackend::Sqlite, &placeholders(2, ids.len()));
-    let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
-    values.extend(ids.iter().map(|id| id.clone().into()));
-    let rows = rows_of(
-        db.query_all_raw(Statement::from_sql_and_values(
+    let after = match place {
+        Some(_) => format!(" WHERE (tier, place) {op} (?6, ?7)"),
+        None => String::new(),
+    };
+    // ?1 reseller, ?2 the trigrams, ?3 a row starting with the text, ?4 a row ending with it
+    // after a space (as its whole domain), ?5 the text, ?6 and ?7 the place. The count comes
+    // back even with an empty page (a cursor past the last match).
+    let sql = format!(
+        "WITH m AS MATERIALIZED (SELECT rowid AS place, customer_id, \
+           CASE WHEN substr(search_text, -length(?4)) = ?4 THEN 0 \
+           WHEN substr(search_text, 1, length(?3)) = ?3 THEN 1 ELSE 2 END AS tier \
+         FROM customer_search WHERE customer_search MATCH ?2 AND {SPAN} \
+         AND instr(search_text, ?5) > 0), \
+         n AS (SELECT COUNT(*) AS found FROM m) \
+         SELECT n.found, x.* FROM n LEFT JOIN (SELECT {ROW_COLUMNS}, p.tier, p.place FROM \
+         (SELECT * FROM m{after} ORDER BY tier {dir}, place {dir} LIMIT {limit}) p \
+         CROSS JOIN relationships r ON r.reseller_id = ?1 AND r.customer_id = p.customer_id \
+         CROSS JOIN customers c ON c.id = r.customer_id) x ON true \
+         ORDER BY x.tier {dir}, x.place {dir}"
+    );
+    let values: Vec<sea_orm::Value> = vec![
+        reseller.as_str().into(),
+        query.into(),
+        format!("{START}{text}").into(),
+        domain.into(),
+        text.into(),
+        place.map_or(0, |p| i32::from(p.tier)).into(),
+        place.map_or(0, |p| p.row).into(),
+    ];
+    let results = db
+        .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Sqlite,
-            format!(
-                "SELECT {ROW_COLUMNS} FROM customers c CROSS JOIN relationships r \
-                 ON r.reseller_id = ?1 AND r.customer_id = c.id WHERE c.id IN ({marks})"
-            ),
+            sql,
             values,
         ))
-        .await?,
-    )?;
-    // In the search's order.
-    let mut by_id: std::collections::HashMap<String, Row> = rows
-        .into_iter()
-        .map(|row| (row.customer.id.to_string(), row))
-        .collect();
+        .await?;
+    let found: i64 = match results.first() {
+        Some(row) => row.try_get("", "found")?,
+        None => 0,
+    };
+    let mut page = Vec::with_capacity(results.len());
+    for row in results {
+        if row.try_get::<Option<String>>("", "c_id")?.is_some() {
+            page.push(row);
+        }
+    }
     Ok((
-        ids.iter().filter_map(|id| by_id.remove(id)).collect(),
-        Some(counted),
+        rows_of(page)?,
+        Some(Counted::bounded(
+            u64::try_from(found).unwrap_or(0),
+            SEARCH_COUNT_BOUND,
+        )),
     ))
 }
 
