@@ -290,7 +290,7 @@ pub async fn billed(
             values.push(subscription.as_str().into());
         }
     }
-    billed_where(db, &filter, values).await
+    billed_in(db, SUBSCRIPTIONS, Some(&filter), values).await
 }
 
 /// [`billed`] for the subscriptions of up to `customers` of the reseller's customers after the
@@ -314,7 +314,7 @@ pub async fn billed_after(
         "s.sold_by = $1 AND s.customer_id IN (SELECT k.customer_id FROM relationships k \
          WHERE k.reseller_id = $1{start} ORDER BY k.customer_id LIMIT {customers})"
     );
-    billed_where(db, &filter, values).await
+    billed_in(db, SUBSCRIPTIONS, Some(&filter), values).await
 }
 
 /// [`billed`] for up to `limit` of the reseller's subscriptions after the subscription `after`
@@ -335,14 +335,17 @@ pub async fn billed_page(
         }
         None => "",
     };
-    // The page's ids alone pick the rows: with `s.sold_by = $1` beside them, SQLite walked the
-    // reseller's every subscription to find the page's. (The limit is a constant of the code:
-    // a bound one would make SQLite prepare the statement again on every run.)
-    let filter = format!(
-        "s.id IN (SELECT p.id FROM subscriptions p WHERE p.sold_by = $1{start} \
-         ORDER BY p.customer_id, p.created_on, p.id LIMIT {limit})"
+    // The page is chosen with the columns the bill reads, and its customers and records are
+    // joined to it: picking its ids first and reading each subscription again by id cost
+    // PostgreSQL a quarter more (0.46 against 0.35 ms a page in pgbench). (The limit is a
+    // constant of the code: a bound one would make SQLite prepare the statement again on every
+    // run.)
+    let page = format!(
+        "(SELECT p.id, p.customer_id, p.friendly_name, p.offer_id, p.quantity, p.status, \
+         p.created_on FROM subscriptions p WHERE p.sold_by = $1{start} \
+         ORDER BY p.customer_id, p.created_on, p.id LIMIT {limit}) s"
     );
-    billed_where(db, &filter, values).await
+    billed_in(db, &page, None, values).await
 }
 
 /// [`billed`] for many subscriptions by id (a bulk change's review), 500 at a time.
@@ -357,29 +360,36 @@ pub async fn billed_of(
         let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
         values.extend(chunk.iter().map(|id| id.as_str().into()));
         let filter = format!("s.sold_by = $1 AND s.id IN ({})", marks.join(", "));
-        all.extend(billed_where(db, &filter, values).await?);
+        all.extend(billed_in(db, SUBSCRIPTIONS, Some(&filter), values).await?);
     }
     Ok(all)
 }
 
-async fn billed_where(
+/// Every subscription, as [`billed_in`] reads them.
+const SUBSCRIPTIONS: &str = "subscriptions s";
+
+/// The subscriptions of `subscriptions` (a relation `s` with the columns the bill reads), those
+/// that pass `filter` if there is one, with their timelines.
+async fn billed_in(
     db: &impl ConnectionTrait,
-    filter: &str,
+    subscriptions: &str,
+    filter: Option<&str>,
     values: Vec<sea_orm::Value>,
 ) -> Result<Vec<Billed>, DbErr> {
     // One statement: each subscription with its billed records, one row per record (a row of
     // nulls for a subscription without one), found from the subscriptions through the history
     // index: never the other way round, a reseller's whole log is a million records at 100,000
-    // customers. (`$1` is the reseller in every filter.)
+    // customers. (`$1` is the reseller in every statement.)
+    let filter = filter.map(|f| format!("WHERE {f} ")).unwrap_or_default();
     let rows = BilledRow::find_by_statement(Statement::from_sql_and_values(
         db.get_database_backend(),
         format!(
             "SELECT s.id, s.customer_id, c.company_name, c.domain, s.friendly_name, s.offer_id, \
              s.quantity, s.status, s.created_on, a.at, a.before_quantity, a.before_status, \
-             a.after_quantity, a.after_status FROM subscriptions s \
+             a.after_quantity, a.after_status FROM {subscriptions} \
              JOIN customers c ON c.id = s.customer_id \
              LEFT JOIN activity a ON a.subscription_id = s.id AND a.reseller_id = $1 \
-             AND a.action IN {BILLED_ACTIONS} WHERE {filter} \
+             AND a.action IN {BILLED_ACTIONS} {filter}\
              ORDER BY s.customer_id, s.created_on, s.id, a.id"
         ),
         values,
