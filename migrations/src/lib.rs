@@ -12,6 +12,7 @@ mod m20261126_000007_trigram_search;
 mod m20261126_000008_ordered_search;
 mod m20261126_000009_customer_counts;
 mod m20261126_000010_bigrams;
+mod m20261126_000011_bill_order;
 pub mod search;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_ordered_search::Migration),
             Box::new(m20261126_000009_customer_counts::Migration),
             Box::new(m20261126_000010_bigrams::Migration),
+            Box::new(m20261126_000011_bill_order::Migration),
         ]
     }
 }
