@@ -13,7 +13,8 @@ a book seeded and filled as bench/run.py fills it. Counted are the server's thre
 requests run, so its tasks that wake every second (the SQLite checkpoint, the job runner) add
 a little: compare builds with the same `--requests`. On PostgreSQL only the portal's
 instructions are counted (`bench/cpu.py` tells PostgreSQL's share). A page that starts the
-Charges totals' work in the background needs a large `--warm` (300 at 100,000 customers).
+Charges totals' work in the background needs a large `--warm` (300 at 100,000 customers). The
+API's paths (`/v1/…`) are requested with a token the script makes.
 """
 import argparse, os, re, subprocess, sys, urllib.request
 
@@ -32,8 +33,11 @@ def profile(url, path, warm, n, out):
         cookie, _ = run.sign_in(base)
         run.forget_sign_ins(url)
 
+        c, token = run.credentials(url, path, cookie)
+        headers = {"Cookie": c} if c else {"Authorization": f"Bearer {token}"}
+
         def get():
-            request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+            request = urllib.request.Request(base + path, headers=headers)
             with urllib.request.urlopen(request) as response:
                 response.read()
 

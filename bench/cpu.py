@@ -5,7 +5,9 @@ in a database, and prints the CPU time the portal's process and PostgreSQL's pro
 request (from /proc, user + system). On two cores shared with the load tool, a route's rate is
 bound by the sum; this tells which side to work on.
 
-    python3 bench/cpu.py postgres://postgres@127.0.0.1:5432/big / /activity "/?q=Lucerne"
+    python3 bench/cpu.py postgres://postgres@127.0.0.1:5432/big / /activity "/?q=Lucerne" /v1/customers
+
+(The API's paths, `/v1/…`, are requested with a token the script makes.)
 """
 import argparse, os, sys, time
 
@@ -42,9 +44,10 @@ def main():
     try:
         hz = os.sysconf("SC_CLK_TCK")
         for path in args.paths:
-            run.wrk(base + path, 1, 32, cookie=cookie)
+            c, token = run.credentials(args.database, path, cookie)
+            run.wrk(base + path, 1, 32, cookie=c, token=token)
             before = cpu_ticks()
-            rps = run.wrk(base + path, args.duration, 32, cookie=cookie)[0]
+            rps = run.wrk(base + path, args.duration, 32, cookie=c, token=token)[0]
             after = cpu_ticks()
             spent = dict.fromkeys(SIDES, 0)
             # Only processes alive at both readings: a connection's backend that came or went

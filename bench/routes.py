@@ -7,7 +7,8 @@ its ratio to /health and to the customer list's first page, and its p99.
     PORTAL_DATABASE_URL=postgres://postgres@127.0.0.1:5432/big target/release/portal seed --customers 100000
     python3 bench/routes.py postgres://postgres@127.0.0.1:5432/big Lucerne 科技 /activity
 
-A route is a path (`/activity`), or else a search of the customer list (`Lucerne`). The full
+A route is a path (`/activity`; the API's, `/v1/…`, with a token the script makes), or else a
+search of the customer list (`Lucerne`). The full
 benchmark, which seeds its own books and writes docs/PERFORMANCE.md, is bench/run.py.
 """
 import argparse, os, sys, urllib.parse
@@ -31,8 +32,9 @@ def main():
         print(f"{'/ (customer list)':40} {first:9.0f} req/s {100 * first / health:5.1f}% of /health")
         for route in args.routes:
             path = route if route.startswith("/") else "/?q=" + urllib.parse.quote(route)
-            run.wrk(base + path, 1, 32, cookie=cookie)
-            rps, _, p99, bad = run.wrk(base + path, args.duration, 32, cookie=cookie)
+            c, token = run.credentials(args.database, path, cookie)
+            run.wrk(base + path, 1, 32, cookie=c, token=token)
+            rps, _, p99, bad = run.wrk(base + path, args.duration, 32, cookie=c, token=token)
             print(f"{route:40} {rps:9.0f} req/s {100 * rps / health:5.1f}% of /health "
                   f"{100 * rps / first:5.0f}% of the list  p99 {p99:7.2f} ms  non-2xx/3xx {bad}",
                   flush=True)

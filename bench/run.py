@@ -156,6 +156,21 @@ def forget_sign_ins(url):
                      "AND id > (SELECT MAX(id) FROM activity WHERE action <> 'sign_in')")
 
 
+def credentials(url, path, cookie):
+    """What a request of `path` signs in with, for the scripts that measure a few routes of a
+    book: the API's paths (`/v1/…`) a token (made once per book and script), the pages the
+    session's cookie. As (cookie, token)."""
+    if not path.startswith("/v1/"):
+        return cookie, None
+    if url not in _tokens:
+        _tokens[url] = sh([BINARY, "api-token", "create", "--user", EMAIL, "--name", "bench script"],
+                          env=env_for(url)).strip()
+    return None, _tokens[url]
+
+
+_tokens = {}
+
+
 def signed_in_on(url, paths):
     """The portal started on a book already seeded, signed in as the seeded reseller (the
     sign-in's record taken out of the log again, see `forget_sign_ins`), the Charges page's totals
