@@ -11,8 +11,9 @@ mod m20261126_000006_jobs;
 mod m20261126_000007_trigram_search;
 mod m20261126_000008_ordered_search;
 mod m20261126_000009_customer_counts;
-mod m20261126_000010_bigrams;
+pub(crate) mod m20261126_000010_bigrams;
 mod m20261126_000011_bill_order;
+mod m20261126_000012_pairs;
 pub mod search;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_customer_counts::Migration),
             Box::new(m20261126_000010_bigrams::Migration),
             Box::new(m20261126_000011_bill_order::Migration),
+            Box::new(m20261126_000012_pairs::Migration),
         ]
     }
 }

@@ -10,6 +10,21 @@ use sea_orm_migration::sea_orm::DbBackend;
 
 pub struct Migration;
 
+/// The pairs' function and index (taken out again by `m20261126_000012_pairs`, whose way
+/// back puts them back).
+pub(crate) const CREATE: &[&str] = &[
+    // Every distinct pair of neighbouring characters of a text.
+    "CREATE FUNCTION portal_bigrams(t text) RETURNS text[] \
+     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ \
+     SELECT COALESCE(array_agg(DISTINCT substr(t, i, 2)), '{}') \
+     FROM generate_series(1, char_length(t) - 1) AS i $$",
+    "CREATE INDEX ix_relationships_bigrams ON relationships \
+     USING gin (portal_bigrams(search_text))",
+    // Statistics on the indexed expression: how common each pair is decides whether the index
+    // or the walk counts a search.
+    "ANALYZE relationships",
+];
+
 impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261126_000010_bigrams"
@@ -23,18 +38,7 @@ impl MigrationTrait for Migration {
             return Ok(());
         }
         let db = m.get_connection();
-        for statement in [
-            // Every distinct pair of neighbouring characters of a text.
-            "CREATE FUNCTION portal_bigrams(t text) RETURNS text[] \
-             LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ \
-             SELECT COALESCE(array_agg(DISTINCT substr(t, i, 2)), '{}') \
-             FROM generate_series(1, char_length(t) - 1) AS i $$",
-            "CREATE INDEX ix_relationships_bigrams ON relationships \
-             USING gin (portal_bigrams(search_text))",
-            // Statistics on the indexed expression: how common each pair is decides whether
-            // the index or the walk counts a search.
-            "ANALYZE relationships",
-        ] {
+        for statement in CREATE {
             db.execute_unprepared(statement).await?;
         }
         Ok(())

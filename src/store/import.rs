@@ -105,13 +105,17 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
     .await?;
     // On SQLite the search's trigram table holds the relationships' texts too, numbered in the
     // list's order: new customers take places in the middle, so it is written again. PostgreSQL's
-    // trigram index keeps itself; the counts of each three characters are written again.
+    // trigram index keeps itself; the counts of each three characters, and of each reseller's
+    // pairs of characters, are written again.
     if book.customers.iter().any(|c| !c.relationships.is_empty()) {
-        let rebuild = match txn.get_database_backend() {
-            sea_orm::DbBackend::Postgres => migration::search::REBUILD_POSTGRES,
-            _ => migration::search::REBUILD_SQLITE,
+        let rebuild: &[&[&str]] = match txn.get_database_backend() {
+            sea_orm::DbBackend::Postgres => &[
+                migration::search::REBUILD_POSTGRES,
+                migration::search::REBUILD_PAIRS_POSTGRES,
+            ],
+            _ => &[migration::search::REBUILD_SQLITE],
         };
-        for statement in rebuild {
+        for statement in rebuild.iter().copied().flatten() {
             txn.execute_unprepared(statement).await?;
         }
         // The customer list's count of each reseller's customers.
