@@ -62,6 +62,11 @@ pub async fn connect(url: &str, pool: u32) -> anyhow::Result<Db> {
                 // The log is copied into the database file by a task of its own (see
                 // `keep_checkpointing`), not by whichever change commits past 1,000 pages.
                 .pragma("wal_autocheckpoint", "0")
+                // A statement's rows are handed from the connection's thread through a channel;
+                // at sqlx's default of 50 the thread stops at every fiftieth row until the page
+                // has taken them (the API's page of 200 customers: 2,099/2,136 -> 2,475/2,347
+                // req/s with room for 1,024). The channel grows only as rows wait in it.
+                .row_buffer_size(1024)
         })
         // PostgreSQL plans each prepared statement once, for any values, instead of again for
         // each run's values: the search's statements (several trigram `LIKE`s over the GIN
