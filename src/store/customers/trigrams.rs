@@ -11,8 +11,8 @@
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use super::{
-    Counted, Place, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, count_of, rows_of, term_counts,
-    trigram_counts,
+    COMMONER, Counted, Place, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, count_of, rows_of,
+    term_counts, trigram_counts,
 };
 use crate::domain::{CustomerId, ResellerId};
 use crate::store::{Db, DbErr};
@@ -146,12 +146,6 @@ struct Position {
     tier: u8,
     row: i64,
 }
-
-/// How much commoner than the rarest a trigram may be and still be read with it: each trigram
-/// read is its whole list of rows, and one ten times as common costs more to read than the
-/// few rows it would rule out cost to check (“cn00500” at 100,000 customers: “500” in 300 rows,
-/// “050” in 971, “005” in 7,933; with all three, 82 rows to check, without the last, 90).
-const COMMONER: i64 = 4;
 
 /// A page of the matches of a text with a rare trigram, from the place on, and how many there
 /// are, in one statement: the rows holding its rarest trigrams (up to three, none much commoner
