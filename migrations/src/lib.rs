@@ -18,6 +18,19 @@ pub mod search;
 
 pub struct Migrator;
 
+/// Runs `statements` in order on PostgreSQL; nothing on SQLite. For the migrations of what only
+/// PostgreSQL keeps (SQLite's search answers from its FTS5 table).
+pub(crate) async fn on_postgres(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    if m.get_database_backend() != sea_orm_migration::sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    let db = m.get_connection();
+    for statement in statements {
+        db.execute_unprepared(statement).await?;
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {

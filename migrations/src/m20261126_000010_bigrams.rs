@@ -6,7 +6,6 @@
 //! counts such texts (its rows are marked at both ends, so every pair starts some trigram).
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 pub struct Migration;
 
@@ -34,25 +33,17 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        if m.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = m.get_connection();
-        for statement in CREATE {
-            db.execute_unprepared(statement).await?;
-        }
-        Ok(())
+        crate::on_postgres(m, CREATE).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        if m.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = m.get_connection();
-        db.execute_unprepared("DROP INDEX IF EXISTS ix_relationships_bigrams")
-            .await?;
-        db.execute_unprepared("DROP FUNCTION IF EXISTS portal_bigrams(text)")
-            .await?;
-        Ok(())
+        crate::on_postgres(
+            m,
+            &[
+                "DROP INDEX IF EXISTS ix_relationships_bigrams",
+                "DROP FUNCTION IF EXISTS portal_bigrams(text)",
+            ],
+        )
+        .await
     }
 }

@@ -8,7 +8,6 @@
 //! 100,000-customer file past its 300 MB (about 25 MB more), for a smaller share of its page.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 pub struct Migration;
 
@@ -21,31 +20,26 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        if m.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = m.get_connection();
-        db.execute_unprepared(
-            "CREATE INDEX ix_subscriptions_sold_by_bill ON subscriptions \
-             (sold_by, customer_id, created_on, id)",
+        crate::on_postgres(
+            m,
+            &[
+                "CREATE INDEX ix_subscriptions_sold_by_bill ON subscriptions \
+                 (sold_by, customer_id, created_on, id)",
+                "DROP INDEX ix_subscriptions_sold_by_customer",
+            ],
         )
-        .await?;
-        db.execute_unprepared("DROP INDEX ix_subscriptions_sold_by_customer")
-            .await?;
-        Ok(())
+        .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        if m.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = m.get_connection();
-        db.execute_unprepared(
-            "CREATE INDEX ix_subscriptions_sold_by_customer ON subscriptions (sold_by, customer_id)",
+        crate::on_postgres(
+            m,
+            &[
+                "CREATE INDEX ix_subscriptions_sold_by_customer ON subscriptions \
+                 (sold_by, customer_id)",
+                "DROP INDEX ix_subscriptions_sold_by_bill",
+            ],
         )
-        .await?;
-        db.execute_unprepared("DROP INDEX ix_subscriptions_sold_by_bill")
-            .await?;
-        Ok(())
+        .await
     }
 }

@@ -12,7 +12,6 @@
 //! importer, so neither is ever stale.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 pub struct Migration;
 
@@ -25,39 +24,35 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        if m.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = m.get_connection();
-        for statement in [
-            "CREATE TABLE customer_search_pairs (reseller_id VARCHAR(64) NOT NULL, \
-             pair TEXT NOT NULL, rows BIGINT NOT NULL, PRIMARY KEY (reseller_id, pair))",
-            "CREATE TABLE customer_search_pair_rows (reseller_id VARCHAR(64) NOT NULL, \
-             pair TEXT NOT NULL, sort_key VARCHAR NOT NULL, customer_id VARCHAR(64) NOT NULL, \
-             PRIMARY KEY (reseller_id, pair, sort_key, customer_id))",
-        ] {
-            db.execute_unprepared(statement).await?;
-        }
-        for statement in crate::search::REBUILD_PAIRS_POSTGRES {
-            db.execute_unprepared(statement).await?;
-        }
-        db.execute_unprepared("DROP INDEX ix_relationships_bigrams")
-            .await?;
-        db.execute_unprepared("DROP FUNCTION portal_bigrams(text)")
-            .await?;
-        Ok(())
+        crate::on_postgres(
+            m,
+            &[
+                "CREATE TABLE customer_search_pairs (reseller_id VARCHAR(64) NOT NULL, \
+                 pair TEXT NOT NULL, rows BIGINT NOT NULL, PRIMARY KEY (reseller_id, pair))",
+                "CREATE TABLE customer_search_pair_rows (reseller_id VARCHAR(64) NOT NULL, \
+                 pair TEXT NOT NULL, sort_key VARCHAR NOT NULL, \
+                 customer_id VARCHAR(64) NOT NULL, \
+                 PRIMARY KEY (reseller_id, pair, sort_key, customer_id))",
+            ],
+        )
+        .await?;
+        crate::on_postgres(m, crate::search::REBUILD_PAIRS_POSTGRES).await?;
+        crate::on_postgres(
+            m,
+            &[
+                "DROP INDEX ix_relationships_bigrams",
+                "DROP FUNCTION portal_bigrams(text)",
+            ],
+        )
+        .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        if m.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = m.get_connection();
-        for statement in crate::m20261126_000010_bigrams::CREATE {
-            db.execute_unprepared(statement).await?;
-        }
-        db.execute_unprepared("DROP TABLE customer_search_pairs, customer_search_pair_rows")
-            .await?;
-        Ok(())
+        crate::on_postgres(m, crate::m20261126_000010_bigrams::CREATE).await?;
+        crate::on_postgres(
+            m,
+            &["DROP TABLE customer_search_pairs, customer_search_pair_rows"],
+        )
+        .await
     }
 }
