@@ -35,19 +35,21 @@ pub const REBUILD_POSTGRES: &[&str] = &[
 /// (`REBUILD_PAIRS_POSTGRES` spells the same range in its pattern.)
 pub const PAIR_CHARS: std::ops::RangeInclusive<char> = '\u{3400}'..='\u{9FFF}';
 
-/// PostgreSQL: what a two-character search (“科技”) reads, which `pg_trgm`'s index of three
-/// characters can't answer. How many of each reseller's relationships hold each pair of
-/// neighbouring characters in their search text (`customer_search_pairs`): the search's count,
-/// exactly, in one lookup. And, for a pair of Chinese characters ([`PAIR_CHARS`]), the
-/// relationships holding it in the list's order (`customer_search_pair_rows`, its key an index
-/// of reseller, pair, name and customer): a page of them is read where it lies, as many entries
-/// as it shows. Written again with the trigram counts.
+/// PostgreSQL: what a search of one or two characters (“科”, “科技”) reads, which `pg_trgm`'s
+/// index of three characters can't answer. How many of each reseller's relationships hold each
+/// piece of one or two neighbouring characters in their search text (`customer_search_counts`):
+/// the search's count, exactly, in one lookup. And, for a pair of Chinese characters
+/// ([`PAIR_CHARS`]), the relationships holding it in the list's order
+/// (`customer_search_pair_rows`, its key an index of reseller, pair, name and customer): a page
+/// of them is read where it lies, as many entries as it shows. Written again with the trigram
+/// counts.
 pub const REBUILD_PAIRS_POSTGRES: &[&str] = &[
-    "DELETE FROM customer_search_pairs",
-    "INSERT INTO customer_search_pairs (reseller_id, pair, rows) \
-     SELECT r.reseller_id, p.pair, COUNT(*) FROM relationships r CROSS JOIN LATERAL \
-     (SELECT DISTINCT substr(r.search_text, i, 2) AS pair \
-      FROM generate_series(1, char_length(r.search_text) - 1) AS i) p GROUP BY 1, 2",
+    "DELETE FROM customer_search_counts",
+    "INSERT INTO customer_search_counts (reseller_id, piece, rows) \
+     SELECT r.reseller_id, p.piece, COUNT(*) FROM relationships r CROSS JOIN LATERAL \
+     (SELECT DISTINCT substr(r.search_text, i, n) AS piece \
+      FROM generate_series(1, char_length(r.search_text)) AS i, (VALUES (1), (2)) AS l (n) \
+      WHERE i + n - 1 <= char_length(r.search_text)) p GROUP BY 1, 2",
     "DELETE FROM customer_search_pair_rows",
     "INSERT INTO customer_search_pair_rows (reseller_id, pair, sort_key, customer_id) \
      SELECT DISTINCT r.reseller_id, substr(r.search_text, i, 2), r.sort_key, r.customer_id \

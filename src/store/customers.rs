@@ -163,15 +163,15 @@ const CUSTOMERS: &str = "(SELECT customers FROM resellers WHERE id = $1)";
 
 /// A scalar subquery counting the reseller's (`$1`) customers whose search text holds the
 /// search's, up to one past [`SEARCH_COUNT_BOUND`] (its values pushed onto `values`). On
-/// PostgreSQL, a text of two characters is counted by the importer (`customer_search_pairs`,
-/// migration `m20261126_000012_pairs`: exact, in one lookup). Otherwise the list index is
-/// read in order until the bound (see `in_tier`'s walk).
+/// PostgreSQL, a text of one or two characters is counted by the importer
+/// (`customer_search_counts`, migration `m20261126_000012_pairs`: exact, in one lookup).
+/// Otherwise the list index is read in order until the bound (see `in_tier`'s walk).
 fn counting(backend: DbBackend, search: &Search, values: &mut Vec<sea_orm::Value>) -> String {
-    if backend == DbBackend::Postgres && search.text.chars().count() == 2 {
+    if backend == DbBackend::Postgres && (1..=2).contains(&search.text.chars().count()) {
         values.push(search.text.clone().into());
         return format!(
-            "SELECT COALESCE((SELECT p.rows FROM customer_search_pairs p \
-             WHERE p.reseller_id = $1 AND p.pair = ${}), 0)",
+            "SELECT COALESCE((SELECT k.rows FROM customer_search_counts k \
+             WHERE k.reseller_id = $1 AND k.piece = ${}), 0)",
             values.len()
         );
     }
