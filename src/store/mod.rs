@@ -75,11 +75,35 @@ pub async fn connect(url: &str, pool: u32) -> anyhow::Result<Db> {
         .map_sqlx_postgres_opts(|o: PgConnectOptions| {
             o.options([("plan_cache_mode", "force_generic_plan")])
         });
+    // SQLite: instances starting at once take turns from before they connect, so that the
+    // first creates the file and switches it to write-ahead logging alone (two connections doing
+    // that at once on a new file could fail at once with "database is locked", their busy
+    // timeout not consulted), then migrates; the second finds the work done.
+    let _turn = match sqlite_path(url) {
+        Some(path) => Some(sqlite_turn(path).await?),
+        None => None,
+    };
     let db = Database::connect(options)
         .await
         .with_context(|| format!("connecting to {}", redact(url)))?;
-    migrate(&db, url).await?;
+    migrate(&db).await?;
     Ok(db)
+}
+
+/// A lock on a file beside a SQLite database (`….migrate-lock`), held until dropped: an instance's
+/// turn to create, set up and migrate the database.
+async fn sqlite_turn(path: &str) -> anyhow::Result<std::fs::File> {
+    let path = std::path::PathBuf::from(format!("{path}.migrate-lock"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+        .await
+        .context("waiting for the migration lock")?
+        .context("taking the migration lock")
 }
 
 /// SQLite: copies the write-ahead log into the database file every second, beside the changes.
@@ -111,30 +135,12 @@ pub fn keep_checkpointing(db: &Db) {
 
 /// Migrates the schema. Instances starting at once take turns, the second finding the work done:
 /// on PostgreSQL through an advisory lock held by one connection while the migrations run, on
-/// SQLite through a lock on a file beside the database.
-async fn migrate(db: &Db, url: &str) -> anyhow::Result<()> {
+/// SQLite through the lock on a file beside the database its caller holds (see `connect`).
+async fn migrate(db: &Db) -> anyhow::Result<()> {
     use sea_orm::DbBackend;
     // "portal migrations", as a number.
     const LOCK: i64 = 0x706f_7274_616c_6d67;
     if db.get_database_backend() != DbBackend::Postgres {
-        // SQLite: a lock on a file beside the database, held while the migrations run.
-        let _turn =
-            match sqlite_path(url).map(|p| std::path::PathBuf::from(format!("{p}.migrate-lock"))) {
-                Some(path) => {
-                    let file = std::fs::OpenOptions::new()
-                        .create(true)
-                        .truncate(false)
-                        .write(true)
-                        .open(&path)
-                        .with_context(|| format!("opening {}", path.display()))?;
-                    let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
-                        .await
-                        .context("waiting for the migration lock")?
-                        .context("taking the migration lock")?;
-                    Some(file)
-                }
-                None => None,
-            };
         return Migrator::up(db, None)
             .await
             .context("migrating the database");
