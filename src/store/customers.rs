@@ -331,7 +331,9 @@ struct Place {
 /// unless there are more than [`CANDIDATE_BOUND`]. Past that (or for one or two characters,
 /// which no trigram holds; or on SQLite, a text its trigram table can't take), the matches are
 /// so common that reading in order fills a page at once: names starting with the text from the
-/// prefix index, then the list index in name order, each entry checked where it lies.
+/// prefix index, then the list index in name order, each entry checked where it lies (on
+/// PostgreSQL, a two-character Chinese word's rest from its pair's relationships, kept in name
+/// order: see [`in_tier`]).
 pub(super) async fn search(
     db: &Db,
     reseller: &ResellerId,
@@ -668,7 +670,8 @@ async fn ranked(
 
 /// The matches of one tier of a common search, in name order from the place on: tier 1 (names
 /// starting with the text) from the prefix index, tier 2 (the text elsewhere) from the list
-/// index, each entry checked where it lies.
+/// index, each entry checked where it lies (on PostgreSQL, a two-character Chinese word's from
+/// the relationships kept in name order for each such pair).
 async fn in_tier(
     db: &Db,
     reseller: &ResellerId,
@@ -684,6 +687,7 @@ async fn in_tier(
     // PostgreSQL's planner would read the trigram or prefix index and sort everything found; a
     // walk compares an expression no index holds, so that it reads the list index in name order
     // and stops at the page.
+    //
     // PostgreSQL: the relationships holding a pair of Chinese characters are listed in name
     // order where they lie (`customer_search_pair_rows`): a page of the rest of a two-character
     // search reads as many entries as it shows (“科技”: 21 entries, 0.16 ms, against a walk of
