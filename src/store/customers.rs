@@ -533,11 +533,24 @@ enum Piece {
     Absent,
 }
 
-/// How many of a text's rarest pieces the trigram index is asked for together: each reads its
+/// How many of a text's rarest pieces a trigram index is asked for together: each reads its
 /// own entries of the index, and together they leave fewer rows to read and check (a whole
 /// domain, “cn0050000.partner.onmschina.cn” at 100,000 customers: its rarest piece is in 300
 /// rows, the rarest three together in 82).
 const PIECES: usize = 3;
+
+/// The pieces of a text either database's trigram index is asked for, from their counts: the
+/// rarest [`PIECES`], leaving out any [`COMMONER`] times commoner than the rarest.
+fn rarest(mut counts: Vec<(String, i64)>) -> Vec<String> {
+    counts.sort_unstable_by(|(a, m), (b, n)| (m, a).cmp(&(n, b)));
+    let fewest = counts.first().map_or(0, |(_, n)| *n);
+    counts
+        .into_iter()
+        .take(PIECES)
+        .filter(|(_, n)| *n <= fewest.saturating_mul(COMMONER))
+        .map(|(term, _)| term)
+        .collect()
+}
 
 /// PostgreSQL: which pieces of a text the trigram index reads. `pg_trgm` reads the rows of every
 /// trigram of the text, and a long text holds common ones (a whole domain: 28, most of them in
@@ -552,22 +565,13 @@ async fn piece(db: &Db, search: &Search) -> Result<Piece, DbErr> {
     let Some(counts) = trigram_counts(db, search).await? else {
         return Ok(Piece::Absent);
     };
-    let mut rarest: Vec<(i64, String)> = counts
+    let counts: Vec<(String, i64)> = counts
         .into_iter()
         .filter(|(term, _)| term.chars().all(char::is_alphanumeric))
-        .map(|(term, count)| (count, term))
         .collect();
-    rarest.sort_unstable();
-    Ok(match rarest.first() {
-        Some(&(fewest, _)) if fewest <= i64::try_from(CANDIDATE_BOUND).unwrap_or(i64::MAX) => {
-            Piece::Parts(
-                rarest
-                    .into_iter()
-                    .take(PIECES)
-                    .filter(|(count, _)| *count <= fewest.saturating_mul(COMMONER))
-                    .map(|(_, t)| t)
-                    .collect(),
-            )
+    Ok(match counts.iter().map(|(_, n)| *n).min() {
+        Some(fewest) if fewest <= i64::try_from(CANDIDATE_BOUND).unwrap_or(i64::MAX) => {
+            Piece::Parts(rarest(counts))
         }
         _ => Piece::Whole,
     })

@@ -11,7 +11,7 @@
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use super::{
-    COMMONER, Counted, Place, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, count_of, rows_of,
+    Counted, Place, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, count_of, rarest, rows_of,
     term_counts, trigram_counts,
 };
 use crate::domain::{CustomerId, ResellerId};
@@ -148,8 +148,8 @@ struct Position {
 }
 
 /// A page of the matches of a text with a rare trigram, from the place on, and how many there
-/// are, in one statement: the rows holding its rarest trigrams (up to three, none much commoner
-/// than the rarest), each checked for the whole text and ranked as
+/// are, in one statement: the rows holding its rarest trigrams (see
+/// [`rarest`](super::rarest)), each checked for the whole text and ranked as
 /// [`search_rank`](crate::domain::customer::search_rank) ranks (the text ends the row's search
 /// text after a space: its whole domain; the row starts with it: a name starting with it), the
 /// page chosen in order and read with its customers.
@@ -162,14 +162,9 @@ async fn rare(
     backwards: bool,
     limit: u64,
 ) -> Result<(Vec<Row>, Option<Counted>), DbErr> {
-    let mut rarest: Vec<&(String, i64)> = terms.iter().collect();
-    rarest.sort_by_key(|(t, rows)| (*rows, t.as_str()));
-    let fewest = rarest.first().map_or(0, |(_, rows)| *rows);
-    let query = rarest
+    let query = rarest(terms.to_vec())
         .iter()
-        .take(3)
-        .filter(|(_, rows)| *rows <= fewest.saturating_mul(COMMONER))
-        .map(|(t, _)| phrase(t))
+        .map(|t| phrase(t))
         .collect::<Vec<_>>()
         .join(" AND ");
     let text = search.text.as_str();
