@@ -403,8 +403,8 @@ async fn assert_searches(
             .collect();
         expected.sort_by(|a, b| (tier(a), &a.2, &a.0).cmp(&(tier(b), &b.2, &b.0)));
         let mut expected: Vec<&str> = expected.iter().map(|e| e.0.as_str()).collect();
-        // The count shown, however it was counted (on PostgreSQL a text of one or two characters'
-        // the counts the importer keeps): exact up to 200.
+        // The count shown, however it was counted (on PostgreSQL, a text of one or two
+        // characters from the counts the importer keeps): exact up to 200.
         let count = match expected.len() {
             n if n > 200 => "200+".to_owned(),
             n => n.to_string(),
