@@ -346,8 +346,12 @@ pub(crate) fn entry(
     })
 }
 
-/// How far the log counts its records.
-const COUNT_BOUND: u64 = 1_000;
+/// How far the log counts its records ("200+ records"), as far as a search counts its matches:
+/// past that a reseller narrows the log by customer or by day (exact again) rather than pages
+/// through it, and each record counted is read from the index on every page. At 1,000 the count
+/// was most of the page's own work: SQLite 68 µs against 16 µs at 200, PostgreSQL (`pgbench`)
+/// 0.18 ms against 0.09.
+const COUNT_BOUND: u64 = 200;
 
 /// Which records of a reseller's log to read: those of one customer, of some days, or all.
 #[derive(Debug, Clone, Default)]
@@ -440,11 +444,14 @@ pub async fn page(
 ) -> Result<Page<Entry>, DbErr> {
     let select = filter.select(reseller);
     // Counted from the records' ids alone (the reseller's log index holds them, so the count
-    // reads no record), in the statement that reads the page: a scalar subquery, run once.
+    // reads no record), in the statement that reads the page: a scalar subquery, run once. In
+    // the log's order: PostgreSQL then counts them off that index (1,001 records in 0.18 ms in
+    // pgbench) instead of reading them from the table (0.25 ms).
     let ids = select
         .clone()
         .select_only()
         .column(activity::Column::Id)
+        .order_by_desc(activity::Column::Id)
         .limit(COUNT_BOUND + 1);
     let count = Query::select()
         .expr(Expr::cust("COUNT(*)"))

@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::helpers::{
-    CONTOSO, NORTHWIND, Page, TestApp, details, portal_command, spawn_app, spawn_app_with,
+    CONTOSO, NORTHWIND, Page, TestApp, add_licenses, details, portal_command, spawn_app,
+    spawn_app_with,
 };
 
 const CUSTOMERS: &str = "/customers/export/customers.csv";
@@ -379,6 +380,39 @@ async fn the_activity_file_keeps_the_days_asked_for_in_china_time() {
         ACTIVITY_HEADER,
     );
     assert_eq!(firsts(&fabrikam, 9), ["27", "26"]);
+}
+
+#[actix_web::test]
+async fn the_log_counts_its_records_up_to_two_hundred_and_a_customers_exactly() {
+    use sea_orm::ConnectionTrait;
+    // Arrange: a change to one customer, then the reseller's log made longer than the count
+    // goes (copies of its first record).
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    add_licenses(&app, "s-fabrikam-essentials", 1).await;
+    app.db
+        .execute_unprepared(
+            "INSERT INTO activity (reseller_id, user_email, at, action) \
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 250) \
+             SELECT a.reseller_id, a.user_email, a.at, a.action FROM activity a CROSS JOIN n \
+             WHERE a.id = (SELECT MIN(id) FROM activity WHERE reseller_id = 'contoso')",
+        )
+        .await
+        .unwrap();
+    assert!(app.count("activity WHERE reseller_id = 'contoso'").await > 250);
+    let fabrikam = app
+        .count("activity WHERE reseller_id = 'contoso' AND customer_id = 'c-fabrikam'")
+        .await;
+    assert!(fabrikam > 0);
+
+    // Act
+    let all = app.get("/activity").await;
+    let one = app.get("/activity?customer=c-fabrikam").await;
+
+    // Assert: the whole log counted to its bound; the customer's few, exactly.
+    all.assert_status(200).assert_contains("共 200+ 条记录");
+    one.assert_status(200)
+        .assert_contains(&format!("共 {fabrikam} 条记录"));
 }
 
 #[actix_web::test]
