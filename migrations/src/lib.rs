@@ -14,6 +14,7 @@ mod m20261126_000009_customer_counts;
 pub(crate) mod m20261126_000010_bigrams;
 mod m20261126_000011_bill_order;
 mod m20261126_000012_pairs;
+mod m20261127_000013_customers_shown;
 pub mod search;
 
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_bigrams::Migration),
             Box::new(m20261126_000011_bill_order::Migration),
             Box::new(m20261126_000012_pairs::Migration),
+            Box::new(m20261127_000013_customers_shown::Migration),
         ]
     }
 }
