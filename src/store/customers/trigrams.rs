@@ -181,9 +181,10 @@ async fn rare(
     };
     // ?1 reseller, ?2 the trigrams, ?3 a row starting with the text, ?4 a row ending with it
     // after a space (as its whole domain), ?5 the text, ?6 and ?7 the place. The count comes
-    // back even with an empty page (a cursor past the last match).
+    // back even with an empty page (a cursor past the last match). The page's relationships
+    // are found by their rows' numbers (as in [`in_order`]).
     let sql = format!(
-        "WITH m AS MATERIALIZED (SELECT rowid AS place, customer_id, \
+        "WITH m AS MATERIALIZED (SELECT rowid AS place, \
            CASE WHEN substr(search_text, -length(?4)) = ?4 THEN 0 \
            WHEN substr(search_text, 1, length(?3)) = ?3 THEN 1 ELSE 2 END AS tier \
          FROM customer_search WHERE customer_search MATCH ?2 AND {SPAN} \
@@ -191,7 +192,7 @@ async fn rare(
          n AS (SELECT COUNT(*) AS found FROM m) \
          SELECT n.found, x.* FROM n LEFT JOIN (SELECT {ROW_COLUMNS}, p.tier, p.place FROM \
          (SELECT * FROM m{after} ORDER BY tier {dir}, place {dir} LIMIT {limit}) p \
-         CROSS JOIN relationships r ON r.reseller_id = ?1 AND r.customer_id = p.customer_id \
+         CROSS JOIN relationships r ON r.reseller_id = ?1 AND r.search_row = p.place \
          CROSS JOIN customers c ON c.id = r.customer_id) x ON true \
          ORDER BY x.tier {dir}, x.place {dir}"
     );
@@ -264,7 +265,7 @@ async fn in_order(
     let whole_domain = search.text.contains('.') && !search.text.contains(char::is_whitespace);
     if whole_domain && reached(0) {
         arms.push(format!(
-            "SELECT 0 AS tier, r.search_row AS place, r.customer_id FROM customers d \
+            "SELECT 0 AS tier, r.search_row AS place FROM customers d \
              CROSS JOIN relationships r ON r.customer_id = d.id AND r.reseller_id = ?1 \
              WHERE LOWER(d.domain) = ?2{}",
             after(0, "r.search_row")
@@ -288,7 +289,7 @@ async fn in_order(
     }
     let tier = |(n, query): (u8, &str), limit: &str| {
         format!(
-            "SELECT {n} AS tier, rowid AS place, customer_id FROM customer_search \
+            "SELECT {n} AS tier, rowid AS place FROM customer_search \
              WHERE customer_search MATCH {query} AND {SPAN}{} ORDER BY rowid {dir} LIMIT {limit}",
             after(n, "rowid")
         )
@@ -304,13 +305,16 @@ async fn in_order(
         }
     }
     // CROSS JOIN keeps SQLite's join order (it keeps no statistics, and would otherwise walk
-    // the reseller's whole list, looking each customer up among the matches).
+    // the reseller's whole list, looking each customer up among the matches). The tiers read
+    // only their rows' numbers, from the trigram index, and each relationship is found by its
+    // number: reading the customer's id from the table's own copy of the row cost a lookup per
+    // row more ("州瑞丰" at 100,000 customers, the statement alone: 222 -> 183 µs).
     let sql = format!(
         "SELECT {ROW_COLUMNS}, x.tier AS tier, \
          (SELECT COUNT(*) FROM (SELECT 1 FROM customer_search \
           WHERE customer_search MATCH ?3 AND {SPAN} LIMIT {})) AS found \
          FROM ({}) x CROSS JOIN relationships r ON r.reseller_id = ?1 \
-         AND r.customer_id = x.customer_id CROSS JOIN customers c ON c.id = r.customer_id \
+         AND r.search_row = x.place CROSS JOIN customers c ON c.id = r.customer_id \
          ORDER BY x.tier {dir}, x.place {dir}",
         SEARCH_COUNT_BOUND + 1,
         arms.join(" UNION ALL "),
