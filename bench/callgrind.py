@@ -10,9 +10,11 @@ for `callgrind_annotate --inclusive=yes`.
 
 Unlike bench/instructions.py (which seeds its own book and subtracts whole runs), this measures
 a book seeded and filled as bench/run.py fills it. Counted are the server's threads while the
-requests run, so its tasks that wake every second (the SQLite checkpoint, the job runner) add
-a little: compare builds with the same `--requests`. On PostgreSQL only the portal's
-instructions are counted (`bench/cpu.py` tells PostgreSQL's share). A page that starts the
+requests run, so its tasks that wake every second (the SQLite checkpoint, the job runner; one
+profile also held SQLite reading its schema, 1.7 M instructions, as a new connection does) land
+in the count now and then: over 20 requests one search measured 1.51 M and 1.74 M on the same
+build, hence 60 by default. Compare builds with the same `--requests`, alternating, twice. On
+PostgreSQL only the portal's instructions are counted (`bench/cpu.py` tells PostgreSQL's share). A page that starts the
 Charges totals' work in the background needs a large `--warm` (300 at 100,000 customers). The
 API's paths (`/v1/…`) are requested with a token the script makes.
 """
@@ -58,7 +60,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("database", help="the database URL the book is in (sqlite://… or postgres://…)")
     ap.add_argument("paths", nargs="+", help="paths to request (non-ASCII URL-quoted)")
-    ap.add_argument("--requests", type=int, default=20)
+    ap.add_argument("--requests", type=int, default=60)
     ap.add_argument("--warm", type=int, default=40)
     ap.add_argument("--out", default="callgrind.out", help="the profile (one per path: .1, .2, …)")
     args = ap.parse_args()
