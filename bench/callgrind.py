@@ -14,9 +14,9 @@ requests run, so its tasks that wake every second (the SQLite checkpoint, the jo
 profile also held SQLite reading its schema, 1.7 M instructions, as a new connection does) land
 in the count now and then: over 20 requests one search measured 1.51 M and 1.74 M on the same
 build, hence 60 by default. Compare builds with the same `--requests`, alternating, twice. On
-PostgreSQL only the portal's instructions are counted (`bench/cpu.py` tells PostgreSQL's share). A page that starts the
-Charges totals' work in the background needs a large `--warm` (300 at 100,000 customers). The
-API's paths (`/v1/…`) are requested with a token the script makes.
+PostgreSQL only the portal's instructions are counted (`bench/cpu.py` tells PostgreSQL's share).
+A page that starts the Charges totals' work in the background needs a large `--warm` (300 at
+100,000 customers). The API's paths (`/v1/…`) are requested with a token the script makes.
 """
 import argparse, os, re, subprocess, sys, urllib.request
 
