@@ -11,7 +11,7 @@ use sea_orm::{
     Select, Statement,
 };
 
-use super::changes::Via;
+use super::changes::{Via, write_turn};
 use super::{Db, DbErr, count, nullable};
 use crate::domain::dates::DayRange;
 use crate::domain::{
@@ -193,6 +193,7 @@ async fn record_account_event(
     action: Action,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let _turn = write_turn(db).await;
     activity::ActiveModel {
         reseller_id: Set(who.reseller.to_string()),
         user_email: Set(who.email.clone()),

@@ -6,6 +6,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 
+use super::changes::write_turn;
 use super::{Db, DbErr, users};
 use crate::domain::Account;
 use crate::domain::api_token::{TokenName, TokenSecret};
@@ -42,6 +43,7 @@ pub async fn issue(
     name: &TokenName,
 ) -> Result<(TokenInfo, TokenSecret), DbErr> {
     let secret = TokenSecret::generate();
+    let _turn = write_turn(db).await;
     let row = api_token::ActiveModel {
         user_id: Set(user_id),
         name: Set(name.as_str().to_owned()),
@@ -71,6 +73,7 @@ pub async fn of_user(db: &Db, user_id: i32) -> Result<Vec<TokenInfo>, DbErr> {
 
 /// Revokes one of the user's tokens; `false` when the user has no such live token.
 pub async fn revoke(db: &Db, user_id: i32, token_id: i32) -> Result<bool, DbErr> {
+    let _turn = write_turn(db).await;
     let revoked = api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::val(Utc::now()))
         .filter(api_token::Column::Id.eq(token_id))
@@ -99,6 +102,7 @@ pub async fn authenticate(db: &Db, secret: &TokenSecret) -> Result<Option<(Accou
 
 /// Notes that the token was used at `at`.
 pub async fn touch(db: &Db, token_id: i32, at: DateTime<Utc>) -> Result<(), DbErr> {
+    let _turn = write_turn(db).await;
     api_token::Entity::update_many()
         .col_expr(api_token::Column::LastUsedAt, Expr::val(at))
         .filter(api_token::Column::Id.eq(token_id))

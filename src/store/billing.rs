@@ -10,6 +10,7 @@ use sea_orm::{
     QueryOrder, Statement, TransactionTrait,
 };
 
+use super::changes::write_turn;
 use super::{Db, DbErr, count};
 use crate::domain::billing::{BillingDay, PriceList, Timeline, china_date};
 use crate::domain::{CustomerId, OfferId, ResellerId, SubscriptionId, SubscriptionStatus};
@@ -130,6 +131,7 @@ pub async fn billing_state(
 
 /// Adds a price list to the ones loaded before, in one transaction.
 pub async fn load_prices(db: &Db, rows: &[PriceRow], at: DateTime<Utc>) -> Result<usize, DbErr> {
+    let _turn = write_turn(db).await;
     let txn = db.begin().await?;
     let models: Vec<price::ActiveModel> = rows
         .iter()
@@ -177,6 +179,7 @@ pub async fn set_billing_day(
     reseller: &ResellerId,
     day: BillingDay,
 ) -> Result<bool, DbErr> {
+    let _turn = write_turn(db).await;
     let changed = reseller::Entity::update_many()
         .col_expr(
             reseller::Column::BillingDay,

@@ -1,21 +1,21 @@
 //! The change machinery that every door into the portal shares (its pages, the `/v1` API, and
-//! work done in the background): a change runs in one transaction that first takes its turn to
-//! write, answers a repeated request with the answer it gave the first time, claims the
-//! subscription (at the version the client saw, when it says one), lets the rules judge what that
-//! transaction read, and saves its answer under the one-time key in the same transaction.
+//! work done in the background): a change runs in one transaction (on SQLite, a savepoint of a
+//! batch of changes that take turns to write: [`super::turn`]), answers a repeated request with
+//! the answer it gave the first time, claims the subscription (at the version the client saw,
+//! when it says one), lets the rules judge what that transaction read, and saves its answer under
+//! the one-time key in the same transaction.
 
+use super::subscriptions::{SubscriptionView, holdings_of, view, view_of_row};
+use super::turn::{self, Member};
+use super::{Db, DbErr};
+use crate::domain::{Account, ChangeKey, CustomerId, SubscriptionId, Version};
+use crate::entities::{customer, idempotency};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
     QueryFilter, QueryTrait, Statement, TransactionTrait, Value,
 };
-use tokio::sync::{Mutex, MutexGuard};
-
-use super::subscriptions::{SubscriptionView, holdings_of, view, view_of_row};
-use super::{Db, DbErr};
-use crate::domain::{Account, ChangeKey, CustomerId, SubscriptionId, Version};
-use crate::entities::{customer, idempotency};
 
 /// Why a change was not made. Nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -122,13 +122,44 @@ pub struct Submission<'a> {
 
 /// A change under way: its transaction, and the subscription as the rules must judge it.
 pub(crate) struct Claimed {
-    pub txn: DatabaseTransaction,
+    txn: Txn,
     /// The subscription as it was when claimed, with its customer and holdings.
     pub view: SubscriptionView,
     /// The id the change's upgrade record takes, when the claim reserved one ([`Reserve`]).
     pub upgrade_id: Option<i32>,
-    /// This process's turn to write, on SQLite: released after the transaction ends.
-    _writer: Option<MutexGuard<'static, ()>>,
+}
+
+/// Where a change is made.
+enum Txn {
+    /// PostgreSQL: a transaction of its own.
+    Own(DatabaseTransaction),
+    /// SQLite: a savepoint in a batch of changes, while the change holds the turn to write
+    /// ([`turn`]).
+    Batched(Member),
+}
+
+impl Txn {
+    fn backend(&self) -> DbBackend {
+        match self {
+            Txn::Own(txn) => txn.get_database_backend(),
+            Txn::Batched(_) => DbBackend::Sqlite,
+        }
+    }
+
+    fn get(&self) -> Result<&DatabaseTransaction, DbErr> {
+        match self {
+            Txn::Own(txn) => Ok(txn),
+            Txn::Batched(member) => member.txn(),
+        }
+    }
+
+    /// Undoes everything the change wrote.
+    async fn undo(self) -> Result<(), DbErr> {
+        match self {
+            Txn::Own(txn) => txn.rollback().await,
+            Txn::Batched(member) => member.undo().await,
+        }
+    }
 }
 
 impl Claimed {
@@ -140,23 +171,29 @@ impl Claimed {
     /// The change's writes, none yet.
     pub fn writes(&self) -> Writes {
         Writes {
-            backend: self.txn.get_database_backend(),
+            backend: self.txn.backend(),
             statements: Vec::new(),
         }
     }
+
+    /// Ends the change without writing anything.
+    pub async fn undo(self) -> Result<(), DbErr> {
+        self.txn.undo().await
+    }
+
+    /// Ends the change refused by the rules, without writing anything.
+    pub async fn refuse<T, E>(self, reason: E) -> Result<T, ChangeError<E>> {
+        self.undo().await?;
+        Err(ChangeError::Refused(reason))
+    }
 }
 
-/// On SQLite, the changes of this process take turns here, first come first served, before they
-/// begin: waiting in SQLite's busy handler instead means sleeping in steps of up to 100 ms
-/// (32 concurrent upgrade submits: p99 about 500 ms). PostgreSQL locks rows and needs no turns.
-static SQLITE_WRITER: Mutex<()> = Mutex::const_new(());
-
-/// This process's turn to write, on SQLite (`None` on PostgreSQL, which needs none): every
-/// write of the portal's own bookkeeping that runs beside changes (a job's claims and results)
-/// takes it too, rather than sleeping in SQLite's busy handler.
-pub(crate) async fn write_turn(db: &Db) -> Option<MutexGuard<'static, ()>> {
+/// This process's turn to write, on SQLite (`None` on PostgreSQL, which needs none), for writes
+/// that are not changes (sessions, sign-ins, tokens, jobs' bookkeeping, price lists): they take
+/// it rather than sleeping in SQLite's busy handler while a batch of changes writes.
+pub(crate) async fn write_turn(db: &Db) -> Option<turn::Exclusive> {
     match db.get_database_backend() {
-        DbBackend::Sqlite => Some(SQLITE_WRITER.lock().await),
+        DbBackend::Sqlite => Some(turn::exclusive(db).await),
         _ => None,
     }
 }
@@ -192,60 +229,78 @@ pub(crate) enum Begun {
 
 /// Starts a change: claims the subscription (at the expected version, if one is given), answers
 /// a repeated request with its first answer (the claim then goes with the transaction), and reads
-/// the subscription as the rules must judge it. The claim is a write, so on SQLite the transaction
-/// holds the write lock before it reads anything (and changes already take turns in the process);
-/// on PostgreSQL the customer's holdings are locked first, and the rows stay locked until commit:
+/// the subscription as the rules must judge it. On SQLite the change holds the process's turn to
+/// write, and its batch's transaction SQLite's write lock, before it reads anything; on PostgreSQL the customer's holdings are locked first, and the rows stay locked until commit:
 /// concurrent changes of one customer wait, then see the claim fail (rule 7), the key already
 /// used, or the state the first change left, which the rules then judge.
 ///
 /// The claim reads what the rules judge in the same statement (see [`claim`]); a claim that
 /// finds nothing to claim is then told apart: a repeated request, a subscription that is not
 /// there, or one changed since the client saw it.
+///
+/// On SQLite the change joins a batch ([`turn`]): its claim opens its savepoint, its writes
+/// release it, and it answers once the batch is committed.
 pub(crate) async fn begin<E>(
     db: &Db,
     sub: &Submission<'_>,
     reserve: Reserve,
 ) -> Result<Begun, ChangeError<E>> {
-    let writer = write_turn(db).await;
-    let txn = db.begin().await?;
-    if writer.is_none() {
-        customer::Entity::update_many()
-            .col_expr(
-                customer::Column::HoldingsVersion,
-                Expr::col(customer::Column::HoldingsVersion).add(1),
-            )
-            .filter(customer::Column::Id.eq(sub.customer.as_str()))
-            .exec(&txn)
-            .await?;
-    }
-    let claimed = txn
-        .query_one_raw(claim(db.get_database_backend(), sub, reserve))
-        .await?;
+    let backend = db.get_database_backend();
+    let mut claim = claim(backend, sub, reserve);
+    let txn = match backend {
+        DbBackend::Sqlite => {
+            let mut member = Member::join(db).await?;
+            claim.sql = format!("{};\n{}", member.savepoint(), claim.sql);
+            Txn::Batched(member)
+        }
+        _ => {
+            let txn = db.begin().await?;
+            customer::Entity::update_many()
+                .col_expr(
+                    customer::Column::HoldingsVersion,
+                    Expr::col(customer::Column::HoldingsVersion).add(1),
+                )
+                .filter(customer::Column::Id.eq(sub.customer.as_str()))
+                .exec(&txn)
+                .await?;
+            Txn::Own(txn)
+        }
+    };
+    let claimed = txn.get()?.query_one_raw(claim).await?;
     // A repeated request gets its first answer, whatever the claim found (its own change moved
-    // the version on); dropping the transaction undoes the claim.
+    // the version on); undoing the change undoes the claim.
     let replayed = match &claimed {
         Some(row) => row.try_get::<bool>("", "replayed")?,
         None => true,
     };
     if replayed
         && let Some(key) = sub.key
-        && let Some(answer) = saved(&txn, sub.who, key).await?
+        && let Some(answer) = saved(txn.get()?, sub.who, key).await?
     {
+        txn.undo().await?;
         return Ok(Begun::Replayed(answer));
     }
     let Some(row) = claimed else {
-        return Err(
-            match view(&txn, &sub.who.reseller, sub.customer, sub.subscription).await? {
-                Some(_) => ChangeError::Conflict,
-                None => ChangeError::NotFound,
-            },
-        );
+        let refusal = match view(
+            txn.get()?,
+            &sub.who.reseller,
+            sub.customer,
+            sub.subscription,
+        )
+        .await?
+        {
+            Some(_) => ChangeError::Conflict,
+            None => ChangeError::NotFound,
+        };
+        txn.undo().await?;
+        return Err(refusal);
     };
     // Not the reseller's customer: as if the subscription were not there.
     if row
         .try_get::<Option<bool>>("", "r_delegated_admin")?
         .is_none()
     {
+        txn.undo().await?;
         return Err(ChangeError::NotFound);
     }
     let mut view = view_of_row(&row)?;
@@ -262,7 +317,6 @@ pub(crate) async fn begin<E>(
         txn,
         view,
         upgrade_id,
-        _writer: writer,
     })))
 }
 
@@ -317,7 +371,8 @@ fn claim(backend: DbBackend, sub: &Submission<'_>, reserve: Reserve) -> Statemen
 /// whole). On SQLite a change holds the process's turn to write while it waits for each call, and
 /// a call costs about 100 µs of hand-over under load whatever the statement does
 /// (docs/PERFORMANCE.md); on PostgreSQL each is a round trip. Only statements built by sea-query
-/// go in (SQLite's unnumbered `?`, PostgreSQL's `$n` numbered from 1 in each).
+/// go in (SQLite's unnumbered `?`, PostgreSQL's `$n` numbered from 1 in each), and on SQLite the
+/// release of the change's savepoint, which binds nothing.
 pub(crate) struct Writes {
     backend: DbBackend,
     statements: Vec<Statement>,
@@ -397,19 +452,34 @@ fn renumbered(sql: &str, by: usize) -> String {
     out
 }
 
-/// Saves the change's answer under the request's key with the change's own writes, and commits.
+/// Saves the change's answer under the request's key with the change's own writes, and commits
+/// (on SQLite: releases the change's savepoint with its writes, and waits for its batch's
+/// commit).
 pub(crate) async fn finish<E>(
     claimed: Claimed,
     sub: &Submission<'_>,
     mut writes: Writes,
     answer: Answer,
 ) -> Result<Answer, ChangeError<E>> {
-    let Claimed { txn, _writer, .. } = claimed;
     if let Some(key) = sub.key {
         writes.push(save(writes.backend(), sub.who, key, &answer, sub.at));
     }
-    writes.run(&txn).await?;
-    txn.commit().await?;
+    match claimed.txn {
+        Txn::Own(txn) => {
+            writes.run(&txn).await?;
+            txn.commit().await?;
+        }
+        Txn::Batched(member) => {
+            writes.push(Statement::from_string(writes.backend(), turn::RELEASE));
+            match writes.run(member.txn()?).await {
+                Ok(()) => member.kept().await?,
+                Err(e) => {
+                    member.undo().await?;
+                    return Err(e.into());
+                }
+            }
+        }
+    }
     Ok(answer)
 }
 

@@ -3,6 +3,7 @@
 
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 
+use super::changes::write_turn;
 use super::{Db, DbErr};
 use crate::domain::book::Book;
 use crate::domain::customer::{search_text, sort_key};
@@ -43,6 +44,7 @@ pub async fn is_empty(db: &Db) -> Result<bool, DbErr> {
 
 /// Writes the book in one transaction. A row that already exists fails the whole load.
 pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
+    let _turn = write_turn(db).await;
     let txn = db.begin().await?;
     insert_chunked(
         &txn,

@@ -530,7 +530,9 @@ pub async fn cancel(
     Ok(cancelled)
 }
 
-/// Marks a job ended once no row is left to run.
+/// Marks a job ended once no row is left to run. The caller's transaction holds the job's row
+/// locked (it updated it, or locked it in [`finish`]), so that it sees the rows another
+/// instance finished meanwhile.
 async fn complete(db: &impl ConnectionTrait, id: i32, at: DateTime<Utc>) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     db.execute_raw(Statement::from_sql_and_values(
@@ -649,8 +651,29 @@ pub async fn finish(db: &Db, owner: &str, ends: &[RowEnd], at: DateTime<Utc>) ->
     if ends.is_empty() {
         return Ok(());
     }
+    let mut jobs: Vec<i32> = ends.iter().map(|e| e.job).collect();
+    jobs.sort_unstable();
+    jobs.dedup();
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
+    // PostgreSQL: the jobs' rows locked first, in the order every instance takes them. Two
+    // instances finishing a job's last rows at once otherwise each looked for pending rows in
+    // a snapshot taken before the other committed, each saw the other's rows still pending,
+    // and the job was left running with nothing left to run
+    // (`bulk::two_instances_share_a_job_and_do_each_row_once` waited for it in vain now and
+    // then). Locked, the second waits for the first to commit, and its statements then see what
+    // the first finished. SQLite's writes take turns already.
+    if db.get_database_backend() == DbBackend::Postgres {
+        job::Entity::find()
+            .select_only()
+            .column(job::Column::Id)
+            .filter(job::Column::Id.is_in(jobs.iter().copied()))
+            .order_by_asc(job::Column::Id)
+            .lock_exclusive()
+            .into_tuple::<i32>()
+            .all(&txn)
+            .await?;
+    }
     for end in ends {
         let (state, problem, target) = match &end.result {
             Ok(target) => (RowState::Succeeded, None, target.as_ref()),
@@ -687,9 +710,6 @@ pub async fn finish(db: &Db, owner: &str, ends: &[RowEnd], at: DateTime<Utc>) ->
             .exec(&txn)
             .await?;
     }
-    let mut jobs: Vec<i32> = ends.iter().map(|e| e.job).collect();
-    jobs.sort_unstable();
-    jobs.dedup();
     for job in jobs {
         complete(&txn, job, at).await?;
     }

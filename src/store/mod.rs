@@ -11,6 +11,7 @@ pub mod import;
 pub mod jobs;
 pub mod sessions;
 pub mod subscriptions;
+mod turn;
 pub mod users;
 
 use std::time::Duration;

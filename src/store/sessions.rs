@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
+use super::changes::write_turn;
 use super::{Db, DbErr};
 use crate::entities::session;
 
@@ -24,6 +25,7 @@ pub async fn save(
     state: String,
     expires_at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let _turn = write_turn(db).await;
     session::Entity::insert(session::ActiveModel {
         key: Set(key.to_owned()),
         state: Set(state),
@@ -41,6 +43,7 @@ pub async fn save(
 
 /// Moves the expiry of a session.
 pub async fn touch(db: &Db, key: &str, expires_at: DateTime<Utc>) -> Result<(), DbErr> {
+    let _turn = write_turn(db).await;
     session::Entity::update_many()
         .col_expr(
             session::Column::ExpiresAt,
@@ -54,6 +57,7 @@ pub async fn touch(db: &Db, key: &str, expires_at: DateTime<Utc>) -> Result<(), 
 
 /// Deletes a session, and sessions that expired before `now` with it.
 pub async fn delete(db: &Db, key: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let _turn = write_turn(db).await;
     session::Entity::delete_many()
         .filter(
             sea_orm::Condition::any()

@@ -427,7 +427,10 @@ async fn licenses_once(
         Begun::Replayed(answer) => return Ok(answer),
     };
     let before = &claimed.view.subscription;
-    let change = licenses::change(before, new).map_err(ChangeError::Refused)?;
+    let change = match licenses::change(before, new) {
+        Ok(change) => change,
+        Err(refusal) => return claimed.refuse(refusal).await,
+    };
     let after = Subscription {
         quantity: change.after.get(),
         version: claimed.next_version(),
@@ -451,7 +454,10 @@ async fn status_once(
         Begun::Replayed(answer) => return Ok(answer),
     };
     let before = &claimed.view.subscription;
-    let status = action.apply(before.status).map_err(ChangeError::Refused)?;
+    let status = match action.apply(before.status) {
+        Ok(status) => status,
+        Err(refusal) => return claimed.refuse(refusal).await,
+    };
     let after = Subscription {
         status,
         version: claimed.next_version(),
@@ -485,11 +491,14 @@ async fn edit_once(
         Begun::Replayed(answer) => return Ok(answer),
     };
     let before = &claimed.view.subscription;
-    let steps = crate::domain::edit::plan(before, edit).map_err(ChangeError::Refused)?;
+    let steps = match crate::domain::edit::plan(before, edit) {
+        Ok(steps) => steps,
+        Err(refusal) => return claimed.refuse(refusal).await,
+    };
     if steps.is_empty() {
         // Nothing to change: leave the version (and the etag) as it was.
         let answer = answer(before);
-        claimed.txn.rollback().await?;
+        claimed.undo().await?;
         return Ok(answer);
     }
     // Each change of the edit is a version of its own, as it is a record of the log of its own.
@@ -624,8 +633,11 @@ async fn upgrade_once(
     };
     let eligibility = claimed.view.eligibility(&who.reseller);
     let source = &claimed.view.subscription;
-    let plan: UpgradePlan = upgrade::plan(source, &eligibility, target, quantity, source.version)
-        .map_err(ChangeError::Refused)?;
+    let plan: UpgradePlan =
+        match upgrade::plan(source, &eligibility, target, quantity, source.version) {
+            Ok(plan) => plan,
+            Err(reasons) => return claimed.refuse(reasons).await,
+        };
 
     let now = sub.at;
     let target_id = new_subscription_id()?;

@@ -352,6 +352,91 @@ async fn a_license_change_racing_an_upgrade_gives_one_consistent_outcome() {
     }
 }
 
+/// On SQLite simultaneous changes are committed in batches, each change in a savepoint of its
+/// own: a change refused in the middle of a batch undoes itself alone.
+#[actix_web::test]
+async fn simultaneous_changes_of_many_subscriptions_each_stand_or_fall_alone() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let rows = app
+        .db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT customer_id, id, quantity FROM subscriptions \
+             WHERE sold_by = 'contoso' AND status = 'active' AND quantity < 100 ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    let subscriptions: Vec<(String, String, i64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "customer_id").unwrap(),
+                r.try_get("", "id").unwrap(),
+                r.try_get("", "quantity").unwrap(),
+            )
+        })
+        .collect();
+    assert!(subscriptions.len() >= 10, "{subscriptions:?}");
+
+    // A review of one more license for each; then every other subscription changes under its
+    // review, which its Confirm must then find out.
+    let mut reviews = Vec::new();
+    for (customer, id, quantity) in &subscriptions {
+        let version = app.get(&details(customer, id)).await.hidden("version");
+        let review = app
+            .submit(
+                &format!("{}/licenses", details(customer, id)),
+                &[
+                    ("licenses", &(quantity + 1).to_string()),
+                    ("version", &version),
+                ],
+            )
+            .await;
+        assert!(review.is_review(), "{id}: {}", review.text());
+        reviews.push(review);
+    }
+    for (_, id, _) in subscriptions.iter().skip(1).step_by(2) {
+        crate::helpers::add_licenses(&app, id, 5).await;
+    }
+    let records = app.count("activity WHERE action = 'licenses'").await;
+
+    let pages = join_all(reviews.iter().map(|review| app.confirm(review))).await;
+
+    for (i, ((_, id, quantity), page)) in subscriptions.iter().zip(&pages).enumerate() {
+        let now: i64 = app
+            .value(&format!(
+                "SELECT quantity FROM subscriptions WHERE id = '{id}'"
+            ))
+            .await
+            .unwrap()
+            .parse()
+            .unwrap();
+        if i % 2 == 0 {
+            page.assert_status(303);
+            assert_eq!(now, quantity + 1, "{id}: its change made");
+        } else {
+            page.assert_status(409);
+            assert_eq!(
+                now,
+                quantity + 5,
+                "{id}: the change under its review kept, no other"
+            );
+        }
+    }
+    let made = subscriptions.len().div_ceil(2) as i64;
+    assert_eq!(
+        app.count("activity WHERE action = 'licenses'").await,
+        records + made
+    );
+    assert_eq!(
+        app.count("idempotency").await,
+        app.count("activity WHERE action = 'licenses'").await
+    );
+    assert_invariants(&app).await;
+}
+
 #[actix_web::test]
 async fn every_change_and_sign_in_is_in_the_activity_log_of_its_reseller_only() {
     let app = spawn_app().await;
