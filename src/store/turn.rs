@@ -119,9 +119,17 @@ fn fail(batch: &mut Batch, e: &DbErr) {
 /// Commits the open batch, while the turn is held. The commit runs in a task of its own, so
 /// that it completes even if the change that started it is cancelled.
 async fn commit(batch: &mut Batch) {
-    let Some(Open { txn, committed, .. }) = batch.open.take() else {
+    let Some(Open {
+        txn,
+        committed,
+        kept,
+    }) = batch.open.take()
+    else {
         return;
     };
+    // For `/metrics`: the changes per batch, on average, is the second over the first.
+    metrics::counter!("portal_sqlite_batches_total").increment(1);
+    metrics::counter!("portal_sqlite_batched_changes_total").increment(kept as u64);
     let done = tokio::spawn(async move {
         let result = txn.commit().await.map_err(|e| e.to_string());
         committed.send_replace(Some(result));

@@ -237,6 +237,15 @@ async fn metrics_tell_rates_latencies_and_changes_to_loopback_only() {
         );
     }
     assert!(!metrics.body.contains("c-fabrikam"), "no raw paths");
+    // On SQLite, changes are committed in batches: how many, and how many changes they held.
+    if !crate::helpers::is_postgres(&app.db) {
+        for needle in [
+            "portal_sqlite_batches_total ",
+            "portal_sqlite_batched_changes_total ",
+        ] {
+            assert!(metrics.body.contains(needle), "{needle}");
+        }
+    }
 
     let elsewhere = crate::helpers::spawn_app_with(&[("PORTAL_METRICS_ALLOW", "10.0.0.0/8")]).await;
     elsewhere.get("/metrics").await.assert_status(403);
