@@ -382,7 +382,8 @@ def write(args, runs):
         f"Measured {datetime.date.today()} on {os.cpu_count()} cores ({cpu.group(1) if cpu else platform.machine()}), "
         f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, the load tool (wrk, 2 threads, "
         f"{args.connections} connections; each route warmed up for a second, then run {args.repeat} times for {args.duration} s, "
-        "the median run reported) on the same machine as the portal (release build, "
+        "the median run reported; the review step and the writes are run once, the writes without the warm-up and each "
+        "request on a fresh subscription) on the same machine as the portal (release build, "
         "default settings: one worker per core; SQLite in WAL mode with 8 connections).", "",
         "```sh", f"python3 bench/run.py --sizes {args.sizes} --databases {args.databases} --duration {args.duration} --repeat {args.repeat} "
         f"--connections {args.connections}", "```", "",

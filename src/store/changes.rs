@@ -5,17 +5,18 @@
 //! when it says one), lets the rules judge what that transaction read, and saves its answer under
 //! the one-time key in the same transaction.
 
-use super::subscriptions::{SubscriptionView, holdings_of, view, view_of_row};
-use super::turn::{self, Member};
-use super::{Db, DbErr};
-use crate::domain::{Account, ChangeKey, CustomerId, SubscriptionId, Version};
-use crate::entities::{customer, idempotency};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
     QueryFilter, QueryTrait, Statement, TransactionTrait, Value,
 };
+
+use super::subscriptions::{SubscriptionView, holdings_of, view, view_of_row};
+use super::turn::{self, Member};
+use super::{Db, DbErr};
+use crate::domain::{Account, ChangeKey, CustomerId, SubscriptionId, Version};
+use crate::entities::{customer, idempotency};
 
 /// Why a change was not made. Nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -230,7 +231,8 @@ pub(crate) enum Begun {
 /// Starts a change: claims the subscription (at the expected version, if one is given), answers
 /// a repeated request with its first answer (the claim then goes with the transaction), and reads
 /// the subscription as the rules must judge it. On SQLite the change holds the process's turn to
-/// write, and its batch's transaction SQLite's write lock, before it reads anything; on PostgreSQL the customer's holdings are locked first, and the rows stay locked until commit:
+/// write, and its batch's transaction SQLite's write lock, before it reads anything; on
+/// PostgreSQL the customer's holdings are locked first, and the rows stay locked until commit:
 /// concurrent changes of one customer wait, then see the claim fail (rule 7), the key already
 /// used, or the state the first change left, which the rules then judge.
 ///

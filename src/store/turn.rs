@@ -36,7 +36,7 @@ const MOST: usize = 32;
 const PATIENCE: Duration = Duration::from_millis(100);
 
 /// The savepoint a change's claim opens, and its writes release (one change at a time).
-pub(crate) const SAVEPOINT: &str = "SAVEPOINT change";
+const SAVEPOINT: &str = "SAVEPOINT change";
 pub(crate) const RELEASE: &str = "RELEASE change";
 const UNDO: &str = "ROLLBACK TO change; RELEASE change";
 
