@@ -630,13 +630,19 @@ async fn another_resellers_ids_answer_like_unknown_ones() {
     )
     .await
     .assert_error(404, 20003);
-    api.post(
-        &upgrades("c-margie", "s-margie-essentials"),
-        &[],
+    // Whatever the body asks, and whatever is wrong with it.
+    for body in [
         json!({ "targetOffer": { "id": "O365_E3" } }),
-    )
-    .await
-    .assert_error(404, 20003);
+        json!({ "targetOffer": { "id": "O365_E3" }, "quantity": 5 }),
+        json!({ "targetOffer": { "id": "O365_E3" }, "quantity": 5000 }),
+        json!({ "targetOffer": { "id": "NO_SUCH_OFFER" }, "quantity": 5 }),
+        json!({ "targetOffer": { "id": "O365_E3" }, "upgradeType": "upgrade_only" }),
+        json!({ "quantity": "ten" }),
+    ] {
+        api.post(&upgrades("c-margie", "s-margie-essentials"), &[], body)
+            .await
+            .assert_error(404, 20003);
+    }
     let shared = api
         .get("/v1/customers/c-fourth/subscriptions")
         .await

@@ -17,7 +17,7 @@ use super::subscriptions::to_json;
 use super::{change_key, json, parse_body, reply};
 use crate::clock::Clock;
 use crate::domain::eligibility::Reason;
-use crate::domain::{LicenseCount, OfferId};
+use crate::domain::{ChangeKey, LicenseCount, OfferId, Version};
 use crate::store::changes::{Answer, ChangeError, Submission, Via};
 use crate::store::subscriptions::UpgradeOrder;
 use crate::store::{self, Db};
@@ -128,33 +128,20 @@ pub async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let l = caller.locale;
-    let view = super::subscriptions::load(&req, &caller, &db).await?;
-    let customer = &view.customer.id;
-    let source = view.subscription.id.clone();
-    let request: UpgradeRequest = parse_body(&body, UPGRADE_FIELDS)?;
-    // An item of the GET posted back as read carries `none` when it is not eligible: the
-    // rule then says why, as for any other request.
-    match request.upgrade_type.as_ref().map(UpgradeType::parse) {
-        None
-        | Some(Some(UpgradeType::UpgradeWithLicenseTransfer))
-        | Some(Some(UpgradeType::None)) => {}
-        Some(Some(UpgradeType::UpgradeOnly)) => {
-            return Err(ApiError::invalid(
-                "upgradeType: upgrade_only: the portal's upgrades move the assigned licenses \
-                 (upgrade_with_license_transfer)",
-            ));
-        }
-        Some(None) => {
-            return Err(ApiError::invalid(
-                "upgradeType: expected none, upgrade_only or upgrade_with_license_transfer \
-                 (or 0, 1, 2)",
-            ));
-        }
-    }
+    let customer = super::customer_id(&req)?;
+    let source = super::subscription_id(&req)?;
+    // The subscription is read here only where the answer needs it before the change (the
+    // change reads it again, in its transaction, for the rules): an unknown subscription
+    // answers 404 whatever else is wrong with the request, a target outside the catalog is told
+    // by the source's upgrade paths, and a quantity left out is the source's.
+    let asked = match read_request(&req, &body) {
+        Ok(asked) => asked,
+        Err(e) => return Err(unknown_first(&req, &caller, &db, e).await),
+    };
     let refused = |reasons: &[Reason], target: Option<OfferId>| {
         let errors = reasons
             .iter()
-            .map(|r| UpgradeError::new(l, r, customer, target))
+            .map(|r| UpgradeError::new(l, r, &customer, target))
             .collect();
         json(
             StatusCode::CONFLICT,
@@ -162,7 +149,8 @@ pub async fn create(
         )
     };
     // An offer outside the catalog is no target of any upgrade path (rule 1).
-    let Ok(target) = request.target_offer.id.trim().parse::<OfferId>() else {
+    let Some(target) = asked.target else {
+        let view = super::subscriptions::load(&req, &caller, &db).await?;
         let reason = if view.subscription.offer.offer().upgrades.is_empty() {
             Reason::NoUpgradePaths
         } else {
@@ -170,26 +158,33 @@ pub async fn create(
         };
         return refused(&[reason], None);
     };
-    let quantity = request
-        .quantity
-        .unwrap_or(i64::from(view.subscription.quantity));
-    let quantity =
-        LicenseCount::parse(&quantity.to_string(), target.offer().licenses).map_err(|e| {
-            ApiError::quantity(format!(
+    let quantity = match asked.quantity {
+        Some(quantity) => quantity,
+        None => i64::from(
+            super::subscriptions::load(&req, &caller, &db)
+                .await?
+                .subscription
+                .quantity,
+        ),
+    };
+    let quantity = match LicenseCount::parse(&quantity.to_string(), target.offer().licenses) {
+        Ok(quantity) => quantity,
+        Err(e) => {
+            let e = ApiError::quantity(format!(
                 "quantity: {quantity}: {}",
                 explain::licenses_message(l, e)
-            ))
-        })?;
+            ));
+            return Err(unknown_first(&req, &caller, &db, e).await);
+        }
+    };
     let friendly_name = explain::new_subscription_name(l, target).map_err(ApiError::internal)?;
-    let expected = super::expected_version(&req, None)?;
-    let key = change_key(&req)?;
     let sub = Submission {
         who: &caller.account,
         via: Via::Token(caller.token_id),
-        customer,
+        customer: &customer,
         subscription: &source,
-        key: key.as_ref(),
-        expected,
+        key: asked.key.as_ref(),
+        expected: asked.expected,
         at: clock.now(),
     };
     let order = UpgradeOrder {
@@ -218,6 +213,54 @@ pub async fn create(
             refused(&reasons, Some(target))
         }
         Err(ChangeError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// What an upgrade's request asks, as far as it can be read without the subscription.
+struct Asked {
+    /// `None`: not an offer of the catalog.
+    target: Option<OfferId>,
+    /// `None`: left out (the source's).
+    quantity: Option<i64>,
+    expected: Option<Version>,
+    key: Option<ChangeKey>,
+}
+
+fn read_request(req: &HttpRequest, body: &[u8]) -> Result<Asked, ApiError> {
+    let request: UpgradeRequest = parse_body(body, UPGRADE_FIELDS)?;
+    // An item of the GET posted back as read carries `none` when it is not eligible: the
+    // rule then says why, as for any other request.
+    match request.upgrade_type.as_ref().map(UpgradeType::parse) {
+        None
+        | Some(Some(UpgradeType::UpgradeWithLicenseTransfer))
+        | Some(Some(UpgradeType::None)) => {}
+        Some(Some(UpgradeType::UpgradeOnly)) => {
+            return Err(ApiError::invalid(
+                "upgradeType: upgrade_only: the portal's upgrades move the assigned licenses \
+                 (upgrade_with_license_transfer)",
+            ));
+        }
+        Some(None) => {
+            return Err(ApiError::invalid(
+                "upgradeType: expected none, upgrade_only or upgrade_with_license_transfer \
+                 (or 0, 1, 2)",
+            ));
+        }
+    }
+    Ok(Asked {
+        target: request.target_offer.id.trim().parse::<OfferId>().ok(),
+        quantity: request.quantity,
+        expected: super::expected_version(req, None)?,
+        key: change_key(req)?,
+    })
+}
+
+/// `e`, unless the subscription of the path is unknown (or another reseller's): then 404, as for
+/// any request about it.
+async fn unknown_first(req: &HttpRequest, caller: &ApiCaller, db: &Db, e: ApiError) -> ApiError {
+    match super::subscriptions::load(req, caller, db).await {
+        Ok(_) => e,
+        Err(unknown) => unknown,
     }
 }
 
