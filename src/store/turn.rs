@@ -98,14 +98,32 @@ async fn take(line: &Line) -> OwnedMutexGuard<Batch> {
     let waiting = Waiting(&line.waiting);
     let mut batch = line.batch.clone().lock_owned().await;
     drop(waiting);
-    if std::mem::take(&mut batch.dirty)
-        && let Some(open) = &batch.open
-        && let Err(e) = open.txn.execute_unprepared(UNDO).await
-        && !e.to_string().contains("no such savepoint")
-    {
-        fail(&mut batch, &e);
+    if std::mem::take(&mut batch.dirty) {
+        // A failure gave up the batch, and its changes were told.
+        let _ = undo_savepoint(&mut batch).await;
     }
     batch
+}
+
+/// Rolls the open batch back to before the change whose savepoint is open, if one is (its
+/// statement may not have been sent). Failing that, gives up the whole batch.
+async fn undo_savepoint(batch: &mut Batch) -> Result<(), DbErr> {
+    let Some(open) = &batch.open else {
+        return Ok(());
+    };
+    match open.txn.execute_unprepared(UNDO).await {
+        Err(e) if !e.to_string().contains("no such savepoint") => {
+            fail(batch, &e);
+            Err(e)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Takes the turn only to leave it: commits the open batch, unless others are on their way.
+async fn flush(line: &Line) {
+    let mut batch = take(line).await;
+    leave(line, &mut batch).await;
 }
 
 /// Gives up the open batch: its transaction rolled back, its changes told why.
@@ -164,10 +182,7 @@ async fn committed(line: &Line, mut outcome: watch::Receiver<Committed>) -> Resu
                     "a batch of changes ended without being committed".into(),
                 ));
             }
-            Err(_) => {
-                let mut batch = take(line).await;
-                leave(line, &mut batch).await;
-            }
+            Err(_) => flush(line).await,
         }
     }
 }
@@ -261,11 +276,8 @@ impl Member {
         self.ended = true;
         let line = self.line.clone();
         if std::mem::take(&mut self.savepoint)
-            && let Some(open) = &self.batch.open
-            && let Err(e) = open.txn.execute_unprepared(UNDO).await
-            && !e.to_string().contains("no such savepoint")
+            && let Err(e) = undo_savepoint(&mut self.batch).await
         {
-            fail(&mut self.batch, &e);
             leave(&line, &mut self.batch).await;
             return Err(e);
         }
@@ -296,10 +308,7 @@ impl Drop for Member {
         // their way.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let line = self.line.clone();
-            runtime.spawn(async move {
-                let mut batch = take(&line).await;
-                leave(&line, &mut batch).await;
-            });
+            runtime.spawn(async move { flush(&line).await });
         }
     }
 }
