@@ -15,6 +15,7 @@ pub(crate) mod m20261126_000010_bigrams;
 mod m20261126_000011_bill_order;
 mod m20261126_000012_pairs;
 mod m20261127_000013_customers_shown;
+mod m20261127_000014_relationships_shown;
 pub mod search;
 
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_bill_order::Migration),
             Box::new(m20261126_000012_pairs::Migration),
             Box::new(m20261127_000013_customers_shown::Migration),
+            Box::new(m20261127_000014_relationships_shown::Migration),
         ]
     }
 }

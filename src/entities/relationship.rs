@@ -10,6 +10,10 @@ pub struct Model {
     pub delegated_admin: bool,
     pub sort_key: String,
     pub search_text: String,
+    /// The customer's company name and primary domain as the lists show them (a copy of the
+    /// customer's, written with the relationship).
+    pub company_name: String,
+    pub domain: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

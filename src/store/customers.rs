@@ -38,9 +38,8 @@ pub async fn get(
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
-            "SELECT c.id AS c_id, c.company_name AS c_company_name, c.domain AS c_domain, \
-             r.delegated_admin AS r_delegated_admin FROM relationships r \
-             JOIN customers c ON c.id = r.customer_id \
+            "SELECT r.customer_id AS c_id, r.company_name AS c_company_name, \
+             r.domain AS c_domain, r.delegated_admin AS r_delegated_admin FROM relationships r \
              WHERE r.reseller_id = $1 AND r.customer_id = $2",
             [reseller.as_str().into(), id.as_str().into()],
         ))
@@ -436,8 +435,7 @@ async fn place(
         _ => "CAST(NULL AS BIGINT) AS search_row",
     };
     let sql = format!(
-        "SELECT {row}, r.search_text, r.sort_key, c.domain FROM relationships r \
-         JOIN customers c ON c.id = r.customer_id \
+        "SELECT {row}, r.search_text, r.sort_key, r.domain FROM relationships r \
          WHERE r.reseller_id = $1 AND r.customer_id = $2"
     );
     let found = db
@@ -471,14 +469,14 @@ fn numbered(backend: DbBackend, sql: &str) -> String {
     }
 }
 
-/// The columns of a [`Row`] (of `r`, the relationship, and `c`, its customer), and the count of
-/// the subscriptions the reseller sold the customer (from the index of a reseller's
+/// The columns of a [`Row`] (of `r`, the relationship, which holds what the row shows of its
+/// customer: migration `m20261127_000014_relationships_shown`), and the count of the subscriptions the reseller sold the customer (from the index of a reseller's
 /// subscriptions by customer): each statement that reads a page of the list gives its rows'
 /// counts too, rather than a second statement after it. Only what a row shows: the driver
 /// copies every value a statement hands over (a list page's sort keys and search texts were a
 /// tenth of its instructions on SQLite).
-const ROW_COLUMNS: &str = "c.id AS c_id, c.company_name AS c_company_name, c.domain AS c_domain, \
-     r.delegated_admin AS r_delegated_admin, \
+const ROW_COLUMNS: &str = "r.customer_id AS c_id, r.company_name AS c_company_name, \
+     r.domain AS c_domain, r.delegated_admin AS r_delegated_admin, \
      (SELECT COUNT(*) FROM subscriptions s WHERE s.sold_by = r.reseller_id \
       AND s.customer_id = r.customer_id) AS subscriptions";
 
@@ -640,18 +638,18 @@ async fn ranked(
         values.push(p.sort_key.clone().into());
         values.push(p.id.clone().into());
     }
-    // The matches are ranked and the page chosen before its customers are read; the count
+    // The matches are ranked and the page chosen before its subscriptions are counted; the count
     // comes back even when the page is empty (a cursor past the last match).
     let sql = format!(
-        "WITH m AS (SELECT reseller_id, customer_id, sort_key, delegated_admin, \
-              CASE WHEN search_text LIKE $3 ESCAPE '\\' THEN 0 \
+        "WITH m AS (SELECT reseller_id, customer_id, sort_key, delegated_admin, company_name, \
+              domain, CASE WHEN search_text LIKE $3 ESCAPE '\\' THEN 0 \
               WHEN search_text LIKE $2 ESCAPE '\\' THEN 1 ELSE 2 END AS tier \
          FROM relationships WHERE reseller_id = $1 AND {indexed} LIMIT {}), \
          n AS (SELECT COUNT(*) AS found FROM m) \
          SELECT n.found, x.* FROM n LEFT JOIN (SELECT {ROW_COLUMNS}, r.tier, \
            r.sort_key AS r_sort_key, r.customer_id AS r_customer_id FROM \
          (SELECT * FROM m{after} ORDER BY tier {dir}, sort_key {dir}, customer_id {dir} \
-          LIMIT {limit}) r JOIN customers c ON c.id = r.customer_id) x ON true \
+          LIMIT {limit}) r) x ON true \
          ORDER BY x.tier {dir}, x.r_sort_key {dir}, x.r_customer_id {dir}",
         CANDIDATE_BOUND + 1,
     );
@@ -764,8 +762,8 @@ async fn in_tier(
             values.len()
         ));
     }
-    // The page is chosen before its customers and counts are read (SQLite sorts a prefix's
-    // matches with every column it selects).
+    // The page is chosen before its counts are read (SQLite sorts a prefix's matches with every
+    // column it selects).
     let order = |table: &str| format!("ORDER BY {table}.sort_key {dir}, {table}.customer_id {dir}");
     // With the count of every match, when asked (a page with no row carries none).
     let count = if counted {
@@ -774,8 +772,7 @@ async fn in_tier(
         String::new()
     };
     let sql = format!(
-        "SELECT {ROW_COLUMNS}{count} FROM ({sql} {} LIMIT {limit}) r \
-         JOIN customers c ON c.id = r.customer_id {}",
+        "SELECT {ROW_COLUMNS}{count} FROM ({sql} {} LIMIT {limit}) r {}",
         order(ordered),
         order("r")
     );
@@ -793,11 +790,15 @@ pub async fn after(
     size: u64,
 ) -> Result<(Vec<Customer>, bool), DbErr> {
     let backend = db.get_database_backend();
-    // Only what a customer shows: a driver's cost grows with the values it hands over.
-    let mut sql = String::from(
-        "SELECT c.id, c.company_name, c.domain, r.delegated_admin \
-         FROM relationships r JOIN customers c ON c.id = r.customer_id \
-         WHERE r.reseller_id = $1",
+    // Only what a customer shows (all of it in the list index: the relationship holds its
+    // customer's name and domain): a driver's cost grows with the values it hands over.
+    let relationships = match backend {
+        DbBackend::Postgres => "relationships r",
+        _ => "relationships r INDEXED BY ix_relationships_list_covering",
+    };
+    let mut sql = format!(
+        "SELECT r.customer_id AS id, r.company_name, r.domain, r.delegated_admin \
+         FROM {relationships} WHERE r.reseller_id = $1"
     );
     let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
     if let Some(filter) = filter {
@@ -807,7 +808,7 @@ pub async fn after(
             // that starts the search text starts the name.
             PrefixField::CompanyName => {
                 sql.push_str(&format!(
-                    " AND r.search_text LIKE ${} ESCAPE '\\' AND LENGTH(c.company_name) >= ${}",
+                    " AND r.search_text LIKE ${} ESCAPE '\\' AND LENGTH(r.company_name) >= ${}",
                     values.len() + 1,
                     values.len() + 2
                 ));
@@ -821,7 +822,7 @@ pub async fn after(
             // Domains are ASCII: the databases' LOWER agrees with Rust's.
             PrefixField::Domain => {
                 sql.push_str(&format!(
-                    " AND LOWER(c.domain) LIKE ${} ESCAPE '\\'",
+                    " AND LOWER(r.domain) LIKE ${} ESCAPE '\\'",
                     values.len() + 1
                 ));
                 values.push(pattern.into());
@@ -913,14 +914,13 @@ async fn in_name_order(
     } else {
         "ASC"
     };
-    // CROSS JOIN: SQLite, which keeps no statistics, then reads the list index first.
-    let join = match backend {
-        DbBackend::Postgres => "JOIN",
-        _ => "CROSS JOIN",
+    // SQLite, which keeps no statistics, is told to read the list index.
+    let relationships = match backend {
+        DbBackend::Postgres => "relationships r",
+        _ => "relationships r INDEXED BY ix_relationships_list_covering",
     };
     let sql = format!(
-        "SELECT {ROW_COLUMNS}, {CUSTOMERS} AS found \
-         FROM relationships r {join} customers c ON c.id = r.customer_id \
+        "SELECT {ROW_COLUMNS}, {CUSTOMERS} AS found FROM {relationships} \
          WHERE r.reseller_id = $1{start} \
          ORDER BY r.sort_key {dir}, r.customer_id {dir} LIMIT {limit}"
     );

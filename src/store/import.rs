@@ -100,6 +100,8 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
                     delegated_admin: Set(r.delegated_admin),
                     sort_key: Set(sort_key(&c.company_name)),
                     search_text: Set(search_text(&c.company_name, &c.domain)),
+                    company_name: Set(c.company_name.clone()),
+                    domain: Set(c.domain.clone()),
                 })
             })
             .collect(),

@@ -69,7 +69,7 @@ pub(super) async fn page(
           WHERE {stretch} LIMIT {}) k) AS found \
          FROM (SELECT * FROM {relationships} WHERE {stretch}{after} \
           ORDER BY sort_key, customer_id LIMIT {limit}) r \
-         JOIN customers c ON c.id = r.customer_id ORDER BY r.sort_key, r.customer_id",
+         ORDER BY r.sort_key, r.customer_id",
         SEARCH_COUNT_BOUND + 1
     );
     let (rows, found) = page_rows(db, &sql, values, true).await?;

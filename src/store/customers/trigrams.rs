@@ -192,8 +192,7 @@ async fn rare(
          n AS (SELECT COUNT(*) AS found FROM m) \
          SELECT n.found, x.* FROM n LEFT JOIN (SELECT {ROW_COLUMNS}, p.tier, p.place FROM \
          (SELECT * FROM m{after} ORDER BY tier {dir}, place {dir} LIMIT {limit}) p \
-         CROSS JOIN relationships r ON r.reseller_id = ?1 AND r.search_row = p.place \
-         CROSS JOIN customers c ON c.id = r.customer_id) x ON true \
+         CROSS JOIN relationships r ON r.reseller_id = ?1 AND r.search_row = p.place) x ON true \
          ORDER BY x.tier {dir}, x.place {dir}"
     );
     let values: Vec<sea_orm::Value> = vec![
@@ -314,7 +313,7 @@ async fn in_order(
          (SELECT COUNT(*) FROM (SELECT 1 FROM customer_search \
           WHERE customer_search MATCH ?3 AND {SPAN} LIMIT {})) AS found \
          FROM ({}) x CROSS JOIN relationships r ON r.reseller_id = ?1 \
-         AND r.search_row = x.place CROSS JOIN customers c ON c.id = r.customer_id \
+         AND r.search_row = x.place \
          ORDER BY x.tier {dir}, x.place {dir}",
         SEARCH_COUNT_BOUND + 1,
         arms.join(" UNION ALL "),
