@@ -22,9 +22,9 @@ PG = "postgres://postgres@127.0.0.1:5432"
 EMAIL, PASSWORD = "admin@bigbook.example", "bigbook-demo"
 SEARCH = "科技"  # a common word of Chinese company names: about one customer in nine
 # How long the writes run: each upgrade needs a fresh eligible subscription, and the book has one
-# a customer (10,233 for each upgrade route at 100,000 customers). At over 2,000 upgrades a
-# second, 5 s ran out of them and the rest were refusals (409, cheaper than an upgrade).
-WRITE_SECONDS = 3
+# a customer (10,232 for each upgrade route at 100,000 customers). 5 s ran out of them at 2,600
+# API upgrades a second, 3 s at 3,500: the rest were refusals (409, cheaper than an upgrade).
+WRITE_SECONDS = 2
 
 
 def sh(cmd, **kw):

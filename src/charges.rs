@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use crate::domain::billing::{Amount, Billing, BillingDay, ChargeLine, ChargeType, PriceList};
 use crate::domain::{CustomerId, OfferId, ResellerId, SubscriptionId};
-use crate::store::billing::Billed;
+use crate::store::billing::{Billed, BillingState};
 use crate::store::{self, Db, DbErr};
 
 /// The columns of the CSV, exactly.
@@ -147,24 +147,33 @@ pub async fn invoice(
 /// hold ten subscriptions or hundreds.
 pub const PAGE_SUBSCRIPTIONS: usize = 50;
 
-/// A page of an invoice: up to [`PAGE_SUBSCRIPTIONS`] subscriptions after one (in the bill's
-/// order: customer, then when each was created), and the subscription the next page starts
-/// after, if there is one.
+/// A page of the bill: up to [`PAGE_SUBSCRIPTIONS`] subscriptions after one (in the bill's
+/// order: customer, then when each was created), read with the reseller's [`BillingState`]
+/// (whose billing day and price lists make the page's invoice: [`invoice_of`]).
+pub struct Page {
+    pub state: BillingState,
+    pub billed: Vec<Billed>,
+    /// The subscription the next page starts after, if there is one.
+    pub next: Option<SubscriptionId>,
+}
+
+/// The reseller's [`Page`] after `after` (from the first without one).
 pub async fn page(
     db: &Db,
     reseller: &ResellerId,
-    billing: (&PriceList, BillingDay),
-    date: NaiveDate,
     after: Option<&SubscriptionId>,
-) -> Result<(Invoice, Option<SubscriptionId>), DbErr> {
-    let (prices, day) = billing;
-    let mut billed =
+) -> Result<Page, DbErr> {
+    let (state, mut billed) =
         store::billing::billed_page(db, reseller, after, PAGE_SUBSCRIPTIONS as u64 + 1).await?;
     let next = (billed.len() > PAGE_SUBSCRIPTIONS).then(|| {
         billed.truncate(PAGE_SUBSCRIPTIONS);
         billed[PAGE_SUBSCRIPTIONS - 1].subscription.clone()
     });
-    Ok((invoice_of(&billed, prices, day, date), next))
+    Ok(Page {
+        state,
+        billed,
+        next,
+    })
 }
 
 /// An invoice's total and the next invoice's, over the whole book.

@@ -343,20 +343,25 @@ pub async fn charges(
     query: web::Query<ChargesQuery>,
 ) -> Result<HttpResponse, PageError> {
     let reseller = &user.account.reseller;
-    let state = store::billing::billing_state(db.get_ref(), reseller).await?;
-    let day = state.day;
-    let today = clock.today();
-    let date = invoice_date(query.date.as_deref(), day, today)?;
     let after = query
         .after
         .as_deref()
         .map(SubscriptionId::parse)
         .transpose()
         .map_err(|_| PageError::NotFound)?;
+    // The page is read with what its invoice is worked out from (the billing day, the price
+    // lists' version, the latest change), in one statement.
+    let charges::Page {
+        state,
+        billed,
+        next,
+    } = charges::page(db.get_ref(), reseller, after.as_ref()).await?;
+    let day = state.day;
+    let today = clock.today();
+    let date = invoice_date(query.date.as_deref(), day, today)?;
     let prices = price_lists.get(db.get_ref(), state.prices).await?;
     let next_date = day.after(today);
-    let (invoice, next) =
-        charges::page(db.get_ref(), reseller, (&prices, day), date, after.as_ref()).await?;
+    let invoice = charges::invoice_of(&billed, &prices, day, date);
     // The totals of the invoice shown (the latest, beside the next one's estimate) and the next.
     let dated = if date == next_date {
         day.on_or_before(today)

@@ -653,6 +653,20 @@ async fn a_large_book_s_charges_are_paged_and_totalled_whole() {
     app.get(&format!("/charges?date={after_next}"))
         .await
         .assert_status(404);
+    // Past the last subscription: a page of none, with the whole book's totals (the page's
+    // statement reads the reseller's billing state beside a page that has no row).
+    let last = app
+        .value(
+            "SELECT id FROM subscriptions WHERE sold_by = 'bigbook' \
+             ORDER BY customer_id DESC, created_on DESC, id DESC LIMIT 1",
+        )
+        .await
+        .unwrap();
+    let past = app.get(&format!("/charges?after={last}")).await;
+    past.assert_status(200)
+        .assert_contains("此日期没有费用。")
+        .assert_lacks("rel=\"next\"");
+    assert_eq!(total(&past, "data-invoice-total=\""), whole);
 
     // A change: the totals are worked out again.
     let id = app
