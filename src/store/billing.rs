@@ -390,7 +390,7 @@ pub async fn billed_page(
         .iter()
         .map(|row| BilledRow::from_query_result(row, ""))
         .collect::<Result<Vec<_>, DbErr>>()?;
-    Ok((state, grouped(billed)?))
+    Ok((state, timelines(billed)?))
 }
 
 /// [`billed`] for many subscriptions by id (a bulk change's review), 500 at a time.
@@ -431,7 +431,7 @@ async fn billed_in(
     ))
     .all(db)
     .await?;
-    grouped(rows)
+    timelines(rows)
 }
 
 /// The statement [`billed_in`] reads, without its order, its columns after `columns` (empty, or
@@ -453,7 +453,7 @@ fn billed_select(columns: &str, subscriptions: &str, filter: Option<&str>) -> St
 
 /// Each subscription with its timeline, from rows in the bill's order (each subscription's
 /// records together, oldest first).
-fn grouped(rows: Vec<BilledRow>) -> Result<Vec<Billed>, DbErr> {
+fn timelines(rows: Vec<BilledRow>) -> Result<Vec<Billed>, DbErr> {
     let mut billed = Vec::new();
     let mut rows = rows.into_iter().peekable();
     while let Some(row) = rows.next() {
