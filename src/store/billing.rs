@@ -46,12 +46,21 @@ pub async fn prices(db: &impl ConnectionTrait) -> Result<(PriceList, PricesVersi
     Ok((PriceList::new(list), version))
 }
 
+/// The price lists' version as a scalar subquery: the latest price's id (a load only adds).
+/// (A macro, so that [`STATE`] and the statement of the function `prices_version` are put
+/// together at compile time.)
+macro_rules! prices_version {
+    () => {
+        "(SELECT CAST(COALESCE(MAX(p.id), 0) AS BIGINT) FROM prices p)"
+    };
+}
+
 /// The version of the price lists loaded, without reading them.
 pub async fn prices_version(db: &impl ConnectionTrait) -> Result<PricesVersion, DbErr> {
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
-            format!("SELECT {PRICES_VERSION} AS v"),
+            concat!("SELECT ", prices_version!(), " AS v"),
         ))
         .await?;
     Ok(PricesVersion(match row {
@@ -59,14 +68,6 @@ pub async fn prices_version(db: &impl ConnectionTrait) -> Result<PricesVersion, 
         None => 0,
     }))
 }
-
-/// The price lists' version as a scalar subquery: the latest price's id (a load only adds).
-macro_rules! prices_version {
-    () => {
-        "(SELECT CAST(COALESCE(MAX(p.id), 0) AS BIGINT) FROM prices p)"
-    };
-}
-const PRICES_VERSION: &str = prices_version!();
 
 /// The price lists as last read, by version: a page that needs them reads the version alone
 /// (with the rest of its state) and the rows only after a load.

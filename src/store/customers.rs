@@ -470,8 +470,9 @@ fn numbered(backend: DbBackend, sql: &str) -> String {
 }
 
 /// The columns of a [`Row`] (of `r`, the relationship, which holds what the row shows of its
-/// customer: migration `m20261127_000014_relationships_shown`), and the count of the subscriptions the reseller sold the customer (from the index of a reseller's
-/// subscriptions by customer): each statement that reads a page of the list gives its rows'
+/// customer: migration `m20261127_000014_relationships_shown`), and the count of the
+/// subscriptions the reseller sold the customer (from the index of a reseller's subscriptions
+/// by customer): each statement that reads a page of the list gives its rows'
 /// counts too, rather than a second statement after it. Only what a row shows: the driver
 /// copies every value a statement hands over (a list page's sort keys and search texts were a
 /// tenth of its instructions on SQLite).

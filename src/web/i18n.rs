@@ -285,7 +285,6 @@ impl Locale {
     }
 }
 
-/// An amount to format: templates pass it by reference, code by value.
 /// Writes `n` with its thousands grouped: 10,000,000. Its digits come from `itoa`, which writes
 /// a `u128` in 64-bit steps: dividing the `u128` by ten digit by digit, in software, was a third
 /// of this (a Charges page formats hundreds of amounts).
@@ -300,6 +299,7 @@ fn grouped(out: &mut String, n: u128) {
     }
 }
 
+/// An amount to format: templates pass it by reference, code by value.
 pub trait AsAmount {
     fn amount(&self) -> crate::domain::billing::Amount;
 }

@@ -653,8 +653,8 @@ async fn a_large_book_s_charges_are_paged_and_totalled_whole() {
     app.get(&format!("/charges?date={after_next}"))
         .await
         .assert_status(404);
-    // Past the last subscription: a page of none, with the whole book's totals (the page's
-    // statement reads the reseller's billing state beside a page that has no row).
+    // Past the last subscription: a page of none, with the whole book's totals (a page with no
+    // row carries no billing state: it is read on its own).
     let last = app
         .value(
             "SELECT id FROM subscriptions WHERE sold_by = 'bigbook' \
