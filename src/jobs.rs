@@ -18,8 +18,9 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::domain::bulk::{LineProblem, Problem, RowChange};
+use crate::domain::change::Via;
 use crate::domain::{Account, ChangeKey, FriendlyName, SubscriptionId};
-use crate::store::changes::{self, Answer, ChangeError, Submission, Via};
+use crate::store::changes::{self, Answer, ChangeError, Submission};
 use crate::store::jobs::{self, Claimed, RowEnd};
 use crate::store::subscriptions::UpgradeOrder;
 use crate::store::{self, Db, DbErr};

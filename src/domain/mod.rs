@@ -7,6 +7,7 @@ pub mod billing;
 pub mod book;
 pub mod bulk;
 pub mod catalog;
+pub mod change;
 pub mod customer;
 pub mod dates;
 pub mod edit;

@@ -11,8 +11,9 @@ use sea_orm::{
     Select, Statement,
 };
 
-use super::changes::{Via, write_turn};
+use super::turn::write_turn;
 use super::{Db, DbErr, count, nullable};
+use crate::domain::change::Via;
 use crate::domain::dates::DayRange;
 use crate::domain::{
     Account, CustomerId, Page, PageRequest, ResellerId, Subscription, SubscriptionId,

@@ -6,7 +6,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 
-use super::changes::write_turn;
+use super::turn::write_turn;
 use super::{Db, DbErr, users};
 use crate::domain::Account;
 use crate::domain::api_token::{TokenName, TokenSecret};

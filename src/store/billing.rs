@@ -10,7 +10,7 @@ use sea_orm::{
     QueryOrder, Statement, TransactionTrait,
 };
 
-use super::changes::write_turn;
+use super::turn::write_turn;
 use super::{Db, DbErr, count};
 use crate::domain::billing::{BillingDay, PriceList, Timeline, china_date};
 use crate::domain::{CustomerId, OfferId, ResellerId, SubscriptionId, SubscriptionStatus};

@@ -12,9 +12,10 @@ use sea_orm::{
     QueryFilter, QueryTrait, Statement, TransactionTrait, Value,
 };
 
-use super::subscriptions::{SubscriptionView, holdings_of, view, view_of_row};
 use super::turn::{self, Member};
+use super::views::{SubscriptionView, holdings_of, view, view_of_row};
 use super::{Db, DbErr};
+use crate::domain::change::Via;
 use crate::domain::{Account, ChangeKey, CustomerId, SubscriptionId, Version};
 use crate::entities::{customer, idempotency};
 
@@ -73,33 +74,6 @@ pub(crate) fn count<T, E>(kind: &'static str, result: &Result<T, ChangeError<E>>
         Err(ChangeError::Db(_)) => "error",
     };
     metrics::counter!("portal_changes_total", "kind" => kind, "result" => outcome).increment(1);
-}
-
-/// The door a change came through, as the activity log names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Via {
-    /// A page of the portal.
-    Page,
-    /// The `/v1` API, with this token.
-    Token(i32),
-    /// A row of this bulk change job.
-    Job(i32),
-}
-
-impl Via {
-    pub fn token(self) -> Option<i32> {
-        match self {
-            Via::Token(id) => Some(id),
-            _ => None,
-        }
-    }
-
-    pub fn job(self) -> Option<i32> {
-        match self {
-            Via::Job(id) => Some(id),
-            _ => None,
-        }
-    }
 }
 
 /// Who makes a change to which subscription, and how the request guards it.
@@ -186,16 +160,6 @@ impl Claimed {
     pub async fn refuse<T, E>(self, reason: E) -> Result<T, ChangeError<E>> {
         self.undo().await?;
         Err(ChangeError::Refused(reason))
-    }
-}
-
-/// This process's turn to write, on SQLite (`None` on PostgreSQL, which needs none), for writes
-/// that are not changes (sessions, sign-ins, tokens, jobs' bookkeeping, price lists): they take
-/// it rather than sleeping in SQLite's busy handler while a batch of changes writes.
-pub(crate) async fn write_turn(db: &Db) -> Option<turn::Exclusive> {
-    match db.get_database_backend() {
-        DbBackend::Sqlite => Some(turn::exclusive(db).await),
-        _ => None,
     }
 }
 

@@ -13,7 +13,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::activity::{Entry, Filter, Record, entries};
 use super::customers::matching;
-use super::subscriptions::from_row;
+use super::views::from_row;
 use super::{Db, DbErr};
 use crate::domain::{Cursor, Customer, CustomerId, CustomerQuery, ResellerId, Subscription};
 use crate::entities::{activity, subscription};

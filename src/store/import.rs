@@ -3,7 +3,7 @@
 
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 
-use super::changes::write_turn;
+use super::turn::write_turn;
 use super::{Db, DbErr};
 use crate::domain::book::Book;
 use crate::domain::customer::{search_text, sort_key};

@@ -14,7 +14,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 
-use super::changes::write_turn;
+use super::turn::write_turn;
 use super::{Db, DbErr};
 use crate::domain::bulk::{Action, Outcome, Problem, RowChange};
 use crate::domain::{Account, CustomerId, OfferId, ResellerId, SubscriptionId, Version};

@@ -12,7 +12,9 @@ pub mod jobs;
 pub mod sessions;
 pub mod subscriptions;
 mod turn;
+pub mod upgrades;
 pub mod users;
+pub mod views;
 
 use std::time::Duration;
 

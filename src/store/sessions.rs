@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
-use super::changes::write_turn;
+use super::turn::write_turn;
 use super::{Db, DbErr};
 use crate::entities::session;
 

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, PoisonError};
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, TransactionTrait};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
 use super::{Db, DbErr};
@@ -184,6 +184,16 @@ async fn committed(line: &Line, mut outcome: watch::Receiver<Committed>) -> Resu
             }
             Err(_) => flush(line).await,
         }
+    }
+}
+
+/// This process's turn to write, on SQLite (`None` on PostgreSQL, which needs none), for writes
+/// that are not changes (sessions, sign-ins, tokens, jobs' bookkeeping, price lists): they take
+/// it rather than sleeping in SQLite's busy handler while a batch of changes writes.
+pub(crate) async fn write_turn(db: &Db) -> Option<Exclusive> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => Some(exclusive(db).await),
+        _ => None,
     }
 }
 

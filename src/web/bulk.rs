@@ -29,7 +29,7 @@ use crate::jobs::Jobs;
 use crate::store::jobs::{
     self as job_store, Job, JobState, NewJob, NewRow, Origin, Progress, Row, Rows,
 };
-use crate::store::subscriptions::{Among, SubscriptionView};
+use crate::store::views::{Among, SubscriptionView};
 use crate::store::{self, Db};
 
 /// The rows a job page lists at a time.
@@ -297,7 +297,7 @@ pub async fn from_selection(
         Ok(s) => s,
         Err(messages) => return refuse(*messages, form).await,
     };
-    let views = store::subscriptions::views_where(
+    let views = store::views::views_where(
         db.get_ref(),
         reseller,
         Among::Selection {
@@ -421,7 +421,7 @@ pub async fn from_file(
         .filter_map(|l| l.as_ref().ok().map(|l| l.subscription.clone()))
         .collect();
     let views: HashMap<SubscriptionId, SubscriptionView> =
-        store::subscriptions::views_where(db.get_ref(), reseller, Among::Ids(&ids))
+        store::views::views_where(db.get_ref(), reseller, Among::Ids(&ids))
             .await?
             .into_iter()
             .map(|v| (v.subscription.id.clone(), v))

@@ -22,7 +22,7 @@ use crate::domain::{
 };
 use crate::store::activity::Entry;
 use crate::store::changes::{Answer, ChangeError};
-use crate::store::subscriptions::SubscriptionView;
+use crate::store::views::SubscriptionView;
 use crate::store::{self, Db};
 
 /// How many history records the page shows.
@@ -134,7 +134,7 @@ pub(super) async fn load(
     user: &SignedIn,
     path: &SubscriptionPath,
 ) -> Result<SubscriptionView, PageError> {
-    store::subscriptions::view(
+    store::views::view(
         db,
         &user.account.reseller,
         &path.customer,
@@ -150,7 +150,7 @@ async fn load_with_history(
     user: &SignedIn,
     path: &SubscriptionPath,
 ) -> Result<(SubscriptionView, Vec<Entry>), PageError> {
-    store::subscriptions::view_with_history(
+    store::views::view_with_history(
         db,
         &user.account.reseller,
         &path.customer,

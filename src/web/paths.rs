@@ -5,8 +5,9 @@ use std::future::{Ready, ready};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
 use super::error::PageError;
+use crate::domain::change::Via;
 use crate::domain::{Account, ChangeKey, CustomerId, SubscriptionId, Version};
-use crate::store::changes::{Submission, Via};
+use crate::store::changes::Submission;
 
 fn segment<T>(
     req: &HttpRequest,

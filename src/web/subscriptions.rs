@@ -18,7 +18,7 @@ pub struct SubscriptionsPage {
     l: Locale,
     layout: Layout,
     customer: Customer,
-    subscriptions: Vec<store::subscriptions::Listed>,
+    subscriptions: Vec<store::views::Listed>,
     /// This page starts after a subscription (it is not the first).
     later: bool,
     /// The next page starts after this subscription.
@@ -64,7 +64,7 @@ pub async fn list(
         .map(SubscriptionId::parse)
         .transpose()
         .map_err(|_| PageError::NotFound)?;
-    let (subscriptions, more) = store::subscriptions::sold_to_page(
+    let (subscriptions, more) = store::views::sold_to_page(
         db.get_ref(),
         &user.account.reseller,
         &customer_id,

@@ -22,7 +22,9 @@ use crate::domain::eligibility::Reason;
 use crate::domain::upgrade::{self, UpgradePlan};
 use crate::domain::{Customer, FormKey, LicenseCount, OfferId, Subscription, SubscriptionStatus};
 use crate::store::changes::{Answer, ChangeError};
-use crate::store::subscriptions::{SubscriptionView, UpgradeOrder, UpgradeOutcome};
+use crate::store::subscriptions::UpgradeOrder;
+use crate::store::upgrades::UpgradeOutcome;
+use crate::store::views::SubscriptionView;
 use crate::store::{self, Db};
 
 #[derive(Template)]
@@ -407,14 +409,9 @@ pub async fn result(
     let customer = store::customers::get(db.get_ref(), &user.account.reseller, &customer_id)
         .await?
         .ok_or(PageError::NotFound)?;
-    let o = store::subscriptions::upgrade_outcome(
-        &db,
-        &user.account.reseller,
-        &customer_id,
-        upgrade_id,
-    )
-    .await?
-    .ok_or(PageError::NotFound)?;
+    let o = store::upgrades::outcome(&db, &user.account.reseller, &customer_id, upgrade_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
     let layout = user
         .layout(l, req.path())
         .customer(l, &customer)

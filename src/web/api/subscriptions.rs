@@ -12,12 +12,13 @@ use super::error::{ApiError, ErrorBody};
 use super::model::{Link, SubscriptionCollection, SubscriptionResource};
 use super::{change_key, customer_id, json, parse_body, reply, subscription_id};
 use crate::clock::Clock;
+use crate::domain::change::Via;
 use crate::domain::edit::{Edit, EditError, FriendlyName};
 use crate::domain::licenses::LicenseCountError;
 use crate::domain::status::StatusChangeError;
 use crate::domain::{LicenseCount, SubscriptionStatus};
-use crate::store::changes::{Answer, ChangeError, Submission, Via};
-use crate::store::subscriptions::SubscriptionView;
+use crate::store::changes::{Answer, ChangeError, Submission};
+use crate::store::views::SubscriptionView;
 use crate::store::{self, Db};
 use crate::web::explain;
 use crate::web::i18n::Locale;
@@ -53,7 +54,7 @@ pub async fn list(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let today = clock.today();
-    let items = store::subscriptions::sold_to(db.get_ref(), reseller, &customer.id)
+    let items = store::views::sold_to(db.get_ref(), reseller, &customer.id)
         .await?
         .iter()
         .map(|s| SubscriptionResource::new(caller.locale, &customer.id, s, today))
@@ -73,7 +74,7 @@ pub(super) async fn load(
 ) -> Result<SubscriptionView, ApiError> {
     let customer = customer_id(req)?;
     let subscription = subscription_id(req)?;
-    store::subscriptions::view(db, &caller.account.reseller, &customer, &subscription)
+    store::views::view(db, &caller.account.reseller, &customer, &subscription)
         .await?
         .ok_or_else(ApiError::not_found)
 }

@@ -16,9 +16,10 @@ use super::model::{
 use super::subscriptions::to_json;
 use super::{change_key, json, parse_body, reply};
 use crate::clock::Clock;
+use crate::domain::change::Via;
 use crate::domain::eligibility::Reason;
 use crate::domain::{ChangeKey, LicenseCount, OfferId, Version};
-use crate::store::changes::{Answer, ChangeError, Submission, Via};
+use crate::store::changes::{Answer, ChangeError, Submission};
 use crate::store::subscriptions::UpgradeOrder;
 use crate::store::{self, Db};
 use crate::web::explain;
