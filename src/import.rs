@@ -376,6 +376,13 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Book, ImportError> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_read_or_refused_never_a_panic(raw in ".{0,200}") {
+            let _ = parse(&raw, NaiveDate::MIN);
+        }
+    }
+
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 7, 31).unwrap()
     }

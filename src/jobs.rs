@@ -17,12 +17,11 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
-use crate::domain::bulk::{LineProblem, Problem, RowChange};
+use crate::domain::bulk::{LineProblem, Problem};
 use crate::domain::change::Via;
-use crate::domain::{Account, ChangeKey, FriendlyName, SubscriptionId};
-use crate::store::changes::{self, Answer, ChangeError, Submission};
+use crate::domain::{Account, ChangeKey, SubscriptionId};
+use crate::store::changes::{self, ChangeError, Done, Reply, Submission};
 use crate::store::jobs::{self, Claimed, RowEnd};
-use crate::store::subscriptions::UpgradeOrder;
 use crate::store::{self, Db, DbErr};
 
 /// How the runner is tuned (`PORTAL_JOB_LEASE`: the seconds a claim lasts).
@@ -253,14 +252,14 @@ impl Runner {
         };
         if cancelled {
             // Not started, unless an instance that died made its change already.
-            return match changes::answered(&self.db, who, &key).await {
-                Ok(Some(answer)) => end(Ok(target_of(&answer))),
+            return match changes::replayed(&self.db, who, &key).await {
+                Ok(Some(reply)) => end(Ok(target_of(&reply))),
                 Ok(None) => end(Err(Problem::Cancelled)),
                 Err(_) => Step::Again,
             };
         }
         let (Some(change), Some(customer), Ok(subscription)) = (
-            row.change,
+            row.change.and_then(|c| c.change(&claimed.language)),
             row.customer.as_ref(),
             SubscriptionId::parse(&row.subscription),
         ) else {
@@ -275,38 +274,20 @@ impl Runner {
             expected: row.expected,
             at: self.clock.now(),
         };
-        let db = &self.db;
-        let unknown = || Problem::Line {
-            problem: LineProblem::UnknownSubscription,
-            value: row.subscription.clone(),
-        };
-        let result = match change {
-            RowChange::Upgrade { target, quantity } => {
-                let Ok(friendly_name) = FriendlyName::parse(target.offer().name(&claimed.language))
-                else {
-                    return end(Err(Problem::Failed));
-                };
-                let order = UpgradeOrder {
-                    target,
-                    quantity,
-                    friendly_name,
-                };
-                let made = store::subscriptions::upgrade(db, &sub, &order, |o| {
-                    Answer::body(200, serde_json::json!({ "target": o.target }).to_string())
-                })
-                .await;
-                outcome(made, unknown, Problem::refused_upgrade)
-            }
-            RowChange::Licenses(count) => {
-                let made =
-                    store::subscriptions::change_licenses(db, &sub, count, |_| no_target()).await;
-                outcome(made, unknown, Problem::Licenses)
-            }
-            RowChange::Status(action) => {
-                let made =
-                    store::subscriptions::change_status(db, &sub, action, |_| no_target()).await;
-                outcome(made, unknown, Problem::Status)
-            }
+        let made = changes::apply(&self.db, &sub, &change, |applied| {
+            let target = applied.created.as_ref().map(|c| &c.subscription);
+            Reply(serde_json::json!({ "target": target }).to_string())
+        })
+        .await;
+        let result = match made {
+            Ok(Done { reply, .. }) => Ok(Ok(target_of(&reply))),
+            Err(ChangeError::Refused(refusal)) => Ok(Err(Problem::from(refusal))),
+            Err(ChangeError::Conflict) => Ok(Err(Problem::Changed)),
+            Err(ChangeError::NotFound) => Ok(Err(Problem::Line {
+                problem: LineProblem::UnknownSubscription,
+                value: row.subscription.clone(),
+            })),
+            Err(ChangeError::Db(e)) => Err(e),
         };
         match result {
             Ok(result) => end(result),
@@ -322,27 +303,8 @@ impl Runner {
     }
 }
 
-fn no_target() -> Answer {
-    Answer::body(200, "{}".to_owned())
-}
-
-/// The subscription an upgrade's answer names, if it names one.
-fn target_of(answer: &Answer) -> Option<SubscriptionId> {
-    let body: serde_json::Value = serde_json::from_str(answer.body.as_deref()?).ok()?;
+/// The subscription a row's reply names, if its change made one.
+fn target_of(reply: &Reply) -> Option<SubscriptionId> {
+    let body: serde_json::Value = serde_json::from_str(&reply.0).ok()?;
     SubscriptionId::parse(body.get("target")?.as_str()?).ok()
-}
-
-/// How a change ended, for its row; `Err` for a database error (the row is tried again).
-fn outcome<E>(
-    made: Result<Answer, ChangeError<E>>,
-    unknown: impl FnOnce() -> Problem,
-    refused: impl FnOnce(E) -> Problem,
-) -> Result<Result<Option<SubscriptionId>, Problem>, DbErr> {
-    match made {
-        Ok(answer) => Ok(Ok(target_of(&answer))),
-        Err(ChangeError::Refused(e)) => Ok(Err(refused(e))),
-        Err(ChangeError::Conflict) => Ok(Err(Problem::Changed)),
-        Err(ChangeError::NotFound) => Ok(Err(unknown())),
-        Err(ChangeError::Db(e)) => Err(e),
-    }
 }

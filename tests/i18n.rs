@@ -113,8 +113,8 @@ fn built_keys() -> Vec<String> {
     ] {
         keys.push(e.message_key().to_owned());
     }
-    for a in Action::ALL {
-        keys.push(a.message_key().to_owned());
+    for a in Action::all() {
+        keys.push(a.message_key());
     }
     for e in [DayError::NotADate, DayError::BeforeFirst] {
         keys.push(e.message_key().to_owned());

@@ -1,10 +1,10 @@
 //! Editing a subscription as Partner Center's `PATCH` does: the subscription as the client wants
-//! it, of which only the fields that differ are changes. Each change is checked by the same rule
-//! as when a page makes it alone (license counts, status transitions), and they apply in the one
-//! order that makes sense: a reactivation before a license change, a suspension after it.
+//! it, of which only the fields that differ are changes. Each is a [`Change`] judged by its own
+//! rule, as when a page makes it alone, in the one order that makes sense: a reactivation before
+//! a license change, a suspension after it.
 
-use super::licenses::{self, LicenseChange, LicenseCount, LicenseCountError};
-use super::status::{StatusAction, StatusChangeError};
+use super::change::{Change, Refusal};
+use super::licenses::LicenseCount;
 use super::{Subscription, SubscriptionStatus};
 
 /// A subscription's friendly name: what the reseller calls it. [`FriendlyName::parse`] is its only
@@ -54,98 +54,43 @@ pub struct Edit {
     pub friendly_name: Option<FriendlyName>,
 }
 
-/// One change of an edit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    Status(StatusAction),
-    Licenses(LicenseChange),
-    Rename(FriendlyName),
-}
-
-/// A step, and the subscription after it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Applied {
-    pub step: Step,
-    pub after: Subscription,
-}
-
-/// Why an edit was refused; nothing of it is made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EditError {
-    /// A cancelled subscription changes no more.
-    #[error("the subscription is cancelled")]
-    Cancelled,
-    /// Licenses change only on an active subscription.
-    #[error("the subscription is suspended")]
-    Suspended,
-    /// A subscription is cancelled by an upgrade, not by an edit.
-    #[error("a subscription can't be cancelled here")]
-    CannotCancel,
-    #[error(transparent)]
-    Licenses(LicenseCountError),
-    #[error(transparent)]
-    Status(StatusChangeError),
-}
-
-/// The changes that turn `before` into the subscription `edit` asks for, in order; empty when
-/// it asks for the subscription as it is.
-pub fn plan(before: &Subscription, edit: &Edit) -> Result<Vec<Applied>, EditError> {
-    let status = edit.status.filter(|s| *s != before.status);
-    let quantity = edit.quantity.filter(|q| q.get() != before.quantity);
-    let name = edit
-        .friendly_name
-        .as_ref()
-        .filter(|n| n.as_str() != before.friendly_name);
-    if status.is_none() && quantity.is_none() && name.is_none() {
-        return Ok(Vec::new());
-    }
-    if before.status == SubscriptionStatus::Cancelled {
-        return Err(EditError::Cancelled);
-    }
-    let mut current = before.clone();
-    let mut steps = Vec::new();
-    let change_status = |current: &mut Subscription, action: StatusAction| {
-        current.status = action.apply(current.status).map_err(EditError::Status)?;
-        Ok::<_, EditError>(Applied {
-            step: Step::Status(action),
-            after: current.clone(),
-        })
-    };
-    match status {
-        Some(SubscriptionStatus::Cancelled) => return Err(EditError::CannotCancel),
-        Some(SubscriptionStatus::Active) => {
-            steps.push(change_status(&mut current, StatusAction::Reactivate)?);
+impl Edit {
+    /// The changes that turn `before` into the subscription the edit asks for, in order; none
+    /// when it asks for the subscription as it is. A cancelled subscription changes no more, and
+    /// an edit does not cancel one (an upgrade does).
+    pub fn changes(&self, before: &Subscription) -> Result<Vec<Change>, Refusal> {
+        let status = self.status.filter(|s| *s != before.status);
+        let quantity = self.quantity.filter(|q| q.get() != before.quantity);
+        let name = self
+            .friendly_name
+            .as_ref()
+            .filter(|n| n.as_str() != before.friendly_name);
+        if status.is_none() && quantity.is_none() && name.is_none() {
+            return Ok(Vec::new());
         }
-        _ => {}
-    }
-    if let Some(quantity) = quantity {
-        if current.status != SubscriptionStatus::Active {
-            return Err(EditError::Suspended);
+        if before.status == SubscriptionStatus::Cancelled {
+            return Err(Refusal::Cancelled);
         }
-        let change = licenses::change(&current, quantity).map_err(EditError::Licenses)?;
-        current.quantity = change.after.get();
-        steps.push(Applied {
-            step: Step::Licenses(change),
-            after: current.clone(),
-        });
+        let mut changes = Vec::new();
+        match status {
+            Some(SubscriptionStatus::Cancelled) => return Err(Refusal::CannotCancel),
+            Some(SubscriptionStatus::Active) => changes.push(Change::Reactivate),
+            _ => {}
+        }
+        changes.extend(quantity.map(Change::Licenses));
+        if status == Some(SubscriptionStatus::Suspended) {
+            changes.push(Change::Suspend);
+        }
+        changes.extend(name.cloned().map(Change::Rename));
+        Ok(changes)
     }
-    if status == Some(SubscriptionStatus::Suspended) {
-        steps.push(change_status(&mut current, StatusAction::Suspend)?);
-    }
-    if let Some(name) = name {
-        current.friendly_name = name.as_str().to_owned();
-        steps.push(Applied {
-            step: Step::Rename(name.clone()),
-            after: current.clone(),
-        });
-    }
-    Ok(steps)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::OfferId;
+    use crate::domain::licenses::LicenseCountError;
     use crate::domain::test_support::subscription;
     use SubscriptionStatus::*;
 
@@ -160,10 +105,6 @@ mod tests {
         }
     }
 
-    fn steps(applied: &[Applied]) -> Vec<&Step> {
-        applied.iter().map(|a| &a.step).collect()
-    }
-
     #[test]
     fn the_subscription_as_it_is_changes_nothing() {
         let s = with_status(Active);
@@ -172,8 +113,8 @@ mod tests {
             quantity: Some(count(10)),
             friendly_name: Some(FriendlyName::parse(&s.friendly_name).unwrap()),
         };
-        assert_eq!(plan(&s, &edit), Ok(vec![]));
-        assert_eq!(plan(&with_status(Cancelled), &Edit::default()), Ok(vec![]));
+        assert_eq!(edit.changes(&s), Ok(vec![]));
+        assert_eq!(Edit::default().changes(&with_status(Cancelled)), Ok(vec![]));
     }
 
     #[test]
@@ -183,13 +124,10 @@ mod tests {
             quantity: Some(count(12)),
             ..Edit::default()
         };
-        let applied = plan(&with_status(Suspended), &edit).unwrap();
-        assert!(matches!(
-            steps(&applied)[..],
-            [Step::Status(StatusAction::Reactivate), Step::Licenses(_)]
-        ));
-        assert_eq!(applied[1].after.quantity, 12);
-        assert_eq!(applied[1].after.status, Active);
+        assert_eq!(
+            edit.changes(&with_status(Suspended)),
+            Ok(vec![Change::Reactivate, Change::Licenses(count(12))])
+        );
     }
 
     #[test]
@@ -199,22 +137,23 @@ mod tests {
             quantity: Some(count(12)),
             ..Edit::default()
         };
-        let applied = plan(&with_status(Active), &edit).unwrap();
-        assert!(matches!(
-            steps(&applied)[..],
-            [Step::Licenses(_), Step::Status(StatusAction::Suspend)]
-        ));
+        assert_eq!(
+            edit.changes(&with_status(Active)),
+            Ok(vec![Change::Licenses(count(12)), Change::Suspend])
+        );
     }
 
     #[test]
     fn licenses_of_a_suspended_subscription_stay() {
-        let edit = Edit {
+        let edit = Change::Edit(Edit {
             quantity: Some(count(12)),
             ..Edit::default()
-        };
+        });
+        let view = crate::domain::test_support::view(with_status(Suspended));
+        let contoso = crate::domain::ResellerId::parse("contoso").unwrap();
         assert_eq!(
-            plan(&with_status(Suspended), &edit),
-            Err(EditError::Suspended)
+            crate::domain::change::plan(&view, &edit, &contoso),
+            Err(Refusal::Licenses(LicenseCountError::NotActive))
         );
     }
 
@@ -225,8 +164,8 @@ mod tests {
             ..Edit::default()
         };
         assert_eq!(
-            plan(&with_status(Cancelled), &edit),
-            Err(EditError::Cancelled)
+            edit.changes(&with_status(Cancelled)),
+            Err(Refusal::Cancelled)
         );
     }
 
@@ -237,22 +176,8 @@ mod tests {
             ..Edit::default()
         };
         assert_eq!(
-            plan(&with_status(Active), &edit),
-            Err(EditError::CannotCancel)
-        );
-    }
-
-    #[test]
-    fn licenses_keep_their_rules() {
-        let edit = Edit {
-            quantity: Some(count(3)),
-            ..Edit::default()
-        };
-        assert_eq!(
-            plan(&with_status(Active), &edit),
-            Err(EditError::Licenses(LicenseCountError::BelowAssigned {
-                assigned: 4
-            }))
+            edit.changes(&with_status(Active)),
+            Err(Refusal::CannotCancel)
         );
     }
 
@@ -262,9 +187,10 @@ mod tests {
             friendly_name: Some(FriendlyName::parse("  销售部  ").unwrap()),
             ..Edit::default()
         };
-        let applied = plan(&with_status(Suspended), &edit).unwrap();
-        assert_eq!(applied.len(), 1);
-        assert_eq!(applied[0].after.friendly_name, "销售部");
+        assert_eq!(
+            edit.changes(&with_status(Suspended)),
+            Ok(vec![Change::Rename(FriendlyName::parse("销售部").unwrap())])
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The rules of the portal, free of HTTP and SQL: the catalog, the identifiers, license counts,
-//! subscription status changes, and upgrade eligibility and planning.
+//! subscription status changes, upgrade eligibility, billing, and the changes a reseller makes
+//! ([`change`]: one list, one planning rule).
 
 pub mod account;
 pub mod api_token;
@@ -29,7 +30,7 @@ pub use eligibility::{Eligibility, Reason, Rule};
 pub use ids::{ChangeKey, CustomerId, FormKey, ResellerId, SubscriptionId};
 pub use licenses::{LicenseCount, LicenseCountError};
 pub use status::{StatusAction, SubscriptionStatus};
-pub use subscription::{BillingCycle, Holding, Subscription, Version};
+pub use subscription::{BillingCycle, Holding, Subscription, SubscriptionView, Version};
 
 #[cfg(test)]
 pub(crate) mod test_support {
@@ -58,6 +59,20 @@ pub(crate) mod test_support {
 
     pub fn holding(s: &Subscription) -> Holding {
         Holding::from(s)
+    }
+
+    /// `s` as the rules judge it: its customer's only holding, delegated admin granted.
+    pub fn view(s: Subscription) -> SubscriptionView {
+        SubscriptionView {
+            customer: Customer {
+                id: CustomerId::parse("c-1").unwrap(),
+                company_name: "Fabrikam".into(),
+                domain: "fabrikam.partner.onmschina.cn".into(),
+                delegated_admin: true,
+            },
+            holdings: vec![holding(&s)],
+            subscription: s,
+        }
     }
 }
 

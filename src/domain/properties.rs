@@ -1,11 +1,11 @@
 //! Property tests over the rules and the parsers: for any input, parsing never panics; "eligible"
-//! implies every rule holds; an upgrade conserves licenses for any customer holdings.
+//! implies every rule holds; an upgrade's plan conserves licenses for any customer holdings.
 
 use proptest::prelude::*;
 
+use super::change::{Change, Upgrade, plan};
 use super::eligibility::{Context, evaluate};
-use super::test_support::subscription;
-use super::upgrade::{SourceAfter, plan};
+use super::test_support::{subscription, view};
 use super::*;
 
 fn offer() -> impl Strategy<Value = OfferId> {
@@ -69,11 +69,10 @@ proptest! {
             let _ = Version::parse(input);
             let _ = input.parse::<OfferId>();
             let _ = input.parse::<SubscriptionStatus>();
-            let _ = StatusAction::parse(input);
+            let _ = change::Kind::parse(input);
             let _ = CustomerQuery::parse(input);
             let _ = PageRequest::parse(Some(input));
             let _ = customer::sort_key(input);
-            let _ = crate::import::parse(input, chrono::NaiveDate::MIN);
         }
     }
 
@@ -126,14 +125,18 @@ proptest! {
             let wanted = wanted.min(range.max);
             let quantity = LicenseCount::parse(&wanted.to_string(), range)
                 .unwrap_or_else(|e| panic!("{e}"));
-            let p = plan(&source, &e, target.offer, quantity, source.version)
-                .unwrap_or_else(|r| panic!("{r:?}"));
-            let (left_quantity, left_assigned) = p.source_licenses(&source);
-            prop_assert_eq!(left_assigned + p.moved_assigned, source.assigned_licenses);
-            prop_assert!(p.moved_assigned <= wanted && left_assigned <= left_quantity);
-            match p.source_after {
-                SourceAfter::Keeps { .. } => prop_assert_eq!(left_quantity + wanted, source.quantity),
-                SourceAfter::Cancelled => prop_assert!(wanted >= source.quantity && left_assigned == 0),
+            let mut v = view(source.clone());
+            v.holdings = holdings.clone();
+            let name = FriendlyName::parse(target.offer.offer().name_en).unwrap_or_else(|e| panic!("{e}"));
+            let upgrade = Change::Upgrade(Upgrade { target: target.offer, quantity, name });
+            let p = plan(&v, &upgrade, &reseller).unwrap_or_else(|r| panic!("{r:?}"));
+            let (after, created) = (p.after(), p.created.as_ref().unwrap_or_else(|| panic!("no new subscription")));
+            prop_assert_eq!(after.assigned_licenses + created.assigned, source.assigned_licenses);
+            prop_assert!(created.assigned <= wanted && after.assigned_licenses <= after.quantity);
+            prop_assert_eq!(created.quantity, wanted);
+            match after.status {
+                SubscriptionStatus::Active => prop_assert_eq!(after.quantity + wanted, source.quantity),
+                _ => prop_assert!(wanted >= source.quantity && after.assigned_licenses == 0),
             }
         }
     }

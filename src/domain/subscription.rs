@@ -4,7 +4,8 @@ use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
 
-use super::{OfferId, ResellerId, SubscriptionId, SubscriptionStatus};
+use super::eligibility::{self, Context, Eligibility};
+use super::{Customer, OfferId, ResellerId, SubscriptionId, SubscriptionStatus};
 
 /// The optimistic-concurrency version of a subscription: every change increments it, and a change
 /// made from a form carries the version the form was shown with (rule 7).
@@ -110,6 +111,30 @@ impl From<&Subscription> for Holding {
             offer: s.offer,
             status: s.status,
         }
+    }
+}
+
+/// A subscription as the rules judge it: with its customer (and the reseller's relationship with
+/// it) and the customer's holdings from every channel. The store reads it (`store::views`) for
+/// the pages, the API and the change engine alike.
+#[derive(Debug, Clone)]
+pub struct SubscriptionView {
+    pub customer: Customer,
+    pub subscription: Subscription,
+    pub holdings: Vec<Holding>,
+}
+
+impl SubscriptionView {
+    /// Asks the one eligibility rule about this subscription, for `reseller`.
+    pub fn eligibility(&self, reseller: &ResellerId) -> Eligibility {
+        eligibility::evaluate(
+            &self.subscription,
+            &Context {
+                reseller,
+                delegated_admin: self.customer.delegated_admin,
+                holdings: &self.holdings,
+            },
+        )
     }
 }
 

@@ -7,9 +7,7 @@ pub struct Model {
     pub user_id: i32,
     #[sea_orm(primary_key, auto_increment = false)]
     pub key: String,
-    pub location: String,
-    pub status: i32,
-    pub body: Option<String>,
+    pub reply: String,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,5 +1,6 @@
-//! The activity log: every change a reseller's users made (licenses, status, upgrades) and their
-//! sign-ins; who, when, what, before and after. Written in the same transaction as the change.
+//! The activity log: every change a reseller's users made (each kind of change, by its name) and
+//! their sign-ins; who, when, what, before and after. Written in the same transaction as the
+//! change.
 
 use std::collections::HashMap;
 
@@ -13,7 +14,7 @@ use sea_orm::{
 
 use super::turn::write_turn;
 use super::{Db, DbErr, count, nullable};
-use crate::domain::change::Via;
+use crate::domain::change::{Kind, Via};
 use crate::domain::dates::DayRange;
 use crate::domain::{
     Account, CustomerId, Page, PageRequest, ResellerId, Subscription, SubscriptionId,
@@ -25,60 +26,44 @@ use crate::entities::{activity, api_token, customer, subscription};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     SignIn,
-    Licenses,
-    Suspend,
-    Reactivate,
-    /// The subscription was upgraded to another one.
-    UpgradeFrom,
-    /// The subscription was created by upgrading another one.
-    UpgradeTo,
-    /// The subscription's friendly name changed.
-    Rename,
     /// A sign-in to the account was held back: too many failed attempts.
     SignInThrottled,
+    /// A change of this kind was made to the subscription.
+    Change(Kind),
+    /// The subscription was created by a change of this kind (an upgrade's target).
+    Created(Kind),
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
-        Action::SignIn,
-        Action::Licenses,
-        Action::Suspend,
-        Action::Reactivate,
-        Action::UpgradeFrom,
-        Action::UpgradeTo,
-        Action::Rename,
-        Action::SignInThrottled,
-    ];
+    /// Every action a record can say.
+    pub fn all() -> impl Iterator<Item = Action> {
+        [Action::SignIn, Action::SignInThrottled]
+            .into_iter()
+            .chain(Kind::ALL.into_iter().map(Action::Change))
+            .chain([Action::Created(Kind::Upgrade)])
+    }
 
+    /// The action as the log stores it: a change by its kind's name.
     pub fn as_str(self) -> &'static str {
         match self {
             Action::SignIn => "sign_in",
-            Action::Licenses => "licenses",
-            Action::Suspend => "suspend",
-            Action::Reactivate => "reactivate",
-            Action::UpgradeFrom => "upgrade_from",
-            Action::UpgradeTo => "upgrade_to",
-            Action::Rename => "rename",
             Action::SignInThrottled => "sign_in_throttled",
+            // An upgrade's two records, as stored since the first release.
+            Action::Change(Kind::Upgrade) => "upgrade_from",
+            // Only an upgrade creates a subscription; a kind that creates one names its record
+            // here.
+            Action::Created(_) => "upgrade_to",
+            Action::Change(kind) => kind.as_str(),
         }
     }
 
     fn parse(raw: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.as_str() == raw)
+        Action::all().find(|a| a.as_str() == raw)
     }
 
-    /// The key of the action's name in the message catalogs.
-    pub fn message_key(self) -> &'static str {
-        match self {
-            Action::SignIn => "activity-sign-in",
-            Action::Licenses => "activity-licenses",
-            Action::Suspend => "activity-suspend",
-            Action::Reactivate => "activity-reactivate",
-            Action::UpgradeFrom => "activity-upgrade-from",
-            Action::UpgradeTo => "activity-upgrade-to",
-            Action::Rename => "activity-rename",
-            Action::SignInThrottled => "activity-sign-in-throttled",
-        }
+    /// The key of the action's words in the message catalogs: `activity-` and its name.
+    pub fn message_key(self) -> String {
+        format!("activity-{}", self.as_str().replace('_', "-"))
     }
 }
 
@@ -126,8 +111,8 @@ pub struct Entry {
     pub via_job: Option<i32>,
 }
 
-/// A change to record, in the transaction that makes it.
-pub(crate) struct Change<'a> {
+/// A record of a change, to write in the transaction that makes it.
+pub(crate) struct Record<'a> {
     pub customer: &'a CustomerId,
     pub subscription: &'a SubscriptionId,
     pub action: Action,
@@ -141,14 +126,14 @@ pub(crate) struct Change<'a> {
     pub at: DateTime<Utc>,
 }
 
-/// The statement recording changes made together (an upgrade's two subscriptions), for the
-/// change's writes (see [`Writes`](super::changes::Writes)).
-pub(crate) fn changes_recorded<'a>(
+/// The statement recording the records of one change (an upgrade's two subscriptions, an edit's
+/// steps), for the change's writes.
+pub(crate) fn recorded<'a>(
     backend: DbBackend,
     who: &Account,
-    changes: impl IntoIterator<Item = Change<'a>>,
+    records: impl IntoIterator<Item = Record<'a>>,
 ) -> Statement {
-    let rows = changes.into_iter().map(|change| {
+    let rows = records.into_iter().map(|change| {
         let before = change.before;
         activity::ActiveModel {
             reseller_id: Set(who.reseller.to_string()),
@@ -390,7 +375,7 @@ struct CountedRecord {
 impl FromQueryResult for CountedRecord {
     fn from_query_result(row: &QueryResult, _: &str) -> Result<Self, DbErr> {
         Ok(CountedRecord {
-            record: Record::from_query_result(row, "")?.0,
+            record: Read::from_query_result(row, "")?.0,
             counted: row.try_get("", "counted")?,
         })
     }
@@ -398,11 +383,11 @@ impl FromQueryResult for CountedRecord {
 
 /// A record as the log's pages and exports read it: its NULL columns (most records have five)
 /// read as such, not through sea-orm's formatted errors (see [`nullable`]).
-pub(super) struct Record(pub(super) activity::Model);
+pub(super) struct Read(pub(super) activity::Model);
 
-impl FromQueryResult for Record {
+impl FromQueryResult for Read {
     fn from_query_result(row: &QueryResult, _: &str) -> Result<Self, DbErr> {
-        Ok(Record(activity::Model {
+        Ok(Read(activity::Model {
             id: row.try_get("", "id")?,
             reseller_id: row.try_get("", "reseller_id")?,
             user_email: row.try_get("", "user_email")?,

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::activity::{Entry, Filter, Record, entries};
+use super::activity::{Entry, Filter, Read, entries};
 use super::customers::matching;
 use super::views::from_row;
 use super::{Db, DbErr};
@@ -96,7 +96,7 @@ pub async fn activity(
     let rows: Vec<activity::Model> = select
         .order_by_desc(activity::Column::Id)
         .limit(size)
-        .into_model::<Record>()
+        .into_model::<Read>()
         .all(db)
         .await?
         .into_iter()

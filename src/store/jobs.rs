@@ -16,7 +16,8 @@ use sea_orm::{
 
 use super::turn::write_turn;
 use super::{Db, DbErr};
-use crate::domain::bulk::{Action, Outcome, Problem, RowChange};
+use crate::domain::bulk::{Outcome, Problem, RowChange};
+use crate::domain::change::Kind;
 use crate::domain::{Account, CustomerId, OfferId, ResellerId, SubscriptionId, Version};
 use crate::entities::{job, job_row};
 
@@ -167,8 +168,8 @@ pub struct Row {
     pub names: Option<(String, String)>,
     /// The change the row makes; `None` for a line of a file that names none.
     pub change: Option<RowChange>,
-    /// The action as the row names it, even when the row can't be done.
-    pub action: Option<Action>,
+    /// The kind of change the row names, even when the row can't be done.
+    pub kind: Option<Kind>,
     pub state: RowState,
     /// Why the row can't be done, or was not.
     pub problem: Option<Problem>,
@@ -179,7 +180,7 @@ pub struct Row {
 }
 
 fn to_row(m: job_row::Model) -> Result<Row, DbErr> {
-    let action = m.action.as_deref().and_then(Action::parse);
+    let kind = m.action.as_deref().and_then(Kind::parse);
     let target_offer = m
         .target_offer
         .as_deref()
@@ -203,8 +204,8 @@ fn to_row(m: job_row::Model) -> Result<Row, DbErr> {
             .map(CustomerId::parse)
             .transpose()
             .map_err(corrupt)?,
-        change: action.and_then(|a| RowChange::from_parts(a, target_offer, quantity)),
-        action,
+        change: kind.and_then(|kind| RowChange::read(kind, target_offer, quantity)),
+        kind,
         state,
         problem,
         target: m
@@ -266,7 +267,7 @@ pub struct NewRow {
     pub customer: Option<CustomerId>,
     /// The customer's and the subscription's names, for the job's pages.
     pub names: Option<(String, String)>,
-    pub action: Option<Action>,
+    pub kind: Option<Kind>,
     /// The change to make, or why the row can't be done (it is then never run).
     pub plan: Result<RowChange, Problem>,
     /// The subscription's version at the review: a row whose subscription changed since is
@@ -327,13 +328,11 @@ pub async fn create(db: &Db, new: NewJob<'_>, rows: Vec<NewRow>) -> Result<i32, 
                 company_name: Set(r.names.as_ref().map(|(c, _)| c.chars().take(200).collect())),
                 friendly_name: Set(r.names.map(|(_, s)| s.chars().take(200).collect())),
                 action: Set(change
-                    .map(RowChange::action)
-                    .or(r.action)
-                    .map(|a| a.as_str().to_owned())),
-                target_offer: Set(change
-                    .and_then(RowChange::target)
-                    .map(|o| o.as_str().to_owned())),
-                quantity: Set(change.and_then(RowChange::quantity).map(i64::from)),
+                    .map(|c| c.kind)
+                    .or(r.kind)
+                    .map(|k| k.as_str().to_owned())),
+                target_offer: Set(change.and_then(|c| c.target).map(|o| o.as_str().to_owned())),
+                quantity: Set(change.and_then(|c| c.quantity).map(i64::from)),
                 expected_version: Set(r.expected.map(|v| v.0)),
                 state: Set(state.as_str().to_owned()),
                 code: Set(problem.as_ref().map(|p| p.code().to_owned())),

@@ -1,16 +1,17 @@
 //! Everything that touches the database. Functions take the connection, speak in domain types,
-//! and run each change in one transaction.
+//! and run each change in one transaction: the change engine ([`changes`]) for every change a
+//! reseller makes, the read models ([`views`]) apart from it.
 
 pub mod activity;
 pub mod api_tokens;
 pub mod billing;
 pub mod changes;
 pub mod customers;
+pub mod events;
 pub mod exports;
 pub mod import;
 pub mod jobs;
 pub mod sessions;
-pub mod subscriptions;
 mod turn;
 pub mod upgrades;
 pub mod users;

@@ -1,7 +1,9 @@
 //! Upgrades: the record an upgrade leaves (what its result page shows), written by the change
 //! engine with the upgrade's other writes.
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Statement,
+};
 
 use super::{Db, DbErr, count};
 use crate::domain::{CustomerId, OfferId, ResellerId, SubscriptionId, SubscriptionStatus};
@@ -47,12 +49,13 @@ fn outcome_from_row(r: upgrade_row::Model) -> Result<UpgradeOutcome, DbErr> {
     })
 }
 
-/// The upgrade's record as stored: `outcome`, made by `reseller`.
-pub(super) fn record_of(
+/// The statement recording `outcome`, an upgrade made by `reseller`, for the change's writes.
+pub(super) fn recorded(
+    backend: DbBackend,
     reseller: &ResellerId,
     outcome: &UpgradeOutcome,
-) -> upgrade_row::ActiveModel {
-    upgrade_row::ActiveModel {
+) -> Statement {
+    upgrade_row::Entity::insert(upgrade_row::ActiveModel {
         id: Set(outcome.id),
         reseller_id: Set(reseller.to_string()),
         customer_id: Set(outcome.customer.to_string()),
@@ -67,7 +70,8 @@ pub(super) fn record_of(
         source_assigned: Set(i64::from(outcome.source_assigned)),
         user_email: Set(outcome.by.clone()),
         at: Set(outcome.at),
-    }
+    })
+    .build(backend)
 }
 
 /// An upgrade `reseller` made for the customer, for the result page.

@@ -1,5 +1,5 @@
 //! The read models: subscriptions as the pages, the API and the change engine read them
-//! (`SubscriptionView`: a subscription with its customer and the customer's holdings from every
+//! ([`SubscriptionView`]: a subscription with its customer and the customer's holdings from every
 //! channel), and the lists of a customer's subscriptions. Reads only; the writes are the change
 //! engine's ([`super::changes`]).
 
@@ -10,10 +10,9 @@ use sea_orm::{
 
 use super::activity;
 use super::{DbErr, count};
-use crate::domain::eligibility::{self, Context, Eligibility};
 use crate::domain::{
     BillingCycle, Customer, CustomerId, Holding, OfferId, ResellerId, Subscription, SubscriptionId,
-    SubscriptionStatus, Version,
+    SubscriptionStatus, SubscriptionView, Version,
 };
 use crate::entities::{activity as activity_row, subscription};
 
@@ -151,29 +150,6 @@ pub async fn sold_to_page(
         })
         .collect::<Result<Vec<_>, DbErr>>()
         .map(|listed| (listed, more))
-}
-
-/// Everything the Details page, the upgrade form and the submit need to know about one
-/// subscription: the subscription, its customer, and the customer's holdings from every channel.
-#[derive(Debug, Clone)]
-pub struct SubscriptionView {
-    pub customer: Customer,
-    pub subscription: Subscription,
-    pub holdings: Vec<Holding>,
-}
-
-impl SubscriptionView {
-    /// Asks the one eligibility rule about this subscription.
-    pub fn eligibility(&self, reseller: &ResellerId) -> Eligibility {
-        eligibility::evaluate(
-            &self.subscription,
-            &Context {
-                reseller,
-                delegated_admin: self.customer.delegated_admin,
-                holdings: &self.holdings,
-            },
-        )
-    }
 }
 
 /// One subscription as `reseller` may see it: `None` when the customer is not the reseller's or

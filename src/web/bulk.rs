@@ -19,17 +19,17 @@ use super::layout::Layout;
 use super::paths::details_href;
 use super::{render, see_other};
 use crate::clock::Clock;
+use crate::domain::SubscriptionView;
 use crate::domain::billing::{Billing, Effect, NoPrice};
-use crate::domain::bulk::{self, Action, FileError, LineProblem, Problem, Request, RowChange};
+use crate::domain::bulk::{self, FileError, LineProblem, Problem, Request, RowChange};
 use crate::domain::catalog::{self, Offer};
-use crate::domain::{
-    CustomerId, CustomerQuery, OfferId, StatusAction, SubscriptionId, SubscriptionStatus,
-};
+use crate::domain::change::{Change, Kind};
+use crate::domain::{CustomerId, CustomerQuery, OfferId, SubscriptionId, SubscriptionStatus};
 use crate::jobs::Jobs;
 use crate::store::jobs::{
     self as job_store, Job, JobState, NewJob, NewRow, Origin, Progress, Row, Rows,
 };
-use crate::store::views::{Among, SubscriptionView};
+use crate::store::views::Among;
 use crate::store::{self, Db};
 
 /// The rows a job page lists at a time.
@@ -106,7 +106,7 @@ impl BulkPage {
 
     /// The file's actions, as its `Action` column writes them.
     fn actions(&self) -> impl Iterator<Item = &'static str> {
-        Action::ALL.into_iter().map(Action::as_str)
+        bulk::KINDS.into_iter().map(Kind::as_str)
     }
 
     fn selected(&self, field: &str, value: &str) -> bool {
@@ -225,8 +225,8 @@ fn parse_selection(l: Locale, form: &SelectionForm) -> Result<Selection, Box<Mes
         },
         "licenses-set" => quantity(true).map(Request::SetLicenses),
         "licenses-add" => quantity(true).map(Request::AddLicenses),
-        "suspend" => Some(Request::Status(StatusAction::Suspend)),
-        "reactivate" => Some(Request::Status(StatusAction::Reactivate)),
+        "suspend" => Some(Request::Suspend),
+        "reactivate" => Some(Request::Reactivate),
         _ => {
             messages.action = Some(l.t("bulk-error-action"));
             None
@@ -258,8 +258,8 @@ fn describe(l: Locale, s: &Selection) -> String {
         },
         Request::SetLicenses(n) => l.t1("bulk-does-set", "n", l.num(n)),
         Request::AddLicenses(n) => l.t1("bulk-does-add", "n", l.num(n)),
-        Request::Status(StatusAction::Suspend) => l.t("bulk-does-suspend"),
-        Request::Status(StatusAction::Reactivate) => l.t("bulk-does-reactivate"),
+        Request::Suspend => l.t("bulk-does-suspend"),
+        Request::Reactivate => l.t("bulk-does-reactivate"),
     };
     let mut which = vec![match s.offer {
         Some(o) => l.offer(o).to_owned(),
@@ -325,6 +325,7 @@ pub async fn from_selection(
         .enumerate()
         .map(|(i, view)| {
             planned(
+                l,
                 u32::try_from(i + 1).unwrap_or(u32::MAX),
                 selection.request,
                 view,
@@ -349,13 +350,13 @@ pub async fn from_selection(
 
 /// A row judged against its subscription as the review reads it.
 fn planned(
+    l: Locale,
     line: u32,
     request: Request,
     view: &SubscriptionView,
     reseller: &crate::domain::ResellerId,
 ) -> NewRow {
-    let eligibility = view.eligibility(reseller);
-    let plan = bulk::resolve(request, &view.subscription, &eligibility);
+    let plan = bulk::resolve(request, view, reseller, l.tag());
     NewRow {
         line,
         subscription: view.subscription.id.to_string(),
@@ -364,7 +365,7 @@ fn planned(
             view.customer.company_name.clone(),
             view.subscription.friendly_name.clone(),
         )),
-        action: Some(request.action()),
+        kind: Some(request.kind()),
         plan,
         expected: Some(view.subscription.version),
     }
@@ -430,14 +431,14 @@ pub async fn from_file(
         .into_iter()
         .map(|line| match line {
             Ok(line) => match views.get(&line.subscription) {
-                Some(view) => planned(line.line, line.request, view, reseller),
+                Some(view) => planned(l, line.line, line.request, view, reseller),
                 // Not the reseller's, or no such subscription: the same to the reseller.
                 None => NewRow {
                     line: line.line,
                     subscription: line.subscription.to_string(),
                     customer: None,
                     names: None,
-                    action: Some(line.request.action()),
+                    kind: Some(line.request.kind()),
                     plan: Err(Problem::Line {
                         problem: LineProblem::UnknownSubscription,
                         value: line.subscription.to_string(),
@@ -450,7 +451,7 @@ pub async fn from_file(
                 subscription: bad.subscription,
                 customer: None,
                 names: None,
-                action: None,
+                kind: None,
                 plan: Err(bad.problem),
                 expected: None,
             },
@@ -519,26 +520,37 @@ fn row_view(l: Locale, row: &Row) -> RowView {
             .map(|s| details_href(c, &s))
     });
     let does = match row.change {
-        Some(RowChange::Upgrade { target, quantity }) => l.t2(
+        Some(RowChange {
+            kind: Kind::Upgrade,
+            target: Some(target),
+            quantity: Some(n),
+        }) => l.t2(
             "bulk-does-upgrade-n",
             "target",
             l.offer(target),
             "n",
-            l.num(quantity.get()),
+            l.num(n),
         ),
-        Some(RowChange::Licenses(n)) => l.t1("bulk-does-set", "n", l.num(n.get())),
-        Some(RowChange::Status(StatusAction::Suspend)) => l.t("bulk-does-suspend"),
-        Some(RowChange::Status(StatusAction::Reactivate)) => l.t("bulk-does-reactivate"),
-        None => String::new(),
+        Some(RowChange {
+            kind: Kind::Licenses,
+            quantity: Some(n),
+            ..
+        }) => l.t1("bulk-does-set", "n", l.num(n)),
+        Some(RowChange {
+            kind: Kind::Suspend,
+            ..
+        }) => l.t("bulk-does-suspend"),
+        Some(RowChange {
+            kind: Kind::Reactivate,
+            ..
+        }) => l.t("bulk-does-reactivate"),
+        _ => String::new(),
     };
     let outcome = row.state.outcome();
     RowView {
         line: row.line,
         href,
-        action: row
-            .action
-            .map(|a| a.as_str().to_owned())
-            .unwrap_or_default(),
+        action: row.kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
         does,
         state: row.state.as_str(),
         result: outcome.map_or("", |o| o.as_str()),
@@ -551,7 +563,7 @@ fn row_view(l: Locale, row: &Row) -> RowView {
         message: row
             .problem
             .as_ref()
-            .map(|p| problem_message(l, p, customer, row.change.and_then(RowChange::target)))
+            .map(|p| problem_message(l, p, customer, row.change.and_then(|c| c.target)))
             .unwrap_or_default(),
         target: row
             .target
@@ -621,16 +633,17 @@ pub struct Cost {
     pub unpriced_rows: u32,
 }
 
-async fn cost(db: &Db, user: &SignedIn, job: i32, today: NaiveDate) -> Result<Cost, PageError> {
+async fn cost(db: &Db, user: &SignedIn, job: &Job, today: NaiveDate) -> Result<Cost, PageError> {
     let reseller = &user.account.reseller;
-    let mut changes: HashMap<SubscriptionId, RowChange> = HashMap::new();
+    let mut changes: HashMap<SubscriptionId, Change> = HashMap::new();
     let mut after = 0;
     loop {
-        let rows = job_store::rows(db, job, Rows::Pending, after, 1000).await?;
+        let rows = job_store::rows(db, job.id, Rows::Pending, after, 1000).await?;
         let Some(last) = rows.last() else { break };
         after = last.line;
         for row in rows {
-            if let (Some(change), Ok(id)) = (row.change, SubscriptionId::parse(&row.subscription)) {
+            let change = row.change.and_then(|c| c.change(&job.language));
+            if let (Some(change), Ok(id)) = (change, SubscriptionId::parse(&row.subscription)) {
                 changes.insert(id, change);
             }
         }
@@ -645,12 +658,12 @@ async fn cost(db: &Db, user: &SignedIn, job: i32, today: NaiveDate) -> Result<Co
     };
     let mut cost = Cost::default();
     for b in billed {
-        let (Some(change), Some((quantity, _))) =
+        let (Some(change), Some((quantity, status))) =
             (changes.get(&b.subscription), b.timeline.on(today))
         else {
             continue;
         };
-        match billing.review(&b.timeline, bulk::planned(*change, quantity), today) {
+        match billing.review(&b.timeline, change.billed(quantity, status), today) {
             Ok(effect) => {
                 cost.total = Some(cost.total.map_or(effect, |t| t.plus(effect)));
             }
@@ -775,7 +788,7 @@ pub async fn job_page(
         )
     };
     let cost = if job.state == JobState::Review && progress.left > 0 {
-        Some(cost(&db, &user, job.id, clock.today()).await?)
+        Some(cost(&db, &user, &job, clock.today()).await?)
     } else {
         None
     };

@@ -15,14 +15,15 @@ use super::paths::{SubscriptionPath, details_href};
 use super::review::{self, Notice, Review, Touched};
 use super::{render, see_other};
 use crate::clock::Clock;
+use crate::domain::SubscriptionView;
 use crate::domain::billing::Planned;
+use crate::domain::change::{Change, Refusal};
 use crate::domain::{
     ChangeKey, Customer, FormKey, LicenseCount, StatusAction, Subscription, SubscriptionStatus,
     Version,
 };
 use crate::store::activity::Entry;
-use crate::store::changes::{Answer, ChangeError};
-use crate::store::views::SubscriptionView;
+use crate::store::changes::{self, ChangeError, Reply};
 use crate::store::{self, Db};
 
 /// How many history records the page shows.
@@ -319,19 +320,22 @@ pub async fn change_licenses(
         return review_of(view, false, Some(Notice::prices_changed(l))).await;
     }
     let sub = path.submission(&user.account, &key, expected, clock.now());
-    let result = store::subscriptions::change_licenses(&db, &sub, count, |_| {
-        Answer::redirect(format!("{}?done=licenses", path.details_href()))
+    let result = changes::apply(&db, &sub, &Change::Licenses(count), |_| {
+        Reply(format!("{}?done=licenses", path.details_href()))
     })
     .await;
     match result {
-        Ok(answer) => Ok(see_other(answer.location)),
+        Ok(done) => Ok(see_other(done.reply.0)),
         Err(ChangeError::NotFound) => Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => Err(e.into()),
         Err(ChangeError::Conflict) => {
             let fresh = load(&db, &user, &path).await?;
             review_of(fresh, true, None).await
         }
-        Err(ChangeError::Refused(e)) => refused(l, &req, &user, &db, &path, refused_with(e)).await,
+        Err(ChangeError::Refused(Refusal::Licenses(e))) => {
+            refused(l, &req, &user, &db, &path, refused_with(e)).await
+        }
+        Err(ChangeError::Refused(other)) => Err(PageError::Internal(other.into())),
     }
 }
 
@@ -422,18 +426,25 @@ pub async fn change_status(
         return review_of(view, false, Some(Notice::prices_changed(l))).await;
     }
     let sub = path.submission(&user.account, &key, expected, clock.now());
-    let result = store::subscriptions::change_status(&db, &sub, action, |_| {
-        Answer::redirect(format!("{}?done={}", path.details_href(), action.as_str()))
+    let change = match action {
+        StatusAction::Suspend => Change::Suspend,
+        StatusAction::Reactivate => Change::Reactivate,
+    };
+    let result = changes::apply(&db, &sub, &change, |_| {
+        Reply(format!("{}?done={}", path.details_href(), action.as_str()))
     })
     .await;
     match result {
-        Ok(answer) => Ok(see_other(answer.location)),
+        Ok(done) => Ok(see_other(done.reply.0)),
         Err(ChangeError::NotFound) => Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => Err(e.into()),
         Err(ChangeError::Conflict) => {
             let fresh = load(&db, &user, &path).await?;
             review_of(fresh, true, None).await
         }
-        Err(ChangeError::Refused(e)) => refused(l, &req, &user, &db, &path, refused_with(e)).await,
+        Err(ChangeError::Refused(Refusal::Status(e))) => {
+            refused(l, &req, &user, &db, &path, refused_with(e)).await
+        }
+        Err(ChangeError::Refused(other)) => Err(PageError::Internal(other.into())),
     }
 }

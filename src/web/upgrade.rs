@@ -16,15 +16,13 @@ use super::paths::{CustomerPath, SubscriptionPath, details_href};
 use super::review::{self, Notice, Review, Side, Touched};
 use super::{render, see_other};
 use crate::clock::Clock;
-use crate::domain::billing::Planned;
+use crate::domain::SubscriptionView;
 use crate::domain::catalog::{self, Offer};
+use crate::domain::change::{self, Change, Plan, Refusal, Upgrade};
 use crate::domain::eligibility::Reason;
-use crate::domain::upgrade::{self, UpgradePlan};
 use crate::domain::{Customer, FormKey, LicenseCount, OfferId, Subscription, SubscriptionStatus};
-use crate::store::changes::{Answer, ChangeError};
-use crate::store::subscriptions::UpgradeOrder;
+use crate::store::changes::{self, ChangeError, Reply};
 use crate::store::upgrades::UpgradeOutcome;
-use crate::store::views::SubscriptionView;
 use crate::store::{self, Db};
 
 #[derive(Template)]
@@ -159,15 +157,13 @@ pub struct SubmitForm {
 }
 
 /// The review of an upgrade: the source before and after, and the subscription it creates.
-fn upgrade_review(
-    l: Locale,
-    path: &SubscriptionPath,
-    source: &Subscription,
-    plan: &UpgradePlan,
-) -> Review {
-    let (quantity, assigned) = plan.source_licenses(source);
-    let status = plan.source_status();
-    let target = plan.target;
+fn upgrade_review(l: Locale, path: &SubscriptionPath, plan: &Plan, change: &Change) -> Review {
+    let source = &plan.before;
+    let after = plan.after();
+    let (target, quantity, assigned) = match &plan.created {
+        Some(new) => (new.offer, new.quantity, new.assigned),
+        None => (source.offer, 0, 0),
+    };
     Review {
         title: l.t2(
             "review-upgrade-title",
@@ -180,39 +176,30 @@ fn upgrade_review(
             Touched {
                 name: source.friendly_name.clone(),
                 before: Some(source.into()),
-                after: Side {
-                    offer: source.offer,
-                    licenses: quantity,
-                    assigned,
-                    status,
-                },
+                after: after.into(),
             },
             Touched {
                 name: l.offer(target).to_owned(),
                 before: None,
                 after: Side {
                     offer: target,
-                    licenses: plan.quantity.get(),
-                    assigned: plan.moved_assigned,
+                    licenses: quantity,
+                    assigned,
                     status: SubscriptionStatus::Active,
                 },
             },
         ],
-        planned: Planned::Upgrade {
-            source_after: (quantity, status),
-            target,
-            quantity: plan.quantity.get(),
-        },
+        planned: change.billed(source.quantity, source.status),
         action: format!("{}/upgrade", path.details_href()),
         fields: vec![
             ("offer", target.as_str().to_owned()),
-            ("licenses", plan.quantity.get().to_string()),
+            ("licenses", quantity.to_string()),
         ],
         back: format!(
             "{}/upgrade?offer={}&licenses={}",
             path.details_href(),
             target.as_str(),
-            plan.quantity.get()
+            quantity
         ),
     }
 }
@@ -272,15 +259,19 @@ pub async fn submit(
     // again), or the form with why the rule refuses it; refused on a subscription changed
     // meanwhile, that change's conflict (rule 7).
     let today = clock.today();
+    let upgrade = Change::Upgrade(Upgrade {
+        target,
+        quantity,
+        name: explain::new_subscription_name(l, target)
+            .map_err(|e| PageError::Internal(e.into()))?,
+    });
     let review_of =
         |view: SubscriptionView, stale: bool, notice: Option<Notice>, state: FormState| {
-            let (req, user, db, path) = (&req, &user, &db, &path);
+            let (req, user, db, path, upgrade) = (&req, &user, &db, &path, &upgrade);
             async move {
-                let eligibility = view.eligibility(&user.account.reseller);
-                let version = view.subscription.version;
-                match upgrade::plan(&view.subscription, &eligibility, target, quantity, version) {
+                match change::plan(&view, upgrade, &user.account.reseller) {
                     Ok(plan) => {
-                        let review = upgrade_review(l, path, &view.subscription, &plan);
+                        let review = upgrade_review(l, path, &plan, upgrade);
                         let notice = notice.or_else(|| stale.then(|| Notice::changed(l)));
                         let (customer, s) = (view.customer, view.subscription);
                         review::show(l, req, user, db, customer, &s, review, today, notice).await
@@ -288,9 +279,10 @@ pub async fn submit(
                     Err(_) if stale || notice.is_some() => {
                         conflict(l, req, user, db, path, state).await
                     }
-                    Err(reasons) => {
+                    Err(Refusal::Ineligible(reasons)) => {
                         refused_upgrade(l, req, user, db, path, state, &reasons, target).await
                     }
+                    Err(other) => Err(PageError::Internal(other.into())),
                 }
             }
         };
@@ -305,34 +297,23 @@ pub async fn submit(
         return review_of(view, false, Some(Notice::prices_changed(l)), state).await;
     }
     let sub = path.submission(&user.account, &key, expected, clock.now());
-    let order = UpgradeOrder {
-        target,
-        quantity,
-        friendly_name: explain::new_subscription_name(l, target)
-            .map_err(|e| PageError::Internal(e.into()))?,
-    };
-    let result = store::subscriptions::upgrade(&db, &sub, &order, |outcome| {
-        Answer::redirect(format!(
-            "/customers/{}/upgrades/{}",
-            outcome.customer, outcome.id
-        ))
+    let result = changes::apply(&db, &sub, &upgrade, |applied| {
+        let upgrade = applied.created.as_ref().map_or(0, |c| c.upgrade);
+        Reply(format!("/customers/{}/upgrades/{upgrade}", path.customer))
     })
     .await;
     match result {
-        Ok(answer) => Ok(see_other(answer.location)),
+        Ok(done) => Ok(see_other(done.reply.0)),
         Err(ChangeError::NotFound) => Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => Err(e.into()),
         Err(ChangeError::Conflict) => {
             let fresh = load(&db, &user, &path).await?;
             review_of(fresh, true, None, state).await
         }
-        Err(ChangeError::Refused(reasons)) => {
-            if reasons.contains(&Reason::ConcurrencyConflict) {
-                let fresh = load(&db, &user, &path).await?;
-                return review_of(fresh, true, None, state).await;
-            }
+        Err(ChangeError::Refused(Refusal::Ineligible(reasons))) => {
             refused_upgrade(l, &req, &user, &db, &path, state, &reasons, target).await
         }
+        Err(ChangeError::Refused(other)) => Err(PageError::Internal(other.into())),
     }
 }
 

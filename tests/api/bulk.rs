@@ -144,6 +144,12 @@ async fn a_selection_upgrades_every_eligible_subscription_and_explains_the_rest(
         .await,
         will
     );
+    // Each upgrade announced for its source and its new subscription, through the job's door.
+    assert_eq!(
+        app.count(&format!("events WHERE job_id = {job} AND door = 'job'"))
+            .await,
+        2 * will
+    );
     app.get("/activity")
         .await
         .assert_contains(&format!("href=\"/bulk/jobs/{job}\""));

@@ -593,6 +593,7 @@ impl TestApp {
             "upgrades",
             "activity",
             "idempotency",
+            "events",
         ] {
             let sql = if is_postgres(&self.db) {
                 format!("SELECT CAST(x AS TEXT) AS v FROM {table} x ORDER BY 1")
@@ -704,6 +705,30 @@ pub async fn assert_invariants(app: &TestApp) {
         app.count("activity WHERE action = 'upgrade_from'").await,
         "no upgrade record without its activity"
     );
+    // Every change announced in the outbox: each subscription a change touched has an event of
+    // each change (an edit of several fields is one change of several records), and none other.
+    assert_eq!(
+        app.count(
+            "events e WHERE NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = e.resource_id)"
+        )
+        .await,
+        0,
+        "events of subscriptions that are not there"
+    );
+    for r in rows(q("SELECT s.id, \
+                     (SELECT COUNT(*) FROM activity a WHERE a.subscription_id = s.id) AS records, \
+                     (SELECT COUNT(*) FROM events e WHERE e.resource_id = s.id \
+                      AND e.name = 'subscription-updated' AND e.resource = 'subscription') AS events \
+                     FROM subscriptions s")).await
+    {
+        let id: String = r.try_get("", "id").unwrap();
+        let records: i64 = r.try_get("", "records").unwrap();
+        let events: i64 = r.try_get("", "events").unwrap();
+        assert!(
+            (records == 0) == (events == 0) && events <= records,
+            "{id}: {events} events for {records} records"
+        );
+    }
     // Every change bumped the version once and wrote one record; the latest record is the state.
     for r in rows(q("SELECT s.id, s.version, s.quantity, s.assigned_licenses, s.status, \
                      (SELECT COUNT(*) FROM activity a WHERE a.subscription_id = s.id AND a.action <> 'upgrade_to') AS changes \

@@ -8,6 +8,7 @@ mod billing;
 mod bulk;
 mod crash;
 mod eligibility;
+mod events;
 mod exports;
 mod flow;
 mod helpers;

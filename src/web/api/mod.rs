@@ -21,7 +21,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use crate::domain::{ChangeKey, CustomerId, SubscriptionId, Version};
-use crate::store::changes::Answer;
+use crate::store::changes::Reply;
 use error::ApiError;
 
 /// The API's routes, under `/v1`.
@@ -95,12 +95,17 @@ pub fn json(status: StatusCode, body: &impl Serialize) -> Result<HttpResponse, A
         .body(text))
 }
 
-/// The HTTP answer of a change's saved answer: the first one, or its replay.
-pub fn reply(answer: &Answer) -> HttpResponse {
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
-    HttpResponse::build(status)
+/// A change's answer, as the API keeps it under the request's `MS-RequestId`: its JSON body.
+pub fn kept(body: &impl Serialize) -> Reply {
+    Reply(serde_json::to_string(body).unwrap_or_else(|_| String::from("{}")))
+}
+
+/// The answer of a change: the first one, or its replay (always a 200: a refused change keeps
+/// nothing).
+pub fn reply(reply: Reply) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("application/json")
-        .body(answer.body.clone().unwrap_or_default())
+        .body(reply.0)
 }
 
 /// The customer id of a path: a malformed one is as unknown as a missing one.

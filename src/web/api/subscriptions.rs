@@ -10,15 +10,14 @@ use utoipa::ToSchema;
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
 use super::model::{Link, SubscriptionCollection, SubscriptionResource};
-use super::{change_key, customer_id, json, parse_body, reply, subscription_id};
+use super::{change_key, customer_id, json, kept, parse_body, reply, subscription_id};
 use crate::clock::Clock;
-use crate::domain::change::Via;
-use crate::domain::edit::{Edit, EditError, FriendlyName};
+use crate::domain::change::{Change, Refusal, Via};
+use crate::domain::edit::{Edit, FriendlyName};
 use crate::domain::licenses::LicenseCountError;
 use crate::domain::status::StatusChangeError;
-use crate::domain::{LicenseCount, SubscriptionStatus};
-use crate::store::changes::{Answer, ChangeError, Submission};
-use crate::store::views::SubscriptionView;
+use crate::domain::{LicenseCount, SubscriptionStatus, SubscriptionView};
+use crate::store::changes::{self, ChangeError, Submission};
 use crate::store::{self, Db};
 use crate::web::explain;
 use crate::web::i18n::Locale;
@@ -230,21 +229,20 @@ fn parse_patch(
     })
 }
 
-fn refused(l: Locale, e: EditError) -> ApiError {
-    match e {
-        EditError::Cancelled | EditError::Status(StatusChangeError::Cancelled) => {
-            ApiError::cancelled()
-        }
-        EditError::Suspended | EditError::Licenses(LicenseCountError::NotActive) => {
-            ApiError::suspended()
-        }
-        EditError::CannotCancel => ApiError::invalid(
+/// A refused edit in Partner Center's words.
+fn refused(l: Locale, refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::Cancelled | Refusal::Status(StatusChangeError::Cancelled) => ApiError::cancelled(),
+        Refusal::Licenses(LicenseCountError::NotActive) => ApiError::suspended(),
+        Refusal::CannotCancel => ApiError::invalid(
             "status: deleted: a subscription is cancelled by upgrading it, not by an edit",
         ),
-        EditError::Licenses(e) => {
+        Refusal::Licenses(e) => {
             ApiError::quantity(format!("quantity: {}", explain::licenses_message(l, e)))
         }
-        EditError::Status(e) => ApiError::invalid(format!("status: {e}")),
+        Refusal::Status(e) => ApiError::invalid(format!("status: {e}")),
+        // No edit changes the offer.
+        Refusal::Ineligible(_) => ApiError::invalid("offerId: an edit does not change the offer"),
     }
 }
 
@@ -301,18 +299,23 @@ pub async fn patch(
         at: clock.now(),
     };
     let today = clock.today();
-    let mut etag = None;
-    let result = store::subscriptions::edit(&db, &sub, &edit, |after| {
-        let resource = SubscriptionResource::new(l, customer, after, today);
-        etag = resource.attributes.etag.clone();
-        Answer::body(200, to_json(&resource))
+    let done = changes::apply(&db, &sub, &Change::Edit(edit), |applied| {
+        kept(&SubscriptionResource::new(
+            l,
+            customer,
+            &applied.subscription,
+            today,
+        ))
     })
     .await;
-    match result {
-        Ok(answer) => {
-            let mut response = reply(&answer);
-            if let Some(etag) = etag
-                && let Ok(value) = header::HeaderValue::from_str(&format!("\"{}\"", etag))
+    match done {
+        Ok(done) => {
+            let mut response = reply(done.reply);
+            if let Some(applied) = done.applied
+                && let Ok(value) = header::HeaderValue::from_str(&format!(
+                    "\"{}\"",
+                    super::model::etag(applied.subscription.version)
+                ))
             {
                 response.headers_mut().insert(header::ETAG, value);
             }
@@ -320,13 +323,7 @@ pub async fn patch(
         }
         Err(ChangeError::NotFound) => Err(ApiError::not_found()),
         Err(ChangeError::Conflict) => Err(ApiError::stale()),
-        Err(ChangeError::Refused(e)) => Err(refused(l, e)),
+        Err(ChangeError::Refused(refusal)) => Err(refused(l, refusal)),
         Err(ChangeError::Db(e)) => Err(e.into()),
     }
-}
-
-/// A resource as JSON. Our resources are plain strings, numbers and lists: serializing them
-/// can't fail.
-pub fn to_json(resource: &impl serde::Serialize) -> String {
-    serde_json::to_string(resource).unwrap_or_else(|_| String::from("{}"))
 }

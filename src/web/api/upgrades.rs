@@ -13,15 +13,13 @@ use super::model::{
     Link, OfferResource, UpgradeCollection, UpgradeError, UpgradeResource, UpgradeResult,
     UpgradeType,
 };
-use super::subscriptions::to_json;
-use super::{change_key, json, parse_body, reply};
+use super::{change_key, json, kept, parse_body, reply};
 use crate::clock::Clock;
-use crate::domain::change::Via;
+use crate::domain::change::{Change, Refusal, Upgrade, Via};
 use crate::domain::eligibility::Reason;
 use crate::domain::{ChangeKey, LicenseCount, OfferId, Version};
-use crate::store::changes::{Answer, ChangeError, Submission};
-use crate::store::subscriptions::UpgradeOrder;
-use crate::store::{self, Db};
+use crate::store::Db;
+use crate::store::changes::{self, ChangeError, Submission};
 use crate::web::explain;
 
 /// The subscription's possible upgrades, eligible or not.
@@ -178,7 +176,7 @@ pub async fn create(
             return Err(unknown_first(&req, &caller, &db, e).await);
         }
     };
-    let friendly_name = explain::new_subscription_name(l, target).map_err(ApiError::internal)?;
+    let name = explain::new_subscription_name(l, target).map_err(ApiError::internal)?;
     let sub = Submission {
         who: &caller.account,
         via: Via::Token(caller.token_id),
@@ -188,31 +186,25 @@ pub async fn create(
         expected: asked.expected,
         at: clock.now(),
     };
-    let order = UpgradeOrder {
+    let upgrade = Change::Upgrade(Upgrade {
         target,
         quantity,
-        friendly_name,
-    };
-    let result = store::subscriptions::upgrade(&db, &sub, &order, |outcome| {
-        Answer::body(
-            200,
-            to_json(&UpgradeResult::done(
-                outcome.source.as_str(),
-                outcome.target.as_str(),
-            )),
-        )
+        name,
+    });
+    let done = changes::apply(&db, &sub, &upgrade, |applied| {
+        let target = applied.created.as_ref().map(|c| c.subscription.as_str());
+        kept(&UpgradeResult::done(
+            source.as_str(),
+            target.unwrap_or_default(),
+        ))
     })
     .await;
-    match result {
-        Ok(answer) => Ok(reply(&answer)),
+    match done {
+        Ok(done) => Ok(reply(done.reply)),
         Err(ChangeError::NotFound) => Err(ApiError::not_found()),
         Err(ChangeError::Conflict) => Err(ApiError::stale()),
-        Err(ChangeError::Refused(reasons)) => {
-            if reasons.contains(&Reason::ConcurrencyConflict) {
-                return Err(ApiError::stale());
-            }
-            refused(&reasons, Some(target))
-        }
+        Err(ChangeError::Refused(Refusal::Ineligible(reasons))) => refused(&reasons, Some(target)),
+        Err(ChangeError::Refused(other)) => Err(ApiError::internal(other)),
         Err(ChangeError::Db(e)) => Err(e.into()),
     }
 }

@@ -1,0 +1,316 @@
+//! Bulk change files: a header naming the columns, then a line per subscription, as a
+//! spreadsheet (or a subscriptions export) writes them.
+
+use std::collections::HashMap;
+
+use super::{KINDS, Problem, Request};
+use crate::domain::change::Kind;
+use crate::domain::{OfferId, SubscriptionId};
+
+/// What was wrong with a line of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineProblem {
+    /// The line has fewer columns than the header.
+    Columns,
+    /// The subscription id is not one (empty, or characters ids never hold).
+    SubscriptionId,
+    /// No subscription of the reseller's has this id.
+    UnknownSubscription,
+    /// The action is none of `upgrade`, `licenses`, `suspend`, `reactivate`.
+    Action,
+    /// The target offer is missing, or not an offer of the catalog.
+    Offer,
+    /// The quantity is missing or not a whole number.
+    Quantity,
+    /// The subscription is named again: only its first line is done.
+    Duplicate { first: u32 },
+}
+
+impl LineProblem {
+    pub fn code(&self) -> &'static str {
+        match self {
+            LineProblem::Columns => "invalid_line",
+            LineProblem::SubscriptionId => "invalid_subscription_id",
+            LineProblem::UnknownSubscription => "subscription_not_found",
+            LineProblem::Action => "invalid_action",
+            LineProblem::Offer => "invalid_target_offer",
+            LineProblem::Quantity => "invalid_quantity",
+            LineProblem::Duplicate { .. } => "duplicate_subscription",
+        }
+    }
+}
+
+/// The most rows one job takes.
+pub const MAX_ROWS: usize = 50_000;
+
+/// One usable line of a file: a subscription and what to do with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileLine {
+    /// The line's number in the file, as a spreadsheet numbers it (the header is line 1).
+    pub line: u32,
+    pub subscription: SubscriptionId,
+    pub request: Request,
+}
+
+/// A line of a file that can't be done: its number, what it named, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadLine {
+    pub line: u32,
+    /// The subscription id as the line wrote it.
+    pub subscription: String,
+    pub problem: Problem,
+}
+
+/// Why a file could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the header lacks the column {0}")]
+    MissingColumn(&'static str),
+    #[error("the file has more than {MAX_ROWS} lines")]
+    TooManyRows,
+    #[error("the file is not CSV: {0}")]
+    NotCsv(String),
+}
+
+/// The columns a file needs (any others, such as the rest of a subscriptions export, are
+/// ignored): `Subscription ID` and `Action` always; `Target offer ID` and `Quantity` when a line
+/// asks for them.
+pub const COLUMNS: [&str; 4] = ["Subscription ID", "Action", "Target offer ID", "Quantity"];
+
+/// Reads a bulk change file: a header naming its columns (in any order and letter case), then a
+/// line per subscription. Blank lines are skipped; each other line becomes a [`FileLine`], or a
+/// [`BadLine`] saying why not. A subscription named twice is done once, at its first line.
+pub fn parse_file(text: &str) -> Result<Vec<Result<FileLine, BadLine>>, FileError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(FileError::Empty);
+    }
+    // Rows copied from a spreadsheet and pasted are separated by tabs: a header with tabs and
+    // no comma is read that way.
+    let header = text.lines().next().unwrap_or_default();
+    let delimiter = if header.contains('\t') && !header.contains(',') {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| FileError::NotCsv(e.to_string()))?
+        .clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let id_at = column(COLUMNS[0]).ok_or(FileError::MissingColumn(COLUMNS[0]))?;
+    let action_at = column(COLUMNS[1]).ok_or(FileError::MissingColumn(COLUMNS[1]))?;
+    let target_at = column(COLUMNS[2]);
+    let quantity_at = column(COLUMNS[3]);
+
+    let mut seen = HashMap::new();
+    let mut lines = Vec::new();
+    let (mut counted, mut newlines) = (0, 0);
+    for record in reader.records() {
+        let record = record.map_err(|e| FileError::NotCsv(e.to_string()))?;
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        if lines.len() == MAX_ROWS {
+            return Err(FileError::TooManyRows);
+        }
+        // The line as a text editor counts it: the reader's own count leaves out blank lines,
+        // and its position is where it began to look for the record, before them.
+        let bytes = text.as_bytes();
+        let mut start = record
+            .position()
+            .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX))
+            .min(bytes.len());
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        newlines += bytes[counted..start.max(counted)]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        counted = counted.max(start);
+        let line = u32::try_from(newlines + 1).unwrap_or(u32::MAX);
+        let field = |at: Option<usize>| at.and_then(|i| record.get(i)).map(str::trim);
+        let raw_id = field(Some(id_at)).unwrap_or_default().to_owned();
+        let bad = |problem: LineProblem, value: &str| {
+            Err(BadLine {
+                line,
+                subscription: raw_id.clone(),
+                problem: Problem::Line {
+                    problem,
+                    value: value.to_owned(),
+                },
+            })
+        };
+        let parsed = (|| {
+            if record.len() <= id_at.max(action_at) {
+                return bad(LineProblem::Columns, "");
+            }
+            let Ok(subscription) = SubscriptionId::parse(&raw_id) else {
+                return bad(LineProblem::SubscriptionId, &raw_id);
+            };
+            let raw_action = field(Some(action_at)).unwrap_or_default();
+            let Some(kind) = Kind::parse(raw_action).filter(|k| KINDS.contains(k)) else {
+                return bad(LineProblem::Action, raw_action);
+            };
+            let raw_quantity = field(quantity_at).unwrap_or_default();
+            let quantity = if raw_quantity.is_empty() {
+                None
+            } else if raw_quantity.bytes().all(|b| b.is_ascii_digit()) {
+                match raw_quantity.parse::<u32>() {
+                    Ok(n) => Some(n),
+                    Err(_) => return bad(LineProblem::Quantity, raw_quantity),
+                }
+            } else {
+                return bad(LineProblem::Quantity, raw_quantity);
+            };
+            let request = match kind {
+                Kind::Upgrade => {
+                    let raw_target = field(target_at).unwrap_or_default();
+                    let Ok(target) = raw_target.parse::<OfferId>() else {
+                        return bad(LineProblem::Offer, raw_target);
+                    };
+                    Request::Upgrade { target, quantity }
+                }
+                Kind::Licenses => match quantity {
+                    Some(n) => Request::SetLicenses(n),
+                    None => return bad(LineProblem::Quantity, raw_quantity),
+                },
+                Kind::Suspend => Request::Suspend,
+                Kind::Reactivate => Request::Reactivate,
+                Kind::Rename => return bad(LineProblem::Action, raw_action),
+            };
+            if let Some(first) = seen.get(&subscription) {
+                return Err(BadLine {
+                    line,
+                    subscription: raw_id.clone(),
+                    problem: Problem::Line {
+                        problem: LineProblem::Duplicate { first: *first },
+                        value: String::new(),
+                    },
+                });
+            }
+            seen.insert(subscription.clone(), line);
+            Ok(FileLine {
+                line,
+                subscription,
+                request,
+            })
+        })();
+        lines.push(parsed);
+    }
+    Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<Result<FileLine, BadLine>> {
+        parse_file(text).unwrap()
+    }
+
+    #[test]
+    fn a_file_names_its_columns_in_any_order_and_case() {
+        let got = lines(
+            "\u{feff}quantity,ACTION,Subscription ID,Target offer ID,Offer\n\
+             5,upgrade,s-1,O365_BUSINESS_PREMIUM,whatever\n\
+             ,Suspend,s-2,,\n\
+             \n\
+             20,licenses,s-3,,\n",
+        );
+        assert_eq!(
+            got,
+            vec![
+                Ok(FileLine {
+                    line: 2,
+                    subscription: SubscriptionId::parse("s-1").unwrap(),
+                    request: Request::Upgrade {
+                        target: OfferId::O365BusinessPremium,
+                        quantity: Some(5)
+                    },
+                }),
+                Ok(FileLine {
+                    line: 3,
+                    subscription: SubscriptionId::parse("s-2").unwrap(),
+                    request: Request::Suspend,
+                }),
+                Ok(FileLine {
+                    line: 5,
+                    subscription: SubscriptionId::parse("s-3").unwrap(),
+                    request: Request::SetLicenses(20),
+                }),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_lines_are_named_with_their_line_and_value() {
+        let got = lines(
+            "Subscription ID,Action,Target offer ID,Quantity\n\
+             s-1,upgrade,NOPE,\n\
+             s-2,licenses,,ten\n\
+             s-3,renew,,\n\
+             bad id,suspend,,\n\
+             s-4,licenses,,\n\
+             s-5,suspend,,\n\
+             s-5,reactivate,,\n\
+             s-6\n",
+        );
+        let problems: Vec<(u32, &str, Option<String>)> = got
+            .iter()
+            .filter_map(|l| l.as_ref().err())
+            .map(|bad| (bad.line, bad.problem.code(), bad.problem.detail()))
+            .collect();
+        assert_eq!(
+            problems,
+            vec![
+                (2, "invalid_target_offer", Some("NOPE".into())),
+                (3, "invalid_quantity", Some("ten".into())),
+                (4, "invalid_action", Some("renew".into())),
+                (5, "invalid_subscription_id", Some("bad id".into())),
+                (6, "invalid_quantity", Some(String::new())),
+                (8, "duplicate_subscription", Some("7".into())),
+                (9, "invalid_line", Some(String::new())),
+            ]
+        );
+        assert_eq!(got.iter().filter(|l| l.is_ok()).count(), 1);
+    }
+
+    #[test]
+    fn rows_pasted_from_a_spreadsheet_are_read_by_their_tabs() {
+        let pasted = "Subscription ID\tAction\tTarget offer ID\tQuantity\n\
+                      s-1\tupgrade\tO365_E3\t5\n";
+        assert_eq!(
+            lines(pasted),
+            vec![Ok(FileLine {
+                line: 2,
+                subscription: SubscriptionId::parse("s-1").unwrap(),
+                request: Request::Upgrade {
+                    target: OfferId::O365E3,
+                    quantity: Some(5)
+                },
+            })]
+        );
+    }
+
+    #[test]
+    fn a_file_without_its_columns_is_refused_whole() {
+        assert_eq!(parse_file(""), Err(FileError::Empty));
+        assert_eq!(
+            parse_file("Subscription ID,Quantity\ns-1,3\n"),
+            Err(FileError::MissingColumn("Action"))
+        );
+    }
+}

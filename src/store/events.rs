@@ -1,0 +1,42 @@
+//! The events outbox: what each change changed, recorded in the change's own transaction (a
+//! refused or undone change records none; a replay records none again), one row for each
+//! resource it changed, with the name Partner Center's webhooks give the event, who made the
+//! change and through which door. Nothing reads them yet: notifications deliver them.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, DbBackend, EntityTrait, QueryTrait, Statement};
+
+use crate::domain::change::{SUBSCRIPTION_UPDATED, Via};
+use crate::domain::{Account, CustomerId, SubscriptionId};
+use crate::entities::event;
+
+/// Who made a change, through which door, to which customer's resources, and when.
+pub(crate) struct Source<'a> {
+    pub who: &'a Account,
+    pub via: Via,
+    pub customer: &'a CustomerId,
+    pub at: DateTime<Utc>,
+}
+
+/// The statement recording that a change updated `subscriptions` (the one it was made to, and
+/// one it created), for the change's writes.
+pub(crate) fn recorded<'a>(
+    backend: DbBackend,
+    source: &Source<'_>,
+    subscriptions: impl IntoIterator<Item = &'a SubscriptionId>,
+) -> Statement {
+    let rows = subscriptions.into_iter().map(|id| event::ActiveModel {
+        reseller_id: Set(source.who.reseller.to_string()),
+        name: Set(SUBSCRIPTION_UPDATED.to_owned()),
+        resource: Set("subscription".to_owned()),
+        resource_id: Set(id.to_string()),
+        customer_id: Set(Some(source.customer.to_string())),
+        user_email: Set(source.who.email.clone()),
+        door: Set(source.via.as_str().to_owned()),
+        token_id: Set(source.via.token()),
+        job_id: Set(source.via.job()),
+        at: Set(source.at),
+        ..Default::default()
+    });
+    event::Entity::insert_many(rows).build(backend)
+}
