@@ -1,12 +1,16 @@
 //! Settings, from environment variables; a file named by `PORTAL_CONFIG` (lines of
 //! `NAME=value`) may add to them, and the environment wins. The defaults run the portal on an
-//! embedded SQLite file under `data/`.
+//! embedded SQLite file under `data/`. Settings are parsed here into plain types that the rest of
+//! the portal reads.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use std::net::IpAddr;
+
 use actix_web::cookie::Key;
 use anyhow::{Context as _, bail};
+use ipnet::IpNet;
 
 use crate::store;
 
@@ -48,10 +52,10 @@ pub struct Settings {
     /// tests and demonstrations; unset, the system's clock.
     pub clock: crate::clock::Clock,
     /// `PORTAL_METRICS_ALLOW` (default loopback): networks that may read `/metrics`.
-    pub metrics_allow: crate::web::metrics::MetricsAllow,
+    pub metrics_allow: MetricsAllow,
     /// `PORTAL_TRUSTED_PROXIES` (none by default): proxies whose `X-Forwarded-For` names the
     /// client.
-    pub trusted_proxies: crate::web::client::TrustedProxies,
+    pub trusted_proxies: TrustedProxies,
     /// `PORTAL_SHUTDOWN_SECONDS` (default 30): on SIGTERM, how long requests in flight may take
     /// to finish before the portal exits.
     pub shutdown_grace: u64,
@@ -166,18 +170,17 @@ impl Settings {
             Some(v) => crate::clock::Clock::parse(v).context("PORTAL_CLOCK")?,
         };
         let metrics_allow = match get("PORTAL_METRICS_ALLOW") {
-            None => crate::web::metrics::MetricsAllow::default(),
-            Some(v) => crate::web::metrics::MetricsAllow(
-                crate::web::client::Networks::parse(v)
-                    .map_err(|e| anyhow::anyhow!("PORTAL_METRICS_ALLOW: {e}"))?,
+            None => MetricsAllow::default(),
+            Some(v) => MetricsAllow(
+                Networks::parse(v).map_err(|e| anyhow::anyhow!("PORTAL_METRICS_ALLOW: {e}"))?,
             ),
         };
-        let trusted_proxies =
-            crate::web::client::TrustedProxies(match get("PORTAL_TRUSTED_PROXIES") {
-                None => crate::web::client::Networks::default(),
-                Some(v) => crate::web::client::Networks::parse(v)
-                    .map_err(|e| anyhow::anyhow!("PORTAL_TRUSTED_PROXIES: {e}"))?,
-            });
+        let trusted_proxies = TrustedProxies(match get("PORTAL_TRUSTED_PROXIES") {
+            None => Networks::default(),
+            Some(v) => {
+                Networks::parse(v).map_err(|e| anyhow::anyhow!("PORTAL_TRUSTED_PROXIES: {e}"))?
+            }
+        });
         let shutdown_grace = up_to("PORTAL_SHUTDOWN_SECONDS", 30, 3600)?;
         let job_lease = up_to("PORTAL_JOB_LEASE", 30, 3600)?.max(1);
         Ok(Settings {
@@ -200,6 +203,51 @@ impl Settings {
             https: flag("PORTAL_HTTPS", get("PORTAL_HTTPS"), false)?,
             workers,
         })
+    }
+}
+
+/// A list of networks (`10.0.0.0/8, 192.168.1.5`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Networks(pub Vec<IpNet>);
+
+impl Networks {
+    /// Networks separated by commas; a lone address is a network of one.
+    pub fn parse(raw: &str) -> Result<Networks, String> {
+        raw.split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                n.parse::<IpNet>()
+                    .or_else(|_| n.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| format!("{n:?} is not an address or a network like 10.0.0.0/8"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Networks)
+    }
+
+    pub fn contains(&self, address: IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(&address))
+    }
+}
+
+/// The proxies whose `X-Forwarded-For` is believed (`PORTAL_TRUSTED_PROXIES`; none by default).
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Networks);
+
+/// The networks that may read `/metrics`.
+#[derive(Debug, Clone)]
+pub struct MetricsAllow(pub Networks);
+
+impl Default for MetricsAllow {
+    /// Loopback only.
+    fn default() -> Self {
+        MetricsAllow(Networks::parse("127.0.0.0/8, ::1").unwrap_or_default())
+    }
+}
+
+impl MetricsAllow {
+    pub fn allows(&self, address: IpAddr) -> bool {
+        self.0.contains(address)
     }
 }
 

@@ -12,7 +12,6 @@ mod entities;
 pub mod import;
 pub mod jobs;
 pub mod password;
-pub mod prices;
 pub mod seed;
 pub mod startup;
 pub mod store;

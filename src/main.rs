@@ -196,7 +196,7 @@ async fn seed(customers: u32, per_customer: u32) -> anyhow::Result<()> {
         .await
         .context("loading the seeded book; nothing was written")?;
     // The demo's price list, so that reviews and charges have prices to show.
-    let prices = portal::prices::parse(portal::startup::DEMO_PRICES)?;
+    let prices = portal::domain::prices::parse(portal::startup::DEMO_PRICES)?;
     portal::store::billing::load_prices(&db, &prices, settings.clock.now()).await?;
     println!(
         "seeded {} customers and {} subscriptions for reseller {} in {:.1} s (generating {:.1} s); sign in as {} / {}",
@@ -293,7 +293,7 @@ async fn command_database() -> anyhow::Result<(Settings, portal::store::Db)> {
 async fn import_prices(file: PathBuf) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-    let rows = portal::prices::parse(&text).with_context(|| {
+    let rows = portal::domain::prices::parse(&text).with_context(|| {
         format!(
             "{} is not a valid price list; nothing was written",
             file.display()

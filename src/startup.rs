@@ -17,10 +17,12 @@ use crate::config::Settings;
 use crate::jobs::{Jobs, RunnerSettings};
 use crate::store::{self, Db};
 use crate::web::api::auth::ApiTokens;
-use crate::web::session::SessionLimits;
-use crate::web::session_store::{self, SessionCache, SharedSessions};
-use crate::web::throttle::SignInThrottle;
-use crate::web::{self, csrf, error};
+use crate::web::middleware::session::SessionLimits;
+use crate::web::middleware::session_store::{self, SessionCache, SharedSessions};
+use crate::web::middleware::throttle::SignInThrottle;
+use crate::web::middleware::{self, csrf, file_guard, limits};
+use crate::web::pages::error::render_error_pages;
+use crate::web::{self, pages};
 use actix_web::web::{Data, FormConfig, PayloadConfig};
 
 /// The demo book loaded into an empty database: see the README for its sign-ins.
@@ -68,7 +70,8 @@ impl Application {
             store::import::load(&db, &book)
                 .await
                 .context("loading the demo book")?;
-            let prices = crate::prices::parse(DEMO_PRICES).context("the demo price list")?;
+            let prices =
+                crate::domain::prices::parse(DEMO_PRICES).context("the demo price list")?;
             store::billing::load_prices(&db, &prices, settings.clock.now())
                 .await
                 .context("loading the demo price list")?;
@@ -141,16 +144,16 @@ fn run(
     let jobs = Data::new(jobs);
     let data = Data::new(db.clone());
     let throttle = Data::new(SignInThrottle::default());
-    let charge_totals = Data::new(web::billing::ChargeTotals::default());
+    let charge_totals = Data::new(pages::billing::ChargeTotals::default());
     let price_lists = Data::new(store::billing::PriceCache::default());
     let api_tokens = Data::new(ApiTokens::new(settings.api_rate, settings.session_cache));
     let clock = Data::new(settings.clock.clone());
     let metrics_allow = Data::new(settings.metrics_allow.clone());
     let trusted_proxies = Data::new(settings.trusted_proxies.clone());
     let database_file = store::DatabaseFile::of(&settings.database_url).map(Data::new);
-    web::metrics::handle();
-    web::metrics::keep_up();
-    let device_key = Data::new(web::device::DeviceKey(settings.session_key.clone()));
+    middleware::metrics::handle();
+    middleware::metrics::keep_up();
+    let device_key = Data::new(middleware::device::DeviceKey(settings.session_key.clone()));
     let limits = Data::new(SessionLimits {
         absolute: settings.session_max,
     });
@@ -179,9 +182,8 @@ fn run(
         if let Some(file) = &database_file {
             app = app.app_data(file.clone());
         }
-        app.wrap(from_fn(web::file_guard::guard_writes))
-            .wrap(ErrorHandlers::new().default_handler(error::render_error_pages))
-            .wrap(from_fn(web::request_id::request_id))
+        app.wrap(ErrorHandlers::new().default_handler(render_error_pages))
+            .wrap(from_fn(middleware::request_id::request_id))
             .wrap(security_headers(https))
             .app_data(data.clone())
             .app_data(throttle.clone())
@@ -196,15 +198,17 @@ fn run(
             .app_data(trusted_proxies.clone())
             .app_data(Data::new(sessions.clone()))
             .app_data(limits.clone())
-            .app_data(FormConfig::default().limit(16 * 1024))
-            .app_data(PayloadConfig::default().limit(16 * 1024))
+            .app_data(FormConfig::default().limit(limits::DEFAULT))
+            .app_data(PayloadConfig::default().limit(limits::DEFAULT))
             .configure(web::open_routes)
             .configure(web::api::routes)
             .service(
                 actix_web::web::scope("")
                     // Error pages are drawn here too, while the session is at hand: a signed-in
                     // visitor's error keeps the signed-in frame.
-                    .wrap(ErrorHandlers::new().default_handler(error::render_error_pages))
+                    // Writes into a replaced database file are refused here, as an error page.
+                    .wrap(from_fn(file_guard::guard_writes))
+                    .wrap(ErrorHandlers::new().default_handler(render_error_pages))
                     // Pages with a reseller's data stay out of the browser's cache, so that
                     // nothing of them is left to read after sign-out.
                     .wrap(

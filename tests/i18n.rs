@@ -10,7 +10,7 @@ use portal::domain::Service;
 use portal::domain::dates::DayError;
 use portal::domain::status::StatusChangeError;
 use portal::store::activity::Action;
-use portal::web::i18n::Locale;
+use portal::web::middleware::i18n::Locale;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

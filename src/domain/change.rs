@@ -237,7 +237,7 @@ pub fn plan(
     };
     match change {
         Change::Edit(edit) => {
-            for change in edit.changes(&view.subscription)? {
+            for change in edit_changes(edit, &view.subscription)? {
                 step(&mut plan, view, &change, reseller)?;
             }
         }
@@ -303,6 +303,37 @@ fn step(
         Change::Edit(_) => {}
     }
     Ok(())
+}
+
+/// The changes that turn `before` into the subscription `edit` asks for, in order; none when it
+/// asks for the subscription as it is. A cancelled subscription changes no more, and an edit
+/// does not cancel one (an upgrade does). Each is then judged by its own rule, as when a page
+/// makes it alone: a reactivation before a license change, a suspension after it.
+pub fn edit_changes(edit: &Edit, before: &Subscription) -> Result<Vec<Change>, Refusal> {
+    let status = edit.status.filter(|s| *s != before.status);
+    let quantity = edit.quantity.filter(|q| q.get() != before.quantity);
+    let name = edit
+        .friendly_name
+        .as_ref()
+        .filter(|n| n.as_str() != before.friendly_name);
+    if status.is_none() && quantity.is_none() && name.is_none() {
+        return Ok(Vec::new());
+    }
+    if before.status == SubscriptionStatus::Cancelled {
+        return Err(Refusal::Cancelled);
+    }
+    let mut changes = Vec::new();
+    match status {
+        Some(SubscriptionStatus::Cancelled) => return Err(Refusal::CannotCancel),
+        Some(SubscriptionStatus::Active) => changes.push(Change::Reactivate),
+        _ => {}
+    }
+    changes.extend(quantity.map(Change::Licenses));
+    if status == Some(SubscriptionStatus::Suspended) {
+        changes.push(Change::Suspend);
+    }
+    changes.extend(name.cloned().map(Change::Rename));
+    Ok(changes)
 }
 
 /// A suspension or a reactivation: the status rule's.
@@ -475,5 +506,116 @@ mod tests {
         );
         assert_eq!(plan.after().version, Version(3));
         assert_eq!(plan.after().friendly_name, "Sales");
+    }
+}
+
+#[cfg(test)]
+mod edit_tests {
+    use super::*;
+    use crate::domain::licenses::LicenseCountError;
+    use crate::domain::test_support::subscription;
+    use crate::domain::{OfferId, Subscription};
+    use SubscriptionStatus::*;
+
+    fn count(n: u32) -> LicenseCount {
+        LicenseCount::parse(&n.to_string(), OfferId::O365E3.offer().licenses).unwrap()
+    }
+
+    fn with_status(status: SubscriptionStatus) -> Subscription {
+        Subscription {
+            status,
+            ..subscription("s-1", OfferId::O365E3, 10, 4)
+        }
+    }
+
+    #[test]
+    fn the_subscription_as_it_is_changes_nothing() {
+        let s = with_status(Active);
+        let edit = Edit {
+            status: Some(Active),
+            quantity: Some(count(10)),
+            friendly_name: Some(FriendlyName::parse(&s.friendly_name).unwrap()),
+        };
+        assert_eq!(edit_changes(&edit, &s), Ok(vec![]));
+        assert_eq!(
+            edit_changes(&Edit::default(), &with_status(Cancelled)),
+            Ok(vec![])
+        );
+    }
+
+    #[test]
+    fn a_reactivation_comes_before_a_license_change() {
+        let edit = Edit {
+            status: Some(Active),
+            quantity: Some(count(12)),
+            ..Edit::default()
+        };
+        assert_eq!(
+            edit_changes(&edit, &with_status(Suspended)),
+            Ok(vec![Change::Reactivate, Change::Licenses(count(12))])
+        );
+    }
+
+    #[test]
+    fn a_suspension_comes_after_a_license_change() {
+        let edit = Edit {
+            status: Some(Suspended),
+            quantity: Some(count(12)),
+            ..Edit::default()
+        };
+        assert_eq!(
+            edit_changes(&edit, &with_status(Active)),
+            Ok(vec![Change::Licenses(count(12)), Change::Suspend])
+        );
+    }
+
+    #[test]
+    fn licenses_of_a_suspended_subscription_stay() {
+        let edit = Change::Edit(Edit {
+            quantity: Some(count(12)),
+            ..Edit::default()
+        });
+        let view = crate::domain::test_support::view(with_status(Suspended));
+        let contoso = crate::domain::ResellerId::parse("contoso").unwrap();
+        assert_eq!(
+            plan(&view, &edit, &contoso),
+            Err(Refusal::Licenses(LicenseCountError::NotActive))
+        );
+    }
+
+    #[test]
+    fn a_cancelled_subscription_changes_no_more() {
+        let edit = Edit {
+            friendly_name: Some(FriendlyName::parse("New name").unwrap()),
+            ..Edit::default()
+        };
+        assert_eq!(
+            edit_changes(&edit, &with_status(Cancelled)),
+            Err(Refusal::Cancelled)
+        );
+    }
+
+    #[test]
+    fn an_edit_does_not_cancel() {
+        let edit = Edit {
+            status: Some(Cancelled),
+            ..Edit::default()
+        };
+        assert_eq!(
+            edit_changes(&edit, &with_status(Active)),
+            Err(Refusal::CannotCancel)
+        );
+    }
+
+    #[test]
+    fn a_rename_renames() {
+        let edit = Edit {
+            friendly_name: Some(FriendlyName::parse("  销售部  ").unwrap()),
+            ..Edit::default()
+        };
+        assert_eq!(
+            edit_changes(&edit, &with_status(Suspended)),
+            Ok(vec![Change::Rename(FriendlyName::parse("销售部").unwrap())])
+        );
     }
 }

@@ -15,6 +15,7 @@ pub mod edit;
 pub mod eligibility;
 pub mod ids;
 pub mod licenses;
+pub mod prices;
 pub mod status;
 pub mod subscription;
 pub mod upgrade;

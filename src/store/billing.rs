@@ -13,9 +13,9 @@ use sea_orm::{
 use super::turn::write_turn;
 use super::{Db, DbErr, count};
 use crate::domain::billing::{BillingDay, PriceList, Timeline, china_date};
+use crate::domain::prices::PriceRow;
 use crate::domain::{CustomerId, OfferId, ResellerId, SubscriptionId, SubscriptionStatus};
 use crate::entities::{price, reseller};
-use crate::prices::PriceRow;
 
 fn corrupt(what: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("unexpected value in the database: {what}"))

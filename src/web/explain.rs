@@ -1,6 +1,6 @@
 //! Eligibility reasons in words: what failed, rule by rule, and how to fix it.
 
-use super::i18n::Locale;
+use super::middleware::i18n::Locale;
 use crate::domain::eligibility::{Eligibility, Reason, Target};
 use crate::domain::{CustomerId, FriendlyName, LicenseCountError, OfferId, SubscriptionStatus};
 

@@ -1,40 +1,23 @@
-//! HTTP: the route table, and one module per page or action. Forms are parsed into domain types
-//! here, at the edge; rules are asked of `domain`, data of `store`.
+//! HTTP: the route table. What every request passes through is in [`middleware`]; what answers
+//! it, in [`pages`] (one module per page or resource) and [`api`] (the Partner Center door),
+//! both turning their input into domain types at the edge and asking the same rules of `domain`
+//! and the same change engine of `store`. [`explain`] says the rules' refusals in words for both.
 
-pub mod activity;
 pub mod api;
-pub mod api_access;
-pub mod auth;
-pub mod billing;
-pub mod bulk;
-pub mod client;
-pub mod csrf;
-pub mod customers;
-pub mod delegated_admin;
-pub mod details;
-pub mod device;
-pub mod error;
 pub mod explain;
-pub mod exports;
-pub mod file_guard;
-pub mod i18n;
-pub mod layout;
-pub mod metrics;
-pub mod paths;
-pub mod request_id;
-pub mod review;
-pub mod session;
-pub mod session_store;
-pub mod static_files;
-pub mod subscriptions;
-pub mod throttle;
-pub mod upgrade;
+pub mod middleware;
+pub mod pages;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-pub use error::PageError;
+use middleware::error::PageError;
+use middleware::{file_guard, metrics, session_store, static_files};
+use pages::{
+    activity, api_access, billing, bulk, customers, delegated_admin, details, exports, language,
+    sign_in, subscriptions, upgrade,
+};
 
 /// Whether the portal is served over HTTPS (`PORTAL_HTTPS`): its cookies are then Secure.
 #[derive(Debug, Clone, Copy)]
@@ -50,10 +33,10 @@ pub fn open_routes(cfg: &mut web::ServiceConfig) {
 
 /// Every other route of the portal, top to bottom: these run with a session and CSRF checks.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/language/{tag}", web::get().to(i18n::switch))
-        .route("/sign-in", web::get().to(auth::form))
-        .route("/sign-in", web::post().to(auth::submit))
-        .route("/sign-out", web::post().to(auth::sign_out))
+    cfg.route("/language/{tag}", web::get().to(language::switch))
+        .route("/sign-in", web::get().to(sign_in::form))
+        .route("/sign-in", web::post().to(sign_in::submit))
+        .route("/sign-out", web::post().to(sign_in::sign_out))
         .route("/", web::get().to(customers::list))
         .route("/activity", web::get().to(activity::list))
         .route("/activity/export.csv", web::get().to(exports::activity))
@@ -70,7 +53,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/bulk/selection", web::post().to(bulk::from_selection))
         .service(
             web::resource("/bulk/file")
-                .app_data(web::FormConfig::default().limit(bulk::ROWS_LIMIT + 64 * 1024))
+                .app_data(web::FormConfig::default().limit(middleware::limits::BULK_FORM))
                 .route(web::post().to(bulk::from_file)),
         )
         .route("/bulk/jobs/{job}", web::get().to(bulk::job_page))
@@ -149,7 +132,9 @@ async fn ready(
         HttpResponse::ServiceUnavailable()
     };
     // Which one failed stays readable when it does.
-    response.extensions_mut().insert(error::KeepBody);
+    response
+        .extensions_mut()
+        .insert(middleware::error::KeepBody);
     response
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type("text/plain; charset=utf-8")

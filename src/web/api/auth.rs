@@ -17,7 +17,7 @@ use super::error::ApiError;
 use crate::domain::Account;
 use crate::domain::api_token::TokenSecret;
 use crate::store::{self, Db};
-use crate::web::i18n::Locale;
+use crate::web::middleware::i18n::Locale;
 
 /// How often a token's last use is written: at most once a minute per token and instance.
 const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);

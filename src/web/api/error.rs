@@ -138,7 +138,9 @@ impl ApiError {
             "ServiceUnavailable",
             "The portal's database is briefly out of reach: try again in a few seconds.".into(),
         );
-        e.retry_after = Some(u64::from(crate::web::error::RETRY_AFTER_SECONDS));
+        e.retry_after = Some(u64::from(
+            crate::web::middleware::error::RETRY_AFTER_SECONDS,
+        ));
         e
     }
 
@@ -176,6 +178,7 @@ impl ApiError {
                 "UnsupportedMediaType",
                 "Send the body as application/json.".into(),
             ),
+            503 => Self::unavailable(),
             s if s >= 500 => Self::internal(status),
             _ => Self::new(
                 status,

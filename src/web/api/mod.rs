@@ -28,6 +28,8 @@ use error::ApiError;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/v1")
+            // Writes into a replaced database file are refused here, as an API error body.
+            .wrap(from_fn(crate::web::middleware::file_guard::guard_writes))
             .wrap(ErrorHandlers::new().default_handler(error::json_error_bodies))
             .wrap(from_fn(request_headers))
             .route("/openapi.json", web::get().to(openapi::document))

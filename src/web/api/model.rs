@@ -11,7 +11,7 @@ use crate::domain::{
     Customer, CustomerId, Offer, OfferId, Subscription, SubscriptionStatus, Version,
 };
 use crate::web::explain;
-use crate::web::i18n::Locale;
+use crate::web::middleware::i18n::Locale;
 
 /// A resource's metadata.
 #[derive(Debug, Clone, Serialize, ToSchema)]

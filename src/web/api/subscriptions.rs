@@ -20,7 +20,7 @@ use crate::domain::{LicenseCount, SubscriptionStatus, SubscriptionView};
 use crate::store::changes::{self, ChangeError, Submission};
 use crate::store::{self, Db};
 use crate::web::explain;
-use crate::web::i18n::Locale;
+use crate::web::middleware::i18n::Locale;
 
 /// The customer's subscriptions sold by this reseller.
 ///

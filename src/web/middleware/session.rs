@@ -1,19 +1,19 @@
-//! What the session keeps of a signed-in user. [`super::auth`] writes it at sign-in and reads it
-//! for every page; the error pages read it too, to draw a signed-in visitor's error in the
+//! What the session keeps of a signed-in user. Sign-in (`pages::sign_in`) writes it, and
+//! [`super::signed_in`] reads it for every page; the error pages read it too, to draw a signed-in visitor's error in the
 //! signed-in frame.
 
 use actix_session::Session;
 
 use crate::domain::Account;
 
-pub(super) const USER_ID: &str = "user_id";
-pub(super) const SIGNED_IN_AT: &str = "signed_in_at";
+pub(crate) const USER_ID: &str = "user_id";
+pub(crate) const SIGNED_IN_AT: &str = "signed_in_at";
 /// When the session was last seen, to the minute. Refreshing it saves the session, which moves
 /// its idle expiry; doing so at most once a minute spares a database write on every request.
-pub(super) const LAST_SEEN: &str = "last_seen";
+pub(crate) const LAST_SEEN: &str = "last_seen";
 /// The signed-in account, re-read from the database when `LAST_SEEN` is refreshed: a removed
 /// user loses access within a minute, and most requests spare the query.
-pub(super) const ACCOUNT: &str = "account";
+pub(crate) const ACCOUNT: &str = "account";
 
 /// How long a session may last, however active: set from the configuration.
 #[derive(Debug, Clone, Copy)]
@@ -22,7 +22,7 @@ pub struct SessionLimits {
 }
 
 /// The user id the session was signed in with, and whether it is past its absolute limit.
-pub(super) fn user(
+pub(crate) fn user(
     session: &Session,
     limits: Option<SessionLimits>,
     now: i64,
@@ -38,7 +38,7 @@ pub(super) fn user(
 }
 
 /// The account the session keeps for its signed-in user, if it is still within its limits.
-pub(super) fn kept_account(session: &Session, user_id: Option<i32>) -> Option<Account> {
+pub(crate) fn kept_account(session: &Session, user_id: Option<i32>) -> Option<Account> {
     session
         .get::<Account>(ACCOUNT)
         .unwrap_or(None)
@@ -47,7 +47,7 @@ pub(super) fn kept_account(session: &Session, user_id: Option<i32>) -> Option<Ac
 
 /// The signed-in account as far as the session alone tells, without asking the database: for
 /// drawing a frame, never for deciding access.
-pub(super) fn peek(session: &Session, limits: Option<SessionLimits>) -> Option<Account> {
+pub(crate) fn peek(session: &Session, limits: Option<SessionLimits>) -> Option<Account> {
     let (user_id, expired) = user(session, limits, chrono::Utc::now().timestamp());
     if expired {
         return None;

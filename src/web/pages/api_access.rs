@@ -8,15 +8,15 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde_json::Value;
 
-use super::api::auth::ApiTokens;
-use super::auth::SignedIn;
-use super::error::PageError;
-use super::i18n::Locale;
 use super::layout::Layout;
-use super::{render, see_other};
 use crate::domain::api_token::TokenName;
 use crate::store::api_tokens::TokenInfo;
 use crate::store::{self, Db};
+use crate::web::api::auth::ApiTokens;
+use crate::web::middleware::error::PageError;
+use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::signed_in::SignedIn;
+use crate::web::{render, see_other};
 
 /// The session key of a token just issued: shown on the next page, once.
 const NEW_TOKEN: &str = "new_api_token";
@@ -370,7 +370,7 @@ pub async fn reference_page(
     l: Locale,
     user: SignedIn,
 ) -> Result<ReferencePage, PageError> {
-    let document: Value = serde_json::from_str(super::api::openapi::json())
+    let document: Value = serde_json::from_str(crate::web::api::openapi::json())
         .map_err(|e| PageError::Internal(e.into()))?;
     let (operations, schemas) = reference(&document);
     let mut layout = user.layout(l, req.path()).in_section("api");

@@ -3,32 +3,14 @@
 //! kind and result, and the database pool. Served on the portal's own listener, only to the
 //! networks `PORTAL_METRICS_ALLOW` names (loopback by default).
 
-use std::net::IpAddr;
 use std::sync::OnceLock;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
-use super::client::Networks;
+use crate::config::MetricsAllow;
 use sea_orm::{DatabaseConnection, DbBackend};
-
-/// The networks that may read `/metrics`.
-#[derive(Debug, Clone)]
-pub struct MetricsAllow(pub Networks);
-
-impl Default for MetricsAllow {
-    /// Loopback only.
-    fn default() -> Self {
-        MetricsAllow(Networks::parse("127.0.0.0/8, ::1").unwrap_or_default())
-    }
-}
-
-impl MetricsAllow {
-    pub fn allows(&self, address: IpAddr) -> bool {
-        self.0.contains(address)
-    }
-}
 
 /// The process's recorder, installed once (several test portals may share a process).
 pub fn handle() -> Option<&'static PrometheusHandle> {
@@ -112,6 +94,7 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Networks;
 
     #[test]
     fn networks_allowed() {

@@ -6,15 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::auth::SignedIn;
 use super::details::load;
-use super::error::PageError;
-use super::explain::{self, ReasonView, TargetView};
-use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::{CustomerPath, SubscriptionPath, details_href};
 use super::review::{self, Notice, Review, Side, Touched};
-use super::{render, see_other};
 use crate::clock::Clock;
 use crate::domain::SubscriptionView;
 use crate::domain::catalog::{self, Offer};
@@ -24,6 +19,11 @@ use crate::domain::{Customer, FormKey, LicenseCount, OfferId, Subscription, Subs
 use crate::store::changes::{self, ChangeError, Reply};
 use crate::store::upgrades::UpgradeOutcome;
 use crate::store::{self, Db};
+use crate::web::explain::{self, ReasonView, TargetView};
+use crate::web::middleware::error::PageError;
+use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::signed_in::SignedIn;
+use crate::web::{render, see_other};
 
 #[derive(Template)]
 #[template(path = "upgrade/form.html")]

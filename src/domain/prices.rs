@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::domain::OfferId;
+use super::OfferId;
 
 pub const HEADER: [&str; 4] = ["Offer ID", "Currency", "Unit Price", "Valid From"];
 

@@ -18,13 +18,13 @@ use chrono::{DateTime, FixedOffset, Utc};
 use futures_util::stream::{self, Stream};
 
 use super::activity::{ActivityQuery, filter_of, store_filter};
-use super::auth::SignedIn;
-use super::error::PageError;
-use super::i18n::Locale;
 use crate::clock::Clock;
 use crate::domain::{CustomerId, CustomerQuery, ResellerId};
 use crate::store::exports::BATCH;
 use crate::store::{self, Db, DbErr};
+use crate::web::middleware::error::PageError;
+use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::signed_in::SignedIn;
 
 /// The columns of the customers file, exactly.
 pub const CUSTOMERS_HEADER: [&str; 5] = [

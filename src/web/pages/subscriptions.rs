@@ -4,13 +4,13 @@ use actix_web::{HttpRequest, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::auth::SignedIn;
-use super::error::PageError;
-use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::CustomerPath;
 use crate::domain::{Customer, SubscriptionId};
 use crate::store::{self, Db};
+use crate::web::middleware::error::PageError;
+use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::signed_in::SignedIn;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "subscriptions/list.html")]

@@ -6,13 +6,13 @@ use actix_web::{HttpRequest, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::auth::SignedIn;
-use super::error::PageError;
-use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::{CustomerPath, subscriptions_href};
 use crate::domain::Customer;
 use crate::store::{self, Db};
+use crate::web::middleware::error::PageError;
+use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::signed_in::SignedIn;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "delegated_admin.html")]

@@ -8,16 +8,16 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
 
-use super::auth::SignedIn;
-use super::error::PageError;
-use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::details_href;
-use super::render;
 use crate::domain::billing::{Billing, Effect, NoPrice, Planned};
 use crate::domain::{Customer, FormKey, OfferId, Subscription, SubscriptionStatus};
 use crate::store::billing::PricesVersion;
 use crate::store::{self, Db};
+use crate::web::middleware::error::PageError;
+use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::signed_in::SignedIn;
+use crate::web::render;
 
 /// A subscription as the review shows it, before or after.
 #[derive(Debug, Clone)]

@@ -1,94 +1,24 @@
-//! Signing in and out, and the [`SignedIn`] extractor that every page but sign-in requires.
+//! Signing in and out.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Instant;
 
-use actix_session::{Session, SessionExt};
+use actix_session::Session;
 use actix_web::http::{StatusCode, header};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::csrf::CsrfToken;
-use super::device::{self, DeviceKey};
-use super::error::PageError;
-use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::ReturnPath;
-use super::render;
-use super::session::{self, ACCOUNT, LAST_SEEN, SIGNED_IN_AT, SessionLimits, USER_ID};
-use super::throttle::{Browser, SignInThrottle};
-use crate::domain::Account;
 use crate::password;
 use crate::store::{self, Db};
-
-/// The signed-in reseller user, with the session's CSRF token for the page's forms. Extracting
-/// it from a request without a live session redirects to the sign-in page.
-pub struct SignedIn {
-    pub account: Account,
-    pub csrf: CsrfToken,
-}
-
-impl SignedIn {
-    /// The signed-in frame of a page at `here`.
-    pub fn layout(&self, l: Locale, here: &str) -> Layout {
-        Layout::new(l, &self.account, &self.csrf, here)
-    }
-}
-
-impl FromRequest for SignedIn {
-    type Error = PageError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let session = req.get_session();
-        let db = req.app_data::<web::Data<Db>>().cloned();
-        let limits = req
-            .app_data::<web::Data<SessionLimits>>()
-            .map(|l| *l.get_ref());
-        let next = match req.query_string() {
-            "" => req.path().to_owned(),
-            q => format!("{}?{q}", req.path()),
-        };
-        Box::pin(async move {
-            let db = db.ok_or_else(|| PageError::Internal(anyhow::anyhow!("no database")))?;
-            let now = chrono::Utc::now().timestamp();
-            let (user_id, expired) = session::user(&session, limits, now);
-            let last_seen = session.get::<i64>(LAST_SEEN).unwrap_or(None).unwrap_or(0);
-            let fresh = now - last_seen < 60;
-            let kept = session::kept_account(&session, user_id);
-            let account = match (user_id, kept) {
-                (Some(_), Some(kept)) if !expired && fresh => Some(kept),
-                (Some(id), _) if !expired => store::users::account(&db, id).await?,
-                _ => None,
-            };
-            match account {
-                Some(account) => {
-                    if !fresh {
-                        remember(&session, &account, now);
-                    }
-                    Ok(SignedIn {
-                        account,
-                        csrf: CsrfToken::of(&session),
-                    })
-                }
-                None => {
-                    if user_id.is_some() {
-                        session.purge();
-                    }
-                    Err(PageError::SignInRequired { next })
-                }
-            }
-        })
-    }
-}
-
-/// Keeps the account and the time in the session, which saves it and moves its idle expiry.
-fn remember(session: &Session, account: &Account, now: i64) {
-    // Both serialize: plain strings and numbers.
-    let _ = session.insert(ACCOUNT, account);
-    let _ = session.insert(LAST_SEEN, now);
-}
+use crate::web::middleware::csrf::CsrfToken;
+use crate::web::middleware::device::{self, DeviceKey};
+use crate::web::middleware::error::PageError;
+use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::session::{SIGNED_IN_AT, USER_ID};
+use crate::web::middleware::signed_in::remember;
+use crate::web::middleware::throttle::{Browser, SignInThrottle};
+use crate::web::render;
 
 #[derive(Template)]
 #[template(path = "sign_in.html")]
@@ -162,8 +92,8 @@ pub async fn submit(
         .app_data::<web::Data<DeviceKey>>()
         .and_then(|key| device::read(&req, key, &email));
     let browser = device.as_deref().map_or(Browser::Unknown, Browser::Known);
-    let trusted = req.app_data::<web::Data<super::client::TrustedProxies>>();
-    let address = super::client::address(&req, trusted.map(|t| t.get_ref()));
+    let trusted = req.app_data::<web::Data<crate::config::TrustedProxies>>();
+    let address = crate::web::middleware::client::address(&req, trusted.map(|t| t.get_ref()));
     let credentials = store::users::credentials(&db, &email).await?;
     if let Err(wait) = throttle.check(&email, browser, address, Instant::now()) {
         metrics::counter!("portal_sign_in_throttled_total").increment(1);
@@ -222,7 +152,7 @@ pub async fn submit(
     response.insert_header((header::LOCATION, next));
     // This browser is now known for this account: what others do to it won't hold it back.
     let secure = req
-        .app_data::<web::Data<super::Https>>()
+        .app_data::<web::Data<crate::web::Https>>()
         .is_some_and(|h| h.0);
     if let Some(key) = req.app_data::<web::Data<DeviceKey>>()
         && let Some(cookie) = device::issue(key, &account.email, secure)

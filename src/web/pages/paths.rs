@@ -4,10 +4,10 @@ use std::future::{Ready, ready};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
-use super::error::PageError;
 use crate::domain::change::Via;
 use crate::domain::{Account, ChangeKey, CustomerId, SubscriptionId, Version};
 use crate::store::changes::Submission;
+use crate::web::middleware::error::PageError;
 
 fn segment<T>(
     req: &HttpRequest,

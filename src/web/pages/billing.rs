@@ -6,11 +6,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDate;
 
-use super::auth::SignedIn;
-use super::error::PageError;
-use super::i18n::Locale;
 use super::layout::Layout;
-use super::{render, see_other};
+use crate::web::middleware::error::PageError;
+use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::signed_in::SignedIn;
+use crate::web::{render, see_other};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

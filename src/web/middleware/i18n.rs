@@ -8,9 +8,8 @@ use std::fmt::Write as _;
 use std::future::{Ready, ready};
 use std::sync::OnceLock;
 
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, static_loader};
@@ -124,8 +123,8 @@ impl Locale {
         static ZH: OnceLock<HashMap<&'static str, Pieces>> = OnceLock::new();
         static EN: OnceLock<HashMap<&'static str, Pieces>> = OnceLock::new();
         let (cell, source) = match self {
-            Locale::ZhCn => (&ZH, include_str!("../../locales/zh-CN/portal.ftl")),
-            Locale::EnUs => (&EN, include_str!("../../locales/en-US/portal.ftl")),
+            Locale::ZhCn => (&ZH, include_str!("../../../locales/zh-CN/portal.ftl")),
+            Locale::EnUs => (&EN, include_str!("../../../locales/en-US/portal.ftl")),
         };
         cell.get_or_init(|| {
             source
@@ -152,8 +151,8 @@ impl Locale {
         static ZH: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
         static EN: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
         let (cell, source) = match self {
-            Locale::ZhCn => (&ZH, include_str!("../../locales/zh-CN/portal.ftl")),
-            Locale::EnUs => (&EN, include_str!("../../locales/en-US/portal.ftl")),
+            Locale::ZhCn => (&ZH, include_str!("../../../locales/zh-CN/portal.ftl")),
+            Locale::EnUs => (&EN, include_str!("../../../locales/en-US/portal.ftl")),
         };
         cell.get_or_init(|| {
             source
@@ -431,34 +430,6 @@ impl FromRequest for Locale {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(Locale::of(req)))
     }
-}
-
-#[derive(serde::Deserialize)]
-pub struct SwitchQuery {
-    back: Option<String>,
-}
-
-/// The language switch: remembers the choice for a year and goes back to the page it came from.
-pub async fn switch(
-    tag: web::Path<String>,
-    query: web::Query<SwitchQuery>,
-    https: Option<web::Data<super::Https>>,
-) -> HttpResponse {
-    let back = super::paths::ReturnPath::or_home(query.back.as_deref());
-    let mut response = HttpResponse::SeeOther();
-    response.insert_header((header::LOCATION, back.as_str()));
-    if let Some(locale) = Locale::parse(&tag) {
-        response.cookie(
-            Cookie::build(COOKIE, locale.tag())
-                .path("/")
-                .same_site(SameSite::Lax)
-                .http_only(true)
-                .secure(https.is_some_and(|h| h.0))
-                .max_age(actix_web::cookie::time::Duration::days(365))
-                .finish(),
-        );
-    }
-    response.finish()
 }
 
 #[cfg(test)]

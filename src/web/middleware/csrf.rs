@@ -9,6 +9,8 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
 
+use super::limits::LARGE_FORMS;
+
 const SESSION_KEY: &str = "csrf";
 pub const FIELD: &str = "csrf";
 
@@ -44,10 +46,6 @@ impl CsrfToken {
 fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
-
-/// Forms that may be larger than the portal's usual limit, with theirs: the rows of a bulk
-/// change (their handler's form limit is the same).
-const LARGE_FORMS: &[(&str, usize)] = &[("/bulk/file", super::bulk::ROWS_LIMIT + 64 * 1024)];
 
 /// The request's body, up to `limit` bytes (413 past it).
 async fn read_up_to(req: &mut ServiceRequest, limit: usize) -> Result<web::Bytes, Error> {

@@ -11,13 +11,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::auth::SignedIn;
-use super::error::PageError;
-use super::explain;
-use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::details_href;
-use super::{render, see_other};
 use crate::clock::Clock;
 use crate::domain::SubscriptionView;
 use crate::domain::billing::{Billing, Effect, NoPrice};
@@ -31,6 +26,11 @@ use crate::store::jobs::{
 };
 use crate::store::views::Among;
 use crate::store::{self, Db};
+use crate::web::explain;
+use crate::web::middleware::error::PageError;
+use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::signed_in::SignedIn;
+use crate::web::{render, see_other};
 
 /// The rows a job page lists at a time.
 const ROWS_SHOWN: u64 = 200;
@@ -370,9 +370,6 @@ fn planned(
         expected: Some(view.subscription.version),
     }
 }
-
-/// The most text the rows form takes (about 50,000 lines of a subscriptions export).
-pub const ROWS_LIMIT: usize = 8 * 1024 * 1024;
 
 /// Starts a change from a file's rows: reads each line, judges each subscription, and writes the
 /// job for its review; the lines that can't be done are named with their line and value.

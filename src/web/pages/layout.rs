@@ -1,7 +1,8 @@
 //! What every page carries: the locale, the signed-in account, the breadcrumbs.
 
-use super::csrf::CsrfToken;
-use super::i18n::Locale;
+use crate::web::middleware::csrf::CsrfToken;
+use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::signed_in::SignedIn;
 
 /// One step of the breadcrumbs; the last has no link.
 #[derive(Debug, Clone)]
@@ -107,6 +108,13 @@ impl Layout {
             self.other.tag(),
             percent_encoding::utf8_percent_encode(&self.here, percent_encoding::NON_ALPHANUMERIC)
         )
+    }
+}
+
+impl SignedIn {
+    /// The signed-in frame of a page at `here`.
+    pub fn layout(&self, l: Locale, here: &str) -> Layout {
+        Layout::new(l, &self.account, &self.csrf, here)
     }
 }
 

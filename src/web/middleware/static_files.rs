@@ -9,22 +9,22 @@ const FILES: &[(&str, &str, &[u8])] = &[
     (
         "css/portal.css",
         "text/css; charset=utf-8",
-        include_bytes!("../../static/css/portal.css"),
+        include_bytes!("../../../static/css/portal.css"),
     ),
     (
         "js/customers.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../../static/js/customers.js"),
+        include_bytes!("../../../static/js/customers.js"),
     ),
     (
         "js/bulk.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../../static/js/bulk.js"),
+        include_bytes!("../../../static/js/bulk.js"),
     ),
     (
         "img/logo.svg",
         "image/svg+xml",
-        include_bytes!("../../static/img/logo.svg"),
+        include_bytes!("../../../static/img/logo.svg"),
     ),
 ];
 

@@ -6,16 +6,16 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::auth::SignedIn;
-use super::error::PageError;
-use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::details_href;
-use super::render;
 use crate::domain::dates::{DayRange, DayRangeErrors};
 use crate::domain::{Customer, CustomerId, Page, PageRequest, ResellerId};
 use crate::store::activity::{Entry, Filter, LogCursor};
 use crate::store::{self, Db};
+use crate::web::middleware::error::PageError;
+use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::signed_in::SignedIn;
+use crate::web::render;
 
 #[derive(Template)]
 #[template(path = "activity.html")]

@@ -5,35 +5,8 @@
 use std::net::IpAddr;
 
 use actix_web::HttpRequest;
-use ipnet::IpNet;
 
-/// A list of networks (`10.0.0.0/8, 192.168.1.5`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Networks(pub Vec<IpNet>);
-
-impl Networks {
-    /// Networks separated by commas; a lone address is a network of one.
-    pub fn parse(raw: &str) -> Result<Networks, String> {
-        raw.split(',')
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(|n| {
-                n.parse::<IpNet>()
-                    .or_else(|_| n.parse::<IpAddr>().map(IpNet::from))
-                    .map_err(|_| format!("{n:?} is not an address or a network like 10.0.0.0/8"))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Networks)
-    }
-
-    pub fn contains(&self, address: IpAddr) -> bool {
-        self.0.iter().any(|net| net.contains(&address))
-    }
-}
-
-/// The proxies whose `X-Forwarded-For` is believed (`PORTAL_TRUSTED_PROXIES`; none by default).
-#[derive(Debug, Clone, Default)]
-pub struct TrustedProxies(pub Networks);
+use crate::config::TrustedProxies;
 
 /// The client's address: the peer's, or, when the peer is a trusted proxy, the nearest address
 /// of `X-Forwarded-For` that is not itself a trusted proxy.
@@ -63,6 +36,7 @@ mod tests {
     use actix_web::test::TestRequest;
 
     use super::*;
+    use crate::config::Networks;
 
     fn request(peer: &str, forwarded: Option<&str>) -> HttpRequest {
         let mut req = TestRequest::default().peer_addr(format!("{peer}:4000").parse().unwrap());

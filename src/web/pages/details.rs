@@ -6,14 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::auth::SignedIn;
-use super::error::PageError;
-use super::explain::{self, ReasonView, TargetView};
-use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::{SubscriptionPath, details_href};
 use super::review::{self, Notice, Review, Touched};
-use super::{render, see_other};
 use crate::clock::Clock;
 use crate::domain::SubscriptionView;
 use crate::domain::billing::Planned;
@@ -25,6 +20,11 @@ use crate::domain::{
 use crate::store::activity::Entry;
 use crate::store::changes::{self, ChangeError, Reply};
 use crate::store::{self, Db};
+use crate::web::explain::{self, ReasonView, TargetView};
+use crate::web::middleware::error::PageError;
+use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::signed_in::SignedIn;
+use crate::web::{render, see_other};
 
 /// How many history records the page shows.
 const HISTORY: u64 = 50;

@@ -1,6 +1,7 @@
 //! Writes only into the database file the portal opened: when the SQLite file is deleted or
 //! replaced under a running portal, every change is refused with a 503 (and a loud log line)
-//! instead of being confirmed into a file nobody will open again; `/ready` fails too.
+//! instead of being confirmed into a file nobody will open again; `/ready` fails too. Wrapped
+//! around the pages and the API alike, inside their error handlers.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -8,7 +9,6 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{ResponseError, web};
 
-use super::api::error::ApiError;
 use super::error::PageError;
 use crate::store::DatabaseFile;
 
@@ -34,12 +34,9 @@ pub async fn guard_writes(
     let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let file = req.app_data::<web::Data<DatabaseFile>>().cloned();
     if !reads && !intact(file.as_ref().map(|f| f.get_ref())) {
-        let response = if req.path().starts_with("/v1/") {
-            ApiError::unavailable().error_response()
-        } else {
-            PageError::Unavailable.error_response()
-        };
-        return Ok(req.into_response(response));
+        // A bare 503 with its `Retry-After`: the door's error handler gives it the door's body
+        // (the error page, or the API's error body).
+        return Ok(req.into_response(PageError::Unavailable.error_response()));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
 }

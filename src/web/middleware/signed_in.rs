@@ -1,0 +1,74 @@
+//! The signed-in user: the [`SignedIn`] extractor that every page but sign-in requires.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+
+use super::csrf::CsrfToken;
+use super::error::PageError;
+use super::session::{self, ACCOUNT, LAST_SEEN, SessionLimits};
+use crate::domain::Account;
+use crate::store::{self, Db};
+
+/// The signed-in reseller user, with the session's CSRF token for the page's forms. Extracting
+/// it from a request without a live session redirects to the sign-in page.
+pub struct SignedIn {
+    pub account: Account,
+    pub csrf: CsrfToken,
+}
+
+impl FromRequest for SignedIn {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let db = req.app_data::<web::Data<Db>>().cloned();
+        let limits = req
+            .app_data::<web::Data<SessionLimits>>()
+            .map(|l| *l.get_ref());
+        let next = match req.query_string() {
+            "" => req.path().to_owned(),
+            q => format!("{}?{q}", req.path()),
+        };
+        Box::pin(async move {
+            let db = db.ok_or_else(|| PageError::Internal(anyhow::anyhow!("no database")))?;
+            let now = chrono::Utc::now().timestamp();
+            let (user_id, expired) = session::user(&session, limits, now);
+            let last_seen = session.get::<i64>(LAST_SEEN).unwrap_or(None).unwrap_or(0);
+            let fresh = now - last_seen < 60;
+            let kept = session::kept_account(&session, user_id);
+            let account = match (user_id, kept) {
+                (Some(_), Some(kept)) if !expired && fresh => Some(kept),
+                (Some(id), _) if !expired => store::users::account(&db, id).await?,
+                _ => None,
+            };
+            match account {
+                Some(account) => {
+                    if !fresh {
+                        remember(&session, &account, now);
+                    }
+                    Ok(SignedIn {
+                        account,
+                        csrf: CsrfToken::of(&session),
+                    })
+                }
+                None => {
+                    if user_id.is_some() {
+                        session.purge();
+                    }
+                    Err(PageError::SignInRequired { next })
+                }
+            }
+        })
+    }
+}
+
+/// Keeps the account and the time in the session, which saves it and moves its idle expiry.
+pub(crate) fn remember(session: &Session, account: &Account, now: i64) {
+    // Both serialize: plain strings and numbers.
+    let _ = session.insert(ACCOUNT, account);
+    let _ = session.insert(LAST_SEEN, now);
+}

@@ -1,0 +1,20 @@
+//! What answers a browser: one module per page or resource, each handler parsing its form into
+//! domain types at the edge; the frame every page carries ([`layout`]); the ids in the paths
+//! ([`paths`]); and the one review and confirm of every change ([`review`]).
+
+pub mod activity;
+pub mod api_access;
+pub mod billing;
+pub mod bulk;
+pub mod customers;
+pub mod delegated_admin;
+pub mod details;
+pub mod error;
+pub mod exports;
+pub mod language;
+pub mod layout;
+pub mod paths;
+pub mod review;
+pub mod sign_in;
+pub mod subscriptions;
+pub mod upgrade;
