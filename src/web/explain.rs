@@ -1,6 +1,7 @@
 //! Eligibility reasons in words: what failed, rule by rule, and how to fix it.
 
 use super::middleware::i18n::Locale;
+use crate::domain::change::Refusal;
 use crate::domain::eligibility::{Eligibility, Reason, Target};
 use crate::domain::{CustomerId, FriendlyName, LicenseCountError, OfferId, SubscriptionStatus};
 
@@ -148,6 +149,26 @@ pub fn targets(l: Locale, e: &Eligibility, customer: &CustomerId) -> Vec<TargetV
             }
         })
         .collect()
+}
+
+/// Why the change's rule refused it, in words: for an upgrade's eligibility rules, each failing
+/// rule's (the target named, where the words name it).
+pub fn refusal(
+    l: Locale,
+    refusal: &Refusal,
+    customer: &CustomerId,
+    target: Option<OfferId>,
+) -> String {
+    match refusal {
+        Refusal::Licenses(e) => licenses_message(l, *e),
+        Refusal::Status(e) => l.t(e.message_key()),
+        Refusal::Ineligible(reasons) => reasons
+            .iter()
+            .map(|r| reason(l, r, customer, target).text)
+            .collect::<Vec<_>>()
+            .join(" "),
+        Refusal::Cancelled | Refusal::CannotCancel => l.t("status-error-cancelled"),
+    }
 }
 
 /// The message beside a license field.

@@ -8,23 +8,18 @@ use askama::Template;
 
 use super::layout::Layout;
 use super::paths::{SubscriptionPath, details_href};
-use super::review::{self, Notice, Review, Touched};
-use crate::clock::Clock;
-use crate::domain::SubscriptionView;
-use crate::domain::billing::Planned;
-use crate::domain::change::{Change, Refusal};
+use super::review::{self, Asking, ChangeForm, Guard, Why};
+use crate::domain::change::{Change, Kind};
 use crate::domain::{
-    ChangeKey, Customer, FormKey, LicenseCount, StatusAction, Subscription, SubscriptionStatus,
-    Version,
+    Customer, FormKey, LicenseCount, Subscription, SubscriptionStatus, SubscriptionView,
 };
 use crate::store::activity::Entry;
-use crate::store::changes::{self, ChangeError, Reply};
 use crate::store::{self, Db};
 use crate::web::explain::{self, ReasonView, TargetView};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
 use crate::web::middleware::signed_in::SignedIn;
-use crate::web::{render, see_other};
+use crate::web::render;
 
 /// How many history records the page shows.
 const HISTORY: u64 = 50;
@@ -83,7 +78,7 @@ impl DetailsPage {
 
 /// What a form submission left to show on the page.
 #[derive(Default)]
-struct FormState {
+pub struct FormState {
     done: Option<String>,
     conflict: bool,
     licenses_value: Option<String>,
@@ -178,10 +173,14 @@ pub async fn page(
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
     let loaded = load_with_history(&db, &user, &path).await?;
-    let done = match query.done.as_deref() {
-        Some(d @ ("licenses" | "suspend" | "reactivate")) => Some(l.t(&format!("done-{d}"))),
-        _ => None,
-    };
+    // What was just done, in its kind's words (`done-` and the kind's name).
+    let done = query
+        .done
+        .as_deref()
+        .and_then(Kind::parse)
+        .map(|kind| format!("done-{kind}"))
+        .filter(|key| l.has(key))
+        .map(|key| l.t(&key));
     let state = FormState {
         done,
         licenses_value: query
@@ -193,258 +192,160 @@ pub async fn page(
     render(StatusCode::OK, &build(l, &req, &user, loaded, state))
 }
 
-/// The version and one-time key every change form carries; a form without them was not ours.
-pub(super) fn form_guard(version: &str, key: &str) -> Result<(Version, ChangeKey), PageError> {
-    let version = Version::parse(version)
-        .ok_or_else(|| PageError::BadRequest("version is not a number".into()))?;
-    let key =
-        FormKey::parse(key).ok_or_else(|| PageError::BadRequest("no idempotency key".into()))?;
-    Ok((version, ChangeKey::form(&key)))
-}
-
-/// Re-renders the page after a refused change: nothing was written.
-async fn refused(
-    l: Locale,
-    req: &HttpRequest,
-    user: &SignedIn,
-    db: &Db,
-    path: &SubscriptionPath,
-    (status, state): (StatusCode, FormState),
+/// The page drawn again after a form of it was refused: nothing was written.
+async fn again(
+    asking: &Asking,
+    state: FormState,
+    status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let loaded = load_with_history(db, user, path).await?;
-    render(status, &build(l, req, user, loaded, state))
+    let Asking {
+        req, l, user, db, ..
+    } = asking;
+    let loaded = load_with_history(db, user, &asking.path).await?;
+    render(status, &build(*l, req, user, loaded, state))
 }
 
-fn conflict() -> (StatusCode, FormState) {
-    (
-        StatusCode::CONFLICT,
-        FormState {
-            conflict: true,
-            ..Default::default()
-        },
-    )
-}
-
+/// The license form: a new number of licenses.
 #[derive(serde::Deserialize)]
 pub struct LicensesForm {
     licenses: String,
-    version: String,
-    key: String,
-    /// Set by the review's Confirm: make the change. Without it, the form asks for the review.
-    confirm: Option<String>,
-    /// The price list's version the review showed.
-    prices: Option<String>,
+    #[serde(flatten)]
+    guard: Guard,
 }
 
-/// The review of a license change.
-fn licenses_review(l: Locale, path: &SubscriptionPath, s: &Subscription, new: u32) -> Review {
-    let after = Subscription {
-        quantity: new,
-        ..s.clone()
-    };
-    Review {
-        title: l.t2(
-            "review-licenses-title",
-            "from",
-            l.num(s.quantity),
-            "to",
-            l.num(new),
-        ),
-        touched: vec![Touched {
-            name: s.friendly_name.clone(),
-            before: Some(s.into()),
-            after: (&after).into(),
-        }],
-        planned: Planned::State(new, s.status),
-        action: path.details_href() + "/licenses",
-        fields: vec![("licenses", new.to_string())],
-        back: format!("{}?licenses={new}", path.details_href()),
+impl LicensesForm {
+    fn typed(&self) -> String {
+        self.licenses.chars().take(40).collect()
+    }
+}
+
+impl ChangeForm for LicensesForm {
+    type Again = FormState;
+    const READS: bool = true;
+
+    fn guard(&self) -> &Guard {
+        &self.guard
+    }
+
+    fn change(
+        &self,
+        l: Locale,
+        view: Option<&SubscriptionView>,
+    ) -> Result<Result<Change, FormState>, PageError> {
+        let view = view.ok_or(PageError::NotFound)?;
+        let range = view.subscription.offer.offer().licenses;
+        Ok(match LicenseCount::parse(&self.licenses, range) {
+            Ok(count) => Ok(Change::Licenses(count)),
+            Err(e) => Err(FormState {
+                licenses_value: Some(self.typed()),
+                licenses_error: Some(explain::licenses_message(l, e)),
+                ..Default::default()
+            }),
+        })
+    }
+
+    fn carried(path: &SubscriptionPath, change: &Change) -> (Vec<(&'static str, String)>, String) {
+        let n = match change {
+            Change::Licenses(n) => n.get().to_string(),
+            _ => String::new(),
+        };
+        let back = format!("{}?licenses={n}", path.details_href());
+        (vec![("licenses", n)], back)
+    }
+
+    fn again(&self, l: Locale, path: &SubscriptionPath, why: Why<'_>) -> FormState {
+        match why {
+            Why::Conflict => FormState {
+                conflict: true,
+                ..Default::default()
+            },
+            Why::Refused(refusal) => FormState {
+                licenses_value: Some(self.typed()),
+                licenses_error: Some(explain::refusal(l, refusal, &path.customer, None)),
+                ..Default::default()
+            },
+        }
+    }
+
+    async fn page(
+        asking: &Asking,
+        state: FormState,
+        status: StatusCode,
+    ) -> Result<HttpResponse, PageError> {
+        again(asking, state, status).await
     }
 }
 
 /// Changes the number of licenses: the form asks for the review; the review's Confirm makes the
 /// change, if the subscription and the price list are still as reviewed.
 pub async fn change_licenses(
-    req: HttpRequest,
-    l: Locale,
-    user: SignedIn,
-    path: SubscriptionPath,
-    db: web::Data<Db>,
-    clock: web::Data<Clock>,
+    asking: Asking,
     form: web::Form<LicensesForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (expected, key) = form_guard(&form.version, &form.key)?;
-    let view = load(&db, &user, &path).await?;
-    let echo: String = form.licenses.chars().take(40).collect();
-    let refused_with = |e| {
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            FormState {
-                licenses_value: Some(echo.clone()),
-                licenses_error: Some(explain::licenses_message(l, e)),
-                ..Default::default()
-            },
-        )
-    };
-    let count = match LicenseCount::parse(&form.licenses, view.subscription.offer.offer().licenses)
-    {
-        Ok(count) => count,
-        Err(e) => return refused(l, &req, &user, &db, &path, refused_with(e)).await,
-    };
-    // The review of the change on the subscription as it is now, with `notice` when shown again;
-    // a change that no longer applies to a subscription changed meanwhile is a conflict (rule 7).
-    let today = clock.today();
-    let review_of = |view: SubscriptionView, stale: bool, notice: Option<Notice>| {
-        let (req, user, db, path) = (&req, &user, &db, &path);
-        async move {
-            match crate::domain::licenses::change(&view.subscription, count) {
-                Ok(change) => {
-                    let review = licenses_review(l, path, &view.subscription, change.after.get());
-                    let notice = notice.or_else(|| stale.then(|| Notice::changed(l)));
-                    let (customer, s) = (view.customer, view.subscription);
-                    review::show(l, req, user, db, customer, &s, review, today, notice).await
-                }
-                Err(_) if stale || notice.is_some() => {
-                    refused(l, req, user, db, path, conflict()).await
-                }
-                Err(e) => refused(l, req, user, db, path, refused_with(e)).await,
-            }
-        }
-    };
-    let Some(prices) = review::confirmed(form.confirm.as_deref(), form.prices.as_deref())? else {
-        let stale = view.subscription.version != expected;
-        return review_of(view, stale, None).await;
-    };
-    // Confirm: the store decides in one transaction; a repeated click gets the first answer.
-    if !review::prices_unchanged(&db, prices).await? {
-        return review_of(view, false, Some(Notice::prices_changed(l))).await;
-    }
-    let sub = path.submission(&user.account, &key, expected, clock.now());
-    let result = changes::apply(&db, &sub, &Change::Licenses(count), |_| {
-        Reply(format!("{}?done=licenses", path.details_href()))
-    })
-    .await;
-    match result {
-        Ok(done) => Ok(see_other(done.reply.0)),
-        Err(ChangeError::NotFound) => Err(PageError::NotFound),
-        Err(ChangeError::Db(e)) => Err(e.into()),
-        Err(ChangeError::Conflict) => {
-            let fresh = load(&db, &user, &path).await?;
-            review_of(fresh, true, None).await
-        }
-        Err(ChangeError::Refused(Refusal::Licenses(e))) => {
-            refused(l, &req, &user, &db, &path, refused_with(e)).await
-        }
-        Err(ChangeError::Refused(other)) => Err(PageError::Internal(other.into())),
-    }
+    review::submit(asking, form.into_inner()).await
 }
 
+/// The status form: suspend or reactivate.
 #[derive(serde::Deserialize)]
 pub struct StatusForm {
     action: String,
-    version: String,
-    key: String,
-    confirm: Option<String>,
-    prices: Option<String>,
+    #[serde(flatten)]
+    guard: Guard,
 }
 
-/// The review of a suspension or reactivation.
-fn status_review(
-    l: Locale,
-    path: &SubscriptionPath,
-    s: &Subscription,
-    action: StatusAction,
-    status: SubscriptionStatus,
-) -> Review {
-    let after = Subscription {
-        status,
-        ..s.clone()
-    };
-    Review {
-        title: l.t(match action {
-            StatusAction::Suspend => "review-suspend-title",
-            StatusAction::Reactivate => "review-reactivate-title",
-        }),
-        touched: vec![Touched {
-            name: s.friendly_name.clone(),
-            before: Some(s.into()),
-            after: (&after).into(),
-        }],
-        planned: Planned::State(s.quantity, status),
-        action: path.details_href() + "/status",
-        fields: vec![("action", action.as_str().to_owned())],
-        back: path.details_href(),
+impl ChangeForm for StatusForm {
+    type Again = FormState;
+    const READS: bool = false;
+
+    fn guard(&self) -> &Guard {
+        &self.guard
+    }
+
+    fn change(
+        &self,
+        _: Locale,
+        _: Option<&SubscriptionView>,
+    ) -> Result<Result<Change, FormState>, PageError> {
+        match Kind::parse(&self.action) {
+            Some(Kind::Suspend) => Ok(Ok(Change::Suspend)),
+            Some(Kind::Reactivate) => Ok(Ok(Change::Reactivate)),
+            _ => Err(PageError::BadRequest("unknown status action".into())),
+        }
+    }
+
+    fn carried(path: &SubscriptionPath, change: &Change) -> (Vec<(&'static str, String)>, String) {
+        (
+            vec![("action", change.name().to_owned())],
+            path.details_href(),
+        )
+    }
+
+    fn again(&self, l: Locale, path: &SubscriptionPath, why: Why<'_>) -> FormState {
+        match why {
+            Why::Conflict => FormState {
+                conflict: true,
+                ..Default::default()
+            },
+            Why::Refused(refusal) => FormState {
+                status_error: Some(explain::refusal(l, refusal, &path.customer, None)),
+                ..Default::default()
+            },
+        }
+    }
+
+    async fn page(
+        asking: &Asking,
+        state: FormState,
+        status: StatusCode,
+    ) -> Result<HttpResponse, PageError> {
+        again(asking, state, status).await
     }
 }
 
 /// Suspends or reactivates: the form asks for the review; Confirm makes the change.
 pub async fn change_status(
-    req: HttpRequest,
-    l: Locale,
-    user: SignedIn,
-    path: SubscriptionPath,
-    db: web::Data<Db>,
-    clock: web::Data<Clock>,
+    asking: Asking,
     form: web::Form<StatusForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (expected, key) = form_guard(&form.version, &form.key)?;
-    let action = StatusAction::parse(&form.action)
-        .ok_or_else(|| PageError::BadRequest("unknown status action".into()))?;
-    let view = load(&db, &user, &path).await?;
-    let refused_with = |e: crate::domain::status::StatusChangeError| {
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            FormState {
-                status_error: Some(l.t(e.message_key())),
-                ..Default::default()
-            },
-        )
-    };
-    let today = clock.today();
-    let review_of = |view: SubscriptionView, stale: bool, notice: Option<Notice>| {
-        let (req, user, db, path) = (&req, &user, &db, &path);
-        async move {
-            match action.apply(view.subscription.status) {
-                Ok(status) => {
-                    let review = status_review(l, path, &view.subscription, action, status);
-                    let notice = notice.or_else(|| stale.then(|| Notice::changed(l)));
-                    let (customer, s) = (view.customer, view.subscription);
-                    review::show(l, req, user, db, customer, &s, review, today, notice).await
-                }
-                Err(_) if stale || notice.is_some() => {
-                    refused(l, req, user, db, path, conflict()).await
-                }
-                Err(e) => refused(l, req, user, db, path, refused_with(e)).await,
-            }
-        }
-    };
-    let Some(prices) = review::confirmed(form.confirm.as_deref(), form.prices.as_deref())? else {
-        let stale = view.subscription.version != expected;
-        return review_of(view, stale, None).await;
-    };
-    if !review::prices_unchanged(&db, prices).await? {
-        return review_of(view, false, Some(Notice::prices_changed(l))).await;
-    }
-    let sub = path.submission(&user.account, &key, expected, clock.now());
-    let change = match action {
-        StatusAction::Suspend => Change::Suspend,
-        StatusAction::Reactivate => Change::Reactivate,
-    };
-    let result = changes::apply(&db, &sub, &change, |_| {
-        Reply(format!("{}?done={}", path.details_href(), action.as_str()))
-    })
-    .await;
-    match result {
-        Ok(done) => Ok(see_other(done.reply.0)),
-        Err(ChangeError::NotFound) => Err(PageError::NotFound),
-        Err(ChangeError::Db(e)) => Err(e.into()),
-        Err(ChangeError::Conflict) => {
-            let fresh = load(&db, &user, &path).await?;
-            review_of(fresh, true, None).await
-        }
-        Err(ChangeError::Refused(Refusal::Status(e))) => {
-            refused(l, &req, &user, &db, &path, refused_with(e)).await
-        }
-        Err(ChangeError::Refused(other)) => Err(PageError::Internal(other.into())),
-    }
+    review::submit(asking, form.into_inner()).await
 }

@@ -4,9 +4,7 @@ use std::future::{Ready, ready};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
-use crate::domain::change::Via;
-use crate::domain::{Account, ChangeKey, CustomerId, SubscriptionId, Version};
-use crate::store::changes::Submission;
+use crate::domain::{CustomerId, SubscriptionId};
 use crate::web::middleware::error::PageError;
 
 fn segment<T>(
@@ -55,26 +53,6 @@ impl FromRequest for SubscriptionPath {
 impl SubscriptionPath {
     pub fn details_href(&self) -> String {
         details_href(&self.customer, &self.subscription)
-    }
-
-    /// A change to this subscription, submitted by `who` from a form with `key`, shown at
-    /// version `expected`.
-    pub fn submission<'a>(
-        &'a self,
-        who: &'a Account,
-        key: &'a ChangeKey,
-        expected: Version,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Submission<'a> {
-        Submission {
-            at,
-            who,
-            via: Via::Page,
-            customer: &self.customer,
-            subscription: &self.subscription,
-            key: Some(key),
-            expected: Some(expected),
-        }
     }
 }
 

@@ -9,21 +9,17 @@ use askama_web::WebTemplate;
 use super::details::load;
 use super::layout::Layout;
 use super::paths::{CustomerPath, SubscriptionPath, details_href};
-use super::review::{self, Notice, Review, Side, Touched};
-use crate::clock::Clock;
-use crate::domain::SubscriptionView;
+use super::review::{self, Asking, ChangeForm, Guard, Why};
 use crate::domain::catalog::{self, Offer};
-use crate::domain::change::{self, Change, Plan, Refusal, Upgrade};
-use crate::domain::eligibility::Reason;
-use crate::domain::{Customer, FormKey, LicenseCount, OfferId, Subscription, SubscriptionStatus};
-use crate::store::changes::{self, ChangeError, Reply};
+use crate::domain::change::{Change, Upgrade};
+use crate::domain::{Customer, FormKey, LicenseCount, OfferId, Subscription, SubscriptionView};
 use crate::store::upgrades::UpgradeOutcome;
 use crate::store::{self, Db};
 use crate::web::explain::{self, ReasonView, TargetView};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
 use crate::web::middleware::signed_in::SignedIn;
-use crate::web::{render, see_other};
+use crate::web::render;
 
 #[derive(Template)]
 #[template(path = "upgrade/form.html")]
@@ -60,8 +56,9 @@ impl UpgradeForm {
     }
 }
 
+/// What the form shows again: the fields as typed, their messages, the conflict notice.
 #[derive(Default)]
-struct FormState {
+pub struct FormState {
     chosen: Option<OfferId>,
     licenses_value: Option<String>,
     offer_error: Option<String>,
@@ -143,216 +140,120 @@ pub async fn form(
     render(StatusCode::OK, &build(l, &req, &user, view, state))
 }
 
+/// The upgrade form: the offer chosen, and the licenses.
 #[derive(serde::Deserialize)]
 pub struct SubmitForm {
     /// Absent when no offer was chosen.
     offer: Option<String>,
     licenses: String,
-    version: String,
-    key: String,
-    /// Set by the review's Confirm: make the upgrade. Without it, the form asks for the review.
-    confirm: Option<String>,
-    /// The price list's version the review showed.
-    prices: Option<String>,
+    #[serde(flatten)]
+    guard: Guard,
 }
 
-/// The review of an upgrade: the source before and after, and the subscription it creates.
-fn upgrade_review(l: Locale, path: &SubscriptionPath, plan: &Plan, change: &Change) -> Review {
-    let source = &plan.before;
-    let after = plan.after();
-    let (target, quantity, assigned) = match &plan.created {
-        Some(new) => (new.offer, new.quantity, new.assigned),
-        None => (source.offer, 0, 0),
-    };
-    Review {
-        title: l.t2(
-            "review-upgrade-title",
-            "from",
-            l.offer(source.offer),
-            "to",
-            l.offer(target),
-        ),
-        touched: vec![
-            Touched {
-                name: source.friendly_name.clone(),
-                before: Some(source.into()),
-                after: after.into(),
-            },
-            Touched {
-                name: l.offer(target).to_owned(),
-                before: None,
-                after: Side {
-                    offer: target,
-                    licenses: quantity,
-                    assigned,
-                    status: SubscriptionStatus::Active,
-                },
-            },
-        ],
-        planned: change.billed(source.quantity, source.status),
-        action: format!("{}/upgrade", path.details_href()),
-        fields: vec![
-            ("offer", target.as_str().to_owned()),
-            ("licenses", quantity.to_string()),
-        ],
-        back: format!(
-            "{}/upgrade?offer={}&licenses={}",
-            path.details_href(),
-            target.as_str(),
-            quantity
-        ),
+impl SubmitForm {
+    /// The form as typed: the offer chosen, if it is one, and the licenses.
+    fn typed(&self) -> FormState {
+        FormState {
+            chosen: self.offer.as_deref().and_then(|o| o.trim().parse().ok()),
+            licenses_value: Some(self.licenses.chars().take(40).collect()),
+            ..Default::default()
+        }
     }
 }
 
-pub async fn submit(
-    req: HttpRequest,
-    l: Locale,
-    user: SignedIn,
-    path: SubscriptionPath,
-    db: web::Data<Db>,
-    clock: web::Data<Clock>,
-    form: web::Form<SubmitForm>,
-) -> Result<HttpResponse, PageError> {
-    let form = form.into_inner();
-    let (expected, key) = super::details::form_guard(&form.version, &form.key)?;
-    // The subscription is read where the answer shows it: a Confirm that goes through needs
-    // only the change's own reading of it, in its transaction.
-    let mut state = FormState {
-        licenses_value: Some(form.licenses.chars().take(40).collect()),
-        ..Default::default()
-    };
+impl ChangeForm for SubmitForm {
+    type Again = FormState;
+    const READS: bool = false;
 
-    // Parse every field, so that each gets its message at once.
-    let target = match form.offer.as_deref().map(str::trim) {
-        None | Some("") => {
-            state.offer_error = Some(l.t("upgrade-error-no-offer"));
-            None
-        }
-        Some(raw) => match raw.parse::<OfferId>() {
-            Ok(offer) => Some(offer),
-            Err(_) => {
-                state.offer_error = Some(l.t("upgrade-error-unknown-offer"));
+    fn guard(&self) -> &Guard {
+        &self.guard
+    }
+
+    /// Every field is read, so that each gets its message at once.
+    fn change(
+        &self,
+        l: Locale,
+        _: Option<&SubscriptionView>,
+    ) -> Result<Result<Change, FormState>, PageError> {
+        let mut state = self.typed();
+        let target = match self.offer.as_deref().map(str::trim) {
+            None | Some("") => {
+                state.offer_error = Some(l.t("upgrade-error-no-offer"));
                 None
             }
-        },
-    };
-    state.chosen = target;
-    let quantity =
-        target.and_then(
-            |t| match LicenseCount::parse(&form.licenses, t.offer().licenses) {
-                Ok(q) => Some(q),
-                Err(e) => {
-                    state.licenses_error = Some(explain::licenses_message(l, e));
+            Some(raw) => match raw.parse::<OfferId>() {
+                Ok(offer) => Some(offer),
+                Err(_) => {
+                    state.offer_error = Some(l.t("upgrade-error-unknown-offer"));
                     None
                 }
             },
-        );
-    let (Some(target), Some(quantity)) = (target, quantity) else {
-        let view = load(&db, &user, &path).await?;
-        return render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &build(l, &req, &user, view, state),
-        );
-    };
-
-    // The review of the upgrade on the subscription as it is now (with `notice` when shown
-    // again), or the form with why the rule refuses it; refused on a subscription changed
-    // meanwhile, that change's conflict (rule 7).
-    let today = clock.today();
-    let upgrade = Change::Upgrade(Upgrade {
-        target,
-        quantity,
-        name: explain::new_subscription_name(l, target)
-            .map_err(|e| PageError::Internal(e.into()))?,
-    });
-    let review_of =
-        |view: SubscriptionView, stale: bool, notice: Option<Notice>, state: FormState| {
-            let (req, user, db, path, upgrade) = (&req, &user, &db, &path, &upgrade);
-            async move {
-                match change::plan(&view, upgrade, &user.account.reseller) {
-                    Ok(plan) => {
-                        let review = upgrade_review(l, path, &plan, upgrade);
-                        let notice = notice.or_else(|| stale.then(|| Notice::changed(l)));
-                        let (customer, s) = (view.customer, view.subscription);
-                        review::show(l, req, user, db, customer, &s, review, today, notice).await
-                    }
-                    Err(_) if stale || notice.is_some() => {
-                        conflict(l, req, user, db, path, state).await
-                    }
-                    Err(Refusal::Ineligible(reasons)) => {
-                        refused_upgrade(l, req, user, db, path, state, &reasons, target).await
-                    }
-                    Err(other) => Err(PageError::Internal(other.into())),
-                }
-            }
         };
-    let Some(prices) = review::confirmed(form.confirm.as_deref(), form.prices.as_deref())? else {
-        let view = load(&db, &user, &path).await?;
-        let stale = view.subscription.version != expected;
-        return review_of(view, stale, None, state).await;
-    };
-    // Confirm: the store decides in one transaction; a repeated click gets the first answer.
-    if !review::prices_unchanged(&db, prices).await? {
-        let view = load(&db, &user, &path).await?;
-        return review_of(view, false, Some(Notice::prices_changed(l)), state).await;
+        let quantity = target.and_then(|t| {
+            LicenseCount::parse(&self.licenses, t.offer().licenses)
+                .map_err(|e| state.licenses_error = Some(explain::licenses_message(l, e)))
+                .ok()
+        });
+        let (Some(target), Some(quantity)) = (target, quantity) else {
+            return Ok(Err(state));
+        };
+        let name =
+            explain::new_subscription_name(l, target).map_err(|e| PageError::Internal(e.into()))?;
+        Ok(Ok(Change::Upgrade(Upgrade {
+            target,
+            quantity,
+            name,
+        })))
     }
-    let sub = path.submission(&user.account, &key, expected, clock.now());
-    let result = changes::apply(&db, &sub, &upgrade, |applied| {
-        let upgrade = applied.created.as_ref().map_or(0, |c| c.upgrade);
-        Reply(format!("/customers/{}/upgrades/{upgrade}", path.customer))
-    })
-    .await;
-    match result {
-        Ok(done) => Ok(see_other(done.reply.0)),
-        Err(ChangeError::NotFound) => Err(PageError::NotFound),
-        Err(ChangeError::Db(e)) => Err(e.into()),
-        Err(ChangeError::Conflict) => {
-            let fresh = load(&db, &user, &path).await?;
-            review_of(fresh, true, None, state).await
+
+    fn carried(path: &SubscriptionPath, change: &Change) -> (Vec<(&'static str, String)>, String) {
+        let Change::Upgrade(u) = change else {
+            return (Vec::new(), path.details_href());
+        };
+        let (offer, licenses) = (u.target.as_str(), u.quantity.get());
+        let back = format!(
+            "{}/upgrade?offer={offer}&licenses={licenses}",
+            path.details_href()
+        );
+        (
+            vec![
+                ("offer", offer.to_owned()),
+                ("licenses", licenses.to_string()),
+            ],
+            back,
+        )
+    }
+
+    fn again(&self, l: Locale, path: &SubscriptionPath, why: Why<'_>) -> FormState {
+        let mut state = self.typed();
+        match why {
+            Why::Conflict => state.conflict = true,
+            Why::Refused(refusal) => {
+                state.offer_error = Some(explain::refusal(l, refusal, &path.customer, state.chosen))
+            }
         }
-        Err(ChangeError::Refused(Refusal::Ineligible(reasons))) => {
-            refused_upgrade(l, &req, &user, &db, &path, state, &reasons, target).await
-        }
-        Err(ChangeError::Refused(other)) => Err(PageError::Internal(other.into())),
+        state
+    }
+
+    async fn page(
+        asking: &Asking,
+        state: FormState,
+        status: StatusCode,
+    ) -> Result<HttpResponse, PageError> {
+        let view = asking.load().await?;
+        render(
+            status,
+            &build(asking.l, &asking.req, &asking.user, view, state),
+        )
     }
 }
 
-/// The form again, with why the chosen upgrade can't be made: nothing was written.
-#[allow(clippy::too_many_arguments)]
-async fn refused_upgrade(
-    l: Locale,
-    req: &HttpRequest,
-    user: &SignedIn,
-    db: &Db,
-    path: &SubscriptionPath,
-    mut state: FormState,
-    reasons: &[Reason],
-    target: OfferId,
+/// The upgrade form's Submit asks for the review; the review's Confirm makes the upgrade.
+pub async fn submit(
+    asking: Asking,
+    form: web::Form<SubmitForm>,
 ) -> Result<HttpResponse, PageError> {
-    let words: Vec<String> = reasons
-        .iter()
-        .map(|r| explain::reason(l, r, &path.customer, Some(target)).text)
-        .collect();
-    state.offer_error = Some(words.join(" "));
-    let view = load(db, user, path).await?;
-    render(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &build(l, req, user, view, state),
-    )
-}
-
-/// The subscription changed since the form was shown: show the fresh form, with the message.
-async fn conflict(
-    l: Locale,
-    req: &HttpRequest,
-    user: &SignedIn,
-    db: &Db,
-    path: &SubscriptionPath,
-    mut state: FormState,
-) -> Result<HttpResponse, PageError> {
-    let view = load(db, user, path).await?;
-    state.conflict = true;
-    render(StatusCode::CONFLICT, &build(l, req, user, view, state))
+    review::submit(asking, form.into_inner()).await
 }
 
 #[derive(Template, WebTemplate)]

@@ -1,16 +1,16 @@
-//! The review before every change made on the pages: every subscription the change touches,
-//! before and after, and what it does to the bill, computed by the same billing rules as the
-//! invoice. Its Confirm is bound to what was reviewed: the subscription's version and the price
-//! list's; a confirm on anything else is refused and the review shown again, with new figures.
+//! The review page: every subscription a change touches, before and after, and what it does to
+//! the bill, computed by the same billing rules as the invoice; its Confirm carries the change's
+//! fields, the subscription's version and the price list's.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
 
-use super::layout::Layout;
-use super::paths::details_href;
+use super::super::layout::Layout;
+use super::super::paths::details_href;
 use crate::domain::billing::{Billing, Effect, NoPrice, Planned};
+use crate::domain::change::{Change, Plan};
 use crate::domain::{Customer, FormKey, OfferId, Subscription, SubscriptionStatus};
 use crate::store::billing::PricesVersion;
 use crate::store::{self, Db};
@@ -94,6 +94,76 @@ pub struct Review {
     pub back: String,
 }
 
+impl Review {
+    /// The review of `change`, as `plan` works it out: Confirm posts the form's `fields` to
+    /// `action` again; `back` returns to the form.
+    pub fn of(
+        l: Locale,
+        plan: &Plan,
+        change: &Change,
+        action: String,
+        (fields, back): (Vec<(&'static str, String)>, String),
+    ) -> Review {
+        let before = &plan.before;
+        let mut touched = vec![Touched {
+            name: before.friendly_name.clone(),
+            before: Some(before.into()),
+            after: plan.after().into(),
+        }];
+        if let Some(new) = &plan.created {
+            touched.push(Touched {
+                name: new.friendly_name.as_str().to_owned(),
+                before: None,
+                after: Side {
+                    offer: new.offer,
+                    licenses: new.quantity,
+                    assigned: new.assigned,
+                    status: SubscriptionStatus::Active,
+                },
+            });
+        }
+        Review {
+            title: title(l, plan, change),
+            touched,
+            planned: change.billed(before.quantity, before.status),
+            action,
+            fields,
+            back,
+        }
+    }
+}
+
+/// The review's title: what the change does, in its kind's words.
+fn title(l: Locale, plan: &Plan, change: &Change) -> String {
+    let before = &plan.before;
+    match change {
+        Change::Licenses(n) => l.t2(
+            "review-licenses-title",
+            "from",
+            l.num(before.quantity),
+            "to",
+            l.num(n.get()),
+        ),
+        Change::Suspend => l.t("review-suspend-title"),
+        Change::Reactivate => l.t("review-reactivate-title"),
+        Change::Rename(name) => l.t2(
+            "review-rename-title",
+            "from",
+            &before.friendly_name,
+            "to",
+            name.as_str(),
+        ),
+        Change::Upgrade(u) => l.t2(
+            "review-upgrade-title",
+            "from",
+            l.offer(before.offer),
+            "to",
+            l.offer(u.target),
+        ),
+        Change::Edit(_) => l.t("review-edit-title"),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "review.html")]
 pub struct ReviewPage {
@@ -173,7 +243,7 @@ pub async fn money(
     Ok((money, version))
 }
 
-/// Renders a review, with a notice when it is shown again.
+/// Renders a review of a change to `subscription`, with a notice when it is shown again.
 #[allow(clippy::too_many_arguments)]
 pub async fn show(
     l: Locale,
@@ -214,28 +284,4 @@ pub async fn show(
             notice,
         },
     )
-}
-
-/// The price list's version a Confirm carries, if this is one (a form asking for its review
-/// carries neither); a Confirm without it was not ours.
-pub fn confirmed(
-    confirm: Option<&str>,
-    prices: Option<&str>,
-) -> Result<Option<PricesVersion>, PageError> {
-    match (confirm, prices) {
-        (None, _) => Ok(None),
-        (Some(_), Some(raw)) => raw
-            .trim()
-            .parse::<i64>()
-            .map(|v| Some(PricesVersion(v)))
-            .map_err(|_| PageError::BadRequest("prices version is not a number".into())),
-        (Some(_), None) => Err(PageError::BadRequest(
-            "a confirm without its prices version".into(),
-        )),
-    }
-}
-
-/// Whether the price list is still the one reviewed.
-pub async fn prices_unchanged(db: &Db, reviewed: PricesVersion) -> Result<bool, PageError> {
-    Ok(store::billing::prices_version(db).await? == reviewed)
 }
