@@ -7,6 +7,7 @@ use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
 use super::json;
 use super::model::{CustomerCollection, CustomerResource, KeyValue, Link};
+use super::openapi::{CustomerPath, NotFound, Refusals};
 use crate::domain::{CustomerId, CustomerPrefix, PrefixField};
 use crate::store::{self, Db};
 
@@ -172,10 +173,8 @@ fn parse_list(req: &HttpRequest) -> Result<ListRequest, ApiError> {
     responses(
         (status = 200, description = "A page of customers", body = CustomerCollection),
         (status = 400, description = "Invalid size, filter or token (800002)", body = ErrorBody),
-        (status = 401, description = "No or bad token (800001)", body = ErrorBody),
-        (status = 429, description = "Too many requests", body = ErrorBody),
-    ),
-    security(("bearer" = []))
+        Refusals,
+    )
 )]
 pub async fn list(
     req: HttpRequest,
@@ -209,14 +208,12 @@ pub async fn list(
     get,
     path = "/v1/customers/{customer-id}",
     tag = "customers",
-    params(("customer-id" = String, Path, description = "The customer's id")),
+    params(CustomerPath),
     responses(
         (status = 200, description = "The customer", body = CustomerResource),
-        (status = 401, description = "No or bad token (800001)", body = ErrorBody),
-        (status = 404, description = "Unknown, or another reseller's (20003)", body = ErrorBody),
-        (status = 429, description = "Too many requests", body = ErrorBody),
-    ),
-    security(("bearer" = []))
+        NotFound,
+        Refusals,
+    )
 )]
 pub async fn get(
     req: HttpRequest,

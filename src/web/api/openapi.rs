@@ -1,12 +1,85 @@
-//! The API's OpenAPI 3.1 document, generated from the handlers' own types and annotations.
+//! The API's OpenAPI 3.1 document, generated from the handlers' own types and annotations, and
+//! what those annotations share, written once: the ids of the paths, the headers, and the error
+//! answers every call (or every change) may get.
 
 use std::sync::OnceLock;
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 
+use super::error::ErrorBody;
 use super::{customers, subscriptions, upgrades};
+
+/// A customer's path.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // the document's shape only: the handlers read the path themselves
+pub struct CustomerPath {
+    /// The customer's id
+    #[param(rename = "customer-id")]
+    customer_id: String,
+}
+
+/// A subscription's path.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // the document's shape only
+pub struct SubscriptionPath {
+    /// The customer's id
+    #[param(rename = "customer-id")]
+    customer_id: String,
+    /// The subscription's id
+    #[param(rename = "subscription-id")]
+    subscription_id: String,
+}
+
+/// The language of an answer's words.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // the document's shape only: `ApiCaller` reads it
+pub struct Localized {
+    /// Language of the answer's words (offer names, explanations): en-US (default) or zh-CN
+    #[param(rename = "X-Locale")]
+    x_locale: Option<String>,
+}
+
+/// What guards a change.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // the document's shape only
+pub struct Guarded {
+    /// The subscription's etag as read: the change is made only to the subscription as read
+    #[param(rename = "If-Match")]
+    if_match: Option<String>,
+    /// Makes the call idempotent: the same value again returns the first answer
+    #[param(rename = "MS-RequestId")]
+    ms_request_id: Option<String>,
+}
+
+/// What any call may answer besides its own.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // the document's shape only: `ApiError` answers them
+pub enum Refusals {
+    /// No or bad token (800001)
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// Too many requests
+    #[response(status = 429)]
+    TooMany(ErrorBody),
+}
+
+/// Unknown, or another reseller's (20003)
+#[derive(IntoResponses)]
+#[response(status = 404)]
+#[allow(dead_code)] // the document's shape only
+pub struct NotFound(ErrorBody);
+
+/// Stale etag (2055)
+#[derive(IntoResponses)]
+#[response(status = 412)]
+#[allow(dead_code)] // the document's shape only
+pub struct Stale(ErrorBody);
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,6 +104,7 @@ use super::{customers, subscriptions, upgrades};
         upgrades::offer,
     ),
     modifiers(&BearerAuth),
+    security(("bearer" = [])),
     tags(
         (name = "customers", description = "The reseller's customers"),
         (name = "subscriptions", description = "Subscriptions the reseller sold, and changes to them"),

@@ -10,6 +10,9 @@ use utoipa::ToSchema;
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
 use super::model::{Link, SubscriptionCollection, SubscriptionResource};
+use super::openapi::{
+    CustomerPath, Guarded, Localized, NotFound, Refusals, Stale, SubscriptionPath,
+};
 use super::{change_key, customer_id, json, kept, parse_body, reply, subscription_id};
 use crate::clock::Clock;
 use crate::domain::change::{Change, Refusal, Via};
@@ -29,17 +32,12 @@ use crate::web::middleware::i18n::Locale;
     get,
     path = "/v1/customers/{customer-id}/subscriptions",
     tag = "subscriptions",
-    params(
-        ("customer-id" = String, Path, description = "The customer's id"),
-        ("X-Locale" = Option<String>, Header, description = "Language of offer names: en-US (default) or zh-CN"),
-    ),
+    params(CustomerPath, Localized),
     responses(
         (status = 200, description = "The customer's subscriptions", body = SubscriptionCollection),
-        (status = 401, description = "No or bad token (800001)", body = ErrorBody),
-        (status = 404, description = "Unknown, or another reseller's customer (20003)", body = ErrorBody),
-        (status = 429, description = "Too many requests", body = ErrorBody),
-    ),
-    security(("bearer" = []))
+        NotFound,
+        Refusals,
+    )
 )]
 pub async fn list(
     req: HttpRequest,
@@ -94,18 +92,12 @@ fn with_etag(mut response: HttpResponse, resource: &SubscriptionResource) -> Htt
     get,
     path = "/v1/customers/{customer-id}/subscriptions/{subscription-id}",
     tag = "subscriptions",
-    params(
-        ("customer-id" = String, Path, description = "The customer's id"),
-        ("subscription-id" = String, Path, description = "The subscription's id"),
-        ("X-Locale" = Option<String>, Header, description = "Language of the offer name: en-US (default) or zh-CN"),
-    ),
+    params(SubscriptionPath, Localized),
     responses(
         (status = 200, description = "The subscription", body = SubscriptionResource),
-        (status = 401, description = "No or bad token (800001)", body = ErrorBody),
-        (status = 404, description = "Unknown, or another reseller's (20003)", body = ErrorBody),
-        (status = 429, description = "Too many requests", body = ErrorBody),
-    ),
-    security(("bearer" = []))
+        NotFound,
+        Refusals,
+    )
 )]
 pub async fn get(
     req: HttpRequest,
@@ -256,23 +248,15 @@ fn refused(l: Locale, refusal: Refusal) -> ApiError {
     patch,
     path = "/v1/customers/{customer-id}/subscriptions/{subscription-id}",
     tag = "subscriptions",
-    params(
-        ("customer-id" = String, Path, description = "The customer's id"),
-        ("subscription-id" = String, Path, description = "The subscription's id"),
-        ("If-Match" = Option<String>, Header, description = "The subscription's etag as read"),
-        ("MS-RequestId" = Option<String>, Header, description = "Makes the call idempotent: the same value again returns the first answer"),
-        ("X-Locale" = Option<String>, Header, description = "Language of messages and offer names: en-US (default) or zh-CN"),
-    ),
+    params(SubscriptionPath, Guarded, Localized),
     request_body(content = SubscriptionPatch, content_type = "application/json"),
     responses(
         (status = 200, description = "The subscription after the change", body = SubscriptionResource),
         (status = 400, description = "Invalid input (800002), quantity out of range (2002), suspended (800091) or cancelled (2011)", body = ErrorBody),
-        (status = 401, description = "No or bad token (800001)", body = ErrorBody),
-        (status = 404, description = "Unknown, or another reseller's (20003)", body = ErrorBody),
-        (status = 412, description = "Stale etag (2055)", body = ErrorBody),
-        (status = 429, description = "Too many requests", body = ErrorBody),
-    ),
-    security(("bearer" = []))
+        NotFound,
+        Stale,
+        Refusals,
+    )
 )]
 pub async fn patch(
     req: HttpRequest,

@@ -13,6 +13,7 @@ use super::model::{
     Link, OfferResource, UpgradeCollection, UpgradeError, UpgradeResource, UpgradeResult,
     UpgradeType,
 };
+use super::openapi::{Guarded, Localized, NotFound, Refusals, Stale, SubscriptionPath};
 use super::{change_key, json, kept, parse_body, reply};
 use crate::clock::Clock;
 use crate::domain::change::{Change, Refusal, Upgrade, Via};
@@ -31,18 +32,12 @@ use crate::web::explain;
     get,
     path = "/v1/customers/{customer-id}/subscriptions/{subscription-id}/upgrades",
     tag = "upgrades",
-    params(
-        ("customer-id" = String, Path, description = "The customer's id"),
-        ("subscription-id" = String, Path, description = "The subscription to upgrade"),
-        ("X-Locale" = Option<String>, Header, description = "Language of explanations and offer names: en-US (default) or zh-CN"),
-    ),
+    params(SubscriptionPath, Localized),
     responses(
         (status = 200, description = "The subscription's upgrades", body = UpgradeCollection),
-        (status = 401, description = "No or bad token (800001)", body = ErrorBody),
-        (status = 404, description = "Unknown, or another reseller's (20003)", body = ErrorBody),
-        (status = 429, description = "Too many requests", body = ErrorBody),
-    ),
-    security(("bearer" = []))
+        NotFound,
+        Refusals,
+    )
 )]
 pub async fn list(
     req: HttpRequest,
@@ -100,24 +95,16 @@ const UPGRADE_FIELDS: &[&str] = &["targetOffer", "id", "quantity", "upgradeType"
     post,
     path = "/v1/customers/{customer-id}/subscriptions/{subscription-id}/upgrades",
     tag = "upgrades",
-    params(
-        ("customer-id" = String, Path, description = "The customer's id"),
-        ("subscription-id" = String, Path, description = "The subscription to upgrade"),
-        ("If-Match" = Option<String>, Header, description = "The source subscription's etag as read"),
-        ("MS-RequestId" = Option<String>, Header, description = "Makes the call idempotent: the same value again returns the first answer"),
-        ("X-Locale" = Option<String>, Header, description = "Language of explanations and the new subscription's name: en-US (default) or zh-CN"),
-    ),
+    params(SubscriptionPath, Guarded, Localized),
     request_body(content = UpgradeRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The upgrade was made", body = UpgradeResult),
         (status = 400, description = "Invalid input (800002) or quantity out of the target's range (2002)", body = ErrorBody),
-        (status = 401, description = "No or bad token (800001)", body = ErrorBody),
-        (status = 404, description = "Unknown, or another reseller's (20003)", body = ErrorBody),
         (status = 409, description = "Not eligible: the reasons in upgradeErrors; nothing written", body = UpgradeResult),
-        (status = 412, description = "Stale etag (2055)", body = ErrorBody),
-        (status = 429, description = "Too many requests", body = ErrorBody),
-    ),
-    security(("bearer" = []))
+        NotFound,
+        Stale,
+        Refusals,
+    )
 )]
 pub async fn create(
     req: HttpRequest,
@@ -266,15 +253,13 @@ async fn unknown_first(req: &HttpRequest, caller: &ApiCaller, db: &Db, e: ApiErr
     tag = "offers",
     params(
         ("offer-id" = String, Path, description = "The offer's id, e.g. O365_E3"),
-        ("X-Locale" = Option<String>, Header, description = "Language of the offer's name: en-US (default) or zh-CN"),
+        Localized,
     ),
     responses(
         (status = 200, description = "The offer", body = OfferResource),
-        (status = 401, description = "No or bad token (800001)", body = ErrorBody),
         (status = 404, description = "No such offer (20003)", body = ErrorBody),
-        (status = 429, description = "Too many requests", body = ErrorBody),
-    ),
-    security(("bearer" = []))
+        Refusals,
+    )
 )]
 pub async fn offer(req: HttpRequest, caller: ApiCaller) -> Result<HttpResponse, ApiError> {
     let offer = req
