@@ -20,3 +20,4 @@ mod operations;
 mod security;
 mod tenancy;
 mod v1;
+mod wire;
