@@ -56,13 +56,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .app_data(web::FormConfig::default().limit(middleware::limits::BULK_FORM))
                 .route(web::post().to(bulk::from_file)),
         )
-        .route("/bulk/jobs/{job}", web::get().to(bulk::job_page))
-        .route("/bulk/jobs/{job}/start", web::post().to(bulk::start))
-        .route("/bulk/jobs/{job}/cancel", web::post().to(bulk::cancel))
-        .route("/bulk/jobs/{job}/progress", web::get().to(bulk::progress))
+        .route("/bulk/jobs/{job}", web::get().to(bulk::job::job_page))
+        .route("/bulk/jobs/{job}/start", web::post().to(bulk::job::start))
+        .route("/bulk/jobs/{job}/cancel", web::post().to(bulk::job::cancel))
+        .route(
+            "/bulk/jobs/{job}/progress",
+            web::get().to(bulk::job::progress),
+        )
         .route(
             "/bulk/jobs/{job}/results.csv",
-            web::get().to(bulk::results_csv),
+            web::get().to(bulk::job::results_csv),
         )
         .route("/prices", web::get().to(billing::prices))
         .route("/charges", web::get().to(billing::charges))

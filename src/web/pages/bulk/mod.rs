@@ -1,0 +1,479 @@
+//! Bulk changes (批量更改): a change of many subscriptions at once, started from a selection on
+//! the page or from rows of a spreadsheet, reviewed row by row, then run as a job in the
+//! background with a live progress bar, per-row results, a results file and a Cancel button
+//! ([`job`]). Each row's change is judged by the change's own rule at review, and run through the
+//! change engine.
+
+pub mod job;
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::layout::Layout;
+use crate::clock::Clock;
+use crate::domain::SubscriptionView;
+use crate::domain::bulk::{self, FileError, LineProblem, Problem, Request};
+use crate::domain::catalog::{self, Offer};
+use crate::domain::change::Kind;
+use crate::domain::{CustomerQuery, OfferId, SubscriptionId, SubscriptionStatus};
+use crate::store::jobs::{self as job_store, Job, NewJob, NewRow, Origin, Progress};
+use crate::store::views::Among;
+use crate::store::{self, Db};
+use crate::web::middleware::error::PageError;
+use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::signed_in::SignedIn;
+use crate::web::{render, see_other};
+
+/// What the selection form asked, as typed, to show again beside its messages.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct SelectionForm {
+    #[serde(default)]
+    offer: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    quantity: String,
+}
+
+/// The rows form: a file's text (read by the page's script from the chosen file, or pasted).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct FileForm {
+    #[serde(default)]
+    rows: String,
+    #[serde(default)]
+    file_name: String,
+}
+
+/// The messages beside the fields of the page's two forms.
+#[derive(Debug, Default)]
+struct Messages {
+    offer: Option<String>,
+    status: Option<String>,
+    action: Option<String>,
+    target: Option<String>,
+    quantity: Option<String>,
+    /// About the selection as a whole (it matches nothing, or too much).
+    selection: Option<String>,
+    rows: Option<String>,
+}
+
+impl Messages {
+    fn any(&self) -> bool {
+        self.offer.is_some()
+            || self.status.is_some()
+            || self.action.is_some()
+            || self.target.is_some()
+            || self.quantity.is_some()
+            || self.selection.is_some()
+            || self.rows.is_some()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "bulk/index.html")]
+pub struct BulkPage {
+    l: Locale,
+    layout: Layout,
+    offers: &'static [Offer],
+    selection: SelectionForm,
+    file: FileForm,
+    messages: Messages,
+    jobs: Vec<(Job, Progress)>,
+}
+
+impl BulkPage {
+    /// The file's columns, as its header names them (the same in every language).
+    fn columns(&self) -> String {
+        bulk::COLUMNS.join(",")
+    }
+
+    /// The file's actions, as its `Action` column writes them.
+    fn actions(&self) -> impl Iterator<Item = &'static str> {
+        bulk::KINDS.into_iter().map(Kind::as_str)
+    }
+
+    fn selected(&self, field: &str, value: &str) -> bool {
+        let chosen = match field {
+            "offer" => &self.selection.offer,
+            "status" => &self.selection.status,
+            "action" => &self.selection.action,
+            "target" => &self.selection.target,
+            _ => return false,
+        };
+        chosen == value
+    }
+}
+
+fn page(
+    l: Locale,
+    req: &HttpRequest,
+    user: &SignedIn,
+    jobs: Vec<(Job, Progress)>,
+    selection: SelectionForm,
+    file: FileForm,
+    messages: Messages,
+) -> BulkPage {
+    let mut layout = user.layout(l, &req.uri().to_string()).in_section("bulk");
+    layout.crumbs.clear();
+    let layout = layout.crumb(l.t("bulk-title"), None);
+    BulkPage {
+        l,
+        layout,
+        offers: catalog::offers(),
+        selection,
+        file,
+        messages,
+        jobs,
+    }
+}
+
+/// The Bulk changes page: the two ways to start one, and the reseller's jobs.
+pub async fn index(
+    req: HttpRequest,
+    l: Locale,
+    user: SignedIn,
+    db: web::Data<Db>,
+) -> Result<BulkPage, PageError> {
+    let jobs = job_store::latest(&db, &user.account.reseller, 50).await?;
+    let selection = SelectionForm {
+        status: "active".to_owned(),
+        action: "upgrade".to_owned(),
+        ..SelectionForm::default()
+    };
+    Ok(page(
+        l,
+        &req,
+        &user,
+        jobs,
+        selection,
+        FileForm::default(),
+        Messages::default(),
+    ))
+}
+
+/// A selection parsed: which subscriptions, and what to ask of each.
+struct Selection {
+    offer: Option<OfferId>,
+    status: Option<SubscriptionStatus>,
+    search: CustomerQuery,
+    request: Request,
+}
+
+fn parse_selection(l: Locale, form: &SelectionForm) -> Result<Selection, Box<Messages>> {
+    let mut messages = Messages::default();
+    let offer = match form.offer.trim() {
+        "" => None,
+        raw => match raw.parse::<OfferId>() {
+            Ok(o) => Some(o),
+            Err(_) => {
+                messages.offer = Some(l.t("bulk-error-offer"));
+                None
+            }
+        },
+    };
+    let status = match form.status.trim() {
+        "" => None,
+        raw => match raw.parse::<SubscriptionStatus>() {
+            Ok(s) => Some(s),
+            Err(_) => {
+                messages.status = Some(l.t("bulk-error-status"));
+                None
+            }
+        },
+    };
+    // A whole number of licenses, when the action takes one.
+    let mut quantity = |required: bool| -> Option<u32> {
+        let raw = form.quantity.trim();
+        if raw.is_empty() && !required {
+            return None;
+        }
+        match raw.parse::<u32>() {
+            Ok(n) if n > 0 && raw.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+            _ => {
+                messages.quantity = Some(l.t("bulk-error-quantity"));
+                None
+            }
+        }
+    };
+    let request = match form.action.as_str() {
+        "upgrade" => match form.target.trim().parse::<OfferId>() {
+            Ok(target) => Some(Request::Upgrade {
+                target,
+                quantity: quantity(false),
+            }),
+            Err(_) => {
+                messages.target = Some(l.t("bulk-error-target"));
+                None
+            }
+        },
+        "licenses-set" => quantity(true).map(Request::SetLicenses),
+        "licenses-add" => quantity(true).map(Request::AddLicenses),
+        "suspend" => Some(Request::Suspend),
+        "reactivate" => Some(Request::Reactivate),
+        _ => {
+            messages.action = Some(l.t("bulk-error-action"));
+            None
+        }
+    };
+    match request {
+        Some(request) if !messages.any() => Ok(Selection {
+            offer,
+            status,
+            search: CustomerQuery::parse(&form.q),
+            request,
+        }),
+        _ => Err(Box::new(messages)),
+    }
+}
+
+/// What a selection does, in words, for the job's list.
+fn describe(l: Locale, s: &Selection) -> String {
+    let what = match s.request {
+        Request::Upgrade { target, quantity } => match quantity {
+            Some(n) => l.t2(
+                "bulk-does-upgrade-n",
+                "target",
+                l.offer(target),
+                "n",
+                l.num(n),
+            ),
+            None => l.t1("bulk-does-upgrade", "target", l.offer(target)),
+        },
+        Request::SetLicenses(n) => l.t1("bulk-does-set", "n", l.num(n)),
+        Request::AddLicenses(n) => l.t1("bulk-does-add", "n", l.num(n)),
+        Request::Suspend => l.t("bulk-does-suspend"),
+        Request::Reactivate => l.t("bulk-does-reactivate"),
+    };
+    let mut which = vec![match s.offer {
+        Some(o) => l.offer(o).to_owned(),
+        None => l.t("bulk-any-offer"),
+    }];
+    if let Some(status) = s.status {
+        which.push(l.status(status));
+    }
+    if !s.search.is_empty() {
+        which.push(format!("“{}”", s.search.as_str()));
+    }
+    format!("{what} · {}", which.join(" · "))
+}
+
+/// Starts a change from a selection: reads every matching subscription, judges each, and writes
+/// the job for its review.
+pub async fn from_selection(
+    req: HttpRequest,
+    l: Locale,
+    user: SignedIn,
+    db: web::Data<Db>,
+    clock: web::Data<Clock>,
+    form: web::Form<SelectionForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    let reseller = &user.account.reseller;
+    let refuse = |messages: Messages, form: SelectionForm| async {
+        let jobs = job_store::latest(&db, reseller, 50).await?;
+        render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(l, &req, &user, jobs, form, FileForm::default(), messages),
+        )
+    };
+    let selection = match parse_selection(l, &form) {
+        Ok(s) => s,
+        Err(messages) => return refuse(*messages, form).await,
+    };
+    let views = store::views::views_where(
+        db.get_ref(),
+        reseller,
+        Among::Selection {
+            offer: selection.offer,
+            status: selection.status,
+            search: selection.search.as_str(),
+            limit: bulk::MAX_ROWS + 1,
+        },
+    )
+    .await?;
+    if views.is_empty() || views.len() > bulk::MAX_ROWS {
+        let message = if views.is_empty() {
+            l.t("bulk-error-none")
+        } else {
+            l.t1("bulk-error-too-many", "max", l.num(bulk::MAX_ROWS as u64))
+        };
+        let messages = Messages {
+            selection: Some(message),
+            ..Messages::default()
+        };
+        return refuse(messages, form).await;
+    }
+    let rows = views
+        .iter()
+        .enumerate()
+        .map(|(i, view)| {
+            planned(
+                l,
+                u32::try_from(i + 1).unwrap_or(u32::MAX),
+                selection.request,
+                view,
+                reseller,
+            )
+        })
+        .collect();
+    let id = job_store::create(
+        &db,
+        NewJob {
+            who: &user.account,
+            language: l.tag(),
+            origin: Origin::Selection,
+            summary: describe(l, &selection),
+            at: clock.now(),
+        },
+        rows,
+    )
+    .await?;
+    Ok(see_other(job_href(id)))
+}
+
+/// A row judged against its subscription as the review reads it.
+fn planned(
+    l: Locale,
+    line: u32,
+    request: Request,
+    view: &SubscriptionView,
+    reseller: &crate::domain::ResellerId,
+) -> NewRow {
+    let plan = bulk::resolve(request, view, reseller, l.tag());
+    NewRow {
+        line,
+        subscription: view.subscription.id.to_string(),
+        customer: Some(view.customer.id.clone()),
+        names: Some((
+            view.customer.company_name.clone(),
+            view.subscription.friendly_name.clone(),
+        )),
+        kind: Some(request.kind()),
+        plan,
+        expected: Some(view.subscription.version),
+    }
+}
+
+/// Starts a change from a file's rows: reads each line, judges each subscription, and writes the
+/// job for its review; the lines that can't be done are named with their line and value.
+pub async fn from_file(
+    req: HttpRequest,
+    l: Locale,
+    user: SignedIn,
+    db: web::Data<Db>,
+    clock: web::Data<Clock>,
+    form: web::Form<FileForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    let reseller = &user.account.reseller;
+    let lines = match bulk::parse_file(&form.rows) {
+        Ok(lines) if lines.is_empty() => Err(FileError::Empty),
+        other => other,
+    };
+    let lines = match lines {
+        Ok(lines) => lines,
+        Err(e) => {
+            let message = match e {
+                FileError::Empty => l.t("bulk-file-empty"),
+                FileError::MissingColumn(column) => l.t1("bulk-file-column", "column", column),
+                FileError::TooManyRows => {
+                    l.t1("bulk-error-too-many", "max", l.num(bulk::MAX_ROWS as u64))
+                }
+                FileError::NotCsv(why) => l.t1("bulk-file-not-csv", "why", why),
+            };
+            let jobs = job_store::latest(&db, reseller, 50).await?;
+            let messages = Messages {
+                rows: Some(message),
+                ..Messages::default()
+            };
+            let selection = SelectionForm {
+                status: "active".to_owned(),
+                action: "upgrade".to_owned(),
+                ..SelectionForm::default()
+            };
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page(l, &req, &user, jobs, selection, form, messages),
+            );
+        }
+    };
+    let ids: Vec<SubscriptionId> = lines
+        .iter()
+        .filter_map(|l| l.as_ref().ok().map(|l| l.subscription.clone()))
+        .collect();
+    let views: HashMap<SubscriptionId, SubscriptionView> =
+        store::views::views_where(db.get_ref(), reseller, Among::Ids(&ids))
+            .await?
+            .into_iter()
+            .map(|v| (v.subscription.id.clone(), v))
+            .collect();
+    let rows = lines
+        .into_iter()
+        .map(|line| match line {
+            Ok(line) => match views.get(&line.subscription) {
+                Some(view) => planned(l, line.line, line.request, view, reseller),
+                // Not the reseller's, or no such subscription: the same to the reseller.
+                None => NewRow {
+                    line: line.line,
+                    subscription: line.subscription.to_string(),
+                    customer: None,
+                    names: None,
+                    kind: Some(line.request.kind()),
+                    plan: Err(Problem::Line {
+                        problem: LineProblem::UnknownSubscription,
+                        value: line.subscription.to_string(),
+                    }),
+                    expected: None,
+                },
+            },
+            Err(bad) => NewRow {
+                line: bad.line,
+                subscription: bad.subscription,
+                customer: None,
+                names: None,
+                kind: None,
+                plan: Err(bad.problem),
+                expected: None,
+            },
+        })
+        .collect::<Vec<_>>();
+    let name = form.file_name.trim();
+    let summary = if name.is_empty() {
+        l.t1("bulk-from-pasted", "n", l.num(rows.len() as u64))
+    } else {
+        l.t2(
+            "bulk-from-file",
+            "name",
+            name,
+            "n",
+            l.num(rows.len() as u64),
+        )
+    };
+    let id = job_store::create(
+        &db,
+        NewJob {
+            who: &user.account,
+            language: l.tag(),
+            origin: Origin::File,
+            summary,
+            at: clock.now(),
+        },
+        rows,
+    )
+    .await?;
+    Ok(see_other(job_href(id)))
+}
+
+pub(super) fn job_href(id: i32) -> String {
+    format!("/bulk/jobs/{id}")
+}
