@@ -204,13 +204,7 @@ async fn rare(
         place.map_or(0, |p| i32::from(p.tier)).into(),
         place.map_or(0, |p| p.row).into(),
     ];
-    let results = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            sql,
-            values,
-        ))
-        .await?;
+    let results = db.query_all_raw(sqlite(sql, values)).await?;
     let found: i64 = match results.first() {
         Some(row) => row.try_get("", "found")?,
         None => 0,
@@ -326,13 +320,7 @@ async fn in_order(
         place.map_or(0, |p| p.row).into(),
         rest.into(),
     ];
-    let results = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            sql,
-            values,
-        ))
-        .await?;
+    let results = db.query_all_raw(sqlite(sql, values)).await?;
     let found: Option<i64> = match results.first() {
         Some(row) => Some(row.try_get("", "found")?),
         None => None,
@@ -368,4 +356,9 @@ async fn count(db: &Db, reseller: &ResellerId, query: &str) -> Result<u64, DbErr
         SEARCH_COUNT_BOUND + 1
     );
     count_of(db, &sql, vec![reseller.as_str().into(), query.into()]).await
+}
+
+/// A statement of the trigram table's: SQLite's alone.
+fn sqlite(sql: String, values: Vec<sea_orm::Value>) -> Statement {
+    Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
 }

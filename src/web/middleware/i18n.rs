@@ -120,19 +120,11 @@ impl Locale {
     /// selector, no reference), split at them once: formatting one is then a concatenation, and
     /// a page of 200 subscriptions formats hundreds of them.
     fn plain(&self) -> &'static HashMap<&'static str, Pieces> {
-        static ZH: OnceLock<HashMap<&'static str, Pieces>> = OnceLock::new();
-        static EN: OnceLock<HashMap<&'static str, Pieces>> = OnceLock::new();
-        let (cell, source) = match self {
-            Locale::ZhCn => (&ZH, include_str!("../../../locales/zh-CN/portal.ftl")),
-            Locale::EnUs => (&EN, include_str!("../../../locales/en-US/portal.ftl")),
-        };
-        cell.get_or_init(|| {
-            source
-                .lines()
-                .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
-                .filter_map(|l| l.split_once(" = "))
-                .filter_map(|(id, _)| {
-                    let id = id.trim();
+        static CELLS: [OnceLock<HashMap<&'static str, Pieces>>; 2] =
+            [OnceLock::new(), OnceLock::new()];
+        self.cached(&CELLS, |source| {
+            message_ids(source)
+                .filter_map(|id| {
                     // One line, and only variables in its braces.
                     let text = message_source(source, id).trim_end_matches('\n');
                     let (_, value) = text.split_once(" = ")?;
@@ -148,23 +140,28 @@ impl Locale {
 
     /// The messages of this language that take no arguments, formatted.
     fn fixed(&self) -> &'static HashMap<&'static str, String> {
-        static ZH: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
-        static EN: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
-        let (cell, source) = match self {
-            Locale::ZhCn => (&ZH, include_str!("../../../locales/zh-CN/portal.ftl")),
-            Locale::EnUs => (&EN, include_str!("../../../locales/en-US/portal.ftl")),
-        };
-        cell.get_or_init(|| {
-            source
-                .lines()
-                .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
-                .filter_map(|l| l.split_once(" ="))
-                .map(|(id, _)| id.trim())
+        static CELLS: [OnceLock<HashMap<&'static str, String>>; 2] =
+            [OnceLock::new(), OnceLock::new()];
+        self.cached(&CELLS, |source| {
+            message_ids(source)
                 // A message with a variable or a selector is formatted per call.
                 .filter(|id| !message_source(source, id).contains('$'))
                 .filter_map(|id| Some((id, LOCALES.try_lookup(self.id(), id)?)))
                 .collect()
         })
+    }
+
+    /// What `build` makes of this language's messages (its Fluent file's text), made once.
+    fn cached<T>(
+        self,
+        cells: &'static [OnceLock<T>; 2],
+        build: impl FnOnce(&'static str) -> T,
+    ) -> &'static T {
+        let (cell, source) = match self {
+            Locale::ZhCn => (&cells[0], include_str!("../../../locales/zh-CN/portal.ftl")),
+            Locale::EnUs => (&cells[1], include_str!("../../../locales/en-US/portal.ftl")),
+        };
+        cell.get_or_init(|| build(source))
     }
 
     /// The message `key` with arguments. An argument that is a number (as formatted by
@@ -337,7 +334,15 @@ impl<T: Count> Count for &T {
     }
 }
 
-/// The source text of message `id` in a Fluent file: its line and the indented lines after it.
+/// The ids of a Fluent file's messages (`id = …` at the start of a line).
+fn message_ids(source: &'static str) -> impl Iterator<Item = &'static str> {
+    source
+        .lines()
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
+        .filter_map(|l| l.split_once(" ="))
+        .map(|(id, _)| id.trim())
+}
+
 /// A message split at its variables.
 #[derive(Debug)]
 struct Pieces(Vec<Piece>);
@@ -399,6 +404,7 @@ impl Pieces {
     }
 }
 
+/// The source text of message `id` in a Fluent file: its line and the indented lines after it.
 fn message_source<'a>(source: &'a str, id: &str) -> &'a str {
     let start = source
         .find(&format!("\n{id} ="))

@@ -111,22 +111,7 @@ impl Backend {
         json: String,
         ttl: &Duration,
     ) -> Result<(), StoreError> {
-        match self {
-            Backend::Redis(redis) => redis
-                .query::<Value>(
-                    redis::cmd("SET")
-                        .arg(redis_key(key))
-                        .arg(json)
-                        .arg("NX")
-                        .arg("EX")
-                        .arg(ttl.whole_seconds()),
-                )
-                .await
-                .map(drop),
-            Backend::Database(db) => store::sessions::save(db, key.as_ref(), json, expiry(ttl))
-                .await
-                .map_err(StoreError::database),
-        }
+        self.set(key, json, ttl, "NX").await.map(drop)
     }
 
     /// Replaces a session's state; false when it is gone (expired meanwhile) and nothing was
@@ -137,13 +122,25 @@ impl Backend {
         json: String,
         ttl: &Duration,
     ) -> Result<bool, StoreError> {
+        self.set(key, json, ttl, "XX").await
+    }
+
+    /// Writes a session's state for `ttl`: in Redis only under a key nobody has (`NX`) or over a
+    /// session still there (`XX`), saying whether it wrote; in the database, either way.
+    async fn set(
+        &self,
+        key: &SessionKey,
+        json: String,
+        ttl: &Duration,
+        only: &'static str,
+    ) -> Result<bool, StoreError> {
         match self {
             Backend::Redis(redis) => redis
                 .query::<Value>(
                     redis::cmd("SET")
                         .arg(redis_key(key))
                         .arg(json)
-                        .arg("XX")
+                        .arg(only)
                         .arg("EX")
                         .arg(ttl.whole_seconds()),
                 )

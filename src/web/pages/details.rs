@@ -8,7 +8,7 @@ use askama::Template;
 
 use super::layout::Layout;
 use super::paths::{SubscriptionPath, details_href};
-use super::review::{self, Asking, ChangeForm, Guard, Why};
+use super::review::{self, Again, Asking, ChangeForm, Guarded, Why};
 use crate::domain::change::{Change, Kind};
 use crate::domain::{
     Customer, FormKey, LicenseCount, Subscription, SubscriptionStatus, SubscriptionView,
@@ -193,24 +193,20 @@ pub async fn page(
 }
 
 /// The page drawn again after a form of it was refused: nothing was written.
-async fn again(
-    asking: &Asking,
-    state: FormState,
-    status: StatusCode,
-) -> Result<HttpResponse, PageError> {
-    let Asking {
-        req, l, user, db, ..
-    } = asking;
-    let loaded = load_with_history(db, user, &asking.path).await?;
-    render(status, &build(*l, req, user, loaded, state))
+impl Again for FormState {
+    async fn page(self, asking: &Asking, status: StatusCode) -> Result<HttpResponse, PageError> {
+        let Asking {
+            req, l, user, db, ..
+        } = asking;
+        let loaded = load_with_history(db, user, &asking.path).await?;
+        render(status, &build(*l, req, user, loaded, self))
+    }
 }
 
 /// The license form: a new number of licenses.
 #[derive(serde::Deserialize)]
 pub struct LicensesForm {
     licenses: String,
-    #[serde(flatten)]
-    guard: Guard,
 }
 
 impl LicensesForm {
@@ -222,10 +218,6 @@ impl LicensesForm {
 impl ChangeForm for LicensesForm {
     type Again = FormState;
     const READS: bool = true;
-
-    fn guard(&self) -> &Guard {
-        &self.guard
-    }
 
     fn change(
         &self,
@@ -266,21 +258,13 @@ impl ChangeForm for LicensesForm {
             },
         }
     }
-
-    async fn page(
-        asking: &Asking,
-        state: FormState,
-        status: StatusCode,
-    ) -> Result<HttpResponse, PageError> {
-        again(asking, state, status).await
-    }
 }
 
 /// Changes the number of licenses: the form asks for the review; the review's Confirm makes the
 /// change, if the subscription and the price list are still as reviewed.
 pub async fn change_licenses(
     asking: Asking,
-    form: web::Form<LicensesForm>,
+    form: web::Form<Guarded<LicensesForm>>,
 ) -> Result<HttpResponse, PageError> {
     review::submit(asking, form.into_inner()).await
 }
@@ -289,17 +273,11 @@ pub async fn change_licenses(
 #[derive(serde::Deserialize)]
 pub struct StatusForm {
     action: String,
-    #[serde(flatten)]
-    guard: Guard,
 }
 
 impl ChangeForm for StatusForm {
     type Again = FormState;
     const READS: bool = false;
-
-    fn guard(&self) -> &Guard {
-        &self.guard
-    }
 
     fn change(
         &self,
@@ -332,20 +310,12 @@ impl ChangeForm for StatusForm {
             },
         }
     }
-
-    async fn page(
-        asking: &Asking,
-        state: FormState,
-        status: StatusCode,
-    ) -> Result<HttpResponse, PageError> {
-        again(asking, state, status).await
-    }
 }
 
 /// Suspends or reactivates: the form asks for the review; Confirm makes the change.
 pub async fn change_status(
     asking: Asking,
-    form: web::Form<StatusForm>,
+    form: web::Form<Guarded<StatusForm>>,
 ) -> Result<HttpResponse, PageError> {
     review::submit(asking, form.into_inner()).await
 }

@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use super::details::load;
 use super::layout::Layout;
 use super::paths::{CustomerPath, SubscriptionPath, details_href};
-use super::review::{self, Asking, ChangeForm, Guard, Why};
+use super::review::{self, Again, Asking, ChangeForm, Guarded, Why};
 use crate::domain::catalog::{self, Offer};
 use crate::domain::change::{Change, Upgrade};
 use crate::domain::{Customer, FormKey, LicenseCount, OfferId, Subscription, SubscriptionView};
@@ -146,8 +146,6 @@ pub struct SubmitForm {
     /// Absent when no offer was chosen.
     offer: Option<String>,
     licenses: String,
-    #[serde(flatten)]
-    guard: Guard,
 }
 
 impl SubmitForm {
@@ -164,10 +162,6 @@ impl SubmitForm {
 impl ChangeForm for SubmitForm {
     type Again = FormState;
     const READS: bool = false;
-
-    fn guard(&self) -> &Guard {
-        &self.guard
-    }
 
     /// Every field is read, so that each gets its message at once.
     fn change(
@@ -234,16 +228,15 @@ impl ChangeForm for SubmitForm {
         }
         state
     }
+}
 
-    async fn page(
-        asking: &Asking,
-        state: FormState,
-        status: StatusCode,
-    ) -> Result<HttpResponse, PageError> {
+/// The form drawn again, with why the upgrade can't be made: nothing was written.
+impl Again for FormState {
+    async fn page(self, asking: &Asking, status: StatusCode) -> Result<HttpResponse, PageError> {
         let view = asking.load().await?;
         render(
             status,
-            &build(asking.l, &asking.req, &asking.user, view, state),
+            &build(asking.l, &asking.req, &asking.user, view, self),
         )
     }
 }
@@ -251,7 +244,7 @@ impl ChangeForm for SubmitForm {
 /// The upgrade form's Submit asks for the review; the review's Confirm makes the upgrade.
 pub async fn submit(
     asking: Asking,
-    form: web::Form<SubmitForm>,
+    form: web::Form<Guarded<SubmitForm>>,
 ) -> Result<HttpResponse, PageError> {
     review::submit(asking, form.into_inner()).await
 }

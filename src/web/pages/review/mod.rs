@@ -86,6 +86,15 @@ impl Asking {
     }
 }
 
+/// A change form as posted: its own fields, and what every change form carries besides them.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Guarded<F> {
+    #[serde(flatten)]
+    pub form: F,
+    #[serde(flatten)]
+    pub guard: Guard,
+}
+
 /// What every change form carries besides its own fields: the subscription's version it was
 /// shown at, its one-time key, and, on the review's Confirm, the price list's version reviewed.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -134,16 +143,20 @@ pub enum Why<'a> {
     Conflict,
 }
 
+/// What a form's page shows again (the fields as typed, the messages beside them), and how.
+pub(crate) trait Again {
+    /// The form's page, drawn again with this and `status`.
+    async fn page(self, asking: &Asking, status: StatusCode) -> Result<HttpResponse, PageError>;
+}
+
 /// A page's form that asks for a change.
 pub(crate) trait ChangeForm {
-    /// What the form's page shows again: the fields as typed, and the messages beside them.
-    type Again;
+    /// What the form's page shows again.
+    type Again: Again;
 
     /// Whether reading the fields needs the subscription as it is (a license count is read
     /// within its offer's range).
     const READS: bool;
-
-    fn guard(&self) -> &Guard;
 
     /// The change the fields ask (with the subscription as it is, when [`Self::READS`]); or what
     /// the form shows again, a message beside each field that can't be taken. `Err` for a form
@@ -160,22 +173,15 @@ pub(crate) trait ChangeForm {
 
     /// What the form shows again when its change can't be made.
     fn again(&self, l: Locale, path: &SubscriptionPath, why: Why<'_>) -> Self::Again;
-
-    /// The form's page, drawn again with `again` and `status`.
-    async fn page(
-        asking: &Asking,
-        again: Self::Again,
-        status: StatusCode,
-    ) -> Result<HttpResponse, PageError>;
 }
 
 /// A change form's Submit or its review's Confirm.
 pub(crate) async fn submit<F: ChangeForm>(
     asking: Asking,
-    form: F,
+    Guarded { form, guard }: Guarded<F>,
 ) -> Result<HttpResponse, PageError> {
-    let (expected, key) = form.guard().read()?;
-    let confirmed = form.guard().confirmed()?;
+    let (expected, key) = guard.read()?;
+    let confirmed = guard.confirmed()?;
     let l = asking.l;
     // The subscription is read where the answer shows it (and to read the fields, where they
     // need it): a Confirm that goes through needs only the change's own reading, in its
@@ -186,7 +192,7 @@ pub(crate) async fn submit<F: ChangeForm>(
     };
     let change = match form.change(l, seen.as_ref())? {
         Ok(change) => change,
-        Err(again) => return F::page(&asking, again, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(again) => return again.page(&asking, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     let Some(prices) = confirmed else {
         let view = match seen.take() {
@@ -230,7 +236,7 @@ pub(crate) async fn submit<F: ChangeForm>(
         }
         Err(ChangeError::Refused(refusal)) => {
             let again = form.again(l, path, Why::Refused(&refusal));
-            F::page(&asking, again, StatusCode::UNPROCESSABLE_ENTITY).await
+            again.page(&asking, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
@@ -266,16 +272,12 @@ async fn review<F: ChangeForm>(
             .await
         }
         Err(_) if notice.is_some() => {
-            F::page(
-                asking,
-                form.again(l, path, Why::Conflict),
-                StatusCode::CONFLICT,
-            )
-            .await
+            let again = form.again(l, path, Why::Conflict);
+            again.page(asking, StatusCode::CONFLICT).await
         }
         Err(refusal) => {
             let again = form.again(l, path, Why::Refused(&refusal));
-            F::page(asking, again, StatusCode::UNPROCESSABLE_ENTITY).await
+            again.page(asking, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
