@@ -189,7 +189,7 @@ pub fn parse_file(text: &str) -> Result<Vec<Result<FileLine, BadLine>>, FileErro
                 },
                 Kind::Suspend => Request::Suspend,
                 Kind::Reactivate => Request::Reactivate,
-                Kind::Rename => return bad(LineProblem::Action, raw_action),
+                _ => return bad(LineProblem::Action, raw_action),
             };
             if let Some(first) = seen.get(&subscription) {
                 return Err(BadLine {

@@ -70,7 +70,8 @@ impl RowChange {
             Change::Upgrade(u) => (Some(u.target), Some(u.quantity.get())),
             Change::Licenses(n) => (None, Some(n.get())),
             Change::Suspend | Change::Reactivate => (None, None),
-            Change::Rename(_) | Change::Edit(_) => return None,
+            // The kinds a file has no columns for.
+            _ => return None,
         };
         Some(RowChange {
             kind: change.kind()?,
@@ -86,7 +87,7 @@ impl RowChange {
             Kind::Upgrade => target.is_some() && quantity.is_some(),
             Kind::Licenses => quantity.is_some(),
             Kind::Suspend | Kind::Reactivate => true,
-            Kind::Rename => false,
+            _ => false,
         };
         complete.then_some(RowChange {
             kind,
@@ -116,7 +117,7 @@ impl RowChange {
             })?),
             Kind::Suspend => Change::Suspend,
             Kind::Reactivate => Change::Reactivate,
-            Kind::Rename => return None,
+            _ => return None,
         })
     }
 }
