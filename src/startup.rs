@@ -98,6 +98,7 @@ impl Application {
             Jobs::none()
         };
         store::keep_checkpointing(&db);
+        crate::jobs::drop_abandoned_reviews(db.clone(), clock.clone());
         let server = run(listener, db.clone(), sessions, jobs.clone(), settings)?;
         Ok(Application {
             port,
