@@ -638,6 +638,37 @@ async fn a_reseller_has_at_most_five_reviews_waiting_however_many_it_sends_at_on
 }
 
 #[actix_web::test]
+async fn the_bound_on_reviews_holds_across_instances() {
+    // Two instances behind a load balancer, each sent four files at once by the same reseller.
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    app.get("/bulk").await.assert_status(200);
+    let instance = crate::helpers::second_instance(&app).await;
+    let mut there = app.another_browser();
+    there.switch_to(&instance);
+    there.set_cookies(app.cookies());
+    there.get("/bulk").await.assert_status(200);
+    let active = three_active(&app).await;
+    let rows = format!("Subscription ID,Action\n{},suspend\n", active[0].0);
+    let form = [("rows", rows.as_str()), ("file_name", "changes.csv")];
+
+    let (here, away) = futures_util::future::join(
+        join_all((0..4).map(|_| app.submit("/bulk/file", &form))),
+        join_all((0..4).map(|_| there.submit("/bulk/file", &form))),
+    )
+    .await;
+
+    let statuses: Vec<u16> = here.iter().chain(&away).map(|p| p.status.as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 422).count(), 3, "{statuses:?}");
+    assert_eq!(
+        app.count("jobs WHERE reseller_id = 'contoso' AND state = 'review'")
+            .await,
+        5
+    );
+}
+
+#[actix_web::test]
 async fn a_review_nobody_confirms_is_dropped_a_day_later_without_another_request() {
     let start = "2026-07-20T09:00:00+08:00";
     let app = spawn_app_with(&[("PORTAL_CLOCK", start)]).await;
