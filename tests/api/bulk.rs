@@ -658,9 +658,21 @@ async fn the_bound_on_reviews_holds_across_instances() {
     )
     .await;
 
-    let statuses: Vec<u16> = here.iter().chain(&away).map(|p| p.status.as_u16()).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 5, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 422).count(), 3, "{statuses:?}");
+    let statuses: Vec<u16> = here
+        .iter()
+        .chain(&away)
+        .map(|p| p.status.as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 303).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 422).count(),
+        3,
+        "{statuses:?}"
+    );
     assert_eq!(
         app.count("jobs WHERE reseller_id = 'contoso' AND state = 'review'")
             .await,

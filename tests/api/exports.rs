@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::api_client::Api;
 use crate::helpers::{
-    CONTOSO, NORTHWIND, Page, TestApp, add_licenses, details, file, portal_command, spawn_app,
+    CONTOSO, NORTHWIND, Page, TestApp, add_licenses, details, load_book, portal_command, spawn_app,
     spawn_app_with,
 };
 
@@ -577,9 +577,8 @@ const RESULTS_HEADER: &str = "Subscription ID,Action,Result,Code,Message,Target 
 /// who can name one may), on 20 August 2026: billing day 15, prices for E3 and E1.
 async fn formula_portal() -> TestApp {
     let app = spawn_app_with(&[("PORTAL_CLOCK", "2026-08-20T10:00:00+08:00")]).await;
-    let book = file(
+    load_book(
         &app,
-        "book.json",
         r#"{
   "resellers": [{ "id": "formula", "name": "Formula 云", "billing_day": 15,
     "users": [{ "email": "admin@formula.example", "password": "formula-demo", "admin": true }] }],
@@ -598,16 +597,8 @@ async fn formula_portal() -> TestApp {
       "friendly_name": "Staff", "quantity": 3, "sold_by": "formula", "created": "2026-01-10" }
   ]
 }"#,
-    );
-    let out = portal_command(&app, &["import", &book]);
-    assert!(out.success, "{out:?}");
-    let prices = file(
-        &app,
-        "prices.csv",
         "Offer ID,Currency,Unit Price,Valid From\nO365_E3,CNY,11,2026-01-01\nO365_E1,CNY,8,2026-01-01\n",
     );
-    let out = portal_command(&app, &["prices", "import", &prices]);
-    assert!(out.success, "{out:?}");
     app
 }
 
@@ -708,7 +699,7 @@ async fn no_csv_holds_a_formula_and_an_edited_export_uploads_as_it_was() {
 
     // Act: the subscriptions export, edited as the Bulk changes page says (an Action column, one
     // more license each), uploaded as it is.
-    let mut reader = csv::Reader::from_reader(subscriptions_file.body[3..].as_bytes());
+    let mut reader = csv::Reader::from_reader(&subscriptions_file.body.as_bytes()[3..]);
     let mut edited = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = reader
         .headers()
