@@ -557,16 +557,17 @@ pub async fn progress(db: &Db, id: i32) -> Result<Progress, DbErr> {
 /// Which of a job's rows [`rows`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rows {
-    All,
     /// Rows still to run.
     Pending,
     /// Rows that have ended.
     Finished,
-    /// Rows that can't be done (or were not).
-    NotDone,
+    /// Rows refused: at review, those that can't be done.
+    Refused,
 }
 
-/// Up to `limit` of the job's rows after line `after`, in line order.
+/// Up to `limit` of the job's rows after line `after`, in line order: a page. The rows of one
+/// state (a review's two lists) are read from the index of rows by job, state and line, however
+/// many the job holds.
 pub async fn rows(
     db: &Db,
     id: i32,
@@ -578,19 +579,14 @@ pub async fn rows(
         .filter(job_row::Column::JobId.eq(id))
         .filter(job_row::Column::Line.gt(i64::from(after)));
     match which {
-        Rows::All => {}
         Rows::Pending => {
             select = select.filter(job_row::Column::State.eq(RowState::Pending.as_str()));
         }
         Rows::Finished => {
             select = select.filter(job_row::Column::State.ne(RowState::Pending.as_str()));
         }
-        Rows::NotDone => {
-            select = select.filter(job_row::Column::State.is_in([
-                RowState::Refused.as_str(),
-                RowState::Failed.as_str(),
-                RowState::Cancelled.as_str(),
-            ]));
+        Rows::Refused => {
+            select = select.filter(job_row::Column::State.eq(RowState::Refused.as_str()));
         }
     }
     select

@@ -859,7 +859,7 @@ pub async fn job_page(
     // of ten. (The cost was worked out when the review was written.)
     let (problems, problems_next, rows, next_after) = if job.state == JobState::Review {
         let (problems, problems_next) =
-            rows_page(&db, l, job.id, Rows::NotDone, problems_after).await?;
+            rows_page(&db, l, job.id, Rows::Refused, problems_after).await?;
         let (rows, next) = rows_page(&db, l, job.id, Rows::Pending, after).await?;
         (problems, problems_next, rows, next)
     } else {
