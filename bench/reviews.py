@@ -14,7 +14,7 @@ The file is the reseller's first 50,000 subscriptions, each with one license mor
 subscription is not active are refused at review, as a reseller's file would have some). Needs
 a release build (`PORTAL_BENCH_BINARY` names another) and sqlite3, as bench/run.py.
 """
-import argparse, os, re, statistics, sys, tempfile, threading, time, urllib.error
+import argparse, os, shutil, statistics, sys, tempfile, threading, time, urllib.error
 import urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -139,6 +139,7 @@ def main():
     finally:
         proc.terminate()
         proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
