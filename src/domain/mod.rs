@@ -13,6 +13,7 @@ pub mod edit;
 pub mod eligibility;
 pub mod ids;
 pub mod licenses;
+pub mod spreadsheet;
 pub mod status;
 pub mod subscription;
 pub mod upgrade;

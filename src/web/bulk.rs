@@ -3,6 +3,7 @@
 //! background with a live progress bar, per-row results, a results file and a Cancel button.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::NaiveDate;
 
@@ -14,26 +15,52 @@ use askama_web::WebTemplate;
 use super::auth::SignedIn;
 use super::error::PageError;
 use super::explain;
+use super::exports;
 use super::i18n::Locale;
 use super::layout::Layout;
 use super::paths::details_href;
 use super::{render, see_other};
 use crate::clock::Clock;
-use crate::domain::billing::{Billing, Effect, NoPrice};
-use crate::domain::bulk::{self, Action, FileError, LineProblem, Problem, Request, RowChange};
+use crate::domain::billing::{Billing, Effect};
+use crate::domain::bulk::{
+    self, Action, Cost, FileError, LineProblem, Problem, Request, RowChange,
+};
 use crate::domain::catalog::{self, Offer};
+use crate::domain::spreadsheet::CsvWriter;
 use crate::domain::{
-    CustomerId, CustomerQuery, OfferId, StatusAction, SubscriptionId, SubscriptionStatus,
+    CustomerId, CustomerQuery, OfferId, ResellerId, StatusAction, SubscriptionId,
+    SubscriptionStatus,
 };
 use crate::jobs::Jobs;
 use crate::store::jobs::{
-    self as job_store, Job, JobState, NewJob, NewRow, Origin, Progress, Row, Rows,
+    self as job_store, CreateError, Job, JobState, NewJob, NewRow, Origin, Progress, Row, Rows,
 };
 use crate::store::subscriptions::{Among, SubscriptionView};
 use crate::store::{self, Db};
 
 /// The rows a job page lists at a time.
 const ROWS_SHOWN: u64 = 200;
+
+/// A reseller's reviews are written one at a time on an instance: changes asked at once wait
+/// their turn, and once the reseller has [`bulk::MAX_REVIEWS`] waiting they are refused at once,
+/// instead of all reading and judging their rows side by side first (40 files of 50,000 rows at
+/// once took a server to 3 GB and ran out of database connections). Across instances, the count
+/// taken as a review is written holds the bound.
+#[derive(Default)]
+pub struct ReviewTurns(Mutex<HashMap<ResellerId, Arc<tokio::sync::Mutex<()>>>>);
+
+impl ReviewTurns {
+    async fn take(&self, reseller: &ResellerId) -> tokio::sync::OwnedMutexGuard<()> {
+        let turn = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(reseller.clone())
+            .or_default()
+            .clone();
+        turn.lock_owned().await
+    }
+}
 
 /// What the selection form asked, as typed, to show again beside its messages.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -96,9 +123,23 @@ pub struct BulkPage {
     file: FileForm,
     messages: Messages,
     jobs: Vec<(Job, Progress)>,
+    /// The reseller's jobs waiting in review, newest first.
+    waiting: Vec<Job>,
 }
 
 impl BulkPage {
+    /// What the list of the reviews waiting says about them.
+    fn waiting_hint(&self) -> String {
+        self.l.t2(
+            "bulk-waiting-hint",
+            "max",
+            self.l.num(bulk::MAX_REVIEWS as u64),
+            "hours",
+            self.l
+                .num(u64::try_from(job_store::REVIEW_KEPT.num_hours()).unwrap_or_default()),
+        )
+    }
+
     /// The file's columns, as its header names them (the same in every language).
     fn columns(&self) -> String {
         bulk::COLUMNS.join(",")
@@ -121,19 +162,24 @@ impl BulkPage {
     }
 }
 
-fn page(
+/// The Bulk changes page with the reseller's jobs: those waiting in review, and the latest
+/// others.
+async fn page(
+    db: &Db,
     l: Locale,
     req: &HttpRequest,
     user: &SignedIn,
-    jobs: Vec<(Job, Progress)>,
     selection: SelectionForm,
     file: FileForm,
     messages: Messages,
-) -> BulkPage {
+) -> Result<BulkPage, PageError> {
+    let reseller = &user.account.reseller;
+    let jobs = job_store::latest(db, reseller, 50).await?;
+    let waiting = job_store::waiting(db, reseller).await?;
     let mut layout = user.layout(l, &req.uri().to_string()).in_section("bulk");
     layout.crumbs.clear();
     let layout = layout.crumb(l.t("bulk-title"), None);
-    BulkPage {
+    Ok(BulkPage {
         l,
         layout,
         offers: catalog::offers(),
@@ -141,6 +187,16 @@ fn page(
         file,
         messages,
         jobs,
+        waiting,
+    })
+}
+
+/// The selection form as the page first shows it.
+fn first_selection() -> SelectionForm {
+    SelectionForm {
+        status: "active".to_owned(),
+        action: "upgrade".to_owned(),
+        ..SelectionForm::default()
     }
 }
 
@@ -151,21 +207,33 @@ pub async fn index(
     user: SignedIn,
     db: web::Data<Db>,
 ) -> Result<BulkPage, PageError> {
-    let jobs = job_store::latest(&db, &user.account.reseller, 50).await?;
-    let selection = SelectionForm {
-        status: "active".to_owned(),
-        action: "upgrade".to_owned(),
-        ..SelectionForm::default()
-    };
-    Ok(page(
+    page(
+        &db,
         l,
         &req,
         &user,
-        jobs,
-        selection,
+        first_selection(),
         FileForm::default(),
         Messages::default(),
-    ))
+    )
+    .await
+}
+
+/// The message of a change refused because the reseller has [`bulk::MAX_REVIEWS`] waiting in
+/// review: the page lists them, to confirm or discard one.
+fn reviews_full(l: Locale) -> String {
+    l.t1(
+        "bulk-error-reviews-full",
+        "max",
+        l.num(bulk::MAX_REVIEWS as u64),
+    )
+}
+
+/// Whether the reseller has as many jobs waiting in review as it may: checked before a
+/// selection is read or a file parsed (the count that holds is taken again as the job is
+/// written).
+async fn reviews_are_full(db: &Db, user: &SignedIn) -> Result<bool, PageError> {
+    Ok(job_store::waiting(db, &user.account.reseller).await?.len() >= bulk::MAX_REVIEWS)
 }
 
 /// A selection parsed: which subscriptions, and what to ask of each.
@@ -282,21 +350,27 @@ pub async fn from_selection(
     user: SignedIn,
     db: web::Data<Db>,
     clock: web::Data<Clock>,
+    turns: web::Data<ReviewTurns>,
     form: web::Form<SelectionForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let reseller = &user.account.reseller;
     let refuse = |messages: Messages, form: SelectionForm| async {
-        let jobs = job_store::latest(&db, reseller, 50).await?;
-        render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &page(l, &req, &user, jobs, form, FileForm::default(), messages),
-        )
+        let page = page(&db, l, &req, &user, form, FileForm::default(), messages).await?;
+        render(StatusCode::UNPROCESSABLE_ENTITY, &page)
     };
     let selection = match parse_selection(l, &form) {
         Ok(s) => s,
         Err(messages) => return refuse(*messages, form).await,
     };
+    let full = Messages {
+        selection: Some(reviews_full(l)),
+        ..Messages::default()
+    };
+    let _turn = turns.take(reseller).await;
+    if reviews_are_full(&db, &user).await? {
+        return refuse(full, form).await;
+    }
     let views = store::subscriptions::views_where(
         db.get_ref(),
         reseller,
@@ -331,29 +405,24 @@ pub async fn from_selection(
                 reseller,
             )
         })
-        .collect();
-    let id = job_store::create(
-        &db,
-        NewJob {
-            who: &user.account,
-            language: l.tag(),
-            origin: Origin::Selection,
-            summary: describe(l, &selection),
-            at: clock.now(),
-        },
-        rows,
-    )
-    .await?;
-    Ok(see_other(job_href(id)))
+        .collect::<Vec<_>>();
+    let new = NewJob {
+        who: &user.account,
+        language: l.tag(),
+        origin: Origin::Selection,
+        summary: describe(l, &selection),
+        at: clock.now(),
+        cost: cost(&db, reseller, &rows, clock.today()).await?,
+    };
+    match job_store::create(&db, new, rows).await {
+        Ok(id) => Ok(see_other(job_href(id))),
+        Err(CreateError::TooManyReviews) => refuse(full, form).await,
+        Err(CreateError::Db(e)) => Err(e.into()),
+    }
 }
 
 /// A row judged against its subscription as the review reads it.
-fn planned(
-    line: u32,
-    request: Request,
-    view: &SubscriptionView,
-    reseller: &crate::domain::ResellerId,
-) -> NewRow {
+fn planned(line: u32, request: Request, view: &SubscriptionView, reseller: &ResellerId) -> NewRow {
     let eligibility = view.eligibility(reseller);
     let plan = bulk::resolve(request, &view.subscription, &eligibility);
     NewRow {
@@ -381,10 +450,23 @@ pub async fn from_file(
     user: SignedIn,
     db: web::Data<Db>,
     clock: web::Data<Clock>,
+    turns: web::Data<ReviewTurns>,
     form: web::Form<FileForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let reseller = &user.account.reseller;
+    let refuse = |message: String, form: FileForm| async {
+        let messages = Messages {
+            rows: Some(message),
+            ..Messages::default()
+        };
+        let page = page(&db, l, &req, &user, first_selection(), form, messages).await?;
+        render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    };
+    let _turn = turns.take(reseller).await;
+    if reviews_are_full(&db, &user).await? {
+        return refuse(reviews_full(l), form).await;
+    }
     let lines = match bulk::parse_file(&form.rows) {
         Ok(lines) if lines.is_empty() => Err(FileError::Empty),
         other => other,
@@ -400,20 +482,7 @@ pub async fn from_file(
                 }
                 FileError::NotCsv(why) => l.t1("bulk-file-not-csv", "why", why),
             };
-            let jobs = job_store::latest(&db, reseller, 50).await?;
-            let messages = Messages {
-                rows: Some(message),
-                ..Messages::default()
-            };
-            let selection = SelectionForm {
-                status: "active".to_owned(),
-                action: "upgrade".to_owned(),
-                ..SelectionForm::default()
-            };
-            return render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &page(l, &req, &user, jobs, selection, form, messages),
-            );
+            return refuse(message, form).await;
         }
     };
     let ids: Vec<SubscriptionId> = lines
@@ -468,19 +537,19 @@ pub async fn from_file(
             l.num(rows.len() as u64),
         )
     };
-    let id = job_store::create(
-        &db,
-        NewJob {
-            who: &user.account,
-            language: l.tag(),
-            origin: Origin::File,
-            summary,
-            at: clock.now(),
-        },
-        rows,
-    )
-    .await?;
-    Ok(see_other(job_href(id)))
+    let new = NewJob {
+        who: &user.account,
+        language: l.tag(),
+        origin: Origin::File,
+        summary,
+        at: clock.now(),
+        cost: cost(&db, reseller, &rows, clock.today()).await?,
+    };
+    match job_store::create(&db, new, rows).await {
+        Ok(id) => Ok(see_other(job_href(id))),
+        Err(CreateError::TooManyReviews) => refuse(reviews_full(l), form).await,
+        Err(CreateError::Db(e)) => Err(e.into()),
+    }
 }
 
 fn job_href(id: i32) -> String {
@@ -609,31 +678,24 @@ fn problem_message(
     }
 }
 
-/// What the rows of a job in review do to the reseller's bill, added up by the billing rules (as
-/// each single change's review shows it).
-#[derive(Debug, Clone, Default)]
-pub struct Cost {
-    /// The effect of the rows with prices; `None` when no row has one.
-    pub total: Option<Effect>,
-    /// Offers of rows without a price: their cost is not in the total.
-    pub unpriced: Vec<OfferId>,
-    /// How many rows have no price.
-    pub unpriced_rows: u32,
-}
-
-async fn cost(db: &Db, user: &SignedIn, job: i32, today: NaiveDate) -> Result<Cost, PageError> {
-    let reseller = &user.account.reseller;
-    let mut changes: HashMap<SubscriptionId, RowChange> = HashMap::new();
-    let mut after = 0;
-    loop {
-        let rows = job_store::rows(db, job, Rows::Pending, after, 1000).await?;
-        let Some(last) = rows.last() else { break };
-        after = last.line;
-        for row in rows {
-            if let (Some(change), Ok(id)) = (row.change, SubscriptionId::parse(&row.subscription)) {
-                changes.insert(id, change);
-            }
-        }
+/// What the rows a review will run do to the reseller's bill on `today`, added up by the billing
+/// rules (as each single change's review shows it); `None` when no row will run. Worked out once,
+/// as the review is written: its page shows it on every view.
+async fn cost(
+    db: &Db,
+    reseller: &ResellerId,
+    rows: &[NewRow],
+    today: NaiveDate,
+) -> Result<Option<Cost>, PageError> {
+    let changes: HashMap<SubscriptionId, RowChange> = rows
+        .iter()
+        .filter_map(|row| {
+            let change = row.plan.as_ref().ok()?;
+            Some((SubscriptionId::parse(&row.subscription).ok()?, *change))
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok(None);
     }
     let ids: Vec<SubscriptionId> = changes.keys().cloned().collect();
     let billed = store::billing::billed_of(db, reseller, &ids).await?;
@@ -650,19 +712,9 @@ async fn cost(db: &Db, user: &SignedIn, job: i32, today: NaiveDate) -> Result<Co
         else {
             continue;
         };
-        match billing.review(&b.timeline, bulk::planned(*change, quantity), today) {
-            Ok(effect) => {
-                cost.total = Some(cost.total.map_or(effect, |t| t.plus(effect)));
-            }
-            Err(NoPrice(offer, _)) => {
-                cost.unpriced_rows += 1;
-                if !cost.unpriced.contains(&offer) {
-                    cost.unpriced.push(offer);
-                }
-            }
-        }
+        cost.add(billing.review(&b.timeline, bulk::planned(*change, quantity), today));
     }
-    Ok(cost)
+    Ok(Some(cost))
 }
 
 #[derive(Template, WebTemplate)]
@@ -672,13 +724,17 @@ pub struct JobPage {
     layout: Layout,
     job: Job,
     progress: Progress,
-    /// At review: the rows that can't be done; once running: the rows that ended.
+    /// At review: a page of the rows that can't be done; once running: of the rows that ended.
     problems: Vec<RowView>,
-    /// At review: the rows that will go ahead.
+    /// At review: a page of the rows that will go ahead.
     rows: Vec<RowView>,
     /// The line after which the next page of rows starts, if there is one.
     next_after: Option<u32>,
     after: u32,
+    /// At review: the line after which the next page of the rows that can't be done starts, if
+    /// there is one, and where this page started.
+    problems_next: Option<u32>,
+    problems_after: u32,
     /// At review: what the rows do to the bill.
     cost: Option<Cost>,
 }
@@ -708,6 +764,29 @@ impl JobPage {
         super::review::period_words(self.l, e)
     }
 
+    /// The review's links for its list of the rows that can't be changed (`problems`) or of
+    /// those that will (`rows`).
+    fn pager(&self, which: &str) -> Pager {
+        let href = |problems_after: u32, after: u32| {
+            format!(
+                "/bulk/jobs/{}?problems_after={problems_after}&after={after}",
+                self.job.id
+            )
+        };
+        let (at, next) = match which {
+            "problems" => (self.problems_after, self.problems_next),
+            _ => (self.after, self.next_after),
+        };
+        let to = |line: u32| match which {
+            "problems" => href(line, self.after),
+            _ => href(self.problems_after, line),
+        };
+        Pager {
+            first: (at > 0).then(|| to(0)),
+            next: next.map(to),
+        }
+    }
+
     fn unpriced_words(&self, cost: &Cost) -> String {
         let offers: Vec<&str> = cost.unpriced.iter().map(|o| self.l.offer(*o)).collect();
         self.l.t2(
@@ -723,9 +802,38 @@ impl JobPage {
     }
 }
 
+/// The links of one of a review's lists: back to its first page (when not on it), and on to its
+/// next (when there is one). The other list stays on its page.
+pub struct Pager {
+    first: Option<String>,
+    next: Option<String>,
+}
+
 #[derive(serde::Deserialize)]
 pub struct RowsQuery {
     after: Option<u32>,
+    /// At review: where the page of the rows that can't be done starts.
+    problems_after: Option<u32>,
+}
+
+/// A page of a job's rows: up to [`ROWS_SHOWN`] of `which` after line `after`, read from the
+/// store a page at a time, and the line the next page starts after, if there is one.
+async fn rows_page(
+    db: &Db,
+    l: Locale,
+    job: i32,
+    which: Rows,
+    after: u32,
+) -> Result<(Vec<RowView>, Option<u32>), PageError> {
+    let mut rows = job_store::rows(db, job, which, after, ROWS_SHOWN + 1).await?;
+    let next = (rows.len() as u64 > ROWS_SHOWN).then(|| {
+        rows.truncate(ROWS_SHOWN as usize);
+        rows.last().map(|r| r.line)
+    });
+    Ok((
+        rows.iter().map(|r| row_view(l, r)).collect(),
+        next.flatten(),
+    ))
 }
 
 async fn owned_job(db: &Db, user: &SignedIn, id: i32) -> Result<Job, PageError> {
@@ -740,42 +848,26 @@ pub async fn job_page(
     l: Locale,
     user: SignedIn,
     db: web::Data<Db>,
-    clock: web::Data<Clock>,
     path: web::Path<i32>,
     query: web::Query<RowsQuery>,
 ) -> Result<JobPage, PageError> {
     let job = owned_job(&db, &user, path.into_inner()).await?;
     let progress = job_store::progress(&db, job.id).await?;
     let after = query.after.unwrap_or(0);
-    let (problems, rows, next_after) = if job.state == JobState::Review {
-        let problems = job_store::rows(&db, job.id, Rows::NotDone, 0, ROWS_SHOWN * 5).await?;
-        let rows = job_store::rows(&db, job.id, Rows::All, after, ROWS_SHOWN + 1).await?;
-        let next = (rows.len() as u64 > ROWS_SHOWN).then(|| rows[ROWS_SHOWN as usize - 1].line);
-        (
-            problems.iter().map(|r| row_view(l, r)).collect(),
-            rows.iter()
-                .take(ROWS_SHOWN as usize)
-                .filter(|r| r.problem.is_none())
-                .map(|r| row_view(l, r))
-                .collect(),
-            next,
-        )
+    let problems_after = query.problems_after.unwrap_or(0);
+    // A page of each kind of row, never all of them: a review of 50,000 rows shows as fast as one
+    // of ten. (The cost was worked out when the review was written.)
+    let (problems, problems_next, rows, next_after) = if job.state == JobState::Review {
+        let (problems, problems_next) =
+            rows_page(&db, l, job.id, Rows::Refused, problems_after).await?;
+        let (rows, next) = rows_page(&db, l, job.id, Rows::Pending, after).await?;
+        (problems, problems_next, rows, next)
     } else {
-        let finished = job_store::rows(&db, job.id, Rows::Finished, after, ROWS_SHOWN + 1).await?;
-        let next =
-            (finished.len() as u64 > ROWS_SHOWN).then(|| finished[ROWS_SHOWN as usize - 1].line);
-        (
-            finished
-                .iter()
-                .take(ROWS_SHOWN as usize)
-                .map(|r| row_view(l, r))
-                .collect(),
-            Vec::new(),
-            next,
-        )
+        let (finished, next) = rows_page(&db, l, job.id, Rows::Finished, after).await?;
+        (finished, None, Vec::new(), next)
     };
     let cost = if job.state == JobState::Review && progress.left > 0 {
-        Some(cost(&db, &user, job.id, clock.today()).await?)
+        job.cost.clone()
     } else {
         None
     };
@@ -793,6 +885,8 @@ pub async fn job_page(
         rows,
         next_after,
         after,
+        problems_next,
+        problems_after,
         cost,
     })
 }
@@ -864,8 +958,8 @@ pub async fn progress(
 }
 
 /// Every row that ended, as CSV: `Subscription ID,Action,Result,Code,Message,Target
-/// subscription ID` (English headers; messages in the page's language), with a byte-order mark
-/// for spreadsheets.
+/// subscription ID` (English headers; messages in the page's language), streamed as the exports
+/// are, through the same writer.
 pub async fn results_csv(
     l: Locale,
     user: SignedIn,
@@ -873,46 +967,51 @@ pub async fn results_csv(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, PageError> {
     let job = owned_job(&db, &user, path.into_inner()).await?;
-    let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let internal = |e: csv::Error| PageError::Internal(e.into());
-    out.write_record([
-        "Subscription ID",
-        "Action",
-        "Result",
-        "Code",
-        "Message",
-        "Target subscription ID",
-    ])
-    .map_err(internal)?;
-    let mut after = 0;
-    loop {
-        let rows = job_store::rows(&db, job.id, Rows::Finished, after, 1000).await?;
-        let Some(last) = rows.last() else { break };
-        after = last.line;
-        for row in &rows {
-            let v = row_view(l, row);
-            out.write_record([
-                v.subscription.as_str(),
-                v.action.as_str(),
-                v.result,
-                v.code.as_str(),
-                v.message.as_str(),
-                v.target.as_str(),
-            ])
-            .map_err(internal)?;
+    let rows = move |after: Option<u32>| {
+        let db = db.clone();
+        async move {
+            let rows = job_store::rows(
+                &db,
+                job.id,
+                Rows::Finished,
+                after.unwrap_or(0),
+                RESULTS_BATCH,
+            )
+            .await?;
+            let next = (rows.len() as u64 == RESULTS_BATCH)
+                .then(|| rows.last().map(|r| r.line))
+                .flatten();
+            let mut w = CsvWriter::rows();
+            for row in &rows {
+                let v = row_view(l, row);
+                w.record([
+                    v.subscription.as_str(),
+                    v.action.as_str(),
+                    v.result,
+                    v.code.as_str(),
+                    v.message.as_str(),
+                    v.target.as_str(),
+                ])?;
+            }
+            Ok((w.into_bytes()?, next))
         }
-    }
-    let body = out
-        .into_inner()
-        .map_err(|e| PageError::Internal(anyhow::anyhow!("writing the results: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"bulk-change-{}-results.csv\"",
-                job.id
-            ),
-        ))
-        .body(body))
+    };
+    let name = format!("bulk-change-{}-results.csv", job.id);
+    Ok(exports::attachment(
+        &name,
+        exports::csv_stream(&RESULTS_HEADER, rows),
+    ))
 }
+
+/// The columns of a job's results file, exactly.
+const RESULTS_HEADER: [&str; 6] = [
+    "Subscription ID",
+    "Action",
+    "Result",
+    "Code",
+    "Message",
+    "Target subscription ID",
+];
+
+/// Rows the results file reads at a time.
+const RESULTS_BATCH: u64 = 1000;
