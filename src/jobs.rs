@@ -303,6 +303,38 @@ impl Runner {
     }
 }
 
+/// How much of the portal's clock passes between two looks for abandoned reviews.
+const SWEEP_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
+/// Drops the bulk change reviews nobody confirmed or discarded within
+/// [`jobs::REVIEW_KEPT`], on a timer, on every instance (whether it runs jobs or not): a review
+/// holds up to 50,000 rows, and one left behind would otherwise stay until its reseller starts
+/// another. Looks once a minute of the portal's clock (a test's fixed clock moved on a day is
+/// looked at within a second); a look that finds nothing only reads.
+pub fn drop_abandoned_reviews(db: Db, clock: Clock) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last: Option<chrono::DateTime<Utc>> = None;
+        loop {
+            tick.tick().await;
+            let now = clock.now();
+            if last.is_some_and(|last| (now - last).abs() < SWEEP_EVERY) {
+                continue;
+            }
+            last = Some(now);
+            match jobs::drop_abandoned(&db, now).await {
+                Ok(0) => {}
+                Ok(dropped) => {
+                    metrics::counter!("portal_jobs_total", "event" => "dropped").increment(dropped);
+                    tracing::info!(dropped, "dropped bulk change reviews nobody confirmed");
+                }
+                Err(e) => tracing::warn!(error = %e, "looking for abandoned bulk change reviews"),
+            }
+        }
+    });
+}
+
 /// The subscription a row's reply names, if its change made one.
 fn target_of(reply: &Reply) -> Option<SubscriptionId> {
     let body: serde_json::Value = serde_json::from_str(&reply.0).ok()?;

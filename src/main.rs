@@ -327,14 +327,36 @@ async fn charges(reseller: String, date: String) -> anyhow::Result<()> {
     let date = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
         .with_context(|| format!("{date:?} is not a date like 2026-08-15"))?;
     let (_, db) = command_database().await?;
-    let invoice = portal::charges::invoice(&db, &id, date).await?;
-    for offer in &invoice.missing_prices {
+    let file = portal::charges::ChargesFile::open(&db, &id, date).await?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(
+        &portal::domain::spreadsheet::CsvWriter::file(&portal::charges::CSV_HEADER)?
+            .into_bytes()?,
+    )?;
+    // Written a stretch at a time, as the page's download is; the offers without a price are
+    // named once the whole file is out.
+    let (mut after, mut missing) = (None, Vec::new());
+    loop {
+        let stretch = file.stretch(&db, after.as_ref()).await?;
+        out.write_all(&portal::charges::csv_lines(&stretch.invoice)?)?;
+        for offer in stretch.invoice.missing_prices {
+            if !missing.contains(&offer) {
+                missing.push(offer);
+            }
+        }
+        match stretch.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    out.flush()?;
+    missing.sort();
+    for offer in &missing {
         eprintln!(
             "warning: {} has no price; its charges are left out",
             offer.as_str()
         );
     }
-    std::io::stdout().write_all(&portal::charges::csv(&invoice)?)?;
     Ok(())
 }
 

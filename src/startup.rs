@@ -101,6 +101,7 @@ impl Application {
             Jobs::none()
         };
         store::keep_checkpointing(&db);
+        crate::jobs::drop_abandoned_reviews(db.clone(), clock.clone());
         let server = run(listener, db.clone(), sessions, jobs.clone(), settings)?;
         Ok(Application {
             port,
@@ -145,6 +146,7 @@ fn run(
     let data = Data::new(db.clone());
     let throttle = Data::new(SignInThrottle::default());
     let charge_totals = Data::new(pages::billing::ChargeTotals::default());
+    let review_turns = Data::new(pages::bulk::ReviewTurns::default());
     let price_lists = Data::new(store::billing::PriceCache::default());
     let api_tokens = Data::new(ApiTokens::new(settings.api_rate, settings.session_cache));
     let clock = Data::new(settings.clock.clone());
@@ -188,6 +190,7 @@ fn run(
             .app_data(data.clone())
             .app_data(throttle.clone())
             .app_data(charge_totals.clone())
+            .app_data(review_turns.clone())
             .app_data(price_lists.clone())
             .app_data(jobs.clone())
             .app_data(api_tokens.clone())

@@ -16,6 +16,7 @@ pub mod eligibility;
 pub mod ids;
 pub mod licenses;
 pub mod prices;
+pub mod spreadsheet;
 pub mod status;
 pub mod subscription;
 pub mod upgrade;

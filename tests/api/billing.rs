@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::helpers::{
-    CONTOSO, CONTOSO_SALES, TestApp, details, file, portal_command, spawn_app, spawn_app_with,
+    CONTOSO, CONTOSO_SALES, TestApp, details, file, load_book, portal_command, spawn_app,
+    spawn_app_with,
 };
 
 /// A moment of 2026 in China Standard Time.
@@ -19,9 +20,8 @@ fn at(date: &str) -> DateTime<Utc> {
 /// an existing Enterprise E3 subscription of 15 licenses, E3 at 11 a license a month.
 async fn worked_example_portal(date: &str) -> TestApp {
     let app = spawn_app_with(&[("PORTAL_CLOCK", &at(date).to_rfc3339())]).await;
-    let book = file(
+    load_book(
         &app,
-        "book.json",
         r#"{
   "resellers": [{ "id": "example", "name": "Example 云", "billing_day": 15,
     "users": [{ "email": "admin@example.example", "password": "example-demo", "admin": true }] }],
@@ -34,16 +34,8 @@ async fn worked_example_portal(date: &str) -> TestApp {
       "friendly_name": "Shop", "quantity": 31, "assigned_licenses": 5, "sold_by": "example", "created": "2026-01-10" }
   ]
 }"#,
-    );
-    let out = portal_command(&app, &["import", &book]);
-    assert!(out.success, "{out:?}");
-    let prices = file(
-        &app,
-        "prices.csv",
         "Offer ID,Currency,Unit Price,Valid From\nO365_E3,CNY,11,2026-01-01\nO365_BUSINESS_ESSENTIALS,CNY,10,2026-01-01\n",
     );
-    let out = portal_command(&app, &["prices", "import", &prices]);
-    assert!(out.success, "{out:?}");
     app.sign_in(("admin@example.example", "example-demo")).await;
     app
 }

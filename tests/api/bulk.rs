@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use futures_util::future::join_all;
+
 use crate::helpers::{
     CONTOSO, NORTHWIND, Page, TestApp, assert_invariants, portal_command, second_instance_with,
     spawn_app, spawn_app_with,
@@ -524,4 +526,311 @@ async fn a_job_killed_mid_way_finishes_after_restart_with_every_row_once() {
         assert_eq!(b.replace(",active,", ",suspended,"), **a);
     }
     assert_invariants(&app).await;
+}
+
+/// Three of Contoso's active subscriptions and their licenses.
+async fn three_active(app: &TestApp) -> Vec<(String, u32)> {
+    let mut out = Vec::new();
+    for n in 0..3 {
+        let row = app
+            .value(&format!(
+                "SELECT id || ' ' || quantity FROM subscriptions WHERE sold_by = 'contoso' \
+                 AND status = 'active' AND offer_id = 'O365_E3' ORDER BY id LIMIT 1 OFFSET {n}"
+            ))
+            .await
+            .unwrap();
+        let (id, quantity) = row.split_once(' ').unwrap();
+        out.push((id.to_owned(), quantity.parse().unwrap()));
+    }
+    out
+}
+
+#[actix_web::test]
+async fn a_file_keeps_every_row_whatever_its_line_ends() {
+    let app = spawn_app().await;
+    app.prefer("en-US");
+    app.sign_in(CONTOSO).await;
+    let active = three_active(&app).await;
+    let mut lines = vec!["Subscription ID,Action,Target offer ID,Quantity".to_owned()];
+    lines.push(format!("{},licenses,,{}", active[0].0, active[0].1 + 1));
+    lines.push(format!("{},licenses,,{}", active[1].0, active[1].1 + 1));
+    lines.push(String::new());
+    lines.push(format!("{},licenses,,{}", active[2].0, active[2].1 + 1));
+    lines.push("s-does-not-exist,licenses,,5".to_owned());
+    // Old Mac spreadsheets end lines in a lone CR, Windows in CRLF, everything else in LF.
+    for end in ["\r", "\r\n", "\n"] {
+        let job = upload(&app, &lines.join(end)).await;
+        assert_eq!(
+            crate::exports::column(
+                &app,
+                &format!(
+                    "SELECT CAST(line AS TEXT) FROM job_rows WHERE job_id = {job} ORDER BY line"
+                )
+            )
+            .await,
+            ["2", "3", "5", "6"],
+            "{end:?}: every line, numbered as an editor numbers it"
+        );
+        let review = app.get(&format!("/bulk/jobs/{job}")).await;
+        review
+            .assert_status(200)
+            .assert_contains("changes.csv (4 rows)")
+            .assert_contains("data-count=\"will\">3<")
+            .assert_contains("data-line=\"6\" data-code=\"subscription_not_found\"");
+        for (id, _) in &active {
+            review.assert_contains(&format!(">{id}</code>"));
+        }
+        app.submit(&format!("/bulk/jobs/{job}/cancel"), &[])
+            .await
+            .assert_redirect("/bulk");
+    }
+}
+
+#[actix_web::test]
+async fn a_reseller_has_at_most_five_reviews_waiting_however_many_it_sends_at_once() {
+    let app = spawn_app().await;
+    app.prefer("en-US");
+    app.sign_in(CONTOSO).await;
+    app.get("/bulk").await.assert_status(200);
+    let active = three_active(&app).await;
+    let rows = format!(
+        "Subscription ID,Action\n{},suspend\n{},suspend\n",
+        active[0].0, active[1].0
+    );
+    let form = [("rows", rows.as_str()), ("file_name", "changes.csv")];
+
+    // Eight uploads at once: five are written for review, three refused beside the field.
+    let pages = join_all((0..8).map(|_| app.submit("/bulk/file", &form))).await;
+    let written = pages.iter().filter(|p| p.status.as_u16() == 303).count();
+    let refused: Vec<&Page> = pages.iter().filter(|p| p.status.as_u16() == 422).collect();
+    assert_eq!((written, refused.len()), (5, 3));
+    for page in refused {
+        page.assert_contains("id=\"rows-error\"")
+            .assert_contains("5 bulk changes are already waiting for review");
+    }
+    assert_eq!(
+        app.count("jobs WHERE reseller_id = 'contoso' AND state = 'review'")
+            .await,
+        5
+    );
+    assert_eq!(app.count("job_rows").await, 10);
+
+    // The page lists them to confirm or discard; a selection is refused the same way.
+    let bulk = app.get("/bulk").await;
+    let waiting = bulk.each_after("<tr data-job=\"", '"');
+    assert_eq!(waiting.len(), 5, "{}", bulk.body);
+    let before = app.count("job_rows").await;
+    app.submit(
+        "/bulk/selection",
+        &[("status", "active"), ("action", "suspend")],
+    )
+    .await
+    .assert_status(422)
+    .assert_contains("id=\"selection-error\"")
+    .assert_contains("waiting for review");
+    assert_eq!(app.count("job_rows").await, before, "nothing written");
+
+    // Another reseller is not held back by Contoso's.
+    let northwind = app.another_browser();
+    northwind.sign_in(NORTHWIND).await;
+    select(&northwind, &[("status", "active"), ("action", "suspend")]).await;
+
+    // One discarded makes room for one more.
+    app.submit(&format!("/bulk/jobs/{}/cancel", waiting[0]), &[])
+        .await
+        .assert_redirect("/bulk");
+    upload(&app, &rows).await;
+    app.submit("/bulk/file", &form).await.assert_status(422);
+}
+
+#[actix_web::test]
+async fn the_bound_on_reviews_holds_across_instances() {
+    // Two instances behind a load balancer, each sent four files at once by the same reseller.
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    app.get("/bulk").await.assert_status(200);
+    let instance = crate::helpers::second_instance(&app).await;
+    let mut there = app.another_browser();
+    there.switch_to(&instance);
+    there.set_cookies(app.cookies());
+    there.get("/bulk").await.assert_status(200);
+    let active = three_active(&app).await;
+    let rows = format!("Subscription ID,Action\n{},suspend\n", active[0].0);
+    let form = [("rows", rows.as_str()), ("file_name", "changes.csv")];
+
+    let (here, away) = futures_util::future::join(
+        join_all((0..4).map(|_| app.submit("/bulk/file", &form))),
+        join_all((0..4).map(|_| there.submit("/bulk/file", &form))),
+    )
+    .await;
+
+    let statuses: Vec<u16> = here
+        .iter()
+        .chain(&away)
+        .map(|p| p.status.as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 303).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 422).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.count("jobs WHERE reseller_id = 'contoso' AND state = 'review'")
+            .await,
+        5
+    );
+}
+
+#[actix_web::test]
+async fn a_review_nobody_confirms_is_dropped_a_day_later_without_another_request() {
+    let start = "2026-07-20T09:00:00+08:00";
+    let app = spawn_app_with(&[("PORTAL_CLOCK", start)]).await;
+    app.sign_in(CONTOSO).await;
+    let at = |hours: i64| {
+        chrono::DateTime::parse_from_rfc3339(start)
+            .unwrap()
+            .to_utc()
+            + chrono::TimeDelta::hours(hours)
+    };
+    let abandoned = select(&app, &[("status", "active"), ("action", "suspend")]).await;
+    let rows = app
+        .count(&format!("job_rows WHERE job_id = {abandoned}"))
+        .await;
+    assert!(rows > 0);
+    // A job that ran stays, however old.
+    let ran = select(
+        &app,
+        &[
+            ("offer", "O365_E3"),
+            ("status", "active"),
+            ("action", "licenses-add"),
+            ("quantity", "1"),
+        ],
+    )
+    .await;
+    confirm(&app, ran).await;
+    assert_eq!(finished(&app, ran).await, "done");
+    app.clock.set(at(23));
+    let recent = select(&app, &[("status", "suspended"), ("action", "reactivate")]).await;
+
+    // A day and a minute after the first review, with no request from anyone.
+    app.clock.set(at(24) + chrono::TimeDelta::minutes(1));
+    let mut gone = false;
+    for _ in 0..100 {
+        if app.count(&format!("jobs WHERE id = {abandoned}")).await == 0 {
+            gone = true;
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gone, "the abandoned review is dropped on a timer");
+    assert_eq!(
+        app.count(&format!("job_rows WHERE job_id = {abandoned}"))
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count(&format!("jobs WHERE id IN ({ran}, {recent})"))
+            .await,
+        2
+    );
+    app.get(&format!("/bulk/jobs/{abandoned}"))
+        .await
+        .assert_status(404);
+}
+
+/// The lines of a review page's rows: those that can't be done, and those that will.
+fn review_lines(page: &Page) -> (Vec<usize>, Vec<usize>) {
+    let (mut cannot, mut will) = (Vec::new(), Vec::new());
+    for tag in page.each_after("<tr data-line=\"", '>') {
+        let (line, rest) = tag.split_once('"').unwrap();
+        let line = line.parse().unwrap();
+        if rest.contains("data-code") {
+            cannot.push(line);
+        } else {
+            will.push(line);
+        }
+    }
+    (cannot, will)
+}
+
+/// Where a review page's link to the next page of one of its lists leads.
+fn next_page(page: &Page, list: &str) -> Option<String> {
+    page.each_after(&format!("data-next=\"{list}\" href=\""), '"')
+        .first()
+        .map(|href| href.replace("&#38;", "&").replace("&amp;", "&"))
+}
+
+#[actix_web::test]
+async fn a_long_review_is_read_a_page_of_each_list_at_a_time() {
+    let app = spawn_app().await;
+    seed(&app, "60");
+    app.sign_in(BIGBOOK).await;
+    let active = app
+        .count("subscriptions WHERE sold_by = 'bigbook' AND status = 'active'")
+        .await as usize;
+    assert!(active > 200, "{active}");
+    // 450 lines naming no subscription, then a suspension of each active one.
+    let mut rows = String::from("Subscription ID,Action\n");
+    for n in 0..450 {
+        rows.push_str(&format!("s-nobody-{n:03},suspend\n"));
+    }
+    let ids = crate::exports::column(
+        &app,
+        "SELECT id FROM subscriptions WHERE sold_by = 'bigbook' AND status = 'active' ORDER BY id",
+    )
+    .await;
+    for id in &ids {
+        rows.push_str(&format!("{id},suspend\n"));
+    }
+    let job = upload(&app, &rows).await;
+    let first = app.get(&format!("/bulk/jobs/{job}")).await;
+    first
+        .assert_status(200)
+        .assert_contains(&format!("data-count=\"will\">{}<", active))
+        .assert_contains("data-count=\"cannot\">450<");
+
+    // The lines that can't be done, 200 a page, following their own link; the other list stays
+    // on its first page meanwhile.
+    let (mut cannot, mut page) = (Vec::new(), first);
+    loop {
+        page.assert_status(200)
+            .assert_contains("class=\"facts money\"");
+        let (on_page, will) = review_lines(&page);
+        assert!(on_page.len() <= 200, "{} on a page", on_page.len());
+        assert_eq!(will.first(), Some(&452), "the other list stays on its page");
+        cannot.extend(on_page);
+        let Some(next) = next_page(&page, "problems") else {
+            break;
+        };
+        page = app.get(&next).await;
+    }
+    assert_eq!(cannot, (2..452).collect::<Vec<_>>(), "each once, in order");
+
+    // The lines that will be done, the same way.
+    let (mut will, mut page) = (Vec::new(), app.get(&format!("/bulk/jobs/{job}")).await);
+    loop {
+        let (problems, on_page) = review_lines(&page);
+        assert!(on_page.len() <= 200, "{} on a page", on_page.len());
+        assert_eq!(
+            problems.first(),
+            Some(&2),
+            "the other list stays on its page"
+        );
+        will.extend(on_page);
+        let Some(next) = next_page(&page, "rows") else {
+            break;
+        };
+        page = app.get(&next).await;
+    }
+    assert_eq!(
+        will,
+        (452..452 + active).collect::<Vec<_>>(),
+        "each once, in order"
+    );
 }

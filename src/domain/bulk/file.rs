@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::{KINDS, Problem, Request};
 use crate::domain::change::Kind;
+use crate::domain::spreadsheet;
 use crate::domain::{OfferId, SubscriptionId};
 
 /// What was wrong with a line of a file.
@@ -43,6 +44,12 @@ impl LineProblem {
 /// The most rows one job takes.
 pub const MAX_ROWS: usize = 50_000;
 
+/// The most jobs a reseller may have waiting in review (written, neither confirmed nor
+/// discarded): each holds up to [`MAX_ROWS`] rows in the database, so the reviews of one reseller
+/// take at most about 40 MB however many uploads it sends. A team of several users each
+/// preparing one still has room; a sixth is refused until one is confirmed or discarded.
+pub const MAX_REVIEWS: usize = 5;
+
 /// One usable line of a file: a subscription and what to do with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileLine {
@@ -80,8 +87,11 @@ pub enum FileError {
 pub const COLUMNS: [&str; 4] = ["Subscription ID", "Action", "Target offer ID", "Quantity"];
 
 /// Reads a bulk change file: a header naming its columns (in any order and letter case), then a
-/// line per subscription. Blank lines are skipped; each other line becomes a [`FileLine`], or a
-/// [`BadLine`] saying why not. A subscription named twice is done once, at its first line.
+/// line per subscription. Lines end in CRLF, LF or a lone CR (old Mac spreadsheets), alike.
+/// Blank lines are skipped; each other line becomes a [`FileLine`], or a [`BadLine`] saying why
+/// not, numbered as a text editor numbers it: no two alike. A subscription named twice is done
+/// once, at its first line. Cells are read as the portal's files write them
+/// ([`spreadsheet::unguard`]): `'-s-1` is the subscription `-s-1`.
 pub fn parse_file(text: &str) -> Result<Vec<Result<FileLine, BadLine>>, FileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
@@ -89,7 +99,7 @@ pub fn parse_file(text: &str) -> Result<Vec<Result<FileLine, BadLine>>, FileErro
     }
     // Rows copied from a spreadsheet and pasted are separated by tabs: a header with tabs and
     // no comma is read that way.
-    let header = text.lines().next().unwrap_or_default();
+    let header = text.split(['\r', '\n']).next().unwrap_or_default();
     let delimiter = if header.contains('\t') && !header.contains(',') {
         b'\t'
     } else {
@@ -135,13 +145,13 @@ pub fn parse_file(text: &str) -> Result<Vec<Result<FileLine, BadLine>>, FileErro
         while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
             start += 1;
         }
-        newlines += bytes[counted..start.max(counted)]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count();
+        newlines += line_ends(&bytes[counted..start.max(counted)]);
         counted = counted.max(start);
         let line = u32::try_from(newlines + 1).unwrap_or(u32::MAX);
-        let field = |at: Option<usize>| at.and_then(|i| record.get(i)).map(str::trim);
+        let field = |at: Option<usize>| {
+            at.and_then(|i| record.get(i))
+                .map(|f| spreadsheet::unguard(f.trim()))
+        };
         let raw_id = field(Some(id_at)).unwrap_or_default().to_owned();
         let bad = |problem: LineProblem, value: &str| {
             Err(BadLine {
@@ -211,6 +221,16 @@ pub fn parse_file(text: &str) -> Result<Vec<Result<FileLine, BadLine>>, FileErro
         lines.push(parsed);
     }
     Ok(lines)
+}
+
+/// The line ends in `bytes`: CRLF, LF and a lone CR each end one line (the CSV reader takes
+/// all three; counting LFs alone numbered every line of a CR-only file alike).
+fn line_ends(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, b)| *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
 }
 
 #[cfg(test)]
@@ -303,6 +323,62 @@ mod tests {
                 },
             })]
         );
+    }
+
+    #[test]
+    fn lines_end_in_crlf_lf_or_a_lone_cr_alike() {
+        let rows = [
+            "Subscription ID,Action,Quantity",
+            "s-1,licenses,3",
+            "",
+            "s-2,suspend,",
+            "s-3,licenses,ten",
+        ];
+        let expected = lines(&rows.join("\n"));
+        assert_eq!(expected.len(), 3);
+        let numbers: Vec<u32> = expected
+            .iter()
+            .map(|l| l.as_ref().map_or_else(|bad| bad.line, |ok| ok.line))
+            .collect();
+        assert_eq!(numbers, [2, 4, 5]);
+        for end in ["\r\n", "\r"] {
+            assert_eq!(lines(&rows.join(end)), expected, "{end:?}");
+            assert_eq!(
+                lines(&(rows.join(end) + end)),
+                expected,
+                "{end:?} at the end too"
+            );
+        }
+        // Mixed, as a file edited on two systems may be.
+        let mixed = format!(
+            "{}\r{}\r\n{}\n{}\r{}",
+            rows[0], rows[1], rows[2], rows[3], rows[4]
+        );
+        assert_eq!(lines(&mixed), expected);
+        // A pasted header with tabs is found before a lone CR too.
+        let pasted = "Subscription ID\tAction\tQuantity\rs-1\tlicenses\t3\r";
+        assert_eq!(lines(pasted).len(), 1);
+        assert!(lines(pasted)[0].is_ok());
+    }
+
+    #[test]
+    fn cells_are_read_as_the_portals_files_write_them() {
+        let got = lines(
+            "Subscription ID,Action,Target offer ID,Quantity\n\
+             '-s-minus,licenses,,7\n\
+             '=1+2,suspend,,\n",
+        );
+        assert_eq!(
+            got[0],
+            Ok(FileLine {
+                line: 2,
+                subscription: SubscriptionId::parse("-s-minus").unwrap(),
+                request: Request::SetLicenses(7),
+            })
+        );
+        let bad = got[1].as_ref().unwrap_err();
+        assert_eq!(bad.subscription, "=1+2");
+        assert_eq!(bad.problem.detail().as_deref(), Some("=1+2"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod file;
 
+use super::billing::{Effect, NoPrice};
 use super::catalog::LicenseRange;
 use super::change::{self, Change, Kind, Refusal, Upgrade};
 use super::edit::FriendlyName;
@@ -14,7 +15,9 @@ use super::licenses::{LicenseCount, LicenseCountError};
 use super::status::StatusChangeError;
 use super::{OfferId, ResellerId, ServiceSet, SubscriptionStatus, SubscriptionView};
 
-pub use file::{BadLine, COLUMNS, FileError, FileLine, LineProblem, MAX_ROWS, parse_file};
+pub use file::{
+    BadLine, COLUMNS, FileError, FileLine, LineProblem, MAX_REVIEWS, MAX_ROWS, parse_file,
+};
 
 /// The kinds of change a job makes, as a file's `Action` column names them (a file has no
 /// column for a name: no rename).
@@ -159,6 +162,33 @@ pub fn resolve(
     };
     change::plan(view, &change, reseller)?;
     RowChange::of(&change).ok_or(Problem::Failed)
+}
+
+/// What the rows of a job in review do to the reseller's bill, added up by the billing rules (as
+/// each single change's review shows it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cost {
+    /// The effect of the rows with prices; `None` when no row has one.
+    pub total: Option<Effect>,
+    /// Offers of rows without a price: their cost is not in the total.
+    pub unpriced: Vec<OfferId>,
+    /// How many rows have no price.
+    pub unpriced_rows: u32,
+}
+
+impl Cost {
+    /// Adds what one row does to the bill, or that its offer has no price.
+    pub fn add(&mut self, row: Result<Effect, NoPrice>) {
+        match row {
+            Ok(effect) => self.total = Some(self.total.map_or(effect, |t| t.plus(effect))),
+            Err(NoPrice(offer, _)) => {
+                self.unpriced_rows += 1;
+                if !self.unpriced.contains(&offer) {
+                    self.unpriced.push(offer);
+                }
+            }
+        }
+    }
 }
 
 /// How a row ended.

@@ -7,11 +7,11 @@
 //! row taken over after its change was made replays that change's answer instead of making it
 //! again: every row is done exactly once.
 
-use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 
 mod run;
@@ -20,7 +20,8 @@ pub use run::{Claimed, RowEnd, claim, finish, is_cancelled, release};
 
 use super::turn::write_turn;
 use super::{Db, DbErr};
-use crate::domain::bulk::{Outcome, Problem, RowChange};
+use crate::domain::billing::Effect;
+use crate::domain::bulk::{Cost, MAX_REVIEWS, Outcome, Problem, RowChange};
 use crate::domain::change::Kind;
 use crate::domain::{Account, CustomerId, OfferId, ResellerId, SubscriptionId, Version};
 use crate::entities::{job, job_row};
@@ -95,6 +96,8 @@ pub struct Job {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// What its rows do to the bill, as its review worked it out (none without a row to run).
+    pub cost: Option<Cost>,
 }
 
 fn to_job(m: job::Model) -> Result<Job, DbErr> {
@@ -114,6 +117,69 @@ fn to_job(m: job::Model) -> Result<Job, DbErr> {
         created_at: m.created_at,
         started_at: m.started_at,
         finished_at: m.finished_at,
+        cost: m.review_cost.as_deref().map(cost_of).transpose()?,
+    })
+}
+
+/// A review's cost as `jobs.review_cost` keeps it: `{"total": {"next_billing_date",
+/// "period_change", "advance_before", "advance_after"} or null, "unpriced": [offer ids],
+/// "unpriced_rows"}`, amounts as decimal text.
+fn cost_json(cost: &Cost) -> String {
+    let total = cost.total.map(|e| {
+        serde_json::json!({
+            "next_billing_date": e.next_billing_date.to_string(),
+            "period_change": e.period_change.to_string(),
+            "advance_before": e.advance_before.to_string(),
+            "advance_after": e.advance_after.to_string(),
+        })
+    });
+    let unpriced: Vec<&str> = cost.unpriced.iter().map(|o| o.as_str()).collect();
+    serde_json::json!({
+        "total": total,
+        "unpriced": unpriced,
+        "unpriced_rows": cost.unpriced_rows,
+    })
+    .to_string()
+}
+
+fn cost_of(json: &str) -> Result<Cost, DbErr> {
+    let value: serde_json::Value = serde_json::from_str(json).map_err(corrupt)?;
+    let text = |v: &serde_json::Value, name: &str| {
+        v.get(name)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| corrupt(format!("review cost without {name}")))
+    };
+    let amount = |v: &serde_json::Value, name: &str| -> Result<_, DbErr> {
+        text(v, name)?.parse().map_err(corrupt)
+    };
+    let total = match value.get("total") {
+        Some(t) if !t.is_null() => Some(Effect {
+            next_billing_date: text(t, "next_billing_date")?
+                .parse::<NaiveDate>()
+                .map_err(corrupt)?,
+            period_change: amount(t, "period_change")?,
+            advance_before: amount(t, "advance_before")?,
+            advance_after: amount(t, "advance_after")?,
+        }),
+        _ => None,
+    };
+    let unpriced = value
+        .get("unpriced")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|o| o.as_str().unwrap_or_default().parse().map_err(corrupt))
+        .collect::<Result<_, _>>()?;
+    let unpriced_rows = value
+        .get("unpriced_rows")
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or_default();
+    Ok(Cost {
+        total,
+        unpriced,
+        unpriced_rows,
     })
 }
 
@@ -287,21 +353,65 @@ pub struct NewJob<'a> {
     pub origin: Origin,
     pub summary: String,
     pub at: DateTime<Utc>,
+    /// What its rows do to the bill, worked out once for every view of the review.
+    pub cost: Option<Cost>,
 }
 
-/// Reviews left unconfirmed this long are dropped when the reseller starts another.
-const REVIEW_KEPT: chrono::TimeDelta = chrono::TimeDelta::days(1);
+/// Reviews left unconfirmed this long are abandoned: [`drop_abandoned`] drops them (every
+/// instance looks a minute apart), and so does the reseller's next review.
+pub const REVIEW_KEPT: chrono::TimeDelta = chrono::TimeDelta::days(1);
 
-/// Writes a job and its rows for their review, in one transaction. Returns the job's id.
-pub async fn create(db: &Db, new: NewJob<'_>, rows: Vec<NewRow>) -> Result<i32, DbErr> {
+/// Why a job was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    /// The reseller has [`MAX_REVIEWS`] jobs waiting in review already.
+    #[error("the reseller has {MAX_REVIEWS} bulk changes waiting in review")]
+    TooManyReviews,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Writes a job and its rows for their review, in one transaction, unless the reseller has
+/// [`MAX_REVIEWS`] waiting already (their abandoned ones dropped first). Returns the job's id.
+/// Every row is written, or none: rows must have distinct lines.
+pub async fn create(db: &Db, new: NewJob<'_>, rows: Vec<NewRow>) -> Result<i32, CreateError> {
+    if let Some(pair) = rows.windows(2).find(|pair| pair[0].line >= pair[1].line) {
+        // The rows' lines number them in order (the selection counts, the file's parser numbers
+        // its lines): anything else is a bug, and no row may be lost to it.
+        return Err(DbErr::Custom(format!(
+            "a job's rows must be numbered in order: line {} after {}",
+            pair[1].line, pair[0].line
+        ))
+        .into());
+    }
+    let reseller = new.who.reseller.as_str();
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        // The reseller's reviews are counted and added to one request at a time (SQLite's writes
+        // take turns already): forty uploads at once leave at most MAX_REVIEWS.
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT id FROM resellers WHERE id = $1 FOR UPDATE",
+            [reseller.into()],
+        ))
+        .await?;
+    }
     job::Entity::delete_many()
-        .filter(job::Column::ResellerId.eq(new.who.reseller.as_str()))
+        .filter(job::Column::ResellerId.eq(reseller))
         .filter(job::Column::State.eq(JobState::Review.as_str()))
         .filter(job::Column::CreatedAt.lt(new.at - REVIEW_KEPT))
         .exec(&txn)
         .await?;
+    let waiting = job::Entity::find()
+        .filter(job::Column::ResellerId.eq(reseller))
+        .filter(job::Column::State.eq(JobState::Review.as_str()))
+        .count(&txn)
+        .await?;
+    if waiting >= MAX_REVIEWS as u64 {
+        txn.rollback().await?;
+        return Err(CreateError::TooManyReviews);
+    }
     let summary: String = new.summary.chars().take(300).collect();
     let job = job::ActiveModel {
         reseller_id: Set(new.who.reseller.to_string()),
@@ -313,6 +423,7 @@ pub async fn create(db: &Db, new: NewJob<'_>, rows: Vec<NewRow>) -> Result<i32, 
         state: Set(JobState::Review.as_str().to_owned()),
         total: Set(i32::try_from(rows.len()).map_err(corrupt)?),
         created_at: Set(new.at),
+        review_cost: Set(new.cost.as_ref().map(cost_json)),
         ..Default::default()
     }
     .insert(&txn)
@@ -349,16 +460,49 @@ pub async fn create(db: &Db, new: NewJob<'_>, rows: Vec<NewRow>) -> Result<i32, 
         .collect();
     for chunk in models.chunks(500) {
         job_row::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([job_row::Column::JobId, job_row::Column::Line])
-                    .do_nothing()
-                    .to_owned(),
-            )
             .exec_without_returning(&txn)
             .await?;
     }
     txn.commit().await?;
     Ok(job.id)
+}
+
+/// The reseller's jobs waiting in review, newest first.
+pub async fn waiting(db: &Db, reseller: &ResellerId) -> Result<Vec<Job>, DbErr> {
+    job::Entity::find()
+        .filter(job::Column::ResellerId.eq(reseller.as_str()))
+        .filter(job::Column::State.eq(JobState::Review.as_str()))
+        .order_by_desc(job::Column::Id)
+        .limit(50)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_job)
+        .collect()
+}
+
+/// Drops every review left unconfirmed for [`REVIEW_KEPT`] at `now`, of any reseller, with its
+/// rows. Returns how many. Cheap when there are none: only then does it take a turn to write.
+pub async fn drop_abandoned(db: &Db, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let any = job::Entity::find()
+        .select_only()
+        .column(job::Column::Id)
+        .filter(job::Column::State.eq(JobState::Review.as_str()))
+        .filter(job::Column::CreatedAt.lt(now - REVIEW_KEPT))
+        .into_tuple::<i32>()
+        .one(db)
+        .await?;
+    if any.is_none() {
+        return Ok(0);
+    }
+    let _turn = write_turn(db).await;
+    let dropped = job::Entity::delete_many()
+        .filter(job::Column::State.eq(JobState::Review.as_str()))
+        .filter(job::Column::CreatedAt.lt(now - REVIEW_KEPT))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(dropped)
 }
 
 /// One of the reseller's jobs.
@@ -416,16 +560,17 @@ pub async fn progress(db: &Db, id: i32) -> Result<Progress, DbErr> {
 /// Which of a job's rows [`rows`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rows {
-    All,
     /// Rows still to run.
     Pending,
     /// Rows that have ended.
     Finished,
-    /// Rows that can't be done (or were not).
-    NotDone,
+    /// Rows refused: at review, those that can't be done.
+    Refused,
 }
 
-/// Up to `limit` of the job's rows after line `after`, in line order.
+/// Up to `limit` of the job's rows after line `after`, in line order: a page. The rows of one
+/// state (a review's two lists) are read from the index of rows by job, state and line, however
+/// many the job holds.
 pub async fn rows(
     db: &Db,
     id: i32,
@@ -437,19 +582,14 @@ pub async fn rows(
         .filter(job_row::Column::JobId.eq(id))
         .filter(job_row::Column::Line.gt(i64::from(after)));
     match which {
-        Rows::All => {}
         Rows::Pending => {
             select = select.filter(job_row::Column::State.eq(RowState::Pending.as_str()));
         }
         Rows::Finished => {
             select = select.filter(job_row::Column::State.ne(RowState::Pending.as_str()));
         }
-        Rows::NotDone => {
-            select = select.filter(job_row::Column::State.is_in([
-                RowState::Refused.as_str(),
-                RowState::Failed.as_str(),
-                RowState::Cancelled.as_str(),
-            ]));
+        Rows::Refused => {
+            select = select.filter(job_row::Column::State.eq(RowState::Refused.as_str()));
         }
     }
     select

@@ -1,11 +1,12 @@
 //! The bill's pages: the price list (价格), the reseller's settings (its billing day), and the
 //! charges (费用) of an invoice date with the next invoice's estimate, and their CSV.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDate;
 
+use super::exports;
 use super::layout::Layout;
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
@@ -399,7 +400,8 @@ pub async fn charges(
     render(StatusCode::OK, &page)
 }
 
-/// The charges of an invoice date as CSV.
+/// The charges of an invoice date as CSV, streamed a stretch of subscriptions at a time as the
+/// other exports are.
 pub async fn charges_csv(
     user: SignedIn,
     db: web::Data<Db>,
@@ -409,23 +411,25 @@ pub async fn charges_csv(
     let reseller = &user.account.reseller;
     let day = store::billing::billing_day(db.get_ref(), reseller).await?;
     let date = invoice_date(query.date.as_deref(), day, clock.today())?;
-    let invoice = charges::invoice(&db, reseller, date)
+    let file = charges::ChargesFile::open(&db, reseller, date)
         .await
         .map_err(|e| match e {
             charges::InvoiceError::NotABillingDate { .. } => PageError::NotFound,
             charges::InvoiceError::Db(e) => e.into(),
         })?;
-    let body = charges::csv(&invoice).map_err(|e| PageError::Internal(e.into()))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"charges-{}-{date}.csv\"",
-                reseller.as_str()
-            ),
-        ))
-        .body(body))
+    let file = Arc::new(file);
+    let rows = move |after: Option<SubscriptionId>| {
+        let (db, file) = (db.clone(), file.clone());
+        async move {
+            let stretch = file.stretch(&db, after.as_ref()).await?;
+            Ok((charges::csv_lines(&stretch.invoice)?, stretch.next))
+        }
+    };
+    let name = format!("charges-{}-{date}.csv", reseller.as_str());
+    Ok(exports::attachment(
+        &name,
+        exports::csv_stream(&charges::CSV_HEADER, rows),
+    ))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! CSV exports: the customers the customer list shows (following its search) and their
 //! subscriptions, and the activity log as filtered. Files for machines and spreadsheets: header
 //! names in English whatever the page's language, values as the pages show them, UTF-8 with a
-//! byte-order mark (so that Excel reads Chinese names right), RFC 4180 quoting and line ends.
+//! byte-order mark (so that Excel reads Chinese names right), RFC 4180 quoting and line ends, and
+//! no cell a spreadsheet would run as a formula (all through [`CsvWriter`]).
 //!
 //! Each file is streamed: read from the store one batch at a time in the list's own order and
 //! written out as it comes, so that the whole book exports in constant memory. The response is
@@ -19,6 +20,7 @@ use futures_util::stream::{self, Stream};
 
 use super::activity::{ActivityQuery, filter_of, store_filter};
 use crate::clock::Clock;
+use crate::domain::spreadsheet::CsvWriter;
 use crate::domain::{CustomerId, CustomerQuery, ResellerId};
 use crate::store::exports::BATCH;
 use crate::store::{self, Db, DbErr};
@@ -70,9 +72,6 @@ pub const ACTIVITY_HEADER: [&str; 12] = [
 /// Relationship column of Partner Center's customer export).
 const RELATIONSHIP: &str = "Reseller";
 
-/// UTF-8's byte-order mark, first in every file.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
 /// Why a file stopped half-way.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -104,9 +103,9 @@ pub async fn customers(
             let batch =
                 store::exports::customers(&db, &reseller, &search, after.as_ref(), BATCH).await?;
             let next = full(&batch).and_then(|b| b.last()).map(|c| c.id.clone());
-            let mut w = writer();
+            let mut w = CsvWriter::rows();
             for c in &batch {
-                w.write_record([
+                w.record([
                     c.id.as_str(),
                     &c.company_name,
                     &c.domain,
@@ -114,7 +113,7 @@ pub async fn customers(
                     yes_no(c.delegated_admin),
                 ])?;
             }
-            Ok((rows_of(w)?, next))
+            Ok((w.into_bytes()?, next))
         }
     };
     attachment(&name, csv_stream(&CUSTOMERS_HEADER, rows))
@@ -142,11 +141,11 @@ pub async fn subscriptions(
                 .and_then(|b| b.last())
                 .map(|c| c.id.clone());
             let batch = store::exports::sold_to_each(&db, &reseller, customers).await?;
-            let mut w = writer();
+            let mut w = CsvWriter::rows();
             for item in &batch {
                 let c = &item.customer;
                 for s in &item.subscriptions {
-                    w.write_record([
+                    w.record([
                         c.id.as_str(),
                         &c.company_name,
                         s.id.as_str(),
@@ -161,7 +160,7 @@ pub async fn subscriptions(
                     ])?;
                 }
             }
-            Ok((rows_of(w)?, next))
+            Ok((w.into_bytes()?, next))
         }
     };
     attachment(&name, csv_stream(&SUBSCRIPTIONS_HEADER, rows))
@@ -190,7 +189,7 @@ pub async fn activity(
         async move {
             let batch = store::exports::activity(&db, &reseller, &filter, before, BATCH).await?;
             let next = full(&batch).and_then(|b| b.last()).map(|(id, _)| *id);
-            let mut w = writer();
+            let mut w = CsvWriter::rows();
             for (_, e) in &batch {
                 let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
                 let token = e
@@ -198,7 +197,7 @@ pub async fn activity(
                     .clone()
                     .or_else(|| e.via_token.map(|id| format!("#{id}")))
                     .unwrap_or_default();
-                w.write_record([
+                w.record([
                     china_time(e.at).as_str(),
                     &e.by,
                     e.action.as_str(),
@@ -213,7 +212,7 @@ pub async fn activity(
                     &token,
                 ])?;
             }
-            Ok((rows_of(w)?, next))
+            Ok((w.into_bytes()?, next))
         }
     };
     Ok(attachment(&name, csv_stream(&ACTIVITY_HEADER, rows)))
@@ -245,21 +244,13 @@ fn file_name(what: &str, reseller: &ResellerId, clock: &Clock) -> String {
     format!("{what}-{reseller}-{}.csv", clock.today())
 }
 
-fn writer() -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new())
-}
-
-fn rows_of(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, ExportError> {
-    w.into_inner()
-        .map_err(|e| ExportError::Csv(e.into_error().into()))
-}
-
 /// A CSV file as a stream of chunks: the byte-order mark and the header, then one chunk per
 /// batch. `rows(after)` writes the batch after the key `after` (from the top for `None`) and
-/// tells where the next batch starts, `None` after the last.
-fn csv_stream<K, F, Fut>(
+/// tells where the next batch starts, `None` after the last. A batch that writes nothing (a
+/// stretch of subscriptions with no line on an invoice, of customers with no subscription) is
+/// not the end: the next is read into the same chunk, since an empty chunk would end the
+/// chunked body early.
+pub(super) fn csv_stream<K, F, Fut>(
     header: &'static [&'static str],
     rows: F,
 ) -> impl Stream<Item = Result<Bytes, ExportError>> + 'static
@@ -274,39 +265,39 @@ where
         Done,
     }
     stream::unfold((Next::Head, rows), move |(next, mut rows)| async move {
-        let (mut chunk, after) = match next {
+        let (mut chunk, mut after) = match next {
             Next::Done => return None,
-            Next::Head => {
-                let mut w = writer();
-                let head = w.write_record(header).map_err(ExportError::from);
-                match head.and_then(|()| rows_of(w)) {
-                    Ok(head) => ([BOM, head.as_slice()].concat(), None),
-                    Err(e) => return Some((Err(e), (Next::Done, rows))),
-                }
-            }
+            Next::Head => match CsvWriter::file(header).and_then(CsvWriter::into_bytes) {
+                Ok(head) => (head, None),
+                Err(e) => return Some((Err(e.into()), (Next::Done, rows))),
+            },
             Next::After(key) => (Vec::new(), Some(key)),
         };
-        match rows(after).await {
-            Ok((batch, following)) => {
-                chunk.extend(batch);
-                if chunk.is_empty() {
-                    // The batch after a full last one: nothing more. (An empty chunk would end
-                    // the chunked body early.)
-                    return None;
+        loop {
+            match rows(after).await {
+                Ok((batch, following)) => {
+                    chunk.extend(batch);
+                    match following {
+                        Some(key) if chunk.is_empty() => after = Some(key),
+                        // The batch after a full last one wrote nothing: nothing more.
+                        None if chunk.is_empty() => return None,
+                        following => {
+                            let next = following.map_or(Next::Done, Next::After);
+                            return Some((Ok(Bytes::from(chunk)), (next, rows)));
+                        }
+                    }
                 }
-                let next = following.map_or(Next::Done, Next::After);
-                Some((Ok(Bytes::from(chunk)), (next, rows)))
-            }
-            Err(e) => {
-                tracing::error!(error = ?e, "an export stopped half-way");
-                Some((Err(e), (Next::Done, rows)))
+                Err(e) => {
+                    tracing::error!(error = ?e, "an export stopped half-way");
+                    return Some((Err(e), (Next::Done, rows)));
+                }
             }
         }
     })
 }
 
 /// A CSV download of `body`.
-fn attachment(
+pub(super) fn attachment(
     name: &str,
     body: impl Stream<Item = Result<Bytes, ExportError>> + 'static,
 ) -> HttpResponse {
@@ -317,4 +308,30 @@ fn attachment(
             format!("attachment; filename=\"{name}\""),
         ))
         .streaming(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt as _;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn batches_that_write_nothing_do_not_end_the_file() {
+        // Batch 0 writes a row, 1 and 2 write nothing, 3 writes the last row.
+        let rows = |after: Option<u32>| async move {
+            let at = after.map_or(0, |a| a + 1);
+            let mut w = CsvWriter::rows();
+            if at == 0 || at == 3 {
+                w.record([at.to_string().as_str()])?;
+            }
+            Ok((w.into_bytes()?, (at < 3).then_some(at)))
+        };
+        let chunks: Vec<Bytes> = csv_stream(&["N"], rows)
+            .map(|chunk| chunk.unwrap_or_default())
+            .collect()
+            .await;
+        assert!(chunks.iter().all(|c| !c.is_empty()), "{chunks:?}");
+        assert_eq!(chunks.concat(), b"\xEF\xBB\xBFN\r\n0\r\n3\r\n");
+    }
 }

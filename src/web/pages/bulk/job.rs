@@ -2,25 +2,24 @@
 //! can't, what they do to the bill), then its progress and results; its Confirm and Cancel, its
 //! live progress and its results file.
 
-use std::collections::HashMap;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
-use chrono::NaiveDate;
 
+use super::super::exports;
 use super::super::layout::Layout;
 use super::super::paths::details_href;
 use super::job_href;
 use crate::clock::Clock;
-use crate::domain::billing::{Billing, Effect, NoPrice};
-use crate::domain::bulk::{LineProblem, Problem, RowChange};
-use crate::domain::change::{Change, Kind};
+use crate::domain::billing::Effect;
+use crate::domain::bulk::{Cost, LineProblem, Problem, RowChange};
+use crate::domain::change::Kind;
+use crate::domain::spreadsheet::CsvWriter;
 use crate::domain::{CustomerId, OfferId, SubscriptionId};
 use crate::jobs::Jobs;
+use crate::store::Db;
 use crate::store::jobs::{self as job_store, Job, JobState, Progress, Row, Rows};
-use crate::store::{self, Db};
 use crate::web::explain;
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
@@ -163,63 +162,6 @@ fn problem_message(
     }
 }
 
-/// What the rows of a job in review do to the reseller's bill, added up by the billing rules (as
-/// each single change's review shows it).
-#[derive(Debug, Clone, Default)]
-pub struct Cost {
-    /// The effect of the rows with prices; `None` when no row has one.
-    pub total: Option<Effect>,
-    /// Offers of rows without a price: their cost is not in the total.
-    pub unpriced: Vec<OfferId>,
-    /// How many rows have no price.
-    pub unpriced_rows: u32,
-}
-
-async fn cost(db: &Db, user: &SignedIn, job: &Job, today: NaiveDate) -> Result<Cost, PageError> {
-    let reseller = &user.account.reseller;
-    let mut changes: HashMap<SubscriptionId, Change> = HashMap::new();
-    let mut after = 0;
-    loop {
-        let rows = job_store::rows(db, job.id, Rows::Pending, after, 1000).await?;
-        let Some(last) = rows.last() else { break };
-        after = last.line;
-        for row in rows {
-            let change = row.change.and_then(|c| c.change(&job.language));
-            if let (Some(change), Ok(id)) = (change, SubscriptionId::parse(&row.subscription)) {
-                changes.insert(id, change);
-            }
-        }
-    }
-    let ids: Vec<SubscriptionId> = changes.keys().cloned().collect();
-    let billed = store::billing::billed_of(db, reseller, &ids).await?;
-    let day = store::billing::billing_day(db, reseller).await?;
-    let (prices, _) = store::billing::prices(db).await?;
-    let billing = Billing {
-        day,
-        prices: &prices,
-    };
-    let mut cost = Cost::default();
-    for b in billed {
-        let (Some(change), Some((quantity, status))) =
-            (changes.get(&b.subscription), b.timeline.on(today))
-        else {
-            continue;
-        };
-        match billing.review(&b.timeline, change.billed(quantity, status), today) {
-            Ok(effect) => {
-                cost.total = Some(cost.total.map_or(effect, |t| t.plus(effect)));
-            }
-            Err(NoPrice(offer, _)) => {
-                cost.unpriced_rows += 1;
-                if !cost.unpriced.contains(&offer) {
-                    cost.unpriced.push(offer);
-                }
-            }
-        }
-    }
-    Ok(cost)
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "bulk/job.html")]
 pub struct JobPage {
@@ -227,13 +169,17 @@ pub struct JobPage {
     layout: Layout,
     job: Job,
     progress: Progress,
-    /// At review: the rows that can't be done; once running: the rows that ended.
+    /// At review: a page of the rows that can't be done; once running: of the rows that ended.
     problems: Vec<RowView>,
-    /// At review: the rows that will go ahead.
+    /// At review: a page of the rows that will go ahead.
     rows: Vec<RowView>,
     /// The line after which the next page of rows starts, if there is one.
     next_after: Option<u32>,
     after: u32,
+    /// At review: the line after which the next page of the rows that can't be done starts, if
+    /// there is one, and where this page started.
+    problems_next: Option<u32>,
+    problems_after: u32,
     /// At review: what the rows do to the bill.
     cost: Option<Cost>,
 }
@@ -263,6 +209,29 @@ impl JobPage {
         super::super::review::period_words(self.l, e)
     }
 
+    /// The review's links for its list of the rows that can't be changed (`problems`) or of
+    /// those that will (`rows`).
+    fn pager(&self, which: &str) -> Pager {
+        let href = |problems_after: u32, after: u32| {
+            format!(
+                "/bulk/jobs/{}?problems_after={problems_after}&after={after}",
+                self.job.id
+            )
+        };
+        let (at, next) = match which {
+            "problems" => (self.problems_after, self.problems_next),
+            _ => (self.after, self.next_after),
+        };
+        let to = |line: u32| match which {
+            "problems" => href(line, self.after),
+            _ => href(self.problems_after, line),
+        };
+        Pager {
+            first: (at > 0).then(|| to(0)),
+            next: next.map(to),
+        }
+    }
+
     fn unpriced_words(&self, cost: &Cost) -> String {
         let offers: Vec<&str> = cost.unpriced.iter().map(|o| self.l.offer(*o)).collect();
         self.l.t2(
@@ -278,9 +247,38 @@ impl JobPage {
     }
 }
 
+/// The links of one of a review's lists: back to its first page (when not on it), and on to its
+/// next (when there is one). The other list stays on its page.
+pub struct Pager {
+    first: Option<String>,
+    next: Option<String>,
+}
+
 #[derive(serde::Deserialize)]
 pub struct RowsQuery {
     after: Option<u32>,
+    /// At review: where the page of the rows that can't be done starts.
+    problems_after: Option<u32>,
+}
+
+/// A page of a job's rows: up to [`ROWS_SHOWN`] of `which` after line `after`, read from the
+/// store a page at a time, and the line the next page starts after, if there is one.
+async fn rows_page(
+    db: &Db,
+    l: Locale,
+    job: i32,
+    which: Rows,
+    after: u32,
+) -> Result<(Vec<RowView>, Option<u32>), PageError> {
+    let mut rows = job_store::rows(db, job, which, after, ROWS_SHOWN + 1).await?;
+    let next = (rows.len() as u64 > ROWS_SHOWN).then(|| {
+        rows.truncate(ROWS_SHOWN as usize);
+        rows.last().map(|r| r.line)
+    });
+    Ok((
+        rows.iter().map(|r| row_view(l, r)).collect(),
+        next.flatten(),
+    ))
 }
 
 async fn owned_job(db: &Db, user: &SignedIn, id: i32) -> Result<Job, PageError> {
@@ -295,42 +293,26 @@ pub async fn job_page(
     l: Locale,
     user: SignedIn,
     db: web::Data<Db>,
-    clock: web::Data<Clock>,
     path: web::Path<i32>,
     query: web::Query<RowsQuery>,
 ) -> Result<JobPage, PageError> {
     let job = owned_job(&db, &user, path.into_inner()).await?;
     let progress = job_store::progress(&db, job.id).await?;
     let after = query.after.unwrap_or(0);
-    let (problems, rows, next_after) = if job.state == JobState::Review {
-        let problems = job_store::rows(&db, job.id, Rows::NotDone, 0, ROWS_SHOWN * 5).await?;
-        let rows = job_store::rows(&db, job.id, Rows::All, after, ROWS_SHOWN + 1).await?;
-        let next = (rows.len() as u64 > ROWS_SHOWN).then(|| rows[ROWS_SHOWN as usize - 1].line);
-        (
-            problems.iter().map(|r| row_view(l, r)).collect(),
-            rows.iter()
-                .take(ROWS_SHOWN as usize)
-                .filter(|r| r.problem.is_none())
-                .map(|r| row_view(l, r))
-                .collect(),
-            next,
-        )
+    let problems_after = query.problems_after.unwrap_or(0);
+    // A page of each kind of row, never all of them: a review of 50,000 rows shows as fast as one
+    // of ten. (The cost was worked out when the review was written.)
+    let (problems, problems_next, rows, next_after) = if job.state == JobState::Review {
+        let (problems, problems_next) =
+            rows_page(&db, l, job.id, Rows::Refused, problems_after).await?;
+        let (rows, next) = rows_page(&db, l, job.id, Rows::Pending, after).await?;
+        (problems, problems_next, rows, next)
     } else {
-        let finished = job_store::rows(&db, job.id, Rows::Finished, after, ROWS_SHOWN + 1).await?;
-        let next =
-            (finished.len() as u64 > ROWS_SHOWN).then(|| finished[ROWS_SHOWN as usize - 1].line);
-        (
-            finished
-                .iter()
-                .take(ROWS_SHOWN as usize)
-                .map(|r| row_view(l, r))
-                .collect(),
-            Vec::new(),
-            next,
-        )
+        let (finished, next) = rows_page(&db, l, job.id, Rows::Finished, after).await?;
+        (finished, None, Vec::new(), next)
     };
     let cost = if job.state == JobState::Review && progress.left > 0 {
-        Some(cost(&db, &user, &job, clock.today()).await?)
+        job.cost.clone()
     } else {
         None
     };
@@ -348,6 +330,8 @@ pub async fn job_page(
         rows,
         next_after,
         after,
+        problems_next,
+        problems_after,
         cost,
     })
 }
@@ -419,8 +403,8 @@ pub async fn progress(
 }
 
 /// Every row that ended, as CSV: `Subscription ID,Action,Result,Code,Message,Target
-/// subscription ID` (English headers; messages in the page's language), with a byte-order mark
-/// for spreadsheets.
+/// subscription ID` (English headers; messages in the page's language), streamed as the exports
+/// are, through the same writer.
 pub async fn results_csv(
     l: Locale,
     user: SignedIn,
@@ -428,46 +412,51 @@ pub async fn results_csv(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, PageError> {
     let job = owned_job(&db, &user, path.into_inner()).await?;
-    let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let internal = |e: csv::Error| PageError::Internal(e.into());
-    out.write_record([
-        "Subscription ID",
-        "Action",
-        "Result",
-        "Code",
-        "Message",
-        "Target subscription ID",
-    ])
-    .map_err(internal)?;
-    let mut after = 0;
-    loop {
-        let rows = job_store::rows(&db, job.id, Rows::Finished, after, 1000).await?;
-        let Some(last) = rows.last() else { break };
-        after = last.line;
-        for row in &rows {
-            let v = row_view(l, row);
-            out.write_record([
-                v.subscription.as_str(),
-                v.action.as_str(),
-                v.result,
-                v.code.as_str(),
-                v.message.as_str(),
-                v.target.as_str(),
-            ])
-            .map_err(internal)?;
+    let rows = move |after: Option<u32>| {
+        let db = db.clone();
+        async move {
+            let rows = job_store::rows(
+                &db,
+                job.id,
+                Rows::Finished,
+                after.unwrap_or(0),
+                RESULTS_BATCH,
+            )
+            .await?;
+            let next = (rows.len() as u64 == RESULTS_BATCH)
+                .then(|| rows.last().map(|r| r.line))
+                .flatten();
+            let mut w = CsvWriter::rows();
+            for row in &rows {
+                let v = row_view(l, row);
+                w.record([
+                    v.subscription.as_str(),
+                    v.action.as_str(),
+                    v.result,
+                    v.code.as_str(),
+                    v.message.as_str(),
+                    v.target.as_str(),
+                ])?;
+            }
+            Ok((w.into_bytes()?, next))
         }
-    }
-    let body = out
-        .into_inner()
-        .map_err(|e| PageError::Internal(anyhow::anyhow!("writing the results: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"bulk-change-{}-results.csv\"",
-                job.id
-            ),
-        ))
-        .body(body))
+    };
+    let name = format!("bulk-change-{}-results.csv", job.id);
+    Ok(exports::attachment(
+        &name,
+        exports::csv_stream(&RESULTS_HEADER, rows),
+    ))
 }
+
+/// The columns of a job's results file, exactly.
+const RESULTS_HEADER: [&str; 6] = [
+    "Subscription ID",
+    "Action",
+    "Result",
+    "Code",
+    "Message",
+    "Target subscription ID",
+];
+
+/// Rows the results file reads at a time.
+const RESULTS_BATCH: u64 = 1000;

@@ -7,6 +7,7 @@
 pub mod job;
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -16,17 +17,39 @@ use askama_web::WebTemplate;
 use super::layout::Layout;
 use crate::clock::Clock;
 use crate::domain::SubscriptionView;
-use crate::domain::bulk::{self, FileError, LineProblem, Problem, Request};
+use crate::domain::billing::Billing;
+use crate::domain::bulk::{self, Cost, FileError, LineProblem, Problem, Request};
 use crate::domain::catalog::{self, Offer};
 use crate::domain::change::Kind;
-use crate::domain::{CustomerQuery, OfferId, SubscriptionId, SubscriptionStatus};
-use crate::store::jobs::{self as job_store, Job, NewJob, NewRow, Origin, Progress};
+use crate::domain::{CustomerQuery, OfferId, ResellerId, SubscriptionId, SubscriptionStatus};
+use crate::store::jobs::{self as job_store, CreateError, Job, NewJob, NewRow, Origin, Progress};
 use crate::store::views::Among;
 use crate::store::{self, Db};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
 use crate::web::middleware::signed_in::SignedIn;
 use crate::web::{render, see_other};
+
+/// A reseller's reviews are written one at a time on an instance: changes asked at once wait
+/// their turn, and once the reseller has [`bulk::MAX_REVIEWS`] waiting they are refused at once,
+/// instead of all reading and judging their rows side by side first (40 files of 50,000 rows at
+/// once took a server to 3 GB and ran out of database connections). Across instances, the count
+/// taken as a review is written holds the bound.
+#[derive(Default)]
+pub struct ReviewTurns(Mutex<HashMap<ResellerId, Arc<tokio::sync::Mutex<()>>>>);
+
+impl ReviewTurns {
+    async fn take(&self, reseller: &ResellerId) -> tokio::sync::OwnedMutexGuard<()> {
+        let turn = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(reseller.clone())
+            .or_default()
+            .clone();
+        turn.lock_owned().await
+    }
+}
 
 /// What the selection form asked, as typed, to show again beside its messages.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -89,9 +112,23 @@ pub struct BulkPage {
     file: FileForm,
     messages: Messages,
     jobs: Vec<(Job, Progress)>,
+    /// The reseller's jobs waiting in review, newest first.
+    waiting: Vec<Job>,
 }
 
 impl BulkPage {
+    /// What the list of the reviews waiting says about them.
+    fn waiting_hint(&self) -> String {
+        self.l.t2(
+            "bulk-waiting-hint",
+            "max",
+            self.l.num(bulk::MAX_REVIEWS as u64),
+            "hours",
+            self.l
+                .num(u64::try_from(job_store::REVIEW_KEPT.num_hours()).unwrap_or_default()),
+        )
+    }
+
     /// The file's columns, as its header names them (the same in every language).
     fn columns(&self) -> String {
         bulk::COLUMNS.join(",")
@@ -114,19 +151,24 @@ impl BulkPage {
     }
 }
 
-fn page(
+/// The Bulk changes page with the reseller's jobs: those waiting in review, and the latest
+/// others.
+async fn page(
+    db: &Db,
     l: Locale,
     req: &HttpRequest,
     user: &SignedIn,
-    jobs: Vec<(Job, Progress)>,
     selection: SelectionForm,
     file: FileForm,
     messages: Messages,
-) -> BulkPage {
+) -> Result<BulkPage, PageError> {
+    let reseller = &user.account.reseller;
+    let jobs = job_store::latest(db, reseller, 50).await?;
+    let waiting = job_store::waiting(db, reseller).await?;
     let mut layout = user.layout(l, &req.uri().to_string()).in_section("bulk");
     layout.crumbs.clear();
     let layout = layout.crumb(l.t("bulk-title"), None);
-    BulkPage {
+    Ok(BulkPage {
         l,
         layout,
         offers: catalog::offers(),
@@ -134,6 +176,16 @@ fn page(
         file,
         messages,
         jobs,
+        waiting,
+    })
+}
+
+/// The selection form as the page first shows it.
+fn first_selection() -> SelectionForm {
+    SelectionForm {
+        status: "active".to_owned(),
+        action: "upgrade".to_owned(),
+        ..SelectionForm::default()
     }
 }
 
@@ -144,21 +196,33 @@ pub async fn index(
     user: SignedIn,
     db: web::Data<Db>,
 ) -> Result<BulkPage, PageError> {
-    let jobs = job_store::latest(&db, &user.account.reseller, 50).await?;
-    let selection = SelectionForm {
-        status: "active".to_owned(),
-        action: "upgrade".to_owned(),
-        ..SelectionForm::default()
-    };
-    Ok(page(
+    page(
+        &db,
         l,
         &req,
         &user,
-        jobs,
-        selection,
+        first_selection(),
         FileForm::default(),
         Messages::default(),
-    ))
+    )
+    .await
+}
+
+/// The message of a change refused because the reseller has [`bulk::MAX_REVIEWS`] waiting in
+/// review: the page lists them, to confirm or discard one.
+fn reviews_full(l: Locale) -> String {
+    l.t1(
+        "bulk-error-reviews-full",
+        "max",
+        l.num(bulk::MAX_REVIEWS as u64),
+    )
+}
+
+/// Whether the reseller has as many jobs waiting in review as it may: checked before a
+/// selection is read or a file parsed (the count that holds is taken again as the job is
+/// written).
+async fn reviews_are_full(db: &Db, user: &SignedIn) -> Result<bool, PageError> {
+    Ok(job_store::waiting(db, &user.account.reseller).await?.len() >= bulk::MAX_REVIEWS)
 }
 
 /// A selection parsed: which subscriptions, and what to ask of each.
@@ -275,21 +339,27 @@ pub async fn from_selection(
     user: SignedIn,
     db: web::Data<Db>,
     clock: web::Data<Clock>,
+    turns: web::Data<ReviewTurns>,
     form: web::Form<SelectionForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let reseller = &user.account.reseller;
     let refuse = |messages: Messages, form: SelectionForm| async {
-        let jobs = job_store::latest(&db, reseller, 50).await?;
-        render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &page(l, &req, &user, jobs, form, FileForm::default(), messages),
-        )
+        let page = page(&db, l, &req, &user, form, FileForm::default(), messages).await?;
+        render(StatusCode::UNPROCESSABLE_ENTITY, &page)
     };
     let selection = match parse_selection(l, &form) {
         Ok(s) => s,
         Err(messages) => return refuse(*messages, form).await,
     };
+    let full = Messages {
+        selection: Some(reviews_full(l)),
+        ..Messages::default()
+    };
+    let _turn = turns.take(reseller).await;
+    if reviews_are_full(&db, &user).await? {
+        return refuse(full, form).await;
+    }
     let views = store::views::views_where(
         db.get_ref(),
         reseller,
@@ -325,20 +395,20 @@ pub async fn from_selection(
                 reseller,
             )
         })
-        .collect();
-    let id = job_store::create(
-        &db,
-        NewJob {
-            who: &user.account,
-            language: l.tag(),
-            origin: Origin::Selection,
-            summary: describe(l, &selection),
-            at: clock.now(),
-        },
-        rows,
-    )
-    .await?;
-    Ok(see_other(job_href(id)))
+        .collect::<Vec<_>>();
+    let new = NewJob {
+        who: &user.account,
+        language: l.tag(),
+        origin: Origin::Selection,
+        summary: describe(l, &selection),
+        at: clock.now(),
+        cost: cost(&db, reseller, &rows, l, clock.today()).await?,
+    };
+    match job_store::create(&db, new, rows).await {
+        Ok(id) => Ok(see_other(job_href(id))),
+        Err(CreateError::TooManyReviews) => refuse(full, form).await,
+        Err(CreateError::Db(e)) => Err(e.into()),
+    }
 }
 
 /// A row judged against its subscription as the review reads it.
@@ -347,7 +417,7 @@ fn planned(
     line: u32,
     request: Request,
     view: &SubscriptionView,
-    reseller: &crate::domain::ResellerId,
+    reseller: &ResellerId,
 ) -> NewRow {
     let plan = bulk::resolve(request, view, reseller, l.tag());
     NewRow {
@@ -372,10 +442,23 @@ pub async fn from_file(
     user: SignedIn,
     db: web::Data<Db>,
     clock: web::Data<Clock>,
+    turns: web::Data<ReviewTurns>,
     form: web::Form<FileForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let reseller = &user.account.reseller;
+    let refuse = |message: String, form: FileForm| async {
+        let messages = Messages {
+            rows: Some(message),
+            ..Messages::default()
+        };
+        let page = page(&db, l, &req, &user, first_selection(), form, messages).await?;
+        render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    };
+    let _turn = turns.take(reseller).await;
+    if reviews_are_full(&db, &user).await? {
+        return refuse(reviews_full(l), form).await;
+    }
     let lines = match bulk::parse_file(&form.rows) {
         Ok(lines) if lines.is_empty() => Err(FileError::Empty),
         other => other,
@@ -391,20 +474,7 @@ pub async fn from_file(
                 }
                 FileError::NotCsv(why) => l.t1("bulk-file-not-csv", "why", why),
             };
-            let jobs = job_store::latest(&db, reseller, 50).await?;
-            let messages = Messages {
-                rows: Some(message),
-                ..Messages::default()
-            };
-            let selection = SelectionForm {
-                status: "active".to_owned(),
-                action: "upgrade".to_owned(),
-                ..SelectionForm::default()
-            };
-            return render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &page(l, &req, &user, jobs, selection, form, messages),
-            );
+            return refuse(message, form).await;
         }
     };
     let ids: Vec<SubscriptionId> = lines
@@ -459,19 +529,59 @@ pub async fn from_file(
             l.num(rows.len() as u64),
         )
     };
-    let id = job_store::create(
-        &db,
-        NewJob {
-            who: &user.account,
-            language: l.tag(),
-            origin: Origin::File,
-            summary,
-            at: clock.now(),
-        },
-        rows,
-    )
-    .await?;
-    Ok(see_other(job_href(id)))
+    let new = NewJob {
+        who: &user.account,
+        language: l.tag(),
+        origin: Origin::File,
+        summary,
+        at: clock.now(),
+        cost: cost(&db, reseller, &rows, l, clock.today()).await?,
+    };
+    match job_store::create(&db, new, rows).await {
+        Ok(id) => Ok(see_other(job_href(id))),
+        Err(CreateError::TooManyReviews) => refuse(reviews_full(l), form).await,
+        Err(CreateError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// What the rows a review will run do to the reseller's bill on `today`, added up by the billing
+/// rules (as each single change's review shows it); `None` when no row will run. Worked out once,
+/// as the review is written: its page shows it on every view.
+async fn cost(
+    db: &Db,
+    reseller: &ResellerId,
+    rows: &[NewRow],
+    l: Locale,
+    today: chrono::NaiveDate,
+) -> Result<Option<Cost>, PageError> {
+    let changes: HashMap<SubscriptionId, crate::domain::change::Change> = rows
+        .iter()
+        .filter_map(|row| {
+            let change = row.plan.as_ref().ok()?.change(l.tag())?;
+            Some((SubscriptionId::parse(&row.subscription).ok()?, change))
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    let ids: Vec<SubscriptionId> = changes.keys().cloned().collect();
+    let billed = store::billing::billed_of(db, reseller, &ids).await?;
+    let day = store::billing::billing_day(db, reseller).await?;
+    let (prices, _) = store::billing::prices(db).await?;
+    let billing = Billing {
+        day,
+        prices: &prices,
+    };
+    let mut cost = Cost::default();
+    for b in billed {
+        let (Some(change), Some((quantity, status))) =
+            (changes.get(&b.subscription), b.timeline.on(today))
+        else {
+            continue;
+        };
+        cost.add(billing.review(&b.timeline, change.billed(quantity, status), today));
+    }
+    Ok(Some(cost))
 }
 
 pub(super) fn job_href(id: i32) -> String {

@@ -13,7 +13,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261204_000015_change_engine"
+        "m20261204_000016_change_engine"
     }
 }
 
