@@ -192,6 +192,16 @@ pub async fn page(
     render(StatusCode::OK, &build(l, &req, &user, loaded, state))
 }
 
+impl FormState {
+    /// The subscription changed since the page was shown: the page as it is now, saying so.
+    fn conflict() -> FormState {
+        FormState {
+            conflict: true,
+            ..Default::default()
+        }
+    }
+}
+
 /// The page drawn again after a form of it was refused: nothing was written.
 impl Again for FormState {
     async fn page(self, asking: &Asking, status: StatusCode) -> Result<HttpResponse, PageError> {
@@ -246,14 +256,12 @@ impl ChangeForm for LicensesForm {
     }
 
     fn again(&self, l: Locale, path: &SubscriptionPath, why: Why<'_>) -> FormState {
+        let refused = |refusal| explain::refusal(l, refusal, &path.customer, None);
         match why {
-            Why::Conflict => FormState {
-                conflict: true,
-                ..Default::default()
-            },
+            Why::Conflict => FormState::conflict(),
             Why::Refused(refusal) => FormState {
                 licenses_value: Some(self.typed()),
-                licenses_error: Some(explain::refusal(l, refusal, &path.customer, None)),
+                licenses_error: Some(refused(refusal)),
                 ..Default::default()
             },
         }
@@ -300,10 +308,7 @@ impl ChangeForm for StatusForm {
 
     fn again(&self, l: Locale, path: &SubscriptionPath, why: Why<'_>) -> FormState {
         match why {
-            Why::Conflict => FormState {
-                conflict: true,
-                ..Default::default()
-            },
+            Why::Conflict => FormState::conflict(),
             Why::Refused(refusal) => FormState {
                 status_error: Some(explain::refusal(l, refusal, &path.customer, None)),
                 ..Default::default()
