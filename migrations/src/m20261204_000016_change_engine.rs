@@ -5,7 +5,10 @@
 //!   notifications deliver them (a later migration adds what delivery keeps).
 //! - the one-time key's record keeps the door's answer as one text (`reply`): a form's door keeps
 //!   where it sent the user, the API its JSON body, a job row what its change made. It kept a
-//!   status and a location for the store to build an HTTP answer from; the doors answer now.
+//!   status and a location for the store to build an HTTP answer from; the doors answer now. The
+//!   old columns stay, as every migration so far only adds: instances of the previous version
+//!   keep writing (and reading) them while they are replaced, and the new one reads a record
+//!   without a reply from them. A later migration drops them.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -37,9 +40,6 @@ enum Events {
 enum Idempotency {
     Table,
     Reply,
-    Location,
-    Status,
-    Body,
 }
 
 #[async_trait::async_trait]
@@ -70,7 +70,7 @@ impl MigrationTrait for Migration {
         m.alter_table(
             Table::alter()
                 .table(Idempotency::Table)
-                .add_column(text(Idempotency::Reply).default(""))
+                .add_column(text_null(Idempotency::Reply))
                 .to_owned(),
         )
         .await?;
@@ -79,43 +79,10 @@ impl MigrationTrait for Migration {
         m.get_connection()
             .execute_unprepared("UPDATE idempotency SET reply = COALESCE(body, location)")
             .await?;
-        for column in [
-            Idempotency::Location,
-            Idempotency::Status,
-            Idempotency::Body,
-        ] {
-            m.alter_table(
-                Table::alter()
-                    .table(Idempotency::Table)
-                    .drop_column(column)
-                    .to_owned(),
-            )
-            .await?;
-        }
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for column in [
-            string(Idempotency::Location).default("").to_owned(),
-            integer(Idempotency::Status).default(200).to_owned(),
-            text_null(Idempotency::Body),
-        ] {
-            m.alter_table(
-                Table::alter()
-                    .table(Idempotency::Table)
-                    .add_column(column)
-                    .to_owned(),
-            )
-            .await?;
-        }
-        // A form's door kept a path of the portal; the others, a body.
-        for statement in [
-            "UPDATE idempotency SET location = reply, status = 303 WHERE reply LIKE '/%'",
-            "UPDATE idempotency SET body = reply WHERE reply NOT LIKE '/%'",
-        ] {
-            m.get_connection().execute_unprepared(statement).await?;
-        }
         m.alter_table(
             Table::alter()
                 .table(Idempotency::Table)

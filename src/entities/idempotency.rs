@@ -7,7 +7,12 @@ pub struct Model {
     pub user_id: i32,
     #[sea_orm(primary_key, auto_increment = false)]
     pub key: String,
-    pub reply: String,
+    /// Written by instances of the previous version only (the door's reply was HTTP-shaped).
+    pub location: String,
+    pub status: i32,
+    pub body: Option<String>,
+    /// The door's reply (`store::changes::Reply`); `None` on a record of the previous version.
+    pub reply: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -262,7 +262,9 @@ pub(super) async fn saved(
         idempotency::Entity::find_by_id((who.user_id, key.as_str().to_owned()))
             .one(db)
             .await?
-            .map(|row| Reply(row.reply)),
+            // A record of the previous version kept a page's reply as its location, the API's
+            // and a job's as its body.
+            .map(|row| Reply(row.reply.or(row.body).unwrap_or(row.location))),
     )
 }
 
@@ -277,8 +279,11 @@ fn keep(
     idempotency::Entity::insert(idempotency::ActiveModel {
         user_id: Set(who.user_id),
         key: Set(key.as_str().to_owned()),
-        reply: Set(reply.0.clone()),
+        reply: Set(Some(reply.0.clone())),
+        // For instances of the previous version during an upgrade, which read these.
+        location: Set(String::new()),
         created_at: Set(at),
+        ..Default::default()
     })
     .build(backend)
 }
