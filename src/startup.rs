@@ -151,6 +151,7 @@ fn run(
     web::metrics::handle();
     web::metrics::keep_up();
     let device_key = Data::new(web::device::DeviceKey(settings.session_key.clone()));
+    let sealer = Data::new(web::sealed::Sealer::new(&settings.session_key));
     let limits = Data::new(SessionLimits {
         absolute: settings.session_max,
     });
@@ -192,6 +193,7 @@ fn run(
             .app_data(clock.clone())
             .app_data(Data::new(web::Https(https)))
             .app_data(device_key.clone())
+            .app_data(sealer.clone())
             .app_data(metrics_allow.clone())
             .app_data(trusted_proxies.clone())
             .app_data(Data::new(sessions.clone()))

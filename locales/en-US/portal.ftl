@@ -352,6 +352,10 @@ sign-in-throttled-seconds = Too many failed sign-in attempts. Try again in { $se
    *[other] { $seconds } seconds
 }.
 activity-sign-in-throttled = Sign-in held back (too many failed attempts)
+activity-held-back-attempts = { $count_n ->
+    [one] 1 attempt
+   *[other] { $count } attempts
+} held back in the { $minutes } minutes from this time
 error-503-title = Briefly unavailable
 error-503-text = The portal can't reach the services it keeps its data in right now. Nothing was saved; please try again in a few seconds.
 

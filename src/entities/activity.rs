@@ -22,6 +22,8 @@ pub struct Model {
     pub before_name: Option<String>,
     pub after_name: Option<String>,
     pub job_id: Option<i32>,
+    /// For a held-back sign-in: how many attempts its quarter hour held back.
+    pub attempts: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

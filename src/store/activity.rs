@@ -123,6 +123,8 @@ pub struct Entry {
     pub token_name: Option<String>,
     /// The bulk change job the change was part of.
     pub via_job: Option<i32>,
+    /// For held-back sign-ins: how many attempts the record counts (in its quarter hour).
+    pub attempts: Option<u32>,
 }
 
 /// A change to record, in the transaction that makes it.
@@ -173,13 +175,43 @@ pub(crate) fn changes_recorded<'a>(
     activity::Entity::insert_many(rows).build(backend)
 }
 
-/// Records a sign-in held back by the throttle.
+/// How long one record of held-back sign-ins counts a user's attempts: a quarter hour of the
+/// clock.
+pub const HELD_BACK_MINUTES: i64 = 15;
+
+/// Counts a sign-in held back by the throttle in the user's record of the quarter hour (dated
+/// its start), made by the first: a flood of attempts is one record with its count, not a record
+/// an attempt. One statement, so that attempts counted at once on several instances all count.
 pub async fn record_sign_in_throttled(
     db: &Db,
     who: &Account,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    record_account_event(db, who, Action::SignInThrottled, at).await
+    let window = HELD_BACK_MINUTES * 60;
+    let start = at.timestamp() - at.timestamp().rem_euclid(window);
+    let start = DateTime::<Utc>::from_timestamp(start, 0).unwrap_or(at);
+    let backend = db.get_database_backend();
+    let sql = "INSERT INTO activity (reseller_id, user_email, at, action, attempts) \
+               VALUES ($1, $2, $3, $4, 1) \
+               ON CONFLICT (reseller_id, user_email, at) WHERE attempts IS NOT NULL \
+               DO UPDATE SET attempts = activity.attempts + 1";
+    let sql = match backend {
+        DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace('$', "?"),
+    };
+    let _turn = write_turn(db).await;
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            who.reseller.as_str().into(),
+            who.email.as_str().into(),
+            start.into(),
+            Action::SignInThrottled.as_str().into(),
+        ],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// Records a sign-in.
@@ -342,6 +374,7 @@ pub(crate) fn entry(
         via_token: r.token_id,
         token_name: None,
         via_job: r.job_id,
+        attempts: r.attempts.and_then(|n| u32::try_from(n).ok()),
         id: r.id,
         by: r.user_email,
     })
@@ -420,6 +453,7 @@ impl FromQueryResult for Record {
             before_name: nullable(row, "before_name")?,
             after_name: nullable(row, "after_name")?,
             job_id: nullable(row, "job_id")?,
+            attempts: nullable(row, "attempts")?,
         }))
     }
 }

@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod paths;
 pub mod request_id;
 pub mod review;
+pub mod sealed;
 pub mod session;
 pub mod session_store;
 pub mod static_files;

@@ -434,6 +434,16 @@ impl TestApp {
         self.read(res).await
     }
 
+    /// A GET with some headers of the test's own (a proxy's, for instance).
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut req = self.request(awc::http::Method::GET, path);
+        for (name, value) in headers {
+            req = req.insert_header((*name, *value));
+        }
+        let res = req.send().await.unwrap();
+        self.read(res).await
+    }
+
     /// The fields a browser sends for `form`: the page's CSRF token and a fresh one-time key are
     /// added, unless the form gives its own.
     fn as_browser_sends(&self, form: &[(&str, &str)]) -> Vec<(String, String)> {
