@@ -152,6 +152,11 @@ fn run(
     web::metrics::keep_up();
     let device_key = Data::new(web::device::DeviceKey(settings.session_key.clone()));
     let sealer = Data::new(web::sealed::Sealer::new(&settings.session_key));
+    // The forms that may be larger than 16 KiB: a bulk change's rows.
+    let large_forms = Data::new(csrf::LargeForms::new(
+        &[web::bulk::FILE_PATH],
+        csrf::LargeForms::AT_ONCE,
+    ));
     let limits = Data::new(SessionLimits {
         absolute: settings.session_max,
     });
@@ -194,6 +199,7 @@ fn run(
             .app_data(Data::new(web::Https(https)))
             .app_data(device_key.clone())
             .app_data(sealer.clone())
+            .app_data(large_forms.clone())
             .app_data(metrics_allow.clone())
             .app_data(trusted_proxies.clone())
             .app_data(Data::new(sessions.clone()))

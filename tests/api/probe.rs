@@ -424,7 +424,7 @@ async fn a_large_body_is_read_only_from_a_signed_in_user_and_a_few_at_once() {
 /// What an anonymous visitor does: the sign-in page (again), a wrong password, the language
 /// switch, pages that send to sign in, a 404; none of it may keep a session.
 async fn visit_without_signing_in(app: &TestApp) {
-    for _ in 0..20 {
+    for i in 0..20 {
         let stranger = app.another_browser();
         let page = stranger.get("/sign-in").await;
         page.assert_status(200);
@@ -437,7 +437,10 @@ async fn visit_without_signing_in(app: &TestApp) {
         stranger
             .post(
                 "/sign-in",
-                &[("email", "nobody@contoso.example"), ("password", "guess")],
+                &[
+                    ("email", &format!("nobody{i}@contoso.example")),
+                    ("password", "guess"),
+                ],
             )
             .await
             .assert_status(401);
