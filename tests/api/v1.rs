@@ -858,7 +858,7 @@ async fn customers_page_with_a_continuation_token_and_filter_by_prefix() {
 }
 
 #[actix_web::test]
-async fn past_its_rate_a_token_waits() {
+async fn past_its_rate_a_users_tokens_wait() {
     let app = spawn_app_with(&[("PORTAL_API_RATE", "3")]).await;
     let api = Api::issue(&app, CONTOSO.0).await;
     for _ in 0..3 {
@@ -868,8 +868,13 @@ async fn past_its_rate_a_token_waits() {
     refused.assert_error(429, 429);
     let wait: u64 = refused.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait), "{wait}");
-    // Another token has its own rate.
+    // The rate is the user's: another of their tokens waits too, another user's does not.
     Api::issue(&app, CONTOSO.0)
+        .await
+        .get("/v1/customers?size=1")
+        .await
+        .assert_error(429, 429);
+    Api::issue(&app, NORTHWIND.0)
         .await
         .get("/v1/customers?size=1")
         .await
