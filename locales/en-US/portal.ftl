@@ -264,6 +264,7 @@ api-issue = Issue token
 api-name-error-empty = Enter a name for the token.
 api-name-error-long = Use at most 100 characters.
 api-name-error-control = Use a name on one line, without tabs.
+api-name-error-direction = Remove the invisible text-direction control character (such as U+202E): it would make the name show reversed.
 api-tokens-title = Your tokens
 api-tokens-none = You have no tokens yet.
 api-created = Created (China Standard Time)

@@ -234,6 +234,7 @@ api-issue = 颁发令牌
 api-name-error-empty = 请输入令牌名称。
 api-name-error-long = 名称最多 100 个字符。
 api-name-error-control = 名称须在一行内，不能包含制表符。
+api-name-error-direction = 请删除名称中不可见的文字方向控制字符（如 U+202E）：它会使名称显示为颠倒的顺序。
 api-tokens-title = 你的令牌
 api-tokens-none = 你还没有令牌。
 api-created = 创建时间（中国标准时间）

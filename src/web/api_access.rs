@@ -120,6 +120,9 @@ pub async fn issue(
                 crate::domain::edit::FriendlyNameError::ControlCharacter => {
                     "api-name-error-control"
                 }
+                crate::domain::edit::FriendlyNameError::DirectionControl(_) => {
+                    "api-name-error-direction"
+                }
             }));
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
