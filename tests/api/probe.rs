@@ -711,6 +711,15 @@ async fn the_database_its_journal_and_backups_are_the_owners_alone() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     assert_eq!(mode(&backup) & 0o777, 0o600);
+    // A database left readable by others (made before this was so) is the owner's alone once
+    // the portal starts on it.
+    std::fs::set_permissions(&backup, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", backup.display());
+    let again = crate::helpers::build_on(&url, &[("PORTAL_DATABASE_URL", &url)])
+        .await
+        .unwrap();
+    assert_eq!(mode(&backup) & 0o777, 0o600);
+    drop(again);
 }
 
 #[actix_web::test]
