@@ -147,6 +147,7 @@ fn run(
     let clock = Data::new(settings.clock.clone());
     let metrics_allow = Data::new(settings.metrics_allow.clone());
     let trusted_proxies = Data::new(settings.trusted_proxies.clone());
+    let public_url = settings.public_url.clone().map(Data::new);
     let database_file = store::DatabaseFile::of(&settings.database_url).map(Data::new);
     web::metrics::handle();
     web::metrics::keep_up();
@@ -184,6 +185,9 @@ fn run(
         let mut app = App::new();
         if let Some(file) = &database_file {
             app = app.app_data(file.clone());
+        }
+        if let Some(url) = &public_url {
+            app = app.app_data(url.clone());
         }
         app.wrap(from_fn(web::file_guard::guard_writes))
             .wrap(ErrorHandlers::new().default_handler(error::render_error_pages))

@@ -733,6 +733,7 @@ async fn request_and_correlation_ids_are_guids_or_refused() {
         ("MS-RequestId", "retry-upgrade-1"),
         ("MS-RequestId", long.as_str()),
         ("MS-RequestId", "<script>"),
+        ("MS-RequestId", "{0f8fad5b-d9cb-469f-a165-70867728950e}"),
         ("MS-CorrelationId", "corr-1"),
         ("MS-CorrelationId", long.as_str()),
     ] {
