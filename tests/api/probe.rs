@@ -299,6 +299,14 @@ async fn a_flood_of_held_back_sign_ins_is_one_record_with_its_count() {
         .await
         .assert_contains("held back")
         .assert_contains(&format!("{held_back} attempts"));
+    // And so does its file.
+    let csv = app.get("/activity/export.csv").await;
+    let line = csv
+        .body
+        .lines()
+        .find(|l| l.contains("sign_in_throttled"))
+        .unwrap_or_else(|| panic!("{}", csv.body));
+    assert!(line.ends_with(&format!(",{held_back}")), "{line}");
 }
 
 // ---------------------------------------------------------------------------------------------
