@@ -561,6 +561,23 @@ impl TestApp {
         self.get("/").await.assert_status(200);
     }
 
+    /// Tries `email` with a wrong password `times` times from this browser, as a guesser does;
+    /// how many of the attempts were held back (429; the others were refused, 401).
+    pub async fn guess_passwords(&self, email: &str, times: usize) -> usize {
+        let mut held_back = 0;
+        for _ in 0..times {
+            let page = self
+                .post("/sign-in", &[("email", email), ("password", "guess-guess")])
+                .await;
+            match page.status.as_u16() {
+                401 => {}
+                429 => held_back += 1,
+                other => panic!("a guess answered {other}"),
+            }
+        }
+        held_back
+    }
+
     /// Signs out with the sign-out button.
     pub async fn sign_out(&self) {
         self.post("/sign-out", &[])
