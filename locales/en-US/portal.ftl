@@ -356,7 +356,7 @@ activity-sign-in-throttled = Sign-in held back (too many failed attempts)
 activity-held-back-attempts = { $count_n ->
     [one] 1 attempt
    *[other] { $count } attempts
-} held back in the { $minutes } minutes from this time
+} held back in the quarter hour to { $until }
 error-503-title = Briefly unavailable
 error-503-text = The portal can't reach the services it keeps its data in right now. Nothing was saved; please try again in a few seconds.
 

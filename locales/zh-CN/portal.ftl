@@ -320,7 +320,7 @@ charge-advance_reversal = 冲销预付费用
 charge-prorated_usage = 按比例计算的使用费
 sign-in-throttled-seconds = 登录失败次数过多。请在 { $seconds } 秒后重试。
 activity-sign-in-throttled = 登录被暂缓（失败次数过多）
-activity-held-back-attempts = 自此起 { $minutes } 分钟内共暂缓 { $count } 次尝试
+activity-held-back-attempts = 截至 { $until } 的一刻钟内共暂缓 { $count } 次尝试
 error-503-title = 暂时无法使用
 error-503-text = 门户暂时无法连接到存放数据的服务，未保存任何内容。请几秒钟后重试。
 

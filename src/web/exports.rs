@@ -212,7 +212,7 @@ pub async fn activity(
                     &number(e.after.map(|a| a.quantity)),
                     e.after.map_or("", |a| a.status.as_str()),
                     &token,
-                    &number(e.attempts),
+                    &number(e.held_back.map(|h| h.attempts)),
                 ])?;
             }
             Ok((rows_of(w)?, next))
