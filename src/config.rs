@@ -52,6 +52,9 @@ pub struct Settings {
     /// `PORTAL_TRUSTED_PROXIES` (none by default): proxies whose `X-Forwarded-For` names the
     /// client.
     pub trusted_proxies: crate::web::client::TrustedProxies,
+    /// `PORTAL_PUBLIC_URL` (unset by default): the portal's address as its users reach it
+    /// (`https://portal.example.cn`), for the links pages show; unset, the request's own.
+    pub public_url: Option<crate::web::client::PublicUrl>,
     /// `PORTAL_SHUTDOWN_SECONDS` (default 30): on SIGTERM, how long requests in flight may take
     /// to finish before the portal exits.
     pub shutdown_grace: u64,
@@ -178,12 +181,17 @@ impl Settings {
                 Some(v) => crate::web::client::Networks::parse(v)
                     .map_err(|e| anyhow::anyhow!("PORTAL_TRUSTED_PROXIES: {e}"))?,
             });
+        let public_url = get("PORTAL_PUBLIC_URL")
+            .map(|v| crate::web::client::PublicUrl::parse(v))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("PORTAL_PUBLIC_URL={e}"))?;
         let shutdown_grace = up_to("PORTAL_SHUTDOWN_SECONDS", 30, 3600)?;
         let job_lease = up_to("PORTAL_JOB_LEASE", 30, 3600)?.max(1);
         Ok(Settings {
             job_lease,
             job_runner: flag("PORTAL_JOB_RUNNER", get("PORTAL_JOB_RUNNER"), true)?,
             shutdown_grace,
+            public_url,
             trusted_proxies,
             metrics_allow,
             clock,

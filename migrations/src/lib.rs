@@ -17,6 +17,7 @@ mod m20261126_000012_pairs;
 mod m20261127_000013_customers_shown;
 mod m20261127_000014_relationships_shown;
 mod m20261128_000015_review_cost;
+mod m20261128_000016_held_back_attempts;
 pub mod search;
 
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000013_customers_shown::Migration),
             Box::new(m20261127_000014_relationships_shown::Migration),
             Box::new(m20261128_000015_review_cost::Migration),
+            Box::new(m20261128_000016_held_back_attempts::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::api::auth::ApiTokens;
 use super::auth::SignedIn;
+use super::client::{PublicUrl, TrustedProxies};
 use super::error::PageError;
 use super::i18n::Locale;
 use super::layout::Layout;
@@ -32,7 +33,8 @@ pub struct AccessPage {
     revoked: bool,
     name_value: String,
     name_error: Option<String>,
-    /// The portal's address as the browser reached it, for the quick start.
+    /// The portal's address as the browser reached it, for the quick start
+    /// ([`super::client::base_url`]).
     base: String,
 }
 
@@ -52,7 +54,14 @@ impl AccessPage {
 fn page(l: Locale, req: &HttpRequest, user: &SignedIn, tokens: Vec<TokenInfo>) -> AccessPage {
     let mut layout = user.layout(l, req.path()).in_section("api");
     layout.crumbs.clear();
-    let info = req.connection_info();
+    let base = super::client::base_url(
+        req,
+        req.app_data::<web::Data<PublicUrl>>().map(|u| u.get_ref()),
+        req.app_data::<web::Data<TrustedProxies>>()
+            .map(|t| t.get_ref()),
+        req.app_data::<web::Data<super::Https>>()
+            .is_some_and(|h| h.0),
+    );
     AccessPage {
         l,
         layout: layout.crumb(l.t("api-title"), None),
@@ -61,7 +70,7 @@ fn page(l: Locale, req: &HttpRequest, user: &SignedIn, tokens: Vec<TokenInfo>) -
         revoked: false,
         name_value: String::new(),
         name_error: None,
-        base: format!("{}://{}", info.scheme(), info.host()),
+        base,
     }
 }
 
@@ -119,6 +128,9 @@ pub async fn issue(
                 crate::domain::edit::FriendlyNameError::TooLong => "api-name-error-long",
                 crate::domain::edit::FriendlyNameError::ControlCharacter => {
                     "api-name-error-control"
+                }
+                crate::domain::edit::FriendlyNameError::DirectionControl(_) => {
+                    "api-name-error-direction"
                 }
             }));
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);

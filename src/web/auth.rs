@@ -9,7 +9,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 use askama::Template;
 
-use super::csrf::CsrfToken;
+use super::csrf::{CsrfToken, SignInToken};
 use super::device::{self, DeviceKey};
 use super::error::PageError;
 use super::i18n::Locale;
@@ -111,31 +111,39 @@ fn safe_next(next: Option<&str>) -> String {
 
 fn sign_in_page(
     l: Locale,
-    session: &Session,
+    csrf: CsrfToken,
     email: String,
     next: String,
     error: Option<String>,
 ) -> SignInPage {
     SignInPage {
         l,
-        layout: Layout::bare(l, "/sign-in").with_csrf(CsrfToken::of(session)),
+        layout: Layout::bare(l, "/sign-in").with_csrf(csrf),
         email,
         next,
         error,
     }
 }
 
-/// The sign-in page.
+/// The sign-in page. It keeps no session (see [`SignInToken`]): an anonymous visit costs no
+/// write.
 pub async fn form(
+    req: HttpRequest,
     l: Locale,
-    session: Session,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, PageError> {
     let next = safe_next(query.next.as_deref());
-    render(
+    let (csrf, cookie) = SignInToken::for_form(&req);
+    let mut response = render(
         StatusCode::OK,
-        &sign_in_page(l, &session, String::new(), next, None),
-    )
+        &sign_in_page(l, csrf, String::new(), next, None),
+    )?;
+    if let Some(cookie) = cookie {
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| PageError::Internal(e.into()))?;
+    }
+    Ok(response)
 }
 
 #[derive(serde::Deserialize)]
@@ -165,6 +173,8 @@ pub async fn submit(
     let trusted = req.app_data::<web::Data<super::client::TrustedProxies>>();
     let address = super::client::address(&req, trusted.map(|t| t.get_ref()));
     let credentials = store::users::credentials(&db, &email).await?;
+    // The form's own token, which the CSRF check found in the request's sign-in cookie.
+    let csrf = || SignInToken::for_form(&req).0;
     if let Err(wait) = throttle.check(&email, browser, address, Instant::now()) {
         metrics::counter!("portal_sign_in_throttled_total").increment(1);
         // Recorded for a known account; an unknown one gets the same answer.
@@ -181,7 +191,7 @@ pub async fn submit(
         };
         return render(
             StatusCode::TOO_MANY_REQUESTS,
-            &sign_in_page(l, &session, email, next, Some(message)),
+            &sign_in_page(l, csrf(), email, next, Some(message)),
         );
     }
     // Verify against a dummy hash when the email is unknown, so both failures take as long.
@@ -203,7 +213,7 @@ pub async fn submit(
         let message = l.t("sign-in-failed");
         return render(
             StatusCode::UNAUTHORIZED,
-            &sign_in_page(l, &session, email, next, Some(message)),
+            &sign_in_page(l, csrf(), email, next, Some(message)),
         );
     };
     throttle.succeeded(&email, browser);
@@ -220,6 +230,7 @@ pub async fn submit(
     throttle.tidy(Instant::now());
     let mut response = HttpResponse::SeeOther();
     response.insert_header((header::LOCATION, next));
+    response.cookie(SignInToken::removal());
     // This browser is now known for this account: what others do to it won't hold it back.
     let secure = req
         .app_data::<web::Data<super::Https>>()

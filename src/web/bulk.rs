@@ -439,8 +439,9 @@ fn planned(line: u32, request: Request, view: &SubscriptionView, reseller: &Rese
     }
 }
 
-/// The most text the rows form takes (about 50,000 lines of a subscriptions export).
-pub const ROWS_LIMIT: usize = 8 * 1024 * 1024;
+/// Where the rows of a file are sent: a form larger than others (its limit is
+/// [`super::csrf::LARGE_FORM_LIMIT`], about 50,000 lines of a subscriptions export).
+pub const FILE_PATH: &str = "/bulk/file";
 
 /// Starts a change from a file's rows: reads each line, judges each subscription, and writes the
 /// job for its review; the lines that can't be done are named with their line and value.

@@ -58,6 +58,67 @@ pub fn address(req: &HttpRequest, trusted: Option<&TrustedProxies>) -> Option<Ip
     )
 }
 
+/// The portal's address as its users reach it (`PORTAL_PUBLIC_URL`, e.g.
+/// `https://portal.example.cn`): `http` or `https`, a host, perhaps a port and a path; kept
+/// without a trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    pub fn parse(raw: &str) -> Result<PublicUrl, String> {
+        let url = raw.trim().trim_end_matches('/');
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .ok_or_else(|| {
+                format!("{raw:?}: expected an address like https://portal.example.cn")
+            })?;
+        let host = rest.split('/').next().unwrap_or_default();
+        let fine = |c: char| c.is_ascii_alphanumeric() || "-._~:/[]%".contains(c);
+        if host.is_empty() || !rest.chars().all(fine) {
+            return Err(format!(
+                "{raw:?}: expected an address like https://portal.example.cn (no query, no spaces)"
+            ));
+        }
+        Ok(PublicUrl(url.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The portal's address as the request's browser reached it, for links to show (the API access
+/// page's examples): the configured [`PublicUrl`]; else, from a trusted proxy, the address the
+/// proxy says (`Forwarded`, `X-Forwarded-Proto`, `X-Forwarded-Host`); else the request's own
+/// `Host`, over HTTPS when the portal is served so. Forwarded headers from any other peer are
+/// anyone's to write, and never read.
+pub fn base_url(
+    req: &HttpRequest,
+    public: Option<&PublicUrl>,
+    trusted: Option<&TrustedProxies>,
+    https: bool,
+) -> String {
+    if let Some(public) = public {
+        return public.as_str().to_owned();
+    }
+    let from_proxy = req
+        .peer_addr()
+        .is_some_and(|peer| trusted.is_some_and(|t| t.0.contains(peer.ip())));
+    if from_proxy {
+        let info = req.connection_info();
+        return format!("{}://{}", info.scheme(), info.host());
+    }
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| req.app_config().host().to_owned());
+    format!("{}://{host}", if https { "https" } else { "http" })
+}
+
 #[cfg(test)]
 mod tests {
     use actix_web::test::TestRequest;
@@ -101,5 +162,26 @@ mod tests {
         );
         assert!(Networks::parse("10.0.0.0/8, ::1, 192.168.1.5").is_ok());
         assert!(Networks::parse("ten").is_err());
+    }
+
+    #[test]
+    fn public_urls() {
+        assert_eq!(
+            PublicUrl::parse(" https://portal.example.cn/ ")
+                .unwrap()
+                .as_str(),
+            "https://portal.example.cn"
+        );
+        assert!(PublicUrl::parse("http://10.0.0.5:8080/portal").is_ok());
+        for bad in [
+            "portal.example.cn",
+            "ftp://x",
+            "https://",
+            "https://a b",
+            "https://x/?q=1",
+            "https://x\"",
+        ] {
+            assert!(PublicUrl::parse(bad).is_err(), "{bad}");
+        }
     }
 }

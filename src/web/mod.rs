@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod paths;
 pub mod request_id;
 pub mod review;
+pub mod sealed;
 pub mod session;
 pub mod session_store;
 pub mod static_files;
@@ -69,8 +70,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/bulk", web::get().to(bulk::index))
         .route("/bulk/selection", web::post().to(bulk::from_selection))
         .service(
-            web::resource("/bulk/file")
-                .app_data(web::FormConfig::default().limit(bulk::ROWS_LIMIT + 64 * 1024))
+            web::resource(bulk::FILE_PATH)
+                .app_data(web::FormConfig::default().limit(csrf::LARGE_FORM_LIMIT))
                 .route(web::post().to(bulk::from_file)),
         )
         .route("/bulk/jobs/{job}", web::get().to(bulk::job_page))

@@ -261,7 +261,7 @@ fn refused(l: Locale, e: EditError) -> ApiError {
         ("customer-id" = String, Path, description = "The customer's id"),
         ("subscription-id" = String, Path, description = "The subscription's id"),
         ("If-Match" = Option<String>, Header, description = "The subscription's etag as read"),
-        ("MS-RequestId" = Option<String>, Header, description = "Makes the call idempotent: the same value again returns the first answer"),
+        ("MS-RequestId" = Option<String>, Header, pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "A GUID that makes the call idempotent: the same value again returns the first answer (anything but a GUID: 400, 800002)"),
         ("X-Locale" = Option<String>, Header, description = "Language of messages and offer names: en-US (default) or zh-CN"),
     ),
     request_body(content = SubscriptionPatch, content_type = "application/json"),
