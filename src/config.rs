@@ -56,6 +56,9 @@ pub struct Settings {
     /// `PORTAL_TRUSTED_PROXIES` (none by default): proxies whose `X-Forwarded-For` names the
     /// client.
     pub trusted_proxies: TrustedProxies,
+    /// `PORTAL_PUBLIC_URL` (unset by default): the portal's address as its users reach it
+    /// (`https://portal.example.cn`), for the links pages show; unset, the request's own.
+    pub public_url: Option<PublicUrl>,
     /// `PORTAL_SHUTDOWN_SECONDS` (default 30): on SIGTERM, how long requests in flight may take
     /// to finish before the portal exits.
     pub shutdown_grace: u64,
@@ -181,12 +184,17 @@ impl Settings {
                 Networks::parse(v).map_err(|e| anyhow::anyhow!("PORTAL_TRUSTED_PROXIES: {e}"))?
             }
         });
+        let public_url = get("PORTAL_PUBLIC_URL")
+            .map(|v| PublicUrl::parse(v))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("PORTAL_PUBLIC_URL={e}"))?;
         let shutdown_grace = up_to("PORTAL_SHUTDOWN_SECONDS", 30, 3600)?;
         let job_lease = up_to("PORTAL_JOB_LEASE", 30, 3600)?.max(1);
         Ok(Settings {
             job_lease,
             job_runner: flag("PORTAL_JOB_RUNNER", get("PORTAL_JOB_RUNNER"), true)?,
             shutdown_grace,
+            public_url,
             trusted_proxies,
             metrics_allow,
             clock,
@@ -250,6 +258,40 @@ impl MetricsAllow {
         self.0.contains(address)
     }
 }
+
+/// The portal's address as its users reach it (`PORTAL_PUBLIC_URL`, e.g.
+/// `https://portal.example.cn`): `http` or `https`, a host, perhaps a port and a path; kept
+/// without a trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    pub fn parse(raw: &str) -> Result<PublicUrl, String> {
+        let url = raw.trim().trim_end_matches('/');
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .ok_or_else(|| {
+                format!("{raw:?}: expected an address like https://portal.example.cn")
+            })?;
+        let host = rest.split('/').next().unwrap_or_default();
+        let fine = |c: char| c.is_ascii_alphanumeric() || "-._~:/[]%".contains(c);
+        if host.is_empty() || !rest.chars().all(fine) {
+            return Err(format!(
+                "{raw:?}: expected an address like https://portal.example.cn (no query, no spaces)"
+            ));
+        }
+        Ok(PublicUrl(url.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whether the portal is served over HTTPS (`PORTAL_HTTPS`): its cookies are then Secure.
+#[derive(Debug, Clone, Copy)]
+pub struct Https(pub bool);
 
 /// `NAME=value` lines; blank lines and `#` comments are skipped.
 fn parse_config_file(text: &str) -> anyhow::Result<Vec<(String, String)>> {

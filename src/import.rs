@@ -12,9 +12,10 @@ use crate::domain::billing::BillingDay;
 use crate::domain::book::{
     Book, CustomerRecord, RelationshipRecord, ResellerRecord, SubscriptionRecord, UserRecord,
 };
+use crate::domain::edit::name_characters;
 use crate::domain::{
-    BillingCycle, CustomerId, LicenseCount, OfferId, ResellerId, Subscription, SubscriptionId,
-    SubscriptionStatus, Version,
+    BillingCycle, CustomerId, FriendlyName, LicenseCount, OfferId, ResellerId, Subscription,
+    SubscriptionId, SubscriptionStatus, Version,
 };
 use crate::password;
 
@@ -74,6 +75,14 @@ impl<'a> Record<'a> {
 
     fn opt_str(&self, field: &str) -> Result<Option<&'a str>, ImportError> {
         self.get(field).map(|_| self.str(field)).transpose()
+    }
+
+    /// A name the portal keeps and shows (a reseller's, a customer's), trimmed: the characters
+    /// of every name ([`name_characters`]: no control character, no bidirectional control).
+    fn name(&self, field: &str) -> Result<String, ImportError> {
+        let name = self.str(field)?.trim();
+        name_characters(name).map_err(|e| self.err(field, e.to_string()))?;
+        Ok(name.to_owned())
     }
 
     fn bool_or(&self, field: &str, default: bool) -> Result<bool, ImportError> {
@@ -219,7 +228,7 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Book, ImportError> {
         };
         book.resellers.push(ResellerRecord {
             id,
-            name: r.str("name")?.trim().to_owned(),
+            name: r.name("name")?,
             billing_day,
             users,
         });
@@ -260,7 +269,7 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Book, ImportError> {
         }
         book.customers.push(CustomerRecord {
             id,
-            company_name: r.str("company_name")?.trim().to_owned(),
+            company_name: r.name("company_name")?,
             domain: r.str("domain")?.trim().to_lowercase(),
             relationships: rels,
         });
@@ -347,7 +356,10 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Book, ImportError> {
                 .map_err(|_| r.err("created", format!("{s:?} is not a date like 2026-03-01")))?,
         };
         let friendly_name = match r.opt_str("friendly_name")? {
-            Some(name) => name.trim().to_owned(),
+            Some(name) => FriendlyName::parse(name)
+                .map_err(|e| r.err("friendly_name", e.to_string()))?
+                .as_str()
+                .to_owned(),
             None => offer.offer().name_en.to_owned(),
         };
         book.subscriptions.push(SubscriptionRecord {

@@ -152,10 +152,17 @@ fn run(
     let clock = Data::new(settings.clock.clone());
     let metrics_allow = Data::new(settings.metrics_allow.clone());
     let trusted_proxies = Data::new(settings.trusted_proxies.clone());
+    let public_url = settings.public_url.clone().map(Data::new);
     let database_file = store::DatabaseFile::of(&settings.database_url).map(Data::new);
     middleware::metrics::handle();
     middleware::metrics::keep_up();
     let device_key = Data::new(middleware::device::DeviceKey(settings.session_key.clone()));
+    let sealer = Data::new(middleware::sealed::Sealer::new(&settings.session_key));
+    // The forms that may be larger than 16 KiB: a bulk change's rows.
+    let large_forms = Data::new(csrf::LargeForms::new(
+        &[pages::bulk::FILE_PATH],
+        csrf::LargeForms::AT_ONCE,
+    ));
     let limits = Data::new(SessionLimits {
         absolute: settings.session_max,
     });
@@ -184,6 +191,9 @@ fn run(
         if let Some(file) = &database_file {
             app = app.app_data(file.clone());
         }
+        if let Some(url) = &public_url {
+            app = app.app_data(url.clone());
+        }
         app.wrap(ErrorHandlers::new().default_handler(render_error_pages))
             .wrap(from_fn(middleware::request_id::request_id))
             .wrap(security_headers(https))
@@ -195,8 +205,10 @@ fn run(
             .app_data(jobs.clone())
             .app_data(api_tokens.clone())
             .app_data(clock.clone())
-            .app_data(Data::new(web::Https(https)))
+            .app_data(Data::new(crate::config::Https(https)))
             .app_data(device_key.clone())
+            .app_data(sealer.clone())
+            .app_data(large_forms.clone())
             .app_data(metrics_allow.clone())
             .app_data(trusted_proxies.clone())
             .app_data(Data::new(sessions.clone()))

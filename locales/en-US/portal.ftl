@@ -264,6 +264,7 @@ api-issue = Issue token
 api-name-error-empty = Enter a name for the token.
 api-name-error-long = Use at most 100 characters.
 api-name-error-control = Use a name on one line, without tabs.
+api-name-error-direction = Remove the invisible text-direction control character (such as U+202E): it would make the name show reversed.
 api-tokens-title = Your tokens
 api-tokens-none = You have no tokens yet.
 api-created = Created (China Standard Time)
@@ -354,6 +355,10 @@ sign-in-throttled-seconds = Too many failed sign-in attempts. Try again in { $se
    *[other] { $seconds } seconds
 }.
 activity-sign-in-throttled = Sign-in held back (too many failed attempts)
+activity-held-back-attempts = { $count_n ->
+    [one] 1 attempt
+   *[other] { $count } attempts
+} held back in the quarter hour to { $until }
 error-503-title = Briefly unavailable
 error-503-text = The portal can't reach the services it keeps its data in right now. Nothing was saved; please try again in a few seconds.
 

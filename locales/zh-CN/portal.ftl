@@ -234,6 +234,7 @@ api-issue = 颁发令牌
 api-name-error-empty = 请输入令牌名称。
 api-name-error-long = 名称最多 100 个字符。
 api-name-error-control = 名称须在一行内，不能包含制表符。
+api-name-error-direction = 请删除名称中不可见的文字方向控制字符（如 U+202E）：它会使名称显示为颠倒的顺序。
 api-tokens-title = 你的令牌
 api-tokens-none = 你还没有令牌。
 api-created = 创建时间（中国标准时间）
@@ -321,6 +322,7 @@ charge-advance_reversal = 冲销预付费用
 charge-prorated_usage = 按比例计算的使用费
 sign-in-throttled-seconds = 登录失败次数过多。请在 { $seconds } 秒后重试。
 activity-sign-in-throttled = 登录被暂缓（失败次数过多）
+activity-held-back-attempts = 截至 { $until } 的一刻钟内共暂缓 { $count } 次尝试
 error-503-title = 暂时无法使用
 error-503-text = 门户暂时无法连接到存放数据的服务，未保存任何内容。请几秒钟后重试。
 

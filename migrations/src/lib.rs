@@ -17,7 +17,8 @@ mod m20261126_000012_pairs;
 mod m20261127_000013_customers_shown;
 mod m20261127_000014_relationships_shown;
 mod m20261128_000015_review_cost;
-mod m20261204_000016_change_engine;
+mod m20261128_000016_held_back_attempts;
+mod m20261204_000017_change_engine;
 pub mod search;
 
 pub struct Migrator;
@@ -54,7 +55,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000013_customers_shown::Migration),
             Box::new(m20261127_000014_relationships_shown::Migration),
             Box::new(m20261128_000015_review_cost::Migration),
-            Box::new(m20261204_000016_change_engine::Migration),
+            Box::new(m20261128_000016_held_back_attempts::Migration),
+            Box::new(m20261204_000017_change_engine::Migration),
         ]
     }
 }

@@ -18,30 +18,58 @@ pub enum FriendlyNameError {
     TooLong,
     #[error("the name holds a control character")]
     ControlCharacter,
+    #[error(
+        "the name holds U+{:04X}, an invisible character that changes the direction of the text \
+         around it",
+        u32::from(*.0)
+    )]
+    DirectionControl(char),
 }
 
 impl FriendlyName {
     /// The longest name kept, in characters.
     pub const MAX: usize = 100;
 
-    /// Surrounding whitespace is dropped; an empty name, a longer one or one with control
-    /// characters (a line break, a tab) is refused.
+    /// Surrounding whitespace is dropped; an empty name, a longer one, or one with a character
+    /// [`name_characters`] refuses is refused.
     pub fn parse(raw: &str) -> Result<FriendlyName, FriendlyNameError> {
         let name = raw.trim();
         if name.is_empty() {
             Err(FriendlyNameError::Empty)
         } else if name.chars().count() > Self::MAX {
             Err(FriendlyNameError::TooLong)
-        } else if name.chars().any(char::is_control) {
-            Err(FriendlyNameError::ControlCharacter)
         } else {
-            Ok(FriendlyName(name.to_owned()))
+            name_characters(name).map(|()| FriendlyName(name.to_owned()))
         }
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Whether `c` is one of Unicode's bidirectional controls (the `Bidi_Control` property: the
+/// embeddings and overrides U+202A–U+202E, the isolates U+2066–U+2069, and the marks U+200E,
+/// U+200F and U+061C). Invisible, they reorder the text around them: `Invoice` + U+202E +
+/// `txt.exe` shows as `Invoiceexe.txt`.
+pub fn is_direction_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// The rule for the characters of every name the portal keeps (a subscription's, an API
+/// token's, a customer's, a reseller's): no control character (a line break, a tab) and no
+/// bidirectional control, so that a name shows as what it is, on one line.
+pub fn name_characters(name: &str) -> Result<(), FriendlyNameError> {
+    if let Some(c) = name.chars().find(|c| is_direction_control(*c)) {
+        return Err(FriendlyNameError::DirectionControl(c));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(FriendlyNameError::ControlCharacter);
+    }
+    Ok(())
 }
 
 /// The subscription as the client wants it: `None` leaves a field as it is.
@@ -68,5 +96,29 @@ mod tests {
             FriendlyName::parse("a\nb"),
             Err(FriendlyNameError::ControlCharacter)
         );
+    }
+
+    #[test]
+    fn names_with_bidirectional_controls_are_refused() {
+        for c in [
+            '\u{061c}', '\u{200e}', '\u{200f}', '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}',
+            '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+        ] {
+            assert_eq!(
+                FriendlyName::parse(&format!("Invoice{c}txt.exe")),
+                Err(FriendlyNameError::DirectionControl(c))
+            );
+        }
+        let e = FriendlyName::parse("Invoice\u{202e}txt.exe").unwrap_err();
+        assert!(e.to_string().contains("U+202E"), "{e}");
+        // Other invisible characters that belong in names stay: a zero-width joiner (emoji, and
+        // scripts that need it), a no-break space.
+        for fine in [
+            "👩\u{200d}💻 team",
+            "Contoso\u{a0}云服务",
+            "עברית and English",
+        ] {
+            assert!(FriendlyName::parse(fine).is_ok(), "{fine}");
+        }
     }
 }

@@ -144,38 +144,34 @@ mod form_key_tests {
     }
 }
 
+/// A GUID as Partner Center's headers carry one (`MS-RequestId`, `MS-CorrelationId`): 32
+/// hexadecimal digits in groups of 8-4-4-4-12 (`0f8fad5b-d9cb-469f-a165-70867728950e`), in any
+/// letter case; surrounding whitespace aside, nothing else.
+pub fn guid(raw: &str) -> Option<uuid::Uuid> {
+    let raw = raw.trim();
+    (raw.len() == 36)
+        .then(|| uuid::Uuid::try_parse(raw).ok())
+        .flatten()
+}
+
 /// The one-time key of a change, in the store's one namespace per user: a form's key as it is,
 /// or an API client's `MS-RequestId` behind `api:`, so that neither can replay the other's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ChangeKey(String);
 
 impl ChangeKey {
-    /// The longest `MS-RequestId` kept: the stored key holds 64 characters.
-    pub const MAX_REQUEST_ID: usize = 60;
-
     /// The key of a change submitted from a form.
     pub fn form(key: &FormKey) -> ChangeKey {
         ChangeKey(key.0.clone())
     }
 
-    /// The key of an API call: its `MS-RequestId` (Partner Center sends a GUID; any 1 to 60
-    /// visible ASCII characters are taken, a GUID in any letter case as the same GUID), within
-    /// the call it was sent with (`scope`: the method and path): the same id sent with another
-    /// call is another request, never the replay of an unrelated answer.
+    /// The key of an API call: its `MS-RequestId`, a GUID as Partner Center takes it (in any
+    /// letter case, the same GUID; anything else is no key: `None`), within the call it was sent
+    /// with (`scope`: the method and path): the same id sent with another call is another
+    /// request, never the replay of an unrelated answer.
     pub fn request_id(raw: &str, scope: &str) -> Option<ChangeKey> {
         use sha2::Digest;
-        let raw = raw.trim();
-        let id = match uuid::Uuid::try_parse(raw) {
-            Ok(guid) => guid.hyphenated().to_string(),
-            Err(_)
-                if !raw.is_empty()
-                    && raw.len() <= Self::MAX_REQUEST_ID
-                    && raw.bytes().all(|b| b.is_ascii_graphic()) =>
-            {
-                raw.to_owned()
-            }
-            Err(_) => return None,
-        };
+        let id = guid(raw)?.hyphenated().to_string();
         let digest = sha2::Sha256::digest(format!("{scope}\n{id}").as_bytes());
         let hex: String = digest[..28].iter().map(|b| format!("{b:02x}")).collect();
         Some(ChangeKey(format!("api:{hex}")))
@@ -228,6 +224,16 @@ mod change_key_tests {
         assert_eq!(ChangeKey::request_id("has space", CALL), None);
         assert_eq!(ChangeKey::request_id(&"x".repeat(61), CALL), None);
         assert_eq!(ChangeKey::request_id("请求", CALL), None);
-        assert!(ChangeKey::request_id(&"x".repeat(60), CALL).is_some());
+        // Partner Center takes GUIDs only, and so does the portal.
+        assert_eq!(ChangeKey::request_id("retry-upgrade-1", CALL), None);
+        assert_eq!(ChangeKey::request_id(&"x".repeat(36), CALL), None);
+        // Other spellings of a GUID are not what Partner Center's headers carry.
+        for other in [
+            "0f8fad5bd9cb469fa16570867728950e",
+            "{0f8fad5b-d9cb-469f-a165-70867728950e}",
+            "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e",
+        ] {
+            assert_eq!(ChangeKey::request_id(other, CALL), None, "{other}");
+        }
     }
 }

@@ -22,6 +22,10 @@ pub struct Model {
     pub before_name: Option<String>,
     pub after_name: Option<String>,
     pub job_id: Option<i32>,
+    /// For held-back sign-ins: how many attempts the record counts…
+    pub attempts: Option<i32>,
+    /// …in this quarter hour of the clock (quarter hours since 1970).
+    pub attempts_window: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -109,6 +109,8 @@ pub struct Entry {
     pub token_name: Option<String>,
     /// The bulk change job the change was part of.
     pub via_job: Option<i32>,
+    /// For held-back sign-ins: how many the record counts, and until when.
+    pub held_back: Option<HeldBack>,
 }
 
 /// A record of a change, to write in the transaction that makes it.
@@ -159,13 +161,66 @@ pub(crate) fn recorded<'a>(
     activity::Entity::insert_many(rows).build(backend)
 }
 
-/// Records a sign-in held back by the throttle.
+/// How long one record of held-back sign-ins counts a user's attempts: a quarter hour of the
+/// clock.
+pub const HELD_BACK_MINUTES: i64 = 15;
+
+/// Counts a sign-in held back by the throttle in the user's record of the quarter hour, which the
+/// first of them makes (dated then): a flood of attempts is one record with its count, not a
+/// record an attempt. One statement, so that attempts counted at once on several instances all
+/// count.
 pub async fn record_sign_in_throttled(
     db: &Db,
     who: &Account,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    record_account_event(db, who, Action::SignInThrottled, at).await
+    let window = at.timestamp().div_euclid(HELD_BACK_MINUTES * 60);
+    let backend = db.get_database_backend();
+    let sql = "INSERT INTO activity \
+               (reseller_id, user_email, at, action, attempts, attempts_window) \
+               VALUES ($1, $2, $3, $4, 1, $5) \
+               ON CONFLICT (reseller_id, user_email, attempts_window) \
+               WHERE attempts_window IS NOT NULL \
+               DO UPDATE SET attempts = activity.attempts + 1";
+    let sql = match backend {
+        DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace('$', "?"),
+    };
+    let _turn = write_turn(db).await;
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            who.reseller.as_str().into(),
+            who.email.as_str().into(),
+            at.into(),
+            Action::SignInThrottled.as_str().into(),
+            window.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Sign-ins held back in one record: how many, up to when the record counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldBack {
+    pub attempts: u32,
+    /// The end of the record's quarter hour.
+    pub until: DateTime<Utc>,
+}
+
+impl HeldBack {
+    fn of(attempts: Option<i32>, window: Option<i64>) -> Option<HeldBack> {
+        let attempts = u32::try_from(attempts?).ok()?;
+        let end = window?
+            .checked_add(1)?
+            .checked_mul(HELD_BACK_MINUTES * 60)?;
+        Some(HeldBack {
+            attempts,
+            until: DateTime::<Utc>::from_timestamp(end, 0)?,
+        })
+    }
 }
 
 /// Records a sign-in.
@@ -328,6 +383,7 @@ pub(crate) fn entry(
         via_token: r.token_id,
         token_name: None,
         via_job: r.job_id,
+        held_back: HeldBack::of(r.attempts, r.attempts_window),
         id: r.id,
         by: r.user_email,
     })
@@ -406,6 +462,8 @@ impl FromQueryResult for Read {
             before_name: nullable(row, "before_name")?,
             after_name: nullable(row, "after_name")?,
             job_id: nullable(row, "job_id")?,
+            attempts: nullable(row, "attempts")?,
+            attempts_window: nullable(row, "attempts_window")?,
         }))
     }
 }

@@ -352,8 +352,11 @@ pub async fn billed_page(
     let start = match after {
         Some(id) => {
             values.push(id.as_str().into());
+            // The cursor is one of the reseller's own subscriptions: another's reads like an
+            // unknown one (no row), and tells nothing of where it would sort.
             " AND (p.customer_id, p.created_on, p.id) > \
-             (SELECT f.customer_id, f.created_on, f.id FROM subscriptions f WHERE f.id = $2)"
+             (SELECT f.customer_id, f.created_on, f.id FROM subscriptions f \
+              WHERE f.id = $2 AND f.sold_by = $1)"
         }
         None => "",
     };

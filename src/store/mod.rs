@@ -36,13 +36,17 @@ pub const DEFAULT_POOL: u32 = 8;
 /// Connects with a pool of `pool` connections, creating the SQLite file and its folder if
 /// needed, and migrates the schema.
 pub async fn connect(url: &str, pool: u32) -> anyhow::Result<Db> {
-    if let Some(path) = sqlite_path(url)
-        && let Some(dir) = std::path::Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating the database folder {}", dir.display()))?;
+    if let Some(path) = sqlite_path(url) {
+        let path = std::path::Path::new(path);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .with_context(|| format!("creating the database folder {}", dir.display()))?;
+        }
+        owners_alone(path)?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -117,10 +121,12 @@ pub async fn connect(url: &str, pool: u32) -> anyhow::Result<Db> {
 /// turn to create, set up and migrate the database.
 async fn sqlite_turn(path: &str) -> anyhow::Result<std::fs::File> {
     let path = std::path::PathBuf::from(format!("{path}.migrate-lock"));
+    use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
     tokio::task::spawn_blocking(move || file.lock().map(|()| file))
@@ -196,19 +202,75 @@ pub async fn backup(db: &Db, file: &std::path::Path) -> anyhow::Result<()> {
             "portal backup copies a SQLite database; back up PostgreSQL with pg_dump (see the README)"
         );
     }
-    if file.exists() {
-        anyhow::bail!("{} exists already; name a new file", file.display());
-    }
     let path = file
         .to_str()
         .with_context(|| format!("{} is not a UTF-8 path", file.display()))?;
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Sqlite,
-        "VACUUM INTO ?",
-        [path.into()],
-    ))
-    .await
-    .with_context(|| format!("writing the backup to {}", file.display()))?;
+    // The copy holds what the database holds: made the owner's alone before SQLite writes into
+    // it (an empty file is one `VACUUM INTO` takes).
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(file)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => {
+                    anyhow::anyhow!("{} exists already; name a new file", file.display())
+                }
+                _ => anyhow::Error::new(e).context(format!("creating {}", file.display())),
+            })?;
+    }
+    let copied = db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "VACUUM INTO ?",
+            [path.into()],
+        ))
+        .await;
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(file);
+        return Err(
+            anyhow::Error::new(e).context(format!("writing the backup to {}", file.display()))
+        );
+    }
+    Ok(())
+}
+
+/// Makes a SQLite database the owner's alone (0600), before SQLite opens it: customers, password
+/// hashes and sessions are nobody else's to read on a shared machine. A new file is created so
+/// (SQLite creates its write-ahead log and shared memory with the database's mode); an existing
+/// one readable by others is made so, and the log says it was, its log and shared memory too.
+fn owners_alone(path: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!("creating {}", path.display())));
+        }
+    }
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        let Ok(metadata) = std::fs::metadata(&file) else {
+            continue;
+        };
+        let mode = metadata.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o700))
+                .with_context(|| format!("making {} the owner's alone", file.display()))?;
+            tracing::warn!(
+                file = %file.display(),
+                was = format!("{:o}", mode & 0o777),
+                "the database file was readable by others: it is the owner's alone now"
+            );
+        }
+    }
     Ok(())
 }
 

@@ -94,7 +94,7 @@ struct ListedRow {
 }
 
 /// The subscriptions `reseller` sold to `customer`, newest first, `size` at a time after the
-/// subscription `after` (from the newest without one; a subscription not of this customer
+/// subscription `after` (from the newest without one; a subscription that is not one of these
 /// starts nothing), and whether more follow.
 pub async fn sold_to_page(
     db: &impl ConnectionTrait,
@@ -107,8 +107,12 @@ pub async fn sold_to_page(
     let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into(), customer.as_str().into()];
     let mut start = "";
     if let Some(after) = after {
+        // The cursor is one of this page's own rows: a subscription sold through another
+        // channel (another reseller's, or bought directly) starts the list as an unknown one
+        // does, and tells nothing of where it would sort.
         let at = subscription::Entity::find_by_id(after.as_str())
             .filter(subscription::Column::CustomerId.eq(customer.as_str()))
+            .filter(subscription::Column::SoldBy.eq(reseller.as_str()))
             .select_only()
             .column(subscription::Column::CreatedOn)
             .into_tuple::<chrono::NaiveDate>()

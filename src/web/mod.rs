@@ -19,10 +19,6 @@ use pages::{
     sign_in, subscriptions, upgrade,
 };
 
-/// Whether the portal is served over HTTPS (`PORTAL_HTTPS`): its cookies are then Secure.
-#[derive(Debug, Clone, Copy)]
-pub struct Https(pub bool);
-
 /// The routes that need no session: a request for them never touches the database.
 pub fn open_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))
@@ -52,7 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/bulk", web::get().to(bulk::index))
         .route("/bulk/selection", web::post().to(bulk::from_selection))
         .service(
-            web::resource("/bulk/file")
+            web::resource(bulk::FILE_PATH)
                 .app_data(web::FormConfig::default().limit(middleware::limits::BULK_FORM))
                 .route(web::post().to(bulk::from_file)),
         )

@@ -17,7 +17,7 @@ const ACTIVITY: &str = "/activity/export.csv";
 const CUSTOMERS_HEADER: &str =
     "Customer ID,Company name,Primary domain name,Relationship,Delegated admin";
 const SUBSCRIPTIONS_HEADER: &str = "Customer ID,Company name,Subscription ID,Friendly name,Offer ID,Offer,Quantity,Assigned,Status,Billing cycle,Created";
-const ACTIVITY_HEADER: &str = "At,User,Action,Customer ID,Company name,Subscription ID,Friendly name,Before quantity,Before status,After quantity,After status,API token";
+const ACTIVITY_HEADER: &str = "At,User,Action,Customer ID,Company name,Subscription ID,Friendly name,Before quantity,Before status,After quantity,After status,API token,Attempts";
 
 /// A downloaded CSV file, checked for its shape: a 200 attachment of `text/csv` in UTF-8, the
 /// byte-order mark first, then `header` exactly. Its rows, parsed.
@@ -355,6 +355,7 @@ async fn the_activity_file_keeps_the_days_asked_for_in_china_time() {
             "active",
             "27",
             "active",
+            "",
             "",
         ]]
     );

@@ -434,6 +434,16 @@ impl TestApp {
         self.read(res).await
     }
 
+    /// A GET with some headers of the test's own (a proxy's, for instance).
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut req = self.request(awc::http::Method::GET, path);
+        for (name, value) in headers {
+            req = req.insert_header((*name, *value));
+        }
+        let res = req.send().await.unwrap();
+        self.read(res).await
+    }
+
     /// The fields a browser sends for `form`: the page's CSRF token and a fresh one-time key are
     /// added, unless the form gives its own.
     fn as_browser_sends(&self, form: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -549,6 +559,23 @@ impl TestApp {
             .await;
         page.assert_redirect("/");
         self.get("/").await.assert_status(200);
+    }
+
+    /// Tries `email` with a wrong password `times` times from this browser, as a guesser does;
+    /// how many of the attempts were held back (429; the others were refused, 401).
+    pub async fn guess_passwords(&self, email: &str, times: usize) -> usize {
+        let mut held_back = 0;
+        for _ in 0..times {
+            let page = self
+                .post("/sign-in", &[("email", email), ("password", "guess-guess")])
+                .await;
+            match page.status.as_u16() {
+                401 => {}
+                429 => held_back += 1,
+                other => panic!("a guess answered {other}"),
+            }
+        }
+        held_back
     }
 
     /// Signs out with the sign-out button.

@@ -17,6 +17,7 @@ mod input;
 mod instances;
 mod matrix;
 mod operations;
+mod probe;
 mod security;
 mod tenancy;
 mod v1;

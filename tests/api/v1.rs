@@ -668,12 +668,12 @@ async fn the_same_request_id_changes_nothing_twice() {
     let path = subscription("c-fabrikam", "s-fabrikam-essentials");
     let id = [
         ("MS-RequestId", "0f8fad5b-d9cb-469f-a165-70867728950e"),
-        ("MS-CorrelationId", "corr-1"),
+        ("MS-CorrelationId", "9b2b5c1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"),
     ];
     let first = api.patch(&path, &id, json!({ "quantity": 30 })).await;
     let body = first.assert_status(200);
     assert_eq!(first.header("ms-requestid").as_deref(), Some(id[0].1));
-    assert_eq!(first.header("ms-correlationid").as_deref(), Some("corr-1"));
+    assert_eq!(first.header("ms-correlationid").as_deref(), Some(id[1].1));
     // A retry, even with another body, answers as the first time.
     let again = api.patch(&path, &id, json!({ "quantity": 35 })).await;
     assert_eq!(again.assert_status(200), body);
@@ -684,7 +684,7 @@ async fn the_same_request_id_changes_nothing_twice() {
         1
     );
 
-    let up = [("MS-RequestId", "retry-upgrade-1")];
+    let up = [("MS-RequestId", "7C9E6679-7425-40DE-944B-E07FC1F90AE7")];
     let first = api
         .post(
             &upgrades("c-adatum", "s-adatum-business"),
@@ -858,7 +858,7 @@ async fn customers_page_with_a_continuation_token_and_filter_by_prefix() {
 }
 
 #[actix_web::test]
-async fn past_its_rate_a_token_waits() {
+async fn past_its_rate_a_users_tokens_wait() {
     let app = spawn_app_with(&[("PORTAL_API_RATE", "3")]).await;
     let api = Api::issue(&app, CONTOSO.0).await;
     for _ in 0..3 {
@@ -868,8 +868,13 @@ async fn past_its_rate_a_token_waits() {
     refused.assert_error(429, 429);
     let wait: u64 = refused.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait), "{wait}");
-    // Another token has its own rate.
+    // The rate is the user's: another of their tokens waits too, another user's does not.
     Api::issue(&app, CONTOSO.0)
+        .await
+        .get("/v1/customers?size=1")
+        .await
+        .assert_error(429, 429);
+    Api::issue(&app, NORTHWIND.0)
         .await
         .get("/v1/customers?size=1")
         .await

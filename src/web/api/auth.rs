@@ -1,8 +1,11 @@
 //! Who calls the API: the `Authorization: Bearer` token, checked against its hash, acting as the
-//! user it was issued to; and each token's request rate. The session cookie plays no part here.
+//! user it was issued to; each user's request rate (all their tokens together); and addresses
+//! that made up too many tokens, held back before their next lookup. The session cookie plays no
+//! part here.
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::RwLock;
@@ -14,10 +17,13 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::error::ApiError;
+use crate::config::TrustedProxies;
 use crate::domain::Account;
 use crate::domain::api_token::TokenSecret;
 use crate::store::{self, Db};
+use crate::web::middleware::client;
 use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::throttle::AddressFailures;
 
 /// How often a token's last use is written: at most once a minute per token and instance.
 const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
@@ -29,20 +35,24 @@ struct Known {
     checked: Instant,
 }
 
-/// The tokens this instance checked lately, and every token's rate. A token is looked up in the
-/// database at most once per cache window (`PORTAL_SESSION_CACHE_SECONDS`, as sessions are): a
-/// token revoked on another instance stops working here within that time, one revoked here at
-/// once.
+/// The tokens this instance checked lately, every user's rate, and the addresses that sent
+/// tokens nobody holds. A token is looked up in the database at most once per cache window
+/// (`PORTAL_SESSION_CACHE_SECONDS`, as sessions are): a token revoked on another instance stops
+/// working here within that time, one revoked here at once.
 pub struct ApiTokens {
     known: RwLock<HashMap<String, Known>>,
     window: Duration,
     last_touch: RwLock<HashMap<i32, chrono::DateTime<chrono::Utc>>>,
+    /// Keyed by user: a user's tokens share one rate.
     rate: Option<DefaultKeyedRateLimiter<i32>>,
     clock: DefaultClock,
+    /// Tokens that were malformed or found nobody, per client address (as wrong passwords are
+    /// counted for sign-in): past the limit, the address waits before its next lookup.
+    failures: AddressFailures,
 }
 
 impl ApiTokens {
-    /// `per_minute` requests a minute per token (0: no limit), with a cache window of `window`.
+    /// `per_minute` requests a minute per user (0: no limit), with a cache window of `window`.
     pub fn new(per_minute: u32, window: Duration) -> ApiTokens {
         ApiTokens {
             known: RwLock::new(HashMap::new()),
@@ -50,6 +60,7 @@ impl ApiTokens {
             last_touch: RwLock::new(HashMap::new()),
             rate: NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n))),
             clock: DefaultClock::default(),
+            failures: AddressFailures::default(),
         }
     }
 
@@ -68,14 +79,34 @@ impl ApiTokens {
             .cloned()
     }
 
-    async fn authenticate(&self, db: &Db, secret: &TokenSecret) -> Result<Known, ApiError> {
-        let hash = secret.hash();
-        if let Some(known) = self.cached(&hash) {
+    /// The caller of a token as sent (`None`: not a token at all), from `address`.
+    async fn authenticate(
+        &self,
+        db: &Db,
+        secret: Option<&TokenSecret>,
+        address: Option<IpAddr>,
+    ) -> Result<Known, ApiError> {
+        let hash = secret.map(TokenSecret::hash);
+        if let Some(known) = hash.as_deref().and_then(|hash| self.cached(hash)) {
             return Ok(known);
         }
-        let (account, token_id) = store::api_tokens::authenticate(db, secret)
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
+        // Any other token costs a lookup: an address that sent too many nobody holds waits
+        // first, without one.
+        if let Some(wait) = address.and_then(|a| self.failures.wait(a, Instant::now())) {
+            metrics::counter!("portal_api_token_throttled_total").increment(1);
+            return Err(ApiError::held_back(seconds(wait)));
+        }
+        let found = match secret {
+            Some(secret) => store::api_tokens::authenticate(db, secret).await?,
+            None => None,
+        };
+        let Some((account, token_id)) = found else {
+            metrics::counter!("portal_api_token_failures_total").increment(1);
+            if let Some(address) = address {
+                self.failures.failed(address, Instant::now());
+            }
+            return Err(ApiError::unauthorized());
+        };
         let now = chrono::Utc::now();
         let due = self
             .last_touch
@@ -95,6 +126,7 @@ impl ApiTokens {
             checked: Instant::now(),
         };
         if !self.window.is_zero()
+            && let Some(hash) = hash
             && let Ok(mut cache) = self.known.write()
         {
             // Entries past the window are dropped as new ones come: the cache holds at most the
@@ -105,15 +137,20 @@ impl ApiTokens {
         Ok(known)
     }
 
-    fn count(&self, token_id: i32) -> Result<(), ApiError> {
+    /// Counts a request of `user` against their rate.
+    fn count(&self, user: i32) -> Result<(), ApiError> {
         let Some(rate) = &self.rate else {
             return Ok(());
         };
-        rate.check_key(&token_id).map_err(|not_until| {
-            let wait = not_until.wait_time_from(self.clock.now());
-            ApiError::too_many(wait.as_secs_f64().ceil().max(1.0) as u64)
+        rate.check_key(&user).map_err(|not_until| {
+            ApiError::too_many(seconds(not_until.wait_time_from(self.clock.now())))
         })
     }
+}
+
+/// A wait in whole seconds, at least one (for `Retry-After`).
+fn seconds(wait: Duration) -> u64 {
+    wait.as_secs_f64().ceil().max(1.0) as u64
 }
 
 /// The caller of an API request: the account its token acts as, the token, and the language of
@@ -129,17 +166,17 @@ impl FromRequest for ApiCaller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let secret = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                let (scheme, token) = v.trim().split_once(' ')?;
-                scheme
-                    .eq_ignore_ascii_case("bearer")
-                    .then(|| TokenSecret::parse(token.trim()))
-                    .flatten()
-            });
+        let authorization = req.headers().get(header::AUTHORIZATION);
+        let sent = authorization.is_some();
+        let secret = authorization.and_then(|v| v.to_str().ok()).and_then(|v| {
+            let (scheme, token) = v.trim().split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| TokenSecret::parse(token.trim()))
+                .flatten()
+        });
+        let trusted = req.app_data::<web::Data<TrustedProxies>>();
+        let address = client::address(req, trusted.map(|t| t.get_ref()));
         let locale = req
             .headers()
             .get("X-Locale")
@@ -152,9 +189,11 @@ impl FromRequest for ApiCaller {
             let (Some(db), Some(tokens)) = (db, tokens) else {
                 return Err(ApiError::internal("the API is not wired"));
             };
-            let secret = secret.ok_or_else(ApiError::unauthorized)?;
-            let known = tokens.authenticate(&db, &secret).await?;
-            tokens.count(known.token_id)?;
+            if !sent {
+                return Err(ApiError::unauthorized());
+            }
+            let known = tokens.authenticate(&db, secret.as_ref(), address).await?;
+            tokens.count(known.account.user_id)?;
             Ok(ApiCaller {
                 account: known.account,
                 token_id: known.token_id,

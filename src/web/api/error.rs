@@ -124,7 +124,19 @@ impl ApiError {
             StatusCode::TOO_MANY_REQUESTS,
             429,
             "TooManyRequests",
-            format!("Too many requests for this token: try again in {seconds} s."),
+            format!("Too many requests for this user's tokens: try again in {seconds} s."),
+        );
+        e.retry_after = Some(seconds);
+        e
+    }
+
+    /// 429: this address sent too many tokens that are no one's; it waits before the next.
+    pub fn held_back(seconds: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            429,
+            "TooManyRequests",
+            format!("Too many unknown tokens from this address: try again in {seconds} s."),
         );
         e.retry_after = Some(seconds);
         e

@@ -62,23 +62,41 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
 const CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
 
 /// Echoes `MS-RequestId` and `MS-CorrelationId` on every answer, making up fresh ones when the
-/// request sent none, as Partner Center does.
+/// request sent none, as Partner Center does. Partner Center's are GUIDs: a request with anything
+/// else in either is refused (400, 800002) before it is served, and its values are not echoed.
 async fn request_headers(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
+    next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let echo = |name: &HeaderName| {
-        req.headers()
-            .get(name)
-            .filter(|v| !v.is_empty() && v.len() <= 200)
-            .cloned()
-            .unwrap_or_else(|| {
-                HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
-                    .unwrap_or(HeaderValue::from_static("-"))
-            })
+    let fresh = || {
+        HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+            .unwrap_or(HeaderValue::from_static("-"))
     };
-    let (request_id, correlation_id) = (echo(&REQUEST_ID), echo(&CORRELATION_ID));
-    let mut res = next.call(req).await?;
+    let mut refused = None;
+    let mut echo = |name: &HeaderName, label: &str| match req.headers().get(name) {
+        None => fresh(),
+        Some(value) if is_guid(value) => value.clone(),
+        Some(_) => {
+            refused.get_or_insert_with(|| {
+                ApiError::invalid(format!(
+                    "{label}: expected a GUID, as Partner Center takes it (for example \
+                     0f8fad5b-d9cb-469f-a165-70867728950e)"
+                ))
+            });
+            fresh()
+        }
+    };
+    let (request_id, correlation_id) = (
+        echo(&REQUEST_ID, "MS-RequestId"),
+        echo(&CORRELATION_ID, "MS-CorrelationId"),
+    );
+    let mut res = match refused {
+        None => next.call(req).await?.map_into_left_body(),
+        Some(error) => {
+            let response = actix_web::ResponseError::error_response(&error);
+            req.into_response(response).map_into_right_body()
+        }
+    };
     let headers = res.headers_mut();
     headers.insert(REQUEST_ID, request_id);
     headers.insert(CORRELATION_ID, correlation_id);
@@ -87,6 +105,13 @@ async fn request_headers(
         HeaderValue::from_static("no-store"),
     );
     Ok(res)
+}
+
+/// Whether a header holds a GUID ([`crate::domain::ids::guid`]).
+fn is_guid(value: &HeaderValue) -> bool {
+    value
+        .to_str()
+        .is_ok_and(|v| crate::domain::ids::guid(v).is_some())
 }
 
 /// A JSON answer.
@@ -134,12 +159,7 @@ pub fn change_key(req: &HttpRequest) -> Result<Option<ChangeKey>, ApiError> {
             .ok()
             .and_then(|raw| ChangeKey::request_id(raw, &format!("{} {}", req.method(), req.path())))
             .map(Some)
-            .ok_or_else(|| {
-                ApiError::invalid(format!(
-                    "MS-RequestId: expected a GUID (or 1 to {} visible ASCII characters)",
-                    ChangeKey::MAX_REQUEST_ID
-                ))
-            }),
+            .ok_or_else(|| ApiError::invalid("MS-RequestId: expected a GUID")),
     }
 }
 

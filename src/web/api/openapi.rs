@@ -52,8 +52,12 @@ pub struct Guarded {
     /// The subscription's etag as read: the change is made only to the subscription as read
     #[param(rename = "If-Match")]
     if_match: Option<String>,
-    /// Makes the call idempotent: the same value again returns the first answer
-    #[param(rename = "MS-RequestId")]
+    /// A GUID that makes the call idempotent: the same value again returns the first answer
+    /// (anything but a GUID: 400, 800002)
+    #[param(
+        rename = "MS-RequestId",
+        pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     ms_request_id: Option<String>,
 }
 

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use actix_web::HttpRequest;
 
-use crate::config::TrustedProxies;
+use crate::config::{PublicUrl, TrustedProxies};
 
 /// The client's address: the peer's, or, when the peer is a trusted proxy, the nearest address
 /// of `X-Forwarded-For` that is not itself a trusted proxy.
@@ -29,6 +29,37 @@ pub fn address(req: &HttpRequest, trusted: Option<&TrustedProxies>) -> Option<Ip
             .find(|a| !trusted.0.contains(*a))
             .unwrap_or(peer),
     )
+}
+
+/// The portal's address as the request's browser reached it, for links to show (the API access
+/// page's examples): the configured [`PublicUrl`]; else, from a trusted proxy, the address the
+/// proxy says (`Forwarded`, `X-Forwarded-Proto`, `X-Forwarded-Host`); else the request's own
+/// `Host`, over HTTPS when the portal is served so. Forwarded headers from any other peer are
+/// anyone's to write, and never read.
+pub fn base_url(
+    req: &HttpRequest,
+    public: Option<&PublicUrl>,
+    trusted: Option<&TrustedProxies>,
+    https: bool,
+) -> String {
+    if let Some(public) = public {
+        return public.as_str().to_owned();
+    }
+    let from_proxy = req
+        .peer_addr()
+        .is_some_and(|peer| trusted.is_some_and(|t| t.0.contains(peer.ip())));
+    if from_proxy {
+        let info = req.connection_info();
+        return format!("{}://{}", info.scheme(), info.host());
+    }
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| req.app_config().host().to_owned());
+    format!("{}://{host}", if https { "https" } else { "http" })
 }
 
 #[cfg(test)]
@@ -75,5 +106,26 @@ mod tests {
         );
         assert!(Networks::parse("10.0.0.0/8, ::1, 192.168.1.5").is_ok());
         assert!(Networks::parse("ten").is_err());
+    }
+
+    #[test]
+    fn public_urls() {
+        assert_eq!(
+            PublicUrl::parse(" https://portal.example.cn/ ")
+                .unwrap()
+                .as_str(),
+            "https://portal.example.cn"
+        );
+        assert!(PublicUrl::parse("http://10.0.0.5:8080/portal").is_ok());
+        for bad in [
+            "portal.example.cn",
+            "ftp://x",
+            "https://",
+            "https://a b",
+            "https://x/?q=1",
+            "https://x\"",
+        ] {
+            assert!(PublicUrl::parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -270,6 +270,14 @@ impl Locale {
         }
     }
 
+    /// The time of day in China Standard Time: 04:30.
+    pub fn time(&self, t: &DateTime<Utc>) -> String {
+        match FixedOffset::east_opt(8 * 3600) {
+            Some(cst) => t.with_timezone(&cst).format("%H:%M").to_string(),
+            None => t.format("%H:%M").to_string(),
+        }
+    }
+
     /// A subscription status's label: 处于活动状态 / Active …
     pub fn status(&self, status: impl Borrow<crate::domain::SubscriptionStatus>) -> String {
         self.t(&format!("status-{}", status.borrow().as_str()))

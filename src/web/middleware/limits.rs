@@ -1,6 +1,7 @@
 //! How large a request's body may be: every form and API body by default, and the one form that
-//! carries a file's rows. The CSRF check reads a form's body up to its limit; the route table
-//! gives the form's handler the same.
+//! carries a file's rows. The CSRF check reads a form's body up to its limit (and the routes
+//! that may send that much are named where the App is wired); the route table gives the form's
+//! handler the same.
 
 /// Any form or API body.
 pub const DEFAULT: usize = 16 * 1024;
@@ -11,6 +12,3 @@ pub const BULK_ROWS: usize = 8 * 1024 * 1024;
 
 /// The bulk change rows form's whole body: its rows, and the rest of the form.
 pub const BULK_FORM: usize = BULK_ROWS + 64 * 1024;
-
-/// The forms that may be larger than [`DEFAULT`], with theirs.
-pub const LARGE_FORMS: &[(&str, usize)] = &[("/bulk/file", BULK_FORM)];

@@ -1,7 +1,7 @@
 //! `/metrics` in Prometheus's text format (the `metrics` facade and its Prometheus exporter):
 //! request durations by route template and status, sign-in failures and throttles, changes by
-//! kind and result, and the database pool. Served on the portal's own listener, only to the
-//! networks `PORTAL_METRICS_ALLOW` names (loopback by default).
+//! kind and result, and the database pool. Served on the portal's own listener, only to clients
+//! of the networks `PORTAL_METRICS_ALLOW` names (loopback by default).
 
 use std::sync::OnceLock;
 
@@ -9,7 +9,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
-use crate::config::MetricsAllow;
+use super::client;
+use crate::config::{MetricsAllow, TrustedProxies};
 use sea_orm::{DatabaseConnection, DbBackend};
 
 /// The process's recorder, installed once (several test portals may share a process).
@@ -65,15 +66,20 @@ fn pool_gauges(db: &DatabaseConnection) {
         .set(f64::from(size.saturating_sub(idle)));
 }
 
+/// The metrics, to a client of the allowed networks. Behind a trusted proxy the client is the
+/// one the proxy forwards ([`client::address`]), not the proxy: a proxy on the same host would
+/// otherwise hand every outside client the loopback's right to read them.
 pub async fn serve(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     allow: Option<web::Data<MetricsAllow>>,
+    trusted: Option<web::Data<TrustedProxies>>,
 ) -> HttpResponse {
-    let allowed = req.peer_addr().is_some_and(|peer| {
+    let client = client::address(&req, trusted.as_ref().map(|t| t.get_ref()));
+    let allowed = client.is_some_and(|client| {
         allow.map_or_else(
-            || MetricsAllow::default().allows(peer.ip()),
-            |a| a.allows(peer.ip()),
+            || MetricsAllow::default().allows(client),
+            |a| a.allows(client),
         )
     });
     if !allowed {

@@ -3,7 +3,8 @@
 //! carries a device cookie for it and is never held back by what others did to that account;
 //! its own failures slow it alone. Any other browser is slowed after repeated failures for the
 //! account, by growing delays that stop growing at a minute: never a lockout. An address is held
-//! back only after many failures (an office of thirty behind one address signs in freely).
+//! back only after many failures (an office of thirty behind one address signs in freely);
+//! the API holds back an address that made up too many tokens alike ([`AddressFailures`]).
 //! Counts live in memory, per instance.
 
 use std::collections::{HashMap, VecDeque};
@@ -52,7 +53,73 @@ pub enum Browser<'a> {
 pub struct SignInThrottle {
     accounts: Mutex<HashMap<String, Failures>>,
     devices: Mutex<HashMap<String, Failures>>,
-    addresses: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    addresses: AddressFailures,
+}
+
+/// Failures per client address (wrong passwords; made-up API tokens), each remembered for
+/// [`ADDRESS_WINDOW`]: an address with [`ADDRESS_FAILURES`] of them waits until the oldest is
+/// forgotten. A user's mistakes never come near it; a script guessing does.
+pub struct AddressFailures {
+    failures: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+}
+
+/// Addresses kept before the forgotten ones are dropped as new ones come.
+const ADDRESSES_KEPT: usize = 10_000;
+
+impl Default for AddressFailures {
+    fn default() -> Self {
+        AddressFailures {
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl AddressFailures {
+    /// How long `address` must still wait at `now`, if at all.
+    pub fn wait(&self, address: IpAddr, now: Instant) -> Option<Duration> {
+        let failures = lock(&self.failures);
+        let failures = failures.get(&address)?;
+        if failures.len() < ADDRESS_FAILURES {
+            return None;
+        }
+        let free = *failures.front()? + ADDRESS_WINDOW;
+        (free > now).then(|| free - now)
+    }
+
+    /// Counts a failure of `address`.
+    pub fn failed(&self, address: IpAddr, now: Instant) {
+        let mut addresses = lock(&self.failures);
+        if addresses.len() >= ADDRESSES_KEPT && !addresses.contains_key(&address) {
+            forget_old(&mut addresses, now);
+        }
+        let failures = addresses.entry(address).or_default();
+        failures.push_back(now);
+        while failures.len() > ADDRESS_FAILURES {
+            failures.pop_front();
+        }
+    }
+
+    /// Forgets what no longer counts, so memory stays bounded.
+    pub fn tidy(&self, now: Instant) {
+        forget_old(&mut lock(&self.failures), now);
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        lock(&self.failures).is_empty()
+    }
+}
+
+fn forget_old(addresses: &mut HashMap<IpAddr, VecDeque<Instant>>, now: Instant) {
+    addresses.retain(|_, failures| {
+        while failures
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > ADDRESS_WINDOW)
+        {
+            failures.pop_front();
+        }
+        !failures.is_empty()
+    });
 }
 
 fn account_key(email: &str) -> String {
@@ -80,17 +147,10 @@ impl SignInThrottle {
         if let Some(wait) = own.and_then(|f| f.wait(now)) {
             return Err(wait);
         }
-        if let Some(address) = address
-            && let Some(failures) = lock(&self.addresses).get(&address)
-            && failures.len() >= ADDRESS_FAILURES
-            && let Some(oldest) = failures.front()
-        {
-            let free = *oldest + ADDRESS_WINDOW;
-            if free > now {
-                return Err(free - now);
-            }
+        match address.and_then(|a| self.addresses.wait(a, now)) {
+            Some(wait) => Err(wait),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Counts a failed attempt: for the device that made it, or for the account when the browser
@@ -112,12 +172,7 @@ impl SignInThrottle {
             Browser::Unknown => count(&mut lock(&self.accounts), account_key(email)),
         }
         if let Some(address) = address {
-            let mut addresses = lock(&self.addresses);
-            let failures = addresses.entry(address).or_default();
-            failures.push_back(now);
-            while failures.len() > ADDRESS_FAILURES {
-                failures.pop_front();
-            }
+            self.addresses.failed(address, now);
         }
     }
 
@@ -138,15 +193,7 @@ impl SignInThrottle {
         let stale = |f: &Failures| now.duration_since(f.last) <= FORGET_AFTER;
         lock(&self.accounts).retain(|_, f| stale(f));
         lock(&self.devices).retain(|_, f| stale(f));
-        lock(&self.addresses).retain(|_, failures| {
-            while failures
-                .front()
-                .is_some_and(|t| now.duration_since(*t) > ADDRESS_WINDOW)
-            {
-                failures.pop_front();
-            }
-            !failures.is_empty()
-        });
+        self.addresses.tidy(now);
     }
 }
 
@@ -255,6 +302,6 @@ mod tests {
             t.check(VICTIM, Browser::Unknown, Some([10, 0, 0, 2].into()), later)
                 .is_ok()
         );
-        assert!(lock(&t.accounts).is_empty() && lock(&t.addresses).is_empty());
+        assert!(lock(&t.accounts).is_empty() && t.addresses.is_empty());
     }
 }

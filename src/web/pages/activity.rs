@@ -14,6 +14,7 @@ use crate::store::activity::{Entry, Filter, LogCursor};
 use crate::store::{self, Db};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::sealed::Sealer;
 use crate::web::middleware::signed_in::SignedIn;
 use crate::web::render;
 
@@ -32,6 +33,10 @@ pub struct ActivityPage {
     days: Option<DayRange>,
     /// The log as filtered; `None` while a date is refused.
     page: Option<Page<Entry>>,
+    /// Where the pages after and before this one start: the last and the first record shown,
+    /// sealed for this reseller ([`cursor`]).
+    older: Option<String>,
+    newer: Option<String>,
 }
 
 impl ActivityPage {
@@ -54,11 +59,10 @@ impl ActivityPage {
 
     /// The page after this one (older records), of the same filter.
     fn older_href(&self) -> String {
-        match self.page.as_ref().and_then(|p| p.items.last()) {
-            Some(last) => format!(
-                "/activity?{}older={}&page={}",
+        match &self.older {
+            Some(older) => format!(
+                "/activity?{}older={older}&page={}",
                 self.filter_query(),
-                last.id,
                 self.number() + 1
             ),
             None => self.top_href(),
@@ -67,11 +71,10 @@ impl ActivityPage {
 
     /// The page before this one (newer records), of the same filter.
     fn newer_href(&self) -> String {
-        match self.page.as_ref().and_then(|p| p.items.first()) {
-            Some(first) if self.number() > 2 => format!(
-                "/activity?{}newer={}&page={}",
+        match &self.newer {
+            Some(newer) if self.number() > 2 => format!(
+                "/activity?{}newer={newer}&page={}",
                 self.filter_query(),
-                first.id,
                 self.number() - 1
             ),
             _ => self.top_href(),
@@ -113,10 +116,10 @@ pub struct ActivityQuery {
     customer: Option<String>,
     /// The number of the page, for its label: where it starts is `older` or `newer`.
     page: Option<String>,
-    /// The page holds the records older than this one.
-    older: Option<i32>,
-    /// The page holds the records newer than this one.
-    newer: Option<i32>,
+    /// The page holds the records older than this one (a sealed [`cursor`]).
+    older: Option<String>,
+    /// The page holds the records newer than this one (a sealed [`cursor`]).
+    newer: Option<String>,
     /// The first day, YYYY-MM-DD in China Standard Time.
     from: Option<String>,
     /// The last day, included.
@@ -165,10 +168,17 @@ pub async fn list(
     query: web::Query<ActivityQuery>,
 ) -> Result<HttpResponse, PageError> {
     let reseller = &user.account.reseller;
+    let sealer = req
+        .app_data::<web::Data<Sealer>>()
+        .cloned()
+        .ok_or_else(|| PageError::Internal(anyhow::anyhow!("no sealer")))?;
     let (customer, days) = filter_of(&db, reseller, &query).await?;
     let (page, errors) = match days {
         Ok(days) => {
-            let cursor = match (query.older, query.newer) {
+            let open = |raw: &Option<String>| cursor::open(&sealer, reseller, raw.as_deref()?);
+            // A cursor this reseller's pager did not make (another reseller's, a made-up one)
+            // reads like one past the end: the newest records.
+            let cursor = match (open(&query.older), open(&query.newer)) {
                 (Some(id), None) => LogCursor::Older(id),
                 (None, Some(id)) => LogCursor::Newer(id),
                 _ => LogCursor::Newest,
@@ -203,6 +213,9 @@ pub async fn list(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let (days, page) = page.unzip();
+    let seal = |entry: Option<&Entry>| entry.map(|e| cursor::seal(&sealer, reseller, e.id));
+    let older = seal(page.as_ref().and_then(|p| p.items.last()));
+    let newer = seal(page.as_ref().and_then(|p| p.items.first()));
     render(
         status,
         &ActivityPage {
@@ -215,6 +228,29 @@ pub async fn list(
             to_error: errors.last.map(|e| l.t(e.message_key())),
             days,
             page,
+            older,
+            newer,
         },
     )
+}
+
+/// The activity log's cursors: a record's id sealed for the reseller whose log it is, so that
+/// the pager neither shows how many records all resellers have written nor takes another
+/// reseller's cursor for one of this log.
+mod cursor {
+    use crate::domain::ResellerId;
+    use crate::web::middleware::sealed::Sealer;
+
+    fn purpose(reseller: &ResellerId) -> String {
+        format!("activity log cursor\n{reseller}")
+    }
+
+    pub(super) fn seal(sealer: &Sealer, reseller: &ResellerId, id: i32) -> String {
+        sealer.seal(&purpose(reseller), &id.to_be_bytes())
+    }
+
+    pub(super) fn open(sealer: &Sealer, reseller: &ResellerId, raw: &str) -> Option<i32> {
+        let bytes = sealer.open(&purpose(reseller), raw)?;
+        Some(i32::from_be_bytes(bytes.try_into().ok()?))
+    }
 }

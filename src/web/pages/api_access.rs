@@ -9,10 +9,12 @@ use askama_web::WebTemplate;
 use serde_json::Value;
 
 use super::layout::Layout;
+use crate::config::{PublicUrl, TrustedProxies};
 use crate::domain::api_token::TokenName;
 use crate::store::api_tokens::TokenInfo;
 use crate::store::{self, Db};
 use crate::web::api::auth::ApiTokens;
+use crate::web::middleware::client;
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
 use crate::web::middleware::signed_in::SignedIn;
@@ -32,7 +34,8 @@ pub struct AccessPage {
     revoked: bool,
     name_value: String,
     name_error: Option<String>,
-    /// The portal's address as the browser reached it, for the quick start.
+    /// The portal's address as the browser reached it, for the quick start
+    /// ([`super::client::base_url`]).
     base: String,
 }
 
@@ -52,7 +55,14 @@ impl AccessPage {
 fn page(l: Locale, req: &HttpRequest, user: &SignedIn, tokens: Vec<TokenInfo>) -> AccessPage {
     let mut layout = user.layout(l, req.path()).in_section("api");
     layout.crumbs.clear();
-    let info = req.connection_info();
+    let base = client::base_url(
+        req,
+        req.app_data::<web::Data<PublicUrl>>().map(|u| u.get_ref()),
+        req.app_data::<web::Data<TrustedProxies>>()
+            .map(|t| t.get_ref()),
+        req.app_data::<web::Data<crate::config::Https>>()
+            .is_some_and(|h| h.0),
+    );
     AccessPage {
         l,
         layout: layout.crumb(l.t("api-title"), None),
@@ -61,7 +71,7 @@ fn page(l: Locale, req: &HttpRequest, user: &SignedIn, tokens: Vec<TokenInfo>) -
         revoked: false,
         name_value: String::new(),
         name_error: None,
-        base: format!("{}://{}", info.scheme(), info.host()),
+        base,
     }
 }
 
@@ -119,6 +129,9 @@ pub async fn issue(
                 crate::domain::edit::FriendlyNameError::TooLong => "api-name-error-long",
                 crate::domain::edit::FriendlyNameError::ControlCharacter => {
                     "api-name-error-control"
+                }
+                crate::domain::edit::FriendlyNameError::DirectionControl(_) => {
+                    "api-name-error-direction"
                 }
             }));
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);

@@ -53,7 +53,7 @@ pub const SUBSCRIPTIONS_HEADER: [&str; 11] = [
 ];
 
 /// The columns of the activity file, exactly.
-pub const ACTIVITY_HEADER: [&str; 12] = [
+pub const ACTIVITY_HEADER: [&str; 13] = [
     "At",
     "User",
     "Action",
@@ -66,6 +66,7 @@ pub const ACTIVITY_HEADER: [&str; 12] = [
     "After quantity",
     "After status",
     "API token",
+    "Attempts",
 ];
 
 /// The relationship every customer of the list has with the reseller: the reseller's own (the
@@ -210,6 +211,7 @@ pub async fn activity(
                     &number(e.after.map(|a| a.quantity)),
                     e.after.map_or("", |a| a.status.as_str()),
                     &token,
+                    &number(e.held_back.map(|h| h.attempts)),
                 ])?;
             }
             Ok((w.into_bytes()?, next))

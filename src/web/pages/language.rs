@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
 use super::paths::ReturnPath;
-use crate::web::Https;
+use crate::config::Https;
 use crate::web::middleware::i18n::{COOKIE, Locale};
 
 #[derive(serde::Deserialize)]

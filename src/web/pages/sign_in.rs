@@ -11,7 +11,7 @@ use super::layout::Layout;
 use super::paths::ReturnPath;
 use crate::password;
 use crate::store::{self, Db};
-use crate::web::middleware::csrf::CsrfToken;
+use crate::web::middleware::csrf::{CsrfToken, SignInToken};
 use crate::web::middleware::device::{self, DeviceKey};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
@@ -41,31 +41,39 @@ fn safe_next(next: Option<&str>) -> String {
 
 fn sign_in_page(
     l: Locale,
-    session: &Session,
+    csrf: CsrfToken,
     email: String,
     next: String,
     error: Option<String>,
 ) -> SignInPage {
     SignInPage {
         l,
-        layout: Layout::bare(l, "/sign-in").with_csrf(CsrfToken::of(session)),
+        layout: Layout::bare(l, "/sign-in").with_csrf(csrf),
         email,
         next,
         error,
     }
 }
 
-/// The sign-in page.
+/// The sign-in page. It keeps no session (see [`SignInToken`]): an anonymous visit costs no
+/// write.
 pub async fn form(
+    req: HttpRequest,
     l: Locale,
-    session: Session,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, PageError> {
     let next = safe_next(query.next.as_deref());
-    render(
+    let (csrf, cookie) = SignInToken::for_form(&req);
+    let mut response = render(
         StatusCode::OK,
-        &sign_in_page(l, &session, String::new(), next, None),
-    )
+        &sign_in_page(l, csrf, String::new(), next, None),
+    )?;
+    if let Some(cookie) = cookie {
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| PageError::Internal(e.into()))?;
+    }
+    Ok(response)
 }
 
 #[derive(serde::Deserialize)]
@@ -95,6 +103,8 @@ pub async fn submit(
     let trusted = req.app_data::<web::Data<crate::config::TrustedProxies>>();
     let address = crate::web::middleware::client::address(&req, trusted.map(|t| t.get_ref()));
     let credentials = store::users::credentials(&db, &email).await?;
+    // The form's own token, which the CSRF check found in the request's sign-in cookie.
+    let csrf = || SignInToken::for_form(&req).0;
     if let Err(wait) = throttle.check(&email, browser, address, Instant::now()) {
         metrics::counter!("portal_sign_in_throttled_total").increment(1);
         // Recorded for a known account; an unknown one gets the same answer.
@@ -111,7 +121,7 @@ pub async fn submit(
         };
         return render(
             StatusCode::TOO_MANY_REQUESTS,
-            &sign_in_page(l, &session, email, next, Some(message)),
+            &sign_in_page(l, csrf(), email, next, Some(message)),
         );
     }
     // Verify against a dummy hash when the email is unknown, so both failures take as long.
@@ -133,7 +143,7 @@ pub async fn submit(
         let message = l.t("sign-in-failed");
         return render(
             StatusCode::UNAUTHORIZED,
-            &sign_in_page(l, &session, email, next, Some(message)),
+            &sign_in_page(l, csrf(), email, next, Some(message)),
         );
     };
     throttle.succeeded(&email, browser);
@@ -150,9 +160,10 @@ pub async fn submit(
     throttle.tidy(Instant::now());
     let mut response = HttpResponse::SeeOther();
     response.insert_header((header::LOCATION, next));
+    response.cookie(SignInToken::removal());
     // This browser is now known for this account: what others do to it won't hold it back.
     let secure = req
-        .app_data::<web::Data<crate::web::Https>>()
+        .app_data::<web::Data<crate::config::Https>>()
         .is_some_and(|h| h.0);
     if let Some(key) = req.app_data::<web::Data<DeviceKey>>()
         && let Some(cookie) = device::issue(key, &account.email, secure)

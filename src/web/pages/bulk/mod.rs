@@ -434,6 +434,10 @@ fn planned(
     }
 }
 
+/// Where the rows of a file are sent: a form larger than others (its limit is
+/// [`crate::web::middleware::limits::BULK_FORM`], about 50,000 lines of a subscriptions export).
+pub const FILE_PATH: &str = "/bulk/file";
+
 /// Starts a change from a file's rows: reads each line, judges each subscription, and writes the
 /// job for its review; the lines that can't be done are named with their line and value.
 pub async fn from_file(

@@ -16,7 +16,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261204_000016_change_engine"
+        "m20261204_000017_change_engine"
     }
 }
 
