@@ -18,6 +18,8 @@ pub struct Model {
     pub finished_at: Option<DateTimeUtc>,
     /// What a review's rows do to the bill (JSON), worked out when it was written.
     pub review_cost: Option<String>,
+    /// The title's parts (JSON), read in each viewer's language; `None` for jobs written before.
+    pub title: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod api_token;
 pub mod customer;
+pub mod draft;
 pub mod event;
 pub mod idempotency;
 pub mod job;

@@ -7,6 +7,7 @@ pub mod api_tokens;
 pub mod billing;
 pub mod changes;
 pub mod customers;
+pub mod drafts;
 pub mod events;
 pub mod exports;
 pub mod import;

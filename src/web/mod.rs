@@ -16,7 +16,7 @@ use middleware::error::PageError;
 use middleware::{file_guard, metrics, session_store, static_files};
 use pages::{
     activity, api_access, billing, bulk, customers, delegated_admin, details, exports, language,
-    sign_in, subscriptions, upgrade,
+    reviews, sign_in, subscriptions, upgrade,
 };
 
 /// The routes that need no session: a request for them never touches the database.
@@ -50,7 +50,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource(bulk::FILE_PATH)
                 .app_data(web::FormConfig::default().limit(middleware::limits::BULK_FORM))
-                .route(web::post().to(bulk::from_file)),
+                .route(web::post().to(bulk::from_file))
+                // issue 30
+                .route(web::get().to(reviews::to("/bulk"))),
         )
         .route("/bulk/jobs/{job}", web::get().to(bulk::job::job_page))
         .route("/bulk/jobs/{job}/start", web::post().to(bulk::job::start))
@@ -61,8 +63,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/bulk/jobs/{job}/results.csv",
-            web::get().to(bulk::job::results_csv),
+            web::get().to(bulk::review::results_csv),
         )
+        // issue 30
+        .route(
+            "/bulk/jobs/{job}/review.csv",
+            web::get().to(bulk::review::review_csv),
+        )
+        .route("/bulk/template.csv", web::get().to(bulk::template_csv))
         .route("/prices", web::get().to(billing::prices))
         .route("/charges", web::get().to(billing::charges))
         .route("/charges.csv", web::get().to(billing::charges_csv))
@@ -92,9 +100,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route("/licenses", web::post().to(details::change_licenses))
                         .route("/status", web::post().to(details::change_status))
                         .route("/upgrade", web::get().to(upgrade::form))
-                        .route("/upgrade", web::post().to(upgrade::submit)),
+                        .route("/upgrade", web::post().to(upgrade::submit))
+                        // issue 30
+                        .route("/licenses", web::get().to(reviews::to_details))
+                        .route("/status", web::get().to(reviews::to_details)),
                 ),
         )
+        // issue 30: reviews at their own address, and a GET of a form's action
+        .route("/reviews/{draft}", web::get().to(reviews::show))
+        .route("/reviews/{draft}", web::post().to(reviews::confirm))
+        .route("/bulk/selection", web::get().to(reviews::to("/bulk")))
+        .route("/bulk/jobs/{job}/start", web::get().to(reviews::to_job))
+        .route("/bulk/jobs/{job}/cancel", web::get().to(reviews::to_job))
+        .route(
+            "/settings/billing-day",
+            web::get().to(reviews::to("/settings")),
+        )
+        .route(
+            "/api-access/tokens",
+            web::get().to(reviews::to("/api-access")),
+        )
+        .route(
+            "/api-access/tokens/{token}/revoke",
+            web::get().to(reviews::to("/api-access")),
+        )
+        .route("/sign-out", web::get().to(reviews::to("/")))
         .default_service(web::to(not_found));
 }
 

@@ -21,6 +21,23 @@
     });
   }
 
+  // 升级到 offers the targets of the chosen offer's upgrade paths only.
+  const offer = document.querySelector("#offer");
+  const target = document.querySelector("#target");
+  if (offer && target) {
+    const all = Array.prototype.slice.call(target.querySelectorAll("option[data-from]"));
+    const narrow = function () {
+      all.forEach(function (option) {
+        const fits = !offer.value || option.dataset.from.split(" ").indexOf(offer.value) >= 0;
+        option.hidden = !fits;
+        option.disabled = !fits;
+        if (!fits && option.selected) target.value = "";
+      });
+    };
+    offer.addEventListener("change", narrow);
+    narrow();
+  }
+
   const card = document.querySelector("[data-progress]");
   if (!card || card.dataset.state !== "running") return;
   const bar = card.querySelector("[data-bar]");
@@ -29,9 +46,13 @@
   const results = document.querySelector("[data-results]");
   // Rows are appended only while the page shows the end of the list.
   const appending = !document.querySelector("[data-more]");
+  // The cursor: every row up to this line has ended and is shown. Rows after it that ended are
+  // sent again until it passes them (a row may end after a higher one), and shown once each, in
+  // line order.
   let after = Number(card.dataset.after || 0);
+  const shown = new Set();
   results.querySelectorAll("tr[data-line]").forEach(function (tr) {
-    after = Math.max(after, Number(tr.dataset.line));
+    shown.add(Number(tr.dataset.line));
   });
 
   function cell(tr, text, className) {
@@ -73,9 +94,15 @@
     badge.className = "result result-" + row.state;
     badge.textContent = row.result_label;
     result.appendChild(badge);
-    const why = cell(tr, (row.code ? row.code + " " : "") + row.message);
-    if (row.target_href) link(why, row.target_href, row.target);
-    results.appendChild(tr);
+    if (row.code) tr.dataset.code = row.code;
+    const why = cell(tr, row.message);
+    if (row.target_href) link(why, row.target_href, row.target_name);
+    // In line order: before the first row shown with a higher line.
+    const next = Array.prototype.find.call(results.children, function (other) {
+      return Number(other.dataset.line) > row.line;
+    });
+    results.insertBefore(tr, next || null);
+    shown.add(row.line);
   }
 
   function show(answer) {
@@ -92,12 +119,10 @@
     card.dataset.state = answer.state;
     if (appending) {
       answer.rows.forEach(function (row) {
-        if (row.line > after) {
-          add(row);
-          after = row.line;
-        }
+        if (!shown.has(row.line)) add(row);
       });
     }
+    after = Math.max(after, answer.settled);
     if (answer.state !== "running" && cancel) cancel.hidden = true;
   }
 
@@ -111,10 +136,12 @@
         return r.json();
       })
       .then(function (answer) {
+        const before = after;
         show(answer);
         // More rows ended than one answer carries: ask again at once.
-        const again = answer.state === "running" || answer.rows.length === 100;
-        if (again) setTimeout(poll, answer.rows.length === 100 ? 0 : 1000);
+        const more = after > before && answer.rows.length >= 200;
+        const again = answer.state === "running" || more;
+        if (again) setTimeout(poll, more ? 0 : 1000);
       })
       .catch(function () {
         setTimeout(poll, 3000);

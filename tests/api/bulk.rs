@@ -795,8 +795,8 @@ async fn a_long_review_is_read_a_page_of_each_list_at_a_time() {
         .assert_contains(&format!("data-count=\"will\">{}<", active))
         .assert_contains("data-count=\"cannot\">450<");
 
-    // The lines that can't be done, 200 a page, following their own link; the other list stays
-    // on its first page meanwhile.
+    // The lines that can't be done (the file's own problems: unknown subscriptions), 200 a page,
+    // following their own link; the other list stays on its first page meanwhile.
     let (mut cannot, mut page) = (Vec::new(), first);
     loop {
         page.assert_status(200)
@@ -805,7 +805,7 @@ async fn a_long_review_is_read_a_page_of_each_list_at_a_time() {
         assert!(on_page.len() <= 200, "{} on a page", on_page.len());
         assert_eq!(will.first(), Some(&452), "the other list stays on its page");
         cannot.extend(on_page);
-        let Some(next) = next_page(&page, "problems") else {
+        let Some(next) = next_page(&page, "file") else {
             break;
         };
         page = app.get(&next).await;

@@ -485,13 +485,22 @@ impl TestApp {
             .expect("the portal answered")
     }
 
+    /// A review is held at its own address: its form's answer is a redirect there, which a
+    /// browser follows.
     async fn try_submit(&self, path: &str, form: &[(&str, &str)]) -> Option<Page> {
         let res = self
             .request(awc::http::Method::POST, path)
             .send_form(&self.as_browser_sends(form))
             .await
             .ok()?;
-        Some(self.read(res).await)
+        let page = self.read(res).await;
+        match page.location.as_deref() {
+            Some(to) if page.status.as_u16() == 303 && to.starts_with("/reviews/") => {
+                let res = self.request(awc::http::Method::GET, to).send().await.ok()?;
+                Some(self.read(res).await)
+            }
+            _ => Some(page),
+        }
     }
 
     /// Clicks Confirm on a review.

@@ -18,6 +18,7 @@ mod instances;
 mod matrix;
 mod operations;
 mod probe;
+mod reviews;
 mod security;
 mod tenancy;
 mod v1;

@@ -28,6 +28,17 @@ pub enum LineProblem {
 }
 
 impl LineProblem {
+    /// The codes of a file's own problems (its lines', not the rules' refusals).
+    pub const CODES: [&'static str; 7] = [
+        "invalid_line",
+        "invalid_subscription_id",
+        "subscription_not_found",
+        "invalid_action",
+        "invalid_target_offer",
+        "invalid_quantity",
+        "duplicate_subscription",
+    ];
+
     pub fn code(&self) -> &'static str {
         match self {
             LineProblem::Columns => "invalid_line",
@@ -65,6 +76,8 @@ pub struct BadLine {
     pub line: u32,
     /// The subscription id as the line wrote it.
     pub subscription: String,
+    /// The action the line asks, when it is one: a bad line keeps the Action it had.
+    pub kind: Option<Kind>,
     pub problem: Problem,
 }
 
@@ -85,6 +98,37 @@ pub enum FileError {
 /// ignored): `Subscription ID` and `Action` always; `Target offer ID` and `Quantity` when a line
 /// asks for them.
 pub const COLUMNS: [&str; 4] = ["Subscription ID", "Action", "Target offer ID", "Quantity"];
+
+/// The names a header may give each of [`COLUMNS`]: its own, and the Chinese pages' words for it.
+/// A header's name is compared without letter case, spaces, `_` or `-`: `SubscriptionId`,
+/// `subscription_id` and `Subscription ID` are one column.
+const NAMES: [&[&str]; 4] = [
+    &["Subscription ID", "订阅 ID"],
+    &["Action", "操作"],
+    &[
+        "Target offer ID",
+        "目标产品 ID",
+        "目标产品/服务 ID",
+        "升级到",
+    ],
+    &["Quantity", "数量", "许可证", "许可证数量"],
+];
+
+/// A header's name as it is compared.
+fn folded(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// An example of a file: its header, and a line for each action.
+pub const TEMPLATE: [[&str; 4]; 4] = [
+    ["s-example-1", "upgrade", "O365_BUSINESS_PREMIUM", "10"],
+    ["s-example-2", "licenses", "", "25"],
+    ["s-example-3", "suspend", "", ""],
+    ["s-example-4", "reactivate", "", ""],
+];
 
 /// Reads a bulk change file: a header naming its columns (in any order and letter case), then a
 /// line per subscription. Lines end in CRLF, LF or a lone CR (old Mac spreadsheets), alike.
@@ -114,15 +158,16 @@ pub fn parse_file(text: &str) -> Result<Vec<Result<FileLine, BadLine>>, FileErro
         .headers()
         .map_err(|e| FileError::NotCsv(e.to_string()))?
         .clone();
-    let column = |name: &str| {
-        headers
+    let headers: Vec<String> = headers.iter().map(folded).collect();
+    let column = |i: usize| {
+        NAMES[i]
             .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(name))
+            .find_map(|name| headers.iter().position(|h| *h == folded(name)))
     };
-    let id_at = column(COLUMNS[0]).ok_or(FileError::MissingColumn(COLUMNS[0]))?;
-    let action_at = column(COLUMNS[1]).ok_or(FileError::MissingColumn(COLUMNS[1]))?;
-    let target_at = column(COLUMNS[2]);
-    let quantity_at = column(COLUMNS[3]);
+    let id_at = column(0).ok_or(FileError::MissingColumn(COLUMNS[0]))?;
+    let action_at = column(1).ok_or(FileError::MissingColumn(COLUMNS[1]))?;
+    let target_at = column(2);
+    let quantity_at = column(3);
 
     let mut seen = HashMap::new();
     let mut lines = Vec::new();
@@ -153,10 +198,14 @@ pub fn parse_file(text: &str) -> Result<Vec<Result<FileLine, BadLine>>, FileErro
                 .map(|f| spreadsheet::unguard(f.trim()))
         };
         let raw_id = field(Some(id_at)).unwrap_or_default().to_owned();
+        let asked = field(Some(action_at))
+            .and_then(Kind::parse)
+            .filter(|k| KINDS.contains(k));
         let bad = |problem: LineProblem, value: &str| {
             Err(BadLine {
                 line,
                 subscription: raw_id.clone(),
+                kind: asked,
                 problem: Problem::Line {
                     problem,
                     value: value.to_owned(),
@@ -205,6 +254,7 @@ pub fn parse_file(text: &str) -> Result<Vec<Result<FileLine, BadLine>>, FileErro
                 return Err(BadLine {
                     line,
                     subscription: raw_id.clone(),
+                    kind: asked,
                     problem: Problem::Line {
                         problem: LineProblem::Duplicate { first: *first },
                         value: String::new(),
@@ -306,6 +356,75 @@ mod tests {
             ]
         );
         assert_eq!(got.iter().filter(|l| l.is_ok()).count(), 1);
+        // A bad line keeps the action it asked, when it is one.
+        let kinds: Vec<Option<Kind>> = got
+            .iter()
+            .filter_map(|l| l.as_ref().err())
+            .map(|bad| bad.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                Some(Kind::Upgrade),
+                Some(Kind::Licenses),
+                None,
+                Some(Kind::Suspend),
+                Some(Kind::Licenses),
+                Some(Kind::Reactivate),
+                None,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_header_may_name_its_columns_in_either_language_and_style() {
+        for header in [
+            "订阅 ID,操作,目标产品 ID,数量",
+            "SubscriptionId,action,target_offer_id,QUANTITY",
+            "Customer ID,Company name,Subscription ID,Friendly name,Offer ID,Offer,Quantity,Action,Target offer ID",
+        ] {
+            let text = match header.starts_with("Customer") {
+                true => format!("{header}\nc-1,Contoso,s-1,E1,O365_E1,E1,7,upgrade,O365_E3\n"),
+                false => format!("{header}\ns-1,upgrade,O365_E3,7\n"),
+            };
+            assert_eq!(
+                lines(&text),
+                vec![Ok(FileLine {
+                    line: 2,
+                    subscription: SubscriptionId::parse("s-1").unwrap(),
+                    request: Request::Upgrade {
+                        target: OfferId::O365E3,
+                        quantity: Some(7)
+                    },
+                })],
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_line_problem_has_its_code_among_the_files_own() {
+        for p in [
+            LineProblem::Columns,
+            LineProblem::SubscriptionId,
+            LineProblem::UnknownSubscription,
+            LineProblem::Action,
+            LineProblem::Offer,
+            LineProblem::Quantity,
+            LineProblem::Duplicate { first: 2 },
+        ] {
+            assert!(LineProblem::CODES.contains(&p.code()), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn the_template_reads_back_as_its_lines() {
+        let mut text = COLUMNS.join(",");
+        for row in TEMPLATE {
+            text.push('\n');
+            text.push_str(&row.join(","));
+        }
+        assert!(lines(&text).iter().all(Result::is_ok));
     }
 
     #[test]

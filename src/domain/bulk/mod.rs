@@ -16,7 +16,7 @@ use super::status::StatusChangeError;
 use super::{OfferId, ResellerId, ServiceSet, SubscriptionStatus, SubscriptionView};
 
 pub use file::{
-    BadLine, COLUMNS, FileError, FileLine, LineProblem, MAX_REVIEWS, MAX_ROWS, parse_file,
+    BadLine, COLUMNS, FileError, FileLine, LineProblem, MAX_REVIEWS, MAX_ROWS, TEMPLATE, parse_file,
 };
 
 /// The kinds of change a job makes, as a file's `Action` column names them (a file has no
@@ -45,6 +45,14 @@ pub enum Request {
 }
 
 impl Request {
+    /// The offer an upgrade asks for.
+    pub fn target(self) -> Option<OfferId> {
+        match self {
+            Request::Upgrade { target, .. } => Some(target),
+            _ => None,
+        }
+    }
+
     /// The kind of change asked.
     pub fn kind(self) -> Kind {
         match self {

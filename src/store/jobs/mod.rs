@@ -14,16 +14,19 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 
+mod rows;
 mod run;
 
-pub use run::{Claimed, RowEnd, claim, finish, is_cancelled, release};
+use rows::to_row;
+pub use rows::{Row, Rows, reasons, rows, target_names};
+pub use run::{Claimed, RowEnd, claim, finish, is_cancelled, release, settled};
 
 use super::turn::write_turn;
 use super::{Db, DbErr};
 use crate::domain::billing::Effect;
 use crate::domain::bulk::{Cost, MAX_REVIEWS, Outcome, Problem, RowChange};
 use crate::domain::change::Kind;
-use crate::domain::{Account, CustomerId, OfferId, ResellerId, SubscriptionId, Version};
+use crate::domain::{Account, CustomerId, OfferId, ResellerId, Version};
 use crate::entities::{job, job_row};
 
 pub(super) fn corrupt(what: impl std::fmt::Display) -> DbErr {
@@ -91,6 +94,8 @@ pub struct Job {
     pub origin: Origin,
     /// What the job does, in the words of its maker's page (the selection, or the file's name).
     pub summary: String,
+    /// The same as its parts (the page's own JSON), to be read in each viewer's language.
+    pub title: Option<String>,
     pub state: JobState,
     pub total: u32,
     pub created_at: DateTime<Utc>,
@@ -112,6 +117,7 @@ fn to_job(m: job::Model) -> Result<Job, DbErr> {
             _ => Origin::Selection,
         },
         summary: m.summary,
+        title: m.title,
         state: JobState::parse(&m.state)?,
         total: u32::try_from(m.total).map_err(corrupt)?,
         created_at: m.created_at,
@@ -227,69 +233,6 @@ impl RowState {
     }
 }
 
-/// One row of a job.
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub line: u32,
-    /// The subscription as the row names it (as a file wrote it, for a line naming none).
-    pub subscription: String,
-    pub customer: Option<CustomerId>,
-    /// The customer's and the subscription's names as the review saw them.
-    pub names: Option<(String, String)>,
-    /// The change the row makes; `None` for a line of a file that names none.
-    pub change: Option<RowChange>,
-    /// The kind of change the row names, even when the row can't be done.
-    pub kind: Option<Kind>,
-    pub state: RowState,
-    /// Why the row can't be done, or was not.
-    pub problem: Option<Problem>,
-    /// The subscription an upgrade made.
-    pub target: Option<SubscriptionId>,
-    /// The subscription's version at the review.
-    pub expected: Option<Version>,
-}
-
-pub(super) fn to_row(m: job_row::Model) -> Result<Row, DbErr> {
-    let kind = m.action.as_deref().and_then(Kind::parse);
-    let target_offer = m
-        .target_offer
-        .as_deref()
-        .map(str::parse::<OfferId>)
-        .transpose()
-        .map_err(corrupt)?;
-    let quantity = m.quantity.map(u32::try_from).transpose().map_err(corrupt)?;
-    let state = RowState::parse(&m.state)?;
-    let problem = match &m.code {
-        Some(code) => Some(
-            Problem::from_stored(code, m.detail.as_deref())
-                .ok_or_else(|| corrupt(format!("row code {code}")))?,
-        ),
-        None => None,
-    };
-    Ok(Row {
-        line: u32::try_from(m.line).map_err(corrupt)?,
-        customer: m
-            .customer_id
-            .as_deref()
-            .map(CustomerId::parse)
-            .transpose()
-            .map_err(corrupt)?,
-        change: kind.and_then(|kind| RowChange::read(kind, target_offer, quantity)),
-        kind,
-        state,
-        problem,
-        target: m
-            .target_subscription_id
-            .as_deref()
-            .map(SubscriptionId::parse)
-            .transpose()
-            .map_err(corrupt)?,
-        expected: m.expected_version.map(Version),
-        names: m.company_name.zip(m.friendly_name),
-        subscription: m.subscription_id,
-    })
-}
-
 /// How far a job has got.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Progress {
@@ -338,6 +281,8 @@ pub struct NewRow {
     /// The customer's and the subscription's names, for the job's pages.
     pub names: Option<(String, String)>,
     pub kind: Option<Kind>,
+    /// The offer the row asks for (an upgrade's target), kept when the row can't be done.
+    pub target: Option<OfferId>,
     /// The change to make, or why the row can't be done (it is then never run).
     pub plan: Result<RowChange, Problem>,
     /// The subscription's version at the review: a row whose subscription changed since is
@@ -352,6 +297,8 @@ pub struct NewJob<'a> {
     pub language: &'a str,
     pub origin: Origin,
     pub summary: String,
+    /// Its title's parts, as the pages write and read them.
+    pub title: Option<String>,
     pub at: DateTime<Utc>,
     /// What its rows do to the bill, worked out once for every view of the review.
     pub cost: Option<Cost>,
@@ -420,6 +367,7 @@ pub async fn create(db: &Db, new: NewJob<'_>, rows: Vec<NewRow>) -> Result<i32, 
         language: Set(new.language.to_owned()),
         origin: Set(new.origin.as_str().to_owned()),
         summary: Set(summary),
+        title: Set(new.title),
         state: Set(JobState::Review.as_str().to_owned()),
         total: Set(i32::try_from(rows.len()).map_err(corrupt)?),
         created_at: Set(new.at),
@@ -446,7 +394,10 @@ pub async fn create(db: &Db, new: NewJob<'_>, rows: Vec<NewRow>) -> Result<i32, 
                     .map(|c| c.kind)
                     .or(r.kind)
                     .map(|k| k.as_str().to_owned())),
-                target_offer: Set(change.and_then(|c| c.target).map(|o| o.as_str().to_owned())),
+                target_offer: Set(change
+                    .and_then(|c| c.target)
+                    .or(r.target)
+                    .map(|o| o.as_str().to_owned())),
                 quantity: Set(change.and_then(|c| c.quantity).map(i64::from)),
                 expected_version: Set(r.expected.map(|v| v.0)),
                 state: Set(state.as_str().to_owned()),
@@ -555,51 +506,6 @@ pub async fn progress(db: &Db, id: i32) -> Result<Progress, DbErr> {
         progress.add(&state, u32::try_from(n).map_err(corrupt)?);
     }
     Ok(progress)
-}
-
-/// Which of a job's rows [`rows`] reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rows {
-    /// Rows still to run.
-    Pending,
-    /// Rows that have ended.
-    Finished,
-    /// Rows refused: at review, those that can't be done.
-    Refused,
-}
-
-/// Up to `limit` of the job's rows after line `after`, in line order: a page. The rows of one
-/// state (a review's two lists) are read from the index of rows by job, state and line, however
-/// many the job holds.
-pub async fn rows(
-    db: &Db,
-    id: i32,
-    which: Rows,
-    after: u32,
-    limit: u64,
-) -> Result<Vec<Row>, DbErr> {
-    let mut select = job_row::Entity::find()
-        .filter(job_row::Column::JobId.eq(id))
-        .filter(job_row::Column::Line.gt(i64::from(after)));
-    match which {
-        Rows::Pending => {
-            select = select.filter(job_row::Column::State.eq(RowState::Pending.as_str()));
-        }
-        Rows::Finished => {
-            select = select.filter(job_row::Column::State.ne(RowState::Pending.as_str()));
-        }
-        Rows::Refused => {
-            select = select.filter(job_row::Column::State.eq(RowState::Refused.as_str()));
-        }
-    }
-    select
-        .order_by_asc(job_row::Column::Line)
-        .limit(limit)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(to_row)
-        .collect()
 }
 
 /// Confirms a job after its review: it runs from now on. `false` when it was not in review

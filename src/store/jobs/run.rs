@@ -208,3 +208,25 @@ pub async fn release(
     }
     Ok(())
 }
+
+/// The line up to which every row of job `id` has ended (none still to run at or below it): the
+/// live results' cursor. Rows end out of line order (rows refused at review have ended before
+/// the first runs; instances run rows side by side), so a cursor at the highest line ended
+/// would skip a row that ends after a higher one; a row only ever goes from pending to ended,
+/// so every row after this line that has ended is still to be shown, and none at or below it is.
+/// `u32::MAX` once no row is pending.
+pub async fn settled(db: &Db, id: i32) -> Result<u32, DbErr> {
+    let first_pending = job_row::Entity::find()
+        .select_only()
+        .column_as(job_row::Column::Line.min(), "first")
+        .filter(job_row::Column::JobId.eq(id))
+        .filter(job_row::Column::State.eq(RowState::Pending.as_str()))
+        .into_tuple::<Option<i32>>()
+        .one(db)
+        .await?
+        .flatten();
+    Ok(match first_pending {
+        Some(line) => u32::try_from(line.saturating_sub(1)).unwrap_or(0),
+        None => u32::MAX,
+    })
+}

@@ -227,6 +227,7 @@ impl LicensesForm {
 
 impl ChangeForm for LicensesForm {
     type Again = FormState;
+    const FORM: &'static str = "licenses";
     const READS: bool = true;
 
     fn change(
@@ -285,6 +286,7 @@ pub struct StatusForm {
 
 impl ChangeForm for StatusForm {
     type Again = FormState;
+    const FORM: &'static str = "status";
     const READS: bool = false;
 
     fn change(

@@ -161,6 +161,7 @@ impl SubmitForm {
 
 impl ChangeForm for SubmitForm {
     type Again = FormState;
+    const FORM: &'static str = "upgrade";
     const READS: bool = false;
 
     /// Every field is read, so that each gets its message at once.

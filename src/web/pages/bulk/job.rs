@@ -7,7 +7,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
-use super::super::exports;
 use super::super::layout::Layout;
 use super::super::paths::details_href;
 use super::job_href;
@@ -15,7 +14,6 @@ use crate::clock::Clock;
 use crate::domain::billing::Effect;
 use crate::domain::bulk::{Cost, LineProblem, Problem, RowChange};
 use crate::domain::change::Kind;
-use crate::domain::spreadsheet::CsvWriter;
 use crate::domain::{CustomerId, OfferId, SubscriptionId};
 use crate::jobs::Jobs;
 use crate::store::Db;
@@ -32,28 +30,66 @@ const ROWS_SHOWN: u64 = 200;
 /// One row as a page (and the results file) shows it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RowView {
-    line: u32,
-    subscription: String,
+    pub(super) line: u32,
+    pub(super) subscription: String,
     /// The customer's and the subscription's names, when the row names one of the reseller's.
-    company_name: String,
-    friendly_name: String,
+    pub(super) company_name: String,
+    pub(super) friendly_name: String,
     /// The Details page of the row's subscription, when it is the reseller's.
-    href: Option<String>,
-    action: String,
-    /// What the row will do (at review) or did.
-    does: String,
+    pub(super) href: Option<String>,
+    /// The row's action as a file writes it (`upgrade`), for the CSV files.
+    pub(super) action: String,
+    /// What the row will do (at review) or did, in words; a row that can't be done, what it
+    /// asked (its action, at least).
+    pub(super) does: String,
     /// `pending`, `succeeded`, `refused`, `failed`, `cancelled`.
-    state: &'static str,
+    pub(super) state: &'static str,
     /// `succeeded`, `refused`, `failed`; empty while the row is still to run.
-    result: &'static str,
-    result_label: String,
-    code: String,
-    message: String,
-    target: String,
-    target_href: Option<String>,
+    pub(super) result: &'static str,
+    pub(super) result_label: String,
+    pub(super) code: String,
+    pub(super) message: String,
+    pub(super) target: String,
+    /// The subscription an upgrade made, by its name (its id until it is known).
+    pub(super) target_name: String,
+    pub(super) target_href: Option<String>,
 }
 
-fn row_view(l: Locale, row: &Row) -> RowView {
+/// A row's action in words, as the selection form says it.
+fn action_words(l: Locale, kind: Kind) -> String {
+    match kind {
+        Kind::Licenses => l.t("bulk-action-licenses-set"),
+        other => {
+            let key = format!("bulk-action-{}", other.as_str());
+            if l.has(&key) {
+                l.t(&key)
+            } else {
+                other.as_str().to_owned()
+            }
+        }
+    }
+}
+
+/// Rows as pages show them, the subscriptions their upgrades made named.
+pub(super) async fn row_views(
+    db: &Db,
+    l: Locale,
+    rows: &[Row],
+) -> Result<Vec<RowView>, crate::store::DbErr> {
+    let names = job_store::target_names(db, rows).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let mut v = row_view(l, r);
+            if let Some(name) = r.target.as_ref().and_then(|t| names.get(t)) {
+                v.target_name = name.clone();
+            }
+            v
+        })
+        .collect())
+}
+
+pub(super) fn row_view(l: Locale, row: &Row) -> RowView {
     let customer = row.customer.as_ref();
     let href = customer.and_then(|c| {
         SubscriptionId::parse(&row.subscription)
@@ -85,7 +121,13 @@ fn row_view(l: Locale, row: &Row) -> RowView {
             kind: Kind::Reactivate,
             ..
         }) => l.t("bulk-does-reactivate"),
-        _ => String::new(),
+        _ => match (row.kind, row.target_offer) {
+            (Some(Kind::Upgrade), Some(target)) => {
+                l.t1("bulk-does-upgrade", "target", l.offer(target))
+            }
+            (Some(kind), _) => action_words(l, kind),
+            (None, _) => String::new(),
+        },
     };
     let outcome = row.state.outcome();
     RowView {
@@ -104,9 +146,17 @@ fn row_view(l: Locale, row: &Row) -> RowView {
         message: row
             .problem
             .as_ref()
-            .map(|p| problem_message(l, p, customer, row.change.and_then(|c| c.target)))
+            .map(|p| {
+                let target = row.change.and_then(|c| c.target).or(row.target_offer);
+                problem_message(l, p, customer, target)
+            })
             .unwrap_or_default(),
         target: row
+            .target
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        target_name: row
             .target
             .as_ref()
             .map(ToString::to_string)
@@ -131,7 +181,7 @@ fn row_view(l: Locale, row: &Row) -> RowView {
 
 /// Why a row can't be done, or was not, in words: for the eligibility rules, the Details page's
 /// own explanation and its fix.
-fn problem_message(
+pub(super) fn problem_message(
     l: Locale,
     problem: &Problem,
     customer: Option<&CustomerId>,
@@ -169,19 +219,44 @@ pub struct JobPage {
     layout: Layout,
     job: Job,
     progress: Progress,
-    /// At review: a page of the rows that can't be done; once running: of the rows that ended.
-    problems: Vec<RowView>,
+    /// At review: a page of the rows the file itself got wrong (unreadable lines, unknown ids,
+    /// bad values).
+    file_problems: Listed,
+    /// At review: a page of the rows the rules refuse; once running: of the rows that ended.
+    problems: Listed,
     /// At review: a page of the rows that will go ahead.
-    rows: Vec<RowView>,
-    /// The line after which the next page of rows starts, if there is one.
-    next_after: Option<u32>,
-    after: u32,
-    /// At review: the line after which the next page of the rows that can't be done starts, if
-    /// there is one, and where this page started.
-    problems_next: Option<u32>,
-    problems_after: u32,
+    rows: Listed,
+    /// At review: how many rows each reason refuses, each a filter of the lists.
+    reasons: Vec<ReasonCount>,
+    /// The reason the lists are filtered by, if any.
+    reason: Option<String>,
+    /// Once running: the live results' cursor (every row up to this line has ended and is shown).
+    settled: u32,
     /// At review: what the rows do to the bill.
     cost: Option<Cost>,
+}
+
+/// A page of one of a job page's lists: its rows, where it started, where the next starts.
+#[derive(Default)]
+pub struct Listed {
+    pub rows: Vec<RowView>,
+    pub at: u32,
+    pub next: Option<u32>,
+}
+
+impl Listed {
+    fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// One reason rows are refused for, with how many, as a filter of the review's lists.
+pub struct ReasonCount {
+    pub code: String,
+    pub label: String,
+    pub n: u32,
+    /// A problem of the file itself, not a refusal of the rules.
+    pub own: bool,
 }
 
 impl JobPage {
@@ -191,6 +266,10 @@ impl JobPage {
 
     fn running(&self) -> bool {
         self.job.state == JobState::Running
+    }
+
+    fn title(&self) -> String {
+        super::title::full(self.l, &self.job)
     }
 
     fn state_label(&self) -> String {
@@ -209,26 +288,66 @@ impl JobPage {
         super::super::review::period_words(self.l, e)
     }
 
-    /// The review's links for its list of the rows that can't be changed (`problems`) or of
-    /// those that will (`rows`).
+    fn refused_total(&self) -> u32 {
+        self.reasons.iter().map(|r| r.n).sum()
+    }
+
+    fn any_own(&self) -> bool {
+        self.reasons.iter().any(|r| r.own)
+    }
+
+    fn any_rules(&self) -> bool {
+        self.reasons.iter().any(|r| !r.own)
+    }
+
+    /// The page with these lists' cursors and this filter.
+    fn href(&self, (file, problems, rows): (u32, u32, u32), reason: Option<&str>) -> String {
+        let mut href = format!(
+            "/bulk/jobs/{}?file_after={file}&problems_after={problems}&after={rows}",
+            self.job.id
+        );
+        if let Some(code) = reason {
+            href.push_str("&reason=");
+            href.push_str(code);
+        }
+        href
+    }
+
+    /// The review filtered by `code` (its lists from their first pages).
+    fn reason_href(&self, code: &str) -> String {
+        self.href((0, 0, 0), Some(code)) + "#problems-heading"
+    }
+
+    /// The review unfiltered.
+    fn all_href(&self) -> String {
+        self.href((0, 0, 0), None)
+    }
+
+    fn is_reason(&self, code: &str) -> bool {
+        self.reason.as_deref() == Some(code)
+    }
+
+    /// The review's links for one of its lists: the file's problems (`file`), the rules'
+    /// refusals (`problems`), the rows that will go ahead (`rows`). The others stay on their
+    /// pages.
     fn pager(&self, which: &str) -> Pager {
-        let href = |problems_after: u32, after: u32| {
-            format!(
-                "/bulk/jobs/{}?problems_after={problems_after}&after={after}",
-                self.job.id
-            )
+        let at = (self.file_problems.at, self.problems.at, self.rows.at);
+        let list = match which {
+            "file" => &self.file_problems,
+            "problems" => &self.problems,
+            _ => &self.rows,
         };
-        let (at, next) = match which {
-            "problems" => (self.problems_after, self.problems_next),
-            _ => (self.after, self.next_after),
-        };
-        let to = |line: u32| match which {
-            "problems" => href(line, self.after),
-            _ => href(self.problems_after, line),
+        let to = |line: u32| {
+            let cursors = match which {
+                "file" => (line, at.1, at.2),
+                "problems" => (at.0, line, at.2),
+                _ => (at.0, at.1, line),
+            };
+            self.href(cursors, self.reason.as_deref())
         };
         Pager {
-            first: (at > 0).then(|| to(0)),
-            next: next.map(to),
+            first: (list.at > 0).then(|| to(0)),
+            next: list.next.map(to),
         }
     }
 
@@ -248,7 +367,7 @@ impl JobPage {
 }
 
 /// The links of one of a review's lists: back to its first page (when not on it), and on to its
-/// next (when there is one). The other list stays on its page.
+/// next (when there is one). The other lists stay on their pages.
 pub struct Pager {
     first: Option<String>,
     next: Option<String>,
@@ -257,8 +376,12 @@ pub struct Pager {
 #[derive(serde::Deserialize)]
 pub struct RowsQuery {
     after: Option<u32>,
-    /// At review: where the page of the rows that can't be done starts.
+    /// At review: where the page of the rows the rules refuse starts.
     problems_after: Option<u32>,
+    /// At review: where the page of the file's own problems starts.
+    file_after: Option<u32>,
+    /// At review: the reason the lists are filtered by.
+    reason: Option<String>,
 }
 
 /// A page of a job's rows: up to [`ROWS_SHOWN`] of `which` after line `after`, read from the
@@ -267,18 +390,19 @@ async fn rows_page(
     db: &Db,
     l: Locale,
     job: i32,
-    which: Rows,
+    which: Rows<'_>,
     after: u32,
-) -> Result<(Vec<RowView>, Option<u32>), PageError> {
+) -> Result<Listed, PageError> {
     let mut rows = job_store::rows(db, job, which, after, ROWS_SHOWN + 1).await?;
     let next = (rows.len() as u64 > ROWS_SHOWN).then(|| {
         rows.truncate(ROWS_SHOWN as usize);
         rows.last().map(|r| r.line)
     });
-    Ok((
-        rows.iter().map(|r| row_view(l, r)).collect(),
-        next.flatten(),
-    ))
+    Ok(Listed {
+        rows: row_views(db, l, &rows).await?,
+        at: after,
+        next: next.flatten(),
+    })
 }
 
 async fn owned_job(db: &Db, user: &SignedIn, id: i32) -> Result<Job, PageError> {
@@ -297,19 +421,44 @@ pub async fn job_page(
     query: web::Query<RowsQuery>,
 ) -> Result<JobPage, PageError> {
     let job = owned_job(&db, &user, path.into_inner()).await?;
+    // The live results' cursor, read before the rows (see `progress`).
+    let settled = match job.state {
+        JobState::Review => 0,
+        _ => job_store::settled(&db, job.id).await?,
+    };
     let progress = job_store::progress(&db, job.id).await?;
     let after = query.after.unwrap_or(0);
-    let problems_after = query.problems_after.unwrap_or(0);
+    let mut reasons = Vec::new();
+    let mut reason = None;
     // A page of each kind of row, never all of them: a review of 50,000 rows shows as fast as one
     // of ten. (The cost was worked out when the review was written.)
-    let (problems, problems_next, rows, next_after) = if job.state == JobState::Review {
-        let (problems, problems_next) =
-            rows_page(&db, l, job.id, Rows::Refused, problems_after).await?;
-        let (rows, next) = rows_page(&db, l, job.id, Rows::Pending, after).await?;
-        (problems, problems_next, rows, next)
+    let (file_problems, problems, rows) = if job.state == JobState::Review {
+        reasons = super::review::reasons(&db, l, job.id).await?;
+        reason = query
+            .reason
+            .as_deref()
+            .filter(|code| reasons.iter().any(|r| r.code == *code))
+            .map(str::to_owned);
+        let (own, rules) = super::review::codes(&reasons, reason.as_deref());
+        let file_problems = match own.is_empty() {
+            true => Listed::default(),
+            false => {
+                let after = query.file_after.unwrap_or(0);
+                rows_page(&db, l, job.id, Rows::RefusedFor(&own), after).await?
+            }
+        };
+        let problems = match rules.is_empty() {
+            true => Listed::default(),
+            false => {
+                let after = query.problems_after.unwrap_or(0);
+                rows_page(&db, l, job.id, Rows::RefusedFor(&rules), after).await?
+            }
+        };
+        let rows = rows_page(&db, l, job.id, Rows::Pending, after).await?;
+        (file_problems, problems, rows)
     } else {
-        let (finished, next) = rows_page(&db, l, job.id, Rows::Finished, after).await?;
-        (finished, None, Vec::new(), next)
+        let finished = rows_page(&db, l, job.id, Rows::Finished, after).await?;
+        (Listed::default(), finished, Listed::default())
     };
     let cost = if job.state == JobState::Review && progress.left > 0 {
         job.cost.clone()
@@ -326,12 +475,12 @@ pub async fn job_page(
         layout,
         job,
         progress,
+        file_problems,
         problems,
         rows,
-        next_after,
-        after,
-        problems_next,
-        problems_after,
+        reasons,
+        reason,
+        settled: settled.max(after),
         cost,
     })
 }
@@ -370,15 +519,21 @@ pub async fn cancel(
     Ok(see_other(job_href(job.id)))
 }
 
-/// A job's progress for the page's script: the counts, and the rows that ended after a line.
+/// A job's progress for the page's script: the counts, the rows that ended after the script's
+/// cursor (some it may have shown already), and the cursor to ask after next: the line up to
+/// which every row has ended and was sent.
 #[derive(serde::Serialize)]
 struct ProgressAnswer {
     state: &'static str,
     state_label: String,
     progress: Progress,
     percent: u32,
+    settled: u32,
     rows: Vec<RowView>,
 }
+
+/// The most rows one answer of the live results carries.
+const LIVE_ROWS: u64 = 200;
 
 pub async fn progress(
     l: Locale,
@@ -388,75 +543,27 @@ pub async fn progress(
     query: web::Query<RowsQuery>,
 ) -> Result<HttpResponse, PageError> {
     let job = owned_job(&db, &user, path.into_inner()).await?;
+    // Where every row has ended, read before the rows: a row that ends in between is among them
+    // or after the cursor, never skipped.
+    let settled = job_store::settled(&db, job.id).await?;
     let progress = job_store::progress(&db, job.id).await?;
-    let rows = job_store::rows(&db, job.id, Rows::Finished, query.after.unwrap_or(0), 100).await?;
+    let after = query.after.unwrap_or(0);
+    let rows = job_store::rows(&db, job.id, Rows::Finished, after, LIVE_ROWS).await?;
+    // More rows ended than one answer carries: the cursor stops at the last one sent.
+    let settled = match rows.last() {
+        Some(last) if rows.len() as u64 == LIVE_ROWS => settled.min(last.line),
+        _ => settled,
+    }
+    .max(after);
     let answer = ProgressAnswer {
         state: job.state.as_str(),
         state_label: l.t(&format!("bulk-job-{}", job.state.as_str())),
         percent: progress.percent(),
         progress,
-        rows: rows.iter().map(|r| row_view(l, r)).collect(),
+        settled,
+        rows: row_views(&db, l, &rows).await?,
     };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(answer))
 }
-
-/// Every row that ended, as CSV: `Subscription ID,Action,Result,Code,Message,Target
-/// subscription ID` (English headers; messages in the page's language), streamed as the exports
-/// are, through the same writer.
-pub async fn results_csv(
-    l: Locale,
-    user: SignedIn,
-    db: web::Data<Db>,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, PageError> {
-    let job = owned_job(&db, &user, path.into_inner()).await?;
-    let rows = move |after: Option<u32>| {
-        let db = db.clone();
-        async move {
-            let rows = job_store::rows(
-                &db,
-                job.id,
-                Rows::Finished,
-                after.unwrap_or(0),
-                RESULTS_BATCH,
-            )
-            .await?;
-            let next = (rows.len() as u64 == RESULTS_BATCH)
-                .then(|| rows.last().map(|r| r.line))
-                .flatten();
-            let mut w = CsvWriter::rows();
-            for row in &rows {
-                let v = row_view(l, row);
-                w.record([
-                    v.subscription.as_str(),
-                    v.action.as_str(),
-                    v.result,
-                    v.code.as_str(),
-                    v.message.as_str(),
-                    v.target.as_str(),
-                ])?;
-            }
-            Ok((w.into_bytes()?, next))
-        }
-    };
-    let name = format!("bulk-change-{}-results.csv", job.id);
-    Ok(exports::attachment(
-        &name,
-        exports::csv_stream(&RESULTS_HEADER, rows),
-    ))
-}
-
-/// The columns of a job's results file, exactly.
-const RESULTS_HEADER: [&str; 6] = [
-    "Subscription ID",
-    "Action",
-    "Result",
-    "Code",
-    "Message",
-    "Target subscription ID",
-];
-
-/// Rows the results file reads at a time.
-const RESULTS_BATCH: u64 = 1000;

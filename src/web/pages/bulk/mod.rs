@@ -5,6 +5,8 @@
 //! change engine.
 
 pub mod job;
+pub mod review;
+pub mod title;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -51,8 +53,9 @@ impl ReviewTurns {
     }
 }
 
-/// What the selection form asked, as typed, to show again beside its messages.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+/// What the selection form asked, as typed, to show again beside its messages (and, as a job's
+/// title, to put into each viewer's words).
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 pub struct SelectionForm {
     #[serde(default)]
     offer: String,
@@ -132,6 +135,31 @@ impl BulkPage {
     /// The file's columns, as its header names them (the same in every language).
     fn columns(&self) -> String {
         bulk::COLUMNS.join(",")
+    }
+
+    /// What a job does, in the viewer's words.
+    fn what(&self, job: &Job) -> String {
+        title::what(self.l, job)
+    }
+
+    /// The offers the 升级到 list offers: every offer some offer upgrades to, each with the
+    /// offers it is a target of (the page's script narrows the list to the chosen offer's upgrade
+    /// paths; without script, a target off them is refused beside the field).
+    fn targets(&self) -> Vec<(OfferId, String)> {
+        self.offers
+            .iter()
+            .map(|t| {
+                let from: Vec<&str> = self
+                    .offers
+                    .iter()
+                    .filter(|o| o.upgrades.contains(&t.id))
+                    .map(|o| o.id.as_str())
+                    .collect();
+                (t.id, from)
+            })
+            .filter(|(_, from)| !from.is_empty())
+            .map(|(id, from)| (id, from.join(" ")))
+            .collect()
     }
 
     /// The file's actions, as its `Action` column writes them.
@@ -271,6 +299,12 @@ fn parse_selection(l: Locale, form: &SelectionForm) -> Result<Selection, Box<Mes
     };
     let request = match form.action.as_str() {
         "upgrade" => match form.target.trim().parse::<OfferId>() {
+            // Only a target of the chosen offer's upgrade paths.
+            Ok(target) if offer.is_some_and(|o| !o.offer().upgrades.contains(&target)) => {
+                let from = offer.map(|o| l.offer(o)).unwrap_or_default();
+                messages.target = Some(l.t1("bulk-error-target-path", "offer", from));
+                None
+            }
             Ok(target) => Some(Request::Upgrade {
                 target,
                 quantity: quantity(false),
@@ -401,6 +435,7 @@ pub async fn from_selection(
         language: l.tag(),
         origin: Origin::Selection,
         summary: describe(l, &selection),
+        title: Some(title::Title::Selection(form.clone()).json()),
         at: clock.now(),
         cost: cost(&db, reseller, &rows, l, clock.today()).await?,
     };
@@ -429,6 +464,7 @@ fn planned(
             view.subscription.friendly_name.clone(),
         )),
         kind: Some(request.kind()),
+        target: request.target(),
         plan,
         expected: Some(view.subscription.version),
     }
@@ -503,6 +539,7 @@ pub async fn from_file(
                     customer: None,
                     names: None,
                     kind: Some(line.request.kind()),
+                    target: line.request.target(),
                     plan: Err(Problem::Line {
                         problem: LineProblem::UnknownSubscription,
                         value: line.subscription.to_string(),
@@ -515,12 +552,18 @@ pub async fn from_file(
                 subscription: bad.subscription,
                 customer: None,
                 names: None,
-                kind: None,
+                kind: bad.kind,
+                target: None,
                 plan: Err(bad.problem),
                 expected: None,
             },
         })
         .collect::<Vec<_>>();
+    // A file with no line to run is no job: its problems are said beside the rows, and no job
+    // number is used.
+    if rows.iter().all(|row| row.plan.is_err()) {
+        return refuse(nothing_to_do(l, &rows), form).await;
+    }
     let name = form.file_name.trim();
     let summary = if name.is_empty() {
         l.t1("bulk-from-pasted", "n", l.num(rows.len() as u64))
@@ -533,11 +576,16 @@ pub async fn from_file(
             l.num(rows.len() as u64),
         )
     };
+    let title = title::Title::File {
+        name: name.chars().take(200).collect(),
+        rows: u32::try_from(rows.len()).unwrap_or(u32::MAX),
+    };
     let new = NewJob {
         who: &user.account,
         language: l.tag(),
         origin: Origin::File,
         summary,
+        title: Some(title.json()),
         at: clock.now(),
         cost: cost(&db, reseller, &rows, l, clock.today()).await?,
     };
@@ -546,6 +594,18 @@ pub async fn from_file(
         Err(CreateError::TooManyReviews) => refuse(reviews_full(l), form).await,
         Err(CreateError::Db(e)) => Err(e.into()),
     }
+}
+
+/// Why no row of a file can be changed: how many rows, and the first few rows' problems.
+fn nothing_to_do(l: Locale, rows: &[NewRow]) -> String {
+    let mut words = vec![l.t1("bulk-file-nothing", "n", l.num(rows.len() as u64))];
+    for row in rows.iter().take(5) {
+        if let Err(problem) = &row.plan {
+            let why = job::problem_message(l, problem, row.customer.as_ref(), row.target);
+            words.push(l.t2("bulk-file-line", "line", row.line, "why", why));
+        }
+    }
+    words.join(" ")
 }
 
 /// What the rows a review will run do to the reseller's bill on `today`, added up by the billing
@@ -586,6 +646,26 @@ async fn cost(
         cost.add(billing.review(&b.timeline, change.billed(quantity, status), today));
     }
     Ok(Some(cost))
+}
+
+// permission: view
+/// A file to start from: the header a file needs, and an example line for each action.
+pub async fn template_csv(_user: SignedIn) -> Result<HttpResponse, PageError> {
+    let file = (|| {
+        let mut w = crate::domain::spreadsheet::CsvWriter::file(&bulk::COLUMNS)?;
+        for row in bulk::TEMPLATE {
+            w.record(row)?;
+        }
+        w.into_bytes()
+    })()
+    .map_err(|e| PageError::Internal(anyhow::Error::new(e).context("the bulk template")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"bulk-change-template.csv\"",
+        ))
+        .body(file))
 }
 
 pub(super) fn job_href(id: i32) -> String {

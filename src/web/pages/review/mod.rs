@@ -1,12 +1,15 @@
 //! The one review and confirm of every change made on the pages. A change form (the Details
 //! page's license and status forms, the upgrade form, and any form to come) says how its fields
 //! read into a [`Change`] and how its page shows a message ([`ChangeForm`]); [`submit`] does the
-//! rest for all of them: the form's Submit shows the review of the change (its plan, before and
-//! after, and what it does to the bill); the review's Confirm hands the change to the change
-//! engine, bound to what was reviewed (the subscription's version and the price list's). A
-//! Confirm on anything else shows the review again, with a notice and new figures; a change the
-//! rule refuses shows the form again, with why beside the field.
+//! rest for all of them: the form's Submit holds the change as a draft and redirects to its
+//! review at its own address ([`held`]: the plan, before and after, and what it does to the
+//! bill); the review's Confirm hands the change to the change engine, under the draft's one-time
+//! key, bound to what was reviewed (the subscription's version and the price list's). A Confirm
+//! on anything else shows the review again, with a notice and new figures; a change the rule
+//! refuses shows the form again, with why beside the field; a draft confirmed says so, and links
+//! to where its change led.
 
+pub mod held;
 mod page;
 
 use std::future::Future;
@@ -24,6 +27,7 @@ use crate::domain::eligibility::check_unchanged;
 use crate::domain::{ChangeKey, FormKey, SubscriptionView, Version};
 use crate::store::billing::PricesVersion;
 use crate::store::changes::{self, Applied, ChangeError, Reply, Submission};
+use crate::store::drafts::{self, Draft, NewDraft};
 use crate::store::{self, Db};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
@@ -96,41 +100,42 @@ pub struct Guarded<F> {
 }
 
 /// What every change form carries besides its own fields: the subscription's version it was
-/// shown at, its one-time key, and, on the review's Confirm, the price list's version reviewed.
+/// shown at, and its one-time key.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct Guard {
     version: String,
     key: String,
-    /// Set by the review's Confirm: make the change. Without it, the form asks for the review.
-    confirm: Option<String>,
-    /// The price list's version the review showed.
-    prices: Option<String>,
 }
 
 impl Guard {
     /// The version and the one-time key; a form without them was not ours.
-    fn read(&self) -> Result<(Version, ChangeKey), PageError> {
+    fn read(&self) -> Result<(Version, FormKey), PageError> {
         let version = Version::parse(&self.version)
             .ok_or_else(|| PageError::BadRequest("version is not a number".into()))?;
         let key = FormKey::parse(&self.key)
             .ok_or_else(|| PageError::BadRequest("no idempotency key".into()))?;
-        Ok((version, ChangeKey::form(&key)))
+        Ok((version, key))
     }
+}
 
-    /// The price list's version a Confirm carries, if this is one (a form asking for its review
-    /// carries neither); a Confirm without it was not ours.
-    fn confirmed(&self) -> Result<Option<PricesVersion>, PageError> {
-        match (&self.confirm, &self.prices) {
-            (None, _) => Ok(None),
-            (Some(_), Some(raw)) => raw
-                .trim()
-                .parse::<i64>()
-                .map(|v| Some(PricesVersion(v)))
-                .map_err(|_| PageError::BadRequest("prices version is not a number".into())),
-            (Some(_), None) => Err(PageError::BadRequest(
-                "a confirm without its prices version".into(),
-            )),
-        }
+/// What a review's Confirm carries: the subscription's version and the price list's the review
+/// showed.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ConfirmForm {
+    version: String,
+    prices: String,
+}
+
+impl ConfirmForm {
+    fn read(&self) -> Result<(Version, PricesVersion), PageError> {
+        let version = Version::parse(&self.version)
+            .ok_or_else(|| PageError::BadRequest("version is not a number".into()))?;
+        let prices = self
+            .prices
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| PageError::BadRequest("prices version is not a number".into()))?;
+        Ok((version, PricesVersion(prices)))
     }
 }
 
@@ -150,9 +155,12 @@ pub(crate) trait Again {
 }
 
 /// A page's form that asks for a change.
-pub(crate) trait ChangeForm {
-    /// What the form's page shows again.
+pub(crate) trait ChangeForm: serde::de::DeserializeOwned {
+    /// What the form shows again.
     type Again: Again;
+
+    /// The form's name, as its held draft keeps it (`held::Forms` reads a draft back by it).
+    const FORM: &'static str;
 
     /// Whether reading the fields needs the subscription as it is (a license count is read
     /// within its offer's range).
@@ -167,26 +175,24 @@ pub(crate) trait ChangeForm {
         view: Option<&SubscriptionView>,
     ) -> Result<Result<Change, Self::Again>, PageError>;
 
-    /// The fields a review's Confirm carries again for `change`, and the way back to the form
-    /// with them.
+    /// The form's fields for `change` (what its draft holds, and its form reads back), and the
+    /// way back to the form with them.
     fn carried(path: &SubscriptionPath, change: &Change) -> (Vec<(&'static str, String)>, String);
 
     /// What the form shows again when its change can't be made.
     fn again(&self, l: Locale, path: &SubscriptionPath, why: Why<'_>) -> Self::Again;
 }
 
-/// A change form's Submit or its review's Confirm.
+/// A change form's Submit: the change is read from the fields and judged by its rule; one the
+/// rule takes is held as a draft, and the answer is a redirect to its review at its own address
+/// ([`held`]); one it refuses shows the form again with why.
 pub(crate) async fn submit<F: ChangeForm>(
     asking: Asking,
     Guarded { form, guard }: Guarded<F>,
 ) -> Result<HttpResponse, PageError> {
     let (expected, key) = guard.read()?;
-    let confirmed = guard.confirmed()?;
     let l = asking.l;
-    // The subscription is read where the answer shows it (and to read the fields, where they
-    // need it): a Confirm that goes through needs only the change's own reading, in its
-    // transaction.
-    let mut seen = match F::READS {
+    let seen = match F::READS {
         true => Some(asking.load().await?),
         false => None,
     };
@@ -194,14 +200,53 @@ pub(crate) async fn submit<F: ChangeForm>(
         Ok(change) => change,
         Err(again) => return again.page(&asking, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
-    let Some(prices) = confirmed else {
-        let view = match seen.take() {
-            Some(view) => view,
-            None => asking.load().await?,
+    let view = match seen {
+        Some(view) => view,
+        None => asking.load().await?,
+    };
+    if let Err(refusal) = change::plan(&view, &change, &asking.user.account.reseller) {
+        // On a subscription changed since the form was shown, that change's conflict (rule 7).
+        let (why, status) = match check_unchanged(expected, view.subscription.version) {
+            Err(_) => (Why::Conflict, StatusCode::CONFLICT),
+            Ok(()) => (Why::Refused(&refusal), StatusCode::UNPROCESSABLE_ENTITY),
         };
-        let stale = check_unchanged(expected, view.subscription.version).is_err();
-        let notice = stale.then(|| Notice::changed(l));
-        return review(&asking, &form, view, &change, notice).await;
+        return form.again(l, &asking.path, why).page(&asking, status).await;
+    }
+    let (fields, _) = F::carried(&asking.path, &change);
+    let id = drafts::hold(
+        asking.db.get_ref(),
+        &NewDraft {
+            who: &asking.user.account,
+            key: &key,
+            form: F::FORM,
+            customer: &asking.path.customer,
+            subscription: &asking.path.subscription,
+            fields: &fields,
+            version: expected,
+            at: asking.clock.now(),
+        },
+    )
+    .await?;
+    Ok(see_other(held::href(id)))
+}
+
+/// A held draft's Confirm: the engine makes its change in one transaction, under the draft's
+/// one-time key (a repeated click gets the first answer), bound to what was reviewed.
+async fn confirm<F: ChangeForm>(
+    asking: &Asking,
+    draft: &Draft,
+    form: &F,
+    confirmed: &ConfirmForm,
+) -> Result<HttpResponse, PageError> {
+    let (expected, prices) = confirmed.read()?;
+    let l = asking.l;
+    let mut seen = match F::READS {
+        true => Some(asking.load().await?),
+        false => None,
+    };
+    let change = match form.change(l, seen.as_ref())? {
+        Ok(change) => change,
+        Err(again) => return again.page(asking, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     if store::billing::prices_version(asking.db.get_ref()).await? != prices {
         let view = match seen.take() {
@@ -209,10 +254,10 @@ pub(crate) async fn submit<F: ChangeForm>(
             None => asking.load().await?,
         };
         let notice = Some(Notice::prices_changed(l));
-        return review(&asking, &form, view, &change, notice).await;
+        return review(asking, form, view, &change, notice).await;
     }
-    // Confirm: the engine decides in one transaction; a repeated click gets the first answer.
     let path = &asking.path;
+    let key = ChangeKey::form(&draft.key);
     let sub = Submission {
         who: &asking.user.account,
         via: Via::Page,
@@ -227,16 +272,21 @@ pub(crate) async fn submit<F: ChangeForm>(
     })
     .await;
     match done {
-        Ok(done) => Ok(see_other(done.reply.0)),
+        Ok(done) => {
+            let at = asking.clock.now();
+            let (db, who) = (asking.db.get_ref(), &asking.user.account);
+            drafts::confirmed(db, who, draft.id, Some(prices.0), &done.reply.0, at).await?;
+            Ok(see_other(done.reply.0))
+        }
         Err(ChangeError::NotFound) => Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => Err(e.into()),
         Err(ChangeError::Conflict) => {
             let fresh = asking.load().await?;
-            review(&asking, &form, fresh, &change, Some(Notice::changed(l))).await
+            review(asking, form, fresh, &change, Some(Notice::changed(l))).await
         }
         Err(ChangeError::Refused(refusal)) => {
             let again = form.again(l, path, Why::Refused(&refusal));
-            again.page(&asking, StatusCode::UNPROCESSABLE_ENTITY).await
+            again.page(asking, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }

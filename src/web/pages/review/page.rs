@@ -11,7 +11,7 @@ use super::super::layout::Layout;
 use super::super::paths::details_href;
 use crate::domain::billing::{Billing, Effect, NoPrice, Planned};
 use crate::domain::change::{Change, Plan};
-use crate::domain::{Customer, FormKey, OfferId, Subscription, SubscriptionStatus};
+use crate::domain::{Customer, OfferId, Subscription, SubscriptionStatus};
 use crate::store::billing::PricesVersion;
 use crate::store::{self, Db};
 use crate::web::middleware::error::PageError;
@@ -174,7 +174,6 @@ pub struct ReviewPage {
     money: Money,
     version: i64,
     prices: i64,
-    key: FormKey,
     /// Why the review is shown again instead of the change made.
     notice: Option<Notice>,
 }
@@ -280,7 +279,6 @@ pub async fn show(
             money,
             version: subscription.version.0,
             prices: prices.0,
-            key: FormKey::generate(),
             notice,
         },
     )

@@ -1,0 +1,228 @@
+//! Held drafts: a change a form asked for, kept so that its review has an address of its own
+//! (`/reviews/{id}`). A draft belongs to the user who made it and to its form's one-time key (the
+//! same form posted twice is one draft); it holds what was entered (the form's fields), the
+//! subscription's version the form was shown at, and its state: `reviewing` until its Confirm
+//! makes the change, then `confirmed`, with where the change led (`result`). Issue 32 holds a
+//! change for a second person's approval on the same record (another state, who decided it).
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
+
+use super::turn::write_turn;
+use super::{Db, DbErr};
+use crate::domain::{Account, CustomerId, FormKey, SubscriptionId, Version};
+use crate::entities::draft;
+
+/// How long a draft can be confirmed after it was last asked for.
+pub const KEPT: Duration = Duration::hours(24);
+
+/// Where a draft is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftState {
+    /// Its review is shown; nothing was changed yet.
+    Reviewing,
+    /// Its Confirm made the change (or found it made): `result` is where it led.
+    Confirmed,
+}
+
+impl DraftState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DraftState::Reviewing => "reviewing",
+            DraftState::Confirmed => "confirmed",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<DraftState> {
+        match raw {
+            "reviewing" => Some(DraftState::Reviewing),
+            "confirmed" => Some(DraftState::Confirmed),
+            _ => None,
+        }
+    }
+}
+
+/// A held draft, as its review reads it.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub id: i32,
+    pub key: FormKey,
+    /// Which form asked for it (the form's name: `licenses`, `status`, `upgrade`).
+    pub form: String,
+    pub customer: CustomerId,
+    pub subscription: SubscriptionId,
+    /// The form's fields, as entered (once read into a change).
+    pub fields: Vec<(String, String)>,
+    /// The subscription's version the form was shown at.
+    pub version: Version,
+    pub state: DraftState,
+    pub expires_at: DateTime<Utc>,
+    /// Where the change led, once confirmed.
+    pub result: Option<String>,
+}
+
+impl Draft {
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.state == DraftState::Reviewing && now >= self.expires_at
+    }
+}
+
+/// What a form's Submit holds.
+pub struct NewDraft<'a> {
+    pub who: &'a Account,
+    pub key: &'a FormKey,
+    pub form: &'a str,
+    pub customer: &'a CustomerId,
+    pub subscription: &'a SubscriptionId,
+    pub fields: &'a [(&'static str, String)],
+    pub version: Version,
+    pub at: DateTime<Utc>,
+}
+
+fn corrupt(what: impl std::fmt::Display) -> DbErr {
+    DbErr::Custom(format!("unexpected value in a draft: {what}"))
+}
+
+fn from_row(r: draft::Model) -> Result<Draft, DbErr> {
+    let fields: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&r.fields).map_err(corrupt)?;
+    Ok(Draft {
+        id: r.id,
+        key: FormKey::parse(&r.key).ok_or_else(|| corrupt("key"))?,
+        form: r.form,
+        customer: CustomerId::parse(&r.customer_id).map_err(corrupt)?,
+        subscription: SubscriptionId::parse(&r.subscription_id).map_err(corrupt)?,
+        fields: fields
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_owned()))
+            .collect(),
+        version: Version(r.version),
+        state: DraftState::parse(&r.state).ok_or_else(|| corrupt(&r.state))?,
+        expires_at: r.expires_at,
+        result: r.result,
+    })
+}
+
+async fn by_key(db: &Db, user_id: i32, key: &FormKey) -> Result<Option<draft::Model>, DbErr> {
+    draft::Entity::find()
+        .filter(draft::Column::UserId.eq(user_id))
+        .filter(draft::Column::Key.eq(key.as_str()))
+        .one(db)
+        .await
+}
+
+/// Holds what a form asked for, and answers the draft's id. The same form posted again (its
+/// one-time key) is the same draft: while it is reviewed, with what was entered this time; once
+/// confirmed, as it is (its review says it is done).
+pub async fn hold(db: &Db, new: &NewDraft<'_>) -> Result<i32, DbErr> {
+    let fields = serde_json::Value::Object(
+        new.fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
+            .collect(),
+    )
+    .to_string();
+    let _turn = write_turn(db).await;
+    for _ in 0..2 {
+        if let Some(row) = by_key(db, new.who.user_id, new.key).await? {
+            if row.state != DraftState::Reviewing.as_str() {
+                return Ok(row.id);
+            }
+            let id = row.id;
+            let mut row: draft::ActiveModel = row.into();
+            row.form = Set(new.form.to_owned());
+            row.customer_id = Set(new.customer.as_str().to_owned());
+            row.subscription_id = Set(new.subscription.as_str().to_owned());
+            row.fields = Set(fields.clone());
+            row.version = Set(new.version.0);
+            row.expires_at = Set(new.at + KEPT);
+            row.update(db).await?;
+            return Ok(id);
+        }
+        let inserted = draft::ActiveModel {
+            reseller_id: Set(new.who.reseller.as_str().to_owned()),
+            user_id: Set(new.who.user_id),
+            key: Set(new.key.as_str().to_owned()),
+            form: Set(new.form.to_owned()),
+            customer_id: Set(new.customer.as_str().to_owned()),
+            subscription_id: Set(new.subscription.as_str().to_owned()),
+            fields: Set(fields.clone()),
+            version: Set(new.version.0),
+            state: Set(DraftState::Reviewing.as_str().to_owned()),
+            created_at: Set(new.at),
+            expires_at: Set(new.at + KEPT),
+            ..Default::default()
+        }
+        .insert(db)
+        .await;
+        match inserted {
+            Ok(row) => return Ok(row.id),
+            // The same form posted twice at once: the other post's draft is this one.
+            Err(_) if by_key(db, new.who.user_id, new.key).await?.is_some() => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(DbErr::Custom("a draft neither inserted nor found".into()))
+}
+
+/// The draft `id`, if `who` made it; anyone else's is no draft to them.
+pub async fn get(db: &Db, who: &Account, id: i32) -> Result<Option<Draft>, DbErr> {
+    draft::Entity::find_by_id(id)
+        .filter(draft::Column::UserId.eq(who.user_id))
+        .filter(draft::Column::ResellerId.eq(who.reseller.as_str()))
+        .one(db)
+        .await?
+        .map(from_row)
+        .transpose()
+}
+
+/// Marks the draft confirmed by `who` at the price list `prices`, its change having led to
+/// `result`.
+pub async fn confirmed(
+    db: &Db,
+    who: &Account,
+    id: i32,
+    prices: Option<i64>,
+    result: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let _turn = write_turn(db).await;
+    draft::Entity::update_many()
+        .col_expr(
+            draft::Column::State,
+            sea_orm::sea_query::Expr::value(DraftState::Confirmed.as_str()),
+        )
+        .col_expr(
+            draft::Column::DecidedBy,
+            sea_orm::sea_query::Expr::value(who.user_id),
+        )
+        .col_expr(
+            draft::Column::DecidedAt,
+            sea_orm::sea_query::Expr::value(at),
+        )
+        .col_expr(
+            draft::Column::PricesVersion,
+            sea_orm::sea_query::Expr::value(prices),
+        )
+        .col_expr(
+            draft::Column::Result,
+            sea_orm::sea_query::Expr::value(result),
+        )
+        .filter(draft::Column::Id.eq(id))
+        .filter(draft::Column::UserId.eq(who.user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Forgets the drafts that were never confirmed and expired before `now`, and the confirmed ones
+/// a day after that (their "already done" has served its Back and Reload).
+pub async fn sweep(db: &Db, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let _turn = write_turn(db).await;
+    Ok(draft::Entity::delete_many()
+        .filter(draft::Column::ExpiresAt.lt(now - KEPT))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

@@ -1,0 +1,189 @@
+//! A review at its own address: a change form's Submit holds its change as a draft
+//! (`store::drafts`) and redirects to `/reviews/{id}`, whose GET renders the review in the
+//! viewer's language (again after a language switch, a reload, or Back), and whose POST is its
+//! Confirm. Once confirmed, the review says so ("already done") and links to where the change
+//! led, instead of making or refusing it again; an expired draft says nothing was changed.
+//!
+//! Which form a draft came from decides how its fields read back into a change: the route's
+//! handlers (`pages/reviews.rs`) name each form once, and hand over to [`show`] and [`confirm`].
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
+use askama::Template;
+
+use super::super::layout::Layout;
+use super::super::paths::{SubscriptionPath, details_href};
+use super::{Asking, ChangeForm, ConfirmForm, Notice, review};
+use crate::clock::Clock;
+use crate::domain::ChangeKey;
+use crate::store::drafts::{self, Draft, DraftState};
+use crate::store::{Db, changes};
+use crate::web::middleware::error::PageError;
+use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::signed_in::SignedIn;
+use crate::web::{render, see_other};
+
+/// The address of the draft `id`'s review.
+pub fn href(id: i32) -> String {
+    format!("/reviews/{id}")
+}
+
+/// The held draft the path names (`/reviews/{draft}`), the signed-in user's own; and what
+/// answering needs, as for its form.
+pub struct Held {
+    pub asking: Asking,
+    pub draft: Draft,
+}
+
+impl FromRequest for Held {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let user = SignedIn::from_request(&req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            let id: i32 = req
+                .match_info()
+                .get("draft")
+                .and_then(|raw| raw.parse().ok())
+                .ok_or(PageError::NotFound)?;
+            let missing = || PageError::Internal(anyhow::anyhow!("the app lacks its data"));
+            let db = req
+                .app_data::<web::Data<Db>>()
+                .cloned()
+                .ok_or_else(missing)?;
+            let clock = req
+                .app_data::<web::Data<Clock>>()
+                .cloned()
+                .ok_or_else(missing)?;
+            let draft = drafts::get(db.get_ref(), &user.account, id)
+                .await?
+                .ok_or(PageError::NotFound)?;
+            let path = SubscriptionPath {
+                customer: draft.customer.clone(),
+                subscription: draft.subscription.clone(),
+            };
+            Ok(Held {
+                asking: Asking {
+                    l: Locale::of(&req),
+                    db,
+                    clock,
+                    user,
+                    path,
+                    req,
+                },
+                draft,
+            })
+        })
+    }
+}
+
+/// Where a draft stands, before its review is shown or confirmed.
+enum Settled {
+    /// Its change was made: where it led.
+    Done(String),
+    /// It can no longer be confirmed, and nothing was changed.
+    Expired,
+}
+
+/// Whether the draft's change was made (its state, or the reply kept under its one-time key,
+/// should the draft's own record of it have been lost), or it expired.
+async fn settled(held: &Held) -> Result<Option<Settled>, PageError> {
+    let (draft, asking) = (&held.draft, &held.asking);
+    if let (DraftState::Confirmed, Some(result)) = (draft.state, &draft.result) {
+        return Ok(Some(Settled::Done(result.clone())));
+    }
+    let (db, who) = (asking.db.get_ref(), &asking.user.account);
+    if let Some(reply) = changes::replayed(db, who, &ChangeKey::form(&draft.key)).await? {
+        drafts::confirmed(db, who, draft.id, None, &reply.0, asking.clock.now()).await?;
+        return Ok(Some(Settled::Done(reply.0)));
+    }
+    Ok(draft
+        .expired(asking.clock.now())
+        .then_some(Settled::Expired))
+}
+
+/// The form's fields as the draft holds them, read back into the form.
+fn form<F: ChangeForm>(draft: &Draft) -> Result<F, PageError> {
+    let fields = draft
+        .fields
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(fields))
+        .map_err(|e| PageError::Internal(anyhow::Error::new(e).context("a draft's fields")))
+}
+
+/// The draft's review, in the viewer's language: the change its fields ask, on the subscription
+/// as it is now (with a notice when it changed since the form was shown); or "already done".
+pub(crate) async fn show<F: ChangeForm>(held: Held) -> Result<HttpResponse, PageError> {
+    if let Some(settled) = settled(&held).await? {
+        return settled_page(&held, settled);
+    }
+    let Held { asking, draft } = held;
+    let form = form::<F>(&draft)?;
+    let view = asking.load().await?;
+    let change = match form.change(asking.l, Some(&view))? {
+        Ok(change) => change,
+        Err(again) => {
+            use super::Again;
+            return again.page(&asking, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let notice = (draft.version != view.subscription.version).then(|| Notice::changed(asking.l));
+    review(&asking, &form, view, &change, notice).await
+}
+
+/// The draft's Confirm: its change, made once; a Confirm of a draft already confirmed goes to
+/// where the change led, and one of an expired draft back to its review (which says so).
+pub(crate) async fn confirm<F: ChangeForm>(
+    held: Held,
+    confirmed: web::Form<ConfirmForm>,
+) -> Result<HttpResponse, PageError> {
+    match settled(&held).await? {
+        Some(Settled::Done(result)) => Ok(see_other(result)),
+        Some(Settled::Expired) => Ok(see_other(href(held.draft.id))),
+        None => {
+            let form = form::<F>(&held.draft)?;
+            super::confirm(&held.asking, &held.draft, &form, &confirmed).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "review_settled.html")]
+struct SettledPage {
+    l: Locale,
+    layout: Layout,
+    done: bool,
+    href: String,
+}
+
+fn settled_page(held: &Held, settled: Settled) -> Result<HttpResponse, PageError> {
+    let (l, asking) = (held.asking.l, &held.asking);
+    let layout = asking
+        .user
+        .layout(l, asking.req.path())
+        .crumb(l.t("review-title"), None);
+    let (done, href) = match settled {
+        Settled::Done(result) => (true, result),
+        Settled::Expired => (
+            false,
+            details_href(&held.draft.customer, &held.draft.subscription),
+        ),
+    };
+    render(
+        StatusCode::OK,
+        &SettledPage {
+            l,
+            layout,
+            done,
+            href,
+        },
+    )
+}
