@@ -119,7 +119,8 @@ describe('bulk change from a file (en-US)', { timeout: 90_000 }, () => {
     assert.match(new URL(page.url()).pathname, /^\/bulk\/jobs\/\d+$/);
     await assertLanguage(page, locale);
     const bad = page.locator('tr[data-line="3"]');
-    assert.match(squash(await bad.textContent()), /invalid_quantity “many” is not a whole number/);
+    assert.match(squash(await bad.textContent()), /“many” is not a whole number/);
+    assert.equal(await bad.getAttribute('data-code'), 'invalid_quantity');
     assert.match(squash(await page.locator('h1').textContent()), /changes\.csv/);
     await checkAccessibility(page, `${locale} bulk review`, test);
     await screenshot(page, `${locale}-bulk-4-file-review`);

@@ -331,6 +331,10 @@ pub fn drop_abandoned_reviews(db: Db, clock: Clock) {
                 }
                 Err(e) => tracing::warn!(error = %e, "looking for abandoned bulk change reviews"),
             }
+            // Held drafts of single changes, a day after they could last be confirmed.
+            if let Err(e) = crate::store::drafts::sweep(&db, now).await {
+                tracing::warn!(error = %e, "sweeping expired drafts");
+            }
         }
     });
 }

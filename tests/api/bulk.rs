@@ -20,7 +20,7 @@ async fn select(app: &TestApp, form: &[(&str, &str)]) -> i32 {
 }
 
 /// Posts rows to the file form; returns the job's id.
-async fn upload(app: &TestApp, rows: &str) -> i32 {
+pub(crate) async fn upload(app: &TestApp, rows: &str) -> i32 {
     app.get("/bulk").await.assert_status(200);
     let page = app
         .submit(
@@ -32,7 +32,7 @@ async fn upload(app: &TestApp, rows: &str) -> i32 {
 }
 
 #[track_caller]
-fn job_of(page: &Page) -> i32 {
+pub(crate) fn job_of(page: &Page) -> i32 {
     assert_eq!(page.status.as_u16(), 303, "{}", page.body);
     let location = page.location.as_deref().unwrap();
     location
@@ -42,7 +42,7 @@ fn job_of(page: &Page) -> i32 {
 }
 
 /// Confirms the job from its review page.
-async fn confirm(app: &TestApp, job: i32) {
+pub(crate) async fn confirm(app: &TestApp, job: i32) {
     app.get(&format!("/bulk/jobs/{job}"))
         .await
         .assert_status(200);
@@ -52,7 +52,7 @@ async fn confirm(app: &TestApp, job: i32) {
 }
 
 /// Waits until the job has ended (at most a minute).
-async fn finished(app: &TestApp, job: i32) -> String {
+pub(crate) async fn finished(app: &TestApp, job: i32) -> String {
     for _ in 0..600 {
         // The state and the end read together: read apart, a job ending between the two reads
         // was seen ended and still running.
@@ -77,7 +77,7 @@ async fn rows_in(app: &TestApp, job: i32, state: &str) -> i64 {
 }
 
 /// The results file, as records (the header first).
-async fn results(app: &TestApp, job: i32) -> Vec<Vec<String>> {
+pub(crate) async fn results(app: &TestApp, job: i32) -> Vec<Vec<String>> {
     let page = app.get(&format!("/bulk/jobs/{job}/results.csv")).await;
     page.assert_status(200);
     assert!(page.body.starts_with('\u{feff}'), "a byte-order mark first");

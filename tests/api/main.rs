@@ -6,6 +6,7 @@ mod access;
 mod api_client;
 mod billing;
 mod bulk;
+mod bulk_words;
 mod crash;
 mod eligibility;
 mod events;

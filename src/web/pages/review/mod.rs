@@ -204,6 +204,10 @@ pub(crate) async fn submit<F: ChangeForm>(
         Some(view) => view,
         None => asking.load().await?,
     };
+    // Versions only grow: one the subscription never had was never shown.
+    if expected > view.subscription.version {
+        return Err(PageError::BadRequest("a version never shown".into()));
+    }
     if let Err(refusal) = change::plan(&view, &change, &asking.user.account.reseller) {
         // On a subscription changed since the form was shown, that change's conflict (rule 7).
         let (why, status) = match check_unchanged(expected, view.subscription.version) {
