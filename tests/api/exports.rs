@@ -648,6 +648,8 @@ async fn no_csv_holds_a_formula_and_an_edited_export_uploads_as_it_was() {
     app.submit(&format!("{job}/start"), &[])
         .await
         .assert_redirect(&job);
+    let id: i32 = job.rsplit('/').next().unwrap().parse().unwrap();
+    assert_eq!(crate::bulk::finished(&app, id).await, "done");
 
     // Act: every CSV the reseller can download.
     let customers = rows(&app.get(CUSTOMERS).await, CUSTOMERS_HEADER);
