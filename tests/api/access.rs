@@ -23,9 +23,10 @@ fn everyones(path: &str) -> bool {
         || path.starts_with("/customers/export/")
         || path == "/bulk"
         || path == "/bulk/selection"
+        || path == "/bulk/template.csv"
 }
 
-fn routes(upgrade_result: &str, job: i32) -> Vec<Route> {
+fn routes(upgrade_result: &str, job: i32, review: &str) -> Vec<Route> {
     let d = details(FAB, SUB);
     let get = |path: String| Route {
         path,
@@ -40,6 +41,7 @@ fn routes(upgrade_result: &str, job: i32) -> Vec<Route> {
         get(format!("/customers/{FAB}/subscriptions")),
         get(format!("/customers/{FAB}/delegated-admin")),
         get(d.clone()),
+        get(review.to_owned()),
         get(format!("{d}/upgrade")),
         get(upgrade_result.to_owned()),
         get("/activity/export.csv".into()),
@@ -49,6 +51,8 @@ fn routes(upgrade_result: &str, job: i32) -> Vec<Route> {
         get(format!("/bulk/jobs/{job}")),
         get(format!("/bulk/jobs/{job}/progress")),
         get(format!("/bulk/jobs/{job}/results.csv")),
+        get(format!("/bulk/jobs/{job}/review.csv")),
+        get("/bulk/template.csv".into()),
         Route {
             path: "/bulk/selection".into(),
             form: Some(vec![("action", "suspend"), ("status", "active")]),
@@ -116,7 +120,15 @@ async fn every_route_with_no_session_another_reseller_and_the_right_user() {
     let job: i32 = review.location.as_deref().unwrap()["/bulk/jobs/".len()..]
         .parse()
         .unwrap();
-    let routes = routes(&result, job);
+    // A review at its own address to walk: Contoso's license change, not confirmed.
+    let version = app.get(&details(FAB, SUB)).await.hidden("version");
+    let held = app
+        .submit(
+            &format!("{}/licenses", details(FAB, SUB)),
+            &[("licenses", "29"), ("version", &version)],
+        )
+        .await;
+    let routes = routes(&result, job, &held.confirm_action());
 
     // (a) No session: every route sends the browser to sign in, and nothing changes.
     let anonymous = app.another_browser();
