@@ -6,6 +6,7 @@
 //    leads to the page holding the form.
 // 1. A bulk job's live results list every row that ended, in line order, without a reload,
 //    however the rows ended (a row refused at review ends before a lower one runs).
+// 4. The selection's 升级到 offers only the chosen offer's upgrade targets.
 //
 // Data no other test touches: 北京云途's E1 (s-yuntu-1) for the review, 重庆山城's E1
 // (s-shancheng-1) for the bulk job.
@@ -114,6 +115,22 @@ describe('live bulk results, rows ending out of line order (zh-CN)', { timeout: 
   });
   after(async () => {
     await context?.close();
+  });
+
+  test("升级到 offers only the chosen offer's upgrade targets", async () => {
+    await page.goto('/bulk');
+    const offered = () => page.locator('#target option[data-from]:not([disabled])').evaluateAll(
+      (options) => options.map((o) => o.value),
+    );
+    assert.deepEqual(
+      (await offered()).sort(),
+      ['O365_BUSINESS_PREMIUM', 'O365_E1', 'O365_E3', 'O365_PROPLUS'],
+      'with no offer chosen, every offer some offer upgrades to',
+    );
+    await page.locator('#offer').selectOption('O365_BUSINESS_PREMIUM');
+    assert.deepEqual(await offered(), ['O365_E3']);
+    await page.locator('#offer').selectOption('EXCHANGE_ONLINE_P1');
+    assert.deepEqual(await offered(), [], 'Exchange has no upgrade paths');
   });
 
   test('every row that ended shows, in line order, without a reload', async () => {
