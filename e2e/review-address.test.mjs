@@ -20,6 +20,7 @@ import {
   ADMIN,
   assertLanguage,
   assertNoProblems,
+  checkAccessibility,
   clickAndWait,
   launchBrowser,
   newContext,
@@ -83,6 +84,7 @@ describe('a review at its own address (zh-CN, then en-US)', { timeout: 90_000 },
     assert.equal(await page.locator('table.review-table').count(), 0, 'no Confirm again');
     await page.reload({ waitUntil: 'load' });
     assert.equal(await page.locator('[data-code="already_done"]').count(), 1, 'still done');
+    await checkAccessibility(page, 'en-US review already done', test);
     await screenshot(page, 'en-US-review-address-2-done');
     await clickAndWait(page, page.locator('a[rel="result"]'));
     assert.equal(new URL(page.url()).pathname, DETAILS);
