@@ -42,6 +42,7 @@ pub async fn to_details(path: SubscriptionPath) -> HttpResponse {
     see_other(details_href(&path.customer, &path.subscription))
 }
 
+// permission: view
 /// A GET of a form's action: the page that holds the form (`to`).
 pub fn to(page: &'static str) -> impl Fn() -> std::future::Ready<HttpResponse> + Clone {
     move || std::future::ready(see_other(page.to_owned()))
