@@ -222,6 +222,9 @@ fn run(
                     // Error pages are drawn here too, while the session is at hand: a signed-in
                     // visitor's error keeps the signed-in frame.
                     // Writes into a replaced database file are refused here, as an error page.
+                    // What the user's role may not do is refused before any handler reads
+                    // a form (issue 32).
+                    .wrap(from_fn(middleware::roles::guard_pages))
                     .wrap(from_fn(file_guard::guard_writes))
                     .wrap(ErrorHandlers::new().default_handler(render_error_pages))
                     // Pages with a reseller's data stay out of the browser's cache, so that

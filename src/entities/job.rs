@@ -18,6 +18,8 @@ pub struct Model {
     pub finished_at: Option<DateTimeUtc>,
     /// What a review's rows do to the bill (JSON), worked out when it was written.
     pub review_cost: Option<String>,
+    /// Who confirmed the job: it runs with their role.
+    pub confirmed_by: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,3 +14,4 @@ pub mod session;
 pub mod subscription;
 pub mod upgrade;
 pub mod user;
+pub mod user_link;

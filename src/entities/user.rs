@@ -9,7 +9,11 @@ pub struct Model {
     #[sea_orm(unique)]
     pub email: String,
     pub password_hash: String,
+    /// Written beside `role` for instances of before: whether the role is global-admin.
     pub is_admin: bool,
+    pub role: String,
+    pub name: Option<String>,
+    pub deactivated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -69,7 +69,8 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
                     reseller_id: Set(r.id.to_string()),
                     email: Set(u.email.clone()),
                     password_hash: Set(u.password_hash.clone()),
-                    is_admin: Set(u.is_admin),
+                    is_admin: Set(u.role == crate::domain::Role::GlobalAdmin),
+                    role: Set(u.role.as_str().to_owned()),
                     ..Default::default()
                 })
             })

@@ -12,6 +12,7 @@ pub mod exports;
 pub mod import;
 pub mod jobs;
 pub mod sessions;
+pub mod team;
 mod turn;
 pub mod upgrades;
 pub mod users;

@@ -16,7 +16,7 @@ use middleware::error::PageError;
 use middleware::{file_guard, metrics, session_store, static_files};
 use pages::{
     activity, api_access, billing, bulk, customers, delegated_admin, details, exports, language,
-    sign_in, subscriptions, upgrade,
+    set_password, sign_in, subscriptions, upgrade, users,
 };
 
 /// The routes that need no session: a request for them never touches the database.
@@ -80,6 +80,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/api-access/reference",
             web::get().to(api_access::reference_page),
+        )
+        // issue 32 (what each route needs of a role: middleware/roles.rs)
+        .route("/users", web::get().to(users::list))
+        .route("/users", web::post().to(users::invite))
+        .route("/users/{user}/role", web::post().to(users::change_role))
+        .route("/users/{user}/reset", web::post().to(users::reset))
+        .route(
+            "/users/{user}/deactivate",
+            web::post().to(users::deactivate),
+        )
+        .route("/set-password/{secret}", web::get().to(set_password::form))
+        .route(
+            "/set-password/{secret}",
+            web::post().to(set_password::submit),
         )
         .service(
             web::scope("/customers/{customer}")

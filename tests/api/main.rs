@@ -18,6 +18,7 @@ mod instances;
 mod matrix;
 mod operations;
 mod probe;
+mod roles;
 mod security;
 mod tenancy;
 mod v1;

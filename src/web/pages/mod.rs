@@ -15,6 +15,8 @@ pub mod language;
 pub mod layout;
 pub mod paths;
 pub mod review;
+pub mod set_password;
 pub mod sign_in;
 pub mod subscriptions;
 pub mod upgrade;
+pub mod users;
