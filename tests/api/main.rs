@@ -20,6 +20,7 @@ mod operations;
 mod probe;
 mod roles;
 mod security;
+mod team;
 mod tenancy;
 mod v1;
 mod wire;
