@@ -21,6 +21,7 @@ mod m20261128_000016_held_back_attempts;
 mod m20261204_000017_change_engine;
 mod m20261204_000035_roles;
 mod m20261204_000036_user_links;
+mod m20261204_000037_two_step;
 pub mod search;
 
 pub struct Migrator;
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000017_change_engine::Migration),
             Box::new(m20261204_000035_roles::Migration),
             Box::new(m20261204_000036_user_links::Migration),
+            Box::new(m20261204_000037_two_step::Migration),
         ]
     }
 }

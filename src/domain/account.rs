@@ -12,6 +12,10 @@ pub struct Account {
     pub reseller_name: String,
     /// What the user may do, read from the database at each request.
     pub role: Role,
+    /// The reseller requires the user's role to enroll in two-step sign-in, and they have not:
+    /// they are led to enroll before anything else.
+    #[serde(default)]
+    pub must_enroll: bool,
 }
 
 impl Account {

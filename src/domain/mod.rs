@@ -21,6 +21,7 @@ pub mod spreadsheet;
 pub mod status;
 pub mod subscription;
 pub mod team;
+pub mod totp;
 pub mod upgrade;
 
 pub use account::Account;

@@ -110,6 +110,24 @@ impl Role {
         }
     }
 
+    /// A list of roles as a reseller's setting keeps it: names separated by commas (unknown
+    /// names are skipped: a setting of a later version read by this one).
+    pub fn parse_list(raw: &str) -> Vec<Role> {
+        Role::ALL
+            .into_iter()
+            .filter(|r| raw.split(',').any(|name| name.trim() == r.as_str()))
+            .collect()
+    }
+
+    /// The list as [`Role::parse_list`] reads it.
+    pub fn join(roles: &[Role]) -> String {
+        roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     /// Whether the role's API tokens can only read (it may change nothing).
     pub fn tokens_read_only(self) -> bool {
         !self.may(Permission::Change)
@@ -255,6 +273,17 @@ mod tests {
         for p in Permission::ALL.into_iter().filter(|p| *p != P::Users) {
             assert!(Role::of_legacy_admin(false).may(p));
         }
+    }
+
+    #[test]
+    fn a_list_of_roles_reads_back_in_the_tables_order() {
+        let roles = [R::BillingAdmin, R::GlobalAdmin];
+        assert_eq!(
+            Role::parse_list(&Role::join(&roles)),
+            [R::GlobalAdmin, R::BillingAdmin]
+        );
+        assert_eq!(Role::parse_list(""), []);
+        assert_eq!(Role::parse_list("owner, sales-agent"), [R::SalesAgent]);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod job;
 pub mod job_row;
 pub mod price;
+pub mod recovery_code;
 pub mod relationship;
 pub mod reseller;
 pub mod session;

@@ -14,6 +14,12 @@ pub struct Model {
     pub role: String,
     pub name: Option<String>,
     pub deactivated_at: Option<DateTimeUtc>,
+    /// The authenticator's secret once enrolled (base32).
+    pub totp_secret: Option<String>,
+    /// The secret being enrolled, until a first code confirms it.
+    pub totp_pending: Option<String>,
+    /// The last step whose code was used.
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

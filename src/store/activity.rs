@@ -42,6 +42,8 @@ pub enum Action {
     PasswordReset,
     /// A user was deactivated.
     UserDeactivated,
+    /// A user's two-step sign-in was reset by a global admin.
+    TwoStepReset,
 }
 
 impl Action {
@@ -55,12 +57,13 @@ impl Action {
     }
 
     /// The records of a request refused and of changes to the team.
-    const TEAM: [Action; 5] = [
+    const TEAM: [Action; 6] = [
         Action::Refused,
         Action::UserInvited,
         Action::UserRoleChanged,
         Action::PasswordReset,
         Action::UserDeactivated,
+        Action::TwoStepReset,
     ];
 
     /// The action as the log stores it: a change by its kind's name.
@@ -79,6 +82,7 @@ impl Action {
             Action::UserRoleChanged => "user_role_changed",
             Action::PasswordReset => "password_reset",
             Action::UserDeactivated => "user_deactivated",
+            Action::TwoStepReset => "two_step_reset",
         }
     }
 

@@ -56,6 +56,7 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
                 billing_day: Set(i32::try_from(r.billing_day.get()).unwrap_or(1)),
                 // Counted once the relationships are in.
                 customers: Set(0),
+                two_step_roles: Set(None),
             })
             .collect(),
     )

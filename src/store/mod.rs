@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod sessions;
 pub mod team;
 mod turn;
+pub mod two_step;
 pub mod upgrades;
 pub mod users;
 pub mod views;

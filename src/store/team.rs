@@ -28,6 +28,8 @@ pub struct Member {
     pub active: bool,
     /// Whether the user has set a password yet (an invited user has not).
     pub has_password: bool,
+    /// Whether the user signs in with a code after the password.
+    pub two_step: bool,
 }
 
 /// Why a change to the team was not made.
@@ -53,6 +55,7 @@ fn member(u: user::Model) -> Result<Member, DbErr> {
         role: role_of(&u)?,
         active: u.deactivated_at.is_none(),
         has_password: !u.password_hash.is_empty(),
+        two_step: u.totp_secret.is_some(),
         id: u.id,
         email: u.email,
         name: u.name,
@@ -196,6 +199,7 @@ pub async fn create_reseller(
         name: Set(name.to_owned()),
         billing_day: Set(i32::try_from(billing_day.get()).unwrap_or(1)),
         customers: Set(0),
+        two_step_roles: Set(None),
     }
     .insert(&txn)
     .await?;

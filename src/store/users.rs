@@ -37,7 +37,10 @@ pub async fn account(db: &Db, user_id: i32) -> Result<Option<Account>, DbErr> {
     };
     let reseller = ResellerId::parse(&u.reseller_id).map_err(|e| DbErr::Custom(e.to_string()))?;
     let role = role_of(&u)?;
+    let must_enroll = u.totp_secret.is_none()
+        && Role::parse_list(r.two_step_roles.as_deref().unwrap_or_default()).contains(&role);
     Ok(Some(Account {
+        must_enroll,
         user_id: u.id,
         email: u.email,
         reseller,

@@ -16,7 +16,7 @@ use middleware::error::PageError;
 use middleware::{file_guard, metrics, session_store, static_files};
 use pages::{
     activity, api_access, billing, bulk, customers, delegated_admin, details, exports, language,
-    set_password, sign_in, subscriptions, upgrade, users,
+    security, set_password, sign_in, subscriptions, upgrade, users,
 };
 
 /// The routes that need no session: a request for them never touches the database.
@@ -89,6 +89,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/users/{user}/deactivate",
             web::post().to(users::deactivate),
+        )
+        .route(
+            "/users/{user}/two-step-reset",
+            web::post().to(users::reset_two_step),
+        )
+        .route(
+            "/settings/two-step",
+            web::post().to(users::set_two_step_roles),
+        )
+        .route("/security", web::get().to(security::show))
+        .route("/security/two-step", web::post().to(security::start))
+        .route(
+            "/security/two-step/confirm",
+            web::post().to(security::confirm),
         )
         .route("/set-password/{secret}", web::get().to(set_password::form))
         .route(

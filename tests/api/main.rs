@@ -22,5 +22,6 @@ mod roles;
 mod security;
 mod team;
 mod tenancy;
+mod two_step;
 mod v1;
 mod wire;

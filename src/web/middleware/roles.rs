@@ -91,6 +91,18 @@ pub const PAGES: &[Guard] = &[
     ("POST", "/users/{user}/role", Users),
     ("POST", "/users/{user}/reset", Users),
     ("POST", "/users/{user}/deactivate", Users),
+    ("POST", "/users/{user}/two-step-reset", Users),
+    ("POST", "/settings/two-step", Users),
+    ("GET", "/security", View),
+    ("POST", "/security/two-step", View),
+    ("POST", "/security/two-step/confirm", View),
+];
+
+/// Where a user the reseller requires to enroll in two-step sign-in may go before enrolling.
+const ENROLLING: &[&str] = &[
+    "/security",
+    "/security/two-step",
+    "/security/two-step/confirm",
 ];
 
 /// The API's routes (`/v1`) that need a token.
@@ -171,6 +183,14 @@ pub async fn guard_pages(
             .await
             .map(ServiceResponse::map_into_left_body);
     };
+    let enrolling = pattern.as_deref().is_some_and(|p| ENROLLING.contains(&p));
+    if user.account.must_enroll && !enrolling {
+        // Led to enroll before anything else.
+        let response = actix_web::HttpResponse::SeeOther()
+            .insert_header((actix_web::http::header::LOCATION, "/security"))
+            .finish();
+        return Ok(req.into_response(response).map_into_right_body());
+    }
     if let Some(needs) = refused(PAGES, req.request(), &user.account) {
         let db = req.app_data::<web::Data<Db>>().cloned();
         let at = req

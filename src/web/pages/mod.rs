@@ -15,6 +15,7 @@ pub mod language;
 pub mod layout;
 pub mod paths;
 pub mod review;
+pub mod security;
 pub mod set_password;
 pub mod sign_in;
 pub mod subscriptions;

@@ -42,6 +42,8 @@ pub struct UsersPage {
     email_error: Option<String>,
     name_error: Option<String>,
     me: i32,
+    /// The roles the reseller requires to enroll in two-step sign-in.
+    two_step_roles: Vec<Role>,
 }
 
 impl UsersPage {
@@ -72,6 +74,7 @@ async fn page(
         email_error: None,
         name_error: None,
         me: user.account.user_id,
+        two_step_roles: crate::store::two_step::required(db, &user.account.reseller).await?,
     })
 }
 
@@ -116,6 +119,8 @@ pub async fn list(
     page.done = match query.done.as_deref() {
         Some("role") => Some(l.t("users-done-role")),
         Some("deactivated") => Some(l.t("users-done-deactivated")),
+        Some("two-step") => Some(l.t("users-done-two-step")),
+        Some("two-step-roles") => Some(l.t("users-done-two-step-roles")),
         _ => None,
     };
     Ok(no_store(render(StatusCode::OK, &page)?))
@@ -283,4 +288,45 @@ pub async fn deactivate(
         Err(TeamChangeError::Rule(_)) => last_admin(l, &req, &user, &db).await,
         Err(e) => Err(internal(e)),
     }
+}
+
+/// Resets a user's two-step sign-in (a lost phone): they sign in with their password alone
+/// until they enroll again. Logged.
+// permission: users
+pub async fn reset_two_step(
+    user: SignedIn,
+    db: web::Data<Db>,
+    clock: web::Data<Clock>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, PageError> {
+    let email = crate::store::two_step::reset(&db, &user.account.reseller, path.into_inner())
+        .await?
+        .ok_or(PageError::NotFound)?;
+    activity::record_team_change(
+        &db,
+        &user.account,
+        Action::TwoStepReset,
+        &email,
+        clock.now(),
+    )
+    .await?;
+    Ok(see_other("/users?done=two-step".to_owned()))
+}
+
+/// Sets the roles whose users must enroll in two-step sign-in: the form's checked boxes, each a
+/// `role` field (none checked: none required).
+// permission: users
+pub async fn set_two_step_roles(
+    user: SignedIn,
+    db: web::Data<Db>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let mut roles = Vec::new();
+    for (key, value) in form_urlencoded::parse(&body) {
+        if key == "role" {
+            roles.push(Role::parse(&value).map_err(|e| PageError::BadRequest(e.to_string()))?);
+        }
+    }
+    crate::store::two_step::set_required(&db, &user.account.reseller, &roles).await?;
+    Ok(see_other("/users?done=two-step-roles".to_owned()))
 }
