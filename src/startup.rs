@@ -153,6 +153,12 @@ fn run(
     let metrics_allow = Data::new(settings.metrics_allow.clone());
     let trusted_proxies = Data::new(settings.trusted_proxies.clone());
     let public_url = settings.public_url.clone().map(Data::new);
+    let mailer = settings
+        .smtp_url
+        .as_deref()
+        .map(|url| crate::mail::Mailer::new(url, &settings.smtp_from))
+        .transpose()?
+        .map(Data::new);
     let database_file = store::DatabaseFile::of(&settings.database_url).map(Data::new);
     middleware::metrics::handle();
     middleware::metrics::keep_up();
@@ -193,6 +199,9 @@ fn run(
         }
         if let Some(url) = &public_url {
             app = app.app_data(url.clone());
+        }
+        if let Some(mailer) = &mailer {
+            app = app.app_data(mailer.clone());
         }
         app.wrap(ErrorHandlers::new().default_handler(render_error_pages))
             .wrap(from_fn(middleware::request_id::request_id))

@@ -570,3 +570,7 @@ users-two-step-title = Two-step sign-in
 users-two-step-legend = Required for these roles (their users set it up before anything else)
 users-two-step-save = Save
 users-done-two-step-roles = The roles that require two-step sign-in were saved.
+users-mail-subject = Your account on the reseller portal
+users-mail-body = You are invited to { $reseller }'s reseller portal for Partner Center operated by 21Vianet. Open this link to set your password (it works once, within 7 days): { $link }
+users-done-mailed = The link was also e-mailed to the user.
+users-done-not-mailed = The link could not be e-mailed: send it to the user yourself.

@@ -516,3 +516,7 @@ users-two-step-title = 两步登录
 users-two-step-legend = 以下角色必须使用（其用户须先完成设置）
 users-two-step-save = 保存
 users-done-two-step-roles = 已保存需要两步登录的角色。
+users-mail-subject = 你在经销商门户的帐户
+users-mail-body = 你受邀使用 { $reseller } 在由世纪互联运营的合作伙伴中心的经销商门户。请打开此链接设置密码（只能使用一次，7 天内有效）：{ $link }
+users-done-mailed = 链接也已通过电子邮件发送给该用户。
+users-done-not-mailed = 无法通过电子邮件发送链接：请由你发送给该用户。

@@ -399,3 +399,113 @@ async fn a_deactivated_user_is_out_everywhere_at_once() {
         1
     );
 }
+
+/// A small SMTP server of the test's own on a free port: answers the commands a client sends
+/// for one message each connection (RFC 5321's happy path) and keeps each message's envelope
+/// recipient and data.
+async fn smtp_server() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = received.clone();
+    actix_web::rt::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let kept = kept.clone();
+            actix_web::rt::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 test ESMTP\r\n").await.unwrap();
+                let (mut to, mut data, mut in_data) = (String::new(), String::new(), false);
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            kept.lock().unwrap().push((to.clone(), data.clone()));
+                            write.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            data.push_str(&line);
+                            data.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.split(' ').next().unwrap_or_default().to_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" => b"250-test\r\n250 8BITMIME\r\n",
+                        "HELO" | "MAIL" | "RSET" | "NOOP" => b"250 ok\r\n",
+                        "RCPT" => {
+                            to = line.clone();
+                            b"250 ok\r\n"
+                        }
+                        "DATA" => {
+                            in_data = true;
+                            b"354 go on\r\n"
+                        }
+                        "QUIT" => {
+                            write.write_all(b"221 bye\r\n").await.unwrap();
+                            break;
+                        }
+                        _ => b"502 not here\r\n",
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+#[actix_web::test]
+async fn an_invitation_is_e_mailed_when_an_smtp_server_is_set() {
+    let (port, received) = smtp_server().await;
+    let url = format!("smtp://127.0.0.1:{port}");
+    let app = spawn_app_with(&[
+        ("PORTAL_SMTP_URL", &url),
+        ("PORTAL_SMTP_FROM", "Portal <portal@contoso.example>"),
+    ])
+    .await;
+    app.prefer("en-US");
+    app.sign_in(CONTOSO).await;
+    app.get("/users").await;
+    let invited = app
+        .submit(
+            "/users",
+            &[
+                ("email", "zhao.lei@contoso.example"),
+                ("role", "helpdesk-agent"),
+            ],
+        )
+        .await;
+    invited.assert_redirect("/users?done=mailed");
+    let page = app.follow(&invited).await;
+    page.assert_contains("also e-mailed");
+    let link = link_path(&page.body);
+    let mails = received.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let (to, data) = &mails[0];
+    assert!(to.contains("zhao.lei@contoso.example"), "{to}");
+    assert!(
+        data.contains("From: Portal <portal@contoso.example>"),
+        "{data}"
+    );
+    // The link in the mail is the page's (lines may be folded in the mail's encoding).
+    let unfolded = data.replace("=\n", "").replace("=3D", "=");
+    assert!(unfolded.contains(&link), "{link} in {data}");
+
+    // The SMTP server gone: the link is shown anyway, and the page says it wasn't mailed.
+    let down = spawn_app_with(&[("PORTAL_SMTP_URL", "smtp://127.0.0.1:1")]).await;
+    down.prefer("en-US");
+    down.sign_in(CONTOSO).await;
+    down.get("/users").await;
+    let invited = down
+        .submit(
+            "/users",
+            &[("email", "qian@contoso.example"), ("role", "sales-agent")],
+        )
+        .await;
+    invited.assert_redirect("/users?done=not-mailed");
+    down.follow(&invited)
+        .await
+        .assert_contains("could not be e-mailed")
+        .assert_contains("/set-password/psl_");
+}

@@ -120,6 +120,8 @@ pub async fn list(
         Some("role") => Some(l.t("users-done-role")),
         Some("deactivated") => Some(l.t("users-done-deactivated")),
         Some("two-step") => Some(l.t("users-done-two-step")),
+        Some("mailed") => Some(l.t("users-done-mailed")),
+        Some("not-mailed") => Some(l.t("users-done-not-mailed")),
         Some("two-step-roles") => Some(l.t("users-done-two-step-roles")),
         _ => None,
     };
@@ -184,8 +186,35 @@ pub async fn invite(
     let detail = format!("{} ({})", email.as_str(), role.as_str());
     activity::record_team_change(&db, &user.account, Action::UserInvited, &detail, at).await?;
     let link = link_of(&req, &secret);
+    let mailed = match req.app_data::<web::Data<crate::mail::Mailer>>() {
+        Some(mailer) => {
+            let body = l.t2(
+                "users-mail-body",
+                "reseller",
+                user.account.reseller_name.as_str(),
+                "link",
+                link.as_str(),
+            );
+            match mailer
+                .send(email.as_str(), &l.t("users-mail-subject"), body)
+                .await
+            {
+                Ok(()) => Some(true),
+                Err(e) => {
+                    tracing::warn!(error = %e, "an invitation could not be e-mailed");
+                    Some(false)
+                }
+            }
+        }
+        None => None,
+    };
     keep_link(&session, email.as_str(), link)?;
-    Ok(see_other("/users".to_owned()))
+    let done = match mailed {
+        Some(true) => "/users?done=mailed",
+        Some(false) => "/users?done=not-mailed",
+        None => "/users",
+    };
+    Ok(see_other(done.to_owned()))
 }
 
 fn keep_link(session: &Session, email: &str, link: String) -> Result<(), PageError> {
