@@ -355,3 +355,32 @@ async fn run_jobs(app: &TestApp) {
     assert_eq!(app.count("jobs WHERE state = 'running'").await, 0);
     drop(runner);
 }
+
+#[actix_web::test]
+async fn existing_users_keep_what_they_could_do_when_roles_arrive() {
+    // The database as it was before issue 32's migrations, with the demo's users: an
+    // administrator and a user who is not.
+    use migration::{Migrator, MigratorTrait};
+    let app = spawn_app().await;
+    Migrator::down(&app.db, Some(3)).await.unwrap();
+    Migrator::up(&app.db, None).await.unwrap();
+    assert_eq!(
+        app.value("SELECT role FROM users WHERE email = 'admin@contoso.example'")
+            .await
+            .as_deref(),
+        Some("global-admin")
+    );
+    assert_eq!(
+        app.value("SELECT role FROM users WHERE email = 'sales@contoso.example'")
+            .await
+            .as_deref(),
+        Some("admin-agent")
+    );
+    // And they sign in and work as before.
+    let sales = app.another_browser();
+    sales
+        .sign_in(("sales@contoso.example", "contoso-demo"))
+        .await;
+    sales.get("/charges").await.assert_status(200);
+    sales.get("/users").await.assert_status(403);
+}
