@@ -431,7 +431,19 @@ async fn the_billing_day_is_set_by_the_command_and_by_an_administrator() {
         Some("20")
     );
 
-    // Not an administrator: sees the day, can't change it.
+    // A role that may not see billing (a sales agent): sees the day, can't change it.
+    let seller = app
+        .value("SELECT id FROM users WHERE email = 'sales@contoso.example'")
+        .await
+        .unwrap();
+    portal::store::team::set_role(
+        &app.db,
+        &portal::domain::ResellerId::parse("contoso").unwrap(),
+        seller.parse().unwrap(),
+        portal::domain::Role::SalesAgent,
+    )
+    .await
+    .unwrap();
     let sales = app.another_browser();
     sales.sign_in(CONTOSO_SALES).await;
     sales
