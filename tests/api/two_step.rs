@@ -28,7 +28,9 @@ async fn enroll(app: &TestApp, browser: &TestApp) -> (TotpSecret, Vec<String>) {
         .await
         .assert_redirect("/security");
     let page = browser.get("/security").await;
-    page.assert_status(200).assert_contains("<svg");
+    page.assert_status(200)
+        .assert_contains("<svg xmlns=\"http://www.w3.org/2000/svg\"")
+        .assert_lacks("<?xml");
     let text = page
         .body
         .split("data-secret>")

@@ -35,11 +35,16 @@ pub struct SecurityPage {
 fn qr_svg(secret: &TotpSecret, issuer: &str, account: &str) -> Result<String, PageError> {
     let code = qrcode::QrCode::new(secret.uri(issuer, account).as_bytes())
         .map_err(|e| PageError::Internal(anyhow::anyhow!("QR code: {e}")))?;
-    Ok(code
+    let svg = code
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(200, 200)
         .quiet_zone(true)
-        .build())
+        .build();
+    // Inside HTML, without the XML prolog of a file of its own.
+    Ok(svg
+        .find("<svg")
+        .map_or(svg.as_str(), |at| &svg[at..])
+        .to_owned())
 }
 
 async fn page(
