@@ -5,9 +5,10 @@
 use chrono::{DateTime, Utc};
 
 use crate::helpers::{
-    CONTOSO, CONTOSO_SALES, TestApp, details, file, load_book, portal_command, spawn_app,
-    spawn_app_with,
+    CONTOSO, TestApp, details, file, load_book, portal_command, spawn_app, spawn_app_with,
 };
+use crate::roles::add_user;
+use portal::domain::Role::SalesAgent;
 
 /// A moment of 2026 in China Standard Time.
 fn at(date: &str) -> DateTime<Utc> {
@@ -432,20 +433,9 @@ async fn the_billing_day_is_set_by_the_command_and_by_an_administrator() {
     );
 
     // A role that may not see billing (a sales agent): sees the day, can't change it.
-    let seller = app
-        .value("SELECT id FROM users WHERE email = 'sales@contoso.example'")
-        .await
-        .unwrap();
-    portal::store::team::set_role(
-        &app.db,
-        &portal::domain::ResellerId::parse("contoso").unwrap(),
-        seller.parse().unwrap(),
-        portal::domain::Role::SalesAgent,
-    )
-    .await
-    .unwrap();
+    let (email, password) = add_user(&app, "seller@contoso.example", SalesAgent).await;
     let sales = app.another_browser();
-    sales.sign_in(CONTOSO_SALES).await;
+    sales.sign_in((&email, password)).await;
     sales
         .get("/settings")
         .await
