@@ -68,6 +68,11 @@ pub struct Settings {
     /// `PORTAL_JOB_RUNNER` (default true): whether this instance runs bulk change jobs. An
     /// instance that doesn't still starts, shows and cancels them; others run them.
     pub job_runner: bool,
+    /// `PORTAL_SMTP_URL` (unset by default; `smtp://[user:password@]host[:port]`): where the
+    /// Users page e-mails invitations; unset, their links are shown alone.
+    pub smtp_url: Option<String>,
+    /// `PORTAL_SMTP_FROM` (default `portal@localhost`): the invitations' sender.
+    pub smtp_from: String,
 }
 
 impl std::fmt::Debug for Settings {
@@ -83,6 +88,7 @@ impl std::fmt::Debug for Settings {
             .field("session_max", &self.session_max)
             .field("session_cache", &self.session_cache)
             .field("redis_url", &self.redis_url.as_deref().map(store::redact))
+            .field("smtp_url", &self.smtp_url.as_deref().map(store::redact))
             .field("api_rate", &self.api_rate)
             .field("clock", &self.clock.now())
             .finish_non_exhaustive()
@@ -191,6 +197,13 @@ impl Settings {
         let shutdown_grace = up_to("PORTAL_SHUTDOWN_SECONDS", 30, 3600)?;
         let job_lease = up_to("PORTAL_JOB_LEASE", 30, 3600)?.max(1);
         Ok(Settings {
+            smtp_url: get("PORTAL_SMTP_URL")
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty()),
+            smtp_from: get("PORTAL_SMTP_FROM")
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| "portal@localhost".to_owned()),
             job_lease,
             job_runner: flag("PORTAL_JOB_RUNNER", get("PORTAL_JOB_RUNNER"), true)?,
             shutdown_grace,

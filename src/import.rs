@@ -14,7 +14,7 @@ use crate::domain::book::{
 };
 use crate::domain::edit::name_characters;
 use crate::domain::{
-    BillingCycle, CustomerId, FriendlyName, LicenseCount, OfferId, ResellerId, Subscription,
+    BillingCycle, CustomerId, FriendlyName, LicenseCount, OfferId, ResellerId, Role, Subscription,
     SubscriptionId, SubscriptionStatus, Version,
 };
 use crate::password;
@@ -216,7 +216,11 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Book, ImportError> {
             users.push(UserRecord {
                 email,
                 password_hash,
-                is_admin: u.bool_or("admin", false)?,
+                // `"role"` names it; a file of before roles says `"admin"` alone.
+                role: match u.opt_str("role")? {
+                    Some(role) => Role::parse(role).map_err(|e| u.err("role", e.to_string()))?,
+                    None => Role::of_legacy_admin(u.bool_or("admin", false)?),
+                },
             });
         }
         let billing_day = match r.whole_number("billing_day")? {
@@ -421,14 +425,30 @@ mod tests {
         )
         .unwrap();
         assert_eq!(book.resellers[0].billing_day.get(), 15);
-        let admins: Vec<bool> = book.resellers[0].users.iter().map(|u| u.is_admin).collect();
-        assert_eq!(admins, [true, false]);
+        let roles: Vec<Role> = book.resellers[0].users.iter().map(|u| u.role).collect();
+        assert_eq!(roles, [Role::GlobalAdmin, Role::AdminAgent]);
         for bad in ["0", "29", "-1", "\"15\"", "1.5"] {
             let e = err(&format!(
                 r#"{{"resellers":[{{"id":"r1","name":"R","billing_day":{bad}}}]}}"#
             ));
             assert!(e.contains("billing_day"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn users_name_their_role() {
+        let book = parse(
+            r#"{"resellers":[{"id":"r1","name":"R",
+                 "users":[{"email":"a@r.example","password":"12345678","role":"sales-agent"},
+                          {"email":"b@r.example","password":"12345678","role":"billing-admin","admin":true}]}]}"#,
+            today(),
+        )
+        .unwrap();
+        let roles: Vec<Role> = book.resellers[0].users.iter().map(|u| u.role).collect();
+        assert_eq!(roles, [Role::SalesAgent, Role::BillingAdmin]);
+        let e = err(r#"{"resellers":[{"id":"r1","name":"R",
+                 "users":[{"email":"a@r.example","password":"12345678","role":"owner"}]}]}"#);
+        assert!(e.contains("role") && e.contains("owner"), "{e}");
     }
 
     #[test]

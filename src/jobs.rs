@@ -241,6 +241,10 @@ impl Runner {
         let Some(who) = who else {
             return end(Err(Problem::Failed));
         };
+        // The role is read as the row runs: one that may no longer change refuses the rest.
+        if !who.may(crate::domain::Permission::Change) {
+            return end(Err(Problem::NotAllowed));
+        }
         let key = ChangeKey::job_row(claimed.job, row.line);
         let cancelled = if claimed.job_cancelled {
             true

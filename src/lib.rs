@@ -2,7 +2,7 @@
 //!
 //! Layers, top to bottom: `web` (HTTP) → `store` (database) → `domain` (rules). `startup` wires
 //! them; `config` reads the settings; `clock` says what time it is; `import` reads a reseller's
-//! book from a file; `jobs` runs confirmed bulk changes in the background.
+//! book from a file; `jobs` runs confirmed bulk changes in the background; `mail` sends invitations.
 
 pub mod charges;
 pub mod clock;
@@ -11,6 +11,7 @@ pub mod domain;
 mod entities;
 pub mod import;
 pub mod jobs;
+pub mod mail;
 pub mod password;
 pub mod seed;
 pub mod startup;

@@ -6,6 +6,8 @@ use clap::{Parser, Subcommand};
 use portal::config::Settings;
 use portal::startup::Application;
 
+mod team_commands;
+
 /// mimalloc instead of glibc's allocator, for Rust and (`override`) for SQLite's own C code:
 /// a request allocates and frees many small buffers on threads that hand work to each other (the
 /// HTTP workers, SQLite's connection threads), where glibc's per-thread arenas spend their time
@@ -56,6 +58,16 @@ enum Command {
     ApiToken {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Create a reseller and its first global admin.
+    Reseller {
+        #[command(subcommand)]
+        command: team_commands::ResellerCommand,
+    },
+    /// Add or deactivate a reseller's users.
+    User {
+        #[command(subcommand)]
+        command: team_commands::UserCommand,
     },
     /// Generate a large book for reseller `bigbook` (sign in as admin@bigbook.example /
     /// bigbook-demo), for measuring the portal at scale.
@@ -122,6 +134,8 @@ async fn main() -> ExitCode {
         Command::Import { file } => import(file).await,
         Command::ApiToken { command } => api_token(command).await,
         Command::Backup { file } => backup(file).await,
+        Command::Reseller { command } => team_commands::reseller(command).await,
+        Command::User { command } => team_commands::user(command).await,
         Command::Prices {
             command: PricesCommand::Import { file },
         } => import_prices(file).await,

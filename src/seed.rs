@@ -88,7 +88,7 @@ pub fn book(customers: u32, per_customer: u32, password_hash: String) -> anyhow:
             users: vec![UserRecord {
                 email: EMAIL.to_owned(),
                 password_hash,
-                is_admin: true,
+                role: crate::domain::Role::GlobalAdmin,
             }],
         }],
         customers: Vec::with_capacity(customers as usize),

@@ -153,6 +153,12 @@ fn run(
     let metrics_allow = Data::new(settings.metrics_allow.clone());
     let trusted_proxies = Data::new(settings.trusted_proxies.clone());
     let public_url = settings.public_url.clone().map(Data::new);
+    let mailer = settings
+        .smtp_url
+        .as_deref()
+        .map(|url| crate::mail::Mailer::new(url, &settings.smtp_from))
+        .transpose()?
+        .map(Data::new);
     let database_file = store::DatabaseFile::of(&settings.database_url).map(Data::new);
     middleware::metrics::handle();
     middleware::metrics::keep_up();
@@ -194,6 +200,9 @@ fn run(
         if let Some(url) = &public_url {
             app = app.app_data(url.clone());
         }
+        if let Some(mailer) = &mailer {
+            app = app.app_data(mailer.clone());
+        }
         app.wrap(ErrorHandlers::new().default_handler(render_error_pages))
             .wrap(from_fn(middleware::request_id::request_id))
             .wrap(security_headers(https))
@@ -222,6 +231,9 @@ fn run(
                     // Error pages are drawn here too, while the session is at hand: a signed-in
                     // visitor's error keeps the signed-in frame.
                     // Writes into a replaced database file are refused here, as an error page.
+                    // What the user's role may not do is refused before any handler reads
+                    // a form (issue 32).
+                    .wrap(from_fn(middleware::roles::guard_pages))
                     .wrap(from_fn(file_guard::guard_writes))
                     .wrap(ErrorHandlers::new().default_handler(render_error_pages))
                     // Pages with a reseller's data stay out of the browser's cache, so that

@@ -21,6 +21,9 @@ mod m20261128_000016_held_back_attempts;
 mod m20261204_000017_change_engine;
 mod m20261204_000020_drafts;
 mod m20261204_000021_job_titles;
+mod m20261204_000035_roles;
+mod m20261204_000036_user_links;
+mod m20261204_000037_two_step;
 pub mod search;
 
 pub struct Migrator;
@@ -61,6 +64,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000017_change_engine::Migration),
             Box::new(m20261204_000020_drafts::Migration),
             Box::new(m20261204_000021_job_titles::Migration),
+            Box::new(m20261204_000035_roles::Migration),
+            Box::new(m20261204_000036_user_links::Migration),
+            Box::new(m20261204_000037_two_step::Migration),
         ]
     }
 }

@@ -9,8 +9,8 @@ use super::{CustomerId, ResellerId, Subscription};
 pub struct UserRecord {
     pub email: String,
     pub password_hash: String,
-    /// An administrator of the reseller: sets its billing day.
-    pub is_admin: bool,
+    /// What the user may do.
+    pub role: super::Role,
 }
 
 #[derive(Debug, Clone)]

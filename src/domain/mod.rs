@@ -16,9 +16,12 @@ pub mod eligibility;
 pub mod ids;
 pub mod licenses;
 pub mod prices;
+pub mod role;
 pub mod spreadsheet;
 pub mod status;
 pub mod subscription;
+pub mod team;
+pub mod totp;
 pub mod upgrade;
 
 pub use account::Account;
@@ -31,6 +34,7 @@ pub use edit::{Edit, FriendlyName};
 pub use eligibility::{Eligibility, Reason, Rule};
 pub use ids::{ChangeKey, CustomerId, FormKey, ResellerId, SubscriptionId};
 pub use licenses::{LicenseCount, LicenseCountError};
+pub use role::{Permission, Role};
 pub use status::{StatusAction, SubscriptionStatus};
 pub use subscription::{BillingCycle, Holding, Subscription, SubscriptionView, Version};
 

@@ -26,6 +26,11 @@ pub struct Model {
     pub attempts: Option<i32>,
     /// …in this quarter hour of the clock (quarter hours since 1970).
     pub attempts_window: Option<i64>,
+    /// The role the user acted with.
+    pub user_role: Option<String>,
+    /// For a request the role may not make: the permission it needed and what was asked; for a
+    /// change to the team: the user it was made to (and their new role).
+    pub detail: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

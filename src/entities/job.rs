@@ -20,6 +20,8 @@ pub struct Model {
     pub review_cost: Option<String>,
     /// The title's parts (JSON), read in each viewer's language; `None` for jobs written before.
     pub title: Option<String>,
+    /// Who confirmed the job: it runs with their role.
+    pub confirmed_by: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,8 @@ pub struct Model {
     pub billing_day: i32,
     /// How many customers the reseller has: counted by the importer, which alone adds them.
     pub customers: i64,
+    /// The roles whose users must enroll in two-step sign-in, comma-separated.
+    pub two_step_roles: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

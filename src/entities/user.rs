@@ -9,7 +9,17 @@ pub struct Model {
     #[sea_orm(unique)]
     pub email: String,
     pub password_hash: String,
+    /// Written beside `role` for instances of before: whether the role is global-admin.
     pub is_admin: bool,
+    pub role: String,
+    pub name: Option<String>,
+    pub deactivated_at: Option<DateTimeUtc>,
+    /// The authenticator's secret once enrolled (base32).
+    pub totp_secret: Option<String>,
+    /// The secret being enrolled, until a first code confirms it.
+    pub totp_pending: Option<String>,
+    /// The last step whose code was used.
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,7 +17,7 @@ use super::{Db, DbErr, count, nullable};
 use crate::domain::change::{Kind, Via};
 use crate::domain::dates::DayRange;
 use crate::domain::{
-    Account, CustomerId, Page, PageRequest, ResellerId, Subscription, SubscriptionId,
+    Account, CustomerId, Page, PageRequest, ResellerId, Role, Subscription, SubscriptionId,
     SubscriptionStatus,
 };
 use crate::entities::{activity, api_token, customer, subscription};
@@ -32,6 +32,18 @@ pub enum Action {
     Change(Kind),
     /// The subscription was created by a change of this kind (an upgrade's target).
     Created(Kind),
+    /// A request the user's role may not make was refused.
+    Refused,
+    /// A user was invited (or added from the command line), with a role.
+    UserInvited,
+    /// A user's role was changed.
+    UserRoleChanged,
+    /// A user was given a new link to set their password.
+    PasswordReset,
+    /// A user was deactivated.
+    UserDeactivated,
+    /// A user's two-step sign-in was reset by a global admin.
+    TwoStepReset,
 }
 
 impl Action {
@@ -41,7 +53,18 @@ impl Action {
             .into_iter()
             .chain(Kind::ALL.into_iter().map(Action::Change))
             .chain([Action::Created(Kind::Upgrade)])
+            .chain(Action::TEAM)
     }
+
+    /// The records of a request refused and of changes to the team.
+    const TEAM: [Action; 6] = [
+        Action::Refused,
+        Action::UserInvited,
+        Action::UserRoleChanged,
+        Action::PasswordReset,
+        Action::UserDeactivated,
+        Action::TwoStepReset,
+    ];
 
     /// The action as the log stores it: a change by its kind's name.
     pub fn as_str(self) -> &'static str {
@@ -54,6 +77,12 @@ impl Action {
             // here.
             Action::Created(_) => "upgrade_to",
             Action::Change(kind) => kind.as_str(),
+            Action::Refused => "refused",
+            Action::UserInvited => "user_invited",
+            Action::UserRoleChanged => "user_role_changed",
+            Action::PasswordReset => "password_reset",
+            Action::UserDeactivated => "user_deactivated",
+            Action::TwoStepReset => "two_step_reset",
         }
     }
 
@@ -111,6 +140,10 @@ pub struct Entry {
     pub via_job: Option<i32>,
     /// For held-back sign-ins: how many the record counts, and until when.
     pub held_back: Option<HeldBack>,
+    /// The role the user acted with (records of before roles have none).
+    pub role: Option<Role>,
+    /// What was refused, or the user a change to the team was made to.
+    pub detail: Option<String>,
 }
 
 /// A record of a change, to write in the transaction that makes it.
@@ -140,6 +173,7 @@ pub(crate) fn recorded<'a>(
         activity::ActiveModel {
             reseller_id: Set(who.reseller.to_string()),
             user_email: Set(who.email.clone()),
+            user_role: Set(Some(who.role.as_str().to_owned())),
             at: Set(change.at),
             action: Set(change.action.as_str().to_owned()),
             customer_id: Set(Some(change.customer.to_string())),
@@ -177,8 +211,8 @@ pub async fn record_sign_in_throttled(
     let window = at.timestamp().div_euclid(HELD_BACK_MINUTES * 60);
     let backend = db.get_database_backend();
     let sql = "INSERT INTO activity \
-               (reseller_id, user_email, at, action, attempts, attempts_window) \
-               VALUES ($1, $2, $3, $4, 1, $5) \
+               (reseller_id, user_email, at, action, attempts, attempts_window, user_role) \
+               VALUES ($1, $2, $3, $4, 1, $5, $6) \
                ON CONFLICT (reseller_id, user_email, attempts_window) \
                WHERE attempts_window IS NOT NULL \
                DO UPDATE SET attempts = activity.attempts + 1";
@@ -196,6 +230,7 @@ pub async fn record_sign_in_throttled(
             at.into(),
             Action::SignInThrottled.as_str().into(),
             window.into(),
+            who.role.as_str().into(),
         ],
     ))
     .await?;
@@ -225,19 +260,45 @@ impl HeldBack {
 
 /// Records a sign-in.
 pub async fn record_sign_in(db: &Db, who: &Account, at: DateTime<Utc>) -> Result<(), DbErr> {
-    record_account_event(db, who, Action::SignIn, at).await
+    record_account_event(db, who, Action::SignIn, None, at).await
+}
+
+/// Records a request the user's role may not make: `what` names the permission it needed and
+/// the request.
+pub async fn record_refused(
+    db: &Db,
+    who: &Account,
+    what: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    record_account_event(db, who, Action::Refused, Some(what), at).await
+}
+
+/// Records a change to the team (`action`: one of the user actions) made by `who` to the user
+/// `detail` names.
+pub async fn record_team_change(
+    db: &Db,
+    who: &Account,
+    action: Action,
+    detail: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    record_account_event(db, who, action, Some(detail), at).await
 }
 
 async fn record_account_event(
     db: &Db,
     who: &Account,
     action: Action,
+    detail: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let _turn = write_turn(db).await;
     activity::ActiveModel {
         reseller_id: Set(who.reseller.to_string()),
         user_email: Set(who.email.clone()),
+        user_role: Set(Some(who.role.as_str().to_owned())),
+        detail: Set(detail.map(|d| d.chars().take(300).collect())),
         at: Set(at),
         action: Set(action.as_str().to_owned()),
         ..Default::default()
@@ -384,6 +445,8 @@ pub(crate) fn entry(
         token_name: None,
         via_job: r.job_id,
         held_back: HeldBack::of(r.attempts, r.attempts_window),
+        role: r.user_role.as_deref().and_then(|r| Role::parse(r).ok()),
+        detail: r.detail,
         id: r.id,
         by: r.user_email,
     })
@@ -464,6 +527,8 @@ impl FromQueryResult for Read {
             job_id: nullable(row, "job_id")?,
             attempts: nullable(row, "attempts")?,
             attempts_window: nullable(row, "attempts_window")?,
+            user_role: nullable(row, "user_role")?,
+            detail: nullable(row, "detail")?,
         }))
     }
 }

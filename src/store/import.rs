@@ -56,6 +56,7 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
                 billing_day: Set(i32::try_from(r.billing_day.get()).unwrap_or(1)),
                 // Counted once the relationships are in.
                 customers: Set(0),
+                two_step_roles: Set(None),
             })
             .collect(),
     )
@@ -69,7 +70,8 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
                     reseller_id: Set(r.id.to_string()),
                     email: Set(u.email.clone()),
                     password_hash: Set(u.password_hash.clone()),
-                    is_admin: Set(u.is_admin),
+                    is_admin: Set(u.role == crate::domain::Role::GlobalAdmin),
+                    role: Set(u.role.as_str().to_owned()),
                     ..Default::default()
                 })
             })

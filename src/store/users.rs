@@ -3,7 +3,7 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{Db, DbErr};
-use crate::domain::{Account, ResellerId};
+use crate::domain::{Account, ResellerId, Role};
 use crate::entities::{reseller, user};
 
 /// What sign-in needs of a user: the account and its password hash.
@@ -24,9 +24,11 @@ pub async fn credentials(db: &Db, email: &str) -> Result<Option<Credentials>, Db
         }))
 }
 
-/// The signed-in account of a user id kept in the session, if the user still exists.
+/// The signed-in account of a user id kept in the session (or a token's user), if the user still
+/// exists and is not deactivated: a deactivated user's sessions, tokens and jobs end here.
 pub async fn account(db: &Db, user_id: i32) -> Result<Option<Account>, DbErr> {
     let Some((u, Some(r))) = user::Entity::find_by_id(user_id)
+        .filter(user::Column::DeactivatedAt.is_null())
         .find_also_related(reseller::Entity)
         .one(db)
         .await?
@@ -34,11 +36,20 @@ pub async fn account(db: &Db, user_id: i32) -> Result<Option<Account>, DbErr> {
         return Ok(None);
     };
     let reseller = ResellerId::parse(&u.reseller_id).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let role = role_of(&u)?;
+    let must_enroll = u.totp_secret.is_none()
+        && Role::parse_list(r.two_step_roles.as_deref().unwrap_or_default()).contains(&role);
     Ok(Some(Account {
+        must_enroll,
         user_id: u.id,
         email: u.email,
         reseller,
         reseller_name: r.name,
-        is_admin: u.is_admin,
+        role,
     }))
+}
+
+/// A user's role as stored.
+pub(crate) fn role_of(u: &user::Model) -> Result<Role, DbErr> {
+    Role::parse(&u.role).map_err(|e| DbErr::Custom(e.to_string()))
 }

@@ -16,7 +16,7 @@ use middleware::error::PageError;
 use middleware::{file_guard, metrics, session_store, static_files};
 use pages::{
     activity, api_access, billing, bulk, customers, delegated_admin, details, exports, language,
-    reviews, sign_in, subscriptions, upgrade,
+    reviews, security, set_password, sign_in, subscriptions, upgrade, users,
 };
 
 /// The routes that need no session: a request for them never touches the database.
@@ -88,6 +88,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/api-access/reference",
             web::get().to(api_access::reference_page),
+        )
+        // issue 32 (what each route needs of a role: middleware/roles.rs)
+        .route("/users", web::get().to(users::list))
+        .route("/users", web::post().to(users::invite))
+        .route("/users/{user}/role", web::post().to(users::change_role))
+        .route("/users/{user}/reset", web::post().to(users::reset))
+        .route(
+            "/users/{user}/deactivate",
+            web::post().to(users::deactivate),
+        )
+        .route(
+            "/users/{user}/two-step-reset",
+            web::post().to(users::reset_two_step),
+        )
+        .route(
+            "/settings/two-step",
+            web::post().to(users::set_two_step_roles),
+        )
+        .route("/security", web::get().to(security::show))
+        .route("/security/two-step", web::post().to(security::start))
+        .route(
+            "/security/two-step/confirm",
+            web::post().to(security::confirm),
+        )
+        .route("/set-password/{secret}", web::get().to(set_password::form))
+        .route(
+            "/set-password/{secret}",
+            web::post().to(set_password::submit),
         )
         .service(
             web::scope("/customers/{customer}")

@@ -5,9 +5,10 @@
 use chrono::{DateTime, Utc};
 
 use crate::helpers::{
-    CONTOSO, CONTOSO_SALES, TestApp, details, file, load_book, portal_command, spawn_app,
-    spawn_app_with,
+    CONTOSO, TestApp, details, file, load_book, portal_command, spawn_app, spawn_app_with,
 };
+use crate::roles::add_user;
+use portal::domain::Role::SalesAgent;
 
 /// A moment of 2026 in China Standard Time.
 fn at(date: &str) -> DateTime<Utc> {
@@ -431,9 +432,10 @@ async fn the_billing_day_is_set_by_the_command_and_by_an_administrator() {
         Some("20")
     );
 
-    // Not an administrator: sees the day, can't change it.
+    // A role that may not see billing (a sales agent): sees the day, can't change it.
+    let (email, password) = add_user(&app, "seller@contoso.example", SalesAgent).await;
     let sales = app.another_browser();
-    sales.sign_in(CONTOSO_SALES).await;
+    sales.sign_in((&email, password)).await;
     sales
         .get("/settings")
         .await

@@ -236,6 +236,9 @@ pub enum Problem {
     },
     /// The job was cancelled before the row started.
     Cancelled,
+    /// The role of whoever confirmed the job may not make changes (any more: a role is read
+    /// when each row runs).
+    NotAllowed,
     /// An error kept the row from being made.
     Failed,
 }
@@ -295,6 +298,7 @@ impl Problem {
             Problem::Changed => Reason::ConcurrencyConflict.code(),
             Problem::Line { problem, .. } => problem.code(),
             Problem::Cancelled => "job_cancelled",
+            Problem::NotAllowed => "role_not_allowed",
             Problem::Failed => "internal_error",
         }
     }
@@ -383,6 +387,7 @@ impl Problem {
                 value: String::new(),
             },
             "job_cancelled" => Problem::Cancelled,
+            "role_not_allowed" => Problem::NotAllowed,
             "internal_error" => Problem::Failed,
             _ => return None,
         })
@@ -511,6 +516,7 @@ mod tests {
                 value: String::new(),
             },
             Problem::Cancelled,
+            Problem::NotAllowed,
             Problem::Failed,
         ];
         for p in problems {

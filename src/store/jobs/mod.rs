@@ -510,17 +510,15 @@ pub async fn progress(db: &Db, id: i32) -> Result<Progress, DbErr> {
 
 /// Confirms a job after its review: it runs from now on. `false` when it was not in review
 /// (confirmed already, or cancelled), which changes nothing.
-pub async fn start(
-    db: &Db,
-    reseller: &ResellerId,
-    id: i32,
-    at: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+/// It runs with the role of `who`, who confirmed it.
+pub async fn start(db: &Db, who: &Account, id: i32, at: DateTime<Utc>) -> Result<bool, DbErr> {
+    let reseller = &who.reseller;
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
     let started = job::Entity::update_many()
         .col_expr(job::Column::State, Expr::val(JobState::Running.as_str()))
         .col_expr(job::Column::StartedAt, Expr::val(at))
+        .col_expr(job::Column::ConfirmedBy, Expr::val(who.user_id))
         .filter(job::Column::Id.eq(id))
         .filter(job::Column::ResellerId.eq(reseller.as_str()))
         .filter(job::Column::State.eq(JobState::Review.as_str()))

@@ -89,7 +89,9 @@ pub async fn claim(
                 job: m.job_id,
                 attempts: u32::try_from(m.attempts).unwrap_or(u32::MAX),
                 job_cancelled: job.state == JobState::Cancelled.as_str(),
-                user_id: job.user_id,
+                // The one who confirmed it, whose role it runs with (a job confirmed before
+                // roles: its maker).
+                user_id: job.confirmed_by.unwrap_or(job.user_id),
                 language: job.language.clone(),
                 row: to_row(m)?,
             })

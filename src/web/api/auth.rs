@@ -21,9 +21,9 @@ use crate::config::TrustedProxies;
 use crate::domain::Account;
 use crate::domain::api_token::TokenSecret;
 use crate::store::{self, Db};
-use crate::web::middleware::client;
 use crate::web::middleware::i18n::Locale;
 use crate::web::middleware::throttle::AddressFailures;
+use crate::web::middleware::{client, roles};
 
 /// How often a token's last use is written: at most once a minute per token and instance.
 const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
@@ -87,8 +87,19 @@ impl ApiTokens {
         address: Option<IpAddr>,
     ) -> Result<Known, ApiError> {
         let hash = secret.map(TokenSecret::hash);
-        if let Some(known) = hash.as_deref().and_then(|hash| self.cached(hash)) {
-            return Ok(known);
+        if let Some(mut known) = hash.as_deref().and_then(|hash| self.cached(hash)) {
+            // The token is known; its user is read at each request: a deactivated user's
+            // tokens stop at once, on every instance, and a new role counts at once.
+            match store::users::account(db, known.account.user_id).await? {
+                Some(account) => {
+                    known.account = account;
+                    return Ok(known);
+                }
+                None => {
+                    self.forget(known.token_id);
+                    return Err(ApiError::unauthorized());
+                }
+            }
         }
         // Any other token costs a lookup: an address that sent too many nobody holds waits
         // first, without one.
@@ -185,6 +196,8 @@ impl FromRequest for ApiCaller {
             .unwrap_or(Locale::EnUs);
         let db = req.app_data::<web::Data<Db>>().cloned();
         let tokens = req.app_data::<web::Data<ApiTokens>>().cloned();
+        let clock = req.app_data::<web::Data<crate::clock::Clock>>().cloned();
+        let req = req.clone();
         Box::pin(async move {
             let (Some(db), Some(tokens)) = (db, tokens) else {
                 return Err(ApiError::internal("the API is not wired"));
@@ -194,6 +207,12 @@ impl FromRequest for ApiCaller {
             }
             let known = tokens.authenticate(&db, secret.as_ref(), address).await?;
             tokens.count(known.account.user_id)?;
+            if let Some(needs) = roles::refused(roles::API, &req, &known.account) {
+                let at = clock.map_or_else(chrono::Utc::now, |c| c.now());
+                let what = roles::refusal_text(needs, &req);
+                store::activity::record_refused(&db, &known.account, &what, at).await?;
+                return Err(ApiError::not_allowed(known.account.role));
+            }
             Ok(ApiCaller {
                 account: known.account,
                 token_id: known.token_id,

@@ -16,7 +16,8 @@ use utoipa::ToSchema;
 pub struct ErrorBody {
     /// Partner Center's error code: 800001 missing or bad token, 800002 invalid input, 2002
     /// quantity outside the allowed range, 800091 change to a suspended subscription, 2011
-    /// change to a cancelled one, 20003 not found, 2055 stale etag, 429 too many requests.
+    /// change to a cancelled one, 2032 access denied (the user's role may not), 20003 not found,
+    /// 2055 stale etag, 429 too many requests.
     pub code: u32,
     /// What was wrong: which field, which value.
     pub description: String,
@@ -93,6 +94,19 @@ impl ApiError {
             2011,
             "SubscriptionCancelled",
             "The subscription is cancelled (status deleted): it can't change any more.".into(),
+        )
+    }
+
+    /// 403/2032 (Partner Center's "Access denied"): the token's user's role may not do this.
+    pub fn not_allowed(role: crate::domain::Role) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            2032,
+            "AccessDenied",
+            format!(
+                "Access denied: the token acts as a user with the role {role}, which may not do \
+                 this."
+            ),
         )
     }
 

@@ -177,6 +177,9 @@ fn declared_length(req: &ServiceRequest) -> Option<u64> {
         .ok()
 }
 
+/// Where the links that set a password lead (`pages::set_password`).
+pub const SET_PASSWORD: &str = "/set-password/";
+
 /// Middleware: a state-changing request must carry the session's token in its form (the sign-in
 /// form: its cookie's).
 pub async fn verify(
@@ -184,6 +187,14 @@ pub async fn verify(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
+    // A link to set a password carries its own proof (its secret, in the path), and there is no
+    // session yet to hold a token.
+    if req.path().starts_with(SET_PASSWORD) {
         return next
             .call(req)
             .await

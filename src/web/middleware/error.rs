@@ -20,6 +20,9 @@ pub enum PageError {
     /// its administrator).
     #[error("forbidden")]
     Forbidden,
+    /// Something the user's role may not do (issue 32): the error page says so.
+    #[error("not allowed for this role")]
+    NotAllowed,
     /// A request no form of ours sends (a tampered or truncated form).
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -35,6 +38,11 @@ pub enum PageError {
 /// probe's answer, read by machines and by an operator with curl.
 #[derive(Debug, Clone, Copy)]
 pub struct KeepBody;
+
+/// Marks a 403 that a role's table refused (not a failed CSRF check): the error page says the
+/// user's role may not do this.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleRefusal;
 
 /// Seconds a client is asked to wait when the database is out of reach.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
@@ -53,7 +61,7 @@ impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
             PageError::NotFound => StatusCode::NOT_FOUND,
-            PageError::Forbidden => StatusCode::FORBIDDEN,
+            PageError::Forbidden | PageError::NotAllowed => StatusCode::FORBIDDEN,
             PageError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
             PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -88,6 +96,11 @@ impl ResponseError for PageError {
                 HttpResponse::new(self.status_code())
             }
             PageError::NotFound | PageError::Forbidden => HttpResponse::new(self.status_code()),
+            PageError::NotAllowed => {
+                let mut response = HttpResponse::new(self.status_code());
+                response.extensions_mut().insert(RoleRefusal);
+                response
+            }
             PageError::Unavailable => HttpResponse::build(self.status_code())
                 .insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()))
                 .finish(),

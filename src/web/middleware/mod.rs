@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod limits;
 pub mod metrics;
 pub mod request_id;
+pub mod roles;
 pub mod sealed;
 pub mod session;
 pub mod session_store;

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage as _, HttpRequest, dev::Payload, web};
 
 use super::csrf::CsrfToken;
 use super::error::PageError;
@@ -33,38 +33,44 @@ impl FromRequest for SignedIn {
             "" => req.path().to_owned(),
             q => format!("{}?{q}", req.path()),
         };
+        // Read once a request: the role guard (`roles::guard_pages`) read it first.
+        if let Some(Checked(account)) = req.extensions().get::<Checked>().cloned() {
+            let csrf = CsrfToken::of(&session);
+            return Box::pin(async move { Ok(SignedIn { account, csrf }) });
+        }
         Box::pin(async move {
             let db = db.ok_or_else(|| PageError::Internal(anyhow::anyhow!("no database")))?;
             let now = chrono::Utc::now().timestamp();
             let (user_id, expired) = session::user(&session, limits, now);
             let last_seen = session.get::<i64>(LAST_SEEN).unwrap_or(None).unwrap_or(0);
             let fresh = now - last_seen < 60;
-            let kept = session::kept_account(&session, user_id);
-            let account = match (user_id, kept) {
-                (Some(_), Some(kept)) if !expired && fresh => Some(kept),
-                (Some(id), _) if !expired => store::users::account(&db, id).await?,
+            // Read at every request: a deactivated user is out at their next request, on every
+            // instance, and a new role counts at once.
+            let account = match user_id {
+                Some(id) if !expired => store::users::account(&db, id).await?,
                 _ => None,
             };
-            match account {
-                Some(account) => {
-                    if !fresh {
-                        remember(&session, &account, now);
-                    }
-                    Ok(SignedIn {
-                        account,
-                        csrf: CsrfToken::of(&session),
-                    })
+            let Some(account) = account else {
+                if user_id.is_some() {
+                    session.purge();
                 }
-                None => {
-                    if user_id.is_some() {
-                        session.purge();
-                    }
-                    Err(PageError::SignInRequired { next })
-                }
+                return Err(PageError::SignInRequired { next });
+            };
+            let kept = session::kept_account(&session, user_id);
+            if !fresh || kept.as_ref() != Some(&account) {
+                remember(&session, &account, now);
             }
+            Ok(SignedIn {
+                account,
+                csrf: CsrfToken::of(&session),
+            })
         })
     }
 }
+
+/// The account of a request, read and checked against its role once (by `roles::guard_pages`).
+#[derive(Clone)]
+pub(crate) struct Checked(pub(crate) Account);
 
 /// Keeps the account and the time in the session, which saves it and moves its idle expiry.
 pub(crate) fn remember(session: &Session, account: &Account, now: i64) {

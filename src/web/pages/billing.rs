@@ -88,7 +88,6 @@ pub struct SettingsPage {
     l: Locale,
     layout: Layout,
     day: BillingDay,
-    is_admin: bool,
     day_value: String,
     day_error: Option<String>,
     saved: bool,
@@ -112,7 +111,6 @@ async fn settings_page(
         l,
         layout: frame(l, req, user, "settings", l.t("settings-title")),
         day,
-        is_admin: user.account.is_admin,
         day_value: day.to_string(),
         day_error: None,
         saved: false,
@@ -120,7 +118,7 @@ async fn settings_page(
     })
 }
 
-/// The reseller's settings: its billing day, which its administrators may change.
+/// The reseller's settings: its billing day (the roles that may see billing change it).
 pub async fn settings(
     req: HttpRequest,
     l: Locale,
@@ -147,9 +145,6 @@ pub async fn set_billing_day(
     clock: web::Data<Clock>,
     form: web::Form<BillingDayForm>,
 ) -> Result<HttpResponse, PageError> {
-    if !user.account.is_admin {
-        return Err(PageError::Forbidden);
-    }
     let Some(day) = BillingDay::parse(&form.day) else {
         let mut page = settings_page(l, &req, &user, &db, &clock).await?;
         page.day_value = form.day.chars().take(20).collect();

@@ -10,7 +10,7 @@ use askama::Template;
 
 use super::layout::Layout;
 use crate::web::middleware::csrf::CsrfToken;
-use crate::web::middleware::error::KeepBody;
+use crate::web::middleware::error::{KeepBody, RoleRefusal};
 use crate::web::middleware::i18n::Locale;
 use crate::web::middleware::session::{self, SessionLimits};
 
@@ -51,9 +51,10 @@ pub fn render_error_pages<B: MessageBody + 'static>(
         None => Layout::bare(l, res.request().path()),
     };
     let key = match status.as_u16() {
-        400 | 404 | 403 | 405 | 413 | 429 | 503 => status.as_u16(),
-        s if s >= 500 => 500,
-        _ => 400,
+        403 if res.response().extensions().contains::<RoleRefusal>() => "role".to_owned(),
+        s @ (400 | 404 | 403 | 405 | 413 | 429 | 503) => s.to_string(),
+        s if s >= 500 => "500".to_owned(),
+        _ => "400".to_owned(),
     };
     let page = ErrorPage {
         l,

@@ -94,6 +94,18 @@ impl Layout {
         self
     }
 
+    /// Whether the signed-in user's role may do what the permission named (`view`, `change`,
+    /// `prices`, `billing`, `tokens`, `users`) allows: what it may not is not offered.
+    pub fn may(&self, permission: &str) -> bool {
+        let name = permission;
+        let permission = crate::domain::Permission::parse(name);
+        debug_assert!(permission.is_some(), "no permission {name:?}");
+        self.account
+            .as_ref()
+            .zip(permission)
+            .is_some_and(|(a, p)| a.may(p))
+    }
+
     /// The signed-in reseller's name, or nothing.
     pub fn reseller_name(&self) -> &str {
         self.account

@@ -208,6 +208,7 @@ pub(super) fn problem_message(
             ),
         },
         Problem::Cancelled => l.t("bulk-row-cancelled"),
+        Problem::NotAllowed => l.t("bulk-row-not-allowed"),
         Problem::Failed => l.t("bulk-row-failed"),
     }
 }
@@ -494,7 +495,7 @@ pub async fn start(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, PageError> {
     let job = owned_job(&db, &user, path.into_inner()).await?;
-    if job_store::start(&db, &user.account.reseller, job.id, clock.now()).await? {
+    if job_store::start(&db, &user.account, job.id, clock.now()).await? {
         metrics::counter!("portal_jobs_total", "event" => "started").increment(1);
         jobs.wake();
     }

@@ -1,0 +1,198 @@
+//! Two-step sign-in's records (issue 32): a user's authenticator secret (pending until a first
+//! code confirms it), the last step whose code was used, their recovery codes (hashes, each used
+//! once), and the roles a reseller requires to enroll.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+};
+
+use super::turn::write_turn;
+use super::{Db, DbErr};
+use crate::domain::totp::{self, TotpSecret};
+use crate::domain::{ResellerId, Role};
+use crate::entities::{recovery_code, reseller, user};
+
+/// Where a user stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwoStep {
+    pub enrolled: bool,
+    /// The secret being enrolled, shown until confirmed.
+    pub pending: Option<TotpSecret>,
+    /// Recovery codes not used yet.
+    pub recovery_left: u64,
+}
+
+fn secret(raw: Option<&str>) -> Option<TotpSecret> {
+    raw.and_then(TotpSecret::from_base32)
+}
+
+pub async fn state(db: &Db, user_id: i32) -> Result<TwoStep, DbErr> {
+    let u = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("user {user_id}")))?;
+    let recovery_left = recovery_code::Entity::find()
+        .filter(recovery_code::Column::UserId.eq(user_id))
+        .filter(recovery_code::Column::UsedAt.is_null())
+        .count(db)
+        .await?;
+    Ok(TwoStep {
+        enrolled: u.totp_secret.is_some(),
+        pending: secret(u.totp_pending.as_deref()),
+        recovery_left,
+    })
+}
+
+/// Starts (or starts again) an enrollment: a new secret, pending until confirmed.
+pub async fn start(db: &Db, user_id: i32) -> Result<TotpSecret, DbErr> {
+    let new = TotpSecret::generate();
+    let _turn = write_turn(db).await;
+    user::Entity::update_many()
+        .col_expr(user::Column::TotpPending, Expr::val(new.to_base32()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(new)
+}
+
+/// Confirms the pending enrollment with a first code: the secret is the user's from now on, and
+/// ten new recovery codes replace any before, returned this once. `None`: no enrollment pending,
+/// or a wrong code (nothing written).
+pub async fn confirm(
+    db: &Db,
+    user_id: i32,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<String>>, DbErr> {
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    let Some(u) = user::Entity::find_by_id(user_id).one(&txn).await? else {
+        return Ok(None);
+    };
+    let Some(pending) = secret(u.totp_pending.as_deref()) else {
+        return Ok(None);
+    };
+    let Some(step) = pending.verify(typed, now.timestamp(), None) else {
+        return Ok(None);
+    };
+    user::Entity::update_many()
+        .col_expr(user::Column::TotpSecret, Expr::val(pending.to_base32()))
+        .col_expr(user::Column::TotpPending, Expr::val(Option::<String>::None))
+        .col_expr(user::Column::TotpLastStep, Expr::val(step))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(&txn)
+        .await?;
+    recovery_code::Entity::delete_many()
+        .filter(recovery_code::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    let codes: Vec<String> = (0..totp::RECOVERY_CODES)
+        .map(|_| totp::recovery_code())
+        .collect();
+    recovery_code::Entity::insert_many(codes.iter().map(|c| recovery_code::ActiveModel {
+        user_id: Set(user_id),
+        hash: Set(totp::recovery_hash(c)),
+        used_at: Set(None),
+        ..Default::default()
+    }))
+    .exec(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Some(codes))
+}
+
+/// The enrolled secret of a user and the last step used, for sign-in; `None`: not enrolled.
+pub async fn enrolled(db: &Db, user_id: i32) -> Result<Option<(TotpSecret, Option<i64>)>, DbErr> {
+    Ok(user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .and_then(|u| secret(u.totp_secret.as_deref()).map(|s| (s, u.totp_last_step))))
+}
+
+/// Takes a code's step as used: `false` when it (or a later one) was used meanwhile, on any
+/// instance (one statement decides).
+pub async fn use_step(db: &Db, user_id: i32, step: i64) -> Result<bool, DbErr> {
+    let _turn = write_turn(db).await;
+    Ok(user::Entity::update_many()
+        .col_expr(user::Column::TotpLastStep, Expr::val(step))
+        .filter(user::Column::Id.eq(user_id))
+        .filter(
+            Expr::col(user::Column::TotpLastStep)
+                .is_null()
+                .or(Expr::col(user::Column::TotpLastStep).lt(step)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
+}
+
+/// Uses one of the user's recovery codes: `false` when it is none of theirs, or was used.
+pub async fn use_recovery(
+    db: &Db,
+    user_id: i32,
+    typed: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let _turn = write_turn(db).await;
+    Ok(recovery_code::Entity::update_many()
+        .col_expr(recovery_code::Column::UsedAt, Expr::val(at))
+        .filter(recovery_code::Column::UserId.eq(user_id))
+        .filter(recovery_code::Column::Hash.eq(totp::recovery_hash(typed)))
+        .filter(recovery_code::Column::UsedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected
+        >= 1)
+}
+
+/// A global admin resets a user of their reseller's two-step sign-in: no secret, no recovery
+/// codes; they sign in with their password alone (and enroll again where required). Returns
+/// the user's e-mail address, or `None` for no such user of this reseller.
+pub async fn reset(db: &Db, reseller: &ResellerId, user_id: i32) -> Result<Option<String>, DbErr> {
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    let Some(u) = user::Entity::find_by_id(user_id)
+        .filter(user::Column::ResellerId.eq(reseller.as_str()))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    user::Entity::update_many()
+        .col_expr(user::Column::TotpSecret, Expr::val(Option::<String>::None))
+        .col_expr(user::Column::TotpPending, Expr::val(Option::<String>::None))
+        .col_expr(user::Column::TotpLastStep, Expr::val(Option::<i64>::None))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(&txn)
+        .await?;
+    recovery_code::Entity::delete_many()
+        .filter(recovery_code::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(Some(u.email))
+}
+
+/// The roles the reseller requires to enroll.
+pub async fn required(db: &Db, reseller: &ResellerId) -> Result<Vec<Role>, DbErr> {
+    Ok(reseller::Entity::find_by_id(reseller.as_str())
+        .one(db)
+        .await?
+        .and_then(|r| r.two_step_roles)
+        .map(|raw| Role::parse_list(&raw))
+        .unwrap_or_default())
+}
+
+/// Sets the roles the reseller requires to enroll.
+pub async fn set_required(db: &Db, reseller: &ResellerId, roles: &[Role]) -> Result<(), DbErr> {
+    let _turn = write_turn(db).await;
+    reseller::Entity::update_many()
+        .col_expr(reseller::Column::TwoStepRoles, Expr::val(Role::join(roles)))
+        .filter(reseller::Column::Id.eq(reseller.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
