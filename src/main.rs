@@ -49,6 +49,10 @@ enum Command {
         /// A billing date of the reseller, YYYY-MM-DD.
         #[arg(long)]
         invoice_date: String,
+        /// Start with UTF-8's byte-order mark, as the page's download does (for Excel); without
+        /// it the output is plain UTF-8, for scripts.
+        #[arg(long)]
+        bom: bool,
     },
     /// Write a consistent copy of the SQLite database to FILE, while the portal runs.
     Backup { file: PathBuf },
@@ -129,7 +133,8 @@ async fn main() -> ExitCode {
         Command::Charges {
             reseller,
             invoice_date,
-        } => charges(reseller, invoice_date).await,
+            bom,
+        } => charges(reseller, invoice_date, bom).await,
         Command::Seed {
             customers,
             subscriptions_per_customer,
@@ -321,7 +326,7 @@ async fn billing_day(reseller: String, day: String) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn charges(reseller: String, date: String) -> anyhow::Result<()> {
+async fn charges(reseller: String, date: String, bom: bool) -> anyhow::Result<()> {
     use std::io::Write as _;
     let id = reseller_id(&reseller)?;
     let date = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
@@ -329,10 +334,12 @@ async fn charges(reseller: String, date: String) -> anyhow::Result<()> {
     let (_, db) = command_database().await?;
     let file = portal::charges::ChargesFile::open(&db, &id, date).await?;
     let mut out = std::io::stdout().lock();
-    out.write_all(
-        &portal::domain::spreadsheet::CsvWriter::file(&portal::charges::CSV_HEADER)?
-            .into_bytes()?,
-    )?;
+    let header = if bom {
+        portal::domain::spreadsheet::CsvWriter::file(&portal::charges::CSV_HEADER)?
+    } else {
+        portal::domain::spreadsheet::CsvWriter::unmarked(&portal::charges::CSV_HEADER)?
+    };
+    out.write_all(&header.into_bytes()?)?;
     // Written a stretch at a time, as the page's download is; the offers without a price are
     // named once the whole file is out.
     let (mut after, mut missing) = (None, Vec::new());

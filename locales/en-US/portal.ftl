@@ -75,7 +75,7 @@ not-eligible = This subscription can't be upgraded now. Here is why, rule by rul
 target-eligible = Can be upgraded to this offer.
 target-blocked-above = Not available for the reasons above.
 adds-services = Adds: { $services }
-no-additional-services = no additional services
+no-additional-services = none
 manage-title = Manage subscription
 change-licenses = Number of licenses
 licenses-hint = Enter a whole number from { $min } to { $max } (not below the licenses assigned to users).
@@ -482,3 +482,21 @@ charges-page-total = Total of this page
 charges-first-page = First page
 charges-totals-first = The invoice's totals are being worked out over your whole book. Reload in a moment.
 subscriptions-first-page = Newest subscriptions
+
+# issue 30
+activity-filter-customer = Filter by customer: { $customer }
+activity-what-detail = { $what }: { $detail }
+activity-renamed = { $before } → { $after }
+charges-usage-line = { $from } – { $to }: { $quantity } × { $price } = { $amount }
+done-licenses-from-to = The number of licenses was changed from { $from } to { $to }.
+activity-action = Action
+activity-action-all = All actions
+activity-action-changes = Changes (no sign-ins)
+activity-action-sign-ins = Sign-ins only
+activity-action-licenses = License changes
+activity-action-suspend = Suspensions
+activity-action-reactivate = Reactivations
+activity-action-rename = Renames
+activity-action-upgrade = Upgrades
+fix-conflicting-services-own = The customer bought { $offers } from you: they must cancel it before buying { $target } from you.
+fix-already-owned-own = The customer already bought { $target } from you: change that subscription's licenses instead, or cancel it first.

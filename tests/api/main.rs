@@ -19,6 +19,7 @@ mod matrix;
 mod operations;
 mod probe;
 mod security;
+mod stumbles;
 mod tenancy;
 mod v1;
 mod wire;

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::charges::{self, Invoice, Totals};
 use crate::clock::Clock;
-use crate::domain::billing::{Amount, BillingDay, ChargeType, PriceList};
+use crate::domain::billing::{Amount, BillingDay, ChargeLine, ChargeType, PriceList};
 use crate::domain::catalog::{self, Offer};
 use crate::domain::{ResellerId, SubscriptionId};
 use crate::store::billing::PriceCache;
@@ -205,6 +205,21 @@ impl ChargesPage {
 
     fn date_href(&self, date: &NaiveDate) -> String {
         format!("/charges?date={date}")
+    }
+
+    /// One stretch of prorated usage in words: its days, licenses, price and amount.
+    fn usage_line(&self, line: &ChargeLine) -> String {
+        let l = self.l;
+        l.t_with(
+            "charges-usage-line",
+            &[
+                ("from", l.date(&line.start)),
+                ("to", l.date(&line.end)),
+                ("quantity", l.num(line.quantity)),
+                ("price", l.money(line.unit_price)),
+                ("amount", l.money(line.amount)),
+            ],
+        )
     }
 
     /// The invoice shown is the next one, as it stands so far.

@@ -1,0 +1,199 @@
+//! Issue 30, what made a new reseller stop (items 6–18): the money explained, the words, the
+//! Charges and Prices pages, the activity log's filter, the tokens' copy and revoke, `/metrics`
+//! at zero, `portal charges` on standard output.
+
+use crate::helpers::{CONTOSO, TestApp, details, spawn_app};
+
+#[actix_web::test]
+async fn metrics_count_changes_and_sign_ins_from_zero_at_start() {
+    // A portal process of its own: the test binary's recorder is shared by every test in it.
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::helpers::fresh_database(dir.path()).await;
+    let (mut child, base) = crate::crash::start_with(&url, &[]);
+    let db = portal::store::connect(&url, 2).await.unwrap();
+    let app = TestApp::browser_for(base, db, url.clone());
+
+    let metrics = app.get("/metrics").await;
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    metrics.assert_status(200);
+    for needle in [
+        "portal_changes_total{kind=\"licenses\",result=\"made\"} 0",
+        "portal_changes_total{kind=\"upgrade\",result=\"refused\"} 0",
+        "portal_changes_total{kind=\"edit\",result=\"conflict\"} 0",
+        "portal_sign_in_failures_total 0",
+        "portal_sign_in_throttled_total 0",
+    ] {
+        assert!(
+            metrics.body.contains(needle),
+            "{needle} in:\n{}",
+            metrics.body
+        );
+    }
+}
+
+#[actix_web::test]
+async fn rules_4_and_5_say_another_channel_only_when_it_is_one() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    // Arrange: Fabrikam's Essentials upgraded in part to E1 (10 of its 25 licenses): the
+    // customer now holds E1, bought from this reseller.
+    let essentials = details("c-fabrikam", "s-fabrikam-essentials");
+    let version = app.get(&essentials).await.hidden("version");
+    app.post(
+        &format!("{essentials}/upgrade"),
+        &[
+            ("offer", "O365_E1"),
+            ("licenses", "10"),
+            ("version", &version),
+        ],
+    )
+    .await
+    .assert_status(303);
+
+    // Act
+    let own = app.get(&essentials).await;
+    let direct = app.get(&details("c-alpine", "s-alpine-essentials")).await;
+
+    // Assert: the reseller's own E1 is named as its own; Alpine's E3, bought directly, as
+    // another channel's.
+    own.assert_status(200)
+        .assert_contains("客户已拥有 Office 365 企业版 E1 的订阅。")
+        .assert_contains("客户已从你这里购买了 Office 365 企业版 E1")
+        .assert_lacks("其他经销商或渠道");
+    direct
+        .assert_status(200)
+        .assert_contains("该订阅可能是从其他经销商或渠道购买的（多渠道）");
+}
+
+/// How many times `needle` occurs in the page.
+fn occurrences(page: &crate::helpers::Page, needle: &str) -> usize {
+    page.body.matches(needle).count()
+}
+
+#[actix_web::test]
+async fn breadcrumbs_mark_one_page_and_go_to_distinct_places() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    for path in [
+        "/customers/c-fabrikam/subscriptions".to_owned(),
+        details("c-fabrikam", "s-fabrikam-essentials"),
+        "/activity?customer=c-fabrikam".to_owned(),
+        "/activity".to_owned(),
+    ] {
+        let page = app.get(&path).await;
+        page.assert_status(200);
+        let crumbs = page
+            .body
+            .split_once("<nav class=\"crumbs\"")
+            .and_then(|(_, rest)| rest.split_once("</nav>"))
+            .map_or("", |(crumbs, _)| crumbs);
+        // The navigation marks its section too: the crumbs mark exactly their last.
+        assert_eq!(
+            crumbs.matches("aria-current=\"page\"").count(),
+            usize::from(!crumbs.is_empty()),
+            "{path}: {crumbs}"
+        );
+        let mut hrefs: Vec<&str> = crumbs
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|h| h.split('"').next())
+            .collect();
+        let all = hrefs.len();
+        hrefs.sort_unstable();
+        hrefs.dedup();
+        assert_eq!(
+            hrefs.len(),
+            all,
+            "{path}: two crumbs to one place: {crumbs}"
+        );
+    }
+    let page = app
+        .get(&details("c-fabrikam", "s-fabrikam-essentials"))
+        .await;
+    page.assert_contains("href=\"/?q=fabrikam%2Epartner%2Eonmschina%2Ecn\"")
+        .assert_contains("href=\"/customers/c-fabrikam/subscriptions\"");
+    // Seven navigation items, seven drawings.
+    assert_eq!(occurrences(&page, "class=\"nav-icon\""), 7);
+}
+
+#[actix_web::test]
+async fn the_activity_log_filters_by_action_and_its_file_says_so() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    crate::helpers::add_licenses(&app, "s-fabrikam-essentials", 1).await;
+
+    // Act
+    let all = app.get("/activity").await;
+    let changes = app.get("/activity?action=changes").await;
+    let sign_ins = app.get("/activity?action=sign_ins").await;
+    let licenses = app.get("/activity?action=licenses").await;
+    let unknown = app.get("/activity?action=nope").await;
+    let file = app
+        .get("/activity/export.csv?customer=c-fabrikam&action=changes&from=2026-01-01")
+        .await;
+
+    // Assert
+    all.assert_status(200)
+        .assert_contains("<option value=\"changes\">所有更改（不含登录）</option>")
+        .assert_contains(">登录<");
+    changes
+        .assert_status(200)
+        .assert_contains("<option value=\"changes\" selected>")
+        .assert_contains("更改许可证数量</td>")
+        .assert_lacks("<td>登录</td>");
+    sign_ins.assert_status(200).assert_contains(">登录</td>");
+    assert!(!sign_ins.body.contains("更改许可证数量</td>"));
+    licenses
+        .assert_status(200)
+        .assert_contains("更改许可证数量</td>");
+    unknown.assert_status(404);
+    // The pager keeps the filter.
+    changes.assert_contains("共 1 条记录");
+    file.assert_status(200);
+    let disposition = file
+        .headers
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains("activity-contoso-c-fabrikam-from-2026-01-01-changes-"),
+        "{disposition}"
+    );
+    let header = file
+        .body
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap();
+    assert!(header.ends_with(",Attempts,Bulk job"), "{header}");
+    assert_eq!(
+        file.body.lines().count(),
+        2,
+        "the change alone: {}",
+        file.body
+    );
+}
+
+#[actix_web::test]
+async fn a_license_change_says_from_what_to_what() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let page = details("c-fabrikam", "s-fabrikam-essentials");
+    let version = app.get(&page).await.hidden("version");
+
+    let done = app
+        .post(
+            &format!("{page}/licenses"),
+            &[("licenses", "30"), ("version", &version)],
+        )
+        .await;
+
+    let shown = app.follow(&done).await;
+    shown
+        .assert_status(200)
+        .assert_contains("已将许可证数量从 25 个改为 30 个。");
+}
