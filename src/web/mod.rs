@@ -81,6 +81,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api-access/reference",
             web::get().to(api_access::reference_page),
         )
+        // issue 30
+        .route(
+            "/api-access/tokens/{token}/revoke",
+            web::get().to(api_access::confirm_revoke),
+        )
         .service(
             web::scope("/customers/{customer}")
                 .route("/subscriptions", web::get().to(subscriptions::list))

@@ -197,3 +197,55 @@ async fn a_license_change_says_from_what_to_what() {
         .assert_status(200)
         .assert_contains("已将许可证数量从 25 个改为 30 个。");
 }
+
+#[actix_web::test]
+async fn a_token_is_copied_once_and_revoked_after_asking_and_by_name() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    app.get("/api-access").await.assert_status(200);
+    app.post("/api-access/tokens", &[("name", "Nightly sync")])
+        .await
+        .assert_redirect("/api-access");
+    app.post("/api-access/tokens", &[("name", "Reports")])
+        .await
+        .assert_redirect("/api-access");
+
+    // The token shown once has a Copy button, which its script shows (hidden without it).
+    let shown = app.get("/api-access").await;
+    shown
+        .assert_contains("data-copy=\"new-token\" hidden>复制</button>")
+        .assert_contains("<script src=\"/static/js/copy.js\" defer></script>");
+    app.get("/static/js/copy.js").await.assert_status(200);
+    let id = app
+        .value("SELECT id FROM api_tokens WHERE name = 'Nightly sync'")
+        .await
+        .unwrap();
+
+    // Revoke asks first, on a page of its own: nothing is revoked by asking.
+    let list = app.get("/api-access").await;
+    list.assert_contains(&format!("href=\"/api-access/tokens/{id}/revoke\""))
+        .assert_lacks("data-copy=");
+    let asking = app.get(&format!("/api-access/tokens/{id}/revoke")).await;
+    asking
+        .assert_status(200)
+        .assert_contains("吊销令牌“Nightly sync”？")
+        .assert_contains(&format!("action=\"/api-access/tokens/{id}/revoke\""));
+    assert_eq!(
+        app.count("api_tokens WHERE revoked_at IS NOT NULL").await,
+        0
+    );
+    let done = app
+        .post(&format!("/api-access/tokens/{id}/revoke"), &[])
+        .await;
+    let page = app.follow(&done).await;
+
+    // The notice names the token; asking again about a revoked one is no such page.
+    page.assert_contains("令牌“Nightly sync”已吊销，不能再使用。");
+    assert_eq!(
+        app.count("api_tokens WHERE revoked_at IS NOT NULL").await,
+        1
+    );
+    app.get(&format!("/api-access/tokens/{id}/revoke"))
+        .await
+        .assert_status(404);
+}

@@ -585,7 +585,7 @@ async fn only_a_live_token_opens_the_api_and_the_session_cookie_does_not() {
         .unwrap();
     app.post(&format!("/api-access/tokens/{id}/revoke"), &[])
         .await
-        .assert_redirect("/api-access?done=revoked");
+        .assert_redirect(&format!("/api-access?done=revoked&token={id}"));
     api.get(path).await.assert_error(401, 800001);
     assert!(
         app.value("SELECT last_used_at FROM api_tokens WHERE name = 'Nightly sync'")
