@@ -53,6 +53,10 @@ enum Command {
         /// it the output is plain UTF-8, for scripts.
         #[arg(long)]
         bom: bool,
+        /// The language of the offers' names: en-US (the default) or zh-CN, as the page's
+        /// download in that language writes them.
+        #[arg(long, default_value = "en-US")]
+        language: String,
     },
     /// Write a consistent copy of the SQLite database to FILE, while the portal runs.
     Backup { file: PathBuf },
@@ -134,7 +138,8 @@ async fn main() -> ExitCode {
             reseller,
             invoice_date,
             bom,
-        } => charges(reseller, invoice_date, bom).await,
+            language,
+        } => charges(reseller, invoice_date, bom, language).await,
         Command::Seed {
             customers,
             subscriptions_per_customer,
@@ -326,7 +331,16 @@ async fn billing_day(reseller: String, day: String) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn charges(reseller: String, date: String, bom: bool) -> anyhow::Result<()> {
+async fn charges(
+    reseller: String,
+    date: String,
+    bom: bool,
+    language: String,
+) -> anyhow::Result<()> {
+    let lang = match language.as_str() {
+        "en-US" | "zh-CN" => language.as_str(),
+        other => anyhow::bail!("{other:?} is not a language of the portal: en-US or zh-CN"),
+    };
     use std::io::Write as _;
     let id = reseller_id(&reseller)?;
     let date = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
@@ -345,7 +359,7 @@ async fn charges(reseller: String, date: String, bom: bool) -> anyhow::Result<()
     let (mut after, mut missing) = (None, Vec::new());
     loop {
         let stretch = file.stretch(&db, after.as_ref()).await?;
-        out.write_all(&portal::charges::csv_lines(&stretch.invoice)?)?;
+        out.write_all(&portal::charges::csv_lines(&stretch.invoice, lang)?)?;
         for offer in stretch.invoice.missing_prices {
             if !missing.contains(&offer) {
                 missing.push(offer);

@@ -476,11 +476,11 @@ bulk-cost-unpriced = { $n_n ->
     [one] { $n } row is for an offer without a price ({ $offers }): its cost is not in the figures above.
    *[other] { $n } rows are for offers without a price ({ $offers }): their cost is not in the figures above.
 }
-charges-totals-updating = These totals are from before the latest change; new ones are being worked out. Reload in a moment.
+charges-totals-updating = Some totals are from before the latest change; new ones are being worked out, and this page updates itself when they are ready.
 charges-paged = The subscriptions are listed 50 at a time, customer by customer; the totals above are the whole invoice's.
 charges-page-total = Total of this page
 charges-first-page = First page
-charges-totals-first = The invoice's totals are being worked out over your whole book. Reload in a moment.
+charges-totals-first = The invoice's totals are being worked out over your whole book; this page updates itself when they are ready.
 subscriptions-first-page = Newest subscriptions
 
 # issue 30
@@ -506,3 +506,7 @@ api-revoked-named = The token “{ $name }” was revoked and can no longer be u
 api-revoke-confirm-title = Revoke the token “{ $name }”?
 api-revoke-confirm-lede = Once revoked, the scripts and tools that use this token lose access to the API at once. This can't be undone.
 api-revoke-confirm = Revoke the token
+charges-reload = Reload now
+charges-total-working = Being worked out…
+prices-unchanged = unchanged
+prices-no-upcoming = No later price is scheduled in the price list: the prices above hold until a new list is loaded.

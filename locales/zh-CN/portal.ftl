@@ -422,11 +422,11 @@ bulk-progress-hint = 你可以离开此页面：作业会继续运行，并列�
 bulk-results = 结果
 bulk-result = 结果
 bulk-cost-unpriced = 有 { $n } 行的产品在价目表中没有价格（{ $offers }）：其费用未计入上述金额。
-charges-totals-updating = 以上合计为最近一次更改之前的金额，新的合计正在计算中。请稍后刷新。
+charges-totals-updating = 部分合计为最近一次更改之前的金额，新的合计正在计算中，完成后此页面会自动更新。
 charges-paged = 订阅按客户顺序每页列出 50 个；上方合计为整张发票的金额。
 charges-page-total = 本页合计
 charges-first-page = 第一页
-charges-totals-first = 正在按你的全部客户计算发票合计。请稍后刷新。
+charges-totals-first = 正在按你的全部客户计算发票合计，完成后此页面会自动更新。
 subscriptions-first-page = 最新的订阅
 
 # issue 30
@@ -452,3 +452,7 @@ api-revoked-named = 令牌“{ $name }”已吊销，不能再使用。
 api-revoke-confirm-title = 吊销令牌“{ $name }”？
 api-revoke-confirm-lede = 吊销后，使用此令牌的脚本和工具将立即无法访问 API。此操作无法撤消。
 api-revoke-confirm = 吊销令牌
+charges-reload = 立即刷新
+charges-total-working = 正在计算……
+prices-unchanged = 不变
+prices-no-upcoming = 价目表中没有已安排的价格变动：以上价格一直有效，直到加载新的价目表。

@@ -116,8 +116,8 @@ async fn the_worked_example_from_changes_made_on_the_pages() {
         page.headers.get("content-type").unwrap(),
         "text/csv; charset=utf-8"
     );
-    // The download is for Excel: the same file with the mark, as `--bom` writes it.
-    assert_eq!(page.body, format!("\u{feff}{}", out.stdout));
+    // The download is for Excel, in the page's language: the same file with the mark and the
+    // offers' Chinese names, as `--bom --language zh-CN` writes it.
     let marked = portal_command(
         &app,
         &[
@@ -127,9 +127,21 @@ async fn the_worked_example_from_changes_made_on_the_pages() {
             "--invoice-date",
             "2026-08-15",
             "--bom",
+            "--language",
+            "zh-CN",
         ],
     );
     assert_eq!(page.body, marked.stdout);
+    assert!(page.body.starts_with('\u{feff}'));
+    assert!(
+        page.body.contains(",O365_E3,Office 365 企业版 E3,"),
+        "{}",
+        page.body
+    );
+    app.prefer("en-US");
+    let english = app.get("/charges.csv?date=2026-08-15").await;
+    assert_eq!(english.body, format!("\u{feff}{}", out.stdout));
+    app.prefer("zh-CN");
 
     // The Charges page shows the same lines, and the invoice's total.
     let charges = app.get("/charges?date=2026-08-15").await;

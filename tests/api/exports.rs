@@ -794,7 +794,15 @@ async fn the_charges_file_is_streamed_and_the_same_as_the_commands() {
     let page = app.get(&format!("/charges.csv?date={date}")).await;
     let out = portal_command(
         &app,
-        &["charges", "--reseller", "bigbook", "--invoice-date", &date],
+        &[
+            "charges",
+            "--reseller",
+            "bigbook",
+            "--invoice-date",
+            &date,
+            "--language",
+            "zh-CN",
+        ],
     );
 
     // Assert: sent as it is written (chunked, no length known up front), every subscription's

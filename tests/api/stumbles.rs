@@ -249,3 +249,70 @@ async fn a_token_is_copied_once_and_revoked_after_asking_and_by_name() {
         .await
         .assert_status(404);
 }
+
+#[actix_web::test]
+async fn the_charges_page_shows_one_total_and_updates_itself_while_it_is_worked_out() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+
+    let page = app.get("/charges").await;
+
+    // The page holds the whole invoice: its figure is the table's own sum, said once.
+    page.assert_status(200)
+        .assert_contains("date-picker")
+        .assert_lacks("data-total=");
+    assert_eq!(occurrences(&page, "data-invoice-total="), 1);
+    assert_eq!(occurrences(&page, "data-estimate-total="), 1);
+
+    // After a change, the totals it doesn't hold are worked out again; meanwhile the page says
+    // so, reloads itself without script and asks for itself with script, and links to itself.
+    crate::helpers::add_licenses(&app, "s-fabrikam-essentials", 3).await;
+    let mut seen_waiting = false;
+    for _ in 0..50 {
+        let page = app.get("/charges").await;
+        if page.body.contains("data-stale") {
+            seen_waiting = true;
+            page.assert_contains(
+                "<noscript><meta http-equiv=\"refresh\" content=\"5\"></noscript>",
+            )
+            .assert_contains("<script src=\"/static/js/charges.js\" defer></script>")
+            .assert_contains("完成后此页面会自动更新。")
+            .assert_contains(">立即刷新</a>");
+        } else {
+            page.assert_lacks("http-equiv=\"refresh\"")
+                .assert_lacks("charges.js");
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    eprintln!("the page was seen waiting: {seen_waiting}");
+    app.get("/static/js/charges.js").await.assert_status(200);
+}
+
+#[actix_web::test]
+async fn the_prices_page_lists_offers_by_name_and_says_no_later_price_is_scheduled() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    app.prefer("en-US");
+
+    let page = app.get("/prices").await;
+
+    page.assert_status(200)
+        .assert_lacks("Later prices")
+        .assert_contains("No later price is scheduled");
+    let at = |name: &str| page.body.find(name).unwrap_or_else(|| panic!("{name}"));
+    let names = [
+        "Exchange Online (Plan 1)",
+        "Office 365 Business<",
+        "Office 365 Business Essentials",
+        "Office 365 Business Premium",
+        "Office 365 Enterprise E1",
+        "Office 365 Enterprise E3",
+        "Office 365 ProPlus",
+        "SharePoint Online (Plan 1)",
+        "Skype for Business Online (Plan 2)",
+    ];
+    for pair in names.windows(2) {
+        assert!(at(pair[0]) < at(pair[1]), "{} before {}", pair[0], pair[1]);
+    }
+}
