@@ -510,3 +510,11 @@ charges-reload = Reload now
 charges-total-working = Being worked out…
 prices-unchanged = unchanged
 prices-no-upcoming = No later price is scheduled in the price list: the prices above hold until a new list is loaded.
+review-lines = Where the figures come from
+review-line-unused = { $offer }: the { $days } days left in this period ({ $from } – { $to }) go from { $before } to { $after } licenses; the unused days' { $amount } is credited
+review-line-extra = { $offer }: the { $days } days left in this period ({ $from } – { $to }) go from { $before } to { $after } licenses; { $amount } more
+review-line-same = { $offer }: the { $days } days left in this period ({ $from } – { $to }) cost the same
+review-line-advance = { $offer }: the advance on { $date }, { $before } → { $after }
+review-line-free = { $offer } (new): free from { $from } to { $to }, until its first billing date
+review-line-advance-new = { $offer } (new): from { $date }, { $licenses } × { $price } = { $amount } a month in advance
+review-annual = This subscription is billed annually. The portal's billing rules (license-based, monthly in advance) don't cover annual subscriptions, so this review shows no figures for the change rather than monthly ones that are not what is billed. You can still make the change.

@@ -456,3 +456,11 @@ charges-reload = 立即刷新
 charges-total-working = 正在计算……
 prices-unchanged = 不变
 prices-no-upcoming = 价目表中没有已安排的价格变动：以上价格一直有效，直到加载新的价目表。
+review-lines = 金额的由来
+review-line-unused = { $offer }：本周期剩余的 { $days } 天（{ $from } – { $to }）从 { $before } 个许可证改为 { $after } 个，退还未使用天数的 { $amount }
+review-line-extra = { $offer }：本周期剩余的 { $days } 天（{ $from } – { $to }）从 { $before } 个许可证改为 { $after } 个，增加 { $amount }
+review-line-same = { $offer }：本周期剩余的 { $days } 天（{ $from } – { $to }）费用不变
+review-line-advance = { $offer }：{ $date } 的预付费用 { $before } → { $after }
+review-line-free = { $offer }（新订阅）：{ $from } – { $to } 免费，新订阅在第一个计费日之前不收费
+review-line-advance-new = { $offer }（新订阅）：自 { $date } 起每月预付 { $licenses } × { $price } = { $amount }
+review-annual = 此订阅按年计费。门户的计费规则（基于许可证、按月预付）不涵盖按年计费的订阅，因此这里不显示此更改的费用，以免把按月计算的金额当作实际费用。你仍然可以进行此更改。

@@ -316,3 +316,35 @@ async fn the_prices_page_lists_offers_by_name_and_says_no_later_price_is_schedul
         assert!(at(pair[0]) < at(pair[1]), "{} before {}", pair[0], pair[1]);
     }
 }
+
+#[actix_web::test]
+async fn an_annual_subscriptions_review_says_the_rules_do_not_cover_it() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    // Fabrikam's Exchange is billed annually.
+    let path = details("c-fabrikam", "s-fabrikam-exchange");
+    let page = app.get(&path).await;
+    page.assert_contains("每年");
+
+    let review = app
+        .submit(
+            &format!("{path}/licenses"),
+            &[("licenses", "41"), ("version", &page.hidden("version"))],
+        )
+        .await;
+
+    // No monthly figure for it: the review says why, and the change can still be made.
+    review
+        .assert_status(200)
+        .assert_contains("data-code=\"annual\"")
+        .assert_contains("不涵盖按年计费的订阅")
+        .assert_lacks("data-amount=")
+        .assert_lacks("每月预付费用");
+    app.confirm(&review).await.assert_status(303);
+    assert_eq!(
+        app.value("SELECT quantity FROM subscriptions WHERE id = 's-fabrikam-exchange'")
+            .await
+            .as_deref(),
+        Some("41")
+    );
+}
