@@ -217,6 +217,16 @@ pub struct OperationDoc {
     pub responses: Vec<(String, String, String)>,
 }
 
+impl OperationDoc {
+    /// The path as HTML that may break only after a `/` (`<wbr>`), never inside a name.
+    pub fn path_breaks(&self) -> String {
+        let escaped = askama::filters::escape(&self.path, askama::filters::Html)
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        escaped.replace('/', "/<wbr>")
+    }
+}
+
 /// A parameter or a field of a schema.
 pub struct FieldDoc {
     pub name: String,
