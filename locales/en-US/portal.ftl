@@ -518,3 +518,4 @@ review-line-advance = { $offer }: the advance on { $date }, { $before } → { $a
 review-line-free = { $offer } (new): free from { $from } to { $to }, until its first billing date
 review-line-advance-new = { $offer } (new): from { $date }, { $licenses } × { $price } = { $amount } a month in advance
 review-annual = This subscription is billed annually. The portal's billing rules (license-based, monthly in advance) don't cover annual subscriptions, so this review shows no figures for the change rather than monthly ones that are not what is billed. You can still make the change.
+api-schemas-english = The schemas' field notes are in English, as in Partner Center's API reference; the field names are those on the wire.

@@ -464,3 +464,4 @@ review-line-advance = { $offer }：{ $date } 的预付费用 { $before } → { $
 review-line-free = { $offer }（新订阅）：{ $from } – { $to } 免费，新订阅在第一个计费日之前不收费
 review-line-advance-new = { $offer }（新订阅）：自 { $date } 起每月预付 { $licenses } × { $price } = { $amount }
 review-annual = 此订阅按年计费。门户的计费规则（基于许可证、按月预付）不涵盖按年计费的订阅，因此这里不显示此更改的费用，以免把按月计算的金额当作实际费用。你仍然可以进行此更改。
+api-schemas-english = 数据结构的字段说明保留英文，与合作伙伴中心的 API 参考一致；字段名称与线上传输的名称相同。

@@ -348,3 +348,26 @@ async fn an_annual_subscriptions_review_says_the_rules_do_not_cover_it() {
         Some("41")
     );
 }
+
+#[actix_web::test]
+async fn the_api_reference_speaks_the_pages_language_and_its_index_links_are_links() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+
+    let zh = app.get("/api-access/reference").await;
+    app.prefer("en-US");
+    let en = app.get("/api-access/reference").await;
+
+    zh.assert_status(200)
+        .assert_contains("将订阅升级到目标产品/服务。")
+        .assert_contains("按客户列表的顺序（公司名称，中文按拼音）")
+        .assert_contains(">标头</td>")
+        .assert_lacks("Upgrades the subscription to a target offer.")
+        // Names stay as the wire has them.
+        .assert_contains("<code>MS-ContinuationToken</code>");
+    en.assert_status(200)
+        .assert_contains("Upgrades the subscription to a target offer.")
+        .assert_lacks("将订阅升级到目标产品/服务。");
+    let css = app.get("/static/css/portal.css").await;
+    css.assert_contains(".op-index a { text-decoration: underline;");
+}

@@ -272,6 +272,8 @@ pub fn inline_markdown(text: &str) -> String {
                 out.push_str(if strong { "</strong>" } else { "<strong>" });
                 strong = !strong;
             }
+            // A long identifier may break after its underscores, never inside a word.
+            '_' if code => out.push_str("_<wbr>"),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -441,7 +443,23 @@ pub async fn reference_page(
 ) -> Result<ReferencePage, PageError> {
     let document: Value = serde_json::from_str(crate::web::api::openapi::json())
         .map_err(|e| PageError::Internal(e.into()))?;
-    let (operations, schemas) = reference(&document);
+    let (mut operations, schemas) = reference(&document);
+    // The operations' prose in the page's language (names stay as the wire has them).
+    let say = |text: &str| match l {
+        Locale::ZhCn => super::api_reference_zh::zh(text),
+        Locale::EnUs => text.to_owned(),
+    };
+    for op in &mut operations {
+        op.summary = say(&op.summary);
+        op.description = say(&op.description);
+        for p in &mut op.parameters {
+            p.description = say(&p.description);
+            p.place = say(&p.place);
+        }
+        for (_, description, _) in &mut op.responses {
+            *description = say(description);
+        }
+    }
     let mut layout = user.layout(l, req.path()).in_section("api");
     layout.crumbs.clear();
     let layout = layout
@@ -450,16 +468,14 @@ pub async fn reference_page(
     Ok(ReferencePage {
         l,
         layout,
-        title: document
+        title: say(document
             .pointer("/info/title")
             .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        description: document
+            .unwrap_or_default()),
+        description: say(document
             .pointer("/info/description")
             .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
+            .unwrap_or_default()),
         operations,
         schemas,
     })
@@ -477,6 +493,10 @@ mod tests {
         );
         assert_eq!(inline_markdown("`open"), "<code>open</code>");
         assert_eq!(inline_markdown("a * b"), "a * b");
+        assert_eq!(
+            inline_markdown("`not_reseller_of_record` or a_b"),
+            "<code>not_<wbr>reseller_<wbr>of_<wbr>record</code> or a_b"
+        );
     }
 
     #[test]
