@@ -40,8 +40,9 @@ function focused(page) {
       outlineStyle: style.outlineStyle,
       outlineWidth: parseFloat(style.outlineWidth) || 0,
       outlineColor: style.outlineColor,
-      inViewport: box.width > 0 && box.height > 0 && box.top >= 0 && box.left >= 0 &&
-        box.bottom <= window.innerHeight && box.right <= window.innerWidth,
+      // (Within a pixel: scrolled into view on a phone, an element may end a fraction past it.)
+      inViewport: box.width > 0 && box.height > 0 && box.top >= -1 && box.left >= -1 &&
+        box.bottom <= window.innerHeight + 1 && box.right <= window.innerWidth + 1,
       inMain: !!el.closest('main'),
       inHeader: !!el.closest('header'),
     };

@@ -60,7 +60,7 @@ PORTAL="${CARGO_TARGET_DIR:-$ROOT/target}/debug/portal"
 
 # 4. Start it on a free port with a fresh database.
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/portal-e2e.XXXXXX")"
-LOG="$WORK/portal.log"
+LOG="$WORK/portal-desktop.log"
 SERVER_PID=""
 cleanup() {
   local status=$?
@@ -68,10 +68,8 @@ cleanup() {
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
-  if [ -f "$LOG" ]; then
-    mkdir -p "$E2E/output"
-    cp "$LOG" "$E2E/output/portal.log" 2>/dev/null || true
-  fi
+  mkdir -p "$E2E/output"
+  cp "$WORK"/portal-*.log "$E2E/output/" 2>/dev/null || true
   rm -rf "$WORK"
   exit "$status"
 }
@@ -79,38 +77,50 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-SESSION_KEY="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" # 64 hex characters
-say "starting the portal"
-NO_COLOR=1 \
-  PORTAL_BIND=127.0.0.1:0 \
-  PORTAL_DATABASE_URL="sqlite://$WORK/portal.sqlite?mode=rwc" \
-  PORTAL_SESSION_KEY="$SESSION_KEY" \
-  PORTAL_DEMO_DATA=true \
-  PORTAL_HTTPS=false \
-  PORTAL_LOG="${PORTAL_LOG:-info,sqlx=warn,sea_orm=warn}" \
-  "$PORTAL" serve >"$LOG" 2>&1 </dev/null &
-SERVER_PID=$!
+# Starts the portal on a free port with a fresh database ($1: its name); sets URL and SERVER_PID.
+start_portal() {
+  local db="$WORK/$1.sqlite"
+  LOG="$WORK/portal-$1.log"
+  SESSION_KEY="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" # 64 hex characters
+  say "starting the portal ($1)"
+  NO_COLOR=1 \
+    PORTAL_BIND=127.0.0.1:0 \
+    PORTAL_DATABASE_URL="sqlite://$db?mode=rwc" \
+    PORTAL_SESSION_KEY="$SESSION_KEY" \
+    PORTAL_DEMO_DATA=true \
+    PORTAL_HTTPS=false \
+    PORTAL_LOG="${PORTAL_LOG:-info,sqlx=warn,sea_orm=warn}" \
+    "$PORTAL" serve >"$LOG" 2>&1 </dev/null &
+  SERVER_PID=$!
+  URL=""
+  for _ in $(seq 1 300); do
+    URL="$(sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' "$LOG" |
+      grep -oE 'the portal is at http://127\.0\.0\.1:[0-9]+' | head -n 1 | sed 's/^the portal is at //' || true)"
+    [ -n "$URL" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$LOG" >&2; die "the portal exited before it was ready"; }
+    sleep 0.1
+  done
+  [ -n "$URL" ] || { cat "$LOG" >&2; die "the portal did not print its address within 30 s"; }
+  for _ in $(seq 1 100); do
+    health "$URL/health" && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$LOG" >&2; die "the portal exited before it was ready"; }
+    sleep 0.2
+  done
+  health "$URL/health" || { cat "$LOG" >&2; die "$URL/health did not answer"; }
+  say "the portal is at $URL"
+}
 
-URL=""
-for _ in $(seq 1 300); do
-  URL="$(sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' "$LOG" |
-    grep -oE 'the portal is at http://127\.0\.0\.1:[0-9]+' | head -n 1 | sed 's/^the portal is at //' || true)"
-  [ -n "$URL" ] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$LOG" >&2; die "the portal exited before it was ready"; }
-  sleep 0.1
-done
-[ -n "$URL" ] || { cat "$LOG" >&2; die "the portal did not print its address within 30 s"; }
+stop_portal() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
 
 health() {
   node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"
 }
-for _ in $(seq 1 100); do
-  health "$URL/health" && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$LOG" >&2; die "the portal exited before it was ready"; }
-  sleep 0.2
-done
-health "$URL/health" || { cat "$LOG" >&2; die "$URL/health did not answer"; }
-say "the portal is at $URL"
 
 # 5. Check that Chromium starts at all: a browser that can't start fails the run, never skips it.
 rm -rf "$E2E/output/screenshots" "$E2E/output/axe"
@@ -118,12 +128,18 @@ mkdir -p "$E2E/output/screenshots" "$E2E/output/axe"
 (cd "$E2E" && CHROMIUM="$CHROMIUM" node lib/preflight.mjs) ||
   die "Chromium at $CHROMIUM cannot start (see above); the browser tests cannot run"
 
-# 6. The tests, one file at a time (they share the server and its database).
-say "node --test"
+# 6. The tests, one file at a time (they share the server and its database), at a desktop's
+#    width and again at a phone's 390 px (E2E_VIEWPORTS="desktop" or "phone" for one of them).
+#    Each width has a portal and a database of its own: the tests change the demo book.
 status=0
-(cd "$E2E" && PORTAL_URL="$URL" CHROMIUM="$CHROMIUM" \
-  node --test --test-concurrency=1 --test-reporter=spec "$@") || status=$?
+for viewport in ${E2E_VIEWPORTS:-desktop phone}; do
+  start_portal "$viewport"
+  say "node --test ($viewport)"
+  (cd "$E2E" && PORTAL_URL="$URL" CHROMIUM="$CHROMIUM" E2E_VIEWPORT="$viewport" \
+    node --test --test-concurrency=1 --test-reporter=spec "$@") || status=$?
+  stop_portal
+done
 (cd "$E2E" && node lib/axe-summary.mjs) || true
-say "screenshots: $E2E/output/screenshots/ · axe results: $E2E/output/axe/ · server log: $E2E/output/portal.log"
+say "screenshots: $E2E/output/screenshots/ · axe results: $E2E/output/axe/ · server logs: $E2E/output/portal-*.log"
 [ "$status" -eq 0 ] || echo "e2e: FAILED (node --test exited with $status)" >&2
 exit "$status"

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
+  AT_PHONE,
   LOCALES,
+  PHONE,
   TEXT,
   assertCsp,
   assertLanguage,
@@ -123,11 +125,17 @@ for (const locale of LOCALES) {
         assert.equal(await input.inputValue(), bad.value, 'what was typed stays in the field');
         assert.equal(await page.locator('#offer-O365_E3').isChecked(), true, 'the chosen offer stays chosen');
 
-        // Beside the field on a wide screen: to its right, level with it.
+        // Beside the field on a wide screen: to its right, level with it; on a phone, right
+        // under it.
         const i = await input.boundingBox();
         const e = await error.boundingBox();
-        assert.ok(e.x >= i.x + i.width, `the message is right of the field (${e.x} vs ${i.x + i.width})`);
-        assert.ok(e.y < i.y + i.height && e.y + e.height > i.y, 'the message is level with the field');
+        if (AT_PHONE) {
+          assert.ok(e.y >= i.y + i.height - 1, `the message is under the field (${e.y} vs ${i.y + i.height})`);
+          assert.ok(e.x + e.width <= PHONE.width, 'the message is on screen');
+        } else {
+          assert.ok(e.x >= i.x + i.width, `the message is right of the field (${e.x} vs ${i.x + i.width})`);
+          assert.ok(e.y < i.y + i.height && e.y + e.height > i.y, 'the message is level with the field');
+        }
         if (bad.message === 'fullWidth') await screenshot(page, `${locale}-invalid-full-width`);
       });
     }

@@ -305,8 +305,9 @@ pub fn unit_price(price: Amount) -> String {
 }
 
 /// The lines of (a stretch of) an invoice as rows of the charges file, after its header
-/// ([`CSV_HEADER`]); offer names in English, as a file for machines.
-pub fn csv_lines(invoice: &Invoice) -> Result<Vec<u8>, csv::Error> {
+/// ([`CSV_HEADER`]); offer names in the language `lang` (a tag: `zh-CN`, `en-US`), as the page
+/// the file is downloaded from speaks it.
+pub fn csv_lines(invoice: &Invoice, lang: &str) -> Result<Vec<u8>, csv::Error> {
     let mut w = CsvWriter::rows();
     for s in &invoice.subscriptions {
         for l in &s.lines {
@@ -317,7 +318,7 @@ pub fn csv_lines(invoice: &Invoice) -> Result<Vec<u8>, csv::Error> {
                 s.subscription.as_str(),
                 &s.friendly_name,
                 s.offer.as_str(),
-                s.offer.offer().name_en,
+                s.offer.offer().name(lang),
                 l.charge_type.as_str(),
                 &l.start.to_string(),
                 &l.end.to_string(),

@@ -51,6 +51,14 @@ enum Command {
         /// A billing date of the reseller, YYYY-MM-DD.
         #[arg(long)]
         invoice_date: String,
+        /// Start with UTF-8's byte-order mark, as the page's download does (for Excel); without
+        /// it the output is plain UTF-8, for scripts.
+        #[arg(long)]
+        bom: bool,
+        /// The language of the offers' names: en-US (the default) or zh-CN, as the page's
+        /// download in that language writes them.
+        #[arg(long, default_value = "en-US")]
+        language: String,
     },
     /// Write a consistent copy of the SQLite database to FILE, while the portal runs.
     Backup { file: PathBuf },
@@ -143,7 +151,9 @@ async fn main() -> ExitCode {
         Command::Charges {
             reseller,
             invoice_date,
-        } => charges(reseller, invoice_date).await,
+            bom,
+            language,
+        } => charges(reseller, invoice_date, bom, language).await,
         Command::Seed {
             customers,
             subscriptions_per_customer,
@@ -335,7 +345,16 @@ async fn billing_day(reseller: String, day: String) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn charges(reseller: String, date: String) -> anyhow::Result<()> {
+async fn charges(
+    reseller: String,
+    date: String,
+    bom: bool,
+    language: String,
+) -> anyhow::Result<()> {
+    let lang = match language.as_str() {
+        "en-US" | "zh-CN" => language.as_str(),
+        other => anyhow::bail!("{other:?} is not a language of the portal: en-US or zh-CN"),
+    };
     use std::io::Write as _;
     let id = reseller_id(&reseller)?;
     let date = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
@@ -343,16 +362,18 @@ async fn charges(reseller: String, date: String) -> anyhow::Result<()> {
     let (_, db) = command_database().await?;
     let file = portal::charges::ChargesFile::open(&db, &id, date).await?;
     let mut out = std::io::stdout().lock();
-    out.write_all(
-        &portal::domain::spreadsheet::CsvWriter::file(&portal::charges::CSV_HEADER)?
-            .into_bytes()?,
-    )?;
+    let header = if bom {
+        portal::domain::spreadsheet::CsvWriter::file(&portal::charges::CSV_HEADER)?
+    } else {
+        portal::domain::spreadsheet::CsvWriter::unmarked(&portal::charges::CSV_HEADER)?
+    };
+    out.write_all(&header.into_bytes()?)?;
     // Written a stretch at a time, as the page's download is; the offers without a price are
     // named once the whole file is out.
     let (mut after, mut missing) = (None, Vec::new());
     loop {
         let stretch = file.stretch(&db, after.as_ref()).await?;
-        out.write_all(&portal::charges::csv_lines(&stretch.invoice)?)?;
+        out.write_all(&portal::charges::csv_lines(&stretch.invoice, lang)?)?;
         for offer in stretch.invoice.missing_prices {
             if !missing.contains(&offer) {
                 missing.push(offer);

@@ -130,6 +130,9 @@ fn built_keys() -> Vec<String> {
         keys.push(format!("error-{code}-text"));
     }
     keys.extend(["monthly", "annual"].map(String::from));
+    for kind in portal::domain::change::Kind::ALL {
+        keys.push(format!("activity-action-{kind}"));
+    }
     keys
 }
 
@@ -239,4 +242,125 @@ fn the_literal_text_check_can_fail() {
     );
     assert!(visible_literals("<p>{{ l.t(\"x\") }} · — →</p>").is_empty());
     assert!(visible_literals("<a href=\"/x\" class=\"button\">{{ l.t(\"x\") }}</a>").is_empty());
+}
+
+/// The messages of a Fluent file, id and text: a message's continuation lines (indented) join
+/// its first, each trimmed; comments and blank lines are left out.
+fn messages(locale: &str) -> Vec<(String, String)> {
+    let text =
+        std::fs::read_to_string(root().join("locales").join(locale).join("portal.ftl")).unwrap();
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with(|c: char| c.is_ascii_lowercase())
+            && let Some((id, value)) = line.split_once(" =")
+        {
+            out.push((id.trim().to_owned(), value.trim().to_owned()));
+        } else if line.starts_with(' ')
+            && let Some((_, value)) = out.last_mut()
+        {
+            if !value.is_empty() && !line.trim().is_empty() {
+                value.push('\n');
+            }
+            value.push_str(line.trim());
+        }
+    }
+    out
+}
+
+/// What breaks the zh-CN voice in one message: 您 (the portal says 你, as Partner Center's
+/// Chinese pages do), the time zone by any name but 北京时间, ASCII punctuation beside Chinese
+/// text or a placeable (it belongs only inside an ASCII phrase: "Authorization: Bearer"), and a
+/// space beside full-width punctuation.
+fn voice_faults(text: &str) -> Vec<String> {
+    let mut faults = Vec::new();
+    if text.contains('您') {
+        faults.push("您 (say 你)".to_owned());
+    }
+    for other in ["中国标准时间", "中国时间", "北京时区"] {
+        if text.contains(other) {
+            faults.push(format!("{other} (say 北京时间)"));
+        }
+    }
+    // A placeable reads as one character of its own, neither ASCII nor Chinese.
+    let mut chars: Vec<char> = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        chars.extend(rest[..start].chars());
+        chars.push('\u{fffc}');
+        rest = rest[start..].split_once('}').map_or("", |(_, after)| after);
+    }
+    chars.extend(rest.chars());
+    let neighbour = |at: usize, step: isize| -> Option<char> {
+        let mut i = at as isize + step;
+        while i >= 0 && (i as usize) < chars.len() {
+            let c = chars[i as usize];
+            if c != ' ' {
+                return Some(c);
+            }
+            i += step;
+        }
+        None
+    };
+    for (i, &c) in chars.iter().enumerate() {
+        if ":;,!?()".contains(c) {
+            let ascii_phrase = [neighbour(i, -1), neighbour(i, 1)]
+                .iter()
+                .all(|n| n.is_none_or(|n| n.is_ascii_alphanumeric() || n == '"'));
+            if !ascii_phrase {
+                faults.push(format!("ASCII {c:?} in Chinese text (use full-width)"));
+            }
+        }
+        if "，。：；！？（）、“”".contains(c) {
+            let before = i.checked_sub(1).map(|b| chars[b]);
+            let after = chars.get(i + 1).copied();
+            if before == Some(' ') || after == Some(' ') {
+                faults.push(format!("a space beside {c:?}"));
+            }
+        }
+    }
+    faults
+}
+
+#[test]
+fn the_chinese_catalogue_speaks_with_one_voice() {
+    let mut offenders = Vec::new();
+    for (id, text) in messages("zh-CN") {
+        for fault in voice_faults(&text) {
+            offenders.push(format!("{id}: {fault}: {text:?}"));
+        }
+    }
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+    // "附加服务：无", not "附加服务：无附加服务".
+    let zh = Locale::ZhCn;
+    assert_eq!(
+        zh.t1("adds-services", "services", zh.t("no-additional-services")),
+        "附加服务：无"
+    );
+}
+
+#[test]
+fn the_voice_check_can_fail() {
+    for (text, fault) in [
+        ("请您重试。", "您"),
+        ("按中国标准时间计算。", "北京时间"),
+        ("导出客户 (CSV)", "ASCII '('"),
+        ("批量更改 #{ $id }: 升级", "ASCII ':'"),
+        ("购买 。", "a space beside '。'"),
+        ("。 该订阅", "a space beside '。'"),
+        ("请求时以 “Authorization”", "a space beside '“'"),
+    ] {
+        let faults = voice_faults(text);
+        assert!(
+            faults.iter().any(|f| f.contains(fault)),
+            "{text:?}: {faults:?}"
+        );
+    }
+    for fine in [
+        "请求时以“Authorization: Bearer”加上令牌发送。",
+        "共 { $count } 个客户",
+        "按北京时间（UTC+8）计算。",
+        "请按 YYYY-MM-DD 格式输入日期，例如 2026-07-20。",
+    ] {
+        assert_eq!(voice_faults(fine), Vec::<String>::new(), "{fine:?}");
+    }
 }

@@ -75,13 +75,18 @@ export const other = (locale) => (locale === 'zh-CN' ? 'en-US' : 'zh-CN');
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 
+/** The width the suite runs at: a desktop's, or a phone's 390 px with `E2E_VIEWPORT=phone`
+ * (`run.sh` runs the suite at both). */
+export const VIEWPORT = process.env.E2E_VIEWPORT === 'phone' ? PHONE : DESKTOP;
+export const AT_PHONE = VIEWPORT === PHONE;
+
 /** A fresh context in `locale` (the browser's language, hence Accept-Language), optionally with
  * a saved session. Page errors and failed requests are collected in `context.problems`. */
 export async function newContext(browser, locale, { storageState } = {}) {
   const context = await browser.newContext({
     baseURL: BASE,
     locale,
-    viewport: DESKTOP,
+    viewport: VIEWPORT,
     deviceScaleFactor: 1,
     storageState,
   });
@@ -286,7 +291,8 @@ export async function checkAccessibility(page, label, t) {
  * current width. */
 export async function screenshot(page, name, { fullPage = true } = {}) {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const path = join(SCREENSHOTS, `${name}.png`);
+  // The phone run's screenshots beside the desktop's, not over them.
+  const path = join(SCREENSHOTS, AT_PHONE ? `${name}@390.png` : `${name}.png`);
   await page.screenshot({ path, fullPage, animations: 'disabled', caret: 'hide' });
   return path;
 }

@@ -75,7 +75,7 @@ not-eligible = This subscription can't be upgraded now. Here is why, rule by rul
 target-eligible = Can be upgraded to this offer.
 target-blocked-above = Not available for the reasons above.
 adds-services = Adds: { $services }
-no-additional-services = no additional services
+no-additional-services = none
 manage-title = Manage subscription
 change-licenses = Number of licenses
 licenses-hint = Enter a whole number from { $min } to { $max } (not below the licenses assigned to users).
@@ -476,11 +476,11 @@ bulk-cost-unpriced = { $n_n ->
     [one] { $n } row is for an offer without a price ({ $offers }): its cost is not in the figures above.
    *[other] { $n } rows are for offers without a price ({ $offers }): their cost is not in the figures above.
 }
-charges-totals-updating = These totals are from before the latest change; new ones are being worked out. Reload in a moment.
+charges-totals-updating = Some totals are from before the latest change; new ones are being worked out, and this page updates itself when they are ready.
 charges-paged = The subscriptions are listed 50 at a time, customer by customer; the totals above are the whole invoice's.
 charges-page-total = Total of this page
 charges-first-page = First page
-charges-totals-first = The invoice's totals are being worked out over your whole book. Reload in a moment.
+charges-totals-first = The invoice's totals are being worked out over your whole book; this page updates itself when they are ready.
 subscriptions-first-page = Newest subscriptions
 
 # issue 30
@@ -616,3 +616,38 @@ users-mail-subject = Your account on the reseller portal
 users-mail-body = You are invited to { $reseller }'s reseller portal for Partner Center operated by 21Vianet. Open this link to set your password (it works once, within 7 days): { $link }
 users-done-mailed = The link was also e-mailed to the user.
 users-done-not-mailed = The link could not be e-mailed: send it to the user yourself.
+activity-filter-customer = Filter by customer: { $customer }
+activity-what-detail = { $what }: { $detail }
+activity-renamed = { $before } → { $after }
+charges-usage-line = { $from } – { $to }: { $quantity } × { $price } = { $amount }
+done-licenses-from-to = The number of licenses was changed from { $from } to { $to }.
+activity-action = Action
+activity-action-all = All actions
+activity-action-changes = Changes (no sign-ins)
+activity-action-sign-ins = Sign-ins only
+activity-action-licenses = License changes
+activity-action-suspend = Suspensions
+activity-action-reactivate = Reactivations
+activity-action-rename = Renames
+activity-action-upgrade = Upgrades
+fix-conflicting-services-own = The customer bought { $offers } from you: they must cancel it before buying { $target } from you.
+fix-already-owned-own = The customer already bought { $target } from you: change that subscription's licenses instead, or cancel it first.
+api-copy = Copy
+api-copied = Copied to the clipboard.
+api-revoked-named = The token “{ $name }” was revoked and can no longer be used.
+api-revoke-confirm-title = Revoke the token “{ $name }”?
+api-revoke-confirm-lede = Once revoked, the scripts and tools that use this token lose access to the API at once. This can't be undone.
+api-revoke-confirm = Revoke the token
+charges-reload = Reload now
+charges-total-working = Being worked out…
+prices-unchanged = unchanged
+prices-no-upcoming = No later price is scheduled in the price list: the prices above hold until a new list is loaded.
+review-lines = Where the figures come from
+review-line-unused = { $offer }: the { $days } days left in this period ({ $from } – { $to }) go from { $before } to { $after } licenses; the unused days' { $amount } is credited
+review-line-extra = { $offer }: the { $days } days left in this period ({ $from } – { $to }) go from { $before } to { $after } licenses; { $amount } more
+review-line-same = { $offer }: the { $days } days left in this period ({ $from } – { $to }) cost the same
+review-line-advance = { $offer }: the advance on { $date }, { $before } → { $after }
+review-line-free = { $offer } (new): free from { $from } to { $to }, until its first billing date
+review-line-advance-new = { $offer } (new): from { $date }, { $licenses } × { $price } = { $amount } a month in advance
+review-annual = This subscription is billed annually. The portal's billing rules (license-based, monthly in advance) don't cover annual subscriptions, so this review shows no figures for the change rather than monthly ones that are not what is billed. You can still make the change.
+api-schemas-english = The schemas' field notes are in English, as in Partner Center's API reference; the field names are those on the wire.

@@ -486,7 +486,9 @@ mod tests {
         });
         assert_eq!(
             plan(&v, &upgrade, &contoso()),
-            Err(Refusal::Ineligible(vec![Reason::TargetOfferAlreadyOwned]))
+            Err(Refusal::Ineligible(vec![Reason::TargetOfferAlreadyOwned {
+                elsewhere: false
+            }]))
         );
     }
 

@@ -38,9 +38,12 @@ pub enum Reason {
     ConflictingServiceTypes {
         services: ServiceSet,
         offers: Vec<OfferId>,
+        /// Some of them came from another channel (another reseller, or bought directly), not
+        /// from the reseller asking.
+        elsewhere: bool,
     },
-    /// Rule 5.
-    TargetOfferAlreadyOwned,
+    /// Rule 5; `elsewhere` as for rule 4.
+    TargetOfferAlreadyOwned { elsewhere: bool },
     /// Rule 6.
     NotResellerOfRecord,
     /// Rule 7.
@@ -54,7 +57,7 @@ impl Reason {
             Reason::StatusNotActive(_) => Rule::Active,
             Reason::DelegatedAdminDisabled => Rule::DelegatedAdmin,
             Reason::ConflictingServiceTypes { .. } => Rule::NoConflictingServices,
-            Reason::TargetOfferAlreadyOwned => Rule::TargetNotOwned,
+            Reason::TargetOfferAlreadyOwned { .. } => Rule::TargetNotOwned,
             Reason::NotResellerOfRecord => Rule::ResellerOfRecord,
             Reason::ConcurrencyConflict => Rule::Unchanged,
         }
@@ -65,7 +68,7 @@ impl Reason {
     /// rule 5 (a stale request, rule 7, is the API's stale etag, never an upgrade error).
     pub fn wire_code(&self) -> &'static str {
         match self {
-            Reason::TargetOfferAlreadyOwned => "concurrency_conflicts",
+            Reason::TargetOfferAlreadyOwned { .. } => "concurrency_conflicts",
             other => other.code(),
         }
     }
@@ -78,7 +81,7 @@ impl Reason {
             Reason::StatusNotActive(_) => "subscription_status_not_active",
             Reason::DelegatedAdminDisabled => "delegated_admin_permissions_disabled",
             Reason::ConflictingServiceTypes { .. } => "conflicting_service_types",
-            Reason::TargetOfferAlreadyOwned => "target_offer_already_owned",
+            Reason::TargetOfferAlreadyOwned { .. } => "target_offer_already_owned",
             Reason::NotResellerOfRecord => "not_reseller_of_record",
             Reason::ConcurrencyConflict => "concurrency_conflicts",
         }
@@ -178,6 +181,7 @@ pub fn evaluate(subscription: &Subscription, cx: &Context<'_>) -> Eligibility {
 
     // Rules 4 and 5 count the customer's other subscriptions from any channel that still hold
     // services; cancelled ones do not count (DOMAIN.md's decision).
+    let sold_here = |h: &Holding| h.sold_by.as_ref() == Some(cx.reseller);
     let others: Vec<&Holding> = cx
         .holdings
         .iter()
@@ -203,10 +207,21 @@ pub fn evaluate(subscription: &Subscription, cx: &Context<'_>) -> Eligibility {
                 let mut offers: Vec<OfferId> = conflicting.iter().map(|h| h.offer).collect();
                 offers.sort();
                 offers.dedup();
-                failures.push(Reason::ConflictingServiceTypes { services, offers });
+                failures.push(Reason::ConflictingServiceTypes {
+                    services,
+                    offers,
+                    elsewhere: conflicting.iter().any(|h| !sold_here(h)),
+                });
             }
-            if others.iter().any(|h| h.offer == offer) {
-                failures.push(Reason::TargetOfferAlreadyOwned);
+            let owned: Vec<&Holding> = others
+                .iter()
+                .copied()
+                .filter(|h| h.offer == offer)
+                .collect();
+            if !owned.is_empty() {
+                failures.push(Reason::TargetOfferAlreadyOwned {
+                    elsewhere: owned.iter().any(|h| !sold_here(h)),
+                });
             }
             if !reseller_of_record {
                 failures.push(Reason::NotResellerOfRecord);
@@ -360,16 +375,52 @@ mod tests {
         let e3 = e.target(O365E3).unwrap();
         assert!(!e3.passes(Rule::NoConflictingServices));
         match &e3.failures[..] {
-            [Reason::ConflictingServiceTypes { services, offers }] => {
+            [
+                Reason::ConflictingServiceTypes {
+                    services,
+                    offers,
+                    elsewhere,
+                },
+            ] => {
                 assert_eq!(
                     services.iter().collect::<Vec<_>>(),
                     [crate::domain::Service::OfficeApps]
                 );
                 assert_eq!(offers, &[O365Business]);
+                assert!(elsewhere, "bought directly");
             }
             other => panic!("{other:?}"),
         }
         assert_eq!(e3.failures[0].code(), "conflicting_service_types");
+    }
+
+    #[test]
+    fn rules_4_and_5_say_whether_the_conflict_came_from_another_channel() {
+        let sub = subscription("s-1", O365BusinessEssentials, 5, 0);
+        // The reseller's own E1 (sold by contoso, as the source).
+        let own = subscription("s-2", O365E1, 3, 3);
+        let e = eval(&sub, &[holding(&sub), holding(&own)], true);
+        assert_eq!(
+            e.target(O365E1).unwrap().failures,
+            [Reason::TargetOfferAlreadyOwned { elsewhere: false }]
+        );
+        let mut theirs = own.clone();
+        theirs.sold_by = Some(ResellerId::parse("another").unwrap());
+        let e = eval(&sub, &[holding(&sub), holding(&theirs)], true);
+        assert_eq!(
+            e.target(O365E1).unwrap().failures,
+            [Reason::TargetOfferAlreadyOwned { elsewhere: true }]
+        );
+        // Business bought from this reseller: rule 4 for E3, not from elsewhere.
+        let business = subscription("s-3", O365Business, 3, 3);
+        let e = eval(&sub, &[holding(&sub), holding(&business)], true);
+        assert!(matches!(
+            e.target(O365E3).unwrap().failures[..],
+            [Reason::ConflictingServiceTypes {
+                elsewhere: false,
+                ..
+            }]
+        ));
     }
 
     #[test]
@@ -398,7 +449,10 @@ mod tests {
         let e1 = subscription("s-2", O365E1, 3, 3);
         let e = eval(&sub, &[holding(&sub), holding(&e1)], true);
         let t = e.target(O365E1).unwrap();
-        assert_eq!(t.failures, [Reason::TargetOfferAlreadyOwned]);
+        assert_eq!(
+            t.failures,
+            [Reason::TargetOfferAlreadyOwned { elsewhere: false }]
+        );
         assert_eq!(t.failures[0].code(), "target_offer_already_owned");
         assert_eq!(eligible_offers(&e), [O365BusinessPremium, O365E3]);
     }

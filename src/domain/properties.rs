@@ -50,6 +50,7 @@ fn case() -> impl Strategy<Value = (Subscription, Vec<Holding>, bool)> {
                                 .unwrap_or_else(|e| panic!("{e}")),
                             offer: *offer,
                             status: *status,
+                            sold_by: None,
                         }),
                 );
                 (source, holdings, dap)

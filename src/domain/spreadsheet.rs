@@ -80,6 +80,14 @@ impl CsvWriter {
         Ok(w)
     }
 
+    /// The first chunk of a file without the byte-order mark: the header alone (for standard
+    /// output, which scripts read).
+    pub fn unmarked(header: &[&str]) -> Result<CsvWriter, csv::Error> {
+        let mut w = CsvWriter::rows();
+        w.record(header.iter().copied())?;
+        Ok(w)
+    }
+
     /// A chunk of rows that follows the file's first.
     pub fn rows() -> CsvWriter {
         CsvWriter(Self::builder().from_writer(Vec::new()))

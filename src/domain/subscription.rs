@@ -102,6 +102,8 @@ pub struct Holding {
     pub subscription: SubscriptionId,
     pub offer: OfferId,
     pub status: SubscriptionStatus,
+    /// The reseller that sold it; `None` when bought directly.
+    pub sold_by: Option<ResellerId>,
 }
 
 impl From<&Subscription> for Holding {
@@ -110,6 +112,7 @@ impl From<&Subscription> for Holding {
             subscription: s.id.clone(),
             offer: s.offer,
             status: s.status,
+            sold_by: s.sold_by.clone(),
         }
     }
 }

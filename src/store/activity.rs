@@ -459,12 +459,80 @@ pub(crate) fn entry(
 /// 0.18 ms against 0.09.
 const COUNT_BOUND: u64 = 200;
 
-/// Which records of a reseller's log to read: those of one customer, of some days, or all.
+/// Which records of a reseller's log to read: those of one customer, of some days, of some
+/// actions, or all.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub customer: Option<CustomerId>,
     /// Days in China Standard Time.
     pub days: DayRange,
+    pub actions: Actions,
+}
+
+/// Which actions of the log to read: all, the changes alone (sign-ins hidden), the sign-ins
+/// alone, or the changes of one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Actions {
+    #[default]
+    All,
+    Changes,
+    SignIns,
+    Kind(Kind),
+}
+
+impl Actions {
+    /// Every choice, in the order the filter offers them.
+    pub fn all() -> impl Iterator<Item = Actions> {
+        [Actions::All, Actions::Changes, Actions::SignIns]
+            .into_iter()
+            .chain(Kind::ALL.into_iter().map(Actions::Kind))
+    }
+
+    /// The choice as a link and a file name say it: `changes`, `sign_ins`, a kind's name; empty
+    /// for all.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Actions::All => "",
+            Actions::Changes => "changes",
+            Actions::SignIns => "sign_ins",
+            Actions::Kind(kind) => kind.as_str(),
+        }
+    }
+
+    /// A choice by its name (empty: all); `None` for anything else.
+    pub fn parse(raw: &str) -> Option<Actions> {
+        let raw = raw.trim();
+        Actions::all().find(|a| a.as_str() == raw)
+    }
+
+    /// The stored actions of sign-ins: the rest are changes.
+    const SIGN_INS: [Action; 2] = [Action::SignIn, Action::SignInThrottled];
+
+    fn select(self, select: Select<activity::Entity>) -> Select<activity::Entity> {
+        let names = |actions: &[Action]| -> Vec<&'static str> {
+            actions.iter().map(|a| a.as_str()).collect()
+        };
+        match self {
+            Actions::All => select,
+            Actions::Changes => {
+                select.filter(activity::Column::Action.is_not_in(names(&Self::SIGN_INS)))
+            }
+            Actions::SignIns => {
+                select.filter(activity::Column::Action.is_in(names(&Self::SIGN_INS)))
+            }
+            // An upgrade's two records: the source's and the subscription it created (only an
+            // upgrade creates one).
+            Actions::Kind(Kind::Upgrade) => {
+                select.filter(activity::Column::Action.is_in(names(&[
+                    Action::Change(Kind::Upgrade),
+                    Action::Created(Kind::Upgrade),
+                ])))
+            }
+            Actions::Kind(kind) => {
+                select.filter(activity::Column::Action.is_in(names(&[Action::Change(kind)])))
+            }
+        }
+    }
 }
 
 impl Filter {
@@ -481,7 +549,7 @@ impl Filter {
         if let Some(ends) = self.days.ends() {
             select = select.filter(activity::Column::At.lt(ends));
         }
-        select
+        self.actions.select(select)
     }
 }
 

@@ -253,7 +253,8 @@ pub async fn view_with_history(
 /// reads a subscription of the customer whose id is `customer`, a column or a placeholder.
 pub(super) fn holdings_of(customer: &str) -> String {
     format!(
-        "(SELECT string_agg(h.id || ' ' || h.offer_id || ' ' || h.status, ',') \
+        "(SELECT string_agg(h.id || ' ' || h.offer_id || ' ' || h.status || ' ' || \
+         COALESCE(h.sold_by, ''), ',') \
          FROM subscriptions h WHERE h.customer_id = {customer}) AS c_holdings"
     )
 }
@@ -364,22 +365,31 @@ pub async fn views_where(
     Ok(views)
 }
 
-/// The customer's holdings as the statement above aggregates them: `id offer status` for each
-/// subscription, joined by commas. Ids, offer codes and statuses hold neither character.
+/// The customer's holdings as the statement above aggregates them: `id offer status seller` for
+/// each subscription (the seller empty when bought directly), joined by commas. Ids, offer
+/// codes, statuses and reseller ids hold neither character.
 fn holdings(aggregated: &str) -> Result<Vec<Holding>, DbErr> {
     aggregated
         .split(',')
         .map(|h| {
             let mut parts = h.split(' ');
-            let (Some(id), Some(offer), Some(status), None) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
+            let (Some(id), Some(offer), Some(status), Some(seller), None) = (
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+            ) else {
                 return Err(corrupt(format!("holding {h:?}")));
             };
             Ok(Holding {
                 subscription: SubscriptionId::parse(id).map_err(corrupt)?,
                 offer: offer.parse().map_err(corrupt)?,
                 status: status.parse().map_err(corrupt)?,
+                sold_by: match seller {
+                    "" => None,
+                    seller => Some(ResellerId::parse(seller).map_err(corrupt)?),
+                },
             })
         })
         .collect()
@@ -391,7 +401,8 @@ mod tests {
 
     #[test]
     fn holdings_read_back_from_their_aggregate() {
-        let read = holdings("s-1 O365_E3 active,s.2 O365_BUSINESS_ESSENTIALS cancelled").unwrap();
+        let read =
+            holdings("s-1 O365_E3 active contoso,s.2 O365_BUSINESS_ESSENTIALS cancelled ").unwrap();
         assert_eq!(
             read,
             vec![
@@ -399,11 +410,13 @@ mod tests {
                     subscription: SubscriptionId::parse("s-1").unwrap(),
                     offer: OfferId::O365E3,
                     status: SubscriptionStatus::Active,
+                    sold_by: Some(ResellerId::parse("contoso").unwrap()),
                 },
                 Holding {
                     subscription: SubscriptionId::parse("s.2").unwrap(),
                     offer: OfferId::O365BusinessEssentials,
                     status: SubscriptionStatus::Cancelled,
+                    sold_by: None,
                 },
             ]
         );
@@ -414,9 +427,10 @@ mod tests {
         for bad in [
             "",
             "s-1 O365_E3",
-            "s-1 O365_E3 active extra",
-            "s-1 NOPE active",
-            "s 1 O365_E3 active",
+            "s-1 O365_E3 active",
+            "s-1 O365_E3 active contoso extra",
+            "s-1 NOPE active ",
+            "s 1 O365_E3 active ",
         ] {
             assert!(holdings(bad).is_err(), "{bad:?}");
         }

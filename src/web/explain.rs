@@ -59,7 +59,11 @@ pub fn reason(l: Locale, r: &Reason, customer: &CustomerId, target: Option<Offer
                 l.t("request-dap"),
             )),
         ),
-        Reason::ConflictingServiceTypes { services, offers } => {
+        Reason::ConflictingServiceTypes {
+            services,
+            offers,
+            elsewhere,
+        } => {
             let services: Vec<String> = services.iter().map(|s| l.t(s.message_key())).collect();
             let offers: Vec<&str> = offers.iter().map(|o| l.offer(*o)).collect();
             (
@@ -70,8 +74,13 @@ pub fn reason(l: Locale, r: &Reason, customer: &CustomerId, target: Option<Offer
                     "offers",
                     list(l, &offers),
                 ),
+                // "From another channel" only when some of them are not this reseller's own.
                 l.t2(
-                    "fix-conflicting-services",
+                    if *elsewhere {
+                        "fix-conflicting-services"
+                    } else {
+                        "fix-conflicting-services-own"
+                    },
                     "offers",
                     list(l, &offers),
                     "target",
@@ -80,9 +89,17 @@ pub fn reason(l: Locale, r: &Reason, customer: &CustomerId, target: Option<Offer
                 None,
             )
         }
-        Reason::TargetOfferAlreadyOwned => (
+        Reason::TargetOfferAlreadyOwned { elsewhere } => (
             l.t1("reason-already-owned", "target", target_name),
-            l.t1("fix-already-owned", "target", target_name),
+            l.t1(
+                if *elsewhere {
+                    "fix-already-owned"
+                } else {
+                    "fix-already-owned-own"
+                },
+                "target",
+                target_name,
+            ),
             None,
         ),
         Reason::NotResellerOfRecord => (

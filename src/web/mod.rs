@@ -117,6 +117,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/set-password/{secret}",
             web::post().to(set_password::submit),
         )
+        // issue 30
+        .route(
+            "/api-access/tokens/{token}/revoke",
+            web::get().to(api_access::confirm_revoke),
+        )
         .service(
             web::scope("/customers/{customer}")
                 .route("/subscriptions", web::get().to(subscriptions::list))
@@ -146,10 +151,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/api-access/tokens",
-            web::get().to(reviews::to("/api-access")),
-        )
-        .route(
-            "/api-access/tokens/{token}/revoke",
             web::get().to(reviews::to("/api-access")),
         )
         .route("/sign-out", web::get().to(reviews::to("/")))

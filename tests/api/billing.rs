@@ -87,10 +87,9 @@ async fn the_worked_example_from_changes_made_on_the_pages() {
         ],
     );
     assert!(out.success, "{out:?}");
-    let csv = out
-        .stdout
-        .strip_prefix('\u{feff}')
-        .expect("a byte-order mark");
+    // Standard output is for scripts: no byte-order mark before the first column's name.
+    let csv = out.stdout.as_str();
+    assert!(csv.starts_with("CustomerId,"), "{csv:?}");
     let mut rows = csv.lines();
     assert_eq!(
         rows.next(),
@@ -118,7 +117,32 @@ async fn the_worked_example_from_changes_made_on_the_pages() {
         page.headers.get("content-type").unwrap(),
         "text/csv; charset=utf-8"
     );
-    assert_eq!(page.body, out.stdout);
+    // The download is for Excel, in the page's language: the same file with the mark and the
+    // offers' Chinese names, as `--bom --language zh-CN` writes it.
+    let marked = portal_command(
+        &app,
+        &[
+            "charges",
+            "--reseller",
+            "example",
+            "--invoice-date",
+            "2026-08-15",
+            "--bom",
+            "--language",
+            "zh-CN",
+        ],
+    );
+    assert_eq!(page.body, marked.stdout);
+    assert!(page.body.starts_with('\u{feff}'));
+    assert!(
+        page.body.contains(",O365_E3,Office 365 企业版 E3,"),
+        "{}",
+        page.body
+    );
+    app.prefer("en-US");
+    let english = app.get("/charges.csv?date=2026-08-15").await;
+    assert_eq!(english.body, format!("\u{feff}{}", out.stdout));
+    app.prefer("zh-CN");
 
     // The Charges page shows the same lines, and the invoice's total.
     let charges = app.get("/charges?date=2026-08-15").await;
@@ -570,6 +594,26 @@ async fn an_upgrades_review_charges_the_source_to_the_day_before_and_the_target_
         .assert_contains("data-amount=\"-210.00\"")
         .assert_contains("data-amount=\"1705.00\"")
         .assert_contains("¥310.00 → <strong>¥1,705.00</strong>");
+    // Line by line, so that the figures can be followed: the source's 21 unused days credited
+    // and its advance gone; the new subscription free until the billing date, then its advance.
+    let lines = review
+        .body
+        .split_once("data-lines>")
+        .and_then(|(_, rest)| rest.split_once("</ul>"))
+        .map(|(lines, _)| lines.to_owned())
+        .expect("the lines");
+    let items: Vec<&str> = lines.matches("<li>").collect();
+    assert_eq!(items.len(), 4, "{lines}");
+    for said in [
+        "Office 365 商业协作版：本周期剩余的 21 天",
+        "从 31 个许可证改为 0 个，退还未使用天数的 ¥210.00",
+        "的预付费用 ¥310.00 → ¥0.00",
+        "Office 365 企业版 E1（新订阅）：",
+        "免费，新订阅在第一个计费日之前不收费",
+        "起每月预付 31 × ¥55.00 = ¥1,705.00",
+    ] {
+        assert!(lines.contains(said), "{said} in {lines}");
+    }
 }
 
 #[actix_web::test]

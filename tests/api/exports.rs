@@ -17,7 +17,7 @@ const ACTIVITY: &str = "/activity/export.csv";
 const CUSTOMERS_HEADER: &str =
     "Customer ID,Company name,Primary domain name,Relationship,Delegated admin";
 const SUBSCRIPTIONS_HEADER: &str = "Customer ID,Company name,Subscription ID,Friendly name,Offer ID,Offer,Quantity,Assigned,Status,Billing cycle,Created";
-const ACTIVITY_HEADER: &str = "At,User,Action,Customer ID,Company name,Subscription ID,Friendly name,Before quantity,Before status,After quantity,After status,API token,Attempts";
+const ACTIVITY_HEADER: &str = "At,User,Action,Customer ID,Company name,Subscription ID,Friendly name,Before quantity,Before status,After quantity,After status,API token,Attempts,Bulk job";
 
 /// A downloaded CSV file, checked for its shape: a 200 attachment of `text/csv` in UTF-8, the
 /// byte-order mark first, then `header` exactly. Its rows, parsed.
@@ -208,8 +208,8 @@ async fn a_search_exports_the_customers_it_finds_and_their_subscriptions() {
     let list = app.get("/?q=%E7%A7%91%E6%8A%80").await;
     list.assert_contains("href=\"/customers/export/customers.csv?q=%E7%A7%91%E6%8A%80\"")
         .assert_contains("href=\"/customers/export/subscriptions.csv?q=%E7%A7%91%E6%8A%80\"")
-        .assert_contains("导出客户 (CSV)")
-        .assert_contains("导出订阅 (CSV)");
+        .assert_contains("导出客户（CSV）")
+        .assert_contains("导出订阅（CSV）");
 
     // Act: "科技" (technology).
     let customers = rows(
@@ -357,6 +357,7 @@ async fn the_activity_file_keeps_the_days_asked_for_in_china_time() {
             "active",
             "",
             "",
+            "",
         ]]
     );
     // The sign-in and the first change, newest first.
@@ -373,7 +374,7 @@ async fn the_activity_file_keeps_the_days_asked_for_in_china_time() {
     page.assert_status(200)
         .assert_contains("value=\"2026-07-21\"")
         .assert_contains("formaction=\"/activity/export.csv\"")
-        .assert_contains("导出活动日志 (CSV)")
+        .assert_contains("导出活动日志（CSV）")
         .assert_contains("共 1 条记录");
     // A customer's log, by day.
     let fabrikam = rows(
@@ -800,7 +801,15 @@ async fn the_charges_file_is_streamed_and_the_same_as_the_commands() {
     let page = app.get(&format!("/charges.csv?date={date}")).await;
     let out = portal_command(
         &app,
-        &["charges", "--reseller", "bigbook", "--invoice-date", &date],
+        &[
+            "charges",
+            "--reseller",
+            "bigbook",
+            "--invoice-date",
+            &date,
+            "--language",
+            "zh-CN",
+        ],
     );
 
     // Assert: sent as it is written (chunked, no length known up front), every subscription's
@@ -816,7 +825,7 @@ async fn the_charges_file_is_streamed_and_the_same_as_the_commands() {
     );
     assert!(page.headers.get("content-length").is_none());
     assert!(out.success, "{out:?}");
-    assert_eq!(page.body, out.stdout);
+    assert_eq!(page.body, format!("\u{feff}{}", out.stdout));
     let mut subscriptions = firsts(&records, 3);
     subscriptions.dedup();
     let charged = subscriptions.len();

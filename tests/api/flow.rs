@@ -171,7 +171,7 @@ async fn licenses_change_and_the_history_records_it() {
     done.assert_redirect(&format!("{}?done=licenses", details(FABRIKAM, ESSENTIALS)));
     let page = app.follow(&done).await;
 
-    page.assert_contains("已更改许可证数量。");
+    page.assert_contains("已将许可证数量从 25 个改为 40 个。");
     let text = page.text();
     assert!(text.contains("admin@contoso.example 更改许可证数量 已分配 20 / 共 25 · 处于活动状态 已分配 20 / 共 40 · 处于活动状态"), "{text}");
     assert_eq!(

@@ -72,11 +72,14 @@ async fn bad_license_counts_on_the_details_page_get_a_message_and_write_nothing(
     let path = format!("{}/licenses", details(PATH.0, PATH.1));
     let before = app.snapshot().await;
     for (raw, message) in BAD_COUNTS {
+        // The range the message names is the hint's: never below the 20 assigned licenses.
+        let message = message.replace("1 到 300", "20 到 300");
         let page = app
             .post(&path, &[("licenses", raw), ("version", "0")])
             .await;
         page.assert_status(422)
-            .assert_contains(message)
+            .assert_contains(&message)
+            .assert_contains("输入 20 到 300 之间的整数")
             .assert_contains("id=\"licenses-error\"");
     }
     // Below the 20 assigned licenses, and unchanged.

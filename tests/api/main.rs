@@ -22,6 +22,7 @@ mod probe;
 mod reviews;
 mod roles;
 mod security;
+mod stumbles;
 mod team;
 mod tenancy;
 mod two_step;

@@ -293,7 +293,7 @@ async fn a_flood_of_held_back_sign_ins_is_one_record_with_its_count() {
         .lines()
         .find(|l| l.contains("sign_in_throttled"))
         .unwrap_or_else(|| panic!("{}", csv.body));
-    assert!(line.ends_with(&format!(",{held_back}")), "{line}");
+    assert!(line.ends_with(&format!(",{held_back},")), "{line}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -331,7 +331,87 @@ pub enum Planned {
     },
 }
 
+/// One subscription's share of a review's figures, so that a reseller can follow them: what the
+/// rest of the current period costs before and after the change, and the next advance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Share {
+    pub offer: OfferId,
+    /// The subscription is the one the change creates (an upgrade's target).
+    pub created: bool,
+    /// The rest of the current period, from the day of the change to its last day.
+    pub rest: Period,
+    /// The licenses over the rest of the period, before and after the change (0 when not
+    /// active).
+    pub licenses: (u32, u32),
+    /// Its effect: the change to this period's usage, and its advance before and after.
+    pub effect: Effect,
+    /// The unit price of its next advance, where it has one.
+    pub advance_price: Option<Amount>,
+    /// The licenses of its next advance.
+    pub advance_licenses: u32,
+}
+
 impl Billing<'_> {
+    /// A review's figures share by share (one for the subscription changed, one more for the
+    /// subscription an upgrade creates); their effects add up to [`Billing::review`]'s.
+    pub fn review_shares(
+        &self,
+        t: &Timeline,
+        planned: Planned,
+        today: NaiveDate,
+    ) -> Result<Vec<Share>, NoPrice> {
+        let period = self.day.period_of(today);
+        let rest = Period {
+            start: today,
+            end: period.end,
+        };
+        let next = period.invoice_date();
+        let share =
+            |before: &Timeline, after: &Timeline, created: bool| -> Result<Share, NoPrice> {
+                let effect = if created {
+                    self.effect_of_new(after, today)?
+                } else {
+                    self.effect(before, after, today)?
+                };
+                let advance = self.advance(after, next)?;
+                Ok(Share {
+                    offer: after.offer,
+                    created,
+                    rest,
+                    licenses: (
+                        if created {
+                            0
+                        } else {
+                            before.active_on(today).unwrap_or(0)
+                        },
+                        after.active_on(today).unwrap_or(0),
+                    ),
+                    effect,
+                    advance_price: advance.as_ref().map(|a| a.unit_price),
+                    advance_licenses: advance.as_ref().map_or(0, |a| a.quantity),
+                })
+            };
+        match planned {
+            Planned::State(quantity, status) => Ok(vec![share(
+                t,
+                &t.with_change(today, quantity, status),
+                false,
+            )?]),
+            Planned::Upgrade {
+                source_after: (quantity, status),
+                target,
+                quantity: new,
+            } => {
+                let created =
+                    Timeline::new(target, today, (new, SubscriptionStatus::Active), vec![]);
+                Ok(vec![
+                    share(t, &t.with_change(today, quantity, status), false)?,
+                    share(&created, &created, true)?,
+                ])
+            }
+        }
+    }
+
     /// What a planned change made `today` does to the bill: the review's figures.
     pub fn review(
         &self,

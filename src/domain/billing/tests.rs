@@ -253,6 +253,32 @@ fn an_upgrades_review_adds_the_source_and_the_new_subscription() {
         (effect.advance_before, effect.advance_after),
         (money("310.00"), money("930.00"))
     );
+
+    // Share by share: the source's unused days credited, the new subscription free until the
+    // billing date and then its advance; together the review's figures.
+    let shares = billing.review_shares(&t, planned, day(7, 25)).unwrap();
+    let [source, created] = shares.as_slice() else {
+        panic!("{shares:?}")
+    };
+    assert!(!source.created && created.created);
+    assert_eq!(
+        (source.rest.start, source.rest.end),
+        (day(7, 25), day(8, 14))
+    );
+    assert_eq!(source.licenses, (31, 0));
+    assert_eq!(source.effect.period_change, money("-210.00"));
+    assert_eq!(
+        (source.effect.advance_before, source.effect.advance_after),
+        (money("310.00"), money("0.00"))
+    );
+    assert_eq!(created.licenses, (0, 31));
+    assert_eq!(created.effect.period_change, money("0.00"));
+    assert_eq!(created.effect.advance_after, money("930.00"));
+    assert_eq!(
+        (created.advance_licenses, created.advance_price),
+        (31, Some(money("30")))
+    );
+    assert_eq!(source.effect.plus(created.effect), effect);
 }
 
 #[test]

@@ -224,8 +224,15 @@ pub fn parse_file(text: &str) -> Result<Vec<Result<FileLine, BadLine>>, FileErro
                 return bad(LineProblem::Action, raw_action);
             };
             let raw_quantity = field(quantity_at).unwrap_or_default();
+            let negative = raw_quantity
+                .strip_prefix('-')
+                .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
             let quantity = if raw_quantity.is_empty() {
                 None
+            } else if negative {
+                // A negative whole number is a number out of the offer's range (the rule says
+                // which), not "not a whole number".
+                Some(0)
             } else if raw_quantity.bytes().all(|b| b.is_ascii_digit()) {
                 match raw_quantity.parse::<u32>() {
                     Ok(n) => Some(n),
@@ -322,6 +329,19 @@ mod tests {
                     request: Request::SetLicenses(20),
                 }),
             ]
+        );
+    }
+
+    #[test]
+    fn a_negative_quantity_is_out_of_range_not_a_bad_value() {
+        let got = lines("Subscription ID,Action,Quantity\ns-1,licenses,-3\n");
+        assert_eq!(
+            got,
+            vec![Ok(FileLine {
+                line: 2,
+                subscription: SubscriptionId::parse("s-1").unwrap(),
+                request: Request::SetLicenses(0),
+            })]
         );
     }
 

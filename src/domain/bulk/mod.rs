@@ -308,9 +308,17 @@ impl Problem {
     pub fn detail(&self) -> Option<String> {
         match self {
             Problem::Ineligible(Reason::StatusNotActive(status)) => Some(status.as_str().into()),
-            Problem::Ineligible(Reason::ConflictingServiceTypes { services, offers }) => {
+            Problem::Ineligible(Reason::ConflictingServiceTypes {
+                services,
+                offers,
+                elsewhere,
+            }) => {
                 let offers: Vec<&str> = offers.iter().map(|o| o.as_str()).collect();
-                Some(format!("{}:{}", services.bits(), offers.join(",")))
+                let own = if *elsewhere { "" } else { ":own" };
+                Some(format!("{}:{}{own}", services.bits(), offers.join(",")))
+            }
+            Problem::Ineligible(Reason::TargetOfferAlreadyOwned { elsewhere: false }) => {
+                Some("own".into())
             }
             Problem::Licenses(LicenseCountError::OutOfRange { min, max }) => {
                 Some(format!("{min}-{max}"))
@@ -350,6 +358,11 @@ impl Problem {
             }
             "conflicting_service_types" => {
                 let (bits, offers) = detail.split_once(':')?;
+                // Rows stored before the channel was known say "another channel", as they did.
+                let (offers, elsewhere) = match offers.strip_suffix(":own") {
+                    Some(offers) => (offers, false),
+                    None => (offers, true),
+                };
                 Problem::Ineligible(Reason::ConflictingServiceTypes {
                     services: ServiceSet::from_bits(bits.parse().ok()?),
                     offers: offers
@@ -357,9 +370,12 @@ impl Problem {
                         .filter(|o| !o.is_empty())
                         .map(|o| o.parse().ok())
                         .collect::<Option<_>>()?,
+                    elsewhere,
                 })
             }
-            "target_offer_already_owned" => Problem::Ineligible(Reason::TargetOfferAlreadyOwned),
+            "target_offer_already_owned" => Problem::Ineligible(Reason::TargetOfferAlreadyOwned {
+                elsewhere: detail != "own",
+            }),
             "not_reseller_of_record" => Problem::Ineligible(Reason::NotResellerOfRecord),
             "concurrency_conflicts" => Problem::Changed,
             "licenses_out_of_range" => {
@@ -496,8 +512,15 @@ mod tests {
             Problem::Ineligible(Reason::ConflictingServiceTypes {
                 services: ServiceSet::of(&[Service::Exchange]),
                 offers: vec![OfferId::O365E3, OfferId::O365BusinessPremium],
+                elsewhere: true,
             }),
-            Problem::Ineligible(Reason::TargetOfferAlreadyOwned),
+            Problem::Ineligible(Reason::ConflictingServiceTypes {
+                services: ServiceSet::of(&[Service::Exchange]),
+                offers: vec![OfferId::O365E3],
+                elsewhere: false,
+            }),
+            Problem::Ineligible(Reason::TargetOfferAlreadyOwned { elsewhere: true }),
+            Problem::Ineligible(Reason::TargetOfferAlreadyOwned { elsewhere: false }),
             Problem::Ineligible(Reason::NotResellerOfRecord),
             Problem::Licenses(LicenseCountError::OutOfRange { min: 1, max: 300 }),
             Problem::Licenses(LicenseCountError::BelowAssigned { assigned: 4 }),

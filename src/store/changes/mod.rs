@@ -88,6 +88,9 @@ pub enum ChangeError {
     Db(#[from] DbErr),
 }
 
+/// The outcomes `portal_changes_total` counts a change by (its `result` label).
+pub const OUTCOMES: [&str; 5] = ["made", "not_found", "conflict", "refused", "error"];
+
 /// Makes a change, or gives the reply the same request got before. `reply` is the door's answer
 /// to what the change did; it is kept under the request's key with the change's writes.
 #[tracing::instrument(skip_all, fields(reseller = %sub.who.reseller, customer = %sub.customer, subscription = %sub.subscription, change = change.name()))]

@@ -26,9 +26,34 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
                 .build_recorder();
             let handle = recorder.handle();
             metrics::set_global_recorder(recorder).ok()?;
+            at_zero();
             Some(handle)
         })
         .as_ref()
+}
+
+/// The counters a dashboard or an alert reads, registered at zero at start (Prometheus's "avoid
+/// missing metrics"): a rate over a series that appears only with its first event reads as no
+/// data, not as none. Every change's kind (and `edit`) with each outcome, and the sign-ins'.
+fn at_zero() {
+    let kinds = crate::domain::change::Kind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .chain(["edit"]);
+    for kind in kinds {
+        for result in crate::store::changes::OUTCOMES {
+            metrics::counter!("portal_changes_total", "kind" => kind, "result" => result)
+                .increment(0);
+        }
+    }
+    for name in [
+        "portal_sign_in_failures_total",
+        "portal_sign_in_throttled_total",
+        "portal_api_token_failures_total",
+        "portal_api_token_throttled_total",
+    ] {
+        metrics::counter!(name).increment(0);
+    }
 }
 
 /// Every few seconds, drains the histograms' samples into their buckets: the exporter keeps

@@ -56,6 +56,7 @@ pub const PAGES: &[Guard] = &[
     ("POST", "/settings/billing-day", Billing),
     ("GET", "/api-access", Tokens),
     ("POST", "/api-access/tokens", Tokens),
+    ("GET", "/api-access/tokens/{token}/revoke", Tokens),
     ("POST", "/api-access/tokens/{token}/revoke", Tokens),
     ("GET", "/api-access/reference", Tokens),
     ("GET", "/customers/{customer}/subscriptions", View),
@@ -98,7 +99,6 @@ pub const PAGES: &[Guard] = &[
     ("GET", "/bulk/jobs/{job}/cancel", View),
     ("GET", "/settings/billing-day", View),
     ("GET", "/api-access/tokens", View),
-    ("GET", "/api-access/tokens/{token}/revoke", View),
     (
         "GET",
         "/customers/{customer}/subscriptions/{subscription}/licenses",

@@ -22,6 +22,16 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../static/js/bulk.js"),
     ),
     (
+        "js/charges.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/js/charges.js"),
+    ),
+    (
+        "js/copy.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/js/copy.js"),
+    ),
+    (
         "img/logo.svg",
         "image/svg+xml",
         include_bytes!("../../../static/img/logo.svg"),

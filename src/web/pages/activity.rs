@@ -10,7 +10,7 @@ use super::layout::Layout;
 use super::paths::details_href;
 use crate::domain::dates::{DayRange, DayRangeErrors};
 use crate::domain::{Customer, CustomerId, Page, PageRequest, ResellerId};
-use crate::store::activity::{Entry, Filter, LogCursor};
+use crate::store::activity::{Actions, Entry, Filter, LogCursor};
 use crate::store::{self, Db};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
@@ -24,6 +24,8 @@ pub struct ActivityPage {
     l: Locale,
     layout: Layout,
     customer: Option<Customer>,
+    /// The actions shown.
+    actions: Actions,
     /// The date fields as typed.
     from: String,
     to: String,
@@ -45,6 +47,9 @@ impl ActivityPage {
         let mut query = String::new();
         if let Some(c) = &self.customer {
             query.push_str(&format!("customer={}&", c.id));
+        }
+        if self.actions != Actions::All {
+            query.push_str(&format!("action={}&", self.actions.as_str()));
         }
         if let Some(days) = &self.days {
             if let Some(first) = days.first() {
@@ -94,12 +99,26 @@ impl ActivityPage {
         self.page.as_ref().map_or(1, |p| p.request.number)
     }
 
-    /// The log of the same customer, any day.
+    /// The log of the same customer and actions, any day.
     fn all_days_href(&self) -> String {
-        match &self.customer {
-            Some(c) => format!("/activity?customer={}", c.id),
-            None => "/activity".to_owned(),
+        let mut query = Vec::new();
+        if let Some(c) = &self.customer {
+            query.push(format!("customer={}", c.id));
         }
+        if self.actions != Actions::All {
+            query.push(format!("action={}", self.actions.as_str()));
+        }
+        match query.is_empty() {
+            true => "/activity".to_owned(),
+            false => format!("/activity?{}", query.join("&")),
+        }
+    }
+
+    /// The choices of the action filter: value, words, whether chosen.
+    fn action_choices(&self) -> Vec<(&'static str, String, bool)> {
+        Actions::all()
+            .map(|a| (a.as_str(), action_words(self.l, a), a == self.actions))
+            .collect()
     }
 
     fn dated(&self) -> bool {
@@ -124,15 +143,48 @@ pub struct ActivityQuery {
     from: Option<String>,
     /// The last day, included.
     to: Option<String>,
+    /// Which actions (see [`Actions::parse`]); all without one.
+    action: Option<String>,
+}
+
+/// The words of a choice of the action filter.
+fn action_words(l: Locale, actions: Actions) -> String {
+    match actions {
+        Actions::All => l.t("activity-action-all"),
+        Actions::Changes => l.t("activity-action-changes"),
+        Actions::SignIns => l.t("activity-action-sign-ins"),
+        Actions::Kind(kind) => l.t(&format!("activity-action-{kind}")),
+    }
+}
+
+/// What a request's filter asks for.
+pub(super) struct Asked {
+    pub customer: Option<Customer>,
+    pub days: Result<DayRange, DayRangeErrors>,
+    pub actions: Actions,
+}
+
+impl Asked {
+    /// The store's filter, once the days are known good.
+    pub fn filter(&self, days: DayRange) -> Filter {
+        Filter {
+            customer: self.customer.as_ref().map(|c| c.id.clone()),
+            days,
+            actions: self.actions,
+        }
+    }
 }
 
 /// What a request's filter asks for: the customer (one of the reseller's; anything else is no
-/// such page), and the days or what is wrong with them.
+/// such page), the days or what is wrong with them, and the actions (an unknown choice is no
+/// such page).
 pub(super) async fn filter_of(
     db: &Db,
     reseller: &ResellerId,
     query: &ActivityQuery,
-) -> Result<(Option<Customer>, Result<DayRange, DayRangeErrors>), PageError> {
+) -> Result<Asked, PageError> {
+    let actions =
+        Actions::parse(query.action.as_deref().unwrap_or("")).ok_or(PageError::NotFound)?;
     let customer = match query.customer.as_deref().filter(|c| !c.is_empty()) {
         None => None,
         Some(raw) => {
@@ -148,15 +200,11 @@ pub(super) async fn filter_of(
         query.from.as_deref().unwrap_or(""),
         query.to.as_deref().unwrap_or(""),
     );
-    Ok((customer, days))
-}
-
-/// The store's filter for a customer and days.
-pub(super) fn store_filter(customer: Option<&Customer>, days: DayRange) -> Filter {
-    Filter {
-        customer: customer.map(|c| c.id.clone()),
+    Ok(Asked {
+        customer,
         days,
-    }
+        actions,
+    })
 }
 
 /// The log, as filtered; a refused date shows its message beside its field (422), and no log.
@@ -172,8 +220,8 @@ pub async fn list(
         .app_data::<web::Data<Sealer>>()
         .cloned()
         .ok_or_else(|| PageError::Internal(anyhow::anyhow!("no sealer")))?;
-    let (customer, days) = filter_of(&db, reseller, &query).await?;
-    let (page, errors) = match days {
+    let asked = filter_of(&db, reseller, &query).await?;
+    let (page, errors) = match asked.days {
         Ok(days) => {
             let open = |raw: &Option<String>| cursor::open(&sealer, reseller, raw.as_deref()?);
             // A cursor this reseller's pager did not make (another reseller's, a made-up one)
@@ -187,7 +235,7 @@ pub async fn list(
                 LogCursor::Newest => PageRequest::parse(None),
                 _ => PageRequest::parse(query.page.as_deref()),
             };
-            let filter = store_filter(customer.as_ref(), days);
+            let filter = asked.filter(days);
             let mut page = store::activity::page(&db, reseller, &filter, cursor, request).await?;
             if page.items.is_empty() && cursor != LogCursor::Newest {
                 // Nothing past the record the link started from: start at the newest.
@@ -202,8 +250,10 @@ pub async fn list(
     let here = req.uri().to_string();
     let mut layout = user.layout(l, &here).in_section("activity");
     layout.crumbs.clear();
-    layout = layout.crumb(l.t("activity-title"), None);
-    if let Some(c) = &customer {
+    // The log is the page's own crumb only when it is not narrowed to a customer.
+    let whole_log = asked.customer.as_ref().map(|_| "/activity".to_owned());
+    layout = layout.crumb(l.t("activity-title"), whole_log);
+    if let Some(c) = &asked.customer {
         layout = layout.crumb(c.company_name.clone(), None);
     }
     let typed = |raw: &Option<String>| raw.as_deref().unwrap_or("").trim().to_owned();
@@ -221,7 +271,8 @@ pub async fn list(
         &ActivityPage {
             l,
             layout,
-            customer,
+            customer: asked.customer,
+            actions: asked.actions,
             from: typed(&query.from),
             to: typed(&query.to),
             from_error: errors.first.map(|e| l.t(e.message_key())),

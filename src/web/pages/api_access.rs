@@ -31,7 +31,8 @@ pub struct AccessPage {
     tokens: Vec<TokenInfo>,
     /// A token issued just now: its name and secret, shown this once.
     issued: Option<(String, String)>,
-    revoked: bool,
+    /// The name of the token just revoked.
+    revoked: Option<String>,
     name_value: String,
     name_error: Option<String>,
     /// The portal's address as the browser reached it, for the quick start
@@ -68,7 +69,7 @@ fn page(l: Locale, req: &HttpRequest, user: &SignedIn, tokens: Vec<TokenInfo>) -
         layout: layout.crumb(l.t("api-title"), None),
         tokens,
         issued: None,
-        revoked: false,
+        revoked: None,
         name_value: String::new(),
         name_error: None,
         base,
@@ -78,6 +79,8 @@ fn page(l: Locale, req: &HttpRequest, user: &SignedIn, tokens: Vec<TokenInfo>) -
 #[derive(serde::Deserialize)]
 pub struct AccessQuery {
     done: Option<String>,
+    /// The token the page reports on.
+    token: Option<String>,
 }
 
 /// The API access page.
@@ -94,7 +97,17 @@ pub async fn show(
     page.issued = session
         .remove_as::<(String, String)>(NEW_TOKEN)
         .and_then(Result::ok);
-    page.revoked = query.done.as_deref() == Some("revoked");
+    if query.done.as_deref() == Some("revoked") {
+        let id = query.token.as_deref().and_then(|t| t.parse::<i32>().ok());
+        // Named when it is one of this user's tokens; otherwise said without a name.
+        page.revoked = Some(
+            page.tokens
+                .iter()
+                .find(|t| Some(t.id) == id)
+                .map(|t| l.t1("api-revoked-named", "name", &t.name))
+                .unwrap_or_else(|| l.t("api-revoked")),
+        );
+    }
     let mut response = render(StatusCode::OK, &page)?;
     // The page may show a secret: no cache keeps it.
     response.headers_mut().insert(
@@ -144,6 +157,39 @@ pub async fn issue(
     Ok(see_other("/api-access".to_owned()))
 }
 
+#[derive(Template)]
+#[template(path = "api/revoke.html")]
+pub struct RevokePage {
+    l: Locale,
+    layout: Layout,
+    token: TokenInfo,
+}
+
+// issue 30
+// permission: tokens
+/// Asks before revoking one of the signed-in user's live tokens (a page of its own, so that it
+/// asks without script too); a revoked or unknown token is no such page.
+pub async fn confirm_revoke(
+    req: HttpRequest,
+    l: Locale,
+    user: SignedIn,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id: i32 = path.parse().map_err(|_| PageError::NotFound)?;
+    let token = store::api_tokens::of_user(&db, user.account.user_id)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id && t.revoked_at.is_none())
+        .ok_or(PageError::NotFound)?;
+    let mut layout = user.layout(l, req.path()).in_section("api");
+    layout.crumbs.clear();
+    let layout = layout
+        .crumb(l.t("api-title"), Some("/api-access".to_owned()))
+        .crumb(l.t("api-revoke"), None);
+    render(StatusCode::OK, &RevokePage { l, layout, token })
+}
+
 /// Revokes one of the signed-in user's tokens: it stops working at once on this instance.
 pub async fn revoke(
     user: SignedIn,
@@ -156,7 +202,7 @@ pub async fn revoke(
         return Err(PageError::NotFound);
     }
     tokens.forget(id);
-    Ok(see_other("/api-access?done=revoked".to_owned()))
+    Ok(see_other(format!("/api-access?done=revoked&token={id}")))
 }
 
 /// One operation of the API, as the reference shows it.
@@ -169,6 +215,16 @@ pub struct OperationDoc {
     pub parameters: Vec<FieldDoc>,
     pub body: Option<String>,
     pub responses: Vec<(String, String, String)>,
+}
+
+impl OperationDoc {
+    /// The path as HTML that may break only after a `/` (`<wbr>`), never inside a name.
+    pub fn path_breaks(&self) -> String {
+        let escaped = askama::filters::escape(&self.path, askama::filters::Html)
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        escaped.replace('/', "/<wbr>")
+    }
 }
 
 /// A parameter or a field of a schema.
@@ -216,6 +272,8 @@ pub fn inline_markdown(text: &str) -> String {
                 out.push_str(if strong { "</strong>" } else { "<strong>" });
                 strong = !strong;
             }
+            // A long identifier may break after its underscores, never inside a word.
+            '_' if code => out.push_str("_<wbr>"),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -385,7 +443,23 @@ pub async fn reference_page(
 ) -> Result<ReferencePage, PageError> {
     let document: Value = serde_json::from_str(crate::web::api::openapi::json())
         .map_err(|e| PageError::Internal(e.into()))?;
-    let (operations, schemas) = reference(&document);
+    let (mut operations, schemas) = reference(&document);
+    // The operations' prose in the page's language (names stay as the wire has them).
+    let say = |text: &str| match l {
+        Locale::ZhCn => super::api_reference_zh::zh(text),
+        Locale::EnUs => text.to_owned(),
+    };
+    for op in &mut operations {
+        op.summary = say(&op.summary);
+        op.description = say(&op.description);
+        for p in &mut op.parameters {
+            p.description = say(&p.description);
+            p.place = say(&p.place);
+        }
+        for (_, description, _) in &mut op.responses {
+            *description = say(description);
+        }
+    }
     let mut layout = user.layout(l, req.path()).in_section("api");
     layout.crumbs.clear();
     let layout = layout
@@ -394,16 +468,14 @@ pub async fn reference_page(
     Ok(ReferencePage {
         l,
         layout,
-        title: document
+        title: say(document
             .pointer("/info/title")
             .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        description: document
+            .unwrap_or_default()),
+        description: say(document
             .pointer("/info/description")
             .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
+            .unwrap_or_default()),
         operations,
         schemas,
     })
@@ -421,6 +493,10 @@ mod tests {
         );
         assert_eq!(inline_markdown("`open"), "<code>open</code>");
         assert_eq!(inline_markdown("a * b"), "a * b");
+        assert_eq!(
+            inline_markdown("`not_reseller_of_record` or a_b"),
+            "<code>not_<wbr>reseller_<wbr>of_<wbr>record</code> or a_b"
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::charges::{self, Invoice, Totals};
 use crate::clock::Clock;
-use crate::domain::billing::{Amount, BillingDay, ChargeType, PriceList};
+use crate::domain::billing::{Amount, BillingDay, ChargeLine, ChargeType, PriceList};
 use crate::domain::catalog::{self, Offer};
 use crate::domain::{ResellerId, SubscriptionId};
 use crate::store::billing::PriceCache;
@@ -52,15 +52,25 @@ pub struct PricesPage {
     rows: Vec<PriceRow>,
 }
 
-fn price_rows(prices: &PriceList, today: NaiveDate) -> Vec<PriceRow> {
-    catalog::offers()
+impl PricesPage {
+    /// Some offer has a later price loaded: only then has the page a column for them.
+    fn any_upcoming(&self) -> bool {
+        self.rows.iter().any(|r| !r.upcoming.is_empty())
+    }
+}
+
+/// Every offer's prices, in the order of their names in the page's language.
+fn price_rows(l: Locale, prices: &PriceList, today: NaiveDate) -> Vec<PriceRow> {
+    let mut rows: Vec<PriceRow> = catalog::offers()
         .iter()
         .map(|offer| PriceRow {
             offer,
             current: prices.on(offer.id, today),
             upcoming: prices.upcoming(offer.id, today),
         })
-        .collect()
+        .collect();
+    rows.sort_by_key(|r| l.offer(r.offer.id));
+    rows
 }
 
 /// The price list: every offer with its unit price today (read-only).
@@ -77,7 +87,7 @@ pub async fn prices(
         l,
         layout: frame(l, &req, &user, "prices", l.t("prices-title")),
         today,
-        rows: price_rows(&prices, today),
+        rows: price_rows(l, &prices, today),
     };
     render(StatusCode::OK, &page)
 }
@@ -165,6 +175,8 @@ pub struct ChargesPage {
     invoice: Invoice,
     /// The next invoice's date: the invoice shown is an estimate when it is dated so.
     next_date: NaiveDate,
+    /// The latest invoice's date (on or before today), beside the estimate.
+    dated: NaiveDate,
     /// The invoice and the next one over the whole book; `None` while they are first worked
     /// out.
     totals: Option<Arc<Totals>>,
@@ -198,8 +210,53 @@ impl ChargesPage {
         self.after.is_some() || self.next.is_some()
     }
 
+    /// The dated invoice's total: the table's own sum when the page holds all of it (exact, and
+    /// never behind a change), else the whole book's as last worked out.
+    fn invoice_total(&self) -> Option<Amount> {
+        if !self.paged() && !self.is_estimate() {
+            return Some(self.invoice.total());
+        }
+        self.totals.as_ref().map(|t| t.invoice)
+    }
+
+    /// The next invoice's estimate, likewise.
+    fn estimate_total(&self) -> Option<Amount> {
+        if !self.paged() && self.is_estimate() {
+            return Some(self.invoice.total());
+        }
+        self.totals.as_ref().map(|t| t.estimate)
+    }
+
+    /// Some figure shown is behind (or not yet worked out): the page updates itself.
+    fn waiting(&self) -> bool {
+        self.stale || self.totals.is_none()
+    }
+
+    /// This page's own address, to load it again.
+    fn here(&self) -> String {
+        match &self.after {
+            Some(after) => format!("/charges?date={}&after={after}", self.invoice.date),
+            None => format!("/charges?date={}", self.invoice.date),
+        }
+    }
+
     fn date_href(&self, date: &NaiveDate) -> String {
         format!("/charges?date={date}")
+    }
+
+    /// One stretch of prorated usage in words: its days, licenses, price and amount.
+    fn usage_line(&self, line: &ChargeLine) -> String {
+        let l = self.l;
+        l.t_with(
+            "charges-usage-line",
+            &[
+                ("from", l.date(&line.start)),
+                ("to", l.date(&line.end)),
+                ("quantity", l.num(line.quantity)),
+                ("price", l.money(line.unit_price)),
+                ("amount", l.money(line.amount)),
+            ],
+        )
     }
 
     /// The invoice shown is the next one, as it stands so far.
@@ -386,6 +443,7 @@ pub async fn charges(
         layout: frame(l, &req, &user, "charges", l.t("charges-title")),
         invoice,
         next_date,
+        dated,
         totals,
         stale,
         dates,
@@ -398,6 +456,7 @@ pub async fn charges(
 /// The charges of an invoice date as CSV, streamed a stretch of subscriptions at a time as the
 /// other exports are.
 pub async fn charges_csv(
+    l: Locale,
     user: SignedIn,
     db: web::Data<Db>,
     clock: web::Data<Clock>,
@@ -417,7 +476,7 @@ pub async fn charges_csv(
         let (db, file) = (db.clone(), file.clone());
         async move {
             let stretch = file.stretch(&db, after.as_ref()).await?;
-            Ok((charges::csv_lines(&stretch.invoice)?, stretch.next))
+            Ok((charges::csv_lines(&stretch.invoice, l.tag())?, stretch.next))
         }
     };
     let name = format!("charges-{}-{date}.csv", reseller.as_str());

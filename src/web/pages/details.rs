@@ -11,9 +11,10 @@ use super::paths::{SubscriptionPath, details_href};
 use super::review::{self, Again, Asking, ChangeForm, Guarded, Why};
 use crate::domain::change::{Change, Kind};
 use crate::domain::{
-    Customer, FormKey, LicenseCount, Subscription, SubscriptionStatus, SubscriptionView,
+    Customer, FormKey, LicenseCount, LicenseCountError, Subscription, SubscriptionStatus,
+    SubscriptionView,
 };
-use crate::store::activity::Entry;
+use crate::store::activity::{Action, Entry};
 use crate::store::{self, Db};
 use crate::web::explain::{self, ReasonView, TargetView};
 use crate::web::middleware::error::PageError;
@@ -173,14 +174,31 @@ pub async fn page(
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
     let loaded = load_with_history(&db, &user, &path).await?;
-    // What was just done, in its kind's words (`done-` and the kind's name).
+    // What was just done, in its kind's words (`done-` and the kind's name); a license change
+    // says from what to what, as this user's latest record of one says.
     let done = query
         .done
         .as_deref()
         .and_then(Kind::parse)
-        .map(|kind| format!("done-{kind}"))
-        .filter(|key| l.has(key))
-        .map(|key| l.t(&key));
+        .and_then(|kind| {
+            if kind == Kind::Licenses
+                && let Some((before, after)) = loaded.1.iter().find_map(|e| {
+                    (e.action == Action::Change(Kind::Licenses) && e.by == user.account.email)
+                        .then(|| Some((e.before?.quantity, e.after?.quantity)))
+                        .flatten()
+                })
+            {
+                return Some(l.t2(
+                    "done-licenses-from-to",
+                    "from",
+                    l.num(before),
+                    "to",
+                    l.num(after),
+                ));
+            }
+            let key = format!("done-{kind}");
+            l.has(&key).then(|| l.t(&key))
+        });
     let state = FormState {
         done,
         licenses_value: query
@@ -239,11 +257,25 @@ impl ChangeForm for LicensesForm {
         let range = view.subscription.offer.offer().licenses;
         Ok(match LicenseCount::parse(&self.licenses, range) {
             Ok(count) => Ok(Change::Licenses(count)),
-            Err(e) => Err(FormState {
-                licenses_value: Some(self.typed()),
-                licenses_error: Some(explain::licenses_message(l, e)),
-                ..Default::default()
-            }),
+            Err(e) => {
+                // Out of range means out of what the hint beside the field says: the offer's
+                // range, never below the licenses assigned to users.
+                let e = match e {
+                    LicenseCountError::OutOfRange { .. } => {
+                        let allowed = crate::domain::licenses::allowed(&view.subscription);
+                        LicenseCountError::OutOfRange {
+                            min: allowed.min,
+                            max: allowed.max,
+                        }
+                    }
+                    other => other,
+                };
+                Err(FormState {
+                    licenses_value: Some(self.typed()),
+                    licenses_error: Some(explain::licenses_message(l, e)),
+                    ..Default::default()
+                })
+            }
         })
     }
 

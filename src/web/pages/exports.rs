@@ -18,7 +18,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, FixedOffset, Utc};
 use futures_util::stream::{self, Stream};
 
-use super::activity::{ActivityQuery, filter_of, store_filter};
+use super::activity::{ActivityQuery, filter_of};
 use crate::clock::Clock;
 use crate::domain::spreadsheet::CsvWriter;
 use crate::domain::{CustomerId, CustomerQuery, ResellerId};
@@ -53,7 +53,7 @@ pub const SUBSCRIPTIONS_HEADER: [&str; 11] = [
 ];
 
 /// The columns of the activity file, exactly.
-pub const ACTIVITY_HEADER: [&str; 13] = [
+pub const ACTIVITY_HEADER: [&str; 14] = [
     "At",
     "User",
     "Action",
@@ -67,6 +67,7 @@ pub const ACTIVITY_HEADER: [&str; 13] = [
     "After status",
     "API token",
     "Attempts",
+    "Bulk job",
 ];
 
 /// The relationship every customer of the list has with the reseller: the reseller's own (the
@@ -179,12 +180,26 @@ pub async fn activity(
     query: web::Query<ActivityQuery>,
 ) -> Result<HttpResponse, PageError> {
     let reseller = user.account.reseller.clone();
-    let (customer, days) = filter_of(&db, &reseller, &query).await?;
-    let Ok(days) = days else {
+    let asked = filter_of(&db, &reseller, &query).await?;
+    let Ok(days) = asked.days else {
         return super::activity::list(req, l, user, db, query).await;
     };
-    let filter = store_filter(customer.as_ref(), days);
-    let name = file_name("activity", &reseller, &clock);
+    let filter = asked.filter(days);
+    // A filtered file says its filter in its name: whose, which days, which actions.
+    let mut what = format!("activity-{reseller}");
+    if let Some(c) = &filter.customer {
+        what.push_str(&format!("-{c}"));
+    }
+    if let Some(first) = days.first() {
+        what.push_str(&format!("-from-{first}"));
+    }
+    if let Some(last) = days.last() {
+        what.push_str(&format!("-to-{last}"));
+    }
+    if !filter.actions.as_str().is_empty() {
+        what.push_str(&format!("-{}", filter.actions.as_str().replace('_', "-")));
+    }
+    let name = format!("{what}-{}.csv", clock.today());
     let rows = move |before: Option<i32>| {
         let (db, reseller, filter) = (db.clone(), reseller.clone(), filter.clone());
         async move {
@@ -212,6 +227,7 @@ pub async fn activity(
                     e.after.map_or("", |a| a.status.as_str()),
                     &token,
                     &number(e.held_back.map(|h| h.attempts)),
+                    &e.via_job.map(|j| j.to_string()).unwrap_or_default(),
                 ])?;
             }
             Ok((w.into_bytes()?, next))

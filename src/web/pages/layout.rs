@@ -78,11 +78,15 @@ impl Layout {
     }
 
     /// Adds the breadcrumbs down to a customer's Subscriptions page:
-    /// Customers › Fabrikam › Subscriptions.
+    /// Customers › Fabrikam › Subscriptions. Each crumb goes somewhere of its own: the customer's
+    /// to its row in the customer list, Subscriptions to its page.
     pub fn customer(self, l: Locale, customer: &crate::domain::Customer) -> Layout {
         let href = Some(super::paths::subscriptions_href(&customer.id));
-        self.crumb(customer.company_name.clone(), href.clone())
-            .crumb(l.t("subscriptions"), href)
+        self.crumb(
+            customer.company_name.clone(),
+            Some(customer_row_href(customer)),
+        )
+        .crumb(l.t("subscriptions"), href)
     }
 
     /// Adds a breadcrumb.
@@ -128,6 +132,14 @@ impl SignedIn {
     pub fn layout(&self, l: Locale, here: &str) -> Layout {
         Layout::new(l, &self.account, &self.csrf, here)
     }
+}
+
+/// The customer's row in the customer list: the list searched for its domain.
+pub fn customer_row_href(customer: &crate::domain::Customer) -> String {
+    format!(
+        "/?q={}",
+        percent_encoding::utf8_percent_encode(&customer.domain, percent_encoding::NON_ALPHANUMERIC)
+    )
 }
 
 fn other(l: Locale) -> Locale {

@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod api_access;
+pub mod api_reference_zh;
 pub mod billing;
 pub mod bulk;
 pub mod customers;

@@ -77,7 +77,10 @@ pub async fn list(
         .flatten();
     let layout = user
         .layout(l, req.path())
-        .crumb(customer.company_name.clone(), None)
+        .crumb(
+            customer.company_name.clone(),
+            Some(super::layout::customer_row_href(&customer)),
+        )
         .crumb(l.t("subscriptions"), None);
     Ok(SubscriptionsPage {
         l,

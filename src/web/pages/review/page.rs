@@ -9,9 +9,9 @@ use chrono::NaiveDate;
 
 use super::super::layout::Layout;
 use super::super::paths::details_href;
-use crate::domain::billing::{Billing, Effect, NoPrice, Planned};
+use crate::domain::billing::{Billing, Effect, NoPrice, Planned, Share};
 use crate::domain::change::{Change, Plan};
-use crate::domain::{Customer, OfferId, Subscription, SubscriptionStatus};
+use crate::domain::{BillingCycle, Customer, OfferId, Subscription, SubscriptionStatus};
 use crate::store::billing::PricesVersion;
 use crate::store::{self, Db};
 use crate::web::middleware::error::PageError;
@@ -51,9 +51,14 @@ pub struct Touched {
 /// What the change does to the bill, or why the review can't say.
 #[derive(Debug, Clone)]
 pub enum Money {
-    Priced(Effect),
+    /// The figures, and the subscriptions' shares of them line by line.
+    Priced(Effect, Vec<Share>),
     /// An offer has no price on a day the change needs one: the change can still be made.
     NoPrice(OfferId),
+    /// The subscription is billed annually, which the billing rules (license-based, monthly in
+    /// advance) don't cover: the review shows no figure rather than a monthly one that is not
+    /// what is billed. The change can still be made.
+    Annual,
 }
 
 /// Why a review is shown again instead of the change being made.
@@ -186,6 +191,68 @@ impl ReviewPage {
     fn change_words(&self, e: &Effect) -> String {
         period_words(self.l, e)
     }
+
+    /// A subscription's share of the figures in words: the rest of the period, and the next
+    /// advance (a new subscription's free days, then its first advance).
+    fn share_lines(&self, s: &Share) -> Vec<String> {
+        let l = self.l;
+        let offer = l.offer(s.offer).to_owned();
+        let date = l.date(&s.effect.next_billing_date);
+        let mut lines = Vec::new();
+        if s.created {
+            lines.push(l.t_with(
+                "review-line-free",
+                &[
+                    ("offer", offer.clone()),
+                    ("from", l.date(&s.rest.start)),
+                    ("to", l.date(&s.rest.end)),
+                ],
+            ));
+            if let Some(price) = s.advance_price {
+                lines.push(l.t_with(
+                    "review-line-advance-new",
+                    &[
+                        ("offer", offer),
+                        ("date", date),
+                        ("licenses", l.num(s.advance_licenses)),
+                        ("price", l.money(price)),
+                        ("amount", l.money(s.effect.advance_after)),
+                    ],
+                ));
+            }
+            return lines;
+        }
+        let change = s.effect.period_change;
+        let key = if change.is_zero() {
+            "review-line-same"
+        } else if change.is_sign_negative() {
+            "review-line-unused"
+        } else {
+            "review-line-extra"
+        };
+        lines.push(l.t_with(
+            key,
+            &[
+                ("offer", offer.clone()),
+                ("days", l.num(s.rest.days().max(0) as u64)),
+                ("from", l.date(&s.rest.start)),
+                ("to", l.date(&s.rest.end)),
+                ("before", l.num(s.licenses.0)),
+                ("after", l.num(s.licenses.1)),
+                ("amount", l.money(change.abs())),
+            ],
+        ));
+        lines.push(l.t_with(
+            "review-line-advance",
+            &[
+                ("offer", offer),
+                ("date", date),
+                ("before", l.money(s.effect.advance_before)),
+                ("after", l.money(s.effect.advance_after)),
+            ],
+        ));
+        lines
+    }
 }
 
 /// What a change does to the current period's bill, in words: more, less, or nothing, settled
@@ -235,9 +302,15 @@ pub async fn money(
         day,
         prices: &prices,
     };
-    let money = match billing.review(&b.timeline, planned, today) {
-        Ok(effect) => Money::Priced(effect),
-        Err(NoPrice(offer, _)) => Money::NoPrice(offer),
+    if subscription.billing_cycle == BillingCycle::Annual {
+        return Ok((Money::Annual, version));
+    }
+    let money = match (
+        billing.review(&b.timeline, planned, today),
+        billing.review_shares(&b.timeline, planned, today),
+    ) {
+        (Ok(effect), Ok(shares)) => Money::Priced(effect, shares),
+        (Err(NoPrice(offer, _)), _) | (_, Err(NoPrice(offer, _))) => Money::NoPrice(offer),
     };
     Ok((money, version))
 }

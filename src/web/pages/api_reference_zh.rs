@@ -1,0 +1,170 @@
+//! The API reference's prose in Chinese: the OpenAPI document (written once, in English, from the
+//! code's doc comments) says each operation, parameter and answer in English; the zh-CN page
+//! shows these words instead. Names (paths, fields, codes, headers) stay as the wire has them.
+//! A unit test holds every operation-level text of the document to an entry here; the schemas'
+//! field notes stay in English, as Partner Center's own reference gives them.
+
+/// English text of the document → its Chinese.
+const ZH: &[(&str, &str)] = &[
+    (
+        "Partner Center-compatible REST API of the reseller portal for Partner Center operated by 21Vianet: the reseller's customers, their subscriptions, license and status changes, and upgrades, through the same rules as the portal's pages. Authenticate with `Authorization: Bearer <token>` (a token from the portal's API access page). Send `MS-RequestId` to make a change idempotent.",
+        "由世纪互联运营的合作伙伴中心的经销商门户提供的、与合作伙伴中心兼容的 REST API：经销商的客户及其订阅、许可证数量和状态的更改以及升级，遵循与门户页面相同的规则。使用 `Authorization: Bearer <token>` 进行身份验证（令牌来自门户的“API 访问”页面）。发送 `MS-RequestId` 可使更改具有幂等性。",
+    ),
+    ("A page of the reseller's customers.", "经销商客户的一页。"),
+    (
+        "In the customer list's order (company name, Chinese by pinyin). `links.next` is there when\nmore follow: send its URI with its `MS-ContinuationToken` header.",
+        "按客户列表的顺序（公司名称，中文按拼音）。还有更多时会返回 `links.next`：请带上其 `MS-ContinuationToken` 标头请求其 URI。",
+    ),
+    (
+        "Customers per page, 1 to 500 (default 200)",
+        "每页的客户数，1 到 500（默认 200）",
+    ),
+    (
+        "Partner Center's filter, URL-encoded JSON: {\"Field\":\"CompanyName\" or \"Domain\",\"Value\":\"…\",\"Operator\":\"starts_with\"} (case-insensitive)",
+        "合作伙伴中心的筛选条件，URL 编码的 JSON：{\"Field\":\"CompanyName\" 或 \"Domain\",\"Value\":\"…\",\"Operator\":\"starts_with\"}（不区分大小写）",
+    ),
+    (
+        "Next, with the MS-ContinuationToken header of links.next",
+        "下一页，使用 links.next 的 MS-ContinuationToken 标头",
+    ),
+    (
+        "Where the next page starts, from links.next",
+        "下一页的起点，取自 links.next",
+    ),
+    ("A page of customers", "一页客户"),
+    (
+        "Invalid size, filter or token (800002)",
+        "页大小、筛选条件或令牌无效（800002）",
+    ),
+    ("No or bad token (800001)", "缺少令牌或令牌无效（800001）"),
+    ("Too many requests", "请求过于频繁"),
+    ("One of the reseller's customers.", "经销商的一个客户。"),
+    ("The customer's id", "客户的 ID"),
+    ("The customer", "客户"),
+    (
+        "Unknown, or another reseller's (20003)",
+        "不存在，或属于其他经销商（20003）",
+    ),
+    (
+        "The customer's subscriptions sold by this reseller.",
+        "此经销商售出的该客户的订阅。",
+    ),
+    (
+        "Newest first; cancelled ones included, as `deleted`.",
+        "最新的在前；包含已取消的订阅，状态为 `deleted`。",
+    ),
+    (
+        "Language of the answer's words (offer names, explanations): en-US (default) or zh-CN",
+        "响应中文字（产品/服务名称、说明）的语言：en-US（默认）或 zh-CN",
+    ),
+    ("The customer's subscriptions", "客户的订阅"),
+    ("One subscription.", "一个订阅。"),
+    (
+        "Its etag is also in the `ETag` header.",
+        "其 etag 也在 `ETag` 标头中。",
+    ),
+    ("The subscription's id", "订阅的 ID"),
+    ("The subscription", "订阅"),
+    (
+        "Changes a subscription's licenses, status or name.",
+        "更改订阅的许可证数量、状态或名称。",
+    ),
+    (
+        "Its licenses (`quantity`), its status (`suspended` / `active`) or its name (`friendlyName`); fields equal to the subscription's are no change. Everything in one\ntransaction, each change in the activity log. With `If-Match` (or the body's\n`attributes.etag`) the change is made only to the subscription as read: 412 otherwise. With\n`MS-RequestId`, the same request again answers as the first time and changes nothing twice.",
+        "许可证数量（`quantity`）、状态（`suspended` / `active`）或名称（`friendlyName`）；与订阅现有值相同的字段不算更改。全部在一个事务中完成，每项更改都记入活动日志。带上 `If-Match`（或正文的 `attributes.etag`）时，只有订阅仍与读取时相同才会更改，否则返回 412。带上 `MS-RequestId` 时，同一请求再次发送会得到与第一次相同的响应，不会重复更改。",
+    ),
+    (
+        "The subscription's etag as read: the change is made only to the subscription as read",
+        "读取时订阅的 etag：只有订阅仍与读取时相同才会更改",
+    ),
+    (
+        "A GUID that makes the call idempotent: the same value again returns the first answer\n(anything but a GUID: 400, 800002)",
+        "使调用具有幂等性的 GUID：再次发送相同的值会返回第一次的响应（不是 GUID 时：400，800002）",
+    ),
+    ("The subscription after the change", "更改后的订阅"),
+    (
+        "Invalid input (800002), quantity out of range (2002), suspended (800091) or cancelled (2011)",
+        "输入无效（800002）、数量超出范围（2002）、已暂停（800091）或已取消（2011）",
+    ),
+    ("Stale etag (2055)", "etag 已过期（2055）"),
+    (
+        "The subscription's possible upgrades, eligible or not.",
+        "订阅的可用升级，无论是否具备资格。",
+    ),
+    (
+        "Every target of the subscription's upgrade paths; for each one that is not eligible,\nevery reason (`upgradeErrors`), explained with the fix in the request's language. A\nsubscription whose offer has no upgrade paths has no items.",
+        "订阅的升级路径中的每个目标；对于不具备资格的目标，列出每个原因（`upgradeErrors`），并以请求的语言说明解决方法。产品/服务没有升级路径的订阅没有任何项。",
+    ),
+    ("The subscription's upgrades", "订阅的升级"),
+    (
+        "Upgrades the subscription to a target offer.",
+        "将订阅升级到目标产品/服务。",
+    ),
+    (
+        "The subscription of the path is the **source**. The upgrade makes a new subscription with the\nlicenses asked, assigned licenses moved to it, the source cancelled (or, for fewer licenses\nthan it has, reduced). The one eligibility rule decides inside the transaction that makes the\nupgrade; an ineligible upgrade answers 409 with its `upgradeErrors` and writes nothing.",
+        "路径中的订阅是**原订阅**。升级会创建一个具有所请求许可证数量的新订阅，已分配的许可证转移到新订阅，原订阅被取消（许可证数量少于原订阅时则减少其数量）。同一条资格规则在执行升级的事务中作出判断；不具备资格的升级返回 409 及其 `upgradeErrors`，不写入任何内容。",
+    ),
+    ("The upgrade was made", "已完成升级"),
+    (
+        "Invalid input (800002) or quantity out of the target's range (2002)",
+        "输入无效（800002）或数量超出目标的范围（2002）",
+    ),
+    (
+        "Not eligible: the reasons in upgradeErrors; nothing written",
+        "不具备资格：原因见 upgradeErrors；未写入任何内容",
+    ),
+    ("An offer of the catalog.", "目录中的一个产品/服务。"),
+    ("With its license range.", "包括其许可证数量范围。"),
+    (
+        "The offer's id, e.g. O365_E3",
+        "产品/服务的 ID，例如 O365_E3",
+    ),
+    ("The offer", "产品/服务"),
+    ("No such offer (20003)", "没有此产品/服务（20003）"),
+    ("Reseller portal API", "经销商门户 API"),
+    ("query", "查询"),
+    ("header", "标头"),
+    ("path", "路径"),
+];
+
+/// `text` in Chinese, where the reference has it; otherwise as it is.
+pub fn zh(text: &str) -> String {
+    ZH.iter()
+        .find(|(en, _)| *en == text)
+        .map_or_else(|| text.to_owned(), |(_, zh)| (*zh).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::pages::api_access::reference;
+
+    #[test]
+    fn every_operation_of_the_document_is_said_in_chinese() {
+        let document: serde_json::Value =
+            serde_json::from_str(crate::web::api::openapi::json()).unwrap();
+        let (operations, _) = reference(&document);
+        let mut missing = Vec::new();
+        let mut texts = vec![
+            document["info"]["description"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        ];
+        for op in &operations {
+            texts.extend([op.summary.clone(), op.description.clone()]);
+            for p in &op.parameters {
+                texts.extend([p.description.clone(), p.place.clone()]);
+            }
+            texts.extend(op.responses.iter().map(|(_, d, _)| d.clone()));
+        }
+        for text in texts.into_iter().filter(|t| !t.is_empty()) {
+            if !ZH.iter().any(|(en, _)| *en == text) {
+                missing.push(text);
+            }
+        }
+        assert!(missing.is_empty(), "no Chinese for: {missing:#?}");
+        assert_eq!(zh("The customer"), "客户");
+        assert_eq!(zh("not in the table"), "not in the table");
+    }
+}
