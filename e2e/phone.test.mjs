@@ -2,7 +2,7 @@
 // - at a phone's 390 px no page scrolls sideways, the navigation shows every item, and the
 //   review's, the change history's, the activity log's and the tokens' tables stack (each cell
 //   under its column's name) inside the screen;
-// - the seven navigation items have seven different icons; the breadcrumbs mark exactly one
+// - the navigation items (eight for the demo's admin agent) have each their own icon; the breadcrumbs mark exactly one
 //   item as the current page and never link twice to one place; 立即升级 is a button like the
 //   others, not underlined.
 import assert from 'node:assert/strict';
@@ -88,7 +88,7 @@ for (const locale of LOCALES) {
             return { text: a.textContent.trim(), left: r.left, right: r.right, shown: r.width > 0 && r.height > 0 };
           }),
         );
-        assert.equal(items.length, 7, `${path}: seven navigation items`);
+        assert.equal(items.length, 8, `${path}: an admin agent's eight navigation items`);
         for (const item of items) {
           assert.ok(item.shown && item.left >= 0 && item.right <= w.window, `${path}: ${item.text} is in sight (${item.left}–${item.right})`);
         }
@@ -138,13 +138,13 @@ for (const locale of LOCALES) {
   });
 
   describe(`navigation and breadcrumbs (${locale})`, () => {
-    test('seven different icons; one current crumb, no two crumbs to one place; 立即升级 not underlined', async () => {
+    test('an icon of its own for each item; one current crumb, no two crumbs to one place; 立即升级 not underlined', async () => {
       const context = await signedInContext(browser, locale);
       const page = await context.newPage();
       await visit(page, FABRIKAM, locale);
       const icons = await page.$$eval('.sidenav a svg.nav-icon', (all) => all.map((s) => s.innerHTML));
-      assert.equal(icons.length, 7, 'an icon for each item');
-      assert.equal(new Set(icons).size, 7, 'seven different icons');
+      assert.equal(icons.length, 8, 'an icon for each item');
+      assert.equal(new Set(icons).size, 8, 'eight different icons');
       const external = await page.$$eval('.sidenav svg [href], .sidenav img', (all) => all.length);
       assert.equal(external, 0, 'drawn inline, nothing fetched');
 
