@@ -20,6 +20,7 @@ pub mod spreadsheet;
 pub mod status;
 pub mod subscription;
 pub mod upgrade;
+pub mod webhook;
 
 pub use account::Account;
 pub use catalog::{Offer, OfferId, Service, ServiceSet};

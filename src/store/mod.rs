@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod api_tokens;
+pub mod audit;
 pub mod billing;
 pub mod changes;
 pub mod customers;
@@ -16,6 +17,7 @@ mod turn;
 pub mod upgrades;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 use std::time::Duration;
 
