@@ -16,6 +16,7 @@ mod import;
 mod input;
 mod instances;
 mod matrix;
+mod notifications;
 mod operations;
 mod probe;
 mod receiver;

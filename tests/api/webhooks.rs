@@ -634,3 +634,102 @@ async fn an_address_on_this_machine_is_refused_at_delivery_too() {
     );
     assert_eq!(receiver.started(), 0, "nothing reached the receiver");
 }
+
+#[actix_web::test]
+async fn a_delivery_cut_by_sigkill_is_made_after_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::helpers::fresh_database(dir.path()).await;
+    let settings = [ALLOW, ("PORTAL_WEBHOOK_LEASE_SECONDS", "6")];
+    let (mut child, base) = crate::crash::start_with(&url, &settings);
+    let db = portal::store::connect(&url, 2).await.unwrap();
+    let app = TestApp::browser_for(base, db, url.clone());
+    let api = Api::issue(&app, CONTOSO.0).await;
+    let receiver = Receiver::start();
+    register(&api, &receiver.url, &["test-created"]).await;
+    // The first request is left unanswered: the portal is killed while it waits.
+    receiver.script(&[Reply::Hang(Duration::from_secs(20))]);
+    api.post("/webhooks/v1/registration/validationEvents", &[], json!({}))
+        .await
+        .assert_status(200);
+    let until = std::time::Instant::now() + WAIT;
+    while receiver.started() == 0 {
+        assert!(
+            std::time::Instant::now() < until,
+            "the delivery never started"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        app.count("webhook_deliveries WHERE state = 'pending' AND attempts = 0")
+            .await,
+        1
+    );
+
+    let (mut again, _) = crate::crash::start_with(&url, &settings);
+    wait_until(&app, "webhook_deliveries WHERE state = 'sent'").await;
+    assert_eq!(receiver.started(), 2, "sent again after the restart");
+    assert_eq!(app.count("webhook_attempts").await, 1);
+    again.kill().unwrap();
+    again.wait().unwrap();
+}
+
+#[actix_web::test]
+async fn the_key_of_portal_webhook_key_signs_and_a_made_key_is_every_instances() {
+    use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _};
+
+    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("webhooks.pem");
+    std::fs::write(
+        &file,
+        key.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    let app = spawn_app_with(&[("PORTAL_WEBHOOK_KEY", file.to_str().unwrap())]).await;
+    let certificate = app.get("/webhooks/v1/certificate").await;
+    assert_eq!(certificate.status.as_u16(), 200);
+    let served = certificate_key(&app).await;
+    assert_eq!(
+        served,
+        key.to_public_key().to_public_key_der().unwrap().as_bytes()
+    );
+    assert_eq!(
+        app.count("webhook_keys").await,
+        0,
+        "the file's key is not kept"
+    );
+
+    // A file that holds no key stops the start.
+    std::fs::write(&file, "not a key").unwrap();
+    let url = crate::helpers::fresh_database(dir.path()).await;
+    let failed =
+        crate::helpers::build_on(&url, &[("PORTAL_WEBHOOK_KEY", file.to_str().unwrap())]).await;
+    assert!(failed.is_err());
+
+    // Without a file, the first instance that needs a key makes it; the other reads it.
+    let app = spawn_app_with(&[]).await;
+    let other = second_instance_with(&app, &[]).await;
+    let (a, b) = (certificate_key(&app).await, certificate_key(&other).await);
+    assert_eq!(a, b);
+    assert_eq!(app.count("webhook_keys").await, 1);
+}
+
+/// The public key (SubjectPublicKeyInfo, DER) of the certificate an instance serves.
+async fn certificate_key(app: &TestApp) -> Vec<u8> {
+    let mut res = awc::Client::new()
+        .get(format!("{}/webhooks/v1/certificate", app.base))
+        .send()
+        .await
+        .unwrap();
+    let der = res.body().await.unwrap();
+    x509_cert::Certificate::from_der(&der)
+        .unwrap()
+        .tbs_certificate
+        .subject_public_key_info
+        .to_der()
+        .unwrap()
+}
