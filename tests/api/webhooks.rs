@@ -269,6 +269,33 @@ async fn a_change_reaches_the_receiver_signed_with_partner_centers_payload() {
     assert_eq!(record["userPrincipalName"], CONTOSO.0);
     assert_eq!(record["customerId"], "c-fabrikam");
     assert_eq!(record["attributes"]["objectType"], "AuditRecord");
+    // Every field is one of the AuditRecord model of Partner Center's .NET SDK
+    // (Models/Auditing/AuditRecord.cs and its ResourceBase), and the enums hold its values.
+    let published = [
+        "applicationId",
+        "customerId",
+        "customerName",
+        "customizedData",
+        "id",
+        "operationDate",
+        "operationStatus",
+        "operationType",
+        "originalCorrelationId",
+        "partnerId",
+        "resourceNewValue",
+        "resourceOldValue",
+        "resourceType",
+        "userPrincipalName",
+        "attributes",
+    ];
+    for key in record.as_object().unwrap().keys() {
+        assert!(
+            published.contains(&key.as_str()),
+            "{key} is not the model's"
+        );
+    }
+    assert_eq!(record["operationStatus"], "succeeded");
+    assert_eq!(records["attributes"]["objectType"], "Collection");
     let new: Value = serde_json::from_str(record["resourceNewValue"].as_str().unwrap()).unwrap();
     assert_eq!(new["Quantity"], 31);
     assert!(
