@@ -803,3 +803,59 @@ async fn a_bulk_job_announces_each_change_and_its_end() {
     assert_eq!(end["ResourceUri"], format!("{}{job}", app.base));
     verify(&app, &got[1]).await;
 }
+
+#[actix_web::test]
+async fn customer_and_order_events_of_the_outbox_are_delivered_with_their_addresses() {
+    // Issue 31's changes record these; here they are written as its engine writes them.
+    let app = spawn_app_with(&[ALLOW]).await;
+    let api = Api::issue(&app, CONTOSO.0).await;
+    let receiver = Receiver::start();
+    register(&api, &receiver.url, &["customer-created", "order-created"]).await;
+    for (name, resource, id) in [
+        ("customer-created", "customer", "c-fabrikam"),
+        ("order-created", "order", "o-1"),
+        // Not registered for: never sent.
+        (
+            "subscription-updated",
+            "subscription",
+            "s-fabrikam-essentials",
+        ),
+    ] {
+        app.db
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                app.db.get_database_backend(),
+                "INSERT INTO events (reseller_id, name, resource, resource_id, customer_id, \
+                 user_email, door, at) VALUES ('contoso', $1, $2, $3, 'c-fabrikam', \
+                 'admin@contoso.example', 'api', $4)",
+                [
+                    name.into(),
+                    resource.into(),
+                    id.into(),
+                    chrono::Utc::now().into(),
+                ],
+            ))
+            .await
+            .unwrap();
+    }
+    let got = receiver.wait_for(2, WAIT).await;
+    let bodies: Vec<Value> = got.iter().map(|r| r.json()).collect();
+    assert_eq!(bodies[0]["EventName"], "customer-created");
+    assert_eq!(bodies[0]["ResourceName"], "customer");
+    assert_eq!(
+        bodies[0]["ResourceUri"],
+        format!("{}/v1/customers/c-fabrikam", app.base)
+    );
+    assert_eq!(bodies[1]["EventName"], "order-created");
+    assert_eq!(bodies[1]["ResourceName"], "order");
+    assert_eq!(
+        bodies[1]["ResourceUri"],
+        format!("{}/v1/customers/c-fabrikam/orders/o-1", app.base)
+    );
+    wait_until(
+        &app,
+        "events WHERE webhooks = 1 AND name = 'subscription-updated'",
+    )
+    .await;
+    actix_web::rt::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(receiver.received().len(), 2);
+}
