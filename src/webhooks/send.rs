@@ -199,6 +199,28 @@ mod tests {
     }
 
     #[actix_web::test]
+    async fn an_endless_answer_is_read_only_to_the_limit() {
+        let (ours, mut theirs) = tokio::io::duplex(64 * 1024);
+        let read = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let written = read.clone();
+        tokio::spawn(async move {
+            let mut request = [0u8; 4096];
+            let _ = theirs.read(&mut request).await;
+            let _ = theirs.write_all(b"HTTP/1.1 500 Oops\r\n\r\n").await;
+            let chunk = [b'x'; 8192];
+            while theirs.write_all(&chunk).await.is_ok() {
+                written.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        let url = WebhookUrl::parse("http://receiver.example/hooks").unwrap();
+        let status = exchange(ours, &url, &[], b"{}").await;
+        assert_eq!(status, Ok(500));
+        // What we read, plus what the pipe holds.
+        let sent = read.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(sent <= MAX_ANSWER + 16 * 1024 + 2 * 64 * 1024, "{sent}");
+    }
+
+    #[actix_web::test]
     async fn names_and_addresses_are_refused_unless_allowed() {
         let none = Networks::default();
         for url in [
