@@ -123,7 +123,10 @@ impl Application {
         );
         if settings.webhooks.key_file.is_some() {
             // A key file that can't be read stops the start, not the first delivery.
-            webhooks.keys.signer().await.context("PORTAL_WEBHOOK_KEY")?;
+            if let Err(e) = webhooks.keys.signer().await {
+                webhooks.stop().await;
+                return Err(e.context("PORTAL_WEBHOOK_KEY"));
+            }
         }
         let server = run(
             listener,
