@@ -20,7 +20,7 @@ use crate::store::audit::{self, Audited, Values};
 const MAX_RECORDS: u64 = 500;
 
 /// An activity record as Partner Center's `AuditRecord`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecord {
     pub partner_id: String,
@@ -40,7 +40,7 @@ pub struct AuditRecord {
 }
 
 /// The records of a time range.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecordCollection {
     pub total_count: usize,
@@ -118,20 +118,6 @@ fn moment(raw: &str, name: &str, end: bool) -> Result<DateTime<Utc>, ApiError> {
 
 // permission: view
 /// `GET /v1/auditrecords`.
-#[utoipa::path(
-    get,
-    path = "/v1/auditrecords",
-    tag = "audit",
-    params(
-        ("startDate" = Option<String>, Query, description = "From this day (yyyy-mm-dd) or instant (RFC 3339); default 30 days ago"),
-        ("endDate" = Option<String>, Query, description = "Up to this day, whole (yyyy-mm-dd), or instant (RFC 3339); default now"),
-    ),
-    responses(
-        (status = 200, description = "The reseller's changes in the range, oldest first (at most 500)", body = AuditRecordCollection),
-        (status = 400, description = "A date that is not one, or an end before the start (800002)", body = super::error::ErrorBody),
-        super::openapi::Refusals,
-    )
-)]
 pub async fn list(
     caller: ApiCaller,
     db: web::Data<Db>,

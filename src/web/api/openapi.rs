@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 
 use super::error::ErrorBody;
-use super::{audit, customers, subscriptions, upgrades};
+use super::{customers, subscriptions, upgrades};
 
 /// A customer's path.
 #[derive(IntoParams)]
@@ -106,7 +106,6 @@ pub struct Stale(ErrorBody);
         upgrades::list,
         upgrades::create,
         upgrades::offer,
-        audit::list,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -115,7 +114,6 @@ pub struct Stale(ErrorBody);
         (name = "subscriptions", description = "Subscriptions the reseller sold, and changes to them"),
         (name = "upgrades", description = "Upgrading a subscription to a bigger offer"),
         (name = "offers", description = "The catalog's offers"),
-        (name = "audit", description = "The reseller's changes as Partner Center's audit records"),
     )
 )]
 pub struct ApiDoc;
