@@ -399,11 +399,16 @@ pub async fn finish(
         ))
         .await?;
     }
-    let counted = if ended == Ended::Dropped { 0 } else { 1 };
+    // The attempts as this attempt counted them (the decision above was made on them).
+    let counted = if ended == Ended::Dropped {
+        delivery.attempts
+    } else {
+        attempts
+    };
     let done = txn
         .execute_raw(statement(
             backend,
-            "UPDATE webhook_deliveries SET state = $3, attempts = attempts + $4, next_at = $5, \
+            "UPDATE webhook_deliveries SET state = $3, attempts = $4, next_at = $5, \
              last_status = COALESCE($6, last_status), \
              sent_at = CASE WHEN $3 = 'sent' THEN $7 ELSE sent_at END, \
              lease_owner = NULL, lease_until = NULL \
@@ -412,7 +417,7 @@ pub async fn finish(
                 delivery.id.into(),
                 owner.into(),
                 state.as_str().into(),
-                counted.into(),
+                i32::try_from(counted).unwrap_or(i32::MAX).into(),
                 millis(next_at).into(),
                 tried.status.map(i32::from).into(),
                 millis(at).into(),
