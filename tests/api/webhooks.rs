@@ -458,7 +458,7 @@ async fn a_receiver_that_does_not_answer_in_five_seconds_is_tried_again() {
     assert_eq!(first["responseCode"], "Timeout");
     assert_eq!(first["systemError"], true);
     let took = first["durationMilliseconds"].as_u64().unwrap();
-    assert!((5000..6500).contains(&took), "{took}");
+    assert!((5000..9000).contains(&took), "{took}");
     assert_eq!(state["results"][1]["responseCode"], "OK");
 }
 
