@@ -1,10 +1,11 @@
 -- wrk script (issue 33's webhooks benchmark): license changes through the API, PATCH of a
--- subscription's quantity, round the subscriptions of BENCH_IDS ("customer subscription" lines),
--- each to a count of its own (10 to 59), so that each request is a change.
+-- subscription's quantity, round the subscriptions of BENCH_IDS ("customer subscription assigned"
+-- lines), each to a count above its assigned licenses (assigned + 1 to assigned + 50), so that
+-- each request is a change the rules allow. The token is the command line's -H header.
 local ids = {}
 for line in io.lines(os.getenv("BENCH_IDS")) do
-  local c, s = line:match("^(%S+)%s+(%S+)$")
-  if c then ids[#ids + 1] = { c, s } end
+  local c, s, a = line:match("^(%S+)%s+(%S+)%s+(%S+)$")
+  if c then ids[#ids + 1] = { c, s, tonumber(a) } end
 end
 local threads = 0
 
@@ -20,8 +21,10 @@ end
 request = function()
   n = n + 1
   local pick = ids[(n % #ids) + 1]
-  local quantity = 10 + (math.floor(n / #ids) % 50)
+  local quantity = pick[3] + 1 + (math.floor(n / #ids) % 50)
   local path = "/v1/customers/" .. pick[1] .. "/subscriptions/" .. pick[2]
-  return wrk.format("PATCH", path, { ["Content-Type"] = "application/json" },
-    '{"quantity":' .. quantity .. '}')
+  -- wrk.format takes these headers instead of wrk.headers: the token is copied over.
+  local headers = { ["Content-Type"] = "application/json" }
+  for k, v in pairs(wrk.headers) do headers[k] = v end
+  return wrk.format("PATCH", path, headers, '{"quantity":' .. quantity .. '}')
 end

@@ -65,10 +65,10 @@ def main():
     base = f"http://127.0.0.1:{port}"
     time.sleep(1)
     token = sh([BINARY, "api-token", "create", "--user", "admin@contoso.example", "--name", "bench"],
-               env=env).strip()
+               env=env).strip().splitlines()[-1]
     sql = lambda q: sh(["sqlite3", "-cmd", ".timeout 5000", "-separator", " ", db, q]).strip()
-    ids = sql("SELECT customer_id, id FROM subscriptions WHERE sold_by = 'contoso' "
-              "AND status = 'active' AND offer_id LIKE 'O365%'")
+    ids = sql("SELECT customer_id, id, assigned_licenses FROM subscriptions WHERE sold_by = 'contoso' "
+              "AND status = 'active' AND offer_id LIKE 'O365%' AND assigned_licenses < 250")
     with open(f"{tmp}/ids", "w") as f:
         f.write(ids + "\n")
     wenv = dict(os.environ, BENCH_IDS=f"{tmp}/ids")

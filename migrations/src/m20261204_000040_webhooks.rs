@@ -142,8 +142,10 @@ impl MigrationTrait for Migration {
             // What the worker looks for: pending deliveries by when they are due; one
             // reseller's by their ordering key; the log of a reseller's last days.
             "CREATE INDEX ix_webhook_deliveries_due ON webhook_deliveries (state, next_at)",
+            // The pending ones only: whether an earlier delivery of the same resource is still
+            // pending is asked of every candidate, and must not walk the resource's sent ones.
             "CREATE INDEX ix_webhook_deliveries_ordering \
-             ON webhook_deliveries (reseller_id, ordering, id)",
+             ON webhook_deliveries (reseller_id, ordering, id) WHERE state = 'pending'",
             "CREATE INDEX ix_webhook_deliveries_log ON webhook_deliveries (reseller_id, created_at)",
             "CREATE INDEX ix_webhook_attempts_delivery ON webhook_attempts (delivery_id, at)",
             "ALTER TABLE events ADD COLUMN webhooks SMALLINT NOT NULL DEFAULT 0",
