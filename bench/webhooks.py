@@ -86,7 +86,7 @@ def main():
         bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         return rps, int(bad.group(1)) if bad else 0
 
-    def drained(timeout=600):
+    def drained(timeout=300):
         """Waits for the backlog to be sent; deliveries a second while it drained."""
         t0, sent0 = time.time(), int(sql("SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'sent'"))
         while time.time() - t0 < timeout:
