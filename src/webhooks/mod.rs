@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 use crate::clock::Clock;
 use crate::config::Networks;
 use crate::domain::webhook::{ATTEMPT_TIMEOUT, WebhookUrl};
-use crate::store::webhooks::deliveries::{self, Claimed, Ended, Tried};
+use crate::store::webhooks::deliveries::{self, Claimed, Delivery, Ended, Tried};
 use crate::store::{self, Db};
 use signing::Keys;
 
@@ -193,8 +193,17 @@ impl Worker {
         let claimed = deliveries::claim(&self.db, &self.owner, now, until, BATCH).await?;
         let sent = claimed.len();
         let attempts = claimed.into_iter().map(|c| self.deliver(c));
-        for result in futures_util::future::join_all(attempts).await {
-            result?;
+        let tried = futures_util::future::join_all(attempts).await;
+        let ends = deliveries::finish(
+            &self.db,
+            &self.owner,
+            &tried,
+            Utc::now(),
+            self.settings.retry,
+        )
+        .await?;
+        for ((delivery, tried), ended) in tried.iter().zip(ends) {
+            counted(delivery, tried, ended);
         }
         self.gauge().await?;
         Ok(taken > 0 || sent > 0)
@@ -207,7 +216,8 @@ impl Worker {
         Ok(())
     }
 
-    async fn deliver(&self, claimed: Claimed) -> Result<(), store::DbErr> {
+    /// One attempt of a claimed delivery (none if its registration no longer hears it).
+    async fn deliver(&self, claimed: Claimed) -> (Delivery, Tried) {
         let Claimed {
             delivery,
             url,
@@ -221,41 +231,7 @@ impl Worker {
                 millis: 0,
             },
         };
-        let ended = deliveries::finish(
-            &self.db,
-            &self.owner,
-            &delivery,
-            &tried,
-            Utc::now(),
-            self.settings.retry,
-        )
-        .await?;
-        let event = delivery.name.clone();
-        if tried.outcome != "dropped" {
-            metrics::counter!("portal_webhook_attempts_total", "event" => event.clone(), "outcome" => tried.outcome)
-                .increment(1);
-        }
-        let result = match ended {
-            Ended::Sent => Some("sent"),
-            Ended::Failed => Some("failed"),
-            Ended::Dropped => Some("dropped"),
-            Ended::Retry(_) | Ended::Lost => None,
-        };
-        if let Some(result) = result {
-            metrics::counter!("portal_webhook_deliveries_total", "event" => event, "result" => result)
-                .increment(1);
-        }
-        tracing::info!(
-            delivery = delivery.id,
-            correlation_id = %delivery.correlation_id,
-            event = %delivery.name,
-            status = ?tried.status,
-            outcome = tried.outcome,
-            millis = tried.millis,
-            ended = ?ended,
-            "webhook attempt"
-        );
-        Ok(())
+        (delivery, tried)
     }
 
     /// One attempt: the address checked, the body signed and sent.
@@ -309,6 +285,35 @@ impl Worker {
         ];
         send::post(to, url, &headers, body.as_bytes(), &self.tls).await
     }
+}
+
+/// An attempt in the metrics and the log.
+fn counted(delivery: &Delivery, tried: &Tried, ended: Ended) {
+    let event = delivery.name.clone();
+    if tried.outcome != "dropped" {
+        metrics::counter!("portal_webhook_attempts_total", "event" => event.clone(), "outcome" => tried.outcome)
+            .increment(1);
+    }
+    let result = match ended {
+        Ended::Sent => Some("sent"),
+        Ended::Failed => Some("failed"),
+        Ended::Dropped => Some("dropped"),
+        Ended::Retry(_) | Ended::Lost => None,
+    };
+    if let Some(result) = result {
+        metrics::counter!("portal_webhook_deliveries_total", "event" => event, "result" => result)
+            .increment(1);
+    }
+    tracing::info!(
+        delivery = delivery.id,
+        correlation_id = %delivery.correlation_id,
+        event = %delivery.name,
+        status = ?tried.status,
+        outcome = tried.outcome,
+        millis = tried.millis,
+        ended = ?ended,
+        "webhook attempt"
+    );
 }
 
 fn elapsed(started: std::time::Instant) -> u32 {

@@ -358,78 +358,85 @@ pub enum Ended {
     Lost,
 }
 
-/// Records an attempt at `at` of a delivery `owner` holds, and what follows: sent, another
-/// attempt after the backoff from `retry` (the base), or failed after the tenth.
+/// Records the attempts made at `at` of deliveries `owner` holds, and what follows each: sent,
+/// another attempt after the backoff from `retry` (the base), or failed after the tenth. All in
+/// one transaction (one turn to write on SQLite for a round's attempts, not one each).
 pub async fn finish(
     db: &Db,
     owner: &str,
-    delivery: &Delivery,
-    tried: &Tried,
+    tried: &[(Delivery, Tried)],
     at: DateTime<Utc>,
     retry: Duration,
-) -> Result<Ended, DbErr> {
+) -> Result<Vec<Ended>, DbErr> {
+    if tried.is_empty() {
+        return Ok(Vec::new());
+    }
     let backend = db.get_database_backend();
-    let attempts = delivery.attempts + 1;
-    let (ended, state, next_at) = if tried.outcome == "dropped" {
-        (Ended::Dropped, State::Dropped, at)
-    } else if tried.succeeded() {
-        (Ended::Sent, State::Sent, at)
-    } else if attempts >= MAX_ATTEMPTS {
-        (Ended::Failed, State::Failed, at)
-    } else {
-        let next = at
-            + chrono::TimeDelta::from_std(webhook::backoff(retry, attempts))
-                .unwrap_or(chrono::TimeDelta::MAX);
-        (Ended::Retry(next), State::Pending, next)
-    };
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
-    if ended != Ended::Dropped {
-        txn.execute_raw(statement(
-            backend,
-            "INSERT INTO webhook_attempts (delivery_id, at, status, outcome, millis) \
-             VALUES ($1, $2, $3, $4, $5)",
-            [
-                delivery.id.into(),
-                millis(at).into(),
-                tried.status.map(i32::from).into(),
-                tried.outcome.into(),
-                i32::try_from(tried.millis).unwrap_or(i32::MAX).into(),
-            ],
-        ))
-        .await?;
+    let mut ends = Vec::with_capacity(tried.len());
+    for (delivery, tried) in tried {
+        let attempts = delivery.attempts + 1;
+        let (ended, state, next_at) = if tried.outcome == "dropped" {
+            (Ended::Dropped, State::Dropped, at)
+        } else if tried.succeeded() {
+            (Ended::Sent, State::Sent, at)
+        } else if attempts >= MAX_ATTEMPTS {
+            (Ended::Failed, State::Failed, at)
+        } else {
+            let next = at
+                + chrono::TimeDelta::from_std(webhook::backoff(retry, attempts))
+                    .unwrap_or(chrono::TimeDelta::MAX);
+            (Ended::Retry(next), State::Pending, next)
+        };
+        if ended != Ended::Dropped {
+            txn.execute_raw(statement(
+                backend,
+                "INSERT INTO webhook_attempts (delivery_id, at, status, outcome, millis) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                [
+                    delivery.id.into(),
+                    millis(at).into(),
+                    tried.status.map(i32::from).into(),
+                    tried.outcome.into(),
+                    i32::try_from(tried.millis).unwrap_or(i32::MAX).into(),
+                ],
+            ))
+            .await?;
+        }
+        // The attempts as this attempt counted them (the decision above was made on them).
+        let counted = if ended == Ended::Dropped {
+            delivery.attempts
+        } else {
+            attempts
+        };
+        let done = txn
+            .execute_raw(statement(
+                backend,
+                "UPDATE webhook_deliveries SET state = $3, attempts = $4, next_at = $5, \
+                 last_status = COALESCE($6, last_status), \
+                 sent_at = CASE WHEN $3 = 'sent' THEN $7 ELSE sent_at END, \
+                 lease_owner = NULL, lease_until = NULL \
+                 WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
+                [
+                    delivery.id.into(),
+                    owner.into(),
+                    state.as_str().into(),
+                    i32::try_from(counted).unwrap_or(i32::MAX).into(),
+                    millis(next_at).into(),
+                    tried.status.map(i32::from).into(),
+                    millis(at).into(),
+                ],
+            ))
+            .await?;
+        ends.push(if done.rows_affected() == 0 {
+            Ended::Lost
+        } else {
+            ended
+        });
     }
-    // The attempts as this attempt counted them (the decision above was made on them).
-    let counted = if ended == Ended::Dropped {
-        delivery.attempts
-    } else {
-        attempts
-    };
-    let done = txn
-        .execute_raw(statement(
-            backend,
-            "UPDATE webhook_deliveries SET state = $3, attempts = $4, next_at = $5, \
-             last_status = COALESCE($6, last_status), \
-             sent_at = CASE WHEN $3 = 'sent' THEN $7 ELSE sent_at END, \
-             lease_owner = NULL, lease_until = NULL \
-             WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
-            [
-                delivery.id.into(),
-                owner.into(),
-                state.as_str().into(),
-                i32::try_from(counted).unwrap_or(i32::MAX).into(),
-                millis(next_at).into(),
-                tried.status.map(i32::from).into(),
-                millis(at).into(),
-            ],
-        ))
-        .await?;
     txn.commit().await?;
-    Ok(if done.rows_affected() == 0 {
-        Ended::Lost
-    } else {
-        ended
-    })
+    Ok(ends)
 }
 
 /// Gives back what `owner` holds (it is stopping): claimed again at once by any instance.
