@@ -73,6 +73,8 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// `PORTAL_SMTP_FROM` (default `portal@localhost`): the invitations' sender.
     pub smtp_from: String,
+    /// issue 33: `PORTAL_WEBHOOK_*`, how webhooks are delivered.
+    pub webhooks: crate::webhooks::WebhookSettings,
 }
 
 impl std::fmt::Debug for Settings {
@@ -196,6 +198,7 @@ impl Settings {
             .map_err(|e| anyhow::anyhow!("PORTAL_PUBLIC_URL={e}"))?;
         let shutdown_grace = up_to("PORTAL_SHUTDOWN_SECONDS", 30, 3600)?;
         let job_lease = up_to("PORTAL_JOB_LEASE", 30, 3600)?.max(1);
+        let webhooks = webhook_settings(&get, &up_to)?;
         Ok(Settings {
             smtp_url: get("PORTAL_SMTP_URL")
                 .map(|v| v.trim().to_owned())
@@ -204,6 +207,7 @@ impl Settings {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| "portal@localhost".to_owned()),
+            webhooks,
             job_lease,
             job_runner: flag("PORTAL_JOB_RUNNER", get("PORTAL_JOB_RUNNER"), true)?,
             shutdown_grace,
@@ -225,6 +229,37 @@ impl Settings {
             workers,
         })
     }
+}
+
+/// issue 33: `PORTAL_WEBHOOK_RETRY_SECONDS` (default 30), `PORTAL_WEBHOOK_LEASE_SECONDS`
+/// (default 30, at least 6), `PORTAL_WEBHOOK_ALLOW` (networks), `PORTAL_WEBHOOK_KEY` (a PEM
+/// file), `PORTAL_WEBHOOK_WORKER` (default true).
+fn webhook_settings<'a>(
+    get: &impl Fn(&str) -> Option<&'a String>,
+    up_to: &impl Fn(&str, u64, u64) -> anyhow::Result<u64>,
+) -> anyhow::Result<crate::webhooks::WebhookSettings> {
+    let defaults = crate::webhooks::WebhookSettings::default();
+    Ok(crate::webhooks::WebhookSettings {
+        retry: std::time::Duration::from_secs(
+            up_to("PORTAL_WEBHOOK_RETRY_SECONDS", 30, 86_400)?.max(1),
+        ),
+        lease: std::time::Duration::from_secs(
+            up_to("PORTAL_WEBHOOK_LEASE_SECONDS", 30, 3600)?.max(6),
+        ),
+        allow: match get("PORTAL_WEBHOOK_ALLOW") {
+            None => Networks::default(),
+            Some(v) => {
+                Networks::parse(v).map_err(|e| anyhow::anyhow!("PORTAL_WEBHOOK_ALLOW: {e}"))?
+            }
+        },
+        key_file: get("PORTAL_WEBHOOK_KEY").map(|v| std::path::PathBuf::from(v.trim())),
+        worker: flag(
+            "PORTAL_WEBHOOK_WORKER",
+            get("PORTAL_WEBHOOK_WORKER"),
+            defaults.worker,
+        )?,
+        idle: defaults.idle,
+    })
 }
 
 /// A list of networks (`10.0.0.0/8, 192.168.1.5`).

@@ -2,7 +2,8 @@
 //!
 //! Layers, top to bottom: `web` (HTTP) → `store` (database) → `domain` (rules). `startup` wires
 //! them; `config` reads the settings; `clock` says what time it is; `import` reads a reseller's
-//! book from a file; `jobs` runs confirmed bulk changes in the background; `mail` sends invitations.
+//! book from a file; `jobs` runs confirmed bulk changes in the background; `mail` sends
+//! invitations; `webhooks` delivers the events of the outbox to the receivers resellers registered.
 
 pub mod charges;
 pub mod clock;
@@ -17,3 +18,4 @@ pub mod seed;
 pub mod startup;
 pub mod store;
 pub mod web;
+pub mod webhooks;

@@ -57,6 +57,7 @@ pub struct Application {
     db: Db,
     clock: Clock,
     jobs: Jobs,
+    webhooks: crate::webhooks::Webhooks,
 }
 
 impl Application {
@@ -102,13 +103,46 @@ impl Application {
         };
         store::keep_checkpointing(&db);
         crate::jobs::drop_abandoned_reviews(db.clone(), clock.clone());
-        let server = run(listener, db.clone(), sessions, jobs.clone(), settings)?;
+        // issue 33: the webhooks' worker, beside the requests.
+        let base = match &settings.public_url {
+            Some(url) => url.as_str().to_owned(),
+            None => {
+                let local = listener.local_addr()?;
+                let ip = match local.ip() {
+                    ip if ip.is_unspecified() => std::net::IpAddr::from([127, 0, 0, 1]),
+                    ip => ip,
+                };
+                format!("http://{}", std::net::SocketAddr::new(ip, port))
+            }
+        };
+        let webhooks = crate::webhooks::Webhooks::spawn(
+            db.clone(),
+            clock.clone(),
+            settings.webhooks.clone(),
+            base,
+        );
+        if settings.webhooks.key_file.is_some() {
+            // A key file that can't be read stops the start, not the first delivery.
+            if let Err(e) = webhooks.keys.signer().await {
+                webhooks.stop().await;
+                return Err(e.context("PORTAL_WEBHOOK_KEY"));
+            }
+        }
+        let server = run(
+            listener,
+            db.clone(),
+            sessions,
+            jobs.clone(),
+            webhooks.clone(),
+            settings,
+        )?;
         Ok(Application {
             port,
             server,
             db,
             clock,
             jobs,
+            webhooks,
         })
     }
 
@@ -131,6 +165,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         self.jobs.stop().await;
+        self.webhooks.stop().await;
         served
     }
 }
@@ -140,9 +175,11 @@ fn run(
     db: Db,
     sessions: SharedSessions,
     jobs: Jobs,
+    webhooks: crate::webhooks::Webhooks,
     settings: Settings,
 ) -> anyhow::Result<Server> {
     let jobs = Data::new(jobs);
+    let webhooks = Data::new(webhooks);
     let data = Data::new(db.clone());
     let throttle = Data::new(SignInThrottle::default());
     let charge_totals = Data::new(pages::billing::ChargeTotals::default());
@@ -212,6 +249,7 @@ fn run(
             .app_data(review_turns.clone())
             .app_data(price_lists.clone())
             .app_data(jobs.clone())
+            .app_data(webhooks.clone())
             .app_data(api_tokens.clone())
             .app_data(clock.clone())
             .app_data(Data::new(crate::config::Https(https)))

@@ -24,6 +24,7 @@ mod m20261204_000021_job_titles;
 mod m20261204_000035_roles;
 mod m20261204_000036_user_links;
 mod m20261204_000037_two_step;
+mod m20261204_000040_webhooks;
 pub mod search;
 
 pub struct Migrator;
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000035_roles::Migration),
             Box::new(m20261204_000036_user_links::Migration),
             Box::new(m20261204_000037_two_step::Migration),
+            Box::new(m20261204_000040_webhooks::Migration),
         ]
     }
 }

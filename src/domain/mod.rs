@@ -23,6 +23,7 @@ pub mod subscription;
 pub mod team;
 pub mod totp;
 pub mod upgrade;
+pub mod webhook;
 
 pub use account::Account;
 pub use catalog::{Offer, OfferId, Service, ServiceSet};

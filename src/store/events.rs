@@ -1,10 +1,12 @@
 //! The events outbox: what each change changed, recorded in the change's own transaction (a
 //! refused or undone change records none; a replay records none again), one row for each
 //! resource it changed, with the name Partner Center's webhooks give the event, who made the
-//! change and through which door. Nothing reads them yet: notifications deliver them.
+//! change and through which door. The webhooks' worker (`crate::webhooks`) delivers them.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, DbBackend, EntityTrait, QueryTrait, Statement};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryTrait, Statement,
+};
 
 use crate::domain::change::{SUBSCRIPTION_UPDATED, Via};
 use crate::domain::{Account, CustomerId, SubscriptionId};
@@ -39,4 +41,27 @@ pub(crate) fn recorded<'a>(
         ..Default::default()
     });
     event::Entity::insert_many(rows).build(backend)
+}
+
+/// issue 33: records that bulk change job `id` ended (its last row run, or the job cancelled),
+/// as webhooks' `bulk-job-completed`, in the transaction that ended it.
+pub(crate) async fn job_completed(
+    db: &impl ConnectionTrait,
+    id: i32,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    db.execute_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "INSERT INTO events (reseller_id, name, resource, resource_id, customer_id, user_email, \
+         door, token_id, job_id, at) \
+         SELECT reseller_id, $1, 'bulkjob', CAST(id AS TEXT), NULL, user_email, 'job', NULL, id, $2 \
+         FROM jobs WHERE id = $3",
+        [
+            crate::domain::webhook::BULK_JOB_COMPLETED.into(),
+            at.into(),
+            id.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
 }

@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod api_tokens;
+pub mod audit;
 pub mod billing;
 pub mod changes;
 pub mod customers;
@@ -19,6 +20,7 @@ pub mod two_step;
 pub mod upgrades;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 use std::time::Duration;
 

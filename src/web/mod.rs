@@ -16,7 +16,7 @@ use middleware::error::PageError;
 use middleware::{file_guard, metrics, session_store, static_files};
 use pages::{
     activity, api_access, billing, bulk, customers, delegated_admin, details, exports, language,
-    reviews, security, set_password, sign_in, subscriptions, upgrade, users,
+    notifications, reviews, security, set_password, sign_in, subscriptions, upgrade, users,
 };
 
 /// The routes that need no session: a request for them never touches the database.
@@ -121,6 +121,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/api-access/tokens/{token}/revoke",
             web::get().to(api_access::confirm_revoke),
+        )
+        // issue 33
+        .route("/notifications", web::get().to(notifications::show))
+        .route(
+            "/notifications/registration",
+            web::post().to(notifications::save),
+        )
+        .route(
+            "/notifications/registration/remove",
+            web::post().to(notifications::remove),
+        )
+        .route("/notifications/test", web::post().to(notifications::test))
+        .route(
+            "/notifications/deliveries/{delivery}/resend",
+            web::post().to(notifications::resend),
         )
         .service(
             web::scope("/customers/{customer}")

@@ -148,8 +148,10 @@ async fn a_selection_upgrades_every_eligible_subscription_and_explains_the_rest(
     );
     // Each upgrade announced for its source and its new subscription, through the job's door.
     assert_eq!(
-        app.count(&format!("events WHERE job_id = {job} AND door = 'job'"))
-            .await,
+        app.count(&format!(
+            "events WHERE job_id = {job} AND door = 'job' AND resource = 'subscription'"
+        ))
+        .await,
         2 * will
     );
     app.get("/activity")

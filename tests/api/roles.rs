@@ -42,6 +42,8 @@ fn concrete(pattern: &str) -> String {
         .replace("{token}", "999999")
         .replace("{user}", "999999")
         .replace("{draft}", "999999")
+        .replace("{delivery}", "999999")
+        .replace("{correlation}", "00000000-0000-4000-8000-000000000000")
         .replace("{offer}", "O365_E3")
 }
 

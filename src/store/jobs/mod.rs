@@ -586,14 +586,18 @@ pub(super) async fn complete(
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
-    db.execute_raw(Statement::from_sql_and_values(
-        backend,
-        "UPDATE jobs SET state = CASE WHEN state = 'running' THEN 'done' ELSE state END, \
+    let done = db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            "UPDATE jobs SET state = CASE WHEN state = 'running' THEN 'done' ELSE state END, \
          finished_at = $1 \
          WHERE id = $2 AND state IN ('running', 'cancelled') AND finished_at IS NULL \
          AND NOT EXISTS (SELECT 1 FROM job_rows WHERE job_id = $2 AND state = 'pending')",
-        [at.into(), id.into()],
-    ))
-    .await?;
+            [at.into(), id.into()],
+        ))
+        .await?;
+    if done.rows_affected() > 0 {
+        super::events::job_completed(db, id, at).await?;
+    }
     Ok(())
 }

@@ -181,6 +181,12 @@ impl ApiError {
         )
     }
 
+    // issue 33
+    /// 409: the request contradicts what is kept (a second webhook registration).
+    pub fn conflict(why: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, 800002, "Conflict", why.into())
+    }
+
     /// An error answer of actix's own (no route, wrong method, body too large) in our shape.
     fn of_status(status: StatusCode) -> Self {
         match status.as_u16() {

@@ -4,6 +4,7 @@
 //! Mounted outside the session and CSRF scope: a bearer token, never the session cookie,
 //! authenticates it.
 
+pub mod audit;
 pub mod auth;
 pub mod customers;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod model;
 pub mod openapi;
 pub mod subscriptions;
 pub mod upgrades;
+pub mod webhooks;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -50,6 +52,33 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(upgrades::create)),
             )
             .route("/offers/{offer}", web::get().to(upgrades::offer))
+            // issue 33
+            .route("/auditrecords", web::get().to(audit::list))
+            .default_service(web::to(not_found)),
+    );
+    // issue 33: Partner Center's webhook registration, beside `/v1` as Partner Center has it.
+    cfg.service(
+        web::scope("/webhooks/v1")
+            .wrap(from_fn(crate::web::middleware::file_guard::guard_writes))
+            .wrap(ErrorHandlers::new().default_handler(error::json_error_bodies))
+            .wrap(from_fn(request_headers))
+            .route("/registration/events", web::get().to(webhooks::events))
+            .service(
+                web::resource("/registration")
+                    .route(web::get().to(webhooks::get))
+                    .route(web::post().to(webhooks::create))
+                    .route(web::put().to(webhooks::update))
+                    .route(web::delete().to(webhooks::delete)),
+            )
+            .route(
+                "/registration/validationEvents",
+                web::post().to(webhooks::send_test),
+            )
+            .route(
+                "/registration/validationEvents/{correlation}",
+                web::get().to(webhooks::validation),
+            )
+            .route("/certificate", web::get().to(webhooks::certificate))
             .default_service(web::to(not_found)),
     );
 }

@@ -109,6 +109,16 @@ pub const PAGES: &[Guard] = &[
         "/customers/{customer}/subscriptions/{subscription}/status",
         View,
     ),
+    // issue 33: webhooks, registered by those who may make changes
+    ("GET", "/notifications", Change),
+    ("POST", "/notifications/registration", Change),
+    ("POST", "/notifications/registration/remove", Change),
+    ("POST", "/notifications/test", Change),
+    (
+        "POST",
+        "/notifications/deliveries/{delivery}/resend",
+        Change,
+    ),
     // issue 32
     ("GET", "/users", Users),
     ("POST", "/users", Users),
@@ -155,6 +165,19 @@ pub const API: &[Guard] = &[
         Change,
     ),
     ("GET", "/v1/offers/{offer}", View),
+    // issue 33: the activity's records, and webhooks, registered by those who may make changes
+    ("GET", "/v1/auditrecords", View),
+    ("GET", "/webhooks/v1/registration/events", View),
+    ("GET", "/webhooks/v1/registration", View),
+    ("POST", "/webhooks/v1/registration", Change),
+    ("PUT", "/webhooks/v1/registration", Change),
+    ("DELETE", "/webhooks/v1/registration", Change),
+    ("POST", "/webhooks/v1/registration/validationEvents", Change),
+    (
+        "GET",
+        "/webhooks/v1/registration/validationEvents/{correlation}",
+        View,
+    ),
 ];
 
 /// What a request for `pattern` with `method` needs, by the table; a route missing from it needs
