@@ -19,6 +19,8 @@ mod m20261127_000014_relationships_shown;
 mod m20261128_000015_review_cost;
 mod m20261128_000016_held_back_attempts;
 mod m20261204_000017_change_engine;
+mod m20261204_000030_orders;
+mod m20261204_000031_domains;
 pub mod search;
 
 pub struct Migrator;
@@ -57,6 +59,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000015_review_cost::Migration),
             Box::new(m20261128_000016_held_back_attempts::Migration),
             Box::new(m20261204_000017_change_engine::Migration),
+            Box::new(m20261204_000030_orders::Migration),
+            Box::new(m20261204_000031_domains::Migration),
         ]
     }
 }

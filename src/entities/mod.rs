@@ -7,6 +7,8 @@ pub mod event;
 pub mod idempotency;
 pub mod job;
 pub mod job_row;
+pub mod order;
+pub mod order_line;
 pub mod price;
 pub mod relationship;
 pub mod reseller;

@@ -30,7 +30,8 @@ pub enum Action {
     SignInThrottled,
     /// A change of this kind was made to the subscription.
     Change(Kind),
-    /// The subscription was created by a change of this kind (an upgrade's target).
+    /// The subscription was created by a change of this kind (an upgrade's target, an order's
+    /// line).
     Created(Kind),
 }
 
@@ -39,8 +40,17 @@ impl Action {
     pub fn all() -> impl Iterator<Item = Action> {
         [Action::SignIn, Action::SignInThrottled]
             .into_iter()
-            .chain(Kind::ALL.into_iter().map(Action::Change))
-            .chain([Action::Created(Kind::Upgrade)])
+            // A purchase only creates: its records are `Created`.
+            .chain(
+                Kind::ALL
+                    .into_iter()
+                    .filter(|k| *k != Kind::Purchase)
+                    .map(Action::Change),
+            )
+            .chain([
+                Action::Created(Kind::Upgrade),
+                Action::Created(Kind::Purchase),
+            ])
     }
 
     /// The action as the log stores it: a change by its kind's name.
@@ -50,8 +60,8 @@ impl Action {
             Action::SignInThrottled => "sign_in_throttled",
             // An upgrade's two records, as stored since the first release.
             Action::Change(Kind::Upgrade) => "upgrade_from",
-            // Only an upgrade creates a subscription; a kind that creates one names its record
-            // here.
+            // A kind that creates a subscription names its record here.
+            Action::Created(Kind::Purchase) => "purchase",
             Action::Created(_) => "upgrade_to",
             Action::Change(kind) => kind.as_str(),
         }

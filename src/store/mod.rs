@@ -11,6 +11,7 @@ pub mod events;
 pub mod exports;
 pub mod import;
 pub mod jobs;
+pub mod orders;
 pub mod sessions;
 mod turn;
 pub mod upgrades;

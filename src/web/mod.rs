@@ -15,8 +15,8 @@ use askama::Template;
 use middleware::error::PageError;
 use middleware::{file_guard, metrics, session_store, static_files};
 use pages::{
-    activity, api_access, billing, bulk, customers, delegated_admin, details, exports, language,
-    sign_in, subscriptions, upgrade,
+    activity, api_access, billing, bulk, catalog, customers, delegated_admin, details, exports,
+    language, orders, sign_in, subscriptions, upgrade,
 };
 
 /// The routes that need no session: a request for them never touches the database.
@@ -71,6 +71,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/settings/billing-day",
             web::post().to(billing::set_billing_day),
         )
+        // issue 31
+        .route("/catalog", web::get().to(catalog::page))
         .route("/api-access", web::get().to(api_access::show))
         .route("/api-access/tokens", web::post().to(api_access::issue))
         .route(
@@ -84,6 +86,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/customers/{customer}")
                 .route("/subscriptions", web::get().to(subscriptions::list))
+                // issue 31
+                .route("/orders/new", web::get().to(orders::form))
+                .route("/orders/new", web::post().to(orders::submit))
+                .route("/orders/{order}", web::get().to(orders::placed))
                 .route("/delegated-admin", web::get().to(delegated_admin::page))
                 .route("/upgrades/{upgrade}", web::get().to(upgrade::result))
                 .service(

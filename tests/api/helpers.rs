@@ -621,6 +621,8 @@ impl TestApp {
             "activity",
             "idempotency",
             "events",
+            "orders",
+            "order_lines",
         ] {
             let sql = if is_postgres(&self.db) {
                 format!("SELECT CAST(x AS TEXT) AS v FROM {table} x ORDER BY 1")
@@ -736,7 +738,8 @@ pub async fn assert_invariants(app: &TestApp) {
     // each change (an edit of several fields is one change of several records), and none other.
     assert_eq!(
         app.count(
-            "events e WHERE NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = e.resource_id)"
+            "events e WHERE e.resource = 'subscription' AND \
+             NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = e.resource_id)"
         )
         .await,
         0,
@@ -756,9 +759,25 @@ pub async fn assert_invariants(app: &TestApp) {
             "{id}: {events} events for {records} records"
         );
     }
-    // Every change bumped the version once and wrote one record; the latest record is the state.
+    // Every order's lines made their subscriptions, each announced with the order.
+    assert_eq!(
+        app.count(
+            "order_lines l WHERE NOT EXISTS (SELECT 1 FROM subscriptions s \
+             WHERE s.id = l.subscription_id AND s.offer_id = l.offer_id)"
+        )
+        .await,
+        0,
+        "order lines without their subscription"
+    );
+    assert_eq!(
+        app.count("orders").await,
+        app.count("events WHERE name = 'order-created'").await,
+        "every order announced once"
+    );
+    // Every change bumped the version once and wrote one record (a subscription's creation
+    // is its version 0); the latest record is the state.
     for r in rows(q("SELECT s.id, s.version, s.quantity, s.assigned_licenses, s.status, \
-                     (SELECT COUNT(*) FROM activity a WHERE a.subscription_id = s.id AND a.action <> 'upgrade_to') AS changes \
+                     (SELECT COUNT(*) FROM activity a WHERE a.subscription_id = s.id AND a.action NOT IN ('upgrade_to', 'purchase')) AS changes \
                      FROM subscriptions s")).await
     {
         let id: String = r.try_get("", "id").unwrap();

@@ -17,6 +17,8 @@ mod input;
 mod instances;
 mod matrix;
 mod operations;
+mod order_pages;
+mod orders;
 mod probe;
 mod security;
 mod tenancy;

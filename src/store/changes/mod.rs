@@ -12,7 +12,10 @@
 //! result) and hands the engine its [`Reply`] to keep.
 
 mod claim;
+mod order;
 mod writes;
+
+pub use order::{OrderDone, OrderSubmission, place};
 
 use chrono::{DateTime, Utc};
 

@@ -6,9 +6,12 @@
 
 pub mod auth;
 pub mod customers;
+pub mod domains;
 pub mod error;
 pub mod model;
+pub mod offers;
 pub mod openapi;
+pub mod orders;
 pub mod subscriptions;
 pub mod upgrades;
 
@@ -49,7 +52,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(upgrades::list))
                     .route(web::post().to(upgrades::create)),
             )
-            .route("/offers/{offer}", web::get().to(upgrades::offer))
+            // issue 31
+            .service(
+                web::resource("/customers/{customer}/orders")
+                    .route(web::get().to(orders::list))
+                    .route(web::post().to(orders::create)),
+            )
+            .route(
+                "/customers/{customer}/orders/{order}",
+                web::get().to(orders::get),
+            )
+            .route("/domains/{domain}", web::head().to(domains::exists))
+            .route(
+                "/validations/checkdomainavailability/{prefix}",
+                web::get().to(domains::check),
+            )
+            .route("/offers", web::get().to(offers::list))
+            .route("/offers/{offer}", web::get().to(offers::get))
             .default_service(web::to(not_found)),
     );
 }
