@@ -21,6 +21,7 @@ mod m20261128_000016_held_back_attempts;
 mod m20261204_000017_change_engine;
 mod m20261204_000030_orders;
 mod m20261204_000031_domains;
+mod m20261204_000032_new_customers;
 pub mod search;
 
 pub struct Migrator;
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000017_change_engine::Migration),
             Box::new(m20261204_000030_orders::Migration),
             Box::new(m20261204_000031_domains::Migration),
+            Box::new(m20261204_000032_new_customers::Migration),
         ]
     }
 }

@@ -623,6 +623,8 @@ impl TestApp {
             "events",
             "orders",
             "order_lines",
+            "customer_profiles",
+            "tenant_admins",
         ] {
             let sql = if is_postgres(&self.db) {
                 format!("SELECT CAST(x AS TEXT) AS v FROM {table} x ORDER BY 1")

@@ -16,6 +16,7 @@ mod import;
 mod input;
 mod instances;
 mod matrix;
+mod new_customers;
 mod operations;
 mod order_pages;
 mod orders;

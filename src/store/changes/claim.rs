@@ -387,6 +387,51 @@ pub(super) async fn begin_customer(
     Ok(CustomerBegun::Claimed(CustomerClaimed { txn }))
 }
 
+/// Starts a change of the reseller's book that claims no row (a new customer): its
+/// transaction, after the replay of a repeated request. On PostgreSQL the transaction first
+/// takes a lock of `name` (a new customer's domain), so that two requests for one domain wait
+/// for each other and the second finds the first's customer; on SQLite the turn to write does.
+pub(super) async fn begin_book(
+    db: &Db,
+    who: &Account,
+    key: Option<&ChangeKey>,
+    name: &str,
+) -> Result<CustomerBegun, ChangeError> {
+    let backend = db.get_database_backend();
+    let txn = match backend {
+        DbBackend::Sqlite => {
+            let mut member = Member::join(db).await?;
+            let savepoint = member.savepoint();
+            member.txn()?.execute_unprepared(savepoint).await?;
+            Txn::Batched(member)
+        }
+        _ => {
+            let txn = db.begin().await?;
+            txn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT pg_advisory_xact_lock(hashtext($1))",
+                [name.into()],
+            ))
+            .await?;
+            Txn::Own(txn)
+        }
+    };
+    if let Some(key) = key
+        && let Some(reply) = saved(txn.get()?, who, key).await?
+    {
+        txn.undo().await?;
+        return Ok(CustomerBegun::Replayed(reply));
+    }
+    Ok(CustomerBegun::Claimed(CustomerClaimed { txn }))
+}
+
+impl CustomerClaimed {
+    /// The change's transaction, to read in.
+    pub fn txn(&self) -> Result<&DatabaseTransaction, DbErr> {
+        self.txn.get()
+    }
+}
+
 /// The reply kept under this key, if a change was made with it.
 pub(super) async fn saved(
     db: &impl ConnectionTrait,

@@ -9,6 +9,7 @@ pub mod customers;
 pub mod domains;
 pub mod error;
 pub mod model;
+pub mod new_customer;
 pub mod offers;
 pub mod openapi;
 pub mod orders;
@@ -36,7 +37,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .wrap(ErrorHandlers::new().default_handler(error::json_error_bodies))
             .wrap(from_fn(request_headers))
             .route("/openapi.json", web::get().to(openapi::document))
-            .route("/customers", web::get().to(customers::list))
+            .service(
+                web::resource("/customers")
+                    .route(web::get().to(customers::list))
+                    // issue 31
+                    .route(web::post().to(new_customer::create)),
+            )
             .route("/customers/{customer}", web::get().to(customers::get))
             .route(
                 "/customers/{customer}/subscriptions",

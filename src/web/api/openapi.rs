@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 
 use super::error::ErrorBody;
-use super::{customers, domains, offers, orders, subscriptions, upgrades};
+use super::{customers, domains, new_customer, offers, orders, subscriptions, upgrades};
 
 /// A customer's path.
 #[derive(IntoParams)]
@@ -110,6 +110,7 @@ pub struct Stale(ErrorBody);
         orders::create,
         orders::list,
         orders::get,
+        new_customer::create,
         domains::exists,
         domains::check,
     ),
