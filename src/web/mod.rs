@@ -16,7 +16,7 @@ use middleware::error::PageError;
 use middleware::{file_guard, metrics, session_store, static_files};
 use pages::{
     activity, api_access, billing, bulk, catalog, customers, delegated_admin, details, exports,
-    language, orders, sign_in, subscriptions, upgrade,
+    language, new_customer, orders, sign_in, subscriptions, upgrade,
 };
 
 /// The routes that need no session: a request for them never touches the database.
@@ -45,6 +45,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/customers/export/subscriptions.csv",
             web::get().to(exports::subscriptions),
         )
+        // issue 31 (before the customer scope, which would take `new` for a customer id)
+        .route(new_customer::PATH, web::get().to(new_customer::form))
+        .route(new_customer::PATH, web::post().to(new_customer::submit))
         .route("/bulk", web::get().to(bulk::index))
         .route("/bulk/selection", web::post().to(bulk::from_selection))
         .service(

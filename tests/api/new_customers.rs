@@ -215,3 +215,114 @@ async fn every_field_is_checked_and_nothing_written() {
         .assert_error(403, 2030);
     assert_eq!(app.snapshot().await, before);
 }
+
+const FORM: &str = "/customers/new";
+
+fn fields(prefix: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("company_name", "星河科技有限公司".into()),
+        ("prefix", prefix.into()),
+        ("last_name", "王".into()),
+        ("first_name", "小明".into()),
+        ("email", "wang@example.com".into()),
+        ("phone", "010-8888-8888".into()),
+        ("province", "北京市".into()),
+        ("city", "北京".into()),
+        ("address_line", "朝阳区建国路 1 号".into()),
+        ("postal_code", "100020".into()),
+        ("language", "zh-CN".into()),
+    ]
+}
+
+fn as_form<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[actix_web::test]
+async fn add_customer_on_the_pages_shows_the_password_once() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    app.prefer("zh-CN");
+    app.get("/").await.assert_contains("添加客户");
+    let form = app.get(FORM).await;
+    form.assert_status(200).assert_contains("北京市");
+    let key = form.hidden("key");
+
+    // The availability check, without script.
+    let mut check = fields("Fabrikam");
+    check.push(("check", "1".into()));
+    check.push(("key", key.clone()));
+    app.submit(FORM, &as_form(&check))
+        .await
+        .assert_status(200)
+        .assert_contains("data-code=\"domain_taken\"");
+    let before = app.snapshot().await;
+
+    // The review, then Confirm: the password shown once.
+    let mut asked = fields("Xinghe2027");
+    asked.push(("key", key.clone()));
+    let review = app.submit(FORM, &as_form(&asked)).await;
+    review
+        .assert_status(200)
+        .assert_contains("admin@xinghe2027.partner.onmschina.cn");
+    assert!(review.is_review());
+    assert_eq!(app.snapshot().await, before);
+    let made = app.confirm(&review).await;
+    made.assert_status(200).assert_contains("客户已创建");
+    let password = made
+        .body
+        .split("data-code=\"password\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let hash = app
+        .value("SELECT password_hash FROM tenant_admins WHERE user_name = 'admin@xinghe2027.partner.onmschina.cn'")
+        .await
+        .unwrap();
+    assert_eq!(password.len(), 16);
+    assert!(portal::password::verify(&password, &hash));
+    // Confirm again (a double click, a refresh): sent to the customer, no password again.
+    let again = app.confirm(&review).await;
+    assert_eq!(again.status.as_u16(), 303);
+    assert!(!again.body.contains(&password));
+    assert_eq!(app.count("tenant_admins").await, 1);
+    app.get("/?q=%E6%98%9F%E6%B2%B3")
+        .await
+        .assert_contains("星河科技有限公司");
+    assert_invariants(&app).await;
+}
+
+#[actix_web::test]
+async fn add_customer_says_what_is_wrong_beside_each_field() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let before = app.snapshot().await;
+    let mut bad = fields("fab-rikam");
+    for (k, v) in bad.iter_mut() {
+        match *k {
+            "postal_code" => *v = "1000".into(),
+            "province" => *v = "".into(),
+            "email" => *v = "wang".into(),
+            _ => {}
+        }
+    }
+    let page = app.submit(FORM, &as_form(&bad)).await;
+    page.assert_status(422);
+    for id in [
+        "prefix-error",
+        "postal_code-error",
+        "province-error",
+        "email-error",
+    ] {
+        page.assert_contains(&format!("id=\"{id}\""));
+    }
+    // A domain another reseller's customer holds: taken, at the review and at Confirm.
+    app.submit(FORM, &as_form(&fields("Fabrikam")))
+        .await
+        .assert_status(422)
+        .assert_contains("id=\"prefix-error\"");
+    assert_eq!(app.snapshot().await, before);
+}

@@ -107,7 +107,7 @@ pub struct NewCustomerResource {
 
 /// A generated password: 16 characters of upper and lower case letters, digits and symbols,
 /// one of each at least, none that reads like another.
-fn generated_password() -> String {
+pub fn generated_password() -> String {
     const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
     const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
     const DIGITS: &[u8] = b"23456789";

@@ -14,6 +14,7 @@ pub mod error;
 pub mod exports;
 pub mod language;
 pub mod layout;
+pub mod new_customer;
 pub mod orders;
 pub mod paths;
 pub mod review;
