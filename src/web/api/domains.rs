@@ -57,7 +57,7 @@ pub async fn exists(
     tag = "customers",
     params(("prefix" = String, Path, description = "A domain prefix, e.g. fabrikam")),
     responses(
-        (status = 200, description = "true when free, false when taken", body = bool),
+        (status = 200, description = "true when free, false when taken", body = bool, content_type = "application/json"),
         (status = 400, description = "Not a domain prefix (800002)", body = ErrorBody),
         Refusals,
     )
