@@ -21,6 +21,9 @@ mod m20261128_000016_held_back_attempts;
 mod m20261204_000017_change_engine;
 mod m20261204_000020_drafts;
 mod m20261204_000021_job_titles;
+mod m20261204_000030_orders;
+mod m20261204_000031_domains;
+mod m20261204_000032_new_customers;
 mod m20261204_000035_roles;
 mod m20261204_000036_user_links;
 mod m20261204_000037_two_step;
@@ -69,6 +72,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000036_user_links::Migration),
             Box::new(m20261204_000037_two_step::Migration),
             Box::new(m20261204_000040_webhooks::Migration),
+            Box::new(m20261204_000030_orders::Migration),
+            Box::new(m20261204_000031_domains::Migration),
+            Box::new(m20261204_000032_new_customers::Migration),
         ]
     }
 }

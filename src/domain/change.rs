@@ -53,15 +53,18 @@ pub enum Kind {
     Reactivate,
     Rename,
     Upgrade,
+    /// A new subscription, bought by an order (`domain::order`): a kind that only creates.
+    Purchase,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Licenses,
         Kind::Suspend,
         Kind::Reactivate,
         Kind::Rename,
         Kind::Upgrade,
+        Kind::Purchase,
     ];
 
     /// The kind's name: in files, in the database, in `/metrics`, in message keys.
@@ -72,6 +75,7 @@ impl Kind {
             Kind::Reactivate => "reactivate",
             Kind::Rename => "rename",
             Kind::Upgrade => "upgrade",
+            Kind::Purchase => "purchase",
         }
     }
 

@@ -8,6 +8,8 @@ pub mod event;
 pub mod idempotency;
 pub mod job;
 pub mod job_row;
+pub mod order;
+pub mod order_line;
 pub mod price;
 pub mod recovery_code;
 pub mod relationship;

@@ -30,7 +30,8 @@ pub enum Action {
     SignInThrottled,
     /// A change of this kind was made to the subscription.
     Change(Kind),
-    /// The subscription was created by a change of this kind (an upgrade's target).
+    /// The subscription was created by a change of this kind (an upgrade's target, an order's
+    /// line).
     Created(Kind),
     /// A request the user's role may not make was refused.
     Refused,
@@ -51,8 +52,17 @@ impl Action {
     pub fn all() -> impl Iterator<Item = Action> {
         [Action::SignIn, Action::SignInThrottled]
             .into_iter()
-            .chain(Kind::ALL.into_iter().map(Action::Change))
-            .chain([Action::Created(Kind::Upgrade)])
+            // A purchase only creates: its records are `Created`.
+            .chain(
+                Kind::ALL
+                    .into_iter()
+                    .filter(|k| *k != Kind::Purchase)
+                    .map(Action::Change),
+            )
+            .chain([
+                Action::Created(Kind::Upgrade),
+                Action::Created(Kind::Purchase),
+            ])
             .chain(Action::TEAM)
     }
 
@@ -73,8 +83,8 @@ impl Action {
             Action::SignInThrottled => "sign_in_throttled",
             // An upgrade's two records, as stored since the first release.
             Action::Change(Kind::Upgrade) => "upgrade_from",
-            // Only an upgrade creates a subscription; a kind that creates one names its record
-            // here.
+            // A kind that creates a subscription names its record here.
+            Action::Created(Kind::Purchase) => "purchase",
             Action::Created(_) => "upgrade_to",
             Action::Change(kind) => kind.as_str(),
             Action::Refused => "refused",

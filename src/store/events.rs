@@ -20,6 +20,13 @@ pub(crate) struct Source<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// One resource a change touched: the event's name, the kind of resource, and its id.
+pub(crate) struct Touched<'a> {
+    pub name: &'static str,
+    pub resource: &'static str,
+    pub id: &'a str,
+}
+
 /// The statement recording that a change updated `subscriptions` (the one it was made to, and
 /// one it created), for the change's writes.
 pub(crate) fn recorded<'a>(
@@ -27,11 +34,29 @@ pub(crate) fn recorded<'a>(
     source: &Source<'_>,
     subscriptions: impl IntoIterator<Item = &'a SubscriptionId>,
 ) -> Statement {
-    let rows = subscriptions.into_iter().map(|id| event::ActiveModel {
+    recorded_each(
+        backend,
+        source,
+        subscriptions.into_iter().map(|id| Touched {
+            name: SUBSCRIPTION_UPDATED,
+            resource: "subscription",
+            id: id.as_str(),
+        }),
+    )
+}
+
+/// The statement recording an event for each resource a change touched (an order, and the
+/// subscriptions it made), for the change's writes.
+pub(crate) fn recorded_each<'a>(
+    backend: DbBackend,
+    source: &Source<'_>,
+    touched: impl IntoIterator<Item = Touched<'a>>,
+) -> Statement {
+    let rows = touched.into_iter().map(|t| event::ActiveModel {
         reseller_id: Set(source.who.reseller.to_string()),
-        name: Set(SUBSCRIPTION_UPDATED.to_owned()),
-        resource: Set("subscription".to_owned()),
-        resource_id: Set(id.to_string()),
+        name: Set(t.name.to_owned()),
+        resource: Set(t.resource.to_owned()),
+        resource_id: Set(t.id.to_owned()),
         customer_id: Set(Some(source.customer.to_string())),
         user_email: Set(source.who.email.clone()),
         door: Set(source.via.as_str().to_owned()),

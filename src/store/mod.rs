@@ -13,6 +13,7 @@ pub mod events;
 pub mod exports;
 pub mod import;
 pub mod jobs;
+pub mod orders;
 pub mod sessions;
 pub mod team;
 mod turn;

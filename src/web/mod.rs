@@ -15,8 +15,9 @@ use askama::Template;
 use middleware::error::PageError;
 use middleware::{file_guard, metrics, session_store, static_files};
 use pages::{
-    activity, api_access, billing, bulk, customers, delegated_admin, details, exports, language,
-    notifications, reviews, security, set_password, sign_in, subscriptions, upgrade, users,
+    activity, api_access, billing, bulk, catalog, customers, delegated_admin, details, exports,
+    language, new_customer, notifications, orders, reviews, security, set_password, sign_in,
+    subscriptions, upgrade, users,
 };
 
 /// The routes that need no session: a request for them never touches the database.
@@ -45,6 +46,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/customers/export/subscriptions.csv",
             web::get().to(exports::subscriptions),
         )
+        // issue 31 (before the customer scope, which would take `new` for a customer id)
+        .route(new_customer::PATH, web::get().to(new_customer::form))
+        .route(new_customer::PATH, web::post().to(new_customer::submit))
         .route("/bulk", web::get().to(bulk::index))
         .route("/bulk/selection", web::post().to(bulk::from_selection))
         .service(
@@ -79,6 +83,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/settings/billing-day",
             web::post().to(billing::set_billing_day),
         )
+        // issue 31
+        .route("/catalog", web::get().to(catalog::page))
         .route("/api-access", web::get().to(api_access::show))
         .route("/api-access/tokens", web::post().to(api_access::issue))
         .route(
@@ -140,6 +146,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/customers/{customer}")
                 .route("/subscriptions", web::get().to(subscriptions::list))
+                // issue 31
+                .route("/orders/new", web::get().to(orders::form))
+                .route("/orders/new", web::post().to(orders::submit))
+                .route("/orders/{order}", web::get().to(orders::placed))
                 .route("/delegated-admin", web::get().to(delegated_admin::page))
                 .route("/upgrades/{upgrade}", web::get().to(upgrade::result))
                 .service(

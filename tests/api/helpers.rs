@@ -630,6 +630,10 @@ impl TestApp {
             "activity",
             "idempotency",
             "events",
+            "orders",
+            "order_lines",
+            "customer_profiles",
+            "tenant_admins",
         ] {
             let sql = if is_postgres(&self.db) {
                 format!("SELECT CAST(x AS TEXT) AS v FROM {table} x ORDER BY 1")
@@ -767,9 +771,25 @@ pub async fn assert_invariants(app: &TestApp) {
             "{id}: {events} events for {records} records"
         );
     }
-    // Every change bumped the version once and wrote one record; the latest record is the state.
+    // Every order's lines made their subscriptions, each announced with the order.
+    assert_eq!(
+        app.count(
+            "order_lines l WHERE NOT EXISTS (SELECT 1 FROM subscriptions s \
+             WHERE s.id = l.subscription_id AND s.offer_id = l.offer_id)"
+        )
+        .await,
+        0,
+        "order lines without their subscription"
+    );
+    assert_eq!(
+        app.count("orders").await,
+        app.count("events WHERE name = 'order-created'").await,
+        "every order announced once"
+    );
+    // Every change bumped the version once and wrote one record (a subscription's creation
+    // is its version 0); the latest record is the state.
     for r in rows(q("SELECT s.id, s.version, s.quantity, s.assigned_licenses, s.status, \
-                     (SELECT COUNT(*) FROM activity a WHERE a.subscription_id = s.id AND a.action <> 'upgrade_to') AS changes \
+                     (SELECT COUNT(*) FROM activity a WHERE a.subscription_id = s.id AND a.action NOT IN ('upgrade_to', 'purchase')) AS changes \
                      FROM subscriptions s")).await
     {
         let id: String = r.try_get("", "id").unwrap();

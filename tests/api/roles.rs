@@ -43,6 +43,9 @@ fn concrete(pattern: &str) -> String {
         .replace("{user}", "999999")
         .replace("{draft}", "999999")
         .replace("{delivery}", "999999")
+        .replace("{order}", "999999")
+        .replace("{domain}", "fabrikam.partner.onmschina.cn")
+        .replace("{prefix}", "fabrikam")
         .replace("{correlation}", "00000000-0000-4000-8000-000000000000")
         .replace("{offer}", "O365_E3")
 }

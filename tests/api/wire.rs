@@ -14,7 +14,7 @@ const CLOCK: (&str, &str) = ("PORTAL_CLOCK", "2026-07-20T10:00:00+08:00");
 /// An answer as the snapshots hold it: its status, then its JSON body in the order the portal
 /// wrote it, one member a line, with the ids the portal makes up (a new subscription's) written as
 /// what they are.
-fn wire(answer: &Answer, made_up: &[&str]) -> String {
+pub(crate) fn wire(answer: &Answer, made_up: &[&str]) -> String {
     answer.json(); // JSON, or the test fails here
     let mut body = pretty(&answer.text);
     for id in made_up {

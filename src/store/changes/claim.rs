@@ -13,7 +13,7 @@ use super::super::turn::{self, Member};
 use super::super::views::{holdings_of, view, view_of_row};
 use super::writes::Writes;
 use super::{ChangeError, Reply, Submission};
-use crate::domain::{Account, ChangeKey, SubscriptionView, Version};
+use crate::domain::{Account, ChangeKey, CustomerId, SubscriptionView, Version};
 use crate::entities::{customer, idempotency};
 use crate::store::{Db, DbErr};
 
@@ -76,13 +76,29 @@ impl Claimed {
     pub async fn finish(
         self,
         sub: &Submission<'_>,
+        writes: Writes,
+        reply: &Reply,
+    ) -> Result<(), DbErr> {
+        self.txn
+            .finish(sub.who, sub.key, sub.at, writes, reply)
+            .await
+    }
+}
+
+impl Txn {
+    /// Keeps the door's reply under `key` with the change's own writes, and commits.
+    async fn finish(
+        self,
+        who: &Account,
+        key: Option<&ChangeKey>,
+        at: DateTime<Utc>,
         mut writes: Writes,
         reply: &Reply,
     ) -> Result<(), DbErr> {
-        if let Some(key) = sub.key {
-            writes.push(keep(writes.backend(), sub.who, key, reply, sub.at));
+        if let Some(key) = key {
+            writes.push(keep(writes.backend(), who, key, reply, at));
         }
-        match self.txn {
+        match self {
             Txn::Own(txn) => {
                 writes.run(&txn).await?;
                 txn.commit().await
@@ -250,6 +266,170 @@ fn claim(backend: DbBackend, sub: &Submission<'_>, creates: bool) -> Statement {
     }
     // sqlx binds SQLite's `$n` as PostgreSQL's.
     Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// A change of a customer's holdings as a whole (an order of new subscriptions): its
+/// transaction, the customer claimed.
+pub(super) struct CustomerClaimed {
+    txn: Txn,
+}
+
+impl CustomerClaimed {
+    /// The change's writes, none yet.
+    pub fn writes(&self) -> Writes {
+        Writes::new(self.txn.backend())
+    }
+
+    /// Ends the change without writing anything.
+    pub async fn undo(self) -> Result<(), DbErr> {
+        self.txn.undo().await
+    }
+
+    /// Keeps the door's reply under `key` with the change's own writes, and commits.
+    pub async fn finish(
+        self,
+        who: &Account,
+        key: Option<&ChangeKey>,
+        at: DateTime<Utc>,
+        writes: Writes,
+        reply: &Reply,
+    ) -> Result<(), DbErr> {
+        self.txn.finish(who, key, at, writes, reply).await
+    }
+}
+
+/// How a change of a customer began.
+pub(super) enum CustomerBegun {
+    Claimed(CustomerClaimed),
+    /// The same request was made before: the reply it got then.
+    Replayed(Reply),
+}
+
+/// Starts a change of a customer's holdings: claims the customer (its holdings version moved
+/// on; at the expected version, when given: a review's Confirm), answers a repeated request with
+/// its first answer, and refuses a customer that is not the reseller's (as if it were not there).
+/// On SQLite the change holds the process's turn to write, in a batch, as [`begin`]'s; on
+/// PostgreSQL the customer's row is locked first and stays locked until commit (the lock every
+/// change of one of its subscriptions takes first), so that concurrent requests with one key
+/// wait and then find it used: the claim is a statement after the lock, and sees what committed
+/// while it waited.
+pub(super) async fn begin_customer(
+    db: &Db,
+    who: &Account,
+    customer: &CustomerId,
+    key: Option<&ChangeKey>,
+    expected: Option<i64>,
+) -> Result<CustomerBegun, ChangeError> {
+    let backend = db.get_database_backend();
+    let mut sql = String::from(
+        "UPDATE customers SET holdings_version = holdings_version + 1 \
+         WHERE id = $2 AND EXISTS (SELECT 1 FROM relationships \
+         WHERE reseller_id = $1 AND customer_id = $2)",
+    );
+    let mut values: Vec<Value> = vec![
+        who.reseller.as_str().into(),
+        customer.as_str().into(),
+        who.user_id.into(),
+        key.map(|k| k.as_str().to_owned()).into(),
+    ];
+    if let Some(expected) = expected {
+        values.push(expected.into());
+        sql.push_str(" AND holdings_version = $5");
+    }
+    sql.push_str(
+        " RETURNING EXISTS (SELECT 1 FROM idempotency WHERE user_id = $3 AND \"key\" = $4) \
+         AS replayed",
+    );
+    let txn = match backend {
+        DbBackend::Sqlite => {
+            let mut member = Member::join(db).await?;
+            sql = format!("{};\n{}", member.savepoint(), sql);
+            Txn::Batched(member)
+        }
+        _ => {
+            let txn = db.begin().await?;
+            txn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT 1 FROM customers WHERE id = $1 FOR UPDATE",
+                [customer.as_str().into()],
+            ))
+            .await?;
+            Txn::Own(txn)
+        }
+    };
+    let claimed = txn
+        .get()?
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    // A repeated request gets its first reply, whatever the claim found (its own order moved
+    // the version on).
+    let replayed = match &claimed {
+        Some(row) => row.try_get::<bool>("", "replayed")?,
+        None => true,
+    };
+    if replayed
+        && let Some(key) = key
+        && let Some(reply) = saved(txn.get()?, who, key).await?
+    {
+        txn.undo().await?;
+        return Ok(CustomerBegun::Replayed(reply));
+    }
+    if claimed.is_none() {
+        let mine = super::super::customers::get(txn.get()?, &who.reseller, customer)
+            .await?
+            .is_some();
+        txn.undo().await?;
+        return Err(match mine {
+            true => ChangeError::Conflict,
+            false => ChangeError::NotFound,
+        });
+    }
+    Ok(CustomerBegun::Claimed(CustomerClaimed { txn }))
+}
+
+/// Starts a change of the reseller's book that claims no row (a new customer): its
+/// transaction, after the replay of a repeated request. On PostgreSQL the transaction first
+/// takes a lock of `name` (a new customer's domain), so that two requests for one domain wait
+/// for each other and the second finds the first's customer; on SQLite the turn to write does.
+pub(super) async fn begin_book(
+    db: &Db,
+    who: &Account,
+    key: Option<&ChangeKey>,
+    name: &str,
+) -> Result<CustomerBegun, ChangeError> {
+    let backend = db.get_database_backend();
+    let txn = match backend {
+        DbBackend::Sqlite => {
+            let mut member = Member::join(db).await?;
+            let savepoint = member.savepoint();
+            member.txn()?.execute_unprepared(savepoint).await?;
+            Txn::Batched(member)
+        }
+        _ => {
+            let txn = db.begin().await?;
+            txn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT pg_advisory_xact_lock(hashtext($1))",
+                [name.into()],
+            ))
+            .await?;
+            Txn::Own(txn)
+        }
+    };
+    if let Some(key) = key
+        && let Some(reply) = saved(txn.get()?, who, key).await?
+    {
+        txn.undo().await?;
+        return Ok(CustomerBegun::Replayed(reply));
+    }
+    Ok(CustomerBegun::Claimed(CustomerClaimed { txn }))
+}
+
+impl CustomerClaimed {
+    /// The change's transaction, to read in.
+    pub fn txn(&self) -> Result<&DatabaseTransaction, DbErr> {
+        self.txn.get()
+    }
 }
 
 /// The reply kept under this key, if a change was made with it.

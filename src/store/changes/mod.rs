@@ -12,7 +12,12 @@
 //! result) and hands the engine its [`Reply`] to keep.
 
 mod claim;
+mod customer;
+mod order;
 mod writes;
+
+pub use customer::{CustomerDone, CustomerMade, CustomerSubmission, create_customer};
+pub use order::{OrderDone, OrderSubmission, place};
 
 use chrono::{DateTime, Utc};
 

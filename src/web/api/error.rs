@@ -17,7 +17,8 @@ pub struct ErrorBody {
     /// Partner Center's error code: 800001 missing or bad token, 800002 invalid input, 2002
     /// quantity outside the allowed range, 800091 change to a suspended subscription, 2011
     /// change to a cancelled one, 2032 access denied (the user's role may not), 20003 not found,
-    /// 2055 stale etag, 429 too many requests.
+    /// 2055 stale etag, 429 too many requests, 2030 a market other than CN, 900269 a billing
+    /// cycle other than monthly.
     pub code: u32,
     /// What was wrong: which field, which value.
     pub description: String,
@@ -106,6 +107,34 @@ impl ApiError {
             format!(
                 "Access denied: the token acts as a user with the role {role}, which may not do \
                  this."
+            ),
+        )
+    }
+
+    /// 403/2030: a market other than China's (Partner Center operated by 21Vianet sells in CN
+    /// only): "Partner isn't onboarded to sell in country/region".
+    pub fn not_onboarded(country: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            2030,
+            "PartnerNotOnboardedInCountry",
+            format!(
+                "country: {:?}: Partner Center operated by 21Vianet sells in CN only.",
+                country.chars().take(16).collect::<String>()
+            ),
+        )
+    }
+
+    /// 400/900269: a billing cycle other than monthly ("The billing cycle is invalid").
+    pub fn billing_cycle(asked: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            900269,
+            "InvalidBillingCycle",
+            format!(
+                "billingCycle: {:?}: the billing cycle is invalid; new subscriptions are billed \
+                 monthly.",
+                asked.chars().take(32).collect::<String>()
             ),
         )
     }

@@ -7,9 +7,13 @@
 pub mod audit;
 pub mod auth;
 pub mod customers;
+pub mod domains;
 pub mod error;
 pub mod model;
+pub mod new_customer;
+pub mod offers;
 pub mod openapi;
+pub mod orders;
 pub mod subscriptions;
 pub mod upgrades;
 pub mod webhooks;
@@ -35,7 +39,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .wrap(ErrorHandlers::new().default_handler(error::json_error_bodies))
             .wrap(from_fn(request_headers))
             .route("/openapi.json", web::get().to(openapi::document))
-            .route("/customers", web::get().to(customers::list))
+            .service(
+                web::resource("/customers")
+                    .route(web::get().to(customers::list))
+                    // issue 31
+                    .route(web::post().to(new_customer::create)),
+            )
             .route("/customers/{customer}", web::get().to(customers::get))
             .route(
                 "/customers/{customer}/subscriptions",
@@ -51,7 +60,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(upgrades::list))
                     .route(web::post().to(upgrades::create)),
             )
-            .route("/offers/{offer}", web::get().to(upgrades::offer))
+            // issue 31
+            .service(
+                web::resource("/customers/{customer}/orders")
+                    .route(web::get().to(orders::list))
+                    .route(web::post().to(orders::create)),
+            )
+            .route(
+                "/customers/{customer}/orders/{order}",
+                web::get().to(orders::get),
+            )
+            .route("/domains/{domain}", web::head().to(domains::exists))
+            .route(
+                "/validations/checkdomainavailability/{prefix}",
+                web::get().to(domains::check),
+            )
+            .route("/offers", web::get().to(offers::list))
+            .route("/offers/{offer}", web::get().to(offers::get))
             // issue 33
             .route("/auditrecords", web::get().to(audit::list))
             .default_service(web::to(not_found)),

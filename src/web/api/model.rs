@@ -7,9 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::eligibility::Reason;
-use crate::domain::{
-    Customer, CustomerId, Offer, OfferId, Subscription, SubscriptionStatus, Version,
-};
+use crate::domain::{Customer, CustomerId, OfferId, Subscription, SubscriptionStatus, Version};
 use crate::web::explain;
 use crate::web::middleware::i18n::Locale;
 
@@ -25,7 +23,7 @@ pub struct Attributes {
 }
 
 impl Attributes {
-    fn of(object_type: &'static str) -> Attributes {
+    pub fn of(object_type: &'static str) -> Attributes {
         Attributes {
             etag: None,
             object_type,
@@ -76,22 +74,28 @@ macro_rules! collection {
             /// How many items this answer holds.
             pub total_count: usize,
             pub items: Vec<$item>,
-            pub links: CollectionLinks,
-            pub attributes: Attributes,
+            pub links: $crate::web::api::model::CollectionLinks,
+            pub attributes: $crate::web::api::model::Attributes,
         }
 
         impl $name {
-            pub fn new(items: Vec<$item>, self_: Link, next: Option<Link>) -> $name {
+            pub fn new(
+                items: Vec<$item>,
+                self_: $crate::web::api::model::Link,
+                next: Option<$crate::web::api::model::Link>,
+            ) -> $name {
                 $name {
                     total_count: items.len(),
                     items,
-                    links: CollectionLinks { self_, next },
-                    attributes: Attributes::of("Collection"),
+                    links: $crate::web::api::model::CollectionLinks { self_, next },
+                    attributes: $crate::web::api::model::Attributes::of("Collection"),
                 }
             }
         }
     };
 }
+
+pub(crate) use collection;
 
 collection!(
     /// A page of the reseller's customers.
@@ -289,32 +293,7 @@ pub fn offer_href(offer: OfferId) -> String {
     format!("/v1/offers/{}", offer.as_str())
 }
 
-/// An offer of the catalog.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(as = Offer)]
-pub struct OfferResource {
-    pub id: &'static str,
-    /// The offer's published name, in the request's language.
-    pub name: &'static str,
-    pub minimum_quantity: u32,
-    pub maximum_quantity: u32,
-    pub unit_type: &'static str,
-    pub attributes: Attributes,
-}
-
-impl OfferResource {
-    pub fn new(l: Locale, offer: &Offer) -> OfferResource {
-        OfferResource {
-            id: offer.id.as_str(),
-            name: l.offer(offer.id),
-            minimum_quantity: offer.licenses.min,
-            maximum_quantity: offer.licenses.max,
-            unit_type: "Licenses",
-            attributes: Attributes::of("Offer"),
-        }
-    }
-}
+pub use super::offers::OfferResource;
 
 /// How an upgrade moves licenses: `upgrade_with_license_transfer` (the portal's one kind:
 /// assigned licenses move to the new subscription), or `none` where the upgrade can't be made.

@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 
 use super::error::ErrorBody;
-use super::{customers, subscriptions, upgrades};
+use super::{customers, domains, new_customer, offers, orders, subscriptions, upgrades};
 
 /// A customer's path.
 #[derive(IntoParams)]
@@ -105,7 +105,14 @@ pub struct Stale(ErrorBody);
         subscriptions::patch,
         upgrades::list,
         upgrades::create,
-        upgrades::offer,
+        offers::list,
+        offers::get,
+        orders::create,
+        orders::list,
+        orders::get,
+        new_customer::create,
+        domains::exists,
+        domains::check,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -114,6 +121,7 @@ pub struct Stale(ErrorBody);
         (name = "subscriptions", description = "Subscriptions the reseller sold, and changes to them"),
         (name = "upgrades", description = "Upgrading a subscription to a bigger offer"),
         (name = "offers", description = "The catalog's offers"),
+        (name = "orders", description = "Orders of new subscriptions for a customer"),
     )
 )]
 pub struct ApiDoc;

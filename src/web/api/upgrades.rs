@@ -1,6 +1,6 @@
 //! A subscription's upgrades: every target of its offer's upgrade paths with the one eligibility
 //! rule's verdict (`GET`), and the upgrade itself (`POST`), re-checked inside the transaction that
-//! makes it, exactly as the upgrade form's Submit. And the offers they name.
+//! makes it, exactly as the upgrade form's Submit.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -10,8 +10,7 @@ use utoipa::ToSchema;
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
 use super::model::{
-    Link, OfferResource, UpgradeCollection, UpgradeError, UpgradeResource, UpgradeResult,
-    UpgradeType,
+    Link, UpgradeCollection, UpgradeError, UpgradeResource, UpgradeResult, UpgradeType,
 };
 use super::openapi::{Guarded, Localized, NotFound, Refusals, Stale, SubscriptionPath};
 use super::{change_key, json, kept, parse_body, reply};
@@ -242,33 +241,4 @@ async fn unknown_first(req: &HttpRequest, caller: &ApiCaller, db: &Db, e: ApiErr
         Ok(_) => e,
         Err(unknown) => unknown,
     }
-}
-
-/// An offer of the catalog.
-///
-/// With its license range.
-#[utoipa::path(
-    get,
-    path = "/v1/offers/{offer-id}",
-    tag = "offers",
-    params(
-        ("offer-id" = String, Path, description = "The offer's id, e.g. O365_E3"),
-        Localized,
-    ),
-    responses(
-        (status = 200, description = "The offer", body = OfferResource),
-        (status = 404, description = "No such offer (20003)", body = ErrorBody),
-        Refusals,
-    )
-)]
-pub async fn offer(req: HttpRequest, caller: ApiCaller) -> Result<HttpResponse, ApiError> {
-    let offer = req
-        .match_info()
-        .get("offer")
-        .and_then(|raw| raw.parse::<OfferId>().ok())
-        .ok_or_else(ApiError::not_found)?;
-    json(
-        StatusCode::OK,
-        &OfferResource::new(caller.locale, offer.offer()),
-    )
 }

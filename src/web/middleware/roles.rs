@@ -109,6 +109,13 @@ pub const PAGES: &[Guard] = &[
         "/customers/{customer}/subscriptions/{subscription}/status",
         View,
     ),
+    // issue 31: the catalog (with this reseller's prices), new customers and orders
+    ("GET", "/catalog", Prices),
+    ("GET", "/customers/new", Change),
+    ("POST", "/customers/new", Change),
+    ("GET", "/customers/{customer}/orders/new", Change),
+    ("POST", "/customers/{customer}/orders/new", Change),
+    ("GET", "/customers/{customer}/orders/{order}", View),
     // issue 33: webhooks, registered by those who may make changes
     ("GET", "/notifications", Change),
     ("POST", "/notifications/registration", Change),
@@ -165,6 +172,18 @@ pub const API: &[Guard] = &[
         Change,
     ),
     ("GET", "/v1/offers/{offer}", View),
+    // issue 31: the catalog, new customers, orders, domains
+    ("GET", "/v1/offers", View),
+    ("POST", "/v1/customers", Change),
+    ("GET", "/v1/customers/{customer}/orders", View),
+    ("POST", "/v1/customers/{customer}/orders", Change),
+    ("GET", "/v1/customers/{customer}/orders/{order}", View),
+    ("HEAD", "/v1/domains/{domain}", View),
+    (
+        "GET",
+        "/v1/validations/checkdomainavailability/{prefix}",
+        View,
+    ),
     // issue 33: the activity's records, and webhooks, registered by those who may make changes
     ("GET", "/v1/auditrecords", View),
     ("GET", "/webhooks/v1/registration/events", View),

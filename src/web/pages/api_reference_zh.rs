@@ -125,6 +125,96 @@ const ZH: &[(&str, &str)] = &[
     ("query", "查询"),
     ("header", "标头"),
     ("path", "路径"),
+    // issue 31
+    ("Creates a customer.", "创建客户。"),
+    (
+        "The customer, this reseller's relationship with it with delegated admin privileges, and the\ntenant's first admin (`admin@{prefix}.partner.onmschina.cn`), whose generated password this\nanswer shows once. The domain must be free in the whole portal (compared without case: check\nit first with `GET /v1/validations/checkdomainavailability/{prefix}`). The address is Chinese:\n`state` a province, municipality or region (Chinese or English name), a six-digit\n`postalCode`. With `MS-RequestId`, the same request again is the same customer (answered\nwithout the password).",
+        "客户、本经销商与其之间具有委派管理员权限的关系，以及租户的第一个管理员（`admin@{prefix}.partner.onmschina.cn`），其生成的密码仅在此答复中显示一次。域在整个门户中必须未被占用（比较时不区分大小写：可先用 `GET /v1/validations/checkdomainavailability/{prefix}` 检查）。地址为中国地址：`state` 为省、直辖市或自治区（中文或英文名称），`postalCode` 为六位数字。带上 `MS-RequestId` 时，再次发送同一请求得到同一客户（答复中不含密码）。",
+    ),
+    (
+        "A GUID that makes the call idempotent",
+        "使调用具有幂等性的 GUID",
+    ),
+    (
+        "The customer and its first admin's credentials",
+        "客户及其第一个管理员的凭据",
+    ),
+    (
+        "A field missing or not valid, or the domain taken (800002); nothing written",
+        "缺少字段或字段无效，或域已被占用（800002）；不写入任何内容",
+    ),
+    (
+        "A country other than CN (2030)",
+        "CN 以外的国家/地区（2030）",
+    ),
+    (
+        "The customer's orders placed by this reseller.",
+        "本经销商为该客户下的订单。",
+    ),
+    ("The orders, newest first", "订单，最新的在前"),
+    (
+        "Places an order of new subscriptions for the customer.",
+        "为客户下一个新订阅的订单。",
+    ),
+    (
+        "Every line makes a subscription: active, its licenses, billed monthly from today (free until\nthe reseller's next billing date, then billed in advance). All of them or none: a request\nwith anything wrong writes nothing. With `MS-RequestId`, the same request again (or at once)\nis the same order, with the same answer.",
+        "每一行创建一个订阅：有效，带其许可证，从今天起按月计费（到经销商的下一个计费日期之前免费，之后预付）。要么全部创建，要么全不创建：请求中有任何错误都不会写入任何内容。带上 `MS-RequestId` 时，再次（或同时）发送同一请求得到同一订单和同一答复。",
+    ),
+    (
+        "A GUID that makes the order idempotent: the same value again returns the first answer",
+        "使订单具有幂等性的 GUID：再次发送同一值将返回第一次的答复",
+    ),
+    (
+        "The order, its line items with their subscriptions",
+        "订单，及其行项目和对应的订阅",
+    ),
+    (
+        "Invalid input (800002), a quantity out of the offer's range (2002) or a billing cycle other than monthly (900269); nothing written",
+        "输入无效（800002）、数量超出产品的范围（2002）或计费周期不是每月（900269）；不写入任何内容",
+    ),
+    ("One of the customer's orders.", "客户的一个订单。"),
+    ("The order's id", "订单的 ID"),
+    ("The order", "订单"),
+    (
+        "Whether a customer holds the domain.",
+        "是否有客户持有该域。",
+    ),
+    (
+        "200 when the domain is taken (by any customer in the portal, compared without case), 404\nwhen it is free. No body either way.",
+        "域已被占用时返回 200（被门户中任一客户占用，比较时不区分大小写），未被占用时返回 404。两种情况都没有正文。",
+    ),
+    (
+        "A domain, e.g. fabrikam.partner.onmschina.cn",
+        "一个域，例如 fabrikam.partner.onmschina.cn",
+    ),
+    ("The domain is taken", "域已被占用"),
+    ("The domain is free", "域未被占用"),
+    ("Every offer of the market.", "该市场的所有产品。"),
+    (
+        "The whole catalog of Partner Center operated by 21Vianet, in its order, with each offer's\nlicense range and upgrade paths: the limits the portal enforces.",
+        "由世纪互联运营的合作伙伴中心的完整产品目录，按其顺序列出，包括每个产品的许可证范围和升级路径：即门户执行的限制。",
+    ),
+    ("The market: CN", "市场：CN"),
+    ("The catalog's offers", "产品目录中的产品"),
+    ("No country (800002)", "未提供国家/地区（800002）"),
+    (
+        "With its license range and upgrade paths.",
+        "包括其许可证范围和升级路径。",
+    ),
+    ("Whether a domain prefix is free.", "域前缀是否可用。"),
+    (
+        "`true` when `{prefix}.partner.onmschina.cn` is free, `false` when a customer holds it. The\nprefix: ASCII letters and digits, 1 to 27 (anything else: 400, 800002).",
+        "`{prefix}.partner.onmschina.cn` 未被占用时为 `true`，已被客户持有时为 `false`。前缀：ASCII 字母和数字，1 到 27 个（其他任何内容：400，800002）。",
+    ),
+    (
+        "A domain prefix, e.g. fabrikam",
+        "一个域前缀，例如 fabrikam",
+    ),
+    (
+        "true when free, false when taken",
+        "未被占用时为 true，已被占用时为 false",
+    ),
+    ("Not a domain prefix (800002)", "不是有效的域前缀（800002）"),
 ];
 
 /// `text` in Chinese, where the reference has it; otherwise as it is.

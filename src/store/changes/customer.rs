@@ -1,0 +1,228 @@
+//! A new customer, through the change engine: begin (claiming no row; on PostgreSQL the domain's
+//! lock) → the replay of a used one-time key → the domain checked free in the transaction (any
+//! reseller's customer, compared without case) → write the customer, this reseller's
+//! relationship with delegated admin privileges, its profile, the tenant's first admin (its
+//! password's hash only), the reseller's customer count and the event (`customer-created`) →
+//! keep the door's reply → finish; then the customer search's tables take the new customer in.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryTrait, TransactionTrait,
+};
+
+use super::super::events::{self, Touched};
+use super::super::turn::write_turn;
+use super::claim::{self, CustomerBegun};
+use super::{ChangeError, Reply};
+use crate::domain::change::Via;
+use crate::domain::customer::{search_text, sort_key};
+use crate::domain::signup::{CUSTOMER_CREATED, NewCustomer};
+use crate::domain::{Account, ChangeKey, Customer, CustomerId};
+use crate::entities::{customer, relationship, reseller};
+use crate::store::{Db, DbErr};
+
+/// Who makes a new customer, and how the request guards it.
+#[derive(Debug, Clone, Copy)]
+pub struct CustomerSubmission<'a> {
+    pub who: &'a Account,
+    pub via: Via,
+    pub key: Option<&'a ChangeKey>,
+    pub at: DateTime<Utc>,
+}
+
+/// A customer made: the customer, and its first admin's user name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerMade {
+    pub customer: Customer,
+    pub admin: String,
+}
+
+/// How a new customer ended that was not refused: its reply, and the customer (`None` for a
+/// repeated request, given its first reply).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerDone {
+    pub reply: Reply,
+    pub made: Option<CustomerMade>,
+}
+
+/// Makes a new customer, or gives the reply the same request got before. Its domain taken (by
+/// any reseller's customer): [`ChangeError::Conflict`], nothing written. `password_hash` is the
+/// first admin's password's hash; the password itself is the door's to show, once.
+#[tracing::instrument(skip_all, fields(reseller = %sub.who.reseller, change = "customer"))]
+pub async fn create_customer(
+    db: &Db,
+    sub: &CustomerSubmission<'_>,
+    new: &NewCustomer,
+    password_hash: &str,
+    reply: impl FnOnce(&CustomerMade) -> Reply,
+) -> Result<CustomerDone, ChangeError> {
+    let result = make(db, sub, new, password_hash, reply).await;
+    let outcome = match &result {
+        Ok(_) => "made",
+        Err(ChangeError::NotFound) => "not_found",
+        Err(ChangeError::Conflict) => "conflict",
+        Err(ChangeError::Refused(_)) => "refused",
+        Err(ChangeError::Db(_)) => "error",
+    };
+    metrics::counter!("portal_changes_total", "kind" => "customer", "result" => outcome)
+        .increment(1);
+    if matches!(&result, Ok(CustomerDone { made: Some(_), .. }))
+        && let Err(e) = reindex(db).await
+    {
+        // The customer is made; its search rows come with the next rebuild.
+        tracing::error!(error = %e, "the customer search's tables were not written again");
+    }
+    result
+}
+
+async fn make(
+    db: &Db,
+    sub: &CustomerSubmission<'_>,
+    new: &NewCustomer,
+    password_hash: &str,
+    reply: impl FnOnce(&CustomerMade) -> Reply,
+) -> Result<CustomerDone, ChangeError> {
+    let domain = new.prefix.domain();
+    let claimed = match claim::begin_book(db, sub.who, sub.key, &domain).await? {
+        CustomerBegun::Claimed(claimed) => claimed,
+        CustomerBegun::Replayed(reply) => return Ok(CustomerDone { reply, made: None }),
+    };
+    if crate::store::orders::domain_taken(claimed.txn()?, &domain).await? {
+        claimed.undo().await?;
+        return Err(ChangeError::Conflict);
+    }
+    let id = CustomerId::parse(&uuid::Uuid::new_v4().to_string())
+        .map_err(|e| DbErr::Custom(format!("a new customer id: {e}")))?;
+    let mut writes = claimed.writes();
+    let backend = writes.backend();
+    writes.push(
+        customer::Entity::insert(customer::ActiveModel {
+            id: Set(id.to_string()),
+            company_name: Set(new.company_name.clone()),
+            domain: Set(domain.clone()),
+            holdings_version: Set(0),
+        })
+        .build(backend),
+    );
+    writes.push(
+        relationship::Entity::insert(relationship::ActiveModel {
+            reseller_id: Set(sub.who.reseller.to_string()),
+            customer_id: Set(id.to_string()),
+            delegated_admin: Set(true),
+            sort_key: Set(sort_key(&new.company_name)),
+            search_text: Set(search_text(&new.company_name, &domain)),
+            company_name: Set(new.company_name.clone()),
+            domain: Set(domain.clone()),
+        })
+        .build(backend),
+    );
+    let profile = Query::insert()
+        .into_table(Alias::new("customer_profiles"))
+        .columns(
+            [
+                "customer_id",
+                "reseller_id",
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                "province",
+                "city",
+                "address_line",
+                "postal_code",
+                "language",
+                "created_at",
+            ]
+            .map(Alias::new),
+        )
+        .values_panic([
+            id.as_str().into(),
+            sub.who.reseller.as_str().into(),
+            new.first_name.as_str().into(),
+            new.last_name.as_str().into(),
+            new.email.as_str().into(),
+            new.phone.as_str().into(),
+            new.province.into(),
+            new.city.as_str().into(),
+            new.address_line.as_str().into(),
+            new.postal_code.as_str().into(),
+            new.language.into(),
+            sub.at.into(),
+        ])
+        .to_owned();
+    writes.push(backend.build(&profile));
+    let admin = Query::insert()
+        .into_table(Alias::new("tenant_admins"))
+        .columns(["customer_id", "user_name", "password_hash", "created_at"].map(Alias::new))
+        .values_panic([
+            id.as_str().into(),
+            new.admin().into(),
+            password_hash.into(),
+            sub.at.into(),
+        ])
+        .to_owned();
+    writes.push(backend.build(&admin));
+    writes.push(
+        reseller::Entity::update_many()
+            .col_expr(
+                reseller::Column::Customers,
+                Expr::col(reseller::Column::Customers).add(1),
+            )
+            .filter(reseller::Column::Id.eq(sub.who.reseller.as_str()))
+            .build(backend),
+    );
+    writes.push(events::recorded_each(
+        backend,
+        &events::Source {
+            who: sub.who,
+            via: sub.via,
+            customer: &id,
+            at: sub.at,
+        },
+        [Touched {
+            name: CUSTOMER_CREATED,
+            resource: "customer",
+            id: id.as_str(),
+        }],
+    ));
+    let made = CustomerMade {
+        customer: Customer {
+            id,
+            company_name: new.company_name.clone(),
+            domain,
+            delegated_admin: true,
+        },
+        admin: new.admin(),
+    };
+    let reply = reply(&made);
+    claimed
+        .finish(sub.who, sub.key, sub.at, writes, &reply)
+        .await?;
+    Ok(CustomerDone {
+        reply,
+        made: Some(made),
+    })
+}
+
+/// The customer search's tables, written again with the new customer in (as the importer does
+/// after it adds relationships: a new customer takes a place in the middle of the list). A whole
+/// rebuild: correct at any size, but its cost grows with the book (a follow-up: the new rows
+/// alone).
+async fn reindex(db: &Db) -> Result<(), DbErr> {
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    let statements: Vec<&str> = match txn.get_database_backend() {
+        DbBackend::Postgres => migration::search::REBUILD_POSTGRES
+            .iter()
+            .chain(migration::search::REBUILD_PAIRS_POSTGRES)
+            .copied()
+            .collect(),
+        _ => migration::search::REBUILD_SQLITE.to_vec(),
+    };
+    for statement in statements {
+        txn.execute_unprepared(statement).await?;
+    }
+    txn.commit().await
+}
