@@ -303,9 +303,10 @@ fn voice_faults(text: &str) -> Vec<String> {
     };
     for (i, &c) in chars.iter().enumerate() {
         if ":;,!?()".contains(c) {
-            let ascii_phrase = [neighbour(i, -1), neighbour(i, 1)]
-                .iter()
-                .all(|n| n.is_none_or(|n| n.is_ascii_alphanumeric() || n == '"'));
+            let ascii_phrase = [neighbour(i, -1), neighbour(i, 1)].iter().all(|n| {
+                // An ASCII phrase, a name in quotes or an address (`https://…`).
+                n.is_none_or(|n| n.is_ascii_alphanumeric() || n == '"' || n == '/')
+            });
             if !ascii_phrase {
                 faults.push(format!("ASCII {c:?} in Chinese text (use full-width)"));
             }

@@ -630,6 +630,7 @@ activity-action-suspend = Suspensions
 activity-action-reactivate = Reactivations
 activity-action-rename = Renames
 activity-action-upgrade = Upgrades
+activity-action-purchase = Purchases
 fix-conflicting-services-own = The customer bought { $offers } from you: they must cancel it before buying { $target } from you.
 fix-already-owned-own = The customer already bought { $target } from you: change that subscription's licenses instead, or cancel it first.
 api-copy = Copy
