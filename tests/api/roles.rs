@@ -368,11 +368,17 @@ async fn existing_users_keep_what_they_could_do_when_roles_arrive() {
     // administrator and a user who is not.
     use migration::{Migrator, MigratorTrait};
     let app = spawn_app().await;
-    // On a connection of its own, as the portal migrates (another pooled connection's schema
-    // could be older than the one a migration has just changed).
-    let one = portal::store::connect(&app.url, 1).await.unwrap();
-    Migrator::down(&one, Some(3)).await.unwrap();
-    Migrator::up(&one, None).await.unwrap();
+    // SQLite on a connection of its own, as the portal migrates it (another pooled connection's
+    // schema could be older than the one a migration has just changed); PostgreSQL on the pool.
+    let own;
+    let db = if app.url.starts_with("sqlite:") {
+        own = portal::store::connect(&app.url, 1).await.unwrap();
+        &own
+    } else {
+        &app.db
+    };
+    Migrator::down(db, Some(3)).await.unwrap();
+    Migrator::up(db, None).await.unwrap();
     assert_eq!(
         app.value("SELECT role FROM users WHERE email = 'admin@contoso.example'")
             .await
