@@ -243,11 +243,18 @@ pub async fn guard_pages(
             .await
             .map(ServiceResponse::map_into_left_body);
     }
-    let Ok(user) = req.extract::<SignedIn>().await else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body);
+    let user = match req.extract::<SignedIn>().await {
+        Ok(user) => user,
+        // Nobody signed in: the handler sends them to sign in.
+        Err(PageError::SignInRequired { .. }) => {
+            return next
+                .call(req)
+                .await
+                .map(ServiceResponse::map_into_left_body);
+        }
+        // Who it is can't be read (the database is unavailable): answer now, rather than have
+        // the handler wait for the database a second time.
+        Err(error) => return Ok(req.error_response(error).map_into_right_body()),
     };
     let enrolling = pattern.as_deref().is_some_and(|p| ENROLLING.contains(&p));
     if user.account.must_enroll && !enrolling {
