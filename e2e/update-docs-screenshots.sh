@@ -18,6 +18,10 @@ en-US-08-details-no-delegated-admin  en-US-details-not-eligible
 en-US-14-upgrade-form-error          en-US-upgrade-form-error
 zh-CN-phone-details-eligible-screen  zh-CN-phone-details
 en-US-flow-6-activity                en-US-activity-log
+zh-CN-16-review                      zh-CN-review
+zh-CN-21-charges                     zh-CN-charges
+en-US-22-prices                      en-US-prices
+zh-CN-24-api-access                  zh-CN-api-access
 "
 
 status=0
