@@ -530,14 +530,16 @@ impl Actions {
             Actions::SignIns => {
                 select.filter(activity::Column::Action.is_in(names(&Self::SIGN_INS)))
             }
-            // An upgrade's two records: the source's and the subscription it created (only an
-            // upgrade creates one).
+            // An upgrade's two records: the source's and the subscription it created.
             Actions::Kind(Kind::Upgrade) => {
                 select.filter(activity::Column::Action.is_in(names(&[
                     Action::Change(Kind::Upgrade),
                     Action::Created(Kind::Upgrade),
                 ])))
             }
+            // A purchase only creates: its records are the subscriptions it made.
+            Actions::Kind(Kind::Purchase) => select
+                .filter(activity::Column::Action.is_in(names(&[Action::Created(Kind::Purchase)]))),
             Actions::Kind(kind) => {
                 select.filter(activity::Column::Action.is_in(names(&[Action::Change(kind)])))
             }
