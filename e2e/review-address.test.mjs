@@ -57,7 +57,7 @@ describe('a review at its own address (zh-CN, then en-US)', { timeout: 90_000 },
     await page.locator('#licenses').fill('6');
     await clickAndWait(page, page.locator('form.manage-form button[type="submit"]').first());
     review = new URL(page.url()).pathname;
-    assert.match(review, /^\/reviews\/\d+$/);
+    assert.match(review, /^\/reviews\/[0-9a-f]{32}$/);
     await assertLanguage(page, 'zh-CN');
     assert.equal(await page.locator('table.review-table').count(), 1);
     assert.match(squash(await page.locator('h1').textContent()), /5.*6/);

@@ -101,6 +101,14 @@ impl Application {
         } else {
             Jobs::none()
         };
+        // Two-step secrets kept in clear by an earlier version: sealed now, before any sign-in.
+        let sealer = crate::sealed::Sealer::new(&settings.session_key);
+        let sealed = store::two_step::seal_in_clear(&db, &sealer)
+            .await
+            .context("sealing the two-step secrets kept in clear")?;
+        if sealed > 0 {
+            tracing::info!(users = sealed, "sealed the two-step secrets kept in clear");
+        }
         store::keep_checkpointing(&db);
         crate::jobs::drop_abandoned_reviews(db.clone(), clock.clone());
         // issue 33: the webhooks' worker, beside the requests.

@@ -144,6 +144,62 @@ mod form_key_tests {
     }
 }
 
+/// A held draft's public id, its review's address (`/reviews/{id}`): 128 random bits as 32
+/// lower-case hexadecimal digits, so that an address tells nothing of how many drafts there are
+/// and can't be guessed from another.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DraftId(String);
+
+impl DraftId {
+    pub fn generate() -> DraftId {
+        let bytes: [u8; 16] = rand::random();
+        DraftId(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// An id as a path carries it: exactly 32 hexadecimal digits (any letter case).
+    pub fn parse(raw: &str) -> Option<DraftId> {
+        (raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| DraftId(raw.to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DraftId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod draft_id_tests {
+    use super::DraftId;
+
+    #[test]
+    fn generated_ids_are_new_each_time_and_parse_and_nothing_else_does() {
+        let id = DraftId::generate();
+        assert_eq!(DraftId::parse(id.as_str()), Some(id.clone()));
+        assert_eq!(
+            DraftId::parse(&id.as_str().to_uppercase()),
+            Some(id.clone())
+        );
+        assert_ne!(DraftId::generate(), id);
+        for bad in [
+            "",
+            "1",
+            "42",
+            &"g".repeat(32),
+            &"a".repeat(31),
+            &"a".repeat(33),
+            "请求",
+        ] {
+            assert_eq!(DraftId::parse(bad), None, "{bad}");
+        }
+    }
+}
+
 /// A GUID as Partner Center's headers carry one (`MS-RequestId`, `MS-CorrelationId`): 32
 /// hexadecimal digits in groups of 8-4-4-4-12 (`0f8fad5b-d9cb-469f-a165-70867728950e`), in any
 /// letter case; surrounding whitespace aside, nothing else.

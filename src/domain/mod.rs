@@ -35,7 +35,7 @@ pub use customer::{
 };
 pub use edit::{Edit, FriendlyName};
 pub use eligibility::{Eligibility, Reason, Rule};
-pub use ids::{ChangeKey, CustomerId, FormKey, ResellerId, SubscriptionId};
+pub use ids::{ChangeKey, CustomerId, DraftId, FormKey, ResellerId, SubscriptionId};
 pub use licenses::{LicenseCount, LicenseCountError};
 pub use role::{Permission, Role};
 pub use status::{StatusAction, SubscriptionStatus};

@@ -20,6 +20,8 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     pub prices_version: Option<i64>,
     pub result: Option<String>,
+    /// The review's address names the draft by this (issue 32), never by `id`.
+    pub public_id: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

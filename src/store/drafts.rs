@@ -1,5 +1,5 @@
 //! Held drafts: a change a form asked for, kept so that its review has an address of its own
-//! (`/reviews/{id}`). A draft belongs to the user who made it and to its form's one-time key (the
+//! (`/reviews/{public id}`: random, never the row's sequential id). A draft belongs to the user who made it and to its form's one-time key (the
 //! same form posted twice is one draft); it holds what was entered (the form's fields), the
 //! subscription's version the form was shown at, and its state: `reviewing` until its Confirm
 //! makes the change, then `confirmed`, with where the change led (`result`). Issue 32 holds a
@@ -11,7 +11,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::turn::write_turn;
 use super::{Db, DbErr};
-use crate::domain::{Account, CustomerId, FormKey, SubscriptionId, Version};
+use crate::domain::{Account, CustomerId, DraftId, FormKey, SubscriptionId, Version};
 use crate::entities::draft;
 
 /// How long a draft can be confirmed after it was last asked for.
@@ -47,6 +47,8 @@ impl DraftState {
 #[derive(Debug, Clone)]
 pub struct Draft {
     pub id: i32,
+    /// What its review's address names it by.
+    pub public_id: DraftId,
     pub key: FormKey,
     /// Which form asked for it (the form's name: `licenses`, `status`, `upgrade`).
     pub form: String,
@@ -89,6 +91,7 @@ fn from_row(r: draft::Model) -> Result<Draft, DbErr> {
         serde_json::from_str(&r.fields).map_err(corrupt)?;
     Ok(Draft {
         id: r.id,
+        public_id: DraftId::parse(&r.public_id).ok_or_else(|| corrupt("public id"))?,
         key: FormKey::parse(&r.key).ok_or_else(|| corrupt("key"))?,
         form: r.form,
         customer: CustomerId::parse(&r.customer_id).map_err(corrupt)?,
@@ -112,10 +115,10 @@ async fn by_key(db: &Db, user_id: i32, key: &FormKey) -> Result<Option<draft::Mo
         .await
 }
 
-/// Holds what a form asked for, and answers the draft's id. The same form posted again (its
+/// Holds what a form asked for, and answers the draft's public id. The same form posted again (its
 /// one-time key) is the same draft: while it is reviewed, with what was entered this time; once
 /// confirmed, as it is (its review says it is done).
-pub async fn hold(db: &Db, new: &NewDraft<'_>) -> Result<i32, DbErr> {
+pub async fn hold(db: &Db, new: &NewDraft<'_>) -> Result<DraftId, DbErr> {
     let fields = serde_json::Value::Object(
         new.fields
             .iter()
@@ -126,10 +129,10 @@ pub async fn hold(db: &Db, new: &NewDraft<'_>) -> Result<i32, DbErr> {
     let _turn = write_turn(db).await;
     for _ in 0..2 {
         if let Some(row) = by_key(db, new.who.user_id, new.key).await? {
+            let id = DraftId::parse(&row.public_id).ok_or_else(|| corrupt("public id"))?;
             if row.state != DraftState::Reviewing.as_str() {
-                return Ok(row.id);
+                return Ok(id);
             }
-            let id = row.id;
             let mut row: draft::ActiveModel = row.into();
             row.form = Set(new.form.to_owned());
             row.customer_id = Set(new.customer.as_str().to_owned());
@@ -140,7 +143,9 @@ pub async fn hold(db: &Db, new: &NewDraft<'_>) -> Result<i32, DbErr> {
             row.update(db).await?;
             return Ok(id);
         }
+        let public_id = DraftId::generate();
         let inserted = draft::ActiveModel {
+            public_id: Set(public_id.as_str().to_owned()),
             reseller_id: Set(new.who.reseller.as_str().to_owned()),
             user_id: Set(new.who.user_id),
             key: Set(new.key.as_str().to_owned()),
@@ -157,7 +162,7 @@ pub async fn hold(db: &Db, new: &NewDraft<'_>) -> Result<i32, DbErr> {
         .insert(db)
         .await;
         match inserted {
-            Ok(row) => return Ok(row.id),
+            Ok(_) => return Ok(public_id),
             // The same form posted twice at once: the other post's draft is this one.
             Err(_) if by_key(db, new.who.user_id, new.key).await?.is_some() => continue,
             Err(e) => return Err(e),
@@ -166,9 +171,10 @@ pub async fn hold(db: &Db, new: &NewDraft<'_>) -> Result<i32, DbErr> {
     Err(DbErr::Custom("a draft neither inserted nor found".into()))
 }
 
-/// The draft `id`, if `who` made it; anyone else's is no draft to them.
-pub async fn get(db: &Db, who: &Account, id: i32) -> Result<Option<Draft>, DbErr> {
-    draft::Entity::find_by_id(id)
+/// The draft of public id `id`, if `who` made it; anyone else's is no draft to them.
+pub async fn get(db: &Db, who: &Account, id: &DraftId) -> Result<Option<Draft>, DbErr> {
+    draft::Entity::find()
+        .filter(draft::Column::PublicId.eq(id.as_str()))
         .filter(draft::Column::UserId.eq(who.user_id))
         .filter(draft::Column::ResellerId.eq(who.reseller.as_str()))
         .one(db)

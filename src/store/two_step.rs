@@ -1,6 +1,10 @@
 //! Two-step sign-in's records (issue 32): a user's authenticator secret (pending until a first
 //! code confirms it), the last step whose code was used, their recovery codes (hashes, each used
 //! once), and the roles a reseller requires to enroll.
+//!
+//! A secret is kept sealed (AES-256-GCM under the portal's key, bound to its user: see
+//! [`crate::sealed`]), never in clear: a copy of the database alone makes no codes. Secrets kept
+//! in clear before are sealed at start-up ([`seal_in_clear`]).
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -13,6 +17,7 @@ use super::{Db, DbErr};
 use crate::domain::totp::{self, TotpSecret};
 use crate::domain::{ResellerId, Role};
 use crate::entities::{recovery_code, reseller, user};
+use crate::sealed::Sealer;
 
 /// Where a user stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,11 +29,79 @@ pub struct TwoStep {
     pub recovery_left: u64,
 }
 
-fn secret(raw: Option<&str>) -> Option<TotpSecret> {
-    raw.and_then(TotpSecret::from_base32)
+/// What a secret is sealed for: two-step sign-in, of this user (a secret moved to another
+/// user's row opens to nothing).
+fn purpose(user_id: i32) -> String {
+    format!("two-step secret of user {user_id}")
 }
 
-pub async fn state(db: &Db, user_id: i32) -> Result<TwoStep, DbErr> {
+fn seal(sealer: &Sealer, user_id: i32, secret: &TotpSecret) -> String {
+    sealer.seal(&purpose(user_id), secret.to_base32().as_bytes())
+}
+
+/// The secret a column holds, if this portal sealed it for this user.
+fn open(sealer: &Sealer, user_id: i32, raw: Option<&str>) -> Option<TotpSecret> {
+    let opened = sealer.open(&purpose(user_id), raw?)?;
+    TotpSecret::from_base32(std::str::from_utf8(&opened).ok()?)
+}
+
+/// Whether a column's value is a secret as it was kept before sealing: base32, upper case (a
+/// sealed value is lower-case hexadecimal).
+fn in_clear(raw: &str) -> bool {
+    !raw.is_empty()
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+}
+
+/// Seals the secrets (enrolled or pending) still kept in clear, written before secrets were
+/// sealed: the portal runs it at every start (a schema migration can't: the key is the
+/// portal's, and the migrations never import it), in one transaction; once done it finds
+/// nothing. Returns how many users' secrets it sealed.
+pub async fn seal_in_clear(db: &Db, sealer: &Sealer) -> Result<usize, DbErr> {
+    let rows = user::Entity::find()
+        .filter(
+            user::Column::TotpSecret
+                .is_not_null()
+                .or(user::Column::TotpPending.is_not_null()),
+        )
+        .all(db)
+        .await?;
+    let rows: Vec<user::Model> = rows
+        .into_iter()
+        .filter(|u| {
+            u.totp_secret.as_deref().is_some_and(in_clear)
+                || u.totp_pending.as_deref().is_some_and(in_clear)
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let sealed = |id: i32, raw: Option<String>| match raw {
+        Some(raw) if in_clear(&raw) => TotpSecret::from_base32(&raw).map(|s| seal(sealer, id, &s)),
+        other => other,
+    };
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    for u in &rows {
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::TotpSecret,
+                Expr::val(sealed(u.id, u.totp_secret.clone())),
+            )
+            .col_expr(
+                user::Column::TotpPending,
+                Expr::val(sealed(u.id, u.totp_pending.clone())),
+            )
+            .filter(user::Column::Id.eq(u.id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(rows.len())
+}
+
+pub async fn state(db: &Db, sealer: &Sealer, user_id: i32) -> Result<TwoStep, DbErr> {
     let u = user::Entity::find_by_id(user_id)
         .one(db)
         .await?
@@ -40,17 +113,20 @@ pub async fn state(db: &Db, user_id: i32) -> Result<TwoStep, DbErr> {
         .await?;
     Ok(TwoStep {
         enrolled: u.totp_secret.is_some(),
-        pending: secret(u.totp_pending.as_deref()),
+        pending: open(sealer, user_id, u.totp_pending.as_deref()),
         recovery_left,
     })
 }
 
 /// Starts (or starts again) an enrollment: a new secret, pending until confirmed.
-pub async fn start(db: &Db, user_id: i32) -> Result<TotpSecret, DbErr> {
+pub async fn start(db: &Db, sealer: &Sealer, user_id: i32) -> Result<TotpSecret, DbErr> {
     let new = TotpSecret::generate();
     let _turn = write_turn(db).await;
     user::Entity::update_many()
-        .col_expr(user::Column::TotpPending, Expr::val(new.to_base32()))
+        .col_expr(
+            user::Column::TotpPending,
+            Expr::val(seal(sealer, user_id, &new)),
+        )
         .filter(user::Column::Id.eq(user_id))
         .exec(db)
         .await?;
@@ -62,6 +138,7 @@ pub async fn start(db: &Db, user_id: i32) -> Result<TotpSecret, DbErr> {
 /// or a wrong code (nothing written).
 pub async fn confirm(
     db: &Db,
+    sealer: &Sealer,
     user_id: i32,
     typed: &str,
     now: DateTime<Utc>,
@@ -71,14 +148,14 @@ pub async fn confirm(
     let Some(u) = user::Entity::find_by_id(user_id).one(&txn).await? else {
         return Ok(None);
     };
-    let Some(pending) = secret(u.totp_pending.as_deref()) else {
+    let Some(pending) = open(sealer, user_id, u.totp_pending.as_deref()) else {
         return Ok(None);
     };
     let Some(step) = pending.verify(typed, now.timestamp(), None) else {
         return Ok(None);
     };
     user::Entity::update_many()
-        .col_expr(user::Column::TotpSecret, Expr::val(pending.to_base32()))
+        .col_expr(user::Column::TotpSecret, Expr::val(u.totp_pending))
         .col_expr(user::Column::TotpPending, Expr::val(Option::<String>::None))
         .col_expr(user::Column::TotpLastStep, Expr::val(step))
         .filter(user::Column::Id.eq(user_id))
@@ -103,12 +180,34 @@ pub async fn confirm(
     Ok(Some(codes))
 }
 
-/// The enrolled secret of a user and the last step used, for sign-in; `None`: not enrolled.
-pub async fn enrolled(db: &Db, user_id: i32) -> Result<Option<(TotpSecret, Option<i64>)>, DbErr> {
-    Ok(user::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .and_then(|u| secret(u.totp_secret.as_deref()).map(|s| (s, u.totp_last_step))))
+/// An enrolled user's secret and the last step used, for sign-in.
+#[derive(Debug)]
+pub struct Enrolled {
+    /// `None`: the secret can't be opened (sealed under another key: `PORTAL_SESSION_KEY`
+    /// changed). The user is still enrolled: no code is right, a recovery code still is.
+    pub secret: Option<TotpSecret>,
+    pub last_step: Option<i64>,
+}
+
+/// The user's enrollment, for sign-in; `None`: not enrolled.
+pub async fn enrolled(db: &Db, sealer: &Sealer, user_id: i32) -> Result<Option<Enrolled>, DbErr> {
+    let Some(u) = user::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(None);
+    };
+    let Some(raw) = u.totp_secret.as_deref() else {
+        return Ok(None);
+    };
+    let secret = open(sealer, user_id, Some(raw));
+    if secret.is_none() {
+        tracing::warn!(
+            user_id,
+            "a two-step secret that the portal's key does not open (was PORTAL_SESSION_KEY changed?): only recovery codes sign this user in"
+        );
+    }
+    Ok(Some(Enrolled {
+        secret,
+        last_step: u.totp_last_step,
+    }))
 }
 
 /// Takes a code's step as used: `false` when it (or a later one) was used meanwhile, on any

@@ -22,11 +22,14 @@ async fn submit_raw(
     app.post_exactly(path, &form).await
 }
 
-fn review_id(location: &str) -> i64 {
+/// The public id a review's address names: 32 hexadecimal digits (128 random bits), never the
+/// draft's sequential row id.
+fn review_id(location: &str) -> String {
     location
         .strip_prefix("/reviews/")
-        .and_then(|id| id.parse().ok())
+        .filter(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
         .unwrap_or_else(|| panic!("not a review's address: {location}"))
+        .to_owned()
 }
 
 #[actix_web::test]
@@ -51,7 +54,7 @@ async fn a_change_form_redirects_to_its_review_which_confirms_once_and_then_says
     let id = review_id(&location);
     assert_eq!(
         app.value(&format!(
-            "SELECT state || ' ' || form || ' ' || subscription_id || ' ' || key FROM drafts WHERE id = {id}"
+            "SELECT state || ' ' || form || ' ' || subscription_id || ' ' || key FROM drafts WHERE public_id = '{id}'"
         ))
         .await
         .unwrap(),
@@ -102,7 +105,7 @@ async fn a_change_form_redirects_to_its_review_which_confirms_once_and_then_says
     );
     assert_eq!(
         app.value(&format!(
-            "SELECT state || ' ' || result FROM drafts WHERE id = {id}"
+            "SELECT state || ' ' || result FROM drafts WHERE public_id = '{id}'"
         ))
         .await
         .unwrap(),
@@ -183,6 +186,22 @@ async fn a_review_is_its_makers_only_and_a_stale_one_says_so() {
         .await;
     let location = review.confirm_action();
 
+    // A colleague of the same reseller gets no review there, nor at the draft's row id.
+    let colleague = app.another_browser();
+    colleague.sign_in(crate::helpers::CONTOSO_SALES).await;
+    colleague.get(&location).await.assert_status(404);
+    let row = app
+        .value(&format!(
+            "SELECT id FROM drafts WHERE public_id = '{}'",
+            review_id(&location)
+        ))
+        .await
+        .unwrap();
+    colleague
+        .get(&format!("/reviews/{row}"))
+        .await
+        .assert_status(404);
+    app.get(&format!("/reviews/{row}")).await.assert_status(404);
     // Someone else (another reseller's user) gets no review there.
     let other = app.another_browser();
     other.sign_in(NORTHWIND).await;

@@ -5,7 +5,9 @@
 
 use portal::domain::totp::{STEP_SECONDS, TotpSecret};
 
-use crate::helpers::{CONTOSO, CONTOSO_SALES, Page, TestApp, spawn_app_with};
+use sea_orm::ConnectionTrait;
+
+use crate::helpers::{CONTOSO, CONTOSO_SALES, Page, TestApp, second_instance_with, spawn_app_with};
 
 const AT: &str = "2026-12-01T09:00:00+08:00";
 
@@ -247,4 +249,74 @@ async fn a_reseller_requires_enrollment_and_a_global_admin_resets_it() {
         .await
         .assert_redirect("/");
     again.get("/").await.assert_redirect("/security");
+}
+
+#[actix_web::test]
+async fn secrets_are_sealed_at_rest_and_those_kept_in_clear_before_are_sealed_at_start() {
+    let app = spawn_app_with(&[("PORTAL_CLOCK", AT)]).await;
+    let sales = en(app.another_browser());
+    sales.sign_in(CONTOSO_SALES).await;
+    let (secret, _) = enroll(&app, &sales).await;
+    // The database holds the secret sealed: not as base32, not as its bytes in hexadecimal.
+    let kept = app
+        .value("SELECT totp_secret FROM users WHERE email = 'sales@contoso.example'")
+        .await
+        .expect("enrolled");
+    assert!(!kept.to_uppercase().contains(&secret.to_base32()), "{kept}");
+    assert!(kept.bytes().all(|b| b.is_ascii_hexdigit()), "{kept}");
+    assert!(TotpSecret::from_base32(&kept).is_none_or(|s| s != secret));
+    // Sealed for its user: moved to another user's row, it opens to nothing.
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE users SET totp_secret = '{kept}' WHERE email = 'admin@contoso.example'"
+        ))
+        .await
+        .unwrap();
+    let admin = en(app.another_browser());
+    let form = password_step(&admin, CONTOSO).await;
+    code_step(&admin, &form, &code(&app, &secret, 1))
+        .await
+        .assert_status(401);
+
+    // A secret kept in clear by an earlier version (as the admin's is now made to be): sealed
+    // when an instance starts, and its codes still sign in.
+    let old = TotpSecret::generate();
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE users SET totp_secret = '{}' WHERE email = 'admin@contoso.example'",
+            old.to_base32()
+        ))
+        .await
+        .unwrap();
+    let restarted = en(second_instance_with(&app, &[("PORTAL_CLOCK", AT)]).await);
+    assert_eq!(
+        app.count(&format!(
+            "users WHERE totp_secret = '{0}' OR totp_pending = '{0}' OR totp_secret = '{1}'",
+            old.to_base32(),
+            secret.to_base32()
+        ))
+        .await,
+        0
+    );
+    let resealed = app
+        .value("SELECT totp_secret FROM users WHERE email = 'admin@contoso.example'")
+        .await
+        .expect("still enrolled");
+    assert!(
+        resealed.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{resealed}"
+    );
+    assert!(!resealed.to_uppercase().contains(&old.to_base32()));
+    let form = password_step(&restarted, CONTOSO).await;
+    form.assert_contains("name=\"code\"");
+    code_step(&restarted, &form, &code(&app, &old, 0))
+        .await
+        .assert_redirect("/");
+    restarted.get("/").await.assert_status(200);
+    // And the sales agent's, sealed before, still signs in on the restarted instance.
+    let other = en(restarted.another_browser());
+    let form = password_step(&other, CONTOSO_SALES).await;
+    code_step(&other, &form, &code(&app, &secret, 1))
+        .await
+        .assert_redirect("/");
 }

@@ -12,6 +12,7 @@ use crate::domain::totp::TotpSecret;
 use crate::store::{Db, two_step};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
+use crate::web::middleware::sealed::Sealer;
 use crate::web::middleware::signed_in::SignedIn;
 use crate::web::{render, see_other};
 
@@ -52,10 +53,11 @@ async fn page(
     req: &HttpRequest,
     user: &SignedIn,
     db: &Db,
+    sealer: &Sealer,
 ) -> Result<SecurityPage, PageError> {
     let mut layout = user.layout(l, req.path()).in_section("security");
     layout.crumbs.clear();
-    let state = two_step::state(db, user.account.user_id).await?;
+    let state = two_step::state(db, sealer, user.account.user_id).await?;
     let pending = match &state.pending {
         Some(secret) => {
             let issuer = format!("{} · {}", l.t("portal-name"), user.account.reseller_name);
@@ -93,15 +95,20 @@ pub async fn show(
     l: Locale,
     user: SignedIn,
     db: web::Data<Db>,
+    sealer: web::Data<Sealer>,
 ) -> Result<HttpResponse, PageError> {
-    let page = page(l, &req, &user, &db).await?;
+    let page = page(l, &req, &user, &db, &sealer).await?;
     Ok(no_store(render(StatusCode::OK, &page)?))
 }
 
 /// Starts an enrollment (again): a new secret, shown until a first code confirms it.
 // permission: view (every user's own)
-pub async fn start(user: SignedIn, db: web::Data<Db>) -> Result<HttpResponse, PageError> {
-    two_step::start(&db, user.account.user_id).await?;
+pub async fn start(
+    user: SignedIn,
+    db: web::Data<Db>,
+    sealer: web::Data<Sealer>,
+) -> Result<HttpResponse, PageError> {
+    two_step::start(&db, &sealer, user.account.user_id).await?;
     Ok(see_other("/security".to_owned()))
 }
 
@@ -117,19 +124,20 @@ pub async fn confirm(
     l: Locale,
     user: SignedIn,
     db: web::Data<Db>,
+    sealer: web::Data<Sealer>,
     clock: web::Data<Clock>,
     form: web::Form<ConfirmForm>,
 ) -> Result<HttpResponse, PageError> {
-    match two_step::confirm(&db, user.account.user_id, &form.code, clock.now()).await? {
+    match two_step::confirm(&db, &sealer, user.account.user_id, &form.code, clock.now()).await? {
         Some(codes) => {
-            let mut page = page(l, &req, &user, &db).await?;
+            let mut page = page(l, &req, &user, &db, &sealer).await?;
             // Enrolled now: no longer required to.
             page.required = false;
             page.codes = codes;
             Ok(no_store(render(StatusCode::OK, &page)?))
         }
         None => {
-            let mut page = page(l, &req, &user, &db).await?;
+            let mut page = page(l, &req, &user, &db, &sealer).await?;
             page.error = Some(l.t("two-step-wrong"));
             Ok(no_store(render(StatusCode::UNPROCESSABLE_ENTITY, &page)?))
         }

@@ -170,14 +170,14 @@ pub async fn submit(
             &sign_in_page(l, csrf(), email, next, Some(message)),
         );
     };
-    if store::two_step::enrolled(&db, account.user_id)
+    let Some(sealer) = req.app_data::<web::Data<Sealer>>() else {
+        return Err(PageError::Internal(anyhow::anyhow!("no sealer")));
+    };
+    if store::two_step::enrolled(&db, sealer, account.user_id)
         .await?
         .is_some()
     {
         // The password was right: now the code.
-        let Some(sealer) = req.app_data::<web::Data<Sealer>>() else {
-            return Err(PageError::Internal(anyhow::anyhow!("no sealer")));
-        };
         let until = clock.now().timestamp() + PENDING_SECONDS;
         let mut page = sign_in_page(l, csrf(), email, next, None);
         page.pending =
@@ -255,12 +255,18 @@ async fn second_step(
         };
         return again(StatusCode::TOO_MANY_REQUESTS, message);
     }
-    let right = match store::two_step::enrolled(db, account.user_id).await? {
+    let Some(sealer) = req.app_data::<web::Data<Sealer>>() else {
+        return Err(PageError::Internal(anyhow::anyhow!("no sealer")));
+    };
+    let right = match store::two_step::enrolled(db, sealer, account.user_id).await? {
         None => true,
         Some(_) if totp::looks_like_recovery(code) => {
             store::two_step::use_recovery(db, account.user_id, code, now).await?
         }
-        Some((secret, last)) => match secret.verify(code, now.timestamp(), last) {
+        Some(enrolled) => match enrolled
+            .secret
+            .and_then(|secret| secret.verify(code, now.timestamp(), enrolled.last_step))
+        {
             Some(step) => store::two_step::use_step(db, account.user_id, step).await?,
             None => false,
         },

@@ -18,7 +18,7 @@ use super::super::layout::Layout;
 use super::super::paths::{SubscriptionPath, details_href};
 use super::{Asking, ChangeForm, ConfirmForm, Notice, review};
 use crate::clock::Clock;
-use crate::domain::ChangeKey;
+use crate::domain::{ChangeKey, DraftId};
 use crate::store::drafts::{self, Draft, DraftState};
 use crate::store::{Db, changes};
 use crate::web::middleware::error::PageError;
@@ -27,7 +27,7 @@ use crate::web::middleware::signed_in::SignedIn;
 use crate::web::{render, see_other};
 
 /// The address of the draft `id`'s review.
-pub fn href(id: i32) -> String {
+pub fn href(id: &DraftId) -> String {
     format!("/reviews/{id}")
 }
 
@@ -47,10 +47,10 @@ impl FromRequest for Held {
         let user = SignedIn::from_request(&req, payload);
         Box::pin(async move {
             let user = user.await?;
-            let id: i32 = req
+            let id = req
                 .match_info()
                 .get("draft")
-                .and_then(|raw| raw.parse().ok())
+                .and_then(DraftId::parse)
                 .ok_or(PageError::NotFound)?;
             let missing = || PageError::Internal(anyhow::anyhow!("the app lacks its data"));
             let db = req
@@ -61,7 +61,7 @@ impl FromRequest for Held {
                 .app_data::<web::Data<Clock>>()
                 .cloned()
                 .ok_or_else(missing)?;
-            let draft = drafts::get(db.get_ref(), &user.account, id)
+            let draft = drafts::get(db.get_ref(), &user.account, &id)
                 .await?
                 .ok_or(PageError::NotFound)?;
             let path = SubscriptionPath {
@@ -147,7 +147,7 @@ pub(crate) async fn confirm<F: ChangeForm>(
 ) -> Result<HttpResponse, PageError> {
     match settled(&held).await? {
         Some(Settled::Done(result)) => Ok(see_other(result)),
-        Some(Settled::Expired) => Ok(see_other(href(held.draft.id))),
+        Some(Settled::Expired) => Ok(see_other(href(&held.draft.public_id))),
         None => {
             let form = form::<F>(&held.draft)?;
             super::confirm(&held.asking, &held.draft, &form, &confirmed).await

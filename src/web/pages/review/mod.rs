@@ -231,7 +231,7 @@ pub(crate) async fn submit<F: ChangeForm>(
         },
     )
     .await?;
-    Ok(see_other(held::href(id)))
+    Ok(see_other(held::href(&id)))
 }
 
 /// A held draft's Confirm: the engine makes its change in one transaction, under the draft's
