@@ -1,11 +1,13 @@
 //! The command line's team commands (issue 32): `portal reseller create`, `portal user add`,
-//! `portal user deactivate`.
+//! `portal user deactivate`, `portal user reactivate`. Each writes its activity record, as the
+//! Users page does, with the command line as its door (no one is signed in).
 
 use anyhow::Context as _;
 use clap::Subcommand;
 use portal::config::Settings;
 use portal::domain::Role;
 use portal::domain::team::{LinkSecret, PersonName, UserEmail};
+use portal::store::activity::{self, Action};
 use portal::store::team::{self, TeamChangeError};
 
 #[derive(Subcommand)]
@@ -45,6 +47,12 @@ pub enum UserCommand {
     /// Deactivate a user: they can't sign in, their sessions end at their next request and their
     /// API tokens stop at once.
     Deactivate {
+        #[arg(long)]
+        email: String,
+    },
+    /// Reactivate a deactivated user: they sign in again with their password. The sessions and
+    /// API tokens that deactivation ended stay ended.
+    Reactivate {
         #[arg(long)]
         email: String,
     },
@@ -98,9 +106,13 @@ pub async fn reseller(command: ResellerCommand) -> anyhow::Result<()> {
             .with_context(|| format!("--billing-day {day:?} is not a day from 1 to 28"))?,
         None => portal::domain::billing::BillingDay::starting(settings.clock.today()),
     };
-    let secret = team::create_reseller(&db, &id, name, day, &admin, settings.clock.now())
+    let at = settings.clock.now();
+    let secret = team::create_reseller(&db, &id, name, day, &admin, at)
         .await
         .map_err(explained)?;
+    let detail = format!("{} ({})", admin.as_str(), Role::GlobalAdmin.as_str());
+    activity::record_team_change_by_command_line(&db, &id, Action::UserInvited, &detail, at)
+        .await?;
     eprintln!(
         "created reseller {id} with global admin {}; the link below sets their password (once, within 7 days):",
         admin.as_str()
@@ -124,19 +136,22 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
             let name = PersonName::parse(name.as_deref().unwrap_or_default())
                 .map_err(|e| anyhow::anyhow!("--name: {e}"))?;
             let (settings, db) = database().await?;
-            let (_, secret) = team::add(
+            let at = settings.clock.now();
+            let (_, secret) = team::add(&db, &reseller, &email, name.as_ref(), role, at)
+                .await
+                .map_err(|e| match e {
+                    TeamChangeError::NotFound => anyhow::anyhow!("no reseller {reseller}"),
+                    e => explained(e),
+                })?;
+            let detail = format!("{} ({})", email.as_str(), role.as_str());
+            activity::record_team_change_by_command_line(
                 &db,
                 &reseller,
-                &email,
-                name.as_ref(),
-                role,
-                settings.clock.now(),
+                Action::UserInvited,
+                &detail,
+                at,
             )
-            .await
-            .map_err(|e| match e {
-                TeamChangeError::NotFound => anyhow::anyhow!("no reseller {reseller}"),
-                e => explained(e),
-            })?;
+            .await?;
             println!("{}", link(&settings, &secret));
         }
         UserCommand::Deactivate { email: raw } => {
@@ -149,10 +164,44 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
                 println!("{} was deactivated already", member.email);
                 return Ok(());
             }
-            team::deactivate(&db, &reseller, member.id, settings.clock.now())
+            let at = settings.clock.now();
+            let email = team::deactivate(&db, &reseller, member.id, at)
                 .await
                 .map_err(explained)?;
-            println!("deactivated {} of reseller {reseller}", member.email);
+            activity::record_team_change_by_command_line(
+                &db,
+                &reseller,
+                Action::UserDeactivated,
+                &email,
+                at,
+            )
+            .await?;
+            println!("deactivated {email} of reseller {reseller}");
+        }
+        UserCommand::Reactivate { email: raw } => {
+            let email = email(&raw)?;
+            let (settings, db) = database().await?;
+            let (reseller, member) = team::by_email(&db, &email)
+                .await?
+                .with_context(|| format!("no user {:?}", email.as_str()))?;
+            let Some(email) = team::reactivate(&db, &reseller, member.id)
+                .await
+                .map_err(explained)?
+            else {
+                println!("{} is active already", member.email);
+                return Ok(());
+            };
+            activity::record_team_change_by_command_line(
+                &db,
+                &reseller,
+                Action::UserReactivated,
+                &email,
+                settings.clock.now(),
+            )
+            .await?;
+            println!(
+                "reactivated {email} of reseller {reseller}: they sign in with their password; the sessions and API tokens ended at deactivation stay ended"
+            );
         }
     }
     Ok(())

@@ -771,3 +771,12 @@ signup-password = Password
 signup-password-once = Copy the password now and give it to the customer's admin: it is shown only here, and kept only as a hash.
 signup-lang-zh = 中文
 signup-lang-en = English
+
+# issue 32 (loose ends: reactivation, the command line's records, tokens of a user who must enroll)
+users-reactivate = Reactivate
+users-reactivate-of = Reactivate { $email }
+users-reactivate-hint = They sign in again with their password. Their sessions and API tokens ended at deactivation stay ended: they make new tokens.
+users-done-reactivated = The user was reactivated: they can sign in again with their password. The sessions and API tokens ended at deactivation stay ended.
+activity-user-reactivated = User reactivated
+activity-via-command-line = through the command line
+activity-by-command-line = No one signed in

@@ -717,3 +717,12 @@ signup-password = 密码
 signup-password-once = 请立即复制密码并交给客户的管理员：密码只在此处显示，仅以哈希形式保存。
 signup-lang-zh = 中文
 signup-lang-en = English
+
+# issue 32 (loose ends: reactivation, the command line's records, tokens of a user who must enroll)
+users-reactivate = 重新激活
+users-reactivate-of = 重新激活 { $email }
+users-reactivate-hint = 该用户可以再次用密码登录。停用时结束的会话和吊销的 API 令牌不会恢复：需要新建令牌。
+users-done-reactivated = 用户已重新激活：可以再次用密码登录。停用时结束的会话和吊销的 API 令牌不会恢复。
+activity-user-reactivated = 用户已重新激活
+activity-via-command-line = 通过命令行
+activity-by-command-line = 无登录用户

@@ -30,6 +30,7 @@ mod m20261204_000037_two_step;
 mod m20261204_000040_webhooks;
 mod m20261205_000065_draft_public_ids;
 mod m20261205_000066_activity_door;
+mod m20261205_000067_sessions_ended;
 pub mod search;
 
 pub struct Migrator;
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000032_new_customers::Migration),
             Box::new(m20261205_000065_draft_public_ids::Migration),
             Box::new(m20261205_000066_activity_door::Migration),
+            Box::new(m20261205_000067_sessions_ended::Migration),
         ]
     }
 }

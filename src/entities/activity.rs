@@ -31,6 +31,8 @@ pub struct Model {
     /// For a request the role may not make: the permission it needed and what was asked; for a
     /// change to the team: the user it was made to (and their new role).
     pub detail: Option<String>,
+    /// The door, when it is none of the above: `command_line` (issue 32's team commands).
+    pub door: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

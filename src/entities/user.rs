@@ -14,12 +14,15 @@ pub struct Model {
     pub role: String,
     pub name: Option<String>,
     pub deactivated_at: Option<DateTimeUtc>,
-    /// The authenticator's secret once enrolled (base32).
+    /// The authenticator's secret once enrolled (sealed: see `store::two_step`).
     pub totp_secret: Option<String>,
-    /// The secret being enrolled, until a first code confirms it.
+    /// The secret being enrolled, until a first code confirms it (sealed too).
     pub totp_pending: Option<String>,
     /// The last step whose code was used.
     pub totp_last_step: Option<i64>,
+    /// When the user's sessions were ended (unix milliseconds, the sessions' own clock): a session
+    /// signed in at or before it is out. Set by deactivation; reactivation leaves it.
+    pub sessions_ended_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,10 @@ use crate::domain::{
 };
 use crate::entities::{activity, api_token, customer, subscription};
 
+mod team;
+use team::COMMAND_LINE;
+pub use team::{record_team_change, record_team_change_by_command_line};
+
 /// What an activity record says happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -43,6 +47,8 @@ pub enum Action {
     PasswordReset,
     /// A user was deactivated.
     UserDeactivated,
+    /// A deactivated user was reactivated.
+    UserReactivated,
     /// A user's two-step sign-in was reset by a global admin.
     TwoStepReset,
 }
@@ -67,12 +73,13 @@ impl Action {
     }
 
     /// The records of a request refused and of changes to the team.
-    const TEAM: [Action; 6] = [
+    const TEAM: [Action; 7] = [
         Action::Refused,
         Action::UserInvited,
         Action::UserRoleChanged,
         Action::PasswordReset,
         Action::UserDeactivated,
+        Action::UserReactivated,
         Action::TwoStepReset,
     ];
 
@@ -92,6 +99,7 @@ impl Action {
             Action::UserRoleChanged => "user_role_changed",
             Action::PasswordReset => "password_reset",
             Action::UserDeactivated => "user_deactivated",
+            Action::UserReactivated => "user_reactivated",
             Action::TwoStepReset => "two_step_reset",
         }
     }
@@ -154,6 +162,8 @@ pub struct Entry {
     pub role: Option<Role>,
     /// What was refused, or the user a change to the team was made to.
     pub detail: Option<String>,
+    /// Made through the command line (`portal user ...`): no one signed in made it.
+    pub via_command_line: bool,
 }
 
 /// A record of a change, to write in the transaction that makes it.
@@ -284,19 +294,7 @@ pub async fn record_refused(
     record_account_event(db, who, Action::Refused, Some(what), at).await
 }
 
-/// Records a change to the team (`action`: one of the user actions) made by `who` to the user
-/// `detail` names.
-pub async fn record_team_change(
-    db: &Db,
-    who: &Account,
-    action: Action,
-    detail: &str,
-    at: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    record_account_event(db, who, action, Some(detail), at).await
-}
-
-async fn record_account_event(
+pub(super) async fn record_account_event(
     db: &Db,
     who: &Account,
     action: Action,
@@ -457,6 +455,7 @@ pub(crate) fn entry(
         held_back: HeldBack::of(r.attempts, r.attempts_window),
         role: r.user_role.as_deref().and_then(|r| Role::parse(r).ok()),
         detail: r.detail,
+        via_command_line: r.door.as_deref() == Some(COMMAND_LINE),
         id: r.id,
         by: r.user_email,
     })
@@ -609,6 +608,7 @@ impl FromQueryResult for Read {
             attempts_window: nullable(row, "attempts_window")?,
             user_role: nullable(row, "user_role")?,
             detail: nullable(row, "detail")?,
+            door: nullable(row, "door")?,
         }))
     }
 }

@@ -288,6 +288,12 @@ pub async fn deactivate(
     may_step_down(role_of(&u)?, u.deactivated_at.is_none(), admins)?;
     user::Entity::update_many()
         .col_expr(user::Column::DeactivatedAt, Expr::val(at))
+        // On the sessions' own clock (the wall's, as a sign-in stamps them), not the portal's
+        // (which a demo or a test may set): every session signed in until now is ended.
+        .col_expr(
+            user::Column::SessionsEndedAt,
+            Expr::val(Utc::now().timestamp_millis()),
+        )
         .filter(user::Column::Id.eq(user_id))
         .filter(user::Column::DeactivatedAt.is_null())
         .exec(&txn)
@@ -306,6 +312,34 @@ pub async fn deactivate(
         .await?;
     txn.commit().await?;
     Ok(u.email)
+}
+
+/// Reactivates a deactivated user of the reseller: they can sign in again with their password
+/// (and their two-step sign-in, if they had it). What deactivation ended stays ended: their
+/// sessions (see `users::session_account`), their API tokens (revoked) and their links (used).
+/// Returns the user's e-mail address, or `None` when the user was active already.
+pub async fn reactivate(
+    db: &Db,
+    reseller: &ResellerId,
+    user_id: i32,
+) -> Result<Option<String>, TeamChangeError> {
+    let _turn = write_turn(db).await;
+    let done = user::Entity::update_many()
+        .col_expr(
+            user::Column::DeactivatedAt,
+            Expr::val(Option::<DateTime<Utc>>::None),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::ResellerId.eq(reseller.as_str()))
+        .filter(user::Column::DeactivatedAt.is_not_null())
+        .exec(db)
+        .await?;
+    let u = user::Entity::find_by_id(user_id)
+        .filter(user::Column::ResellerId.eq(reseller.as_str()))
+        .one(db)
+        .await?
+        .ok_or(TeamChangeError::NotFound)?;
+    Ok((done.rows_affected == 1).then_some(u.email))
 }
 
 /// A new link for an active user of the reseller to set their password (their earlier links

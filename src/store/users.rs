@@ -27,6 +27,25 @@ pub async fn credentials(db: &Db, email: &str) -> Result<Option<Credentials>, Db
 /// The signed-in account of a user id kept in the session (or a token's user), if the user still
 /// exists and is not deactivated: a deactivated user's sessions, tokens and jobs end here.
 pub async fn account(db: &Db, user_id: i32) -> Result<Option<Account>, DbErr> {
+    account_since(db, user_id, None).await
+}
+
+/// The account of a session signed in at `signed_in_at` (unix milliseconds; a token looked up
+/// then): [`account`], unless the
+/// user's sessions were ended since (a deactivation, even one undone by a reactivation since).
+pub async fn session_account(
+    db: &Db,
+    user_id: i32,
+    signed_in_at: i64,
+) -> Result<Option<Account>, DbErr> {
+    account_since(db, user_id, Some(signed_in_at)).await
+}
+
+async fn account_since(
+    db: &Db,
+    user_id: i32,
+    signed_in_at: Option<i64>,
+) -> Result<Option<Account>, DbErr> {
     let Some((u, Some(r))) = user::Entity::find_by_id(user_id)
         .filter(user::Column::DeactivatedAt.is_null())
         .find_also_related(reseller::Entity)
@@ -35,6 +54,11 @@ pub async fn account(db: &Db, user_id: i32) -> Result<Option<Account>, DbErr> {
     else {
         return Ok(None);
     };
+    if let (Some(at), Some(ended)) = (signed_in_at, u.sessions_ended_at)
+        && at <= ended
+    {
+        return Ok(None);
+    }
     let reseller = ResellerId::parse(&u.reseller_id).map_err(|e| DbErr::Custom(e.to_string()))?;
     let role = role_of(&u)?;
     let must_enroll = u.totp_secret.is_none()

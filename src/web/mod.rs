@@ -105,6 +105,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(users::deactivate),
         )
         .route(
+            "/users/{user}/reactivate",
+            web::post().to(users::reactivate),
+        )
+        .route(
             "/users/{user}/two-step-reset",
             web::post().to(users::reset_two_step),
         )

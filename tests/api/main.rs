@@ -23,6 +23,7 @@ mod operations;
 mod order_pages;
 mod orders;
 mod probe;
+mod reactivation;
 mod receiver;
 mod reviews;
 mod roles;

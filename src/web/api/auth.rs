@@ -33,6 +33,9 @@ struct Known {
     account: Account,
     token_id: i32,
     checked: Instant,
+    /// When it was looked up (unix milliseconds, the wall's clock): a deactivation since (its user's
+    /// sessions ended) may have revoked it, so it is looked up again.
+    looked_up_at: i64,
 }
 
 /// The tokens this instance checked lately, every user's rate, and the addresses that sent
@@ -90,14 +93,18 @@ impl ApiTokens {
         if let Some(mut known) = hash.as_deref().and_then(|hash| self.cached(hash)) {
             // The token is known; its user is read at each request: a deactivated user's
             // tokens stop at once, on every instance, and a new role counts at once.
-            match store::users::account(db, known.account.user_id).await? {
+            let user = known.account.user_id;
+            match store::users::session_account(db, user, known.looked_up_at).await? {
                 Some(account) => {
                     known.account = account;
                     return Ok(known);
                 }
                 None => {
+                    // Deactivated (and maybe reactivated since, the token staying revoked).
                     self.forget(known.token_id);
-                    return Err(ApiError::unauthorized());
+                    if store::users::account(db, user).await?.is_none() {
+                        return Err(ApiError::unauthorized());
+                    }
                 }
             }
         }
@@ -107,6 +114,7 @@ impl ApiTokens {
             metrics::counter!("portal_api_token_throttled_total").increment(1);
             return Err(ApiError::held_back(seconds(wait)));
         }
+        let looked_up_at = chrono::Utc::now().timestamp_millis();
         let found = match secret {
             Some(secret) => store::api_tokens::authenticate(db, secret).await?,
             None => None,
@@ -135,6 +143,7 @@ impl ApiTokens {
             account,
             token_id,
             checked: Instant::now(),
+            looked_up_at,
         };
         if !self.window.is_zero()
             && let Some(hash) = hash

@@ -132,6 +132,7 @@ pub const PAGES: &[Guard] = &[
     ("POST", "/users/{user}/role", Users),
     ("POST", "/users/{user}/reset", Users),
     ("POST", "/users/{user}/deactivate", Users),
+    ("POST", "/users/{user}/reactivate", Users),
     ("POST", "/users/{user}/two-step-reset", Users),
     ("POST", "/settings/two-step", Users),
     ("GET", "/security", View),

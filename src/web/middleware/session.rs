@@ -8,6 +8,8 @@ use crate::domain::Account;
 
 pub(crate) const USER_ID: &str = "user_id";
 pub(crate) const SIGNED_IN_AT: &str = "signed_in_at";
+/// The same, in milliseconds: to tell a sign-in from a deactivation in the same second.
+pub(crate) const SIGNED_IN_MS: &str = "signed_in_ms";
 /// When the session was last seen, to the minute. Refreshing it saves the session, which moves
 /// its idle expiry; doing so at most once a minute spares a database write on every request.
 pub(crate) const LAST_SEEN: &str = "last_seen";
@@ -35,6 +37,18 @@ pub(crate) fn user(
         (_, None) => false,
     };
     (user_id, expired)
+}
+
+/// When the session was signed in, in unix milliseconds (a session of before the milliseconds
+/// were kept: the start of its second).
+pub(crate) fn signed_in_ms(session: &Session) -> Option<i64> {
+    match session.get::<i64>(SIGNED_IN_MS).unwrap_or(None) {
+        Some(ms) => Some(ms),
+        None => session
+            .get::<i64>(SIGNED_IN_AT)
+            .unwrap_or(None)
+            .map(|s| s.saturating_mul(1000)),
+    }
 }
 
 /// The account the session keeps for its signed-in user, if it is still within its limits.

@@ -46,8 +46,11 @@ impl FromRequest for SignedIn {
             let fresh = now - last_seen < 60;
             // Read at every request: a deactivated user is out at their next request, on every
             // instance, and a new role counts at once.
-            let account = match user_id {
-                Some(id) if !expired => store::users::account(&db, id).await?,
+            let signed_in_at = session::signed_in_ms(&session);
+            let account = match (user_id, signed_in_at) {
+                (Some(id), Some(at)) if !expired => {
+                    store::users::session_account(&db, id, at).await?
+                }
                 _ => None,
             };
             let Some(account) = account else {

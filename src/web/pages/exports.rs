@@ -213,9 +213,14 @@ pub async fn activity(
                     .clone()
                     .or_else(|| e.via_token.map(|id| format!("#{id}")))
                     .unwrap_or_default();
+                // A record of the command line's names no user: its door says who.
+                let by = match e.via_command_line {
+                    true => "(command line)",
+                    false => e.by.as_str(),
+                };
                 w.record([
                     china_time(e.at).as_str(),
-                    &e.by,
+                    by,
                     e.action.as_str(),
                     e.customer.as_ref().map_or("", |c| c.as_str()),
                     e.company_name.as_deref().unwrap_or(""),

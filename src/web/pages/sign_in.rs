@@ -17,7 +17,7 @@ use crate::web::middleware::device::{self, DeviceKey};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
 use crate::web::middleware::sealed::Sealer;
-use crate::web::middleware::session::{SIGNED_IN_AT, USER_ID};
+use crate::web::middleware::session::{SIGNED_IN_AT, SIGNED_IN_MS, USER_ID};
 use crate::web::middleware::signed_in::remember;
 use crate::web::middleware::throttle::{Browser, SignInThrottle};
 use crate::web::render;
@@ -295,10 +295,12 @@ async fn start_session(
     throttle.succeeded(email, browser);
     // A new session id, and a new CSRF token with it.
     session.renew();
-    let now = chrono::Utc::now().timestamp();
+    let wall = chrono::Utc::now();
+    let now = wall.timestamp();
     let remembered = session
         .insert(USER_ID, account.user_id)
-        .and_then(|()| session.insert(SIGNED_IN_AT, now));
+        .and_then(|()| session.insert(SIGNED_IN_AT, now))
+        .and_then(|()| session.insert(SIGNED_IN_MS, wall.timestamp_millis()));
     remembered.map_err(|e| PageError::Internal(anyhow::anyhow!("session: {e}")))?;
     remember(session, account, now);
     CsrfToken::rotate(session);

@@ -119,6 +119,7 @@ pub async fn list(
     page.done = match query.done.as_deref() {
         Some("role") => Some(l.t("users-done-role")),
         Some("deactivated") => Some(l.t("users-done-deactivated")),
+        Some("reactivated") => Some(l.t("users-done-reactivated")),
         Some("two-step") => Some(l.t("users-done-two-step")),
         Some("mailed") => Some(l.t("users-done-mailed")),
         Some("not-mailed") => Some(l.t("users-done-not-mailed")),
@@ -315,6 +316,34 @@ pub async fn deactivate(
             Ok(see_other("/users?done=deactivated".to_owned()))
         }
         Err(TeamChangeError::Rule(_)) => last_admin(l, &req, &user, &db).await,
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// Reactivates a deactivated user: they sign in again with their password; the sessions ended
+/// and the tokens revoked at deactivation stay so (the page says it). Logged.
+// permission: users
+pub async fn reactivate(
+    user: SignedIn,
+    db: web::Data<Db>,
+    clock: web::Data<Clock>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, PageError> {
+    match team::reactivate(&db, &user.account.reseller, path.into_inner()).await {
+        Ok(Some(email)) => {
+            activity::record_team_change(
+                &db,
+                &user.account,
+                Action::UserReactivated,
+                &email,
+                clock.now(),
+            )
+            .await?;
+            Ok(see_other("/users?done=reactivated".to_owned()))
+        }
+        // Active already (a second click): nothing to do, nothing logged.
+        Ok(None) => Ok(see_other("/users".to_owned())),
+        Err(TeamChangeError::NotFound) => Err(PageError::NotFound),
         Err(e) => Err(internal(e)),
     }
 }
