@@ -780,3 +780,4 @@ users-done-reactivated = The user was reactivated: they can sign in again with t
 activity-user-reactivated = User reactivated
 activity-via-command-line = through the command line
 activity-by-command-line = No one signed in
+security-required-tokens = Until then, your API tokens are refused too (403); they work again once it is set up.

@@ -24,7 +24,7 @@ pub enum Role {
     AdminAgent,
     /// Customers, subscriptions and prices (销售代理).
     SalesAgent,
-    /// Sees customers and subscriptions, to support them (支持人员代理).
+    /// Sees customers and subscriptions, to support them (技术支持代理).
     HelpdeskAgent,
     /// Billing, invoices and prices (账单管理员).
     BillingAdmin,

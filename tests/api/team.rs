@@ -508,4 +508,23 @@ async fn an_invitation_is_e_mailed_when_an_smtp_server_is_set() {
         .await
         .assert_contains("could not be e-mailed")
         .assert_contains("/set-password/psl_");
+
+    // TLS required (STARTTLS, which this server doesn't offer) or from the first byte
+    // (smtps://, which it doesn't speak): nothing goes out in clear, and the page says so.
+    for (url, email) in [
+        (
+            format!("smtp://127.0.0.1:{port}?tls=required"),
+            "sun@contoso.example",
+        ),
+        (format!("smtps://127.0.0.1:{port}"), "zhou@contoso.example"),
+    ] {
+        let tls = spawn_app_with(&[("PORTAL_SMTP_URL", &url)]).await;
+        tls.prefer("en-US");
+        tls.sign_in(CONTOSO).await;
+        tls.get("/users").await;
+        tls.submit("/users", &[("email", email), ("role", "sales-agent")])
+            .await
+            .assert_redirect("/users?done=not-mailed");
+    }
+    assert_eq!(received.lock().unwrap().len(), 1);
 }

@@ -900,6 +900,27 @@ async fn the_openapi_document_and_its_reference_page() {
         assert!(doc["paths"].get(path).is_some(), "{path}");
     }
     assert!(doc["components"]["securitySchemes"].get("bearer").is_some());
+    // Every operation a token makes may be refused by its user's role (or a two-step sign-in
+    // the reseller requires): each lists the 403 with Partner Center's error body (2032).
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
+            let forbidden = &operation["responses"]["403"];
+            assert!(
+                forbidden["description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("2032")),
+                "{method} {path}: {forbidden}"
+            );
+            assert_eq!(
+                forbidden["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/ErrorBody",
+                "{method} {path}"
+            );
+        }
+    }
+    assert!(operations >= 15, "{operations}");
 
     app.sign_in(CONTOSO).await;
     app.get("/api-access/reference")

@@ -216,6 +216,11 @@ impl FromRequest for ApiCaller {
             }
             let known = tokens.authenticate(&db, secret.as_ref(), address).await?;
             tokens.count(known.account.user_id)?;
+            // Required to enroll and not enrolled: the pages lead such a user to the Security
+            // page; their tokens wait too, saying why (read at each request, as the role is).
+            if known.account.must_enroll {
+                return Err(ApiError::must_enroll(known.account.role));
+            }
             if let Some(needs) = roles::refused(roles::API, &req, &known.account) {
                 let at = clock.map_or_else(chrono::Utc::now, |c| c.now());
                 let what = roles::refusal_text(needs, &req);

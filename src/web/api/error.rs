@@ -111,6 +111,22 @@ impl ApiError {
         )
     }
 
+    /// 403/2032 as well: the reseller requires two-step sign-in for the token's user's role, and
+    /// they have not set it up. Their tokens wait for it (as their pages do): once set up, the
+    /// same tokens work again.
+    pub fn must_enroll(role: crate::domain::Role) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            2032,
+            "AccessDenied",
+            format!(
+                "Access denied: your reseller requires two-step sign-in for the role {role}, and \
+                 the token's user has not set it up. Sign in to the portal and set it up on the \
+                 Security page (/security): this token works again then."
+            ),
+        )
+    }
+
     /// 403/2030: a market other than China's (Partner Center operated by 21Vianet sells in CN
     /// only): "Partner isn't onboarded to sell in country/region".
     pub fn not_onboarded(country: &str) -> Self {
