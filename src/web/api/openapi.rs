@@ -68,9 +68,7 @@ pub enum Refusals {
     /// No or bad token (800001)
     #[response(status = 401)]
     Unauthorized(ErrorBody),
-    /// Access denied (2032, AccessDenied): the token's user's role may not make this call (a
-    /// helpdesk agent's or billing admin's token only reads), or the reseller requires two-step
-    /// sign-in for their role and they have not set it up yet
+    /// Access denied (2032): the role may not make this call, or must set up two-step sign-in first
     #[response(status = 403)]
     Forbidden(ErrorBody),
     /// Too many requests

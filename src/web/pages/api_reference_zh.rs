@@ -38,6 +38,10 @@ const ZH: &[(&str, &str)] = &[
     ),
     ("No or bad token (800001)", "缺少令牌或令牌无效（800001）"),
     ("Too many requests", "请求过于频繁"),
+    (
+        "Access denied (2032): the role may not make this call, or must set up two-step sign-in first",
+        "拒绝访问（2032）：该角色不能执行此调用，或须先设置两步登录",
+    ),
     ("One of the reseller's customers.", "经销商的一个客户。"),
     ("The customer's id", "客户的 ID"),
     ("The customer", "客户"),
