@@ -295,3 +295,24 @@ pub async fn set_required(db: &Db, reseller: &ResellerId, roles: &[Role]) -> Res
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_secret_is_never_taken_for_one_in_clear_and_opens_for_its_user_only() {
+        let sealer = Sealer::new(&actix_web::cookie::Key::derive_from(&[7; 64]));
+        let secret = TotpSecret::generate();
+        assert!(in_clear(&secret.to_base32()));
+        for _ in 0..50 {
+            let sealed = seal(&sealer, 3, &secret);
+            assert!(!in_clear(&sealed), "{sealed}");
+            assert_eq!(open(&sealer, 3, Some(&sealed)), Some(secret.clone()));
+            assert_eq!(open(&sealer, 4, Some(&sealed)), None);
+        }
+        assert!(!in_clear(""));
+        assert_eq!(open(&sealer, 3, Some(&secret.to_base32())), None);
+        assert_eq!(open(&sealer, 3, None), None);
+    }
+}
