@@ -26,6 +26,7 @@ mod probe;
 mod receiver;
 mod reviews;
 mod roles;
+mod search_rows;
 mod security;
 mod stumbles;
 mod team;
