@@ -771,3 +771,7 @@ signup-password = Password
 signup-password-once = Copy the password now and give it to the customer's admin: it is shown only here, and kept only as a hash.
 signup-lang-zh = 中文
 signup-lang-en = English
+
+# issue 31 (new customers and orders, what was left)
+activity-customer-created = Added a customer
+activity-action-new-customers = New customers

@@ -717,3 +717,7 @@ signup-password = 密码
 signup-password-once = 请立即复制密码并交给客户的管理员：密码只在此处显示，仅以哈希形式保存。
 signup-lang-zh = 中文
 signup-lang-en = English
+
+# issue 31 (new customers and orders, what was left)
+activity-customer-created = 已添加客户
+activity-action-new-customers = 新客户

@@ -326,3 +326,63 @@ async fn add_customer_says_what_is_wrong_beside_each_field() {
         .assert_contains("id=\"prefix-error\"");
     assert_eq!(app.snapshot().await, before);
 }
+
+#[actix_web::test]
+async fn a_new_customer_is_in_the_activity_log_with_who_and_which_door() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let api = Api::issue(&app, CONTOSO.0).await;
+    // One through the pages, one through the API, and a purchase the filter leaves out.
+    let key = app.get(FORM).await.hidden("key");
+    let mut asked = fields("Pages31");
+    asked.push(("key", key));
+    let review = app.submit(FORM, &as_form(&asked)).await;
+    app.confirm(&review).await.assert_status(200);
+    let mut through_api = body("Api31");
+    through_api["BillingProfile"]["CompanyName"] = json!("云端贸易有限公司");
+    let made = api
+        .post("/v1/customers", &[], through_api)
+        .await
+        .assert_status(201);
+    api.post(
+        &format!("/v1/customers/{}/orders", made["id"].as_str().unwrap()),
+        &[],
+        json!({ "lineItems": [{ "lineItemNumber": 0, "offerId": "O365_E1", "quantity": 2 }] }),
+    )
+    .await
+    .assert_status(201);
+
+    assert_eq!(
+        app.count(
+            "activity WHERE action = 'customer_created' AND user_email = 'admin@contoso.example' \
+             AND user_role = 'global-admin' AND subscription_id IS NULL"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        app.count("activity WHERE action = 'customer_created' AND token_id IS NOT NULL")
+            .await,
+        1
+    );
+    app.prefer("en-US");
+    let log = app.get("/activity?action=new_customers").await;
+    log.assert_status(200)
+        .assert_contains("Added a customer")
+        .assert_contains("星河科技有限公司")
+        .assert_contains("云端贸易有限公司")
+        .assert_contains("via the API · Test script")
+        .assert_contains("<option value=\"new_customers\" selected>New customers</option>")
+        .assert_lacks("Bought (a new subscription)");
+    assert_eq!(log.body.matches("Added a customer").count(), 2);
+    // The whole log holds them among the other changes.
+    app.get("/activity?action=changes")
+        .await
+        .assert_contains("Added a customer")
+        .assert_contains("Bought (a new subscription)");
+    app.prefer("zh-CN");
+    app.get("/activity?action=new_customers")
+        .await
+        .assert_contains("已添加客户")
+        .assert_contains(">新客户</option>");
+}

@@ -112,7 +112,12 @@ async fn new_customers_are_found_and_the_search_tables_are_as_a_rebuild_writes_t
     finds(&app, "量子", &["星河量子科技有限公司"]).await;
     finds(&app, "量", &["星河量子科技有限公司"]).await;
     finds(&app, "云计算", &["阿尔法云计算有限公司"]).await;
-    finds(&app, "alpha31.partner.onmschina.cn", &["阿尔法云计算有限公司"]).await;
+    finds(
+        &app,
+        "alpha31.partner.onmschina.cn",
+        &["阿尔法云计算有限公司"],
+    )
+    .await;
     finds(&app, "zulu31", &["Zulu Trading"]).await;
     finds(&app, "fabrikam", &["Fabrikam"]).await;
     // Every customer found before still is, beside the new one.
@@ -141,7 +146,8 @@ async fn a_new_customer_with_no_number_left_between_its_neighbours_numbers_them_
     )
     .await;
     assert_eq!(
-        app.count("relationships WHERE search_row % 1048576 != 0").await,
+        app.count("relationships WHERE search_row % 1048576 != 0")
+            .await,
         app.count("relationships").await
     );
 
@@ -150,12 +156,18 @@ async fn a_new_customer_with_no_number_left_between_its_neighbours_numbers_them_
         .assert_status(201);
 
     assert_eq!(
-        app.count("relationships WHERE search_row % 1048576 != 0").await,
+        app.count("relationships WHERE search_row % 1048576 != 0")
+            .await,
         0
     );
     app.sign_in(CONTOSO).await;
     finds(&app, "极星", &["北极星科技有限公司"]).await;
-    finds(&app, "beiji31.partner.onmschina.cn", &["北极星科技有限公司"]).await;
+    finds(
+        &app,
+        "beiji31.partner.onmschina.cn",
+        &["北极星科技有限公司"],
+    )
+    .await;
     let written = search_tables(&app).await;
     rebuild(&app).await;
     assert_eq!(search_tables(&app).await, written);

@@ -2,7 +2,8 @@
 //! lock) → the replay of a used one-time key → the domain checked free in the transaction (any
 //! reseller's customer, compared without case) → write the customer, this reseller's
 //! relationship with delegated admin privileges, its profile, the tenant's first admin (its
-//! password's hash only), the reseller's customer count and the event (`customer-created`) →
+//! password's hash only), the reseller's customer count, the activity record (who, through
+//! which door) and the event (`customer-created`) →
 //! the customer search's rows of the new relationship alone (`store::customers::added`) → keep
 //! the door's reply → finish.
 
@@ -10,6 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryTrait};
 
+use super::super::activity;
 use super::super::customers::added;
 use super::super::events::{self, Touched};
 use super::claim::{self, CustomerBegun};
@@ -182,6 +184,9 @@ async fn make(
             .filter(reseller::Column::Id.eq(sub.who.reseller.as_str()))
             .build(backend),
     );
+    writes.push(activity::recorded_customer(
+        backend, sub.who, &id, sub.via, sub.at,
+    ));
     writes.push(events::recorded_each(
         backend,
         &events::Source {
