@@ -28,6 +28,7 @@ mod reviews;
 mod roles;
 mod search_rows;
 mod security;
+mod sold_everywhere;
 mod stumbles;
 mod team;
 mod tenancy;

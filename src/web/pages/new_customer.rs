@@ -282,7 +282,7 @@ pub async fn submit(
     }
     // Confirm: checked again in the transaction that makes the customer.
     let password = crate::web::api::new_customer::generated_password();
-    let hash = crate::password::hash(&password).map_err(PageError::Internal)?;
+    let hash = crate::password::hash_generated(&password).map_err(PageError::Internal)?;
     let sub = CustomerSubmission {
         who: &user.account,
         via: Via::Page,
