@@ -267,6 +267,16 @@ async fn add_customer_on_the_pages_shows_the_password_once() {
         .assert_contains("admin@xinghe2027.partner.onmschina.cn");
     assert!(review.is_review());
     assert_eq!(app.snapshot().await, before);
+    // Back: the form again, as typed, nothing written.
+    let mut back = review.confirm_fields();
+    back.push(("edit".into(), "1".into()));
+    let back: Vec<(&str, &str)> = back.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let form = app.submit(FORM, &back).await;
+    form.assert_status(200)
+        .assert_contains("value=\"Xinghe2027\"")
+        .assert_contains("value=\"朝阳区建国路 1 号\"");
+    assert!(!form.is_review());
+    assert_eq!(app.snapshot().await, before);
     let made = app.confirm(&review).await;
     made.assert_status(200).assert_contains("客户已创建");
     let password = made

@@ -44,6 +44,16 @@ async fn the_cart_the_review_and_one_order() {
         .assert_contains("already has Office 365 Business Essentials from you");
     assert!(review.is_review());
     assert_eq!(app.snapshot().await, before);
+    // Back: the cart again, as typed, nothing written.
+    let mut back = review.confirm_fields();
+    back.push(("edit".into(), "1".into()));
+    let back: Vec<(&str, &str)> = back.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let cart = app.submit(NEW, &back).await;
+    cart.assert_status(200)
+        .assert_contains("name=\"q-O365_E3\" value=\"25\"")
+        .assert_contains("value=\"销售部\"");
+    assert!(!cart.is_review());
+    assert_eq!(app.snapshot().await, before);
 
     // Confirm: one order; a double click and a Back-and-Confirm: the same order.
     let done = app.confirm(&review).await;

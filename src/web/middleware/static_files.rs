@@ -32,6 +32,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../static/js/copy.js"),
     ),
     (
+        "js/once.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/js/once.js"),
+    ),
+    (
         "img/logo.svg",
         "image/svg+xml",
         include_bytes!("../../../static/img/logo.svg"),

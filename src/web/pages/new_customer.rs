@@ -66,6 +66,8 @@ pub struct Posted {
     /// The availability check's button, without script.
     check: Option<String>,
     confirm: Option<String>,
+    /// The review's Back: the form again, with what was typed.
+    edit: Option<String>,
 }
 
 impl Posted {
@@ -230,6 +232,9 @@ pub async fn submit(
         );
         render(status, &page)
     };
+    if posted.edit.is_some() {
+        return again(&[], None, StatusCode::OK);
+    }
     if posted.check.is_some() {
         return match DomainPrefix::parse(&posted.prefix) {
             Err(e) => again(
