@@ -1,5 +1,5 @@
-// Issue 31 in a browser: Add customer from the customer list → the domain prefix checked (a
-// taken one, then a free one; the check button works without script too) → the review → Confirm
+// Issue 31 in a browser: Add customer from the customer list → the domain prefix checked as it
+// is typed (a taken one, then a free one) and by the check button, also without script → the review → Confirm
 // → the first admin's password shown once (Back keeps what was typed; a double click on Confirm
 // makes one customer and still shows it) → the customer in the list and found by a piece of its Chinese name and by its
 // domain. In both languages, each page checked with axe.
@@ -86,6 +86,16 @@ for (const locale of LOCALES) {
         assert.equal(new URL(page.url()).pathname, '/customers/new');
         await checkAccessibility(page, `add customer (${locale})`, t);
         await screenshot(page, `${locale}-signup-01-form`);
+        // As the prefix is typed: taken, then free.
+        await page.locator('#prefix').pressSequentially('fabrikam');
+        await page.locator('#prefix-status[data-code="domain_taken"]').waitFor();
+        assert.match(squash(await page.locator('#prefix-status').textContent()), words.taken);
+        await page.locator('#prefix').fill(domainPrefix);
+        await page.locator('#prefix-status[data-code="domain_free"]').waitFor();
+        assert.match(squash(await page.locator('#prefix-status').textContent()), words.free);
+        await screenshot(page, `${locale}-signup-01-typed`);
+
+        // The button asks the server the same.
         await page.locator('#prefix').fill('fabrikam');
         await clickAndWait(page, page.locator('button[name="check"]'));
         assert.match(squash(await page.locator('[data-code="domain_taken"]').textContent()), words.taken);

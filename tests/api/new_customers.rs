@@ -396,3 +396,40 @@ async fn a_new_customer_is_in_the_activity_log_with_who_and_which_door() {
         .assert_contains("已添加客户")
         .assert_contains(">新客户</option>");
 }
+
+#[actix_web::test]
+async fn the_prefix_is_checked_as_it_is_typed() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    app.prefer("en-US");
+    app.get(FORM)
+        .await
+        .assert_contains("<script src=\"/static/js/signup.js\" defer></script>")
+        .assert_contains("id=\"prefix-status\"");
+    app.get("/static/js/signup.js").await.assert_status(200);
+    for (prefix, code, words) in [
+        (
+            "FABRIKAM",
+            "domain_taken",
+            "fabrikam.partner.onmschina.cn is taken",
+        ),
+        (
+            "xinghe2028",
+            "domain_free",
+            "xinghe2028.partner.onmschina.cn is available",
+        ),
+        ("bad_prefix", "prefix_invalid", ""),
+    ] {
+        let answer = app
+            .get(&format!("/customers/new/availability?prefix={prefix}"))
+            .await;
+        answer.assert_status(200);
+        let body: Value = serde_json::from_str(&answer.body).unwrap();
+        assert_eq!(body["code"], code, "{prefix}");
+        assert!(body["words"].as_str().unwrap().contains(words), "{body}");
+        assert!(!body["words"].as_str().unwrap().is_empty(), "{body}");
+    }
+    app.prefer("zh-CN");
+    let answer = app.get("/customers/new/availability?prefix=fabrikam").await;
+    assert!(answer.body.contains("已被使用"), "{}", answer.body);
+}
