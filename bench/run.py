@@ -212,12 +212,12 @@ def settle(kind, url, loaded=None):
     os.sync()
 
 
-# The form fields of Add customer other than its prefix, one-time key and csrf (bench/new-customer.lua).
+# The form fields of Add customer other than its prefix, one-time key and csrf (bench/sell.lua).
 NEW_CUSTOMER_FIELDS = urllib.parse.urlencode({
     "company_name": "星河量子科技有限公司", "last_name": "王", "first_name": "小明",
     "email": "wang@example.com", "phone": "010-8888-8888", "province": "北京市", "city": "北京",
     "address_line": "朝阳区建国路 1 号", "postal_code": "100020", "language": "zh-CN"})
-# Partner Center's body of a new customer (bench/api-customer.lua puts a prefix for PREFIX).
+# Partner Center's body of a new customer (bench/sell.lua puts a prefix for PREFIX).
 NEW_CUSTOMER_BODY = ('{"CompanyProfile":{"Domain":"PREFIX.partner.onmschina.cn"},"BillingProfile":'
                      '{"Email":"wang@example.com","Culture":"zh-CN","Language":"zh","CompanyName":"星河量子科技有限公司",'
                      '"DefaultAddress":{"Country":"CN","City":"北京","State":"北京市","AddressLine1":"朝阳区建国路 1 号",'
@@ -378,11 +378,12 @@ def selling(base, kind, url, csrf, cookie, token, prices, duration, connections,
     run_tag = int(time.time()) % 100_000_000
     common = dict(os.environ, BENCH_THREADS="2", BENCH_RUN=str(run_tag))
     if wanted("new customers (pages)"):
-        env = dict(common, BENCH_FIELDS=NEW_CUSTOMER_FIELDS, BENCH_CSRF=csrf, BENCH_COOKIE=cookie)
-        write_run(base, "new-customer.lua", env, duration, connections, results, "new customers (pages, Confirm)")
+        env = dict(common, BENCH_SELL="customer-page", BENCH_FIELDS=NEW_CUSTOMER_FIELDS, BENCH_CSRF=csrf,
+                   BENCH_COOKIE=cookie)
+        write_run(base, "sell.lua", env, duration, connections, results, "new customers (pages, Confirm)")
     if wanted("API: POST /v1/customers"):
-        env = dict(common, BENCH_BODY=NEW_CUSTOMER_BODY, BENCH_TOKEN=token)
-        write_run(base, "api-customer.lua", env, duration, connections, results, "API: POST /v1/customers")
+        env = dict(common, BENCH_SELL="customer-api", BENCH_BODY=NEW_CUSTOMER_BODY, BENCH_TOKEN=token)
+        write_run(base, "sell.lua", env, duration, connections, results, "API: POST /v1/customers")
     if not (wanted("orders (pages") or wanted("API: POST orders")):
         return
     rows = [l for l in query(kind, url, "SELECT c.id, c.holdings_version FROM customers c JOIN relationships r "
@@ -395,12 +396,13 @@ def selling(base, kind, url, csrf, cookie, token, prices, duration, connections,
     with open(api, "w") as f:
         f.write("\n".join(l.split()[0] for l in rows[1::2]))
     if wanted("orders (pages"):
-        env = dict(common, BENCH_IDS=pages, BENCH_CSRF=csrf, BENCH_COOKIE=cookie, BENCH_PRICES=prices)
-        write_run(base, "order.lua", env, duration, connections, results,
+        env = dict(common, BENCH_SELL="order-page", BENCH_IDS=pages, BENCH_CSRF=csrf, BENCH_COOKIE=cookie,
+                   BENCH_PRICES=prices)
+        write_run(base, "sell.lua", env, duration, connections, results,
                   f"orders (pages, Confirm; {len(rows[0::2]):,} customers)")
     if wanted("API: POST orders"):
-        env = dict(common, BENCH_IDS=api, BENCH_TOKEN=token)
-        write_run(base, "api-order.lua", env, duration, connections, results,
+        env = dict(common, BENCH_SELL="order-api", BENCH_IDS=api, BENCH_TOKEN=token)
+        write_run(base, "sell.lua", env, duration, connections, results,
                   f"API: POST orders ({len(rows[1::2]):,} customers)")
 
 

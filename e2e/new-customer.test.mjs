@@ -1,8 +1,8 @@
-// Issue 31 in a browser: Add customer from the customer list → the domain prefix checked as it
-// is typed (a taken one, then a free one) and by the check button, also without script → the review → Confirm
-// → the first admin's password shown once (Back keeps what was typed; a double click on Confirm
-// makes one customer and still shows it) → the customer in the list and found by a piece of its Chinese name and by its
-// domain. In both languages, each page checked with axe.
+// Issue 31 in a browser: Add customer from the customer list → the domain prefix checked as
+// it is typed (a taken one, then a free one) and by the check button, also without script → the
+// review (Back keeps what was typed) → Confirm clicked twice: one customer, and the first
+// admin's password shown once → the customer in the list and found by a piece of its Chinese
+// name and by its domain. In both languages, each page checked with axe.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
