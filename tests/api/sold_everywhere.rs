@@ -8,23 +8,13 @@ use serde_json::json;
 
 use crate::api_client::Api;
 use crate::bulk::{confirm, finished, upload};
-use crate::helpers::{assert_invariants, load_book, spawn_app_with};
+use crate::helpers::{assert_invariants, july_20_with_billing_day_15};
 
 const ADMIN: (&str, &str) = ("admin@example.example", "example-demo");
 
 #[actix_web::test]
 async fn a_new_customer_and_its_subscription_are_everywhere_the_others_are() {
-    let app = spawn_app_with(&[("PORTAL_CLOCK", "2026-07-20T10:00:00+08:00")]).await;
-    load_book(
-        &app,
-        r#"{
-  "resellers": [{ "id": "example", "name": "Example 云", "billing_day": 15,
-    "users": [{ "email": "admin@example.example", "password": "example-demo", "admin": true }] }],
-  "customers": [],
-  "subscriptions": []
-}"#,
-        "Offer ID,Currency,Unit Price,Valid From\nO365_E3,CNY,11,2026-01-01\n",
-    );
+    let app = july_20_with_billing_day_15().await;
     let api = Api::issue(&app, ADMIN.0).await;
     let made = api
         .post(
