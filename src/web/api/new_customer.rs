@@ -237,9 +237,10 @@ pub async fn create(
         Err(ChangeError::Db(e)) => return Err(e.into()),
         Err(other) => return Err(ApiError::internal(other)),
     };
-    Ok(HttpResponse::Created()
-        .content_type("application/json")
-        .body(body))
+    Ok(super::answer(
+        actix_web::http::StatusCode::CREATED,
+        Reply(body),
+    ))
 }
 
 #[cfg(test)]
