@@ -59,15 +59,7 @@ pub async fn create_customer(
     reply: impl FnOnce(&CustomerMade) -> Reply,
 ) -> Result<CustomerDone, ChangeError> {
     let result = make(db, sub, new, password_hash, reply).await;
-    let outcome = match &result {
-        Ok(_) => "made",
-        Err(ChangeError::NotFound) => "not_found",
-        Err(ChangeError::Conflict) => "conflict",
-        Err(ChangeError::Refused(_)) => "refused",
-        Err(ChangeError::Db(_)) => "error",
-    };
-    metrics::counter!("portal_changes_total", "kind" => "customer", "result" => outcome)
-        .increment(1);
+    super::counted("customer", &result);
     result
 }
 
