@@ -8,6 +8,7 @@ beside its ratio to /health measured in the same run. Writes docs/PERFORMANCE.md
     python3 bench/run.py                  # everything (about eight minutes on 2 cores)
     python3 bench/instructions.py         # instructions per request, counted by callgrind
     python3 bench/run.py --sizes 1000 --databases sqlite --duration 5
+    python3 bench/run.py --sizes 100000 --databases sqlite --routes catalog,offers,customers,orders
 
 Needs wrk (Debian package; installed when missing and running as root), a release build
 (built when missing), and for PostgreSQL a server at 127.0.0.1:5432 (trust auth, user postgres).
@@ -211,7 +212,21 @@ def settle(kind, url, loaded=None):
     os.sync()
 
 
-def measure(kind, size, duration, connections, repeat, tmp):
+# The form fields of Add customer other than its prefix, one-time key and csrf (bench/sell.lua).
+NEW_CUSTOMER_FIELDS = urllib.parse.urlencode({
+    "company_name": "星河量子科技有限公司", "last_name": "王", "first_name": "小明",
+    "email": "wang@example.com", "phone": "010-8888-8888", "province": "北京市", "city": "北京",
+    "address_line": "朝阳区建国路 1 号", "postal_code": "100020", "language": "zh-CN"})
+# Partner Center's body of a new customer (bench/sell.lua puts a prefix for PREFIX).
+NEW_CUSTOMER_BODY = ('{"CompanyProfile":{"Domain":"PREFIX.partner.onmschina.cn"},"BillingProfile":'
+                     '{"Email":"wang@example.com","Culture":"zh-CN","Language":"zh","CompanyName":"星河量子科技有限公司",'
+                     '"DefaultAddress":{"Country":"CN","City":"北京","State":"北京市","AddressLine1":"朝阳区建国路 1 号",'
+                     '"PostalCode":"100020","FirstName":"小明","LastName":"王","PhoneNumber":"+86 10 8888 8888"}}}')
+
+
+def measure(kind, size, duration, connections, repeat, tmp, routes=None):
+    """`routes`: the routes measured, by pieces of their names (all when empty); /health always."""
+    wanted = lambda name: not routes or any(r.lower() in name.lower() for r in routes)
     url = fresh_database(kind, size, tmp)
     t0 = time.time()
     out = sh([BINARY, "seed", "--customers", str(size), "--subscriptions-per-customer", "10"], env=env_for(url))
@@ -304,8 +319,12 @@ def measure(kind, size, duration, connections, repeat, tmp):
             ("API: GET its upgrades", api_sub + "/upgrades", None, token),
             ("API: GET /v1/customers?size=20", "/v1/customers?size=20", None, token),
             ("API: GET /v1/customers (200 a page)", "/v1/customers", None, token),
+            ("Catalog page", "/catalog", cookie, None),
+            ("API: GET /v1/offers?country=CN", "/v1/offers?country=CN", None, token),
         ]
-        charge_totals_ready(base, cookie)
+        cases = [c for i, c in enumerate(cases) if i == 0 or wanted(c[0])]
+        if any(c[1] == "/charges" for c in cases):
+            charge_totals_ready(base, cookie)
         for name, path, c, t in cases:
             # A second of the same load first, not counted: connections, prepared statements
             # and caches warm, as in a portal that has been running. Then `repeat` runs, and the
@@ -318,36 +337,20 @@ def measure(kind, size, duration, connections, repeat, tmp):
             print(f"  {name:34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
         prices = query(kind, url, "SELECT COALESCE(MAX(id), 0) FROM prices")[0].strip()
         # The review step: a license change's Submit, answered by its review (nothing written).
-        quantity = query(kind, url, f"SELECT quantity FROM subscriptions WHERE id = '{sub}'")[0].strip()
-        body = urllib.parse.urlencode({"csrf": csrf, "key": "00000000-0000-4000-8000-000000000001",
-                                       "version": "0", "licenses": str(int(quantity) + 1)})
-        env = dict(os.environ, BENCH_PATH=details + "/licenses", BENCH_BODY=body, BENCH_COOKIE=cookie)
-        wrk(base + "/", 1, connections, script=os.path.join(ROOT, "bench", "form.lua"), env=env)
-        rps, p50, p99, bad = wrk(base + "/", duration, connections, script=os.path.join(ROOT, "bench", "form.lua"), env=env)
-        results.append(("review step (license change)", rps, p50, p99, bad))
-        print(f"  {'review step':34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
-        # License changes, each on a fresh active subscription (one more license).
-        fresh = query(kind, url, "SELECT customer_id, id, quantity + 1 FROM subscriptions WHERE sold_by = 'bigbook' "
-                                 "AND status = 'active' AND quantity < 300 AND offer_id <> 'O365_BUSINESS_ESSENTIALS' "
-                                 "AND customer_id <> 'b-0000000' "
-                                 f"AND id <> '{sub}' ORDER BY id LIMIT 30000")
-        license_ids = os.path.join(tmp, f"license-ids-{kind}-{size}.txt")
-        with open(license_ids, "w") as f:
-            f.write("\n".join(l for l in fresh if l.strip()))
-        env = dict(os.environ, BENCH_IDS=license_ids, BENCH_CSRF=csrf, BENCH_COOKIE=cookie, BENCH_THREADS="2",
-                   BENCH_PRICES=prices)
-        rps, p50, p99, bad = wrk(base + "/", min(duration, WRITE_SECONDS), connections, script=os.path.join(ROOT, "bench", "licenses.lua"), env=env)
-        results.append((f"license changes ({len(fresh):,} fresh)", rps, p50, p99, bad))
-        print(f"  {'license changes':34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
-        env = dict(os.environ, BENCH_IDS=ids, BENCH_CSRF=csrf, BENCH_COOKIE=cookie, BENCH_THREADS="2",
-                   BENCH_PRICES=prices)
-        rps, p50, p99, bad = wrk(base + "/", min(duration, WRITE_SECONDS), connections, script=os.path.join(ROOT, "bench", "upgrade.lua"), env=env)
-        results.append((f"upgrade submits ({len(upgradable[0::2])} fresh)", rps, p50, p99, bad))
-        print(f"  {'upgrade submits':34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
-        env = dict(os.environ, BENCH_IDS=api_ids, BENCH_TOKEN=token, BENCH_THREADS="2")
-        rps, p50, p99, bad = wrk(base + "/", min(duration, WRITE_SECONDS), connections, script=os.path.join(ROOT, "bench", "api-upgrade.lua"), env=env)
-        results.append((f"API: POST upgrades ({len(upgradable[1::2])} fresh)", rps, p50, p99, bad))
-        print(f"  {'API: POST upgrades':34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
+        if wanted("review step (license change)"):
+            review_step(base, kind, url, sub, details, csrf, cookie, duration, connections, results)
+        if wanted("license changes"):
+            license_changes(base, kind, url, sub, csrf, cookie, prices, duration, connections, tmp, size, results)
+        if wanted("upgrade submits"):
+            env = dict(os.environ, BENCH_IDS=ids, BENCH_CSRF=csrf, BENCH_COOKIE=cookie, BENCH_THREADS="2",
+                       BENCH_PRICES=prices)
+            write_run(base, "upgrade.lua", env, duration, connections, results,
+                      f"upgrade submits ({len(upgradable[0::2])} fresh)")
+        if wanted("API: POST upgrades"):
+            env = dict(os.environ, BENCH_IDS=api_ids, BENCH_TOKEN=token, BENCH_THREADS="2")
+            write_run(base, "api-upgrade.lua", env, duration, connections, results,
+                      f"API: POST upgrades ({len(upgradable[1::2])} fresh)")
+        selling(base, kind, url, csrf, cookie, token, prices, duration, connections, tmp, size, results, wanted)
     finally:
         stop.set()
         proc.terminate()
@@ -360,6 +363,75 @@ def measure(kind, size, duration, connections, repeat, tmp):
     return {"seed_s": seed_s, "results": results, "rss_mib": peak[0] / 1024, "size_mb": db_mb}
 
 
+def write_run(base, script, env, duration, connections, results, name):
+    """One run of a write script, at most WRITE_SECONDS, each request on fresh input."""
+    rps, p50, p99, bad = wrk(base + "/", min(duration, WRITE_SECONDS), connections,
+                             script=os.path.join(ROOT, "bench", script), env=env)
+    results.append((name, rps, p50, p99, bad))
+    print(f"  {name:34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
+
+
+def selling(base, kind, url, csrf, cookie, token, prices, duration, connections, tmp, size, results, wanted):
+    """Issue 31's writes: new customers (a Confirm of Add customer; the API's POST /v1/customers),
+    each with a prefix no one holds, and orders of one line (a Confirm of Add subscription; the
+    API's POST …/orders), each for a customer of its own that no other order of the run touches."""
+    run_tag = int(time.time()) % 100_000_000
+    common = dict(os.environ, BENCH_THREADS="2", BENCH_RUN=str(run_tag))
+    if wanted("new customers (pages)"):
+        env = dict(common, BENCH_SELL="customer-page", BENCH_FIELDS=NEW_CUSTOMER_FIELDS, BENCH_CSRF=csrf,
+                   BENCH_COOKIE=cookie)
+        write_run(base, "sell.lua", env, duration, connections, results, "new customers (pages, Confirm)")
+    if wanted("API: POST /v1/customers"):
+        env = dict(common, BENCH_SELL="customer-api", BENCH_BODY=NEW_CUSTOMER_BODY, BENCH_TOKEN=token)
+        write_run(base, "sell.lua", env, duration, connections, results, "API: POST /v1/customers")
+    if not (wanted("orders (pages") or wanted("API: POST orders")):
+        return
+    rows = [l for l in query(kind, url, "SELECT c.id, c.holdings_version FROM customers c JOIN relationships r "
+                                        "ON r.customer_id = c.id AND r.reseller_id = 'bigbook' "
+                                        "WHERE c.id LIKE 'b-%' AND c.id <> 'b-0000000' ORDER BY c.id DESC LIMIT 60000")
+            if l.strip()]
+    pages, api = os.path.join(tmp, f"order-ids-{kind}-{size}.txt"), os.path.join(tmp, f"api-order-ids-{kind}-{size}.txt")
+    with open(pages, "w") as f:
+        f.write("\n".join(rows[0::2]))
+    with open(api, "w") as f:
+        f.write("\n".join(l.split()[0] for l in rows[1::2]))
+    if wanted("orders (pages"):
+        env = dict(common, BENCH_SELL="order-page", BENCH_IDS=pages, BENCH_CSRF=csrf, BENCH_COOKIE=cookie,
+                   BENCH_PRICES=prices)
+        write_run(base, "sell.lua", env, duration, connections, results,
+                  f"orders (pages, Confirm; {len(rows[0::2]):,} customers)")
+    if wanted("API: POST orders"):
+        env = dict(common, BENCH_SELL="order-api", BENCH_IDS=api, BENCH_TOKEN=token)
+        write_run(base, "sell.lua", env, duration, connections, results,
+                  f"API: POST orders ({len(rows[1::2]):,} customers)")
+
+
+def review_step(base, kind, url, sub, details, csrf, cookie, duration, connections, results):
+    """A license change's Submit, answered by its review page (nothing written)."""
+    quantity = query(kind, url, f"SELECT quantity FROM subscriptions WHERE id = '{sub}'")[0].strip()
+    body = urllib.parse.urlencode({"csrf": csrf, "key": "00000000-0000-4000-8000-000000000001",
+                                   "version": "0", "licenses": str(int(quantity) + 1)})
+    env = dict(os.environ, BENCH_PATH=details + "/licenses", BENCH_BODY=body, BENCH_COOKIE=cookie)
+    wrk(base + "/", 1, connections, script=os.path.join(ROOT, "bench", "form.lua"), env=env)
+    rps, p50, p99, bad = wrk(base + "/", duration, connections, script=os.path.join(ROOT, "bench", "form.lua"), env=env)
+    results.append(("review step (license change)", rps, p50, p99, bad))
+    print(f"  {'review step':34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
+
+
+def license_changes(base, kind, url, sub, csrf, cookie, prices, duration, connections, tmp, size, results):
+    """License changes, each on a fresh active subscription (one more license)."""
+    fresh = query(kind, url, "SELECT customer_id, id, quantity + 1 FROM subscriptions WHERE sold_by = 'bigbook' "
+                             "AND status = 'active' AND quantity < 300 AND offer_id <> 'O365_BUSINESS_ESSENTIALS' "
+                             "AND customer_id <> 'b-0000000' "
+                             f"AND id <> '{sub}' ORDER BY id LIMIT 30000")
+    license_ids = os.path.join(tmp, f"license-ids-{kind}-{size}.txt")
+    with open(license_ids, "w") as f:
+        f.write("\n".join(l for l in fresh if l.strip()))
+    env = dict(os.environ, BENCH_IDS=license_ids, BENCH_CSRF=csrf, BENCH_COOKIE=cookie, BENCH_THREADS="2",
+               BENCH_PRICES=prices)
+    write_run(base, "licenses.lua", env, duration, connections, results, f"license changes ({len(fresh):,} fresh)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,100000")
@@ -368,6 +440,9 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--repeat", type=int, default=3, help="runs per route; the median is reported")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "PERFORMANCE.md"))
+    ap.add_argument("--routes", default="",
+                    help="measure only the routes whose names hold one of these comma-separated pieces "
+                         "(/health always); all without")
     args = ap.parse_args()
     ensure_tools()
     runs = {}
@@ -375,7 +450,8 @@ def main():
         for kind in args.databases.split(","):
             for size in map(int, args.sizes.split(",")):
                 print(f"{kind}, {size:,} customers", flush=True)
-                runs[(kind, size)] = measure(kind, size, args.duration, args.connections, args.repeat, tmp)
+                runs[(kind, size)] = measure(kind, size, args.duration, args.connections, args.repeat, tmp,
+                                             [r for r in args.routes.split(",") if r.strip()])
     write(args, runs)
 
 
@@ -390,7 +466,7 @@ def write(args, runs):
         "request on a fresh subscription) on the same machine as the portal (release build, "
         "default settings: one worker per core; SQLite in WAL mode with 8 connections).", "",
         "```sh", f"python3 bench/run.py --sizes {args.sizes} --databases {args.databases} --duration {args.duration} --repeat {args.repeat} "
-        f"--connections {args.connections}", "```", "",
+        f"--connections {args.connections}" + (f" --routes {args.routes}" if args.routes else ""), "```", "",
         "Each data set is made by `portal seed --customers N --subscriptions-per-customer 10` for reseller "
         "`bigbook` (sign in as admin@bigbook.example / bigbook-demo). Ratios are to `/health` in the same run, "
         "since absolute figures vary between machines.", "",
@@ -415,7 +491,8 @@ def targets(runs):
     lines = ["## Targets", "", "Judged on the tables above, at the largest book measured.", "",
              "| target (2 cores, load tool on the same machine) | measured | met |", "| --- | --- | --- |"]
     big = max((s for _, s in runs), default=0)
-    writes = ("upgrade submits", "license changes", "API: POST upgrades")
+    writes = ("upgrade submits", "license changes", "API: POST upgrades", "new customers", "API: POST /v1/customers",
+              "orders (pages", "API: POST orders")
     for kind in sorted({k for k, _ in runs}):
         run = runs.get((kind, big))
         if not run:

@@ -781,3 +781,6 @@ activity-user-reactivated = User reactivated
 activity-via-command-line = through the command line
 activity-by-command-line = No one signed in
 security-required-tokens = Until then, your API tokens are refused too (403); they work again once it is set up.
+# issue 31 (new customers and orders, what was left)
+activity-customer-created = Added a customer
+activity-action-new-customers = New customers

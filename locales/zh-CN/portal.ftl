@@ -727,3 +727,6 @@ activity-user-reactivated = 用户已重新激活
 activity-via-command-line = 通过命令行
 activity-by-command-line = 无登录用户
 security-required-tokens = 在此之前，你的 API 令牌也会被拒绝（403）；设置完成后即可恢复使用。
+# issue 31 (new customers and orders, what was left)
+activity-customer-created = 已添加客户
+activity-action-new-customers = 新客户

@@ -3,10 +3,17 @@
 //! migrations, and by the portal's importer after it adds relationships (a new customer takes a
 //! place in the middle of the list, so every row after it moves).
 
-/// Numbers the relationships in the list index's order, writes the search table's rows under
-/// those numbers, merges the table's index into one b-tree and counts each trigram's rows.
+/// How far apart [`REBUILD_SQLITE`] numbers the relationships' rows: a new customer takes the
+/// number halfway between its neighbours' in the list (`store::customers::added`), so that the
+/// rows after it keep theirs; twenty new customers can fall between the same two before the
+/// numbers are written again.
+pub const SEARCH_ROW_GAP: i64 = 1 << 20;
+
+/// Numbers the relationships in the list index's order, [`SEARCH_ROW_GAP`] apart, writes the
+/// search table's rows under those numbers, merges the table's index into one b-tree and counts
+/// each trigram's rows.
 pub const REBUILD_SQLITE: &[&str] = &[
-    "UPDATE relationships SET search_row = n.place FROM (\
+    "UPDATE relationships SET search_row = n.place * 1048576 FROM (\
      SELECT reseller_id, customer_id, \
      ROW_NUMBER() OVER (ORDER BY reseller_id, sort_key, customer_id) AS place \
      FROM relationships) n \
@@ -64,6 +71,11 @@ pub const COUNT_CUSTOMERS: &str = "UPDATE resellers SET customers = \
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rows_are_numbered_the_gap_apart() {
+        assert!(REBUILD_SQLITE[0].contains(&format!("n.place * {SEARCH_ROW_GAP} ")));
+    }
 
     #[test]
     fn the_pair_rows_pattern_spells_the_pair_characters() {

@@ -212,18 +212,14 @@ pub enum HeldBy {
 
 /// What the reseller should know before ordering: each offer of the order the customer already
 /// holds (not cancelled), once for each channel it holds it from.
-pub fn already_held(
-    order: &Order,
-    holdings: &[(Holding, Option<ResellerId>)],
-    reseller: &ResellerId,
-) -> Vec<Held> {
+pub fn already_held(order: &Order, holdings: &[Holding], reseller: &ResellerId) -> Vec<Held> {
     let mut held = Vec::new();
     for line in &order.lines {
-        for (h, sold_by) in holdings {
+        for h in holdings {
             if h.offer != line.offer || h.status == SubscriptionStatus::Cancelled {
                 continue;
             }
-            let by = if sold_by.as_ref() == Some(reseller) {
+            let by = if h.sold_by.as_ref() == Some(reseller) {
                 HeldBy::You
             } else {
                 HeldBy::AnotherChannel
@@ -327,25 +323,26 @@ mod tests {
     fn offers_already_held_by_channel() {
         let contoso = ResellerId::parse("contoso").unwrap();
         let other = ResellerId::parse("fourth-coffee").unwrap();
-        let holding = |id: &str, offer, status| Holding {
+        let holding = |id: &str, offer, status, sold_by| Holding {
             subscription: SubscriptionId::parse(id).unwrap(),
             offer,
             status,
-            sold_by: None,
+            sold_by,
         };
         let holdings = vec![
-            (
-                holding("s-1", OfferId::O365E3, SubscriptionStatus::Active),
+            holding(
+                "s-1",
+                OfferId::O365E3,
+                SubscriptionStatus::Active,
                 Some(contoso.clone()),
             ),
-            (
-                holding("s-2", OfferId::O365E3, SubscriptionStatus::Suspended),
+            holding(
+                "s-2",
+                OfferId::O365E3,
+                SubscriptionStatus::Suspended,
                 Some(other),
             ),
-            (
-                holding("s-3", OfferId::O365E1, SubscriptionStatus::Cancelled),
-                None,
-            ),
+            holding("s-3", OfferId::O365E1, SubscriptionStatus::Cancelled, None),
         ];
         let order = Order::parse(&[raw(0, "O365_E3", "1"), raw(1, "O365_E1", "1")], name).unwrap();
         assert_eq!(

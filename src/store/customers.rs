@@ -10,6 +10,7 @@ use crate::domain::{
     PageRequest, PrefixField, ResellerId,
 };
 
+pub(crate) mod added;
 mod names;
 mod ranked;
 mod search;

@@ -100,28 +100,24 @@ fn placed(
 pub async fn holdings(
     db: &impl ConnectionTrait,
     customer: &CustomerId,
-) -> Result<Vec<(Holding, Option<ResellerId>)>, DbErr> {
+) -> Result<Vec<Holding>, DbErr> {
     subscription::Entity::find()
         .filter(subscription::Column::CustomerId.eq(customer.as_str()))
         .all(db)
         .await?
         .into_iter()
         .map(|s| {
-            let sold_by = s
-                .sold_by
-                .as_deref()
-                .map(ResellerId::parse)
-                .transpose()
-                .map_err(corrupt)?;
-            Ok((
-                Holding {
-                    subscription: SubscriptionId::parse(&s.id).map_err(corrupt)?,
-                    offer: s.offer_id.parse().map_err(corrupt)?,
-                    status: s.status.parse().map_err(corrupt)?,
-                    sold_by: sold_by.clone(),
-                },
-                sold_by,
-            ))
+            Ok(Holding {
+                subscription: SubscriptionId::parse(&s.id).map_err(corrupt)?,
+                offer: s.offer_id.parse().map_err(corrupt)?,
+                status: s.status.parse().map_err(corrupt)?,
+                sold_by: s
+                    .sold_by
+                    .as_deref()
+                    .map(ResellerId::parse)
+                    .transpose()
+                    .map_err(corrupt)?,
+            })
         })
         .collect()
 }

@@ -49,6 +49,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         // issue 31 (before the customer scope, which would take `new` for a customer id)
         .route(new_customer::PATH, web::get().to(new_customer::form))
         .route(new_customer::PATH, web::post().to(new_customer::submit))
+        .route(
+            new_customer::AVAILABILITY,
+            web::get().to(new_customer::availability),
+        )
         .route("/bulk", web::get().to(bulk::index))
         .route("/bulk/selection", web::post().to(bulk::from_selection))
         .service(

@@ -876,6 +876,26 @@ pub async fn add_licenses(app: &TestApp, subscription: &str, more: u32) -> u32 {
 
 /// Loads a book (the import file's JSON) and a price list (its CSV) through `portal import` and
 /// `portal prices import`, as an installation's operator does.
+/// A portal on Jul 20, 2026 (China Standard Time) with one reseller, `example` (billing day 15,
+/// admin@example.example / example-demo), its customer `c-example` with delegated admin
+/// privileges and no subscription, and Office 365 E3 at 11 a license a month: a purchase that
+/// day is free until Aug 15, then billed in advance.
+pub async fn july_20_with_billing_day_15() -> TestApp {
+    let app = spawn_app_with(&[("PORTAL_CLOCK", "2026-07-20T10:00:00+08:00")]).await;
+    load_book(
+        &app,
+        r#"{
+  "resellers": [{ "id": "example", "name": "Example 云", "billing_day": 15,
+    "users": [{ "email": "admin@example.example", "password": "example-demo", "admin": true }] }],
+  "customers": [{ "id": "c-example", "company_name": "示例 公司", "domain": "example.partner.onmschina.cn",
+    "relationships": [{ "reseller": "example", "delegated_admin": true }] }],
+  "subscriptions": []
+}"#,
+        "Offer ID,Currency,Unit Price,Valid From\nO365_E3,CNY,11,2026-01-01\n",
+    );
+    app
+}
+
 pub fn load_book(app: &TestApp, book: &str, prices: &str) {
     let book = file(app, "book.json", book);
     let out = portal_command(app, &["import", &book]);

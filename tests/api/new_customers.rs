@@ -267,6 +267,16 @@ async fn add_customer_on_the_pages_shows_the_password_once() {
         .assert_contains("admin@xinghe2027.partner.onmschina.cn");
     assert!(review.is_review());
     assert_eq!(app.snapshot().await, before);
+    // Back: the form again, as typed, nothing written.
+    let mut back = review.confirm_fields();
+    back.push(("edit".into(), "1".into()));
+    let back: Vec<(&str, &str)> = back.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let form = app.submit(FORM, &back).await;
+    form.assert_status(200)
+        .assert_contains("value=\"Xinghe2027\"")
+        .assert_contains("value=\"朝阳区建国路 1 号\"");
+    assert!(!form.is_review());
+    assert_eq!(app.snapshot().await, before);
     let made = app.confirm(&review).await;
     made.assert_status(200).assert_contains("客户已创建");
     let password = made
@@ -325,4 +335,101 @@ async fn add_customer_says_what_is_wrong_beside_each_field() {
         .assert_status(422)
         .assert_contains("id=\"prefix-error\"");
     assert_eq!(app.snapshot().await, before);
+}
+
+#[actix_web::test]
+async fn a_new_customer_is_in_the_activity_log_with_who_and_which_door() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let api = Api::issue(&app, CONTOSO.0).await;
+    // One through the pages, one through the API, and a purchase the filter leaves out.
+    let key = app.get(FORM).await.hidden("key");
+    let mut asked = fields("Pages31");
+    asked.push(("key", key));
+    let review = app.submit(FORM, &as_form(&asked)).await;
+    app.confirm(&review).await.assert_status(200);
+    let mut through_api = body("Api31");
+    through_api["BillingProfile"]["CompanyName"] = json!("云端贸易有限公司");
+    let made = api
+        .post("/v1/customers", &[], through_api)
+        .await
+        .assert_status(201);
+    api.post(
+        &format!("/v1/customers/{}/orders", made["id"].as_str().unwrap()),
+        &[],
+        json!({ "lineItems": [{ "lineItemNumber": 0, "offerId": "O365_E1", "quantity": 2 }] }),
+    )
+    .await
+    .assert_status(201);
+
+    assert_eq!(
+        app.count(
+            "activity WHERE action = 'customer_created' AND user_email = 'admin@contoso.example' \
+             AND user_role = 'global-admin' AND subscription_id IS NULL"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        app.count("activity WHERE action = 'customer_created' AND token_id IS NOT NULL")
+            .await,
+        1
+    );
+    app.prefer("en-US");
+    let log = app.get("/activity?action=new_customers").await;
+    log.assert_status(200)
+        .assert_contains("Added a customer")
+        .assert_contains("星河科技有限公司")
+        .assert_contains("云端贸易有限公司")
+        .assert_contains("via the API · Test script")
+        .assert_contains("<option value=\"new_customers\" selected>New customers</option>")
+        .assert_lacks("Bought (a new subscription)");
+    assert_eq!(log.body.matches("Added a customer").count(), 2);
+    // The whole log holds them among the other changes.
+    app.get("/activity?action=changes")
+        .await
+        .assert_contains("Added a customer")
+        .assert_contains("Bought (a new subscription)");
+    app.prefer("zh-CN");
+    app.get("/activity?action=new_customers")
+        .await
+        .assert_contains("已添加客户")
+        .assert_contains(">新客户</option>");
+}
+
+#[actix_web::test]
+async fn the_prefix_is_checked_as_it_is_typed() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    app.prefer("en-US");
+    app.get(FORM)
+        .await
+        .assert_contains("<script src=\"/static/js/signup.js\" defer></script>")
+        .assert_contains("id=\"prefix-status\"");
+    app.get("/static/js/signup.js").await.assert_status(200);
+    for (prefix, code, words) in [
+        (
+            "FABRIKAM",
+            "domain_taken",
+            "fabrikam.partner.onmschina.cn is taken",
+        ),
+        (
+            "xinghe2028",
+            "domain_free",
+            "xinghe2028.partner.onmschina.cn is available",
+        ),
+        ("bad_prefix", "prefix_invalid", ""),
+    ] {
+        let answer = app
+            .get(&format!("/customers/new/availability?prefix={prefix}"))
+            .await;
+        answer.assert_status(200);
+        let body: Value = serde_json::from_str(&answer.body).unwrap();
+        assert_eq!(body["code"], code, "{prefix}");
+        assert!(body["words"].as_str().unwrap().contains(words), "{body}");
+        assert!(!body["words"].as_str().unwrap().is_empty(), "{body}");
+    }
+    app.prefer("zh-CN");
+    let answer = app.get("/customers/new/availability?prefix=fabrikam").await;
+    assert!(answer.body.contains("已被使用"), "{}", answer.body);
 }

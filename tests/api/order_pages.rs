@@ -4,7 +4,9 @@
 
 use futures_util::future::join_all;
 
-use crate::helpers::{CONTOSO, NORTHWIND, assert_invariants, load_book, spawn_app, spawn_app_with};
+use crate::helpers::{
+    CONTOSO, NORTHWIND, assert_invariants, july_20_with_billing_day_15, spawn_app,
+};
 
 const NEW: &str = "/customers/c-fabrikam/orders/new";
 
@@ -43,6 +45,16 @@ async fn the_cart_the_review_and_one_order() {
         .assert_contains("Office 365 Business Essentials")
         .assert_contains("already has Office 365 Business Essentials from you");
     assert!(review.is_review());
+    assert_eq!(app.snapshot().await, before);
+    // Back: the cart again, as typed, nothing written.
+    let mut back = review.confirm_fields();
+    back.push(("edit".into(), "1".into()));
+    let back: Vec<(&str, &str)> = back.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let cart = app.submit(NEW, &back).await;
+    cart.assert_status(200)
+        .assert_contains("name=\"q-O365_E3\" value=\"25\"")
+        .assert_contains("value=\"销售部\"");
+    assert!(!cart.is_review());
     assert_eq!(app.snapshot().await, before);
 
     // Confirm: one order; a double click and a Back-and-Confirm: the same order.
@@ -148,18 +160,7 @@ async fn another_resellers_customer_is_not_there() {
 
 #[actix_web::test]
 async fn the_review_shows_the_cost_by_21vianets_rules() {
-    let app = spawn_app_with(&[("PORTAL_CLOCK", "2026-07-20T10:00:00+08:00")]).await;
-    load_book(
-        &app,
-        r#"{
-  "resellers": [{ "id": "example", "name": "Example 云", "billing_day": 15,
-    "users": [{ "email": "admin@example.example", "password": "example-demo", "admin": true }] }],
-  "customers": [{ "id": "c-example", "company_name": "示例 公司", "domain": "example.partner.onmschina.cn",
-    "relationships": [{ "reseller": "example", "delegated_admin": true }] }],
-  "subscriptions": []
-}"#,
-        "Offer ID,Currency,Unit Price,Valid From\nO365_E3,CNY,11,2026-01-01\n",
-    );
+    let app = july_20_with_billing_day_15().await;
     app.sign_in(("admin@example.example", "example-demo")).await;
     app.prefer("en-US");
     let review = app

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use crate::api_client::{Answer, Api};
 use crate::helpers::{
-    CONTOSO, NORTHWIND, assert_invariants, load_book, portal_command, spawn_app, spawn_app_with,
+    CONTOSO, NORTHWIND, assert_invariants, july_20_with_billing_day_15, portal_command, spawn_app,
+    spawn_app_with,
 };
 
 const FABRIKAM: &str = "c-fabrikam";
@@ -366,18 +367,7 @@ async fn twenty_at_once_with_one_request_id_make_one_order() {
 
 #[actix_web::test]
 async fn bought_on_july_20_with_billing_day_15_costs_nothing_until_august_15() {
-    let app = spawn_app_with(&[("PORTAL_CLOCK", "2026-07-20T10:00:00+08:00")]).await;
-    load_book(
-        &app,
-        r#"{
-  "resellers": [{ "id": "example", "name": "Example 云", "billing_day": 15,
-    "users": [{ "email": "admin@example.example", "password": "example-demo", "admin": true }] }],
-  "customers": [{ "id": "c-example", "company_name": "示例 公司", "domain": "example.partner.onmschina.cn",
-    "relationships": [{ "reseller": "example", "delegated_admin": true }] }],
-  "subscriptions": []
-}"#,
-        "Offer ID,Currency,Unit Price,Valid From\nO365_E3,CNY,11,2026-01-01\n",
-    );
+    let app = july_20_with_billing_day_15().await;
     let api = Api::issue(&app, "admin@example.example").await;
     let order = post_order(&api, "c-example", &[], one_line("O365_E3", json!(15)))
         .await

@@ -2,18 +2,18 @@
 //! lock) → the replay of a used one-time key → the domain checked free in the transaction (any
 //! reseller's customer, compared without case) → write the customer, this reseller's
 //! relationship with delegated admin privileges, its profile, the tenant's first admin (its
-//! password's hash only), the reseller's customer count and the event (`customer-created`) →
-//! keep the door's reply → finish; then the customer search's tables take the new customer in.
+//! password's hash only), the reseller's customer count, the activity record (who, through
+//! which door) and the event (`customer-created`) →
+//! the customer search's rows of the new relationship alone (`store::customers::added`) → keep
+//! the door's reply → finish.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryTrait, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryTrait};
 
+use super::super::activity;
+use super::super::customers::added;
 use super::super::events::{self, Touched};
-use super::super::turn::write_turn;
 use super::claim::{self, CustomerBegun};
 use super::{ChangeError, Reply};
 use crate::domain::change::Via;
@@ -59,21 +59,7 @@ pub async fn create_customer(
     reply: impl FnOnce(&CustomerMade) -> Reply,
 ) -> Result<CustomerDone, ChangeError> {
     let result = make(db, sub, new, password_hash, reply).await;
-    let outcome = match &result {
-        Ok(_) => "made",
-        Err(ChangeError::NotFound) => "not_found",
-        Err(ChangeError::Conflict) => "conflict",
-        Err(ChangeError::Refused(_)) => "refused",
-        Err(ChangeError::Db(_)) => "error",
-    };
-    metrics::counter!("portal_changes_total", "kind" => "customer", "result" => outcome)
-        .increment(1);
-    if matches!(&result, Ok(CustomerDone { made: Some(_), .. }))
-        && let Err(e) = reindex(db).await
-    {
-        // The customer is made; its search rows come with the next rebuild.
-        tracing::error!(error = %e, "the customer search's tables were not written again");
-    }
+    super::counted("customer", &result);
     result
 }
 
@@ -106,18 +92,35 @@ async fn make(
         })
         .build(backend),
     );
+    let (sort_key, search_text) = (
+        sort_key(&new.company_name),
+        search_text(&new.company_name, &domain),
+    );
+    let search_rows = added::statements(
+        claimed.txn()?,
+        &added::Added {
+            reseller: &sub.who.reseller,
+            customer: &id,
+            sort_key: &sort_key,
+            search_text: &search_text,
+        },
+    )
+    .await?;
     writes.push(
         relationship::Entity::insert(relationship::ActiveModel {
             reseller_id: Set(sub.who.reseller.to_string()),
             customer_id: Set(id.to_string()),
             delegated_admin: Set(true),
-            sort_key: Set(sort_key(&new.company_name)),
-            search_text: Set(search_text(&new.company_name, &domain)),
+            sort_key: Set(sort_key),
+            search_text: Set(search_text),
             company_name: Set(new.company_name.clone()),
             domain: Set(domain.clone()),
         })
         .build(backend),
     );
+    for statement in search_rows {
+        writes.push(statement);
+    }
     let profile = Query::insert()
         .into_table(Alias::new("customer_profiles"))
         .columns(
@@ -173,6 +176,9 @@ async fn make(
             .filter(reseller::Column::Id.eq(sub.who.reseller.as_str()))
             .build(backend),
     );
+    writes.push(activity::recorded_customer(
+        backend, sub.who, &id, sub.via, sub.at,
+    ));
     writes.push(events::recorded_each(
         backend,
         &events::Source {
@@ -204,25 +210,4 @@ async fn make(
         reply,
         made: Some(made),
     })
-}
-
-/// The customer search's tables, written again with the new customer in (as the importer does
-/// after it adds relationships: a new customer takes a place in the middle of the list). A whole
-/// rebuild: correct at any size, but its cost grows with the book (a follow-up: the new rows
-/// alone).
-async fn reindex(db: &Db) -> Result<(), DbErr> {
-    let _turn = write_turn(db).await;
-    let txn = db.begin().await?;
-    let statements: Vec<&str> = match txn.get_database_backend() {
-        DbBackend::Postgres => migration::search::REBUILD_POSTGRES
-            .iter()
-            .chain(migration::search::REBUILD_PAIRS_POSTGRES)
-            .copied()
-            .collect(),
-        _ => migration::search::REBUILD_SQLITE.to_vec(),
-    };
-    for statement in statements {
-        txn.execute_unprepared(statement).await?;
-    }
-    txn.commit().await
 }

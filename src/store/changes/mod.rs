@@ -96,6 +96,18 @@ pub enum ChangeError {
 /// The outcomes `portal_changes_total` counts a change by (its `result` label).
 pub const OUTCOMES: [&str; 5] = ["made", "not_found", "conflict", "refused", "error"];
 
+/// Counts a change's outcome in `/metrics` (`portal_changes_total{kind, result}`).
+fn counted<T>(kind: &'static str, result: &Result<T, ChangeError>) {
+    let outcome = match result {
+        Ok(_) => "made",
+        Err(ChangeError::NotFound) => "not_found",
+        Err(ChangeError::Conflict) => "conflict",
+        Err(ChangeError::Refused(_)) => "refused",
+        Err(ChangeError::Db(_)) => "error",
+    };
+    metrics::counter!("portal_changes_total", "kind" => kind, "result" => outcome).increment(1);
+}
+
 /// Makes a change, or gives the reply the same request got before. `reply` is the door's answer
 /// to what the change did; it is kept under the request's key with the change's writes.
 #[tracing::instrument(skip_all, fields(reseller = %sub.who.reseller, customer = %sub.customer, subscription = %sub.subscription, change = change.name()))]
@@ -106,15 +118,7 @@ pub async fn apply(
     reply: impl FnOnce(&Applied) -> Reply,
 ) -> Result<Done, ChangeError> {
     let result = make(db, sub, change, reply).await;
-    let outcome = match &result {
-        Ok(_) => "made",
-        Err(ChangeError::NotFound) => "not_found",
-        Err(ChangeError::Conflict) => "conflict",
-        Err(ChangeError::Refused(_)) => "refused",
-        Err(ChangeError::Db(_)) => "error",
-    };
-    metrics::counter!("portal_changes_total", "kind" => change.name(), "result" => outcome)
-        .increment(1);
+    counted(change.name(), &result);
     result
 }
 

@@ -54,15 +54,7 @@ pub async fn place(
     reply: impl FnOnce(&Placed) -> Reply,
 ) -> Result<OrderDone, ChangeError> {
     let result = make(db, sub, order, reply).await;
-    let outcome = match &result {
-        Ok(_) => "made",
-        Err(ChangeError::NotFound) => "not_found",
-        Err(ChangeError::Conflict) => "conflict",
-        Err(ChangeError::Refused(_)) => "refused",
-        Err(ChangeError::Db(_)) => "error",
-    };
-    metrics::counter!("portal_changes_total", "kind" => Kind::Purchase.as_str(), "result" => outcome)
-        .increment(1);
+    super::counted(Kind::Purchase.as_str(), &result);
     result
 }
 

@@ -181,12 +181,17 @@ pub fn kept(body: &impl Serialize) -> Reply {
     Reply(serde_json::to_string(body).unwrap_or_else(|_| String::from("{}")))
 }
 
-/// The answer of a change: the first one, or its replay (always a 200: a refused change keeps
-/// nothing).
-pub fn reply(reply: Reply) -> HttpResponse {
-    HttpResponse::Ok()
+/// The answer of a change: the first one, or its replay, to the byte, with the same `status` (a
+/// refused change keeps nothing, so a replay is always of a success).
+pub fn answer(status: StatusCode, reply: Reply) -> HttpResponse {
+    HttpResponse::build(status)
         .content_type("application/json")
         .body(reply.0)
+}
+
+/// The answer of a change to a subscription (200).
+pub fn reply(reply: Reply) -> HttpResponse {
+    answer(StatusCode::OK, reply)
 }
 
 /// The customer id of a path: a malformed one is as unknown as a missing one.

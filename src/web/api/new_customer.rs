@@ -201,7 +201,7 @@ pub async fn create(
     let key = change_key(&req)?;
     let new = read(&body)?;
     let password = generated_password();
-    let hash = crate::password::hash(&password).map_err(ApiError::internal)?;
+    let hash = crate::password::hash_generated(&password).map_err(ApiError::internal)?;
     let sub = CustomerSubmission {
         who: &caller.account,
         via: Via::Token(caller.token_id),
@@ -237,9 +237,10 @@ pub async fn create(
         Err(ChangeError::Db(e)) => return Err(e.into()),
         Err(other) => return Err(ApiError::internal(other)),
     };
-    Ok(HttpResponse::Created()
-        .content_type("application/json")
-        .body(body))
+    Ok(super::answer(
+        actix_web::http::StatusCode::CREATED,
+        Reply(body),
+    ))
 }
 
 #[cfg(test)]

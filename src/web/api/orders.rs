@@ -16,7 +16,7 @@ use super::{change_key, json, kept, parse_body};
 use crate::clock::Clock;
 use crate::domain::change::Via;
 use crate::domain::order::{self, LineError, Order, OrderError, Placed, RawLine};
-use crate::store::changes::{self, ChangeError, OrderSubmission, Reply};
+use crate::store::changes::{self, ChangeError, OrderSubmission};
 use crate::store::{self, Db};
 use crate::web::explain;
 use crate::web::middleware::i18n::Locale;
@@ -234,14 +234,6 @@ fn refused(l: Locale, lines: &[RawLine], e: OrderError) -> ApiError {
     }
 }
 
-/// The answer of a placed order: 201 with the order, the first time and every time the same
-/// request comes again.
-fn created(reply: Reply) -> HttpResponse {
-    HttpResponse::Created()
-        .content_type("application/json")
-        .body(reply.0)
-}
-
 /// Places an order of new subscriptions for the customer.
 ///
 /// Every line makes a subscription: active, its licenses, billed monthly from today (free until
@@ -297,7 +289,8 @@ pub async fn create(
     })
     .await
     {
-        Ok(done) => Ok(created(done.reply)),
+        // 201 with the order, the first time and every time the same request comes again.
+        Ok(done) => Ok(super::answer(StatusCode::CREATED, done.reply)),
         Err(ChangeError::NotFound) => Err(ApiError::not_found()),
         Err(ChangeError::Db(e)) => Err(e.into()),
         Err(other) => Err(ApiError::internal(other)),

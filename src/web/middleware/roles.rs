@@ -113,6 +113,7 @@ pub const PAGES: &[Guard] = &[
     ("GET", "/catalog", Prices),
     ("GET", "/customers/new", Change),
     ("POST", "/customers/new", Change),
+    ("GET", "/customers/new/availability", Change),
     ("GET", "/customers/{customer}/orders/new", Change),
     ("POST", "/customers/{customer}/orders/new", Change),
     ("GET", "/customers/{customer}/orders/{order}", View),

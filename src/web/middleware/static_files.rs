@@ -32,6 +32,16 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../static/js/copy.js"),
     ),
     (
+        "js/signup.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/js/signup.js"),
+    ),
+    (
+        "js/once.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../static/js/once.js"),
+    ),
+    (
         "img/logo.svg",
         "image/svg+xml",
         include_bytes!("../../../static/img/logo.svg"),

@@ -154,6 +154,7 @@ fn action_words(l: Locale, actions: Actions) -> String {
         Actions::Changes => l.t("activity-action-changes"),
         Actions::SignIns => l.t("activity-action-sign-ins"),
         Actions::Kind(kind) => l.t(&format!("activity-action-{kind}")),
+        Actions::NewCustomers => l.t("activity-action-new-customers"),
     }
 }
 

@@ -22,6 +22,9 @@ use crate::web::{render, see_other};
 /// The form's path.
 pub const PATH: &str = "/customers/new";
 
+/// Where the form's script asks whether a prefix is free as it is typed.
+pub const AVAILABILITY: &str = "/customers/new/availability";
+
 /// The form's fields, in order: its name, and the field it is.
 const FIELDS: [(&str, Field); 11] = [
     ("company_name", Field::CompanyName),
@@ -66,6 +69,8 @@ pub struct Posted {
     /// The availability check's button, without script.
     check: Option<String>,
     confirm: Option<String>,
+    /// The review's Back: the form again, with what was typed.
+    edit: Option<String>,
 }
 
 impl Posted {
@@ -207,6 +212,47 @@ pub async fn form(req: HttpRequest, l: Locale, user: SignedIn) -> Result<HttpRes
     render(StatusCode::OK, &page)
 }
 
+/// A prefix asked of [`availability`].
+#[derive(Debug, serde::Deserialize)]
+pub struct Asked {
+    #[serde(default)]
+    prefix: String,
+}
+
+/// Whether a prefix is free, and in the words the check button's answer says it
+/// (static/js/signup.js shows them as the prefix is typed): `code` is `domain_free`,
+/// `domain_taken` or `prefix_invalid`.
+async fn availability_of(
+    l: Locale,
+    db: &Db,
+    raw: &str,
+) -> Result<(&'static str, String), PageError> {
+    Ok(match DomainPrefix::parse(raw) {
+        Err(e) => ("prefix_invalid", l.t(e.message_key())),
+        Ok(prefix) => match store::orders::domain_taken(db, &prefix.domain()).await? {
+            true => (
+                "domain_taken",
+                l.t1("signup-taken", "domain", prefix.domain()),
+            ),
+            false => (
+                "domain_free",
+                l.t1("signup-free", "domain", prefix.domain()),
+            ),
+        },
+    })
+}
+
+// permission: change
+pub async fn availability(
+    l: Locale,
+    _user: SignedIn,
+    db: web::Data<Db>,
+    asked: web::Query<Asked>,
+) -> Result<HttpResponse, PageError> {
+    let (code, words) = availability_of(l, db.get_ref(), &asked.prefix).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "code": code, "words": words })))
+}
+
 // permission: change
 pub async fn submit(
     req: HttpRequest,
@@ -230,21 +276,13 @@ pub async fn submit(
         );
         render(status, &page)
     };
+    if posted.edit.is_some() {
+        return again(&[], None, StatusCode::OK);
+    }
     if posted.check.is_some() {
-        return match DomainPrefix::parse(&posted.prefix) {
-            Err(e) => again(
-                &[(Field::Prefix, l.t(e.message_key()))],
-                None,
-                StatusCode::OK,
-            ),
-            Ok(prefix) => {
-                let taken = store::orders::domain_taken(db.get_ref(), &prefix.domain()).await?;
-                let words = match taken {
-                    true => l.t1("signup-taken", "domain", prefix.domain()),
-                    false => l.t1("signup-free", "domain", prefix.domain()),
-                };
-                again(&[], Some((!taken, words)), StatusCode::OK)
-            }
+        return match availability_of(l, db.get_ref(), &posted.prefix).await? {
+            ("prefix_invalid", words) => again(&[(Field::Prefix, words)], None, StatusCode::OK),
+            (code, words) => again(&[], Some((code == "domain_free", words)), StatusCode::OK),
         };
     }
     let customer = match NewCustomer::parse(&posted.raw()) {
@@ -282,7 +320,7 @@ pub async fn submit(
     }
     // Confirm: checked again in the transaction that makes the customer.
     let password = crate::web::api::new_customer::generated_password();
-    let hash = crate::password::hash(&password).map_err(PageError::Internal)?;
+    let hash = crate::password::hash_generated(&password).map_err(PageError::Internal)?;
     let sub = CustomerSubmission {
         who: &user.account,
         via: Via::Page,

@@ -75,7 +75,6 @@ pub struct OrderReview {
     /// The notice of a review shown again (another order since).
     notice: Option<String>,
     action: String,
-    back: String,
     key: String,
     version: i64,
     prices: i64,
@@ -254,6 +253,18 @@ pub async fn submit(
     let prices = price_lists.get(db.get_ref(), prices_version).await?;
     let today = clock.today();
     let lines = posted.lines();
+    // The review's Back: the cart again, with what was typed.
+    if posted.get("edit").is_some() {
+        let page = OrderForm {
+            l,
+            layout: frame(l, &req, &user, &customer),
+            rows: cart(Some(&posted), &prices, today, &[]),
+            customer,
+            error: None,
+            key: key.to_string(),
+        };
+        return render(StatusCode::OK, &page);
+    }
     let order = match Order::parse(&lines, |offer| l.offer(offer)) {
         Ok(order) => order,
         Err(e) => {
@@ -358,7 +369,6 @@ pub async fn submit(
         l,
         layout: frame(l, &req, &user, &customer),
         action: new_href(&customer),
-        back: new_href(&customer),
         customer,
         lines: review_lines,
         next_billing_date,

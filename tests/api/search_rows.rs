@@ -1,0 +1,174 @@
+//! Issue 31: a new customer's rows of the customer search are written alone (its number
+//! between its neighbours', its trigrams counted; on PostgreSQL the counts and pairs), and the
+//! tables end as a whole rebuild writes them: new customers are found by a Chinese piece of
+//! their name and by their domain, and the customers before them still are.
+
+use sea_orm::{ConnectionTrait, DbBackend};
+use serde_json::{Value, json};
+
+use crate::api_client::Api;
+use crate::helpers::{CONTOSO, TestApp, spawn_app};
+
+fn body(name: &str, prefix: &str) -> Value {
+    json!({
+        "CompanyProfile": { "Domain": format!("{prefix}.partner.onmschina.cn") },
+        "BillingProfile": {
+            "Email": "li@example.com",
+            "Culture": "zh-CN",
+            "Language": "zh",
+            "CompanyName": name,
+            "DefaultAddress": {
+                "Country": "CN", "City": "上海", "State": "上海市",
+                "AddressLine1": "浦东新区世纪大道 100 号", "PostalCode": "200120",
+                "FirstName": "雷", "LastName": "李", "PhoneNumber": "+86 21 6666 6666"
+            }
+        }
+    })
+}
+
+fn percent(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// What the search's tables hold, in an order of their own (not the rows' numbers, which a
+/// rebuild spaces again): on SQLite the trigram counts, the relationships in the trigram
+/// table's order and whether each relationship's number is its row's; on PostgreSQL the counts
+/// and the pairs' rows.
+async fn search_tables(app: &TestApp) -> Vec<Option<String>> {
+    let queries: &[&str] = match app.db.get_database_backend() {
+        DbBackend::Postgres => &[
+            "SELECT string_agg(term || ':' || rows, '|' ORDER BY term) FROM customer_search_terms",
+            "SELECT string_agg(reseller_id || piece || ':' || rows, '|' \
+             ORDER BY reseller_id, piece) FROM customer_search_counts",
+            "SELECT string_agg(reseller_id || pair || sort_key || customer_id, '|' \
+             ORDER BY reseller_id, pair, sort_key, customer_id) FROM customer_search_pair_rows",
+        ],
+        _ => &[
+            "SELECT group_concat(term || ':' || rows, '|') \
+             FROM (SELECT term, rows FROM customer_search_terms ORDER BY term)",
+            "SELECT group_concat(customer_id, '|') \
+             FROM (SELECT customer_id FROM customer_search ORDER BY rowid)",
+            "SELECT group_concat(customer_id, '|') FROM (SELECT customer_id FROM relationships \
+             ORDER BY reseller_id, sort_key, customer_id)",
+            "SELECT COUNT(*) FROM relationships r JOIN customer_search s \
+             ON s.rowid = r.search_row AND s.customer_id = r.customer_id",
+        ],
+    };
+    let mut held = Vec::new();
+    for sql in queries {
+        held.push(app.value(sql).await);
+    }
+    held
+}
+
+async fn run(app: &TestApp, statements: impl IntoIterator<Item = String>) {
+    for statement in statements {
+        app.db.execute_unprepared(&statement).await.unwrap();
+    }
+}
+
+/// The search's tables written again whole, as the importer does.
+async fn rebuild(app: &TestApp) {
+    let statements: Vec<&str> = match app.db.get_database_backend() {
+        DbBackend::Postgres => migration::search::REBUILD_POSTGRES
+            .iter()
+            .chain(migration::search::REBUILD_PAIRS_POSTGRES)
+            .copied()
+            .collect(),
+        _ => migration::search::REBUILD_SQLITE.to_vec(),
+    };
+    run(app, statements.into_iter().map(String::from)).await;
+}
+
+async fn finds(app: &TestApp, query: &str, names: &[&str]) {
+    let page = app.get(&format!("/?q={}", percent(query))).await;
+    page.assert_status(200);
+    for name in names {
+        page.assert_contains(name);
+    }
+}
+
+#[actix_web::test]
+async fn new_customers_are_found_and_the_search_tables_are_as_a_rebuild_writes_them() {
+    let app = spawn_app().await;
+    let api = Api::issue(&app, CONTOSO.0).await;
+    app.sign_in(CONTOSO).await;
+    // The customers the book holds, found before any new one.
+    let found = ["北京云途科技有限公司", "Fabrikam 科技"];
+    finds(&app, "科技", &found).await;
+    finds(&app, "fabrikam", &["Fabrikam"]).await;
+
+    // First, in the middle and last in the list's order (阿 is "a", 星 "xing").
+    for (name, prefix) in [
+        ("阿尔法云计算有限公司", "alpha31"),
+        ("星河量子科技有限公司", "xinghe31"),
+        ("Zulu Trading", "zulu31"),
+    ] {
+        api.post("/v1/customers", &[], body(name, prefix))
+            .await
+            .assert_status(201);
+    }
+
+    finds(&app, "量子", &["星河量子科技有限公司"]).await;
+    finds(&app, "量", &["星河量子科技有限公司"]).await;
+    finds(&app, "云计算", &["阿尔法云计算有限公司"]).await;
+    finds(
+        &app,
+        "alpha31.partner.onmschina.cn",
+        &["阿尔法云计算有限公司"],
+    )
+    .await;
+    finds(&app, "zulu31", &["Zulu Trading"]).await;
+    finds(&app, "fabrikam", &["Fabrikam"]).await;
+    // Every customer found before still is, beside the new one.
+    finds(&app, "科技", &found).await;
+    finds(&app, "科技", &["星河量子科技有限公司"]).await;
+    finds(&app, "yuntu", &["北京云途科技有限公司"]).await;
+
+    let written = search_tables(&app).await;
+    rebuild(&app).await;
+    assert_eq!(search_tables(&app).await, written);
+}
+
+#[actix_web::test]
+async fn a_new_customer_with_no_number_left_between_its_neighbours_numbers_them_again() {
+    let app = spawn_app().await;
+    if app.db.get_database_backend() == DbBackend::Postgres {
+        return; // PostgreSQL numbers no rows.
+    }
+    let api = Api::issue(&app, CONTOSO.0).await;
+    // The rows numbered one apart, as the previous version numbered them.
+    run(
+        &app,
+        migration::search::REBUILD_SQLITE
+            .iter()
+            .map(|s| s.replace(" * 1048576", "")),
+    )
+    .await;
+    assert_eq!(
+        app.count("relationships WHERE search_row % 1048576 != 0")
+            .await,
+        app.count("relationships").await
+    );
+
+    api.post("/v1/customers", &[], body("北极星科技有限公司", "beiji31"))
+        .await
+        .assert_status(201);
+
+    assert_eq!(
+        app.count("relationships WHERE search_row % 1048576 != 0")
+            .await,
+        0
+    );
+    app.sign_in(CONTOSO).await;
+    finds(&app, "极星", &["北极星科技有限公司"]).await;
+    finds(
+        &app,
+        "beiji31.partner.onmschina.cn",
+        &["北极星科技有限公司"],
+    )
+    .await;
+    let written = search_tables(&app).await;
+    rebuild(&app).await;
+    assert_eq!(search_tables(&app).await, written);
+}
