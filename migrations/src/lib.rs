@@ -31,6 +31,7 @@ mod m20261204_000040_webhooks;
 mod m20261205_000065_draft_public_ids;
 mod m20261205_000066_activity_door;
 mod m20261205_000067_sessions_ended;
+mod m20261205_000068_sealed_secret_columns;
 pub mod search;
 
 pub struct Migrator;
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000065_draft_public_ids::Migration),
             Box::new(m20261205_000066_activity_door::Migration),
             Box::new(m20261205_000067_sessions_ended::Migration),
+            Box::new(m20261205_000068_sealed_secret_columns::Migration),
         ]
     }
 }
