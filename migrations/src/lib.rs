@@ -28,10 +28,11 @@ mod m20261204_000035_roles;
 mod m20261204_000036_user_links;
 mod m20261204_000037_two_step;
 mod m20261204_000040_webhooks;
-mod m20261205_000066_activity_door;
-mod m20261205_000067_sessions_ended;
 mod m20261205_000050_search_row_gaps;
 mod m20261205_000065_draft_public_ids;
+mod m20261205_000066_activity_door;
+mod m20261205_000067_sessions_ended;
+mod m20261205_000068_sealed_secret_columns;
 pub mod search;
 
 pub struct Migrator;
@@ -83,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000065_draft_public_ids::Migration),
             Box::new(m20261205_000066_activity_door::Migration),
             Box::new(m20261205_000067_sessions_ended::Migration),
+            Box::new(m20261205_000068_sealed_secret_columns::Migration),
         ]
     }
 }
