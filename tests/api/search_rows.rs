@@ -172,3 +172,35 @@ async fn a_new_customer_with_no_number_left_between_its_neighbours_numbers_them_
     rebuild(&app).await;
     assert_eq!(search_tables(&app).await, written);
 }
+
+#[actix_web::test]
+async fn new_customers_made_at_once_all_take_their_rows() {
+    let app = spawn_app().await;
+    let api = Api::issue(&app, CONTOSO.0).await;
+    // Names sharing their pieces (科技, 有限公司, the domain's suffix): their counts' rows are
+    // written by all of them at once.
+    let made = futures_util::future::join_all((0..12).map(|i| {
+        let api = &api;
+        async move {
+            api.post(
+                "/v1/customers",
+                &[],
+                body(&format!("星河{i}号科技有限公司"), &format!("xinghe31n{i}")),
+            )
+            .await
+            .assert_status(201)
+        }
+    }))
+    .await;
+    assert_eq!(made.len(), 12);
+    app.sign_in(CONTOSO).await;
+    finds(
+        &app,
+        "号科技",
+        &["星河0号科技有限公司", "星河11号科技有限公司"],
+    )
+    .await;
+    let written = search_tables(&app).await;
+    rebuild(&app).await;
+    assert_eq!(search_tables(&app).await, written);
+}

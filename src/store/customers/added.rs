@@ -9,6 +9,9 @@
 //!   reseller's pieces of one and two characters, and the rows of its pairs of Chinese characters
 //!   gain the new text's.
 //!
+//! On PostgreSQL each statement writes its rows in their keys' order, so that two new customers
+//! made at once lock the rows they share in the same order (never each waiting for the other).
+//!
 //! The statements read nothing the change writes before them (on PostgreSQL they run as parts
 //! of one statement, which sees the table as it was): the text is given to each.
 
@@ -143,7 +146,7 @@ fn postgres(added: &Added<'_>) -> Vec<Statement> {
             DbBackend::Postgres,
             "INSERT INTO customer_search_terms (term, rows) \
              SELECT substr($1, i, 3), COUNT(*) FROM generate_series(1, char_length($1) - 2) AS i \
-             GROUP BY 1 \
+             GROUP BY 1 ORDER BY 1 \
              ON CONFLICT (term) DO UPDATE SET rows = customer_search_terms.rows + EXCLUDED.rows",
             [text.clone()],
         ),
@@ -153,7 +156,7 @@ fn postgres(added: &Added<'_>) -> Vec<Statement> {
             "INSERT INTO customer_search_counts (reseller_id, piece, rows) \
              SELECT DISTINCT CAST($1 AS VARCHAR), substr($2, i, n), CAST(1 AS BIGINT) \
              FROM generate_series(1, char_length($2)) AS i, (VALUES (1), (2)) AS l (n) \
-             WHERE i + n - 1 <= char_length($2) \
+             WHERE i + n - 1 <= char_length($2) ORDER BY 2 \
              ON CONFLICT (reseller_id, piece) \
              DO UPDATE SET rows = customer_search_counts.rows + EXCLUDED.rows",
             [reseller.clone(), text.clone()],
@@ -164,7 +167,7 @@ fn postgres(added: &Added<'_>) -> Vec<Statement> {
                 "INSERT INTO customer_search_pair_rows (reseller_id, pair, sort_key, customer_id) \
                  SELECT DISTINCT CAST($1 AS VARCHAR), substr($2, i, 2), CAST($3 AS VARCHAR), \
                  CAST($4 AS VARCHAR) FROM generate_series(1, char_length($2) - 1) AS i \
-                 WHERE substr($2, i, 2) ~ '^[{}-{}]{{2}}$' ON CONFLICT DO NOTHING",
+                 WHERE substr($2, i, 2) ~ '^[{}-{}]{{2}}$' ORDER BY 2 ON CONFLICT DO NOTHING",
                 PAIR_CHARS.start(),
                 PAIR_CHARS.end()
             ),
