@@ -771,3 +771,6 @@ signup-password = Password
 signup-password-once = Copy the password now and give it to the customer's admin: it is shown only here, and kept only as a hash.
 signup-lang-zh = 中文
 signup-lang-en = English
+
+# issue 33 (webhooks: test events throttled)
+notifications-test-wait = You sent { $burst } test events in the last minute: wait { $seconds } s before sending another.

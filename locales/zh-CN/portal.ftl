@@ -717,3 +717,6 @@ signup-password = 密码
 signup-password-once = 请立即复制密码并交给客户的管理员：密码只在此处显示，仅以哈希形式保存。
 signup-lang-zh = 中文
 signup-lang-en = English
+
+# issue 33 (webhooks: test events throttled)
+notifications-test-wait = 你在最近一分钟内已发送 { $burst } 个测试事件，请等待 { $seconds } 秒后再发送。

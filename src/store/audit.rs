@@ -11,6 +11,8 @@ use crate::entities::{activity, customer};
 /// A change as its activity record keeps it.
 #[derive(Debug, Clone)]
 pub struct Audited {
+    /// The activity record's number.
+    pub id: i32,
     pub at: DateTime<Utc>,
     pub action: String,
     pub user_email: String,
@@ -73,6 +75,7 @@ pub async fn records(
                     .find(|(id, _)| id == c)
                     .map(|(_, name)| name.clone())
             }),
+            id: r.id,
             at: r.at,
             action: r.action,
             user_email: r.user_email,
