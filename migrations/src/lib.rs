@@ -28,6 +28,7 @@ mod m20261204_000035_roles;
 mod m20261204_000036_user_links;
 mod m20261204_000037_two_step;
 mod m20261204_000040_webhooks;
+mod m20261205_000055_activity_correlation;
 pub mod search;
 
 pub struct Migrator;
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000030_orders::Migration),
             Box::new(m20261204_000031_domains::Migration),
             Box::new(m20261204_000032_new_customers::Migration),
+            Box::new(m20261205_000055_activity_correlation::Migration),
         ]
     }
 }

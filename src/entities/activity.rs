@@ -31,6 +31,8 @@ pub struct Model {
     /// For a request the role may not make: the permission it needed and what was asked; for a
     /// change to the team: the user it was made to (and their new role).
     pub detail: Option<String>,
+    /// issue 33: the `MS-CorrelationId` of the API request that made the change.
+    pub correlation_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

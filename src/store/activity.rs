@@ -197,6 +197,7 @@ pub(crate) fn recorded<'a>(
             upgrade_id: Set(change.upgrade_id),
             token_id: Set(change.via.token()),
             job_id: Set(change.via.job()),
+            correlation_id: Set(change.via.correlation().map(|c| c.to_string())),
             before_name: Set(change.names.map(|(b, _)| b.to_owned())),
             after_name: Set(change.names.map(|(_, a)| a.to_owned())),
             ..Default::default()
@@ -609,6 +610,8 @@ impl FromQueryResult for Read {
             attempts_window: nullable(row, "attempts_window")?,
             user_role: nullable(row, "user_role")?,
             detail: nullable(row, "detail")?,
+            // Only the audit records read it, through sea-orm; a page's query may not select it.
+            correlation_id: nullable(row, "correlation_id").ok().flatten(),
         }))
     }
 }

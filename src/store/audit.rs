@@ -21,6 +21,8 @@ pub struct Audited {
     pub subscription_id: Option<String>,
     pub token_id: Option<i32>,
     pub job_id: Option<i32>,
+    /// The API request's `MS-CorrelationId`, for a change made through the API.
+    pub correlation_id: Option<String>,
     pub before: Values,
     pub after: Values,
 }
@@ -83,6 +85,7 @@ pub async fn records(
             subscription_id: r.subscription_id,
             token_id: r.token_id,
             job_id: r.job_id,
+            correlation_id: r.correlation_id,
             before: Values {
                 quantity: r.before_quantity,
                 status: r.before_status,

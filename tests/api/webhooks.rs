@@ -224,9 +224,14 @@ async fn a_change_reaches_the_receiver_signed_with_partner_centers_payload() {
     register(&api, &receiver.url, &["subscription-updated"]).await;
 
     let path = subscription("c-fabrikam", "s-fabrikam-essentials");
-    api.patch(&path, &[], json!({ "quantity": 31 }))
-        .await
-        .assert_status(200);
+    let correlation = "6d2b0f3e-8a41-4c6e-9f0a-2b7c5d9e1a34";
+    api.patch(
+        &path,
+        &[("MS-CorrelationId", correlation)],
+        json!({ "quantity": 31 }),
+    )
+    .await
+    .assert_status(200);
 
     let got = receiver.wait_for(1, WAIT).await;
     assert_eq!(got.len(), 1);
@@ -341,6 +346,15 @@ async fn a_change_reaches_the_receiver_signed_with_partner_centers_payload() {
     for r in &got {
         verify(&app, r).await;
     }
+    // Sent without a correlation id, the upgrade's records carry the one its answer gave.
+    let made_up = created.header("ms-correlationid").unwrap();
+    let upgrade_audit = got[1].json()["AuditUri"].as_str().unwrap()[app.base.len()..].to_owned();
+    let records = api.get(&upgrade_audit).await.assert_status(200);
+    assert_eq!(records["items"][0]["operationType"], "upgrade_subscription");
+    assert_eq!(
+        records["items"][0]["originalCorrelationId"],
+        made_up.as_str()
+    );
     assert_eq!(
         app.count("webhook_deliveries WHERE state = 'sent' AND attempts = 1")
             .await,

@@ -37,6 +37,9 @@ pub struct AuditRecord {
     pub resource_old_value: String,
     pub resource_new_value: String,
     pub operation_type: &'static str,
+    /// The `MS-CorrelationId` of the API request that made the change (none for a change made on
+    /// the pages or by a bulk job).
+    pub original_correlation_id: Option<String>,
     pub operation_date: String,
     pub operation_status: &'static str,
     pub customized_data: Vec<KeyValue>,
@@ -99,6 +102,7 @@ fn record(partner: &str, a: Audited) -> AuditRecord {
         resource_old_value: value(a.subscription_id.as_deref(), &a.before),
         resource_new_value: value(a.subscription_id.as_deref(), &a.after),
         operation_type,
+        original_correlation_id: a.correlation_id,
         operation_date: a.at.to_rfc3339_opts(SecondsFormat::Millis, true),
         operation_status: "succeeded",
         customized_data: customized,
