@@ -95,7 +95,13 @@ async fn the_outbox_forgets_the_events_the_webhooks_are_done_with_after_a_week()
     };
     assert_eq!(left[0], ids[2], "the event with a pending delivery is kept");
     assert!(left[1] > ids[2]);
-    // The deliveries are the Notifications log's, kept 7 days of their own.
+    // The deliveries are the Notifications log's, kept 7 days of their own; the new event's
+    // is made (behind the pending one of the same subscription).
+    wait_until(
+        &app,
+        &format!("webhook_deliveries WHERE event_id = {}", left[1]),
+    )
+    .await;
     assert_eq!(app.count("webhook_deliveries").await, 3);
     // The pending one is still sent, whole, when its time comes.
     app.db
