@@ -197,7 +197,7 @@ impl Pressure {
         {
             return self.busy;
         }
-        let Ok(head) = deliveries::events_head(db).await else {
+        let Ok(head) = store::webhooks::events_head(db).await else {
             return self.busy;
         };
         if let Some((before, at)) = self.head {
@@ -246,7 +246,7 @@ impl Worker {
             };
             if Utc::now() - purged > chrono::TimeDelta::hours(1) {
                 purged = Utc::now();
-                if let Err(e) = deliveries::purge(&self.db, purged - KEPT).await {
+                if let Err(e) = store::webhooks::purge(&self.db, purged - KEPT).await {
                     tracing::warn!(error = %e, "webhooks: forgetting old deliveries failed");
                 }
             }
@@ -342,7 +342,7 @@ impl Worker {
     }
 
     async fn gauge(&self) -> Result<(), store::DbErr> {
-        let oldest = deliveries::oldest_pending(&self.db).await?;
+        let oldest = store::webhooks::oldest_pending(&self.db).await?;
         let age = oldest.map_or(0.0, |at| (Utc::now() - at).as_seconds_f64().max(0.0));
         metrics::gauge!("portal_webhook_oldest_pending_seconds").set(age);
         Ok(())
