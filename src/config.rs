@@ -233,7 +233,10 @@ impl Settings {
 
 /// issue 33: `PORTAL_WEBHOOK_RETRY_SECONDS` (default 30), `PORTAL_WEBHOOK_LEASE_SECONDS`
 /// (default 30, at least 6), `PORTAL_WEBHOOK_ALLOW` (networks), `PORTAL_WEBHOOK_KEY` (a PEM
-/// file), `PORTAL_WEBHOOK_WORKER` (default true).
+/// file), `PORTAL_WEBHOOK_WORKER` (default true), `PORTAL_WEBHOOK_EVENTS_DAYS` (default 7, at
+/// least 1: how long the outbox keeps the events the webhooks are done with),
+/// `PORTAL_WEBHOOK_TEST_BURST` (default 2, at least 1: test events a reseller may ask for in a
+/// minute, as Partner Center allows).
 fn webhook_settings<'a>(
     get: &impl Fn(&str) -> Option<&'a String>,
     up_to: &impl Fn(&str, u64, u64) -> anyhow::Result<u64>,
@@ -259,6 +262,10 @@ fn webhook_settings<'a>(
             defaults.worker,
         )?,
         idle: defaults.idle,
+        events_kept: std::time::Duration::from_secs(
+            up_to("PORTAL_WEBHOOK_EVENTS_DAYS", 7, 3650)?.max(1) * 86_400,
+        ),
+        test_burst: u32::try_from(up_to("PORTAL_WEBHOOK_TEST_BURST", 2, 1000)?.max(1)).unwrap_or(2),
     })
 }
 

@@ -310,12 +310,14 @@ impl Runner {
 /// How much of the portal's clock passes between two looks for abandoned reviews.
 const SWEEP_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 
-/// Drops the bulk change reviews nobody confirmed or discarded within
-/// [`jobs::REVIEW_KEPT`], on a timer, on every instance (whether it runs jobs or not): a review
+/// The portal's sweep, on a timer, on every instance (whether it runs jobs or not): drops the
+/// bulk change reviews nobody confirmed or discarded within [`jobs::REVIEW_KEPT`] (a review
 /// holds up to 50,000 rows, and one left behind would otherwise stay until its reseller starts
-/// another. Looks once a minute of the portal's clock (a test's fixed clock moved on a day is
-/// looked at within a second); a look that finds nothing only reads.
-pub fn drop_abandoned_reviews(db: Db, clock: Clock) {
+/// another), the held drafts a day after they could last be confirmed, and (issue 33) the events
+/// of the outbox older than `events_kept` that the webhooks are done with. Looks once a minute of
+/// the portal's clock (a test's fixed clock moved on a day is looked at within a second); a look
+/// that finds nothing only reads.
+pub fn sweep(db: Db, clock: Clock, events_kept: chrono::TimeDelta) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -338,6 +340,14 @@ pub fn drop_abandoned_reviews(db: Db, clock: Clock) {
             // Held drafts of single changes, a day after they could last be confirmed.
             if let Err(e) = crate::store::drafts::sweep(&db, now).await {
                 tracing::warn!(error = %e, "sweeping expired drafts");
+            }
+            let Some(before) = now.checked_sub_signed(events_kept) else {
+                continue;
+            };
+            match crate::store::events::trim(&db, before).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "trimmed the events outbox"),
+                Err(e) => tracing::warn!(error = %e, "trimming the events outbox"),
             }
         }
     });

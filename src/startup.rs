@@ -110,7 +110,12 @@ impl Application {
             tracing::info!(users = sealed, "sealed the two-step secrets kept in clear");
         }
         store::keep_checkpointing(&db);
-        crate::jobs::drop_abandoned_reviews(db.clone(), clock.clone());
+        crate::jobs::sweep(
+            db.clone(),
+            clock.clone(),
+            chrono::TimeDelta::from_std(settings.webhooks.events_kept)
+                .unwrap_or(chrono::TimeDelta::days(7)),
+        );
         // issue 33: the webhooks' worker, beside the requests.
         let base = match &settings.public_url {
             Some(url) => url.as_str().to_owned(),

@@ -784,3 +784,5 @@ security-required-tokens = Until then, your API tokens are refused too (403); th
 # issue 31 (new customers and orders, what was left)
 activity-customer-created = Added a customer
 activity-action-new-customers = New customers
+# issue 33 (webhooks: test events throttled)
+notifications-test-wait = You sent { $burst } test events in the last minute: wait { $seconds } s before sending another.

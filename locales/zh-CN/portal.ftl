@@ -730,3 +730,5 @@ security-required-tokens = 在此之前，你的 API 令牌也会被拒绝（403
 # issue 31 (new customers and orders, what was left)
 activity-customer-created = 已添加客户
 activity-action-new-customers = 新客户
+# issue 33 (webhooks: test events throttled)
+notifications-test-wait = 你在最近一分钟内已发送 { $burst } 个测试事件，请等待 { $seconds } 秒后再发送。

@@ -29,6 +29,7 @@ mod m20261204_000036_user_links;
 mod m20261204_000037_two_step;
 mod m20261204_000040_webhooks;
 mod m20261205_000050_search_row_gaps;
+mod m20261205_000055_activity_correlation;
 mod m20261205_000065_draft_public_ids;
 mod m20261205_000066_activity_door;
 mod m20261205_000067_sessions_ended;
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000031_domains::Migration),
             Box::new(m20261204_000032_new_customers::Migration),
             Box::new(m20261205_000050_search_row_gaps::Migration),
+            Box::new(m20261205_000055_activity_correlation::Migration),
             Box::new(m20261205_000065_draft_public_ids::Migration),
             Box::new(m20261205_000066_activity_door::Migration),
             Box::new(m20261205_000067_sessions_ended::Migration),

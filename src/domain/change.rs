@@ -352,8 +352,9 @@ fn status(plan: &mut Plan, action: StatusAction, kind: Kind) -> Result<(), Refus
 pub enum Via {
     /// A page of the portal.
     Page,
-    /// The `/v1` API, with this token.
-    Token(i32),
+    /// The `/v1` API, with this token, in the request with this `MS-CorrelationId` (the
+    /// client's, or the one made up for it and sent back).
+    Token(i32, Option<uuid::Uuid>),
     /// A row of this bulk change job.
     Job(i32),
 }
@@ -363,14 +364,22 @@ impl Via {
     pub fn as_str(self) -> &'static str {
         match self {
             Via::Page => "page",
-            Via::Token(_) => "api",
+            Via::Token(..) => "api",
             Via::Job(_) => "job",
+        }
+    }
+
+    /// The API request's `MS-CorrelationId`, kept on the change's activity records.
+    pub fn correlation(self) -> Option<uuid::Uuid> {
+        match self {
+            Via::Token(_, correlation) => correlation,
+            _ => None,
         }
     }
 
     pub fn token(self) -> Option<i32> {
         match self {
-            Via::Token(id) => Some(id),
+            Via::Token(id, _) => Some(id),
             _ => None,
         }
     }

@@ -33,6 +33,8 @@ pub struct Model {
     pub detail: Option<String>,
     /// The door, when it is none of the above: `command_line` (issue 32's team commands).
     pub door: Option<String>,
+    /// issue 33: the `MS-CorrelationId` of the API request that made the change.
+    pub correlation_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

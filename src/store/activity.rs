@@ -212,6 +212,7 @@ pub(crate) fn recorded<'a>(
             upgrade_id: Set(change.upgrade_id),
             token_id: Set(change.via.token()),
             job_id: Set(change.via.job()),
+            correlation_id: Set(change.via.correlation().map(|c| c.to_string())),
             before_name: Set(change.names.map(|(b, _)| b.to_owned())),
             after_name: Set(change.names.map(|(_, a)| a.to_owned())),
             ..Default::default()
@@ -540,6 +541,8 @@ impl FromQueryResult for Read {
             user_role: nullable(row, "user_role")?,
             detail: nullable(row, "detail")?,
             door: nullable(row, "door")?,
+            // Only the audit records read it, through sea-orm; a page's query may not select it.
+            correlation_id: nullable(row, "correlation_id").ok().flatten(),
         }))
     }
 }

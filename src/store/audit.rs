@@ -11,6 +11,8 @@ use crate::entities::{activity, customer};
 /// A change as its activity record keeps it.
 #[derive(Debug, Clone)]
 pub struct Audited {
+    /// The activity record's number.
+    pub id: i32,
     pub at: DateTime<Utc>,
     pub action: String,
     pub user_email: String,
@@ -19,6 +21,8 @@ pub struct Audited {
     pub subscription_id: Option<String>,
     pub token_id: Option<i32>,
     pub job_id: Option<i32>,
+    /// The API request's `MS-CorrelationId`, for a change made through the API.
+    pub correlation_id: Option<String>,
     pub before: Values,
     pub after: Values,
 }
@@ -73,6 +77,7 @@ pub async fn records(
                     .find(|(id, _)| id == c)
                     .map(|(_, name)| name.clone())
             }),
+            id: r.id,
             at: r.at,
             action: r.action,
             user_email: r.user_email,
@@ -80,6 +85,7 @@ pub async fn records(
             subscription_id: r.subscription_id,
             token_id: r.token_id,
             job_id: r.job_id,
+            correlation_id: r.correlation_id,
             before: Values {
                 quantity: r.before_quantity,
                 status: r.before_status,

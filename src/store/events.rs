@@ -90,3 +90,37 @@ pub(crate) async fn job_completed(
     .await?;
     Ok(())
 }
+
+/// Events removed by one statement of [`trim`] (a short turn to write each).
+const TRIMMED_AT_ONCE: u64 = 2_000;
+
+/// issue 33: forgets the events recorded before `before` that the webhooks are done with: taken
+/// (turned into their deliveries, or heard by no registration) and with no delivery still
+/// pending (a failed one keeps its own body and can be sent again without its event). The
+/// outbox would otherwise grow by one row a change for ever. A few thousand at a time, oldest
+/// first; how many were removed.
+pub async fn trim(db: &super::Db, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    let mut removed = 0;
+    loop {
+        let done = {
+            let _turn = super::turn::write_turn(db).await;
+            db.execute_raw(Statement::from_sql_and_values(
+                db.get_database_backend(),
+                format!(
+                    "DELETE FROM events WHERE id IN (SELECT id FROM events \
+                     WHERE webhooks = 1 AND at < $1 \
+                     AND id NOT IN (SELECT event_id FROM webhook_deliveries \
+                       WHERE state = 'pending' AND event_id IS NOT NULL) \
+                     ORDER BY id LIMIT {TRIMMED_AT_ONCE})"
+                ),
+                [before.into()],
+            ))
+            .await?
+            .rows_affected()
+        };
+        removed += done;
+        if done < TRIMMED_AT_ONCE {
+            return Ok(removed);
+        }
+    }
+}

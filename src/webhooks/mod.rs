@@ -10,7 +10,7 @@ pub mod signing;
 pub mod tls;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::sync::{Notify, watch};
@@ -42,6 +42,13 @@ pub struct WebhookSettings {
     pub worker: bool,
     /// How often an idle worker looks for events.
     pub idle: Duration,
+    /// `PORTAL_WEBHOOK_EVENTS_DAYS` (default 7, the Notifications log's span): how long the
+    /// events outbox keeps an event the webhooks are done with (taken, and none of its
+    /// deliveries pending); the portal's sweep (`crate::jobs::sweep`) removes it after that.
+    pub events_kept: Duration,
+    /// `PORTAL_WEBHOOK_TEST_BURST` (default 3, at least 1): the test events a reseller may ask
+    /// for within [`crate::domain::webhook::TEST_WINDOW`] (30 seconds).
+    pub test_burst: u32,
 }
 
 impl Default for WebhookSettings {
@@ -53,6 +60,8 @@ impl Default for WebhookSettings {
             key_file: None,
             worker: true,
             idle: Duration::from_millis(500),
+            events_kept: Duration::from_secs(7 * 86_400),
+            test_burst: 3,
         }
     }
 }
@@ -142,22 +151,92 @@ struct Worker {
     tls: tls::Tls,
 }
 
-/// Deliveries claimed at a time (sent at once, each to its own receiver).
-const BATCH: u32 = 16;
-/// Events of the outbox taken at a time.
-const FAN_OUT: u64 = 500;
+/// How much a round takes on: events of the outbox turned into deliveries, deliveries claimed,
+/// and of those at most `run` of one resource (sent one after the other; the resources' runs at
+/// once, each to its receiver).
+#[derive(Debug, Clone, Copy)]
+struct Pace {
+    fan_out: u64,
+    claim: u32,
+    run: u32,
+}
+
+/// While nobody is making changes: as fast as the receivers take them.
+const FULL: Pace = Pace {
+    fan_out: 1000,
+    claim: 256,
+    run: 32,
+};
+/// While changes are being made (events come faster than [`BUSY_EVENTS`] a second): a small
+/// round every [`TRICKLE_EVERY`], so that the worker's writes, signatures and connections
+/// don't take the changes' turn to write and their CPU; what waits is sent once they slow.
+const TRICKLE: Pace = Pace {
+    fan_out: 100,
+    claim: 16,
+    run: 4,
+};
+const BUSY_EVENTS: f64 = 20.0;
+const TRICKLE_EVERY: Duration = Duration::from_secs(1);
+/// How often the rate of events is read again.
+const LOOK_EVERY: Duration = Duration::from_millis(250);
 /// Sent and failed deliveries are kept (and shown) this long.
 const KEPT: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// How fast changes come: the newest event's id when last read, and when.
+struct Pressure {
+    head: Option<(i64, Instant)>,
+    busy: bool,
+}
+
+impl Pressure {
+    /// Whether changes are being made (read again at most every [`LOOK_EVERY`]).
+    async fn busy(&mut self, db: &Db) -> bool {
+        let now = Instant::now();
+        if let Some((_, at)) = self.head
+            && now - at < LOOK_EVERY
+        {
+            return self.busy;
+        }
+        let Ok(head) = store::webhooks::events_head(db).await else {
+            return self.busy;
+        };
+        if let Some((before, at)) = self.head {
+            #[allow(clippy::cast_precision_loss)]
+            let rate = (head - before) as f64 / (now - at).as_secs_f64();
+            self.busy = rate > BUSY_EVENTS;
+        }
+        self.head = Some((head, now));
+        self.busy
+    }
+}
 
 impl Worker {
     async fn run(mut self) {
         let mut purged = Utc::now() - chrono::TimeDelta::hours(1);
+        let mut pressure = Pressure {
+            head: None,
+            busy: false,
+        };
+        let mut last_round: Option<Instant> = None;
         loop {
             if *self.stopped.borrow() {
                 break;
             }
-            let busy = match self.round().await {
-                Ok(busy) => busy,
+            let busy = pressure.busy(&self.db).await;
+            if busy
+                && let Some(wait) =
+                    last_round.and_then(|at| TRICKLE_EVERY.checked_sub(at.elapsed()))
+            {
+                tokio::select! {
+                    _ = tokio::time::sleep(wait.min(LOOK_EVERY)) => {}
+                    _ = self.stopped.changed() => {}
+                }
+                continue;
+            }
+            last_round = Some(Instant::now());
+            let pace = if busy { TRICKLE } else { FULL };
+            let worked = match self.round(pace).await {
+                Ok(worked) => worked,
                 Err(e) => {
                     if !store::is_outage(&e) {
                         tracing::warn!(error = %e, "webhooks: a round failed");
@@ -167,11 +246,11 @@ impl Worker {
             };
             if Utc::now() - purged > chrono::TimeDelta::hours(1) {
                 purged = Utc::now();
-                if let Err(e) = deliveries::purge(&self.db, purged - KEPT).await {
+                if let Err(e) = store::webhooks::purge(&self.db, purged - KEPT).await {
                     tracing::warn!(error = %e, "webhooks: forgetting old deliveries failed");
                 }
             }
-            if busy {
+            if worked || busy {
                 continue;
             }
             tokio::select! {
@@ -185,19 +264,42 @@ impl Worker {
         }
     }
 
-    /// One round: new events into deliveries, then the deliveries due; whether there was work.
-    async fn round(&self) -> Result<bool, store::DbErr> {
-        let taken = deliveries::fan_out(&self.db, &self.base, Utc::now(), FAN_OUT).await?;
+    /// One round: new events into deliveries, then the deliveries due, each resource's in
+    /// order; whether there was work.
+    async fn round(&self, pace: Pace) -> Result<bool, store::DbErr> {
+        let taken = deliveries::fan_out(&self.db, &self.base, Utc::now(), pace.fan_out).await?;
         let now = Utc::now();
         let until = now + chrono::TimeDelta::from_std(self.settings.lease).unwrap_or_default();
-        let claimed = deliveries::claim(&self.db, &self.owner, now, until, BATCH).await?;
+        let claimed =
+            deliveries::claim(&self.db, &self.owner, now, until, pace.claim, pace.run).await?;
         let sent = claimed.len();
-        let attempts = claimed.into_iter().map(|c| self.deliver(c));
-        let tried = futures_util::future::join_all(attempts).await;
+        let mut runs: Vec<Vec<Claimed>> = Vec::new();
+        let mut by_resource: std::collections::HashMap<(String, String), usize> =
+            std::collections::HashMap::new();
+        for c in claimed {
+            let key = (c.delivery.reseller.clone(), c.delivery.ordering.clone());
+            match by_resource.get(&key) {
+                Some(&i) => runs[i].push(c),
+                None => {
+                    by_resource.insert(key, runs.len());
+                    runs.push(vec![c]);
+                }
+            }
+        }
+        let started = Instant::now();
+        let done =
+            futures_util::future::join_all(runs.into_iter().map(|run| self.send_run(run, started)))
+                .await;
+        let (mut tried, mut untried) = (Vec::with_capacity(sent), Vec::new());
+        for (t, u) in done {
+            tried.extend(t);
+            untried.extend(u);
+        }
         let ends = deliveries::finish(
             &self.db,
             &self.owner,
             &tried,
+            &untried,
             Utc::now(),
             self.settings.retry,
         )
@@ -209,8 +311,38 @@ impl Worker {
         Ok(taken > 0 || sent > 0)
     }
 
+    /// A resource's claimed deliveries, one after the other, in order: after one that does not
+    /// go through, or once the lease has no room left for another whole attempt, the rest are
+    /// left untried (their claim is given back). What was tried, and the ids left.
+    async fn send_run(
+        &self,
+        run: Vec<Claimed>,
+        started: Instant,
+    ) -> (Vec<(Delivery, Tried)>, Vec<i32>) {
+        // An attempt is a lookup and a post, each at most ATTEMPT_TIMEOUT; a second spare.
+        let room = self
+            .settings
+            .lease
+            .saturating_sub(2 * ATTEMPT_TIMEOUT + Duration::from_secs(1));
+        let (mut tried, mut untried) = (Vec::with_capacity(run.len()), Vec::new());
+        let mut go = true;
+        for claimed in run {
+            if go && !tried.is_empty() && started.elapsed() > room {
+                go = false;
+            }
+            if !go {
+                untried.push(claimed.delivery.id);
+                continue;
+            }
+            let (delivery, attempt) = self.deliver(claimed).await;
+            go = attempt.succeeded() || attempt.outcome == "dropped";
+            tried.push((delivery, attempt));
+        }
+        (tried, untried)
+    }
+
     async fn gauge(&self) -> Result<(), store::DbErr> {
-        let oldest = deliveries::oldest_pending(&self.db).await?;
+        let oldest = store::webhooks::oldest_pending(&self.db).await?;
         let age = oldest.map_or(0.0, |at| (Utc::now() - at).as_seconds_f64().max(0.0));
         metrics::gauge!("portal_webhook_oldest_pending_seconds").set(age);
         Ok(())
@@ -272,11 +404,16 @@ impl Worker {
                 };
             }
         };
+        let Ok(signature) = signer.sign(body.as_bytes()) else {
+            tracing::error!("webhooks: signing failed");
+            return Tried {
+                status: None,
+                outcome: "no-key",
+                millis: elapsed(started),
+            };
+        };
         let headers = [
-            (
-                "Authorization",
-                format!("Signature {}", signer.sign(body.as_bytes())),
-            ),
+            ("Authorization", format!("Signature {signature}")),
             (
                 "X-MS-Certificate-Url",
                 format!("{}{}", self.base, signing::CERTIFICATE_PATH),

@@ -36,4 +36,5 @@ mod tenancy;
 mod two_step;
 mod v1;
 mod webhooks;
+mod webhooks_upkeep;
 mod wire;

@@ -19,10 +19,10 @@ use crate::receiver::{Receiver, Reply};
 
 const REGISTRATION: &str = "/webhooks/v1/registration";
 /// The receiver's network: loopback, which is otherwise refused.
-const ALLOW: (&str, &str) = ("PORTAL_WEBHOOK_ALLOW", "127.0.0.1/32");
+pub const ALLOW: (&str, &str) = ("PORTAL_WEBHOOK_ALLOW", "127.0.0.1/32");
 const WAIT: Duration = Duration::from_secs(20);
 
-async fn register(api: &Api, url: &str, events: &[&str]) -> Value {
+pub async fn register(api: &Api, url: &str, events: &[&str]) -> Value {
     api.post(
         REGISTRATION,
         &[],
@@ -224,9 +224,14 @@ async fn a_change_reaches_the_receiver_signed_with_partner_centers_payload() {
     register(&api, &receiver.url, &["subscription-updated"]).await;
 
     let path = subscription("c-fabrikam", "s-fabrikam-essentials");
-    api.patch(&path, &[], json!({ "quantity": 31 }))
-        .await
-        .assert_status(200);
+    let correlation = "6d2b0f3e-8a41-4c6e-9f0a-2b7c5d9e1a34";
+    api.patch(
+        &path,
+        &[("MS-CorrelationId", correlation)],
+        json!({ "quantity": 31 }),
+    )
+    .await
+    .assert_status(200);
 
     let got = receiver.wait_for(1, WAIT).await;
     assert_eq!(got.len(), 1);
@@ -295,6 +300,16 @@ async fn a_change_reaches_the_receiver_signed_with_partner_centers_payload() {
         );
     }
     assert_eq!(record["operationStatus"], "succeeded");
+    // Its id in Partner Center's form, the same at every read.
+    let id = record["id"].as_str().unwrap();
+    assert!(
+        id.starts_with("contoso_c-fabrikam_s-fabrikam-essentials_updatesubscription_"),
+        "{id}"
+    );
+    assert_eq!(
+        api.get(audit).await.assert_status(200)["items"][0]["id"],
+        id
+    );
     assert_eq!(records["attributes"]["objectType"], "Collection");
     let new: Value = serde_json::from_str(record["resourceNewValue"].as_str().unwrap()).unwrap();
     assert_eq!(new["Quantity"], 31);
@@ -331,6 +346,15 @@ async fn a_change_reaches_the_receiver_signed_with_partner_centers_payload() {
     for r in &got {
         verify(&app, r).await;
     }
+    // Sent without a correlation id, the upgrade's records carry the one its answer gave.
+    let made_up = created.header("ms-correlationid").unwrap();
+    let upgrade_audit = got[1].json()["AuditUri"].as_str().unwrap()[app.base.len()..].to_owned();
+    let records = api.get(&upgrade_audit).await.assert_status(200);
+    assert_eq!(records["items"][0]["operationType"], "upgrade_subscription");
+    assert_eq!(
+        records["items"][0]["originalCorrelationId"],
+        made_up.as_str()
+    );
     assert_eq!(
         app.count("webhook_deliveries WHERE state = 'sent' AND attempts = 1")
             .await,
@@ -496,7 +520,7 @@ async fn ten_failed_attempts_mark_the_event_failed_until_it_is_sent_again() {
 use sea_orm::ConnectionTrait as _;
 
 /// Waits until `table_and_filter` counts a row.
-async fn wait_until(app: &TestApp, table_and_filter: &str) {
+pub async fn wait_until(app: &TestApp, table_and_filter: &str) {
     let until = std::time::Instant::now() + WAIT;
     while app.count(table_and_filter).await == 0 {
         assert!(
@@ -581,8 +605,10 @@ async fn a_subscriptions_events_arrive_in_order_even_when_the_first_is_retried()
 
 #[actix_web::test]
 async fn two_instances_share_the_deliveries_and_send_each_once() {
-    let app = spawn_app_with(&[ALLOW]).await;
-    let other = second_instance_with(&app, &[ALLOW]).await;
+    // Ten test events at once: more than a reseller may usually send in 30 seconds.
+    let burst = ("PORTAL_WEBHOOK_TEST_BURST", "10");
+    let app = spawn_app_with(&[ALLOW, burst]).await;
+    let other = second_instance_with(&app, &[ALLOW, burst]).await;
     let api = Api::issue(&app, CONTOSO.0).await;
     let receiver = Receiver::start();
     register(

@@ -260,6 +260,35 @@ pub fn audit_path(at: DateTime<Utc>) -> String {
     )
 }
 
+/// The span a reseller's test events are counted over: at most a burst of them (a setting,
+/// `PORTAL_WEBHOOK_TEST_BURST`, by default 2, as Partner Center's "2 requests per minute when
+/// posting a validation event") within it, so that a script in a loop can't make the portal
+/// post to a receiver as fast as it asks.
+pub const TEST_WINDOW: Duration = Duration::from_secs(60);
+
+/// How long a reseller must wait at `now` before another test event, given when its recent
+/// ones were made (any order; those older than [`TEST_WINDOW`] don't count) and the `burst`
+/// allowed within the window: none if it may send one now. Whole seconds, at least one, as
+/// `Retry-After` says it.
+pub fn test_event_wait(recent: &[DateTime<Utc>], now: DateTime<Utc>, burst: u32) -> Option<u64> {
+    let window = chrono::TimeDelta::from_std(TEST_WINDOW).unwrap_or_default();
+    let mut counted: Vec<DateTime<Utc>> = recent
+        .iter()
+        .copied()
+        .filter(|at| *at > now - window)
+        .collect();
+    // A burst of none would refuse every test event for ever: one at least.
+    let burst = usize::try_from(burst.max(1)).unwrap_or(usize::MAX);
+    if counted.len() < burst {
+        return None;
+    }
+    // Newest first: the window frees a place when the burst-th newest leaves it.
+    counted.sort_unstable_by(|a, b| b.cmp(a));
+    let freed = counted[burst - 1] + window;
+    let millis = (freed - now).num_milliseconds().max(1);
+    Some(u64::try_from(millis).unwrap_or(1).div_ceil(1000))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,5 +374,33 @@ mod tests {
                 "ResourceChangeUtcDate": "2026-12-04T10:00:00.123000+00:00",
             })
         );
+    }
+
+    #[test]
+    fn test_events_come_in_a_small_burst_then_wait_for_the_window() {
+        let now = DateTime::parse_from_rfc3339("2026-12-05T10:01:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let ago = |s: i64| now - chrono::TimeDelta::seconds(s);
+        assert_eq!(test_event_wait(&[], now, 2), None);
+        assert_eq!(test_event_wait(&[ago(1)], now, 2), None);
+        // The second within a minute fills the burst: the older of them (55 s ago) leaves in 5 s.
+        assert_eq!(test_event_wait(&[ago(1), ago(55)], now, 2), Some(5));
+        // Those older than the window don't count.
+        assert_eq!(test_event_wait(&[ago(1), ago(60), ago(61)], now, 2), None);
+        // More than the burst (two instances at once): the burst-th newest decides.
+        assert_eq!(
+            test_event_wait(&[ago(1), ago(3), ago(2), ago(40)], now, 3),
+            Some(57)
+        );
+        // Never less than a second; whole seconds rounded up.
+        let just = now - chrono::TimeDelta::milliseconds(59_999);
+        assert_eq!(test_event_wait(&[just], now, 1), Some(1));
+        let half = now - chrono::TimeDelta::milliseconds(10_500);
+        assert_eq!(test_event_wait(&[half], now, 1), Some(50));
+        assert_eq!(test_event_wait(&[ago(0)], now, 1), Some(60));
+        // A burst of 0 is taken as 1.
+        assert_eq!(test_event_wait(&[], now, 0), None);
+        assert_eq!(test_event_wait(&[ago(10)], now, 0), Some(50));
     }
 }

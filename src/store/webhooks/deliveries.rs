@@ -62,6 +62,9 @@ pub struct Delivery {
     pub reseller: String,
     pub correlation_id: String,
     pub name: String,
+    /// The resource it is about (`subscription:{id}`, `test:{correlation}`…): deliveries of one
+    /// resource are sent one after the other, in the order of their events.
+    pub ordering: String,
     /// The exact body sent (and signed).
     pub body: String,
     pub state: State,
@@ -82,6 +85,7 @@ fn to_delivery(r: &QueryResult) -> Result<Delivery, DbErr> {
         reseller: r.try_get("", "reseller_id")?,
         correlation_id: r.try_get("", "correlation_id")?,
         name: r.try_get("", "name")?,
+        ordering: r.try_get("", "ordering")?,
         body: r.try_get("", "body")?,
         state: State::parse(&state)?,
         attempts: u32::try_from(attempts).map_err(corrupt)?,
@@ -92,8 +96,8 @@ fn to_delivery(r: &QueryResult) -> Result<Delivery, DbErr> {
     })
 }
 
-const COLUMNS: &str = "id, reseller_id, correlation_id, name, body, state, attempts, created_at, \
-                       next_at, sent_at, last_status";
+const COLUMNS: &str = "id, reseller_id, correlation_id, name, ordering, body, state, attempts, \
+                       created_at, next_at, sent_at, last_status";
 
 /// Turns up to `limit` events of the outbox into deliveries, in the order they were recorded:
 /// one for the registration of the event's reseller if it hears the event and was made before
@@ -146,6 +150,7 @@ pub async fn fan_out(db: &Db, base: &str, now: DateTime<Utc>, limit: u64) -> Res
             registrations.push((reseller.to_owned(), super::to_registered(&row)?));
         }
     }
+    let mut made = Vec::new();
     for e in &events {
         let Some((_, registered)) = registrations.iter().find(|(r, _)| *r == e.reseller_id) else {
             continue;
@@ -167,17 +172,17 @@ pub async fn fan_out(db: &Db, base: &str, now: DateTime<Utc>, limit: u64) -> Res
             audit_uri: Some(format!("{base}{}", audit_path(e.at))),
             resource_change_utc_date: utc_date(e.at),
         };
-        insert(
-            &txn,
-            &e.reseller_id,
-            Some(e.id),
-            &uuid::Uuid::new_v4().to_string(),
-            &e.name,
-            &format!("{}:{}", e.resource, e.resource_id),
-            &payload,
-            now,
-        )
-        .await?;
+        made.push(New {
+            reseller: &e.reseller_id,
+            event: Some(e.id),
+            correlation_id: uuid::Uuid::new_v4().to_string(),
+            name: &e.name,
+            ordering: format!("{}:{}", e.resource, e.resource_id),
+            body: serde_json::to_string(&payload).map_err(corrupt)?,
+        });
+    }
+    for chunk in made.chunks(INSERTED_AT_ONCE) {
+        insert(&txn, chunk, now).await?;
     }
     let ids: Vec<String> = events.iter().map(|e| e.id.to_string()).collect();
     txn.execute_unprepared(&format!(
@@ -189,50 +194,123 @@ pub async fn fan_out(db: &Db, base: &str, now: DateTime<Utc>, limit: u64) -> Res
     Ok(events.len())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A delivery to make.
+struct New<'a> {
+    reseller: &'a str,
+    event: Option<i32>,
+    correlation_id: String,
+    name: &'a str,
+    ordering: String,
+    /// The payload as sent.
+    body: String,
+}
+
+/// Deliveries written by one statement (7 values each, far under either database's limit).
+const INSERTED_AT_ONCE: usize = 200;
+
+/// Writes `rows` as pending deliveries due at `now`, in one statement.
 async fn insert(
     db: &impl ConnectionTrait,
-    reseller: &str,
-    event: Option<i32>,
-    correlation_id: &str,
-    name: &str,
-    ordering: &str,
-    payload: &Payload,
+    rows: &[New<'_>],
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let body = serde_json::to_string(payload).map_err(corrupt)?;
-    db.execute_raw(statement(
-        db.get_database_backend(),
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from(
         "INSERT INTO webhook_deliveries (reseller_id, event_id, correlation_id, name, ordering, \
-         body, state, attempts, created_at, next_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
-        [
-            reseller.into(),
-            event.into(),
-            correlation_id.into(),
-            name.into(),
-            ordering.into(),
-            body.into(),
+         body, state, attempts, created_at, next_at) VALUES ",
+    );
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(rows.len() * 7);
+    for (i, row) in rows.iter().enumerate() {
+        let n = i * 7;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${}, ${}, 'pending', 0, ${}, ${})",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5,
+            n + 6,
+            n + 7,
+            n + 7
+        ));
+        values.extend([
+            row.reseller.into(),
+            row.event.into(),
+            row.correlation_id.clone().into(),
+            row.name.into(),
+            row.ordering.clone().into(),
+            row.body.clone().into(),
             millis(now).into(),
-        ],
-    ))
-    .await?;
+        ]);
+    }
+    db.execute_raw(statement(db.get_database_backend(), &sql, values))
+        .await?;
     Ok(())
 }
 
-/// A test event (`test-created`) for the reseller's registration, due now; its correlation id,
-/// or `None` when the reseller's registration does not hear `test-created` (or it has none).
+/// What became of a request for a test event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestEvent {
+    /// Made, due now: its correlation id.
+    Sent(String),
+    /// The reseller's registration does not hear `test-created` (or it has none).
+    NotHeard,
+    /// The reseller sent its burst of test events within [`webhook::TEST_WINDOW`]: none is
+    /// made, and another may be asked for after this many seconds.
+    Wait(u64),
+}
+
+/// A test event (`test-created`) for the reseller's registration, due now, unless it does not
+/// hear them or sent `burst` of them within [`webhook::TEST_WINDOW`] (counted and made in one
+/// transaction: on PostgreSQL under a lock of the reseller's, so that two instances asked at
+/// once count each other's).
 pub async fn send_test(
     db: &Db,
     reseller: &ResellerId,
     base: &str,
     now: DateTime<Utc>,
-) -> Result<Option<String>, DbErr> {
+    burst: u32,
+) -> Result<TestEvent, DbErr> {
     let hears = super::registration(db, reseller)
         .await?
         .is_some_and(|r| r.registration.hears(TEST_CREATED));
     if !hears {
-        return Ok(None);
+        return Ok(TestEvent::NotHeard);
+    }
+    let backend = db.get_database_backend();
+    let window = chrono::TimeDelta::from_std(webhook::TEST_WINDOW).unwrap_or_default();
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    if backend == DbBackend::Postgres {
+        txn.execute_raw(statement(
+            backend,
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            [format!("webhook-test:{reseller}").into()],
+        ))
+        .await?;
+    }
+    let recent = txn
+        .query_all_raw(statement(
+            backend,
+            "SELECT created_at FROM webhook_deliveries \
+             WHERE reseller_id = $1 AND name = $2 AND created_at > $3",
+            [
+                reseller.as_str().into(),
+                TEST_CREATED.into(),
+                millis(now - window).into(),
+            ],
+        ))
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64>("", "created_at").map(at_millis))
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    if let Some(seconds) = webhook::test_event_wait(&recent, now, burst) {
+        return Ok(TestEvent::Wait(seconds));
     }
     let correlation_id = uuid::Uuid::new_v4().to_string();
     let payload = Payload {
@@ -242,19 +320,18 @@ pub async fn send_test(
         audit_uri: None,
         resource_change_utc_date: utc_date(now),
     };
-    let _turn = write_turn(db).await;
-    insert(
-        db,
-        reseller.as_str(),
-        None,
-        &correlation_id,
-        TEST_CREATED,
-        &format!("test:{correlation_id}"),
-        &payload,
-        now,
-    )
-    .await?;
-    Ok(Some(correlation_id))
+    let body = serde_json::to_string(&payload).map_err(corrupt)?;
+    let made = New {
+        reseller: reseller.as_str(),
+        event: None,
+        correlation_id: correlation_id.clone(),
+        name: TEST_CREATED,
+        ordering: format!("test:{correlation_id}"),
+        body,
+    };
+    insert(&txn, &[made], now).await?;
+    txn.commit().await?;
+    Ok(TestEvent::Sent(correlation_id))
 }
 
 /// A delivery claimed to send, with where its registration sends it now and whether it still
@@ -266,31 +343,36 @@ pub struct Claimed {
     pub hears: bool,
 }
 
-/// Claims up to `limit` deliveries due at `now` for `owner` until `until`: pending, not claimed
-/// by a live lease, and the earliest pending one of their resource (a later event of a
-/// subscription waits for the earlier one to be sent, or to fail for good).
+/// Claims up to `limit` deliveries due at `now` for `owner` until `until`: of each resource,
+/// the pending ones from its earliest on (at most `run` of them), while they are due and not
+/// claimed by a live lease; a later event of a subscription waits for the earlier ones to be
+/// sent, or to fail for good. The claimed are in the order of their events, and the worker
+/// sends a resource's one after the other, stopping at the first that does not go through.
+/// One statement (on PostgreSQL after a lock for the transaction, so that two instances' claims
+/// never cut one resource's run between them).
 pub async fn claim(
     db: &Db,
     owner: &str,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
     limit: u32,
+    run: u32,
 ) -> Result<Vec<Claimed>, DbErr> {
     let backend = db.get_database_backend();
-    let lock = match backend {
-        DbBackend::Postgres => " FOR UPDATE OF d SKIP LOCKED",
-        _ => "",
-    };
+    // `held` counts, along a resource's pending deliveries in order, those not due or claimed:
+    // a delivery may go only if none before it (nor itself) is held.
     let sql = format!(
         "UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $2 \
          WHERE id IN (\
-           SELECT d.id FROM webhook_deliveries d \
-           WHERE d.state = 'pending' AND d.next_at <= $3 \
-           AND (d.lease_until IS NULL OR d.lease_until < $3) \
-           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
-             WHERE e.reseller_id = d.reseller_id AND e.ordering = d.ordering \
-             AND e.state = 'pending' AND e.id < d.id) \
-           ORDER BY d.id LIMIT {limit}{lock}) \
+           SELECT id FROM (\
+             SELECT id, ROW_NUMBER() OVER w AS place, \
+               SUM(CASE WHEN next_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+                   THEN 0 ELSE 1 END) OVER w AS held \
+             FROM webhook_deliveries WHERE state = 'pending' \
+             WINDOW w AS (PARTITION BY reseller_id, ordering ORDER BY id \
+               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)\
+           ) p WHERE held = 0 AND place <= {run} ORDER BY id LIMIT {limit}) \
+         AND state = 'pending' AND (lease_until IS NULL OR lease_until < $3) \
          RETURNING {COLUMNS}"
     );
     // Most rounds find nothing due: asked first without the turn to write.
@@ -304,20 +386,31 @@ pub async fn claim(
     if due.is_none() {
         return Ok(Vec::new());
     }
-    let rows = {
+    let values: [sea_orm::Value; 3] = [owner.into(), millis(until).into(), millis(now).into()];
+    let rows = if backend == DbBackend::Postgres {
+        let txn = db.begin().await?;
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(33034)")
+            .await?;
+        let rows = txn.query_all_raw(statement(backend, &sql, values)).await?;
+        txn.commit().await?;
+        rows
+    } else {
         let _turn = write_turn(db).await;
-        db.query_all_raw(statement(
-            backend,
-            &sql,
-            [owner.into(), millis(until).into(), millis(now).into()],
-        ))
-        .await?
+        db.query_all_raw(statement(backend, &sql, values)).await?
     };
     let mut claimed = Vec::with_capacity(rows.len());
+    let mut registrations: Vec<(String, Option<super::Registered>)> = Vec::new();
     for row in &rows {
         let delivery = to_delivery(row)?;
-        let reseller = ResellerId::parse(&delivery.reseller).map_err(corrupt)?;
-        let registered = super::registration(db, &reseller).await?;
+        let registered = match registrations.iter().find(|(r, _)| *r == delivery.reseller) {
+            Some((_, registered)) => registered.clone(),
+            None => {
+                let reseller = ResellerId::parse(&delivery.reseller).map_err(corrupt)?;
+                let registered = super::registration(db, &reseller).await?;
+                registrations.push((delivery.reseller.clone(), registered.clone()));
+                registered
+            }
+        };
         claimed.push(Claimed {
             hears: registered
                 .as_ref()
@@ -359,16 +452,19 @@ pub enum Ended {
 }
 
 /// Records the attempts made at `at` of deliveries `owner` holds, and what follows each: sent,
-/// another attempt after the backoff from `retry` (the base), or failed after the tenth. All in
-/// one transaction (one turn to write on SQLite for a round's attempts, not one each).
+/// another attempt after the backoff from `retry` (the base), or failed after the tenth; and
+/// gives back the claim on those `untried` (behind one of their resource that did not go
+/// through, or past the time the lease allows), due again at once. All in one transaction (one
+/// turn to write on SQLite for a round's attempts, not one each).
 pub async fn finish(
     db: &Db,
     owner: &str,
     tried: &[(Delivery, Tried)],
+    untried: &[i32],
     at: DateTime<Utc>,
     retry: Duration,
 ) -> Result<Vec<Ended>, DbErr> {
-    if tried.is_empty() {
+    if tried.is_empty() && untried.is_empty() {
         return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
@@ -434,6 +530,19 @@ pub async fn finish(
         } else {
             ended
         });
+    }
+    for ids in untried.chunks(500) {
+        let ids: Vec<String> = ids.iter().map(i32::to_string).collect();
+        txn.execute_raw(statement(
+            backend,
+            &format!(
+                "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL \
+                 WHERE lease_owner = $1 AND state = 'pending' AND id IN ({})",
+                ids.join(",")
+            ),
+            [owner.into()],
+        ))
+        .await?;
     }
     txn.commit().await?;
     Ok(ends)
@@ -544,41 +653,4 @@ pub async fn by_correlation(
         })
         .collect::<Result<Vec<_>, DbErr>>()?;
     Ok(Some((delivery, attempts)))
-}
-
-/// When the oldest pending delivery was made, if any is pending.
-pub async fn oldest_pending(db: &Db) -> Result<Option<DateTime<Utc>>, DbErr> {
-    let row = db
-        .query_one_raw(statement(
-            db.get_database_backend(),
-            "SELECT MIN(created_at) AS oldest FROM webhook_deliveries WHERE state = 'pending'",
-            [],
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<Option<i64>>("", "oldest"))
-        .transpose()?
-        .flatten()
-        .map(at_millis))
-}
-
-/// Forgets the attempts and deliveries made before `before` (they are shown for 7 days): those
-/// ended, sent, failed or dropped.
-pub async fn purge(db: &Db, before: DateTime<Utc>) -> Result<(), DbErr> {
-    let backend = db.get_database_backend();
-    let _turn = write_turn(db).await;
-    db.execute_raw(statement(
-        backend,
-        "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries \
-         WHERE created_at < $1 AND state <> 'pending')",
-        [millis(before).into()],
-    ))
-    .await?;
-    db.execute_raw(statement(
-        backend,
-        "DELETE FROM webhook_deliveries WHERE created_at < $1 AND state <> 'pending'",
-        [millis(before).into()],
-    ))
-    .await?;
-    Ok(())
 }

@@ -1,6 +1,8 @@
 //! Webhooks' records: each reseller's registration, the signing key every instance shares, and
 //! the deliveries ([`deliveries`]): the events of the outbox turned into one delivery for each
-//! registration that hears them, claimed with a lease by the instance sending them.
+//! registration that hears them, claimed with a lease by the instance sending them; and what
+//! the worker reads and forgets besides (the oldest pending delivery, the outbox's newest event,
+//! the deliveries older than the log's 7 days).
 
 pub mod deliveries;
 
@@ -197,4 +199,57 @@ pub async fn keep_signing_key(
     signing_key(db)
         .await?
         .ok_or_else(|| corrupt("the signing key was not kept"))
+}
+
+/// When the oldest pending delivery was made, if any is pending.
+pub async fn oldest_pending(db: &Db) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let row = db
+        .query_one_raw(statement(
+            db.get_database_backend(),
+            "SELECT MIN(created_at) AS oldest FROM webhook_deliveries WHERE state = 'pending'",
+            [],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<Option<i64>>("", "oldest"))
+        .transpose()?
+        .flatten()
+        .map(at_millis))
+}
+
+/// Forgets the attempts and deliveries made before `before` (they are shown for 7 days): those
+/// ended, sent, failed or dropped.
+pub async fn purge(db: &Db, before: DateTime<Utc>) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let _turn = write_turn(db).await;
+    db.execute_raw(statement(
+        backend,
+        "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries \
+         WHERE created_at < $1 AND state <> 'pending')",
+        [millis(before).into()],
+    ))
+    .await?;
+    db.execute_raw(statement(
+        backend,
+        "DELETE FROM webhook_deliveries WHERE created_at < $1 AND state <> 'pending'",
+        [millis(before).into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The newest event's id (0: none yet): how fast changes come, read by the worker, which gives
+/// way to them.
+pub async fn events_head(db: &Db) -> Result<i64, DbErr> {
+    let row = db
+        .query_one_raw(statement(
+            db.get_database_backend(),
+            "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS head FROM events",
+            [],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "head"))
+        .transpose()?
+        .unwrap_or(0))
 }

@@ -23,6 +23,10 @@ const MAX_RECORDS: u64 = 500;
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecord {
+    /// Partner Center's form, `{partnerId}_{customerId}_{resourceId}_{operation}_{n}`, whose
+    /// last part is the activity record's number (Partner Center's is the moment, in ticks):
+    /// the same record has the same id in every answer.
+    pub id: String,
     pub partner_id: String,
     pub customer_id: Option<String>,
     pub customer_name: Option<String>,
@@ -33,6 +37,9 @@ pub struct AuditRecord {
     pub resource_old_value: String,
     pub resource_new_value: String,
     pub operation_type: &'static str,
+    /// The `MS-CorrelationId` of the API request that made the change (none for a change made on
+    /// the pages or by a bulk job).
+    pub original_correlation_id: Option<String>,
     pub operation_date: String,
     pub operation_status: &'static str,
     pub customized_data: Vec<KeyValue>,
@@ -70,7 +77,19 @@ fn record(partner: &str, a: Audited) -> AuditRecord {
         key: "Action".into(),
         value: a.action.clone(),
     });
+    let operation_type = if upgrade {
+        "upgrade_subscription"
+    } else {
+        "update_subscription"
+    };
     AuditRecord {
+        id: format!(
+            "{partner}_{}_{}_{}_{}",
+            a.customer_id.as_deref().unwrap_or_default(),
+            a.subscription_id.as_deref().unwrap_or_default(),
+            operation_type.replace('_', ""),
+            a.id
+        ),
         partner_id: partner.to_owned(),
         customer_name: a.customer_name,
         customer_id: a.customer_id,
@@ -82,11 +101,8 @@ fn record(partner: &str, a: Audited) -> AuditRecord {
         resource_type: "subscription",
         resource_old_value: value(a.subscription_id.as_deref(), &a.before),
         resource_new_value: value(a.subscription_id.as_deref(), &a.after),
-        operation_type: if upgrade {
-            "upgrade_subscription"
-        } else {
-            "update_subscription"
-        },
+        operation_type,
+        original_correlation_id: a.correlation_id,
         operation_date: a.at.to_rfc3339_opts(SecondsFormat::Millis, true),
         operation_status: "succeeded",
         customized_data: customized,

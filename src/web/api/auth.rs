@@ -179,6 +179,8 @@ pub struct ApiCaller {
     pub account: Account,
     pub token_id: i32,
     pub locale: Locale,
+    /// The request's `MS-CorrelationId` (made up when it sent none; see `api::Correlation`).
+    pub correlation: Option<uuid::Uuid>,
 }
 
 impl FromRequest for ApiCaller {
@@ -206,6 +208,9 @@ impl FromRequest for ApiCaller {
         let db = req.app_data::<web::Data<Db>>().cloned();
         let tokens = req.app_data::<web::Data<ApiTokens>>().cloned();
         let clock = req.app_data::<web::Data<crate::clock::Clock>>().cloned();
+        let correlation = actix_web::HttpMessage::extensions(req)
+            .get::<super::Correlation>()
+            .map(|c| c.0);
         let req = req.clone();
         Box::pin(async move {
             let (Some(db), Some(tokens)) = (db, tokens) else {
@@ -231,6 +236,7 @@ impl FromRequest for ApiCaller {
                 account: known.account,
                 token_id: known.token_id,
                 locale,
+                correlation,
             })
         })
     }

@@ -189,6 +189,22 @@ impl ApiError {
         e
     }
 
+    /// 429 (issue 33): the reseller sent its `burst` of test events within `window` seconds;
+    /// the next after `seconds`.
+    pub fn test_events_wait(seconds: u64, burst: u32, window: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            429,
+            "TooManyRequests",
+            format!(
+                "Too many test events: at most {burst} in {window} seconds. Try again in \
+                 {seconds} s."
+            ),
+        );
+        e.retry_after = Some(seconds);
+        e
+    }
+
     /// 429: this address sent too many tokens that are no one's; it waits before the next.
     pub fn held_back(seconds: u64) -> Self {
         let mut e = Self::new(

@@ -115,6 +115,11 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
 const REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
 const CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
 
+/// issue 33: the request's `MS-CorrelationId`, as the answer gives it back, for the handlers
+/// (a change keeps it on its activity records: an audit record's `originalCorrelationId`).
+#[derive(Debug, Clone, Copy)]
+pub struct Correlation(pub uuid::Uuid);
+
 /// Echoes `MS-RequestId` and `MS-CorrelationId` on every answer, making up fresh ones when the
 /// request sent none, as Partner Center does. Partner Center's are GUIDs: a request with anything
 /// else in either is refused (400, 800002) before it is served, and its values are not echoed.
@@ -144,6 +149,13 @@ async fn request_headers(
         echo(&REQUEST_ID, "MS-RequestId"),
         echo(&CORRELATION_ID, "MS-CorrelationId"),
     );
+    if let Some(id) = correlation_id
+        .to_str()
+        .ok()
+        .and_then(|v| uuid::Uuid::parse_str(v.trim()).ok())
+    {
+        actix_web::HttpMessage::extensions_mut(&req).insert(Correlation(id));
+    }
     let mut res = match refused {
         None => next.call(req).await?.map_into_left_body(),
         Some(error) => {

@@ -204,7 +204,7 @@ pub async fn create(
     let hash = crate::password::hash_generated(&password).map_err(ApiError::internal)?;
     let sub = CustomerSubmission {
         who: &caller.account,
-        via: Via::Token(caller.token_id),
+        via: Via::Token(caller.token_id, caller.correlation),
         key: key.as_ref(),
         at: clock.now(),
     };

@@ -278,7 +278,7 @@ pub async fn create(
     };
     let sub = OrderSubmission {
         who: &caller.account,
-        via: Via::Token(caller.token_id),
+        via: Via::Token(caller.token_id, caller.correlation),
         customer: &customer,
         key: key.as_ref(),
         expected: None,

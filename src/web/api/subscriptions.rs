@@ -275,7 +275,7 @@ pub async fn patch(
     let customer = &view.customer.id;
     let sub = Submission {
         who: &caller.account,
-        via: Via::Token(caller.token_id),
+        via: Via::Token(caller.token_id, caller.correlation),
         customer,
         subscription: &view.subscription.id,
         key: key.as_ref(),

@@ -165,7 +165,7 @@ pub async fn create(
     let name = explain::new_subscription_name(l, target).map_err(ApiError::internal)?;
     let sub = Submission {
         who: &caller.account,
-        via: Via::Token(caller.token_id),
+        via: Via::Token(caller.token_id, caller.correlation),
         customer: &customer,
         subscription: &source,
         key: asked.key.as_ref(),

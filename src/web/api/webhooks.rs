@@ -12,9 +12,9 @@ use super::auth::ApiCaller;
 use super::error::ApiError;
 use super::json;
 use crate::clock::Clock;
-use crate::domain::webhook::{EVENTS, Registration, RegistrationProblem};
+use crate::domain::webhook::{EVENTS, Registration, RegistrationProblem, TEST_WINDOW};
 use crate::store::Db;
-use crate::store::webhooks::deliveries::{self, State};
+use crate::store::webhooks::deliveries::{self, State, TestEvent};
 use crate::store::webhooks::{self, Registered, Written};
 use crate::webhooks::{Webhooks, send};
 
@@ -151,18 +151,30 @@ pub async fn send_test(
     db: web::Data<Db>,
     hooks: web::Data<Webhooks>,
 ) -> Result<HttpResponse, ApiError> {
+    let burst = hooks.settings.test_burst;
     let sent = deliveries::send_test(
         &db,
         &caller.account.reseller,
         &hooks.base,
         chrono::Utc::now(),
+        burst,
     )
     .await?;
-    let Some(correlation_id) = sent else {
-        return Err(ApiError::invalid(
-            "Register for the test-created event (POST or PUT /webhooks/v1/registration) before \
-             sending a test event.",
-        ));
+    let correlation_id = match sent {
+        TestEvent::Sent(correlation_id) => correlation_id,
+        TestEvent::NotHeard => {
+            return Err(ApiError::invalid(
+                "Register for the test-created event (POST or PUT /webhooks/v1/registration) \
+                 before sending a test event.",
+            ));
+        }
+        TestEvent::Wait(seconds) => {
+            return Err(ApiError::test_events_wait(
+                seconds,
+                burst,
+                TEST_WINDOW.as_secs(),
+            ));
+        }
     };
     hooks.wake();
     json(StatusCode::OK, &CorrelationAnswer { correlation_id })

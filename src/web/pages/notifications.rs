@@ -11,7 +11,7 @@ use super::layout::Layout;
 use crate::clock::Clock;
 use crate::domain::webhook::{EVENTS, Registration, RegistrationProblem};
 use crate::store::Db;
-use crate::store::webhooks::deliveries::{self, Delivery, State};
+use crate::store::webhooks::deliveries::{self, Delivery, State, TestEvent};
 use crate::store::webhooks::{self, Registered, Written};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
@@ -44,6 +44,8 @@ pub struct NotificationsPage {
     url_error: Option<String>,
     events_error: Option<String>,
     done: Option<&'static str>,
+    /// Why what was asked was not done (a test event too soon).
+    refused: Option<String>,
     log: Vec<LogRow>,
     certificate_url: String,
 }
@@ -127,6 +129,7 @@ async fn page(
         url_error: None,
         events_error: None,
         done: None,
+        refused: None,
         log,
         certificate_url: hooks.certificate_url(),
     })
@@ -229,18 +232,40 @@ pub async fn remove(user: SignedIn, db: web::Data<Db>) -> Result<HttpResponse, P
 }
 
 // permission: change
-/// Sends a `test-created` event now.
+/// Sends a `test-created` event now, unless the reseller sent its burst of them lately: then the
+/// page again (429), saying how long to wait.
 pub async fn test(
+    req: HttpRequest,
+    l: Locale,
     user: SignedIn,
     db: web::Data<Db>,
     hooks: web::Data<Webhooks>,
 ) -> Result<HttpResponse, PageError> {
-    let sent = deliveries::send_test(&db, &user.account.reseller, &hooks.base, Utc::now()).await?;
-    if sent.is_none() {
-        return Ok(see_other("/notifications".to_owned()));
+    let now = Utc::now();
+    let burst = hooks.settings.test_burst;
+    match deliveries::send_test(&db, &user.account.reseller, &hooks.base, now, burst).await? {
+        TestEvent::Sent(_) => {
+            hooks.wake();
+            Ok(see_other("/notifications?done=test".to_owned()))
+        }
+        TestEvent::NotHeard => Ok(see_other("/notifications".to_owned())),
+        TestEvent::Wait(seconds) => {
+            let mut page = page(l, &req, &user, &db, &hooks, now).await?;
+            page.refused = Some(l.t2(
+                "notifications-test-wait",
+                "burst",
+                burst,
+                "seconds",
+                seconds,
+            ));
+            let mut answer = render(StatusCode::TOO_MANY_REQUESTS, &page)?;
+            answer.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(seconds),
+            );
+            Ok(answer)
+        }
     }
-    hooks.wake();
-    Ok(see_other("/notifications?done=test".to_owned()))
 }
 
 // permission: change
