@@ -293,7 +293,7 @@ fn timeline(row: &BilledRow, changes: &[ChangeRow]) -> Result<Timeline, DbErr> {
 const BILLED_ACTIONS: &str = "('licenses', 'suspend', 'reactivate', 'upgrade_from', 'upgrade_to')";
 
 /// The subscriptions `reseller` sold, with their timelines: those of one subscription, or of
-/// all the reseller's customers (in customer order), or of one customer.
+/// all the reseller's customers (in customer id order), or of one customer.
 pub async fn billed(
     db: &impl ConnectionTrait,
     reseller: &ResellerId,
@@ -337,11 +337,13 @@ pub async fn billed_after(
 }
 
 /// [`billed`] for up to `limit` of the reseller's subscriptions after the subscription `after`
-/// (from the first without one), in the bill's order (customer, then when each was created): a
-/// page of the Charges page, the same size whatever its customers hold. With the reseller's
-/// [`BillingState`], read in the same statement (read in a statement of its own before, it was
-/// one round trip more: at 100,000 customers on PostgreSQL, per page, 338/402 -> 319/370 µs of
-/// PostgreSQL's time and 253/321 -> 230/267 µs of the portal's; `bench/cpu.py`).
+/// (from the first without one), in the bill's order: its customers in the customer list's
+/// order (company name, Chinese by pinyin: the relationship's `sort_key`, then the customer's
+/// id), then each customer's in the order they were created. A page of the Charges page, the
+/// same size whatever its customers hold. With the reseller's [`BillingState`], read in the
+/// same statement (read in a statement of its own before, it was one round trip more: at
+/// 100,000 customers on PostgreSQL, per page, 338/402 -> 319/370 µs of PostgreSQL's time and
+/// 253/321 -> 230/267 µs of the portal's; `bench/cpu.py`).
 pub async fn billed_page(
     db: &impl ConnectionTrait,
     reseller: &ResellerId,
@@ -349,34 +351,43 @@ pub async fn billed_page(
     limit: u64,
 ) -> Result<(BillingState, Vec<Billed>), DbErr> {
     let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
-    let start = match after {
+    let (cursor, start) = match after {
         Some(id) => {
             values.push(id.as_str().into());
             // The cursor is one of the reseller's own subscriptions: another's reads like an
-            // unknown one (no row), and tells nothing of where it would sort.
-            " AND (p.customer_id, p.created_on, p.id) > \
-             (SELECT f.customer_id, f.created_on, f.id FROM subscriptions f \
-              WHERE f.id = $2 AND f.sold_by = $1)"
+            // unknown one (no row), and tells nothing of where it would sort. The customers
+            // from the cursor's on are a stretch of the list index; of the cursor's own
+            // customer, the subscriptions after it.
+            (
+                " JOIN (SELECT q.sort_key, f.customer_id, f.created_on, f.id FROM subscriptions f \
+                 JOIN relationships q ON q.reseller_id = $1 AND q.customer_id = f.customer_id \
+                 WHERE f.id = $2 AND f.sold_by = $1) k ON true",
+                " AND (r.sort_key, r.customer_id) >= (k.sort_key, k.customer_id) \
+                 AND (r.customer_id <> k.customer_id OR (p.created_on, p.id) > (k.created_on, k.id))",
+            )
         }
-        None => "",
+        None => ("", ""),
     };
-    // The page is chosen with the columns the bill reads, and its customers and records are
-    // joined to it: picking its ids first and reading each subscription again by id cost
-    // PostgreSQL a quarter more (0.46 against 0.35 ms a page in pgbench). (The limit is a
-    // constant of the code: a bound one would make SQLite prepare the statement again on every
-    // run.)
+    // The page is chosen with the columns the bill reads, walking the customer list's index in
+    // its order (which holds each customer's name and domain) and each customer's subscriptions
+    // in theirs; its records are joined to it: picking its ids first and reading each
+    // subscription again by id cost PostgreSQL a quarter more (0.46 against 0.35 ms a page in
+    // pgbench). (The limit is a constant of the code: a bound one would make SQLite prepare
+    // the statement again on every run.)
     let page = format!(
-        "(SELECT p.id, p.customer_id, p.friendly_name, p.offer_id, p.quantity, p.status, \
-         p.created_on FROM subscriptions p WHERE p.sold_by = $1{start} \
-         ORDER BY p.customer_id, p.created_on, p.id LIMIT {limit}) s"
+        "(SELECT p.id, p.customer_id, r.sort_key, r.company_name, r.domain, p.friendly_name, \
+         p.offer_id, p.quantity, p.status, p.created_on FROM relationships r{cursor} \
+         JOIN subscriptions p ON p.sold_by = r.reseller_id AND p.customer_id = r.customer_id \
+         WHERE r.reseller_id = $1{start} \
+         ORDER BY r.sort_key, r.customer_id, p.created_on, p.id LIMIT {limit}) s"
     );
     // Each row carries the state too: its subqueries name the reseller, not the row, so each
     // database reads them once for the statement. (Joined beside the page as a relation of its
     // own instead, SQLite copied the page's rows into a table to join them: 7,121 -> 8,948 of
     // its steps.)
     let sql = format!(
-        "{} ORDER BY s.customer_id, s.created_on, s.id, a.id",
-        billed_select(&format!("{STATE}, "), &page, None)
+        "{} ORDER BY s.sort_key, s.customer_id, s.created_on, s.id, a.id",
+        billed_select(&format!("{STATE}, "), &page, Names::Page, None)
     );
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
@@ -429,7 +440,7 @@ async fn billed_in(
         db.get_database_backend(),
         format!(
             "{} ORDER BY s.customer_id, s.created_on, s.id, a.id",
-            billed_select("", subscriptions, filter)
+            billed_select("", subscriptions, Names::Customers, filter)
         ),
         values,
     ))
@@ -438,18 +449,32 @@ async fn billed_in(
     timelines(rows)
 }
 
+/// Where the bill's statement reads each customer's name and domain.
+#[derive(Clone, Copy)]
+enum Names {
+    /// From the customer's row.
+    Customers,
+    /// From the relation of subscriptions itself (a page read through the list index, which
+    /// holds each relationship's copy of them).
+    Page,
+}
+
 /// The statement [`billed_in`] reads, without its order, its columns after `columns` (empty, or
 /// ending with a comma): each subscription with its billed records, one row per record (a row
 /// of nulls for a subscription without one), found from the subscriptions through the history
 /// index: never the other way round, a reseller's whole log is a million records at 100,000
 /// customers. (`$1` is the reseller in every statement.)
-fn billed_select(columns: &str, subscriptions: &str, filter: Option<&str>) -> String {
+fn billed_select(columns: &str, subscriptions: &str, names: Names, filter: Option<&str>) -> String {
     let filter = filter.map(|f| format!("WHERE {f}")).unwrap_or_default();
+    let (names, customers) = match names {
+        Names::Customers => ("c", " JOIN customers c ON c.id = s.customer_id"),
+        Names::Page => ("s", ""),
+    };
     format!(
-        "SELECT {columns}s.id, s.customer_id, c.company_name, c.domain, s.friendly_name, \
-         s.offer_id, s.quantity, s.status, s.created_on, a.at, a.before_quantity, \
-         a.before_status, a.after_quantity, a.after_status FROM {subscriptions} \
-         JOIN customers c ON c.id = s.customer_id \
+        "SELECT {columns}s.id, s.customer_id, {names}.company_name, {names}.domain, \
+         s.friendly_name, s.offer_id, s.quantity, s.status, s.created_on, a.at, \
+         a.before_quantity, a.before_status, a.after_quantity, a.after_status \
+         FROM {subscriptions}{customers} \
          LEFT JOIN activity a ON a.subscription_id = s.id AND a.reseller_id = $1 \
          AND a.action IN {BILLED_ACTIONS} {filter}"
     )
