@@ -351,22 +351,24 @@ pub async fn billed_page(
     limit: u64,
 ) -> Result<(BillingState, Vec<Billed>), DbErr> {
     let mut values: Vec<sea_orm::Value> = vec![reseller.as_str().into()];
-    let (cursor, start) = match after {
+    let start = match after {
         Some(id) => {
             values.push(id.as_str().into());
             // The cursor is one of the reseller's own subscriptions: another's reads like an
             // unknown one (no row), and tells nothing of where it would sort. The customers
-            // from the cursor's on are a stretch of the list index; of the cursor's own
-            // customer, the subscriptions after it.
-            (
-                " JOIN (SELECT q.sort_key, f.customer_id, f.created_on, f.id FROM subscriptions f \
-                 JOIN relationships q ON q.reseller_id = $1 AND q.customer_id = f.customer_id \
-                 WHERE f.id = $2 AND f.sold_by = $1) k ON true",
-                " AND (r.sort_key, r.customer_id) >= (k.sort_key, k.customer_id) \
-                 AND (r.customer_id <> k.customer_id OR (p.created_on, p.id) > (k.created_on, k.id))",
-            )
+            // from the cursor's on are a stretch of the list index (the cursor's place read
+            // once, as the index's bound); of the cursor's own customer, the subscriptions
+            // after it. (Joined as a relation instead, PostgreSQL walked the list index from
+            // its start to the cursor: 38,933 entries for a page at the 55,554th customer.)
+            " AND (r.sort_key, r.customer_id) >= \
+             (SELECT q.sort_key, q.customer_id FROM subscriptions f JOIN relationships q \
+              ON q.reseller_id = $1 AND q.customer_id = f.customer_id \
+              WHERE f.id = $2 AND f.sold_by = $1) \
+             AND (r.customer_id <> (SELECT f.customer_id FROM subscriptions f WHERE f.id = $2) \
+              OR (p.created_on, p.id) > \
+              (SELECT f.created_on, f.id FROM subscriptions f WHERE f.id = $2))"
         }
-        None => ("", ""),
+        None => "",
     };
     // The page is chosen with the columns the bill reads, walking the customer list's index in
     // its order (which holds each customer's name and domain) and each customer's subscriptions
@@ -376,7 +378,7 @@ pub async fn billed_page(
     // the statement again on every run.)
     let page = format!(
         "(SELECT p.id, p.customer_id, r.sort_key, r.company_name, r.domain, p.friendly_name, \
-         p.offer_id, p.quantity, p.status, p.created_on FROM relationships r{cursor} \
+         p.offer_id, p.quantity, p.status, p.created_on FROM relationships r \
          JOIN subscriptions p ON p.sold_by = r.reseller_id AND p.customer_id = r.customer_id \
          WHERE r.reseller_id = $1{start} \
          ORDER BY r.sort_key, r.customer_id, p.created_on, p.id LIMIT {limit}) s"

@@ -788,7 +788,9 @@ pub fn assert_in_order(seen: &[String], listed: &[String]) {
         let at = listed[from..]
             .iter()
             .position(|l| l == name)
-            .unwrap_or_else(|| panic!("{name} out of the list's order: {seen:?} against {listed:?}"));
+            .unwrap_or_else(|| {
+                panic!("{name} out of the list's order: {seen:?} against {listed:?}")
+            });
         from += at + 1;
     }
 }
