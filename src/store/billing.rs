@@ -375,12 +375,14 @@ pub async fn billed_page(
     // in theirs; its records are joined to it: picking its ids first and reading each
     // subscription again by id cost PostgreSQL a quarter more (0.46 against 0.35 ms a page in
     // pgbench). (The limit is a constant of the code: a bound one would make SQLite prepare
-    // the statement again on every run.)
+    // the statement again on every run.) `CROSS JOIN` keeps SQLite on the list index first: on
+    // its own it read the reseller's million subscriptions and sorted them for the first page
+    // (13.5 M of its virtual machine's steps, against 5,494); PostgreSQL orders the join itself.
     let page = format!(
         "(SELECT p.id, p.customer_id, r.sort_key, r.company_name, r.domain, p.friendly_name, \
          p.offer_id, p.quantity, p.status, p.created_on FROM relationships r \
-         JOIN subscriptions p ON p.sold_by = r.reseller_id AND p.customer_id = r.customer_id \
-         WHERE r.reseller_id = $1{start} \
+         CROSS JOIN subscriptions p WHERE p.sold_by = r.reseller_id \
+         AND p.customer_id = r.customer_id AND r.reseller_id = $1{start} \
          ORDER BY r.sort_key, r.customer_id, p.created_on, p.id LIMIT {limit}) s"
     );
     // Each row carries the state too: its subqueries name the reseller, not the row, so each
