@@ -297,6 +297,27 @@ async fn the_charges_page_shows_one_total_and_updates_itself_while_it_is_worked_
 }
 
 #[actix_web::test]
+async fn a_sign_in_leaves_the_charges_totals_as_they_are() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let before = app.get("/charges").await;
+    before.assert_status(200).assert_lacks("data-stale");
+    let records = app.count("activity").await;
+
+    // Someone else of the reseller signs in: a record in its activity log, no change to a bill.
+    app.another_browser().sign_in(CONTOSO).await;
+    assert_eq!(app.count("activity").await, records + 1);
+
+    // The totals are the ones worked out: not stale, not worked out again.
+    let after = app.get("/charges").await;
+    after.assert_status(200).assert_lacks("data-stale");
+    assert_eq!(
+        after.each_after("data-invoice-total=\"", '"'),
+        before.each_after("data-invoice-total=\"", '"')
+    );
+}
+
+#[actix_web::test]
 async fn the_charges_rows_are_in_the_customer_lists_order_chinese_names_by_pinyin() {
     let app = spawn_app().await;
     app.sign_in(CONTOSO).await;
