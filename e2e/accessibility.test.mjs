@@ -200,6 +200,7 @@ for (const locale of LOCALES) {
       ['settings', '/settings'],
       ['api-access', '/api-access'],
       ['api-reference', '/api-access/reference'],
+      ['catalog', '/catalog'],
     ]) {
       test(`${name} page`, async (t) => {
         await visit(page, path, locale);

@@ -22,6 +22,11 @@ zh-CN-16-review                      zh-CN-review
 zh-CN-21-charges                     zh-CN-charges
 en-US-22-prices                      en-US-prices
 zh-CN-24-api-access                  zh-CN-api-access
+zh-CN-live-results                   zh-CN-bulk-live-results
+en-US-bulk-4-file-review             en-US-bulk-file-review
+zh-CN-26-catalog                     zh-CN-catalog
+en-US-team-01-users                  en-US-users
+zh-CN-notifications                  zh-CN-notifications
 "
 
 status=0

@@ -139,8 +139,9 @@ pub const PAGE_SUBSCRIPTIONS: usize = 50;
 const CSV_STRETCH: usize = 500;
 
 /// A page of the bill: up to [`PAGE_SUBSCRIPTIONS`] subscriptions after one (in the bill's
-/// order: customer, then when each was created), read with the reseller's [`BillingState`]
-/// (whose billing day and price lists make the page's invoice: [`invoice_of`]).
+/// order: the customers as the customer list orders them, then each one's as they were
+/// created), read with the reseller's [`BillingState`] (whose billing day and price lists make
+/// the page's invoice: [`invoice_of`]).
 pub struct Page {
     pub state: BillingState,
     pub billed: Vec<Billed>,

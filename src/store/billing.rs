@@ -102,8 +102,9 @@ impl PriceCache {
 }
 
 /// What a reseller's charges are worked out from: its billing day, the price lists' version and
-/// its latest activity record (anything that changes its bills writes one). Read with a page of
-/// the bill ([`billed_page`]).
+/// its latest activity record of a change to its bills (every change of licenses or status, an
+/// upgrade's two records, a purchase: `bill_actions!`). Read with a page of the bill
+/// ([`billed_page`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BillingState {
     pub day: BillingDay,
@@ -121,12 +122,26 @@ impl BillingState {
     }
 }
 
+/// The records of the activity log that change a bill: those the bill reads
+/// ([`BILLED_ACTIONS`]) and a purchase (a subscription the bill starts from). A sign-in, a refusal
+/// or a change to the team is none: counted, each one made the Charges page's totals stale and
+/// walked the whole book again (seconds at 100,000 customers, beside the pages being served).
+macro_rules! bill_actions {
+    () => {
+        "('licenses', 'suspend', 'reactivate', 'upgrade_from', 'upgrade_to', 'purchase')"
+    };
+}
+
 /// The reseller's (`$1`) [`BillingState`] as columns (`billing_day`, `prices`, `last_change`).
+/// The latest change is read from the newest end of the reseller's log (its index), up to the
+/// first record of a bill's action: `MAX` with that filter would read the whole log.
 const STATE: &str = concat!(
     "(SELECT r.billing_day FROM resellers r WHERE r.id = $1) AS billing_day, ",
     prices_version!(),
-    " AS prices, (SELECT COALESCE(MAX(a.id), 0) FROM activity a WHERE a.reseller_id = $1) \
-     AS last_change"
+    " AS prices, COALESCE((SELECT a.id FROM activity a WHERE a.reseller_id = $1 \
+     AND a.action IN ",
+    bill_actions!(),
+    " ORDER BY a.id DESC LIMIT 1), 0) AS last_change"
 );
 
 /// The reseller's [`BillingState`] alone.
@@ -293,7 +308,7 @@ fn timeline(row: &BilledRow, changes: &[ChangeRow]) -> Result<Timeline, DbErr> {
 const BILLED_ACTIONS: &str = "('licenses', 'suspend', 'reactivate', 'upgrade_from', 'upgrade_to')";
 
 /// The subscriptions `reseller` sold, with their timelines: those of one subscription, or of
-/// all the reseller's customers (in customer order), or of one customer.
+/// all the reseller's customers (in customer id order), or of one customer.
 pub async fn billed(
     db: &impl ConnectionTrait,
     reseller: &ResellerId,
@@ -337,11 +352,13 @@ pub async fn billed_after(
 }
 
 /// [`billed`] for up to `limit` of the reseller's subscriptions after the subscription `after`
-/// (from the first without one), in the bill's order (customer, then when each was created): a
-/// page of the Charges page, the same size whatever its customers hold. With the reseller's
-/// [`BillingState`], read in the same statement (read in a statement of its own before, it was
-/// one round trip more: at 100,000 customers on PostgreSQL, per page, 338/402 -> 319/370 µs of
-/// PostgreSQL's time and 253/321 -> 230/267 µs of the portal's; `bench/cpu.py`).
+/// (from the first without one), in the bill's order: its customers in the customer list's
+/// order (company name, Chinese by pinyin: the relationship's `sort_key`, then the customer's
+/// id), then each customer's in the order they were created. A page of the Charges page, the
+/// same size whatever its customers hold. With the reseller's [`BillingState`], read in the
+/// same statement (read in a statement of its own before, it was one round trip more: at
+/// 100,000 customers on PostgreSQL, per page, 338/402 -> 319/370 µs of PostgreSQL's time and
+/// 253/321 -> 230/267 µs of the portal's; `bench/cpu.py`).
 pub async fn billed_page(
     db: &impl ConnectionTrait,
     reseller: &ResellerId,
@@ -353,30 +370,43 @@ pub async fn billed_page(
         Some(id) => {
             values.push(id.as_str().into());
             // The cursor is one of the reseller's own subscriptions: another's reads like an
-            // unknown one (no row), and tells nothing of where it would sort.
-            " AND (p.customer_id, p.created_on, p.id) > \
-             (SELECT f.customer_id, f.created_on, f.id FROM subscriptions f \
-              WHERE f.id = $2 AND f.sold_by = $1)"
+            // unknown one (no row), and tells nothing of where it would sort. The customers
+            // from the cursor's on are a stretch of the list index (the cursor's place read
+            // once, as the index's bound); of the cursor's own customer, the subscriptions
+            // after it. (Joined as a relation instead, PostgreSQL walked the list index from
+            // its start to the cursor: 38,933 entries for a page at the 55,554th customer.)
+            " AND (r.sort_key, r.customer_id) >= \
+             (SELECT q.sort_key, q.customer_id FROM subscriptions f JOIN relationships q \
+              ON q.reseller_id = $1 AND q.customer_id = f.customer_id \
+              WHERE f.id = $2 AND f.sold_by = $1) \
+             AND (r.customer_id <> (SELECT f.customer_id FROM subscriptions f WHERE f.id = $2) \
+              OR (p.created_on, p.id) > \
+              (SELECT f.created_on, f.id FROM subscriptions f WHERE f.id = $2))"
         }
         None => "",
     };
-    // The page is chosen with the columns the bill reads, and its customers and records are
-    // joined to it: picking its ids first and reading each subscription again by id cost
-    // PostgreSQL a quarter more (0.46 against 0.35 ms a page in pgbench). (The limit is a
-    // constant of the code: a bound one would make SQLite prepare the statement again on every
-    // run.)
+    // The page is chosen with the columns the bill reads, walking the customer list's index in
+    // its order (which holds each customer's name and domain) and each customer's subscriptions
+    // in theirs; its records are joined to it: picking its ids first and reading each
+    // subscription again by id cost PostgreSQL a quarter more (0.46 against 0.35 ms a page in
+    // pgbench). (The limit is a constant of the code: a bound one would make SQLite prepare
+    // the statement again on every run.) `CROSS JOIN` keeps SQLite on the list index first: on
+    // its own it read the reseller's million subscriptions and sorted them for the first page
+    // (13.5 M of its virtual machine's steps, against 5,494); PostgreSQL orders the join itself.
     let page = format!(
-        "(SELECT p.id, p.customer_id, p.friendly_name, p.offer_id, p.quantity, p.status, \
-         p.created_on FROM subscriptions p WHERE p.sold_by = $1{start} \
-         ORDER BY p.customer_id, p.created_on, p.id LIMIT {limit}) s"
+        "(SELECT p.id, p.customer_id, r.sort_key, r.company_name, r.domain, p.friendly_name, \
+         p.offer_id, p.quantity, p.status, p.created_on FROM relationships r \
+         CROSS JOIN subscriptions p WHERE p.sold_by = r.reseller_id \
+         AND p.customer_id = r.customer_id AND r.reseller_id = $1{start} \
+         ORDER BY r.sort_key, r.customer_id, p.created_on, p.id LIMIT {limit}) s"
     );
     // Each row carries the state too: its subqueries name the reseller, not the row, so each
     // database reads them once for the statement. (Joined beside the page as a relation of its
     // own instead, SQLite copied the page's rows into a table to join them: 7,121 -> 8,948 of
     // its steps.)
     let sql = format!(
-        "{} ORDER BY s.customer_id, s.created_on, s.id, a.id",
-        billed_select(&format!("{STATE}, "), &page, None)
+        "{} ORDER BY s.sort_key, s.customer_id, s.created_on, s.id, a.id",
+        billed_select(&format!("{STATE}, "), &page, Names::Page, None)
     );
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
@@ -429,7 +459,7 @@ async fn billed_in(
         db.get_database_backend(),
         format!(
             "{} ORDER BY s.customer_id, s.created_on, s.id, a.id",
-            billed_select("", subscriptions, filter)
+            billed_select("", subscriptions, Names::Customers, filter)
         ),
         values,
     ))
@@ -438,18 +468,32 @@ async fn billed_in(
     timelines(rows)
 }
 
+/// Where the bill's statement reads each customer's name and domain.
+#[derive(Clone, Copy)]
+enum Names {
+    /// From the customer's row.
+    Customers,
+    /// From the relation of subscriptions itself (a page read through the list index, which
+    /// holds each relationship's copy of them).
+    Page,
+}
+
 /// The statement [`billed_in`] reads, without its order, its columns after `columns` (empty, or
 /// ending with a comma): each subscription with its billed records, one row per record (a row
 /// of nulls for a subscription without one), found from the subscriptions through the history
 /// index: never the other way round, a reseller's whole log is a million records at 100,000
 /// customers. (`$1` is the reseller in every statement.)
-fn billed_select(columns: &str, subscriptions: &str, filter: Option<&str>) -> String {
+fn billed_select(columns: &str, subscriptions: &str, names: Names, filter: Option<&str>) -> String {
     let filter = filter.map(|f| format!("WHERE {f}")).unwrap_or_default();
+    let (names, customers) = match names {
+        Names::Customers => ("c", " JOIN customers c ON c.id = s.customer_id"),
+        Names::Page => ("s", ""),
+    };
     format!(
-        "SELECT {columns}s.id, s.customer_id, c.company_name, c.domain, s.friendly_name, \
-         s.offer_id, s.quantity, s.status, s.created_on, a.at, a.before_quantity, \
-         a.before_status, a.after_quantity, a.after_status FROM {subscriptions} \
-         JOIN customers c ON c.id = s.customer_id \
+        "SELECT {columns}s.id, s.customer_id, {names}.company_name, {names}.domain, \
+         s.friendly_name, s.offer_id, s.quantity, s.status, s.created_on, a.at, \
+         a.before_quantity, a.before_status, a.after_quantity, a.after_status \
+         FROM {subscriptions}{customers} \
          LEFT JOIN activity a ON a.subscription_id = s.id AND a.reseller_id = $1 \
          AND a.action IN {BILLED_ACTIONS} {filter}"
     )

@@ -652,6 +652,11 @@ async fn a_large_book_s_charges_are_paged_and_totalled_whole() {
     );
     assert_eq!(pages.iter().copied().sum::<rust_decimal::Decimal>(), whole);
     assert!(whole > rust_decimal::Decimal::ZERO);
+    // The rows, page after page, in the customer list's order (its names Chinese and English).
+    let billed = customers_in_order(&invoice);
+    let listed = customers_in_order(&list_pages(&app).await);
+    assert_in_order(&billed, &listed);
+    assert!(billed.len() > 50, "{} customers billed", billed.len());
     let csv = app.get("/charges.csv").await.body;
     let from_csv: rust_decimal::Decimal = csv
         .lines()
@@ -695,8 +700,10 @@ async fn a_large_book_s_charges_are_paged_and_totalled_whole() {
     // row carries no billing state: it is read on its own).
     let last = app
         .value(
-            "SELECT id FROM subscriptions WHERE sold_by = 'bigbook' \
-             ORDER BY customer_id DESC, created_on DESC, id DESC LIMIT 1",
+            "SELECT s.id FROM subscriptions s JOIN relationships r \
+             ON r.reseller_id = s.sold_by AND r.customer_id = s.customer_id \
+             WHERE s.sold_by = 'bigbook' \
+             ORDER BY r.sort_key DESC, s.customer_id DESC, s.created_on DESC, s.id DESC LIMIT 1",
         )
         .await
         .unwrap();
@@ -744,5 +751,46 @@ async fn charges_pages(app: &crate::helpers::TestApp, path: &str) -> Vec<crate::
         let next = app.get(&page.link("next")).await;
         pages.push(page);
         page = next;
+    }
+}
+
+/// Every page of the customer list, following its "next" links.
+pub async fn list_pages(app: &crate::helpers::TestApp) -> Vec<crate::helpers::Page> {
+    let mut pages = vec![app.get("/").await];
+    while pages.last().unwrap().body.contains("rel=\"next\"") {
+        let next = pages.last().unwrap().link("next");
+        pages.push(app.get(&next).await);
+    }
+    pages
+}
+
+/// The customers' names as `pages` show them, top to bottom (the Charges page's rows, the
+/// customer list's), each customer once for the rows of it that follow one another.
+pub fn customers_in_order(pages: &[crate::helpers::Page]) -> Vec<String> {
+    let mut names: Vec<String> = pages
+        .iter()
+        .flat_map(|page| {
+            let mut names = page.each_after("<td data-customer>", '<');
+            names.extend(page.each_after("<span class=\"customer-name\">", '<'));
+            names
+        })
+        .collect();
+    names.dedup();
+    names
+}
+
+/// `seen` (the Charges page's customers) are in the customer list's order, `listed`: each one
+/// found in the list after the one before it.
+#[track_caller]
+pub fn assert_in_order(seen: &[String], listed: &[String]) {
+    let mut from = 0;
+    for name in seen {
+        let at = listed[from..]
+            .iter()
+            .position(|l| l == name)
+            .unwrap_or_else(|| {
+                panic!("{name} out of the list's order: {seen:?} against {listed:?}")
+            });
+        from += at + 1;
     }
 }

@@ -297,6 +297,55 @@ async fn the_charges_page_shows_one_total_and_updates_itself_while_it_is_worked_
 }
 
 #[actix_web::test]
+async fn a_sign_in_leaves_the_charges_totals_as_they_are() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    let before = app.get("/charges").await;
+    before.assert_status(200).assert_lacks("data-stale");
+    let records = app.count("activity").await;
+
+    // Someone else of the reseller signs in: a record in its activity log, no change to a bill.
+    app.another_browser().sign_in(CONTOSO).await;
+    assert_eq!(app.count("activity").await, records + 1);
+
+    // The totals are the ones worked out: not stale, not worked out again.
+    let after = app.get("/charges").await;
+    after.assert_status(200).assert_lacks("data-stale");
+    assert_eq!(
+        after.each_after("data-invoice-total=\"", '"'),
+        before.each_after("data-invoice-total=\"", '"')
+    );
+}
+
+#[actix_web::test]
+async fn the_charges_rows_are_in_the_customer_lists_order_chinese_names_by_pinyin() {
+    let app = spawn_app().await;
+    app.sign_in(CONTOSO).await;
+    // The next invoice (every active subscription has an advance on it): the first date offered.
+    let first = app.get("/charges").await;
+    let next = first.each_after("<li><a href=\"/charges?date=", '"')[0].clone();
+
+    let charges = app.get(&format!("/charges?date={next}")).await;
+    let list = crate::billing::list_pages(&app).await;
+
+    charges.assert_status(200);
+    let billed = crate::billing::customers_in_order(std::slice::from_ref(&charges));
+    let listed = crate::billing::customers_in_order(&list);
+    crate::billing::assert_in_order(&billed, &listed);
+    // English and Chinese names interleave, each by its letters: Adatum (a), 北京 (bei jing),
+    // 成都 (cheng du), Fabrikam (f).
+    let at = |name: &str| {
+        billed
+            .iter()
+            .position(|b| b.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {billed:?}"))
+    };
+    assert!(at("Adatum") < at("北京云途"), "{billed:?}");
+    assert!(at("北京云途") < at("成都锦程"), "{billed:?}");
+    assert!(at("成都锦程") < at("Fabrikam"), "{billed:?}");
+}
+
+#[actix_web::test]
 async fn the_prices_page_lists_offers_by_name_and_says_no_later_price_is_scheduled() {
     let app = spawn_app().await;
     app.sign_in(CONTOSO).await;
