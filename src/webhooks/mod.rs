@@ -46,8 +46,8 @@ pub struct WebhookSettings {
     /// events outbox keeps an event the webhooks are done with (taken, and none of its
     /// deliveries pending); the portal's sweep (`crate::jobs::sweep`) removes it after that.
     pub events_kept: Duration,
-    /// `PORTAL_WEBHOOK_TEST_BURST` (default 3, at least 1): the test events a reseller may ask
-    /// for within [`crate::domain::webhook::TEST_WINDOW`] (30 seconds).
+    /// `PORTAL_WEBHOOK_TEST_BURST` (default 2, at least 1, as Partner Center's two a minute): the
+    /// test events a reseller may ask for within [`crate::domain::webhook::TEST_WINDOW`].
     pub test_burst: u32,
 }
 
@@ -61,7 +61,7 @@ impl Default for WebhookSettings {
             worker: true,
             idle: Duration::from_millis(500),
             events_kept: Duration::from_secs(7 * 86_400),
-            test_burst: 3,
+            test_burst: 2,
         }
     }
 }

@@ -293,6 +293,17 @@ pub async fn send_test(
             [format!("webhook-test:{reseller}").into()],
         ))
         .await?;
+    } else {
+        // SQLite: take the database's write lock before reading, as the advisory lock does on
+        // PostgreSQL. A transaction that reads first and writes after another instance's write
+        // is refused at once (SQLITE_BUSY, without the busy timeout's wait): a second instance on
+        // the same file answered 500 to a test event while the first one's worker wrote.
+        txn.execute_raw(statement(
+            backend,
+            "UPDATE webhook_registrations SET reseller_id = reseller_id WHERE reseller_id = $1",
+            [reseller.as_str().into()],
+        ))
+        .await?;
     }
     let recent = txn
         .query_all_raw(statement(
