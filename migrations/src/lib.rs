@@ -24,6 +24,7 @@ mod m20261204_000021_job_titles;
 mod m20261204_000030_orders;
 mod m20261204_000031_domains;
 mod m20261204_000032_new_customers;
+mod m20261205_000045_approvals;
 mod m20261204_000035_roles;
 mod m20261204_000036_user_links;
 mod m20261204_000037_two_step;
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000030_orders::Migration),
             Box::new(m20261204_000031_domains::Migration),
             Box::new(m20261204_000032_new_customers::Migration),
+            Box::new(m20261205_000045_approvals::Migration),
         ]
     }
 }

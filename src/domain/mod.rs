@@ -3,6 +3,7 @@
 //! ([`change`]: one list, one planning rule).
 
 pub mod account;
+pub mod approval;
 pub mod api_token;
 pub mod billing;
 pub mod book;

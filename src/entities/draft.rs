@@ -20,6 +20,12 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     pub prices_version: Option<i64>,
     pub result: Option<String>,
+    /// When the change was held for approval.
+    pub requested_at: Option<DateTimeUtc>,
+    /// The review's figure for this period when it was requested.
+    pub cost: Option<String>,
+    /// The decider's note.
+    pub note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,6 +3,7 @@
 //! reseller makes, the read models ([`views`]) apart from it.
 
 pub mod activity;
+pub mod approvals;
 pub mod api_tokens;
 pub mod audit;
 pub mod billing;

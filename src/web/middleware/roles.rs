@@ -17,7 +17,7 @@ use super::signed_in::{Checked, SignedIn};
 use crate::domain::{Account, Permission};
 use crate::store::{self, Db};
 
-use Permission::{Billing, Change, Prices, Tokens, Users, View};
+use Permission::{Approve, Billing, Change, Prices, Tokens, Users, View};
 
 /// One route and what it needs: the method, the route's pattern as registered (with the
 /// scopes' prefixes), the permission.
@@ -134,6 +134,17 @@ pub const PAGES: &[Guard] = &[
     ("POST", "/users/{user}/deactivate", Users),
     ("POST", "/users/{user}/two-step-reset", Users),
     ("POST", "/settings/two-step", Users),
+    // issue 32: a second person's approval (a request is its requester's or an approver's)
+    ("GET", "/approvals", Change),
+    ("GET", "/approvals/{approval}", Change),
+    ("POST", "/approvals/{approval}/approve", Approve),
+    ("POST", "/approvals/{approval}/reject", Approve),
+    ("POST", "/approvals/{approval}/withdraw", Change),
+    ("POST", "/settings/approvals", Users),
+    ("GET", "/settings/approvals", View),
+    ("GET", "/approvals/{approval}/approve", View),
+    ("GET", "/approvals/{approval}/reject", View),
+    ("GET", "/approvals/{approval}/withdraw", View),
     ("GET", "/security", View),
     ("POST", "/security/two-step", View),
     ("POST", "/security/two-step/confirm", View),

@@ -3,6 +3,7 @@
 //! ([`paths`]); and the one review and confirm of every change ([`review`]).
 
 pub mod activity;
+pub mod approvals;
 pub mod api_access;
 pub mod api_reference_zh;
 pub mod billing;
