@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod approvals;
 mod api_client;
 mod billing;
 mod bulk;
