@@ -24,11 +24,11 @@ mod m20261204_000021_job_titles;
 mod m20261204_000030_orders;
 mod m20261204_000031_domains;
 mod m20261204_000032_new_customers;
-mod m20261205_000045_approvals;
 mod m20261204_000035_roles;
 mod m20261204_000036_user_links;
 mod m20261204_000037_two_step;
 mod m20261204_000040_webhooks;
+mod m20261205_000045_approvals;
 pub mod search;
 
 pub struct Migrator;

@@ -276,14 +276,23 @@ mod tests {
     fn thresholds_read_as_typed_and_refuse_anything_else() {
         assert_eq!(CostThreshold::parse("  "), Ok(None));
         assert_eq!(
-            CostThreshold::parse("¥1,000.5").unwrap().map(CostThreshold::amount),
+            CostThreshold::parse("¥1,000.5")
+                .unwrap()
+                .map(CostThreshold::amount),
             Some(d("1000.5"))
         );
         for bad in ["-1", "1.001", "abc", "1e3", "100000001", "1..2"] {
-            assert_eq!(CostThreshold::parse(bad), Err(ThresholdError::Cost), "{bad}");
+            assert_eq!(
+                CostThreshold::parse(bad),
+                Err(ThresholdError::Cost),
+                "{bad}"
+            );
         }
         assert_eq!(RowThreshold::parse(""), Ok(None));
-        assert_eq!(RowThreshold::parse("1,000").unwrap().map(RowThreshold::get), Some(1000));
+        assert_eq!(
+            RowThreshold::parse("1,000").unwrap().map(RowThreshold::get),
+            Some(1000)
+        );
         for bad in ["-1", "1.5", "x", "1000001", "99999999999"] {
             assert_eq!(RowThreshold::parse(bad), Err(ThresholdError::Rows), "{bad}");
         }
@@ -307,7 +316,9 @@ mod tests {
         assert_eq!(Note::parse("  "), Err(NoteError::Empty));
         assert_eq!(Note::parse("\u{7}"), Err(NoteError::Empty));
         assert_eq!(
-            Note::parse(" too many licenses\r\n for now ").unwrap().as_str(),
+            Note::parse(" too many licenses\r\n for now ")
+                .unwrap()
+                .as_str(),
             "too many licenses\n for now"
         );
         assert_eq!(Note::parse(&"x".repeat(500)).map(|n| n.0.len()), Ok(500));

@@ -3,8 +3,8 @@
 //! ([`change`]: one list, one planning rule).
 
 pub mod account;
-pub mod approval;
 pub mod api_token;
+pub mod approval;
 pub mod billing;
 pub mod book;
 pub mod bulk;

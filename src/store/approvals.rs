@@ -7,7 +7,7 @@
 //! the price list changed since. Each step is recorded in the activity log in its transaction.
 //! The reseller's thresholds are kept on its row.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -18,10 +18,17 @@ use super::activity::Action;
 use super::drafts::{Draft, DraftState, corrupt, from_row};
 use super::turn::write_turn;
 use super::{Db, DbErr};
-use crate::domain::approval::{CostThreshold, RowThreshold, Thresholds, expires_at};
-use crate::domain::billing::Amount;
-use crate::domain::{Account, CustomerId, ResellerId, SubscriptionId, Version};
+use crate::domain::approval::{Cost, CostThreshold, RowThreshold, Thresholds, expires_at};
+use crate::domain::billing::{Amount, Billing, Planned};
+use crate::domain::{
+    Account, BillingCycle, CustomerId, ResellerId, Subscription, SubscriptionId, Version,
+};
 use crate::entities::{activity, draft, reseller, user};
+
+/// The form a change held through the API keeps its fields under, an edit (`Edit::fields`)…
+pub const API_EDIT: &str = "api-edit";
+/// …or an upgrade (`Upgrade::fields`).
+pub const API_UPGRADE: &str = "api-upgrade";
 
 /// The reseller's thresholds (both off unless its global admins set them).
 pub async fn thresholds(db: &Db, reseller: &ResellerId) -> Result<Thresholds, DbErr> {
@@ -102,7 +109,10 @@ async fn emails(
         .collect())
 }
 
-async fn approvals(db: &impl ConnectionTrait, rows: Vec<draft::Model>) -> Result<Vec<Approval>, DbErr> {
+async fn approvals(
+    db: &impl ConnectionTrait,
+    rows: Vec<draft::Model>,
+) -> Result<Vec<Approval>, DbErr> {
     let people = emails(
         db,
         rows.iter()
@@ -204,10 +214,16 @@ pub async fn request(db: &Db, who: &Account, id: i32, r: &Requested) -> Result<b
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
     let held = draft::Entity::update_many()
-        .col_expr(draft::Column::State, Expr::val(DraftState::Pending.as_str()))
+        .col_expr(
+            draft::Column::State,
+            Expr::val(DraftState::Pending.as_str()),
+        )
         .col_expr(draft::Column::Version, Expr::val(r.version.0))
         .col_expr(draft::Column::PricesVersion, Expr::val(r.prices))
-        .col_expr(draft::Column::Cost, Expr::val(r.cost.map(|c| c.to_string())))
+        .col_expr(
+            draft::Column::Cost,
+            Expr::val(r.cost.map(|c| c.to_string())),
+        )
         .col_expr(draft::Column::RequestedAt, Expr::val(r.at))
         .col_expr(draft::Column::ExpiresAt, Expr::val(expires_at(r.at)))
         .filter(draft::Column::Id.eq(id))
@@ -263,7 +279,16 @@ async fn step(
 pub async fn take(db: &Db, who: &Account, id: i32, at: DateTime<Utc>) -> Result<bool, DbErr> {
     let _turn = write_turn(db).await;
     let (from, to) = (DraftState::Pending, DraftState::Approving);
-    step(db, &who.reseller, id, from, to, Some((who.user_id, None)), at).await
+    step(
+        db,
+        &who.reseller,
+        id,
+        from,
+        to,
+        Some((who.user_id, None)),
+        at,
+    )
+    .await
 }
 
 /// Gives back a request taken whose change could not be made for a reason of the database's: it
@@ -378,4 +403,36 @@ async fn record(
     .insert(conn)
     .await?;
     Ok(())
+}
+
+/// What a change planned as `planned` costs this period, as its review works it out (the
+/// subscription's history and the price list, by the billing rules): for a door without a
+/// review (the API) to ask of the reseller's threshold. `(cost, the price list's version)`.
+pub async fn cost(
+    db: &Db,
+    reseller: &ResellerId,
+    customer: &CustomerId,
+    subscription: &Subscription,
+    planned: Planned,
+    today: NaiveDate,
+) -> Result<(Cost, i64), DbErr> {
+    let day = super::billing::billing_day(db, reseller).await?;
+    let (prices, version) = super::billing::prices(db).await?;
+    if subscription.billing_cycle == BillingCycle::Annual {
+        return Ok((Cost::Unknown, version.0));
+    }
+    let only = Some((customer, Some(&subscription.id)));
+    let billed = super::billing::billed(db, reseller, only).await?;
+    let Some(b) = billed.first() else {
+        return Ok((Cost::Unknown, version.0));
+    };
+    let billing = Billing {
+        day,
+        prices: &prices,
+    };
+    let cost = match billing.review(&b.timeline, planned, today) {
+        Ok(effect) => Cost::Figure(effect.period_change),
+        Err(_) => Cost::Unknown,
+    };
+    Ok((cost, version.0))
 }

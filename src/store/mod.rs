@@ -3,8 +3,8 @@
 //! reseller makes, the read models ([`views`]) apart from it.
 
 pub mod activity;
-pub mod approvals;
 pub mod api_tokens;
+pub mod approvals;
 pub mod audit;
 pub mod billing;
 pub mod changes;

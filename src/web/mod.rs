@@ -15,9 +15,9 @@ use askama::Template;
 use middleware::error::PageError;
 use middleware::{file_guard, metrics, session_store, static_files};
 use pages::{
-    activity, api_access, billing, bulk, catalog, customers, delegated_admin, details, exports,
-    approvals, language, new_customer, notifications, orders, reviews, security, set_password, sign_in,
-    subscriptions, upgrade, users,
+    activity, api_access, approvals, billing, bulk, catalog, customers, delegated_admin, details,
+    exports, language, new_customer, notifications, orders, reviews, security, set_password,
+    sign_in, subscriptions, upgrade, users,
 };
 
 /// The routes that need no session: a request for them never touches the database.

@@ -40,9 +40,11 @@ async fn exec(app: &TestApp, sql: &str) {
 }
 
 async fn quantity(app: &TestApp) -> String {
-    app.value(&format!("SELECT quantity FROM subscriptions WHERE id = '{SUB}'"))
-        .await
-        .unwrap()
+    app.value(&format!(
+        "SELECT quantity FROM subscriptions WHERE id = '{SUB}'"
+    ))
+    .await
+    .unwrap()
 }
 
 async fn state(app: &TestApp, id: i32) -> String {
@@ -88,7 +90,10 @@ async fn below_the_threshold_a_change_is_confirmed_as_before() {
         )
         .await;
     review.assert_lacks("data-approval");
-    assert_eq!(app.count("resellers WHERE approval_cost IS NOT NULL").await, 0);
+    assert_eq!(
+        app.count("resellers WHERE approval_cost IS NOT NULL").await,
+        0
+    );
 
     // A threshold far above the change's cost: still Confirm, and the change is made.
     set_thresholds(&app, "100000", "").await;
@@ -156,10 +161,7 @@ async fn another_admin_approves_and_the_change_is_made_exactly_once() {
     // The global admin sees it waiting, counted in the navigation, with the review's figures.
     let admin = app.another_browser();
     admin.sign_in(CONTOSO).await;
-    admin
-        .get("/")
-        .await
-        .assert_contains("data-waiting=\"1\"");
+    admin.get("/").await.assert_contains("data-waiting=\"1\"");
     let list = admin.get("/approvals").await;
     list.assert_status(200)
         .assert_contains(&format!("<tr data-approval=\"{id}\">"))
@@ -171,15 +173,11 @@ async fn another_admin_approves_and_the_change_is_made_exactly_once() {
         .assert_contains("data-decide=\"reject\"");
 
     // Approve: the change is made, once; a second click (or a second tab) finds it approved.
-    let approved = admin
-        .post(&format!("/approvals/{id}/approve"), &[])
-        .await;
+    let approved = admin.post(&format!("/approvals/{id}/approve"), &[]).await;
     approved.assert_redirect(&format!("/approvals/{id}"));
     assert_eq!(quantity(&app).await, "40");
     assert_eq!(state(&app, id).await, "approved");
-    let again = admin
-        .post(&format!("/approvals/{id}/approve"), &[])
-        .await;
+    let again = admin.post(&format!("/approvals/{id}/approve"), &[]).await;
     again.assert_redirect(&format!("/approvals/{id}"));
     // Another approver at the same moment: nothing more.
     let agent = app.another_browser();
@@ -209,7 +207,8 @@ async fn another_admin_approves_and_the_change_is_made_exactly_once() {
         Some("admin@contoso.example seller@contoso.example")
     );
     assert_eq!(
-        app.count("activity WHERE action = 'approval_approved'").await,
+        app.count("activity WHERE action = 'approval_approved'")
+            .await,
         1
     );
     // The requester sees how it ended, and where the change led.
@@ -251,7 +250,8 @@ async fn approvals_at_once_by_two_approvers_make_one_change() {
         1
     );
     assert_eq!(
-        app.count("activity WHERE action = 'approval_approved'").await,
+        app.count("activity WHERE action = 'approval_approved'")
+            .await,
         1
     );
 }
@@ -305,7 +305,11 @@ async fn sales_helpdesk_and_billing_may_not_approve() {
             .await;
         page.assert_status(403);
         // Another's request is no request to them.
-        let shown = browser.get(&format!("/approvals/{id}")).await.status.as_u16();
+        let shown = browser
+            .get(&format!("/approvals/{id}"))
+            .await
+            .status
+            .as_u16();
         assert!(shown == 404 || shown == 403, "{role}: {shown}");
     }
     assert_eq!(quantity(&app).await, "25");
@@ -447,7 +451,9 @@ async fn a_rejection_needs_a_note_and_names_the_requester() {
         )
         .await
         .as_deref(),
-        Some("sales@contoso.example admin-agent seller@contoso.example · Fabrikam asked for 30, not 40")
+        Some(
+            "sales@contoso.example admin-agent seller@contoso.example · Fabrikam asked for 30, not 40"
+        )
     );
     // The requester reads the note; an approval afterwards changes nothing.
     seller
@@ -480,8 +486,10 @@ async fn the_requester_withdraws_and_nothing_is_changed() {
 
     assert_eq!(state(&app, id).await, "withdrawn");
     assert_eq!(
-        app.count("activity WHERE action = 'approval_withdrawn' AND user_email = 'seller@contoso.example'")
-            .await,
+        app.count(
+            "activity WHERE action = 'approval_withdrawn' AND user_email = 'seller@contoso.example'"
+        )
+        .await,
         1
     );
     let admin = app.another_browser();
@@ -513,13 +521,125 @@ async fn thresholds_that_cant_be_read_are_shown_again_with_why() {
             .await,
         0
     );
-    app.post("/settings/approvals", &[("cost", "¥1,000.50"), ("rows", "200")])
-        .await
-        .assert_redirect("/settings?done=approvals");
+    app.post(
+        "/settings/approvals",
+        &[("cost", "¥1,000.50"), ("rows", "200")],
+    )
+    .await
+    .assert_redirect("/settings?done=approvals");
     assert_eq!(
-        app.value("SELECT approval_cost || ' ' || approval_rows FROM resellers WHERE id = 'contoso'")
-            .await
-            .as_deref(),
+        app.value(
+            "SELECT approval_cost || ' ' || approval_rows FROM resellers WHERE id = 'contoso'"
+        )
+        .await
+        .as_deref(),
         Some("1000.5 200")
     );
+}
+
+#[actix_web::test]
+async fn through_the_api_a_change_above_the_threshold_answers_202_with_its_location() {
+    use crate::api_client::{Api, subscription, upgrades};
+    use serde_json::json;
+    let app = spawn_app().await;
+    set_thresholds(&app, "0", "").await;
+    let seller = member(&app, "seller", Role::SalesAgent).await;
+    let api = Api::issue(&app, "seller@contoso.example").await;
+    let events = app.count("events").await;
+
+    let held = api
+        .patch(&subscription(FAB, SUB), &[], json!({ "quantity": 40 }))
+        .await;
+
+    let body = held.assert_status(202);
+    let location = held.header("location").unwrap();
+    assert_eq!(body["links"]["self"]["uri"], location.as_str());
+    assert_eq!(body["status"], "pending");
+    assert_eq!(body["requestedBy"], "seller@contoso.example");
+    assert_eq!(quantity(&app).await, "25");
+    assert_eq!(app.count("events").await, events);
+    let id: i32 = location
+        .strip_prefix("/v1/approvals/")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(state(&app, id).await, "pending");
+    assert_eq!(
+        api.get(&location).await.assert_status(200)["status"],
+        "pending"
+    );
+    // The requester sees it among their requests on the pages too.
+    seller
+        .get("/approvals")
+        .await
+        .assert_contains(&format!("data-approval=\"{id}\" data-state=\"pending\""));
+
+    // An approver approves it on the page: the edit is made once, in their name.
+    let admin = app.another_browser();
+    admin.sign_in(CONTOSO).await;
+    admin
+        .get(&format!("/approvals/{id}"))
+        .await
+        .assert_status(200)
+        .assert_contains("data-decide=\"approve\"");
+    admin
+        .post(&format!("/approvals/{id}/approve"), &[])
+        .await
+        .assert_redirect(&format!("/approvals/{id}"));
+    assert_eq!(quantity(&app).await, "40");
+    let read = api.get(&location).await.assert_status(200);
+    assert_eq!(read["status"], "approved");
+    assert_eq!(read["decidedBy"], "admin@contoso.example");
+
+    // Another's request is no request to a helpdesk agent's token; an unknown one is a 404.
+    add_user(&app, "helpdesk@contoso.example", Role::HelpdeskAgent).await;
+    let helpdesk = Api::issue(&app, "helpdesk@contoso.example").await;
+    helpdesk.get(&location).await.assert_error(404, 20003);
+    api.get("/v1/approvals/999999")
+        .await
+        .assert_error(404, 20003);
+    api.get("/v1/approvals/x").await.assert_error(404, 20003);
+
+    // An upgrade's new subscription is free for the rest of the period: its cost this period is
+    // a credit, and it is made at once…
+    let made = api
+        .post(
+            &upgrades(FAB, SUB),
+            &[],
+            json!({ "targetOffer": { "id": "O365_E3" } }),
+        )
+        .await;
+    made.assert_status(200);
+    // …unless the review can't work its cost out (here Litware's): then it is held.
+    let upgrade = api
+        .post(
+            &upgrades("c-litware", "s-litware-premium"),
+            &[],
+            json!({ "targetOffer": { "id": "O365_E3" } }),
+        )
+        .await;
+    let body = upgrade.assert_status(202);
+    assert_eq!(body["status"], "pending");
+    assert!(body.get("cost").is_none(), "{body}");
+    assert_eq!(
+        app.count("subscriptions WHERE customer_id = 'c-litware' AND offer_id = 'O365_E3'")
+            .await,
+        0
+    );
+}
+
+#[actix_web::test]
+async fn through_the_api_below_the_threshold_the_change_is_made_at_once() {
+    use crate::api_client::{Api, subscription};
+    use serde_json::json;
+    let app = spawn_app().await;
+    set_thresholds(&app, "100000", "").await;
+    let api = Api::issue(&app, CONTOSO.0).await;
+
+    api.patch(&subscription(FAB, SUB), &[], json!({ "quantity": 26 }))
+        .await
+        .assert_status(200);
+
+    assert_eq!(quantity(&app).await, "26");
+    assert_eq!(app.count("drafts").await, 0);
 }

@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
-mod approvals;
 mod api_client;
+mod approvals;
 mod billing;
 mod bulk;
 mod bulk_words;

@@ -16,7 +16,6 @@ mod filter;
 
 pub use filter::{Actions, Filter};
 
-use crate::store::turn::write_turn;
 use super::{Db, DbErr, count, nullable};
 use crate::domain::change::{Kind, Via};
 use crate::domain::{
@@ -24,6 +23,7 @@ use crate::domain::{
     SubscriptionStatus,
 };
 use crate::entities::{activity, api_token, customer, subscription};
+use crate::store::turn::write_turn;
 
 /// What an activity record says happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

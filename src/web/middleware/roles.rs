@@ -195,6 +195,8 @@ pub const API: &[Guard] = &[
         "/v1/validations/checkdomainavailability/{prefix}",
         View,
     ),
+    // issue 32: a change held for approval (its requester's, or an approver's, to read)
+    ("GET", "/v1/approvals/{approval}", View),
     // issue 33: the activity's records, and webhooks, registered by those who may make changes
     ("GET", "/v1/auditrecords", View),
     ("GET", "/webhooks/v1/registration/events", View),

@@ -3,9 +3,9 @@
 //! ([`paths`]); and the one review and confirm of every change ([`review`]).
 
 pub mod activity;
-pub mod approvals;
 pub mod api_access;
 pub mod api_reference_zh;
+pub mod approvals;
 pub mod billing;
 pub mod bulk;
 pub mod catalog;

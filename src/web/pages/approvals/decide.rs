@@ -50,7 +50,8 @@ pub async fn approve(
         return Ok(see_other(href(id)));
     }
     let draft = &approval.draft;
-    let found = store::views::view(dbr, &who.reseller, &draft.customer, &draft.subscription).await?;
+    let found =
+        store::views::view(dbr, &who.reseller, &draft.customer, &draft.subscription).await?;
     let prices = store::billing::prices_version(dbr).await?;
     let change = match &found {
         Some(view) if prices.0 == approval.prices => change_of(draft, l, view)?,

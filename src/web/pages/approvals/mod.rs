@@ -25,7 +25,8 @@ use super::upgrade::SubmitForm;
 use crate::clock::Clock;
 use crate::domain::approval::{DecideRefusal, may_decide};
 use crate::domain::billing::Amount;
-use crate::domain::change::{self, Change};
+use crate::domain::change::{self, Change, Upgrade};
+use crate::domain::edit::Edit;
 use crate::domain::{Account, Permission, SubscriptionView};
 use crate::store::approvals::{self, Approval};
 use crate::store::drafts::{Draft, DraftState};
@@ -176,7 +177,11 @@ async fn visible(db: &Db, who: &Account, id: &str) -> Result<Approval, PageError
 
 /// The change a held draft asks, read back through its form, on the subscription as it is now;
 /// `None` when its fields no longer read into one.
-fn change_of(draft: &Draft, l: Locale, view: &SubscriptionView) -> Result<Option<Change>, PageError> {
+fn change_of(
+    draft: &Draft,
+    l: Locale,
+    view: &SubscriptionView,
+) -> Result<Option<Change>, PageError> {
     fn read<F: ChangeForm>(
         draft: &Draft,
         l: Locale,
@@ -185,6 +190,10 @@ fn change_of(draft: &Draft, l: Locale, view: &SubscriptionView) -> Result<Option
         Ok(held::form::<F>(draft)?.change(l, Some(view))?.ok())
     }
     match draft.form.as_str() {
+        approvals::API_EDIT => {
+            Ok(Edit::from_fields(&draft.fields, view.subscription.offer).map(Change::Edit))
+        }
+        approvals::API_UPGRADE => Ok(Upgrade::from_fields(&draft.fields).map(Change::Upgrade)),
         LicensesForm::FORM => read::<LicensesForm>(draft, l, view),
         StatusForm::FORM => read::<StatusForm>(draft, l, view),
         SubmitForm::FORM => read::<SubmitForm>(draft, l, view),
@@ -366,8 +375,13 @@ async fn page(
         (None, None) => StatusCode::OK,
     };
     let draft = &approval.draft;
-    let found = store::views::view(db, &user.account.reseller, &draft.customer, &draft.subscription)
-        .await?;
+    let found = store::views::view(
+        db,
+        &user.account.reseller,
+        &draft.customer,
+        &draft.subscription,
+    )
+    .await?;
     let waits = matches!(d.standing, Standing::Pending);
     if let (true, Some(view)) = (waits, found.as_ref())
         && let Some(change) = change_of(draft, l, view)?

@@ -56,19 +56,22 @@ pub async fn set_thresholds(
     clock: web::Data<Clock>,
     form: web::Form<ThresholdsFields>,
 ) -> Result<HttpResponse, PageError> {
-    let parsed = (CostThreshold::parse(&form.cost), RowThreshold::parse(&form.rows));
+    let parsed = (
+        CostThreshold::parse(&form.cost),
+        RowThreshold::parse(&form.rows),
+    );
     let (cost, rows) = match parsed {
         (Ok(cost), Ok(rows)) => (cost, rows),
         (cost, rows) => {
-        let mut page = settings_page(l, &req, &user, &db, &clock).await?;
-        page.approval = ThresholdsForm {
-            cost_value: form.cost.chars().take(40).collect(),
-            rows_value: form.rows.chars().take(40).collect(),
-            cost_error: cost.err().map(|e| l.t(e.message_key())),
-            rows_error: rows.err().map(|e| l.t(e.message_key())),
-            saved: false,
-        };
-        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            let mut page = settings_page(l, &req, &user, &db, &clock).await?;
+            page.approval = ThresholdsForm {
+                cost_value: form.cost.chars().take(40).collect(),
+                rows_value: form.rows.chars().take(40).collect(),
+                cost_error: cost.err().map(|e| l.t(e.message_key())),
+                rows_error: rows.err().map(|e| l.t(e.message_key())),
+                saved: false,
+            };
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
     let thresholds = Thresholds { cost, rows };

@@ -20,16 +20,16 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 
 pub use page::{Money, Notice, Review, Side, Touched, period_words, show_request, title};
 
-use super::paths::SubscriptionPath;
 use super::approvals;
+use super::paths::SubscriptionPath;
 use crate::clock::Clock;
 use crate::domain::approval::{Cost, Thresholds};
 use crate::domain::change::{self, Change, Refusal, Via};
 use crate::domain::eligibility::check_unchanged;
 use crate::domain::{ChangeKey, FormKey, SubscriptionView, Version};
+use crate::store::approvals::Requested;
 use crate::store::billing::PricesVersion;
 use crate::store::changes::{self, Applied, ChangeError, Reply, Submission};
-use crate::store::approvals::Requested;
 use crate::store::drafts::{self, Draft, NewDraft};
 use crate::store::{self, Db};
 use crate::web::middleware::error::PageError;
