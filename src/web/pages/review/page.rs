@@ -78,7 +78,7 @@ pub enum Ask {
     Confirm,
     /// The change needs a second person's approval: Confirm holds it for them.
     Request,
-    Decide(super::super::approvals::Decide),
+    Decide(Box<super::super::approvals::Decide>),
 }
 
 /// Why a review is shown again instead of the change being made.
@@ -425,7 +425,7 @@ pub async fn show_request(
             version: subscription.version.0,
             prices: prices.0,
             notice,
-            ask: Ask::Decide(decide),
+            ask: Ask::Decide(Box::new(decide)),
         },
     )
 }
