@@ -29,6 +29,7 @@ mod m20261204_000036_user_links;
 mod m20261204_000037_two_step;
 mod m20261204_000040_webhooks;
 mod m20261205_000045_approvals;
+mod m20261205_000046_job_approvals;
 pub mod search;
 
 pub struct Migrator;
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000031_domains::Migration),
             Box::new(m20261204_000032_new_customers::Migration),
             Box::new(m20261205_000045_approvals::Migration),
+            Box::new(m20261205_000046_job_approvals::Migration),
         ]
     }
 }

@@ -18,12 +18,12 @@ use super::activity::Action;
 use super::drafts::{Draft, DraftState, corrupt, from_row};
 use super::turn::write_turn;
 use super::{Db, DbErr};
-use crate::domain::approval::{Cost, CostThreshold, RowThreshold, Thresholds, expires_at};
+use crate::domain::approval::{Cost, CostThreshold, EXPIRES, RowThreshold, Thresholds, expires_at};
 use crate::domain::billing::{Amount, Billing, Planned};
 use crate::domain::{
     Account, BillingCycle, CustomerId, ResellerId, Subscription, SubscriptionId, Version,
 };
-use crate::entities::{activity, draft, reseller, user};
+use crate::entities::{activity, draft, job, reseller, user};
 
 /// The form a change held through the API keeps its fields under, an edit (`Edit::fields`)…
 pub const API_EDIT: &str = "api-edit";
@@ -177,14 +177,23 @@ pub async fn waiting(db: &Db, who: &Account, now: DateTime<Utc>) -> Result<Vec<A
     approvals(db, rows).await
 }
 
-/// How many requests of other users wait for a decision at `now` (the navigation's count).
+/// How many requests of other users (changes and bulk jobs) wait for a decision at `now` (the
+/// navigation's count).
 pub async fn waiting_count(db: &Db, who: &Account, now: DateTime<Utc>) -> Result<u64, DbErr> {
-    of_reseller(&who.reseller)
+    let changes = of_reseller(&who.reseller)
         .filter(draft::Column::State.eq(DraftState::Pending.as_str()))
         .filter(draft::Column::ExpiresAt.gt(now))
         .filter(draft::Column::UserId.ne(who.user_id))
         .count(db)
-        .await
+        .await?;
+    let jobs = job::Entity::find()
+        .filter(job::Column::ResellerId.eq(who.reseller.as_str()))
+        .filter(job::Column::State.eq("approval"))
+        .filter(job::Column::RequestedAt.gt(now - EXPIRES))
+        .filter(job::Column::UserId.ne(who.user_id))
+        .count(db)
+        .await?;
+    Ok(changes + jobs)
 }
 
 /// `who`'s own requests, in any state, the latest first (as long as their drafts are kept).

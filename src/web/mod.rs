@@ -131,6 +131,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/settings/approvals",
             web::post().to(approvals::set_thresholds),
         )
+        .route(
+            "/bulk/jobs/{job}/approve",
+            web::post().to(approvals::approve_job),
+        )
+        .route(
+            "/bulk/jobs/{job}/reject",
+            web::post().to(approvals::reject_job),
+        )
         .route("/security", web::get().to(security::show))
         .route("/security/two-step", web::post().to(security::start))
         .route(
@@ -202,6 +210,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/settings/approvals",
             web::get().to(reviews::to("/settings")),
         )
+        .route("/bulk/jobs/{job}/approve", web::get().to(reviews::to_job))
+        .route("/bulk/jobs/{job}/reject", web::get().to(reviews::to_job))
         .route(
             "/approvals/{approval}/approve",
             web::get().to(reviews::to_approval),

@@ -6,9 +6,11 @@
 //! is refused with the concurrency notice: its requester reviews the change again.
 
 mod decide;
+mod jobs;
 mod settings;
 
 pub use decide::{approve, reject, withdraw};
+pub use jobs::{JobDecide, approve_job, reject_job};
 pub use settings::{ThresholdsForm, set_thresholds};
 
 use actix_web::http::StatusCode;
@@ -281,6 +283,19 @@ struct ListPage {
     approver: bool,
     /// The signed-in user's own requests.
     mine: Vec<Row>,
+    /// Others' bulk jobs that wait for the signed-in user's decision.
+    jobs: Vec<JobRow>,
+    /// The signed-in user's own bulk jobs that wait for approval.
+    own_jobs: Vec<JobRow>,
+}
+
+/// A bulk job held for approval, in a list.
+pub struct JobRow {
+    pub id: i32,
+    pub title: String,
+    pub by: String,
+    pub rows: u32,
+    pub requested_at: DateTime<Utc>,
 }
 
 impl ListPage {
@@ -315,6 +330,22 @@ pub async fn list(
     for a in approvals::mine(db, who).await? {
         mine.push(row(db, l, who, &a, now).await?);
     }
+    // Bulk jobs held for approval: others' to decide, one's own to follow.
+    let (mut jobs, mut own_jobs) = (Vec::new(), Vec::new());
+    for job in store::jobs::waiting_approval(db, who, now).await? {
+        let item = JobRow {
+            id: job.id,
+            title: super::bulk::title::full(l, &job),
+            by: job.by.clone(),
+            rows: job.total,
+            requested_at: job.requested_at.unwrap_or(job.created_at),
+        };
+        match job.user_id == who.user_id {
+            true => own_jobs.push(item),
+            false if approver => jobs.push(item),
+            false => {}
+        }
+    }
     let mut layout = user.layout(l, req.path()).in_section("approvals");
     layout.crumbs.clear();
     let layout = layout.crumb(l.t("approvals-title"), None);
@@ -326,6 +357,8 @@ pub async fn list(
             waiting,
             approver,
             mine,
+            jobs,
+            own_jobs,
         },
     )
 }
