@@ -4,16 +4,19 @@
 //! rejects it with a note; a stale request is refused with the concurrency notice; a request
 //! expires after 7 days; the activity log names the requester and the decider.
 
+mod api;
+mod jobs;
+
 use portal::domain::Role;
 
 use crate::helpers::{CONTOSO, CONTOSO_SALES, TestApp, details, spawn_app, spawn_app_with};
 use crate::roles::add_user;
 
-const FAB: &str = "c-fabrikam";
-const SUB: &str = "s-fabrikam-essentials";
+pub(crate) const FAB: &str = "c-fabrikam";
+pub(crate) const SUB: &str = "s-fabrikam-essentials";
 
 /// The demo's admin agent (the import's non-admin user) approves too.
-const ADMIN_AGENT: (&str, &str) = CONTOSO_SALES;
+pub(crate) const ADMIN_AGENT: (&str, &str) = CONTOSO_SALES;
 
 /// Sets the reseller's thresholds as a global admin does, on the Settings page.
 pub async fn set_thresholds(app: &TestApp, cost: &str, rows: &str) {
@@ -27,19 +30,19 @@ pub async fn set_thresholds(app: &TestApp, cost: &str, rows: &str) {
 }
 
 /// A browser signed in as a new user of contoso with `role`.
-async fn member(app: &TestApp, name: &str, role: Role) -> TestApp {
+pub(crate) async fn member(app: &TestApp, name: &str, role: Role) -> TestApp {
     let (email, password) = add_user(app, &format!("{name}@contoso.example"), role).await;
     let browser = app.another_browser();
     browser.sign_in((&email, password)).await;
     browser
 }
 
-async fn exec(app: &TestApp, sql: &str) {
+pub(crate) async fn exec(app: &TestApp, sql: &str) {
     use sea_orm::ConnectionTrait;
     app.db.execute_unprepared(sql).await.unwrap();
 }
 
-async fn quantity(app: &TestApp) -> String {
+pub(crate) async fn quantity(app: &TestApp) -> String {
     app.value(&format!(
         "SELECT quantity FROM subscriptions WHERE id = '{SUB}'"
     ))
@@ -47,7 +50,7 @@ async fn quantity(app: &TestApp) -> String {
     .unwrap()
 }
 
-async fn state(app: &TestApp, id: i32) -> String {
+pub(crate) async fn state(app: &TestApp, id: i32) -> String {
     app.value(&format!("SELECT state FROM drafts WHERE id = {id}"))
         .await
         .unwrap()
@@ -534,285 +537,5 @@ async fn thresholds_that_cant_be_read_are_shown_again_with_why() {
         .await
         .as_deref(),
         Some("1000.5 200")
-    );
-}
-
-#[actix_web::test]
-async fn through_the_api_a_change_above_the_threshold_answers_202_with_its_location() {
-    use crate::api_client::{Api, subscription, upgrades};
-    use serde_json::json;
-    let app = spawn_app().await;
-    set_thresholds(&app, "0", "").await;
-    let seller = member(&app, "seller", Role::SalesAgent).await;
-    let api = Api::issue(&app, "seller@contoso.example").await;
-    let events = app.count("events").await;
-
-    let held = api
-        .patch(&subscription(FAB, SUB), &[], json!({ "quantity": 40 }))
-        .await;
-
-    let body = held.assert_status(202);
-    let location = held.header("location").unwrap();
-    assert_eq!(body["links"]["self"]["uri"], location.as_str());
-    assert_eq!(body["status"], "pending");
-    assert_eq!(body["requestedBy"], "seller@contoso.example");
-    assert_eq!(quantity(&app).await, "25");
-    assert_eq!(app.count("events").await, events);
-    let id: i32 = location
-        .strip_prefix("/v1/approvals/")
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_eq!(state(&app, id).await, "pending");
-    assert_eq!(
-        api.get(&location).await.assert_status(200)["status"],
-        "pending"
-    );
-    // The requester sees it among their requests on the pages too.
-    seller
-        .get("/approvals")
-        .await
-        .assert_contains(&format!("data-approval=\"{id}\" data-state=\"pending\""));
-
-    // An approver approves it on the page: the edit is made once, in their name.
-    let admin = app.another_browser();
-    admin.sign_in(CONTOSO).await;
-    admin
-        .get(&format!("/approvals/{id}"))
-        .await
-        .assert_status(200)
-        .assert_contains("data-decide=\"approve\"");
-    admin
-        .post(&format!("/approvals/{id}/approve"), &[])
-        .await
-        .assert_redirect(&format!("/approvals/{id}"));
-    assert_eq!(quantity(&app).await, "40");
-    let read = api.get(&location).await.assert_status(200);
-    assert_eq!(read["status"], "approved");
-    assert_eq!(read["decidedBy"], "admin@contoso.example");
-
-    // Another's request is no request to a helpdesk agent's token; an unknown one is a 404.
-    add_user(&app, "helpdesk@contoso.example", Role::HelpdeskAgent).await;
-    let helpdesk = Api::issue(&app, "helpdesk@contoso.example").await;
-    helpdesk.get(&location).await.assert_error(404, 20003);
-    api.get("/v1/approvals/999999")
-        .await
-        .assert_error(404, 20003);
-    api.get("/v1/approvals/x").await.assert_error(404, 20003);
-
-    // An upgrade's new subscription is free for the rest of the period: its cost this period is
-    // a credit, and it is made at once…
-    let made = api
-        .post(
-            &upgrades(FAB, SUB),
-            &[],
-            json!({ "targetOffer": { "id": "O365_E3" } }),
-        )
-        .await;
-    made.assert_status(200);
-    // …unless the review can't work its cost out (here Litware's): then it is held.
-    let upgrade = api
-        .post(
-            &upgrades("c-litware", "s-litware-premium"),
-            &[],
-            json!({ "targetOffer": { "id": "O365_E3" } }),
-        )
-        .await;
-    let body = upgrade.assert_status(202);
-    assert_eq!(body["status"], "pending");
-    assert!(body.get("cost").is_none(), "{body}");
-    assert_eq!(
-        app.count("subscriptions WHERE customer_id = 'c-litware' AND offer_id = 'O365_E3'")
-            .await,
-        0
-    );
-}
-
-#[actix_web::test]
-async fn through_the_api_below_the_threshold_the_change_is_made_at_once() {
-    use crate::api_client::{Api, subscription};
-    use serde_json::json;
-    let app = spawn_app().await;
-    set_thresholds(&app, "100000", "").await;
-    let api = Api::issue(&app, CONTOSO.0).await;
-
-    api.patch(&subscription(FAB, SUB), &[], json!({ "quantity": 26 }))
-        .await
-        .assert_status(200);
-
-    assert_eq!(quantity(&app).await, "26");
-    assert_eq!(app.count("drafts").await, 0);
-}
-
-/// A bulk file adding a license to three of Contoso's active subscriptions.
-async fn three_rows(app: &TestApp) -> (String, Vec<(String, u32)>) {
-    let chosen = crate::bulk::three_active(app).await;
-    let mut rows = String::from("Subscription ID,Action,Target offer ID,Quantity\n");
-    for (id, quantity) in &chosen {
-        rows.push_str(&format!("{id},licenses,,{}\n", quantity + 1));
-    }
-    (rows, chosen)
-}
-
-async fn job_state(app: &TestApp, job: i32) -> String {
-    app.value(&format!("SELECT state FROM jobs WHERE id = {job}"))
-        .await
-        .unwrap()
-}
-
-#[actix_web::test]
-async fn a_bulk_job_of_more_rows_than_the_threshold_waits_for_another_to_approve_it() {
-    let app = spawn_app().await;
-    set_thresholds(&app, "", "2").await;
-    let seller = member(&app, "seller", Role::SalesAgent).await;
-    let (rows, chosen) = three_rows(&app).await;
-    let job = crate::bulk::upload(&seller, &rows).await;
-
-    // Its review's Start reads Request approval; confirmed, nothing runs.
-    seller
-        .get(&format!("/bulk/jobs/{job}"))
-        .await
-        .assert_contains("data-approval")
-        .assert_contains("data-code=\"approval_needed\"");
-    crate::bulk::confirm(&seller, job).await;
-    assert_eq!(job_state(&app, job).await, "approval");
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(1500)).await;
-    assert_eq!(
-        app.count(&format!(
-            "job_rows WHERE job_id = {job} AND state = 'pending'"
-        ))
-        .await,
-        3
-    );
-    let page = seller.get(&format!("/bulk/jobs/{job}")).await;
-    page.assert_contains("data-code=\"awaiting_approval\"")
-        .assert_contains("data-code=\"own_request\"")
-        .assert_lacks("data-decide=\"approve\"");
-    // Its maker may not approve it (a sales agent approves nothing; an admin, not their own).
-    seller
-        .post(&format!("/bulk/jobs/{job}/approve"), &[])
-        .await
-        .assert_status(403);
-    assert_eq!(
-        app.count(
-            "activity WHERE action = 'approval_requested' AND user_email = 'seller@contoso.example' \
-             AND job_id IS NOT NULL"
-        )
-        .await,
-        1
-    );
-
-    // An admin agent sees it waiting, and approves it: it runs, with their role.
-    let agent = app.another_browser();
-    agent.sign_in(ADMIN_AGENT).await;
-    agent.get("/").await.assert_contains("data-waiting=\"1\"");
-    agent
-        .get("/approvals")
-        .await
-        .assert_contains(&format!("data-job=\"{job}\""));
-    agent
-        .get(&format!("/bulk/jobs/{job}"))
-        .await
-        .assert_contains("data-decide=\"approve\"");
-    agent
-        .post(&format!("/bulk/jobs/{job}/approve"), &[])
-        .await
-        .assert_redirect(&format!("/bulk/jobs/{job}"));
-    assert_eq!(crate::bulk::finished(&app, job).await, "done");
-    for (id, quantity) in &chosen {
-        assert_eq!(
-            app.value(&format!(
-                "SELECT quantity FROM subscriptions WHERE id = '{id}'"
-            ))
-            .await
-            .unwrap(),
-            (quantity + 1).to_string()
-        );
-    }
-    assert_eq!(
-        app.value(&format!(
-            "SELECT CAST(confirmed_by = decided_by AS TEXT) FROM jobs WHERE id = {job}"
-        ))
-        .await
-        .as_deref(),
-        Some("1")
-    );
-    assert_eq!(
-        app.value(
-            "SELECT user_email || ' ' || detail FROM activity WHERE action = 'approval_approved'"
-        )
-        .await
-        .as_deref(),
-        Some("sales@contoso.example seller@contoso.example")
-    );
-    // A second approval changes nothing.
-    agent
-        .post(&format!("/bulk/jobs/{job}/approve"), &[])
-        .await
-        .assert_redirect(&format!("/bulk/jobs/{job}"));
-    assert_eq!(
-        app.count("activity WHERE action = 'approval_approved'")
-            .await,
-        1
-    );
-}
-
-#[actix_web::test]
-async fn a_bulk_job_at_the_threshold_runs_and_one_above_it_can_be_rejected() {
-    let app = spawn_app().await;
-    set_thresholds(&app, "", "3").await;
-    let seller = member(&app, "seller", Role::SalesAgent).await;
-    let (rows, _) = three_rows(&app).await;
-    // Three rows, a threshold of three: it runs at once.
-    let job = crate::bulk::upload(&seller, &rows).await;
-    crate::bulk::confirm(&seller, job).await;
-    assert_eq!(crate::bulk::finished(&app, job).await, "done");
-
-    set_thresholds(&app, "", "2").await;
-    let (rows, chosen) = three_rows(&app).await;
-    let job = crate::bulk::upload(&seller, &rows).await;
-    crate::bulk::confirm(&seller, job).await;
-    let admin = app.another_browser();
-    admin.sign_in(CONTOSO).await;
-    admin.get(&format!("/bulk/jobs/{job}")).await;
-    admin
-        .post(&format!("/bulk/jobs/{job}/reject"), &[("note", "")])
-        .await
-        .assert_redirect(&format!("/bulk/jobs/{job}?note=missing"));
-    admin
-        .get(&format!("/bulk/jobs/{job}?note=missing"))
-        .await
-        .assert_contains("id=\"note-error\"");
-    assert_eq!(job_state(&app, job).await, "approval");
-    admin
-        .post(
-            &format!("/bulk/jobs/{job}/reject"),
-            &[("note", "Not this month")],
-        )
-        .await
-        .assert_redirect(&format!("/bulk/jobs/{job}"));
-    assert_eq!(job_state(&app, job).await, "cancelled");
-    assert_eq!(
-        app.count(&format!(
-            "job_rows WHERE job_id = {job} AND state = 'cancelled'"
-        ))
-        .await,
-        3
-    );
-    for (id, quantity) in &chosen {
-        assert_eq!(
-            app.value(&format!(
-                "SELECT quantity FROM subscriptions WHERE id = '{id}'"
-            ))
-            .await
-            .unwrap(),
-            quantity.to_string()
-        );
-    }
-    assert_eq!(
-        app.value("SELECT detail FROM activity WHERE action = 'approval_rejected'")
-            .await
-            .as_deref(),
-        Some("seller@contoso.example · Not this month")
     );
 }
