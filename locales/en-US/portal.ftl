@@ -834,3 +834,4 @@ approvals-rows = Rows
 approvals-job-hint = This job has more rows than your reseller's threshold: it waits, exactly as reviewed, until a global admin or an admin agent approves it. No row runs until then.
 approvals-job-waiting = Waiting for a second person's approval: requested by { $who } on { $date }. No row runs until it is approved.
 bulk-job-approval = Waiting for approval
+approvals-cost-short = Cost

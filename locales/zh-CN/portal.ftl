@@ -780,3 +780,4 @@ approvals-rows = 行数
 approvals-job-hint = 此作业的行数超过你的经销商设定的阈值：它将按审核时的内容等待，直到全局管理员或管理员代理批准。在此之前不会执行任何行。
 approvals-job-waiting = 正在等待第二个人审批：由 { $who } 于 { $date } 申请。批准之前不会执行任何行。
 bulk-job-approval = 等待审批
+approvals-cost-short = 费用
