@@ -130,6 +130,17 @@ fn built_keys() -> Vec<String> {
         keys.push(format!("error-{code}-text"));
     }
     keys.extend(["monthly", "annual"].map(String::from));
+    for state in [
+        "pending",
+        "approving",
+        "approved",
+        "rejected",
+        "withdrawn",
+        "stale",
+        "expired",
+    ] {
+        keys.push(format!("approvals-state-{state}"));
+    }
     for kind in portal::domain::change::Kind::ALL {
         keys.push(format!("activity-action-{kind}"));
     }

@@ -28,6 +28,8 @@ mod m20261204_000035_roles;
 mod m20261204_000036_user_links;
 mod m20261204_000037_two_step;
 mod m20261204_000040_webhooks;
+mod m20261205_000045_approvals;
+mod m20261205_000046_job_approvals;
 mod m20261205_000050_search_row_gaps;
 mod m20261205_000055_activity_correlation;
 mod m20261205_000065_draft_public_ids;
@@ -81,6 +83,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000030_orders::Migration),
             Box::new(m20261204_000031_domains::Migration),
             Box::new(m20261204_000032_new_customers::Migration),
+            Box::new(m20261205_000045_approvals::Migration),
+            Box::new(m20261205_000046_job_approvals::Migration),
             Box::new(m20261205_000050_search_row_gaps::Migration),
             Box::new(m20261205_000055_activity_correlation::Migration),
             Box::new(m20261205_000065_draft_public_ids::Migration),

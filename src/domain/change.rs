@@ -44,6 +44,29 @@ pub struct Upgrade {
     pub name: FriendlyName,
 }
 
+impl Upgrade {
+    /// The upgrade as text fields, as a request held for approval keeps it (issue 32).
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("target", self.target.as_str().to_owned()),
+            ("quantity", self.quantity.get().to_string()),
+            ("name", self.name.as_str().to_owned()),
+        ]
+    }
+
+    /// Reads [`Upgrade::fields`] back (licenses within the target's range); `None` when a field
+    /// no longer reads.
+    pub fn from_fields(fields: &[(String, String)]) -> Option<Upgrade> {
+        let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+        let target: OfferId = field("target")?.parse().ok()?;
+        Some(Upgrade {
+            target,
+            quantity: LicenseCount::parse(field("quantity")?, target.offer().licenses).ok()?,
+            name: FriendlyName::parse(field("name")?).ok()?,
+        })
+    }
+}
+
 /// The kinds of change, each named once: the activity log's records, the change counter's label,
 /// a bulk file's `Action` column and the words of the pages derive their names from here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -80,9 +80,68 @@ pub struct Edit {
     pub friendly_name: Option<FriendlyName>,
 }
 
+impl Edit {
+    /// The edit as text fields, as a request held for approval keeps it (issue 32): each field
+    /// it changes, by its API name.
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        let mut fields = Vec::new();
+        if let Some(status) = self.status {
+            fields.push(("status", status.as_str().to_owned()));
+        }
+        if let Some(quantity) = self.quantity {
+            fields.push(("quantity", quantity.get().to_string()));
+        }
+        if let Some(name) = &self.friendly_name {
+            fields.push(("friendlyName", name.as_str().to_owned()));
+        }
+        fields
+    }
+
+    /// Reads [`Edit::fields`] back, licenses within `offer`'s range; `None` when a field no
+    /// longer reads (nothing a held edit can be made of).
+    pub fn from_fields(fields: &[(String, String)], offer: super::OfferId) -> Option<Edit> {
+        let mut edit = Edit {
+            status: None,
+            quantity: None,
+            friendly_name: None,
+        };
+        for (name, value) in fields {
+            match name.as_str() {
+                "status" => edit.status = Some(value.parse().ok()?),
+                "quantity" => {
+                    edit.quantity = Some(LicenseCount::parse(value, offer.offer().licenses).ok()?)
+                }
+                "friendlyName" => edit.friendly_name = Some(FriendlyName::parse(value).ok()?),
+                _ => return None,
+            }
+        }
+        Some(edit)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_edit_reads_back_from_its_fields() {
+        let offer = super::super::OfferId::O365BusinessEssentials;
+        let edit = Edit {
+            status: Some(SubscriptionStatus::Suspended),
+            quantity: Some(LicenseCount::parse("40", offer.offer().licenses).unwrap()),
+            friendly_name: Some(FriendlyName::parse("销售部").unwrap()),
+        };
+        let fields: Vec<(String, String)> = edit
+            .fields()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        assert_eq!(Edit::from_fields(&fields, offer), Some(edit));
+        let bad = [("quantity".to_owned(), "0".to_owned())];
+        assert_eq!(Edit::from_fields(&bad, offer), None);
+        let unknown = [("offerId".to_owned(), "O365_E3".to_owned())];
+        assert_eq!(Edit::from_fields(&unknown, offer), None);
+    }
 
     #[test]
     fn names_are_parsed() {

@@ -239,6 +239,12 @@ impl ChangeKey {
         ChangeKey(format!("job:{job}:{line}"))
     }
 
+    /// The key of the change a request for approval makes once approved (issue 32): the same
+    /// approval again is its first reply.
+    pub fn approval(request: i32) -> ChangeKey {
+        ChangeKey(format!("approval:{request}"))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod api_token;
+pub mod approval;
 pub mod billing;
 pub mod book;
 pub mod bulk;

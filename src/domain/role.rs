@@ -1,13 +1,16 @@
 //! A reseller's users and what each may do: Partner Center's roles (`permissions-overview.md`
 //! of its documentation) and the portal's table of what each role may do (issue 32).
 //!
-//! | | view | change | prices | billing | tokens (own) | users |
-//! | --- | --- | --- | --- | --- | --- | --- |
-//! | global-admin | yes | yes | yes | yes | yes | yes |
-//! | admin-agent | yes | yes | yes | yes | yes | no |
-//! | sales-agent | yes | yes | yes | no | yes | no |
-//! | helpdesk-agent | yes | no | no | no | yes (read-only) | no |
-//! | billing-admin | yes | no | yes | yes | yes (read-only) | no |
+//! | | view | change | prices | billing | tokens (own) | users | approve |
+//! | --- | --- | --- | --- | --- | --- | --- | --- |
+//! | global-admin | yes | yes | yes | yes | yes | yes | yes |
+//! | admin-agent | yes | yes | yes | yes | yes | no | yes |
+//! | sales-agent | yes | yes | yes | no | yes | no | no |
+//! | helpdesk-agent | yes | no | no | no | yes (read-only) | no | no |
+//! | billing-admin | yes | no | yes | yes | yes (read-only) | no | no |
+//!
+//! "Approve" is a second person's approval of a change held above the reseller's thresholds
+//! (`domain::approval`): never of one's own request.
 //!
 //! "Read-only" tokens are not a rule of their own: a token acts with its user's role, and a role
 //! that may not change anything has tokens that can only read.
@@ -45,6 +48,8 @@ pub enum Permission {
     Tokens,
     /// The reseller's users and settings.
     Users,
+    /// Approving or rejecting another user's change held for approval.
+    Approve,
 }
 
 /// A role's name that is none of Partner Center's.
@@ -102,6 +107,7 @@ impl Role {
             (Role::GlobalAdmin, _) => true,
             (_, P::Users) => false,
             (Role::AdminAgent, _) => true,
+            (_, P::Approve) => false,
             (Role::SalesAgent, P::Change | P::Prices) => true,
             (Role::SalesAgent, P::Billing) => false,
             (Role::HelpdeskAgent, _) => false,
@@ -147,13 +153,14 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, in the table's order.
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 7] = [
         Permission::View,
         Permission::Change,
         Permission::Prices,
         Permission::Billing,
         Permission::Tokens,
         Permission::Users,
+        Permission::Approve,
     ];
 
     /// The permission's name, as the `// permission:` comments above handlers and the activity
@@ -166,6 +173,7 @@ impl Permission {
             Permission::Billing => "billing",
             Permission::Tokens => "tokens",
             Permission::Users => "users",
+            Permission::Approve => "approve",
         }
     }
 
@@ -203,25 +211,28 @@ mod tests {
     use Permission as P;
     use Role as R;
 
-    fn column(role: Role) -> [bool; 6] {
+    fn column(role: Role) -> [bool; 7] {
         Permission::ALL.map(|p| role.may(p))
     }
 
     #[test]
     fn global_admin_may_do_everything() {
-        assert_eq!(column(R::GlobalAdmin), [true; 6]);
+        assert_eq!(column(R::GlobalAdmin), [true; 7]);
     }
 
     #[test]
     fn admin_agent_may_do_everything_but_users_and_settings() {
-        assert_eq!(column(R::AdminAgent), [true, true, true, true, true, false]);
+        assert_eq!(
+            column(R::AdminAgent),
+            [true, true, true, true, true, false, true]
+        );
     }
 
     #[test]
     fn sales_agent_may_change_and_see_prices_but_not_billing() {
         assert_eq!(
             column(R::SalesAgent),
-            [true, true, true, false, true, false]
+            [true, true, true, false, true, false, false]
         );
     }
 
@@ -229,7 +240,7 @@ mod tests {
     fn helpdesk_agent_only_views_and_its_tokens_only_read() {
         assert_eq!(
             column(R::HelpdeskAgent),
-            [true, false, false, false, true, false]
+            [true, false, false, false, true, false, false]
         );
         assert!(R::HelpdeskAgent.tokens_read_only());
     }
@@ -238,7 +249,7 @@ mod tests {
     fn billing_admin_sees_prices_and_billing_and_its_tokens_only_read() {
         assert_eq!(
             column(R::BillingAdmin),
-            [true, false, true, true, true, false]
+            [true, false, true, true, true, false, false]
         );
         assert!(R::BillingAdmin.tokens_read_only());
         assert!(!R::SalesAgent.tokens_read_only());
@@ -248,6 +259,15 @@ mod tests {
     fn only_global_admins_manage_users() {
         let managing: Vec<Role> = Role::ALL.into_iter().filter(|r| r.may(P::Users)).collect();
         assert_eq!(managing, [R::GlobalAdmin]);
+    }
+
+    #[test]
+    fn only_global_admins_and_admin_agents_approve() {
+        let approving: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.may(P::Approve))
+            .collect();
+        assert_eq!(approving, [R::GlobalAdmin, R::AdminAgent]);
     }
 
     #[test]
@@ -270,7 +290,10 @@ mod tests {
         assert_eq!(Role::of_legacy_admin(true), R::GlobalAdmin);
         assert_eq!(Role::of_legacy_admin(false), R::AdminAgent);
         // Nothing a user could do before (everything but settings) is lost.
-        for p in Permission::ALL.into_iter().filter(|p| *p != P::Users) {
+        for p in Permission::ALL
+            .into_iter()
+            .filter(|p| !matches!(p, P::Users))
+        {
             assert!(Role::of_legacy_admin(false).may(p));
         }
     }

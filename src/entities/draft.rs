@@ -22,6 +22,12 @@ pub struct Model {
     pub result: Option<String>,
     /// The review's address names the draft by this (issue 32), never by `id`.
     pub public_id: String,
+    /// When the change was held for approval.
+    pub requested_at: Option<DateTimeUtc>,
+    /// The review's figure for this period when it was requested.
+    pub cost: Option<String>,
+    /// The decider's note.
+    pub note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

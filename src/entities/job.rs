@@ -22,6 +22,12 @@ pub struct Model {
     pub title: Option<String>,
     /// Who confirmed the job: it runs with their role.
     pub confirmed_by: Option<i32>,
+    /// When it was held for a second person's approval (issue 32).
+    pub requested_at: Option<DateTimeUtc>,
+    /// Who approved or rejected it.
+    pub decided_by: Option<i32>,
+    /// The decider's note.
+    pub note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

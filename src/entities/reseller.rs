@@ -11,6 +11,10 @@ pub struct Model {
     pub customers: i64,
     /// The roles whose users must enroll in two-step sign-in, comma-separated.
     pub two_step_roles: Option<String>,
+    /// A change costing more than this this period needs approval (yuan, as text).
+    pub approval_cost: Option<String>,
+    /// A bulk job of more rows than this needs approval.
+    pub approval_rows: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,8 +2,11 @@
 //! (`/reviews/{public id}`: random, never the row's sequential id). A draft belongs to the user who made it and to its form's one-time key (the
 //! same form posted twice is one draft); it holds what was entered (the form's fields), the
 //! subscription's version the form was shown at, and its state: `reviewing` until its Confirm
-//! makes the change, then `confirmed`, with where the change led (`result`). Issue 32 holds a
-//! change for a second person's approval on the same record (another state, who decided it).
+//! makes the change, then `confirmed`, with where the change led (`result`). A change above the
+//! reseller's thresholds is held for a second person's approval on the same record (issue 32,
+//! `store::approvals`): `pending`, then `approved` (with its `result`), `rejected`, `withdrawn`
+//! or `stale` (the subscription or the price list changed before it was approved), with who
+//! decided it and when.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
@@ -24,6 +27,19 @@ pub enum DraftState {
     Reviewing,
     /// Its Confirm made the change (or found it made): `result` is where it led.
     Confirmed,
+    /// Held for a second person's approval; nothing was changed yet.
+    Pending,
+    /// An approver took it and the engine is making its change.
+    Approving,
+    /// Approved, and its change made: `result` is where it led.
+    Approved,
+    /// Rejected by an approver (with their note); nothing was changed.
+    Rejected,
+    /// Withdrawn by the one who asked; nothing was changed.
+    Withdrawn,
+    /// The subscription or the price list changed before it was approved; nothing was changed,
+    /// and the change must be reviewed again.
+    Stale,
 }
 
 impl DraftState {
@@ -31,15 +47,33 @@ impl DraftState {
         match self {
             DraftState::Reviewing => "reviewing",
             DraftState::Confirmed => "confirmed",
+            DraftState::Pending => "pending",
+            DraftState::Approving => "approving",
+            DraftState::Approved => "approved",
+            DraftState::Rejected => "rejected",
+            DraftState::Withdrawn => "withdrawn",
+            DraftState::Stale => "stale",
         }
     }
 
-    fn parse(raw: &str) -> Option<DraftState> {
-        match raw {
-            "reviewing" => Some(DraftState::Reviewing),
-            "confirmed" => Some(DraftState::Confirmed),
-            _ => None,
-        }
+    pub(super) fn parse(raw: &str) -> Option<DraftState> {
+        [
+            DraftState::Reviewing,
+            DraftState::Confirmed,
+            DraftState::Pending,
+            DraftState::Approving,
+            DraftState::Approved,
+            DraftState::Rejected,
+            DraftState::Withdrawn,
+            DraftState::Stale,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
+
+    /// Whether the draft is held for approval, or was decided there.
+    pub fn is_approval(self) -> bool {
+        !matches!(self, DraftState::Reviewing | DraftState::Confirmed)
     }
 }
 
@@ -65,8 +99,10 @@ pub struct Draft {
 }
 
 impl Draft {
+    /// Whether it can no longer be confirmed (or approved): a review or a request for approval
+    /// past its expiry.
     pub fn expired(&self, now: DateTime<Utc>) -> bool {
-        self.state == DraftState::Reviewing && now >= self.expires_at
+        matches!(self.state, DraftState::Reviewing | DraftState::Pending) && now >= self.expires_at
     }
 }
 
@@ -82,11 +118,11 @@ pub struct NewDraft<'a> {
     pub at: DateTime<Utc>,
 }
 
-fn corrupt(what: impl std::fmt::Display) -> DbErr {
+pub(super) fn corrupt(what: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("unexpected value in a draft: {what}"))
 }
 
-fn from_row(r: draft::Model) -> Result<Draft, DbErr> {
+pub(super) fn from_row(r: draft::Model) -> Result<Draft, DbErr> {
     let fields: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&r.fields).map_err(corrupt)?;
     Ok(Draft {

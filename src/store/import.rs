@@ -57,6 +57,8 @@ pub async fn load(db: &Db, book: &Book) -> Result<Loaded, DbErr> {
                 // Counted once the relationships are in.
                 customers: Set(0),
                 two_step_roles: Set(None),
+                approval_cost: Set(None),
+                approval_rows: Set(None),
             })
             .collect(),
     )

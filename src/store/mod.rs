@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod api_tokens;
+pub mod approvals;
 pub mod audit;
 pub mod billing;
 pub mod changes;

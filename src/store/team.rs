@@ -200,6 +200,8 @@ pub async fn create_reseller(
         billing_day: Set(i32::try_from(billing_day.get()).unwrap_or(1)),
         customers: Set(0),
         two_step_roles: Set(None),
+        approval_cost: Set(None),
+        approval_rows: Set(None),
     }
     .insert(&txn)
     .await?;

@@ -15,9 +15,9 @@ use askama::Template;
 use middleware::error::PageError;
 use middleware::{file_guard, metrics, session_store, static_files};
 use pages::{
-    activity, api_access, billing, bulk, catalog, customers, delegated_admin, details, exports,
-    language, new_customer, notifications, orders, reviews, security, set_password, sign_in,
-    subscriptions, upgrade, users,
+    activity, api_access, approvals, billing, bulk, catalog, customers, delegated_admin, details,
+    exports, language, new_customer, notifications, orders, reviews, security, set_password,
+    sign_in, subscriptions, upgrade, users,
 };
 
 /// The routes that need no session: a request for them never touches the database.
@@ -120,6 +120,33 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/settings/two-step",
             web::post().to(users::set_two_step_roles),
         )
+        // issue 32: a second person's approval
+        .route("/approvals", web::get().to(approvals::list))
+        .route("/approvals/{approval}", web::get().to(approvals::show))
+        .route(
+            "/approvals/{approval}/approve",
+            web::post().to(approvals::approve),
+        )
+        .route(
+            "/approvals/{approval}/reject",
+            web::post().to(approvals::reject),
+        )
+        .route(
+            "/approvals/{approval}/withdraw",
+            web::post().to(approvals::withdraw),
+        )
+        .route(
+            "/settings/approvals",
+            web::post().to(approvals::set_thresholds),
+        )
+        .route(
+            "/bulk/jobs/{job}/approve",
+            web::post().to(approvals::approve_job),
+        )
+        .route(
+            "/bulk/jobs/{job}/reject",
+            web::post().to(approvals::reject_job),
+        )
         .route("/security", web::get().to(security::show))
         .route("/security/two-step", web::post().to(security::start))
         .route(
@@ -187,6 +214,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(reviews::to("/api-access")),
         )
         .route("/sign-out", web::get().to(reviews::to("/")))
+        .route(
+            "/settings/approvals",
+            web::get().to(reviews::to("/settings")),
+        )
+        .route("/bulk/jobs/{job}/approve", web::get().to(reviews::to_job))
+        .route("/bulk/jobs/{job}/reject", web::get().to(reviews::to_job))
+        .route(
+            "/approvals/{approval}/approve",
+            web::get().to(reviews::to_approval),
+        )
+        .route(
+            "/approvals/{approval}/reject",
+            web::get().to(reviews::to_approval),
+        )
+        .route(
+            "/approvals/{approval}/withdraw",
+            web::get().to(reviews::to_approval),
+        )
         .default_service(web::to(not_found));
 }
 

@@ -531,7 +531,7 @@ async fn a_job_killed_mid_way_finishes_after_restart_with_every_row_once() {
 }
 
 /// Three of Contoso's active subscriptions and their licenses.
-async fn three_active(app: &TestApp) -> Vec<(String, u32)> {
+pub(crate) async fn three_active(app: &TestApp) -> Vec<(String, u32)> {
     let mut out = Vec::new();
     for n in 0..3 {
         let row = app

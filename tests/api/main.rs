@@ -4,6 +4,7 @@
 
 mod access;
 mod api_client;
+mod approvals;
 mod billing;
 mod bulk;
 mod bulk_words;

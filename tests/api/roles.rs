@@ -42,6 +42,7 @@ fn concrete(pattern: &str) -> String {
         .replace("{token}", "999999")
         .replace("{user}", "999999")
         .replace("{draft}", "0123456789abcdef0123456789abcdef")
+        .replace("{approval}", "999999")
         .replace("{delivery}", "999999")
         .replace("{order}", "999999")
         .replace("{domain}", "fabrikam.partner.onmschina.cn")
@@ -133,6 +134,13 @@ fn password_of(role: Role) -> &'static str {
 async fn every_page_route_and_every_role_offer_and_allow_exactly_the_table() {
     let app = spawn_app().await;
     let team = team(&app).await;
+    // A sales agent's change held for approval: its page offers approvers their decision.
+    crate::approvals::set_thresholds(&app, "0", "").await;
+    let seller = app.another_browser();
+    seller
+        .sign_in(("sales-agent@contoso.example", PASSWORD))
+        .await;
+    let request = crate::approvals::request(&seller).await;
     for (role, email) in &team {
         let browser = app.another_browser();
         browser.sign_in((email, password_of(*role))).await;
@@ -178,6 +186,8 @@ async fn every_page_route_and_every_role_offer_and_allow_exactly_the_table() {
             "/bulk".to_owned(),
             "/api-access".to_owned(),
             "/users".to_owned(),
+            "/approvals".to_owned(),
+            format!("/approvals/{request}"),
         ];
         for path in pages {
             if needs("GET", &path).is_some_and(|needs| !role.may(needs)) {

@@ -114,15 +114,15 @@ async fn breadcrumbs_mark_one_page_and_go_to_distinct_places() {
         .await;
     page.assert_contains("href=\"/?q=fabrikam%2Epartner%2Eonmschina%2Ecn\"")
         .assert_contains("href=\"/customers/c-fabrikam/subscriptions\"");
-    // A global admin's eleven navigation items, eleven drawings.
-    assert_eq!(occurrences(&page, "class=\"nav-icon\""), 11);
+    // A global admin's twelve navigation items (Approvals among them), twelve drawings.
+    assert_eq!(occurrences(&page, "class=\"nav-icon\""), 12);
     let drawings: std::collections::BTreeSet<&str> = page
         .body
         .split("class=\"nav-icon\"")
         .skip(1)
         .filter_map(|rest| rest.split("</svg>").next())
         .collect();
-    assert_eq!(drawings.len(), 11, "two items share a drawing");
+    assert_eq!(drawings.len(), 12, "two items share a drawing");
 }
 
 #[actix_web::test]

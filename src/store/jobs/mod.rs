@@ -14,9 +14,11 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 
+mod approval;
 mod rows;
 mod run;
 
+pub use approval::{approve, hold, reject, waiting_approval};
 use rows::to_row;
 pub use rows::{Row, Rows, reasons, rows, target_names};
 pub use run::{Claimed, RowEnd, claim, finish, is_cancelled, release, settled};
@@ -38,6 +40,9 @@ pub(super) fn corrupt(what: impl std::fmt::Display) -> DbErr {
 pub enum JobState {
     /// Written for its review: nothing runs until it is confirmed.
     Review,
+    /// Confirmed, but of more rows than the reseller's threshold: nothing runs until a second
+    /// person approves it (issue 32, `approval.rs`).
+    Approval,
     Running,
     Cancelled,
     Done,
@@ -47,6 +52,7 @@ impl JobState {
     pub fn as_str(self) -> &'static str {
         match self {
             JobState::Review => "review",
+            JobState::Approval => "approval",
             JobState::Running => "running",
             JobState::Cancelled => "cancelled",
             JobState::Done => "done",
@@ -56,6 +62,7 @@ impl JobState {
     fn parse(raw: &str) -> Result<JobState, DbErr> {
         Ok(match raw {
             "review" => JobState::Review,
+            "approval" => JobState::Approval,
             "running" => JobState::Running,
             "cancelled" => JobState::Cancelled,
             "done" => JobState::Done,
@@ -103,9 +110,13 @@ pub struct Job {
     pub finished_at: Option<DateTime<Utc>>,
     /// What its rows do to the bill, as its review worked it out (none without a row to run).
     pub cost: Option<Cost>,
+    /// When it was held for approval, who decided it, and their note.
+    pub requested_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<i32>,
+    pub note: Option<String>,
 }
 
-fn to_job(m: job::Model) -> Result<Job, DbErr> {
+pub(super) fn to_job(m: job::Model) -> Result<Job, DbErr> {
     Ok(Job {
         id: m.id,
         reseller: ResellerId::parse(&m.reseller_id).map_err(corrupt)?,
@@ -124,6 +135,9 @@ fn to_job(m: job::Model) -> Result<Job, DbErr> {
         started_at: m.started_at,
         finished_at: m.finished_at,
         cost: m.review_cost.as_deref().map(cost_of).transpose()?,
+        requested_at: m.requested_at,
+        decided_by: m.decided_by,
+        note: m.note,
     })
 }
 
@@ -548,12 +562,29 @@ pub async fn cancel(
         .col_expr(job::Column::State, Expr::val(JobState::Cancelled.as_str()))
         .filter(job::Column::Id.eq(id))
         .filter(job::Column::ResellerId.eq(reseller.as_str()))
-        .filter(job::Column::State.is_in([JobState::Review.as_str(), JobState::Running.as_str()]))
+        .filter(job::Column::State.is_in([
+            JobState::Review.as_str(),
+            JobState::Approval.as_str(),
+            JobState::Running.as_str(),
+        ]))
         .exec(&txn)
         .await?
         .rows_affected
         == 1;
     if cancelled {
+        cancel_rows(&txn, id, at).await?;
+    }
+    txn.commit().await?;
+    Ok(cancelled)
+}
+
+/// Marks the job's rows not yet started never to be done, and the job ended if none is running.
+pub(super) async fn cancel_rows(
+    txn: &impl ConnectionTrait,
+    id: i32,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    {
         let now = at.timestamp_millis();
         job_row::Entity::update_many()
             .col_expr(
@@ -569,12 +600,11 @@ pub async fn cancel(
                     .is_null()
                     .or(job_row::Column::LeaseUntil.lt(now)),
             )
-            .exec(&txn)
+            .exec(txn)
             .await?;
-        complete(&txn, id, at).await?;
+        complete(txn, id, at).await?;
     }
-    txn.commit().await?;
-    Ok(cancelled)
+    Ok(())
 }
 
 /// Marks a job ended once no row is left to run. The caller's transaction holds the job's row

@@ -4,6 +4,7 @@
 //! Mounted outside the session and CSRF scope: a bearer token, never the session cookie,
 //! authenticates it.
 
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod customers;
@@ -79,6 +80,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/offers/{offer}", web::get().to(offers::get))
             // issue 33
             .route("/auditrecords", web::get().to(audit::list))
+            // issue 32: a change held for approval
+            .route("/approvals/{approval}", web::get().to(approvals::get))
             .default_service(web::to(not_found)),
     );
     // issue 33: Partner Center's webhook registration, beside `/v1` as Partner Center has it.

@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 
 use super::error::ErrorBody;
-use super::{customers, domains, new_customer, offers, orders, subscriptions, upgrades};
+use super::{approvals, customers, domains, new_customer, offers, orders, subscriptions, upgrades};
 
 /// A customer's path.
 #[derive(IntoParams)]
@@ -106,6 +106,7 @@ pub struct Stale(ErrorBody);
         subscriptions::list,
         subscriptions::get,
         subscriptions::patch,
+        approvals::get,
         upgrades::list,
         upgrades::create,
         offers::list,

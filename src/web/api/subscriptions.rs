@@ -252,6 +252,7 @@ fn refused(l: Locale, refusal: Refusal) -> ApiError {
     request_body(content = SubscriptionPatch, content_type = "application/json"),
     responses(
         (status = 200, description = "The subscription after the change", body = SubscriptionResource),
+        (status = 202, description = "Above the reseller's threshold: held for approval (Location: the request)", body = super::approvals::ApprovalResource),
         (status = 400, description = "Invalid input (800002), quantity out of range (2002), suspended (800091) or cancelled (2011)", body = ErrorBody),
         NotFound,
         Stale,
@@ -282,8 +283,15 @@ pub async fn patch(
         expected,
         at: clock.now(),
     };
+    // Above the reseller's threshold: held for a second person's approval (202), not made.
+    let fields = (super::approvals::EDIT, edit.fields());
+    let change = Change::Edit(edit);
+    let held = super::approvals::held(&caller, &db, &clock, &view, &change, fields, expected);
+    if let Some(held) = held.await? {
+        return Ok(held);
+    }
     let today = clock.today();
-    let done = changes::apply(&db, &sub, &Change::Edit(edit), |applied| {
+    let done = changes::apply(&db, &sub, &change, |applied| {
         kept(&SubscriptionResource::new(
             l,
             customer,

@@ -177,6 +177,23 @@ pub async fn create(
         quantity,
         name,
     });
+    // Above the reseller's threshold: held for a second person's approval (202), not made.
+    if let Change::Upgrade(u) = &upgrade {
+        let view = super::subscriptions::load(&req, &caller, &db).await?;
+        let fields = (super::approvals::UPGRADE, u.fields());
+        let held = super::approvals::held(
+            &caller,
+            &db,
+            &clock,
+            &view,
+            &upgrade,
+            fields,
+            asked.expected,
+        );
+        if let Some(held) = held.await? {
+            return Ok(held);
+        }
+    }
     let done = changes::apply(&db, &sub, &upgrade, |applied| {
         let target = applied.created.as_ref().map(|c| c.subscription.as_str());
         kept(&UpgradeResult::done(

@@ -17,7 +17,7 @@ use super::signed_in::{Checked, SignedIn};
 use crate::domain::{Account, Permission};
 use crate::store::{self, Db};
 
-use Permission::{Billing, Change, Prices, Tokens, Users, View};
+use Permission::{Approve, Billing, Change, Prices, Tokens, Users, View};
 
 /// One route and what it needs: the method, the route's pattern as registered (with the
 /// scopes' prefixes), the permission.
@@ -136,6 +136,21 @@ pub const PAGES: &[Guard] = &[
     ("POST", "/users/{user}/reactivate", Users),
     ("POST", "/users/{user}/two-step-reset", Users),
     ("POST", "/settings/two-step", Users),
+    // issue 32: a second person's approval (a request is its requester's or an approver's)
+    ("GET", "/approvals", Change),
+    ("GET", "/approvals/{approval}", Change),
+    ("POST", "/approvals/{approval}/approve", Approve),
+    ("POST", "/approvals/{approval}/reject", Approve),
+    ("POST", "/approvals/{approval}/withdraw", Change),
+    ("POST", "/settings/approvals", Users),
+    ("POST", "/bulk/jobs/{job}/approve", Approve),
+    ("POST", "/bulk/jobs/{job}/reject", Approve),
+    ("GET", "/bulk/jobs/{job}/approve", View),
+    ("GET", "/bulk/jobs/{job}/reject", View),
+    ("GET", "/settings/approvals", View),
+    ("GET", "/approvals/{approval}/approve", View),
+    ("GET", "/approvals/{approval}/reject", View),
+    ("GET", "/approvals/{approval}/withdraw", View),
     ("GET", "/security", View),
     ("POST", "/security/two-step", View),
     ("POST", "/security/two-step/confirm", View),
@@ -186,6 +201,8 @@ pub const API: &[Guard] = &[
         "/v1/validations/checkdomainavailability/{prefix}",
         View,
     ),
+    // issue 32: a change held for approval (its requester's, or an approver's, to read)
+    ("GET", "/v1/approvals/{approval}", View),
     // issue 33: the activity's records, and webhooks, registered by those who may make changes
     ("GET", "/v1/auditrecords", View),
     ("GET", "/webhooks/v1/registration/events", View),

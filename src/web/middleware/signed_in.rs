@@ -17,6 +17,26 @@ use crate::store::{self, Db};
 pub struct SignedIn {
     pub account: Account,
     pub csrf: CsrfToken,
+    /// For a user who may approve changes: how many requests of others wait for a decision (the
+    /// navigation's count).
+    pub waiting: Option<u64>,
+}
+
+/// How many requests for approval wait for `account` to decide, when their role approves.
+async fn waiting(req: &HttpRequest, account: &Account) -> Result<Option<u64>, PageError> {
+    if !account.may(crate::domain::Permission::Approve) {
+        return Ok(None);
+    }
+    let (Some(db), Some(clock)) = (
+        req.app_data::<web::Data<Db>>(),
+        req.app_data::<web::Data<crate::clock::Clock>>(),
+    ) else {
+        return Ok(None);
+    };
+    let now = clock.now();
+    Ok(Some(
+        store::approvals::waiting_count(db, account, now).await?,
+    ))
 }
 
 impl FromRequest for SignedIn {
@@ -36,8 +56,17 @@ impl FromRequest for SignedIn {
         // Read once a request: the role guard (`roles::guard_pages`) read it first.
         if let Some(Checked(account)) = req.extensions().get::<Checked>().cloned() {
             let csrf = CsrfToken::of(&session);
-            return Box::pin(async move { Ok(SignedIn { account, csrf }) });
+            let req = req.clone();
+            return Box::pin(async move {
+                let waiting = waiting(&req, &account).await?;
+                Ok(SignedIn {
+                    account,
+                    csrf,
+                    waiting,
+                })
+            });
         }
+        let req = req.clone();
         Box::pin(async move {
             let db = db.ok_or_else(|| PageError::Internal(anyhow::anyhow!("no database")))?;
             let now = chrono::Utc::now().timestamp();
@@ -63,9 +92,11 @@ impl FromRequest for SignedIn {
             if !fresh || kept.as_ref() != Some(&account) {
                 remember(&session, &account, now);
             }
+            let waiting = waiting(&req, &account).await?;
             Ok(SignedIn {
                 account,
                 csrf: CsrfToken::of(&session),
+                waiting,
             })
         })
     }

@@ -87,6 +87,20 @@ const ZH: &[(&str, &str)] = &[
     ),
     ("The subscription after the change", "更改后的订阅"),
     (
+        "Above the reseller's threshold: held for approval (Location: the request)",
+        "超过经销商的阈值：保留以待审批（Location：该申请）",
+    ),
+    (
+        "A request for approval: where it stands.",
+        "审批申请：其当前状态。",
+    ),
+    (
+        "A change above the reseller's threshold answers 202 with this address; the request is\ndecided on the portal's Approvals page by a global admin or an admin agent other than the one\nwho asked. Its requester's tokens, and an approver's, may read it.",
+        "超过经销商阈值的更改以 202 应答并返回此地址；该申请由申请人以外的全局管理员或管理员代理在门户的“审批”页面上决定。申请人的令牌和审批人的令牌可以读取它。",
+    ),
+    ("The request's id", "申请的 ID"),
+    ("The request", "该申请"),
+    (
         "Invalid input (800002), quantity out of range (2002), suspended (800091) or cancelled (2011)",
         "输入无效（800002）、数量超出范围（2002）、已暂停（800091）或已取消（2011）",
     ),

@@ -102,6 +102,8 @@ pub struct SettingsPage {
     day_error: Option<String>,
     saved: bool,
     next_billing_date: NaiveDate,
+    /// The thresholds of a second person's approval (issue 32), as typed, and their errors.
+    pub(super) approval: super::approvals::ThresholdsForm,
 }
 
 #[derive(serde::Deserialize)]
@@ -109,7 +111,7 @@ pub struct SettingsQuery {
     done: Option<String>,
 }
 
-async fn settings_page(
+pub(super) async fn settings_page(
     l: Locale,
     req: &HttpRequest,
     user: &SignedIn,
@@ -117,6 +119,7 @@ async fn settings_page(
     clock: &Clock,
 ) -> Result<SettingsPage, PageError> {
     let day = store::billing::billing_day(db, &user.account.reseller).await?;
+    let thresholds = store::approvals::thresholds(db, &user.account.reseller).await?;
     Ok(SettingsPage {
         l,
         layout: frame(l, req, user, "settings", l.t("settings-title")),
@@ -125,10 +128,13 @@ async fn settings_page(
         day_error: None,
         saved: false,
         next_billing_date: day.after(clock.today()),
+        approval: super::approvals::ThresholdsForm::of(thresholds),
     })
 }
 
-/// The reseller's settings: its billing day (the roles that may see billing change it).
+// permission: view
+/// The reseller's settings: its billing day (the roles that may see billing change it) and the
+/// thresholds of approval (global admins change them).
 pub async fn settings(
     req: HttpRequest,
     l: Locale,
@@ -139,6 +145,7 @@ pub async fn settings(
 ) -> Result<HttpResponse, PageError> {
     let mut page = settings_page(l, &req, &user, &db, &clock).await?;
     page.saved = query.done.as_deref() == Some("saved");
+    page.approval.saved = query.done.as_deref() == Some("approvals");
     render(StatusCode::OK, &page)
 }
 

@@ -24,6 +24,8 @@ pub struct Layout {
     pub other: Locale,
     /// The session's CSRF token, for every form on the page (sign-out included).
     pub csrf: Option<CsrfToken>,
+    /// For a user who may approve changes: how many requests wait for their decision.
+    pub waiting: Option<u64>,
 }
 
 impl Layout {
@@ -45,6 +47,7 @@ impl Layout {
             here: here.to_owned(),
             section: "customers",
             other: other(l),
+            waiting: None,
         }
     }
 
@@ -57,6 +60,7 @@ impl Layout {
             section: "",
             other: other(l),
             csrf: None,
+            waiting: None,
         }
     }
 
@@ -110,6 +114,11 @@ impl Layout {
             .is_some_and(|(a, p)| a.may(p))
     }
 
+    /// How many requests wait for the user's decision, when any do.
+    pub fn waiting_count(&self) -> Option<u64> {
+        self.waiting.filter(|n| *n > 0)
+    }
+
     /// The signed-in reseller's name, or nothing.
     pub fn reseller_name(&self) -> &str {
         self.account
@@ -130,7 +139,9 @@ impl Layout {
 impl SignedIn {
     /// The signed-in frame of a page at `here`.
     pub fn layout(&self, l: Locale, here: &str) -> Layout {
-        Layout::new(l, &self.account, &self.csrf, here)
+        let mut layout = Layout::new(l, &self.account, &self.csrf, here);
+        layout.waiting = self.waiting;
+        layout
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod api_access;
 pub mod api_reference_zh;
+pub mod approvals;
 pub mod billing;
 pub mod bulk;
 pub mod catalog;

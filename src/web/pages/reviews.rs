@@ -56,3 +56,12 @@ pub async fn to_job(job: web::Path<String>) -> HttpResponse {
         Err(_) => see_other("/bulk".to_owned()),
     }
 }
+
+// permission: view
+/// A GET of a request's Approve, Reject or Withdraw: the request's page.
+pub async fn to_approval(approval: web::Path<String>) -> HttpResponse {
+    match approval.parse::<i32>() {
+        Ok(id) => see_other(super::approvals::href(id)),
+        Err(_) => see_other("/approvals".to_owned()),
+    }
+}

@@ -235,6 +235,10 @@ pub struct JobPage {
     settled: u32,
     /// At review: what the rows do to the bill.
     cost: Option<Cost>,
+    /// Held for approval: the decision, as the viewer may take it.
+    pub(crate) decide: Option<crate::web::pages::approvals::JobDecide>,
+    /// The job has more rows than the reseller's threshold: its Start requests approval.
+    needs_approval: bool,
 }
 
 /// A page of one of a job page's lists: its rows, where it started, where the next starts.
@@ -262,7 +266,7 @@ pub struct ReasonCount {
 
 impl JobPage {
     fn in_review(&self) -> bool {
-        self.job.state == JobState::Review
+        matches!(self.job.state, JobState::Review | JobState::Approval)
     }
 
     fn running(&self) -> bool {
@@ -383,6 +387,8 @@ pub struct RowsQuery {
     file_after: Option<u32>,
     /// At review: the reason the lists are filtered by.
     reason: Option<String>,
+    /// Held for approval: a rejection was sent without its note.
+    note: Option<String>,
 }
 
 /// A page of a job's rows: up to [`ROWS_SHOWN`] of `which` after line `after`, read from the
@@ -418,22 +424,27 @@ pub async fn job_page(
     l: Locale,
     user: SignedIn,
     db: web::Data<Db>,
+    clock: web::Data<Clock>,
     path: web::Path<i32>,
     query: web::Query<RowsQuery>,
 ) -> Result<JobPage, PageError> {
     let job = owned_job(&db, &user, path.into_inner()).await?;
+    let thresholds = crate::store::approvals::thresholds(&db, &user.account.reseller).await?;
+    let (now, job_for_decide) = (clock.now(), job.clone());
     // The live results' cursor, read before the rows (see `progress`).
     let settled = match job.state {
-        JobState::Review => 0,
+        JobState::Review | JobState::Approval => 0,
         _ => job_store::settled(&db, job.id).await?,
     };
     let progress = job_store::progress(&db, job.id).await?;
+    let progress_left = progress.left;
     let after = query.after.unwrap_or(0);
     let mut reasons = Vec::new();
     let mut reason = None;
     // A page of each kind of row, never all of them: a review of 50,000 rows shows as fast as one
     // of ten. (The cost was worked out when the review was written.)
-    let (file_problems, problems, rows) = if job.state == JobState::Review {
+    let reviewing = matches!(job.state, JobState::Review | JobState::Approval);
+    let (file_problems, problems, rows) = if reviewing {
         reasons = super::review::reasons(&db, l, job.id).await?;
         reason = query
             .reason
@@ -461,7 +472,7 @@ pub async fn job_page(
         let finished = rows_page(&db, l, job.id, Rows::Finished, after).await?;
         (Listed::default(), finished, Listed::default())
     };
-    let cost = if job.state == JobState::Review && progress.left > 0 {
+    let cost = if reviewing && progress.left > 0 {
         job.cost.clone()
     } else {
         None
@@ -483,6 +494,9 @@ pub async fn job_page(
         reason,
         settled: settled.max(after),
         cost,
+        decide: crate::web::pages::approvals::JobDecide::of(&job_for_decide, &user.account, now)
+            .map(|d| d.with_note_error(l, query.note.as_deref())),
+        needs_approval: thresholds.needs_for_rows(progress_left as usize),
     })
 }
 
@@ -495,6 +509,15 @@ pub async fn start(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, PageError> {
     let job = owned_job(&db, &user, path.into_inner()).await?;
+    // More rows than the reseller's threshold: held for a second person's approval instead.
+    let thresholds = crate::store::approvals::thresholds(&db, &user.account.reseller).await?;
+    if job.state == JobState::Review && thresholds.rows.is_some() {
+        let left = job_store::progress(&db, job.id).await?.left;
+        if thresholds.needs_for_rows(left as usize) {
+            job_store::hold(&db, &user.account, job.id, clock.now()).await?;
+            return Ok(see_other(job_href(job.id)));
+        }
+    }
     if job_store::start(&db, &user.account, job.id, clock.now()).await? {
         metrics::counter!("portal_jobs_total", "event" => "started").increment(1);
         jobs.wake();

@@ -14,6 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 use askama::Template;
 
+use super::super::approvals;
 use super::super::layout::Layout;
 use super::super::paths::{SubscriptionPath, details_href};
 use super::{Asking, ChangeForm, ConfirmForm, Notice, review};
@@ -89,12 +90,17 @@ enum Settled {
     Done(String),
     /// It can no longer be confirmed, and nothing was changed.
     Expired,
+    /// It was held for approval: the request says where it stands.
+    Approval,
 }
 
 /// Whether the draft's change was made (its state, or the reply kept under its one-time key,
 /// should the draft's own record of it have been lost), or it expired.
 async fn settled(held: &Held) -> Result<Option<Settled>, PageError> {
     let (draft, asking) = (&held.draft, &held.asking);
+    if draft.state.is_approval() {
+        return Ok(Some(Settled::Approval));
+    }
     if let (DraftState::Confirmed, Some(result)) = (draft.state, &draft.result) {
         return Ok(Some(Settled::Done(result.clone())));
     }
@@ -109,7 +115,7 @@ async fn settled(held: &Held) -> Result<Option<Settled>, PageError> {
 }
 
 /// The form's fields as the draft holds them, read back into the form.
-fn form<F: ChangeForm>(draft: &Draft) -> Result<F, PageError> {
+pub(crate) fn form<F: ChangeForm>(draft: &Draft) -> Result<F, PageError> {
     let fields = draft
         .fields
         .iter()
@@ -122,8 +128,10 @@ fn form<F: ChangeForm>(draft: &Draft) -> Result<F, PageError> {
 /// The draft's review, in the viewer's language: the change its fields ask, on the subscription
 /// as it is now (with a notice when it changed since the form was shown); or "already done".
 pub(crate) async fn show<F: ChangeForm>(held: Held) -> Result<HttpResponse, PageError> {
-    if let Some(settled) = settled(&held).await? {
-        return settled_page(&held, settled);
+    match settled(&held).await? {
+        Some(Settled::Approval) => return Ok(see_other(approvals::href(held.draft.id))),
+        Some(settled) => return settled_page(&held, settled),
+        None => {}
     }
     let Held { asking, draft } = held;
     let form = form::<F>(&draft)?;
@@ -148,6 +156,7 @@ pub(crate) async fn confirm<F: ChangeForm>(
     match settled(&held).await? {
         Some(Settled::Done(result)) => Ok(see_other(result)),
         Some(Settled::Expired) => Ok(see_other(href(&held.draft.public_id))),
+        Some(Settled::Approval) => Ok(see_other(approvals::href(held.draft.id))),
         None => {
             let form = form::<F>(&held.draft)?;
             super::confirm(&held.asking, &held.draft, &form, &confirmed).await
@@ -172,7 +181,7 @@ fn settled_page(held: &Held, settled: Settled) -> Result<HttpResponse, PageError
         .crumb(l.t("review-title"), None);
     let (done, href) = match settled {
         Settled::Done(result) => (true, result),
-        Settled::Expired => (
+        Settled::Expired | Settled::Approval => (
             false,
             details_href(&held.draft.customer, &held.draft.subscription),
         ),

@@ -18,13 +18,16 @@ use std::pin::Pin;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 
-pub use page::{Money, Notice, Review, Side, Touched, period_words};
+pub use page::{Money, Notice, Review, Side, Touched, period_words, show_request, title};
 
+use super::approvals;
 use super::paths::SubscriptionPath;
 use crate::clock::Clock;
+use crate::domain::approval::{Cost, Thresholds};
 use crate::domain::change::{self, Change, Refusal, Via};
 use crate::domain::eligibility::check_unchanged;
 use crate::domain::{ChangeKey, FormKey, SubscriptionView, Version};
+use crate::store::approvals::Requested;
 use crate::store::billing::PricesVersion;
 use crate::store::changes::{self, Applied, ChangeError, Reply, Submission};
 use crate::store::drafts::{self, Draft, NewDraft};
@@ -260,6 +263,22 @@ async fn confirm<F: ChangeForm>(
         let notice = Some(Notice::prices_changed(l));
         return review(asking, form, view, &change, notice).await;
     }
+    let reseller = &asking.user.account.reseller;
+    let thresholds = store::approvals::thresholds(asking.db.get_ref(), reseller).await?;
+    if thresholds.cost.is_some() {
+        let view = match seen.take() {
+            Some(view) => view,
+            None => asking.load().await?,
+        };
+        let reviewed = (expected, prices, thresholds);
+        match held_for_approval(asking, draft, &change, &view, reviewed).await? {
+            Held::No => {}
+            Held::Yes(id) => return Ok(see_other(approvals::href(id))),
+            Held::Changed => {
+                return review(asking, form, view, &change, Some(Notice::changed(l))).await;
+            }
+        }
+    }
     let path = &asking.path;
     let key = ChangeKey::form(&draft.key);
     let sub = Submission {
@@ -295,10 +314,58 @@ async fn confirm<F: ChangeForm>(
     }
 }
 
+/// Whether a Confirm held its change for approval instead of making it.
+enum Held {
+    No,
+    Yes(i32),
+    /// The subscription changed since the review: it is shown again.
+    Changed,
+}
+
+/// A Confirm of a change whose cost this period is above the reseller's threshold holds it for
+/// a second person's approval, exactly as reviewed (the subscription's version and the price
+/// list's): nothing is written to the subscription. The cost is worked out again here, as the
+/// review did, so that a Confirm posted past the review's button is held all the same.
+async fn held_for_approval(
+    asking: &Asking,
+    draft: &Draft,
+    change: &Change,
+    view: &SubscriptionView,
+    (expected, prices, thresholds): (Version, PricesVersion, Thresholds),
+) -> Result<Held, PageError> {
+    let (db, who) = (asking.db.get_ref(), &asking.user.account);
+    // What the rule refuses is the engine's to refuse, as for any Confirm.
+    let Ok(plan) = change::plan(view, change, &who.reseller) else {
+        return Ok(Held::No);
+    };
+    let planned = change.billed(plan.before.quantity, plan.before.status);
+    let today = asking.clock.today();
+    let (customer, s) = (&view.customer, &view.subscription);
+    let (money, _) = page::money(db, &asking.user, customer, s, planned, today).await?;
+    if !thresholds.needs_for_cost(money.cost()) {
+        return Ok(Held::No);
+    }
+    if s.version != expected {
+        return Ok(Held::Changed);
+    }
+    let cost = match money.cost() {
+        Cost::Figure(amount) => Some(amount),
+        Cost::Unknown => None,
+    };
+    let requested = Requested {
+        version: expected,
+        prices: prices.0,
+        cost,
+        at: asking.clock.now(),
+    };
+    store::approvals::request(db, who, draft.id, &requested).await?;
+    Ok(Held::Yes(draft.id))
+}
+
 /// The review of `change` on the subscription as it is now, with `notice` when it is shown
 /// again; or the form with why the rule refuses the change (on a subscription changed since,
 /// that change's conflict: rule 7).
-async fn review<F: ChangeForm>(
+pub(crate) async fn review<F: ChangeForm>(
     asking: &Asking,
     form: &F,
     view: SubscriptionView,
@@ -338,7 +405,7 @@ async fn review<F: ChangeForm>(
 
 /// Where a change made on a page sends the user: the result of an upgrade, or the Details page
 /// saying what was done.
-fn done(path: &SubscriptionPath, change: &Change, applied: &Applied) -> Reply {
+pub(crate) fn done(path: &SubscriptionPath, change: &Change, applied: &Applied) -> Reply {
     Reply(match &applied.created {
         Some(created) => format!("/customers/{}/upgrades/{}", path.customer, created.upgrade),
         None => format!("{}?done={}", path.details_href(), change.name()),

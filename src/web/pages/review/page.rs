@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 
 use super::super::layout::Layout;
 use super::super::paths::details_href;
+use crate::domain::approval::Cost;
 use crate::domain::billing::{Billing, Effect, NoPrice, Planned, Share};
 use crate::domain::change::{Change, Plan};
 use crate::domain::{BillingCycle, Customer, OfferId, Subscription, SubscriptionStatus};
@@ -59,6 +60,25 @@ pub enum Money {
     /// advance) don't cover: the review shows no figure rather than a monthly one that is not
     /// what is billed. The change can still be made.
     Annual,
+}
+
+impl Money {
+    /// The change's cost this period, as a threshold of approval judges it.
+    pub fn cost(&self) -> Cost {
+        match self {
+            Money::Priced(e, _) => Cost::Figure(e.period_change),
+            Money::NoPrice(_) | Money::Annual => Cost::Unknown,
+        }
+    }
+}
+
+/// What the review's form offers: Confirm (which reads **Request approval** when the change is
+/// above the reseller's threshold), or, on a request for approval, its decision.
+pub enum Ask {
+    Confirm,
+    /// The change needs a second person's approval: Confirm holds it for them.
+    Request,
+    Decide(Box<super::super::approvals::Decide>),
 }
 
 /// Why a review is shown again instead of the change being made.
@@ -139,7 +159,7 @@ impl Review {
 }
 
 /// The review's title: what the change does, in its kind's words.
-fn title(l: Locale, plan: &Plan, change: &Change) -> String {
+pub fn title(l: Locale, plan: &Plan, change: &Change) -> String {
     let before = &plan.before;
     match change {
         Change::Licenses(n) => l.t2(
@@ -181,9 +201,14 @@ pub struct ReviewPage {
     prices: i64,
     /// Why the review is shown again instead of the change made.
     notice: Option<Notice>,
+    ask: Ask,
 }
 
 impl ReviewPage {
+    fn needs_approval(&self) -> bool {
+        matches!(self.ask, Ask::Request)
+    }
+
     fn no_price(&self, offer: &OfferId) -> String {
         self.l.t1("review-no-price", "offer", self.l.offer(*offer))
     }
@@ -315,7 +340,8 @@ pub async fn money(
     Ok((money, version))
 }
 
-/// Renders a review of a change to `subscription`, with a notice when it is shown again.
+/// Renders a review of a change to `subscription`, with a notice when it is shown again; its
+/// Confirm reads **Request approval** when the change's cost is above the reseller's threshold.
 #[allow(clippy::too_many_arguments)]
 pub async fn show(
     l: Locale,
@@ -329,6 +355,11 @@ pub async fn show(
     notice: Option<Notice>,
 ) -> Result<HttpResponse, PageError> {
     let (money, prices) = money(db, user, &customer, subscription, review.planned, today).await?;
+    let thresholds = store::approvals::thresholds(db, &user.account.reseller).await?;
+    let ask = match thresholds.needs_for_cost(money.cost()) {
+        true => Ask::Request,
+        false => Ask::Confirm,
+    };
     let layout = user
         .layout(l, req.path())
         .customer(l, &customer)
@@ -337,6 +368,47 @@ pub async fn show(
             Some(details_href(&customer.id, &subscription.id)),
         )
         .crumb(l.t("review-title"), None);
+    let status = if notice.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    let prices = prices.0;
+    let page = ReviewPage {
+        l,
+        layout,
+        customer,
+        review,
+        money,
+        version: subscription.version.0,
+        prices,
+        notice,
+        ask,
+    };
+    render(status, &page)
+}
+
+/// Renders a request for approval: the review of its change on `subscription` as it is now, and
+/// its decision (or the forms that make it).
+#[allow(clippy::too_many_arguments)]
+pub async fn show_request(
+    l: Locale,
+    req: &HttpRequest,
+    user: &SignedIn,
+    db: &Db,
+    customer: Customer,
+    subscription: &Subscription,
+    review: Review,
+    today: NaiveDate,
+    notice: Option<Notice>,
+    decide: super::super::approvals::Decide,
+) -> Result<HttpResponse, PageError> {
+    let (money, prices) = money(db, user, &customer, subscription, review.planned, today).await?;
+    let mut layout = user.layout(l, req.path()).in_section("approvals");
+    layout.crumbs.clear();
+    let layout = layout
+        .crumb(l.t("approvals-title"), Some("/approvals".to_owned()))
+        .crumb(decide.heading(&l), None);
     let status = if notice.is_some() {
         StatusCode::CONFLICT
     } else {
@@ -353,6 +425,7 @@ pub async fn show(
             version: subscription.version.0,
             prices: prices.0,
             notice,
+            ask: Ask::Decide(Box::new(decide)),
         },
     )
 }

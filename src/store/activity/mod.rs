@@ -12,7 +12,10 @@ use sea_orm::{
     Statement,
 };
 
-use super::turn::write_turn;
+mod filter;
+
+pub use filter::{Actions, Filter};
+
 use super::{Db, DbErr, count, nullable};
 use crate::domain::change::{Kind, Via};
 use crate::domain::{
@@ -20,12 +23,11 @@ use crate::domain::{
     SubscriptionStatus,
 };
 use crate::entities::{activity, api_token, customer, subscription};
+use crate::store::turn::write_turn;
 
 mod team;
 use team::COMMAND_LINE;
 pub use team::{record_team_change, record_team_change_by_command_line};
-mod filter;
-pub use filter::{Actions, Filter};
 
 /// What an activity record says happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +56,13 @@ pub enum Action {
     TwoStepReset,
     /// A new customer was made (its tenant, and this reseller's relationship with it).
     CustomerCreated,
+    /// A change held for a second person's approval (issue 32), then approved (the change itself
+    /// recorded beside, in the approver's name), rejected or withdrawn: the detail names who
+    /// requested it (and the decider's note).
+    ApprovalRequested,
+    ApprovalApproved,
+    ApprovalRejected,
+    ApprovalWithdrawn,
 }
 
 impl Action {
@@ -76,8 +85,8 @@ impl Action {
             .chain(Action::TEAM)
     }
 
-    /// The records of a request refused and of changes to the team.
-    const TEAM: [Action; 7] = [
+    /// The records of a request refused, of changes to the team, and of approvals.
+    const TEAM: [Action; 11] = [
         Action::Refused,
         Action::UserInvited,
         Action::UserRoleChanged,
@@ -85,6 +94,10 @@ impl Action {
         Action::UserDeactivated,
         Action::UserReactivated,
         Action::TwoStepReset,
+        Action::ApprovalRequested,
+        Action::ApprovalApproved,
+        Action::ApprovalRejected,
+        Action::ApprovalWithdrawn,
     ];
 
     /// The action as the log stores it: a change by its kind's name.
@@ -106,6 +119,10 @@ impl Action {
             Action::UserReactivated => "user_reactivated",
             Action::TwoStepReset => "two_step_reset",
             Action::CustomerCreated => "customer_created",
+            Action::ApprovalRequested => "approval_requested",
+            Action::ApprovalApproved => "approval_approved",
+            Action::ApprovalRejected => "approval_rejected",
+            Action::ApprovalWithdrawn => "approval_withdrawn",
         }
     }
 
