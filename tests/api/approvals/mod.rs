@@ -147,9 +147,13 @@ async fn above_the_threshold_the_change_is_held_and_nothing_is_written() {
     page.assert_status(200)
         .assert_contains("data-decide=\"withdraw\"")
         .assert_lacks("data-decide=\"approve\"");
-    // Its review, again: back to the request.
+    // Its review, again (at the draft's public address): back to the request.
+    let review = app
+        .value(&format!("SELECT public_id FROM drafts WHERE id = {id}"))
+        .await
+        .unwrap();
     seller
-        .get(&format!("/reviews/{id}"))
+        .get(&format!("/reviews/{review}"))
         .await
         .assert_redirect(&format!("/approvals/{id}"));
 }
