@@ -103,7 +103,10 @@ async fn a_new_installation_starts_from_a_reseller_and_its_first_global_admin() 
     boss.get("/users")
         .await
         .assert_status(200)
-        .assert_contains("boss@acme.example");
+        .assert_contains("boss@acme.example")
+        // The page's title is its name alone (the two-step form once sat inside it).
+        .assert_contains("<title>Users · ")
+        .assert_lacks("<title>Users<section");
 
     // The same id or address again: refused, nothing written.
     let again = portal_command(
