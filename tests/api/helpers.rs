@@ -41,6 +41,21 @@ pub struct Page {
 
 impl Page {
     #[track_caller]
+    /// Every page any test reads: its `<title>` is words alone. A template's title block once
+    /// held a form or a script by mistake, which a browser shows as text in the tab (and never
+    /// runs).
+    fn assert_plain_title(&self) {
+        if let Some(start) = self.body.find("<title>") {
+            let title = &self.body[start + "<title>".len()..];
+            let end = title.find("</title>").expect("the title ends");
+            assert!(
+                !title[..end].contains('<'),
+                "markup inside the page's <title>: {}",
+                &title[..end.min(200)]
+            );
+        }
+    }
+
     pub fn assert_status(&self, status: u16) -> &Self {
         assert_eq!(self.status.as_u16(), status, "body:\n{}", self.body);
         self
@@ -411,6 +426,7 @@ impl TestApp {
         if page.body.contains("name=\"csrf\" value=\"") {
             *self.csrf.borrow_mut() = Some(page.hidden("csrf"));
         }
+        page.assert_plain_title();
         page
     }
 
