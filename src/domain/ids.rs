@@ -115,6 +115,21 @@ impl FormKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The key of the draft an API call holds for approval (issue 32), from its `MS-RequestId`
+    /// within the call (`scope`: the method and path), as [`ChangeKey::request_id`] keys the
+    /// change itself: the same request again is the same request for approval. `None` when the
+    /// id is not a GUID.
+    pub fn request_id(raw: &str, scope: &str) -> Option<FormKey> {
+        use sha2::Digest;
+        let id = guid(raw)?.hyphenated().to_string();
+        let digest = sha2::Sha256::digest(format!("held\n{scope}\n{id}").as_bytes());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        Some(FormKey(
+            uuid::Uuid::from_bytes(bytes).hyphenated().to_string(),
+        ))
+    }
 }
 
 impl fmt::Display for FormKey {

@@ -98,6 +98,13 @@ fn resource(a: &Approval, now: chrono::DateTime<chrono::Utc>) -> ApprovalResourc
     }
 }
 
+/// What the call itself says of a change it may hold: the version the client read (`If-Match` or
+/// the body's etag), and the key of its `MS-RequestId` ([`super::held_key`]).
+pub(super) struct Asked {
+    pub expected: Option<Version>,
+    pub key: Option<FormKey>,
+}
+
 /// A change through the API, held for approval when its cost this period is above the
 /// reseller's threshold: the 202 answer; `None` when it is to be made at once (below the
 /// threshold, none set, or refused by its rule: the engine says why).
@@ -108,9 +115,20 @@ pub(super) async fn held(
     view: &SubscriptionView,
     change: &Change,
     (form, fields): (&'static str, Vec<(&'static str, String)>),
-    expected: Option<Version>,
+    asked: Asked,
 ) -> Result<Option<HttpResponse>, ApiError> {
+    let Asked {
+        expected,
+        key: request,
+    } = asked;
     let who = &caller.account;
+    // The same request again (its `MS-RequestId`): the request for approval it made the first
+    // time, as it stands now; nothing held twice.
+    if let Some(key) = &request
+        && let Some(id) = drafts::decided_by_key(db, who, key).await?
+    {
+        return accepted(db, who, id, clock.now()).await.map(Some);
+    }
     let thresholds = approvals::thresholds(db, &who.reseller).await?;
     if thresholds.cost.is_none() {
         return Ok(None);
@@ -131,7 +149,7 @@ pub(super) async fn held(
         return Err(ApiError::stale());
     }
     let at = clock.now();
-    let key = FormKey::generate();
+    let key = request.unwrap_or_else(FormKey::generate);
     let new = NewDraft {
         who,
         key: &key,
@@ -158,6 +176,16 @@ pub(super) async fn held(
         at,
     };
     approvals::request(db, who, id, &requested).await?;
+    accepted(db, who, id, at).await.map(Some)
+}
+
+/// The 202 of a change held for approval: the request as it stands at `at`, and its address.
+async fn accepted(
+    db: &Db,
+    who: &crate::domain::Account,
+    id: i32,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<HttpResponse, ApiError> {
     let approval = approvals::get(db, &who.reseller, id)
         .await?
         .ok_or_else(|| ApiError::internal("a request held and gone"))?;
@@ -165,7 +193,7 @@ pub(super) async fn held(
     if let Ok(location) = header::HeaderValue::from_str(&href(id)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
-    Ok(Some(response))
+    Ok(response)
 }
 
 /// A request for approval: where it stands.

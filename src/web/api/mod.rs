@@ -237,6 +237,13 @@ pub fn change_key(req: &HttpRequest) -> Result<Option<ChangeKey>, ApiError> {
     }
 }
 
+/// The key of the draft a call holds for approval, from its `MS-RequestId` (see
+/// [`FormKey::request_id`]); `None` without one (a fresh key is made).
+pub fn held_key(req: &HttpRequest) -> Option<crate::domain::FormKey> {
+    let raw = req.headers().get(REQUEST_ID)?.to_str().ok()?;
+    crate::domain::FormKey::request_id(raw, &format!("{} {}", req.method(), req.path()))
+}
+
 /// The version the client read, from `If-Match` or else from the body's etag; an etag that
 /// names no version of ours can't be current: 412.
 pub fn expected_version(

@@ -286,7 +286,18 @@ pub async fn patch(
     // Above the reseller's threshold: held for a second person's approval (202), not made.
     let fields = (super::approvals::EDIT, edit.fields());
     let change = Change::Edit(edit);
-    let held = super::approvals::held(&caller, &db, &clock, &view, &change, fields, expected);
+    let held = super::approvals::held(
+        &caller,
+        &db,
+        &clock,
+        &view,
+        &change,
+        fields,
+        super::approvals::Asked {
+            expected,
+            key: super::held_key(&req),
+        },
+    );
     if let Some(held) = held.await? {
         return Ok(held);
     }

@@ -188,7 +188,10 @@ pub async fn create(
             &view,
             &upgrade,
             fields,
-            asked.expected,
+            super::approvals::Asked {
+                expected: asked.expected,
+                key: super::held_key(&req),
+            },
         );
         if let Some(held) = held.await? {
             return Ok(held);

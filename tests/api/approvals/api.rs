@@ -113,3 +113,37 @@ async fn through_the_api_below_the_threshold_the_change_is_made_at_once() {
     assert_eq!(quantity(&app).await, "26");
     assert_eq!(app.count("drafts").await, 0);
 }
+
+#[actix_web::test]
+async fn through_the_api_the_same_request_again_is_the_same_request_for_approval() {
+    use crate::api_client::{Api, subscription};
+    use serde_json::json;
+    let app = spawn_app().await;
+    set_thresholds(&app, "0", "").await;
+    member(&app, "seller", Role::SalesAgent).await;
+    let api = Api::issue(&app, "seller@contoso.example").await;
+    let request = [("MS-RequestId", "0f8fad5b-d9cb-469f-a165-70867728950e")];
+    let path = subscription(FAB, SUB);
+
+    let first = api.patch(&path, &request, json!({ "quantity": 40 })).await;
+    first.assert_status(202);
+    let location = first.header("location").unwrap();
+    // A retry (the answer was lost): the same request, not a second one.
+    let again = api.patch(&path, &request, json!({ "quantity": 40 })).await;
+    let body = again.assert_status(202);
+    assert_eq!(again.header("location").unwrap(), location);
+    assert_eq!(body["status"], "pending");
+    assert_eq!(app.count("drafts").await, 1);
+    assert_eq!(
+        app.count("activity WHERE action = 'approval_requested'")
+            .await,
+        1
+    );
+    // Another request id is another request.
+    let other = [("MS-RequestId", "7c9e6679-7425-40de-944b-e07fc1f90ae7")];
+    let second = api.patch(&path, &other, json!({ "quantity": 41 })).await;
+    second.assert_status(202);
+    assert_ne!(second.header("location").unwrap(), location);
+    assert_eq!(app.count("drafts").await, 2);
+    assert_eq!(quantity(&app).await, "25");
+}
