@@ -92,11 +92,12 @@ async fn a_bulk_job_of_more_rows_than_the_threshold_waits_for_another_to_approve
     }
     assert_eq!(
         app.value(&format!(
-            "SELECT CAST(confirmed_by = decided_by AS TEXT) FROM jobs WHERE id = {job}"
+            "SELECT CASE WHEN confirmed_by = decided_by THEN 'same' ELSE 'other' END \
+             FROM jobs WHERE id = {job}"
         ))
         .await
         .as_deref(),
-        Some("1")
+        Some("same")
     );
     assert_eq!(
         app.value(
