@@ -88,7 +88,7 @@ for (const locale of LOCALES) {
         wanted = Number(await page.locator('#licenses').inputValue()) + 1;
         await page.locator('#licenses').fill(String(wanted));
         await clickAndWait(page, page.locator('form[action$="/licenses"] button[type="submit"]'));
-        assert.match(new URL(page.url()).pathname, /^\/reviews\/\d+$/);
+        assert.match(new URL(page.url()).pathname, /^\/reviews\/[0-9a-f]{32}$/);
         assert.equal(await page.locator('button[data-approval]').count(), 1, 'Request approval');
         await checkAccessibility(page, `review, request approval (${locale})`, t);
         await screenshot(page, `${locale}-approvals-02-review`);

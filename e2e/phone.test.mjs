@@ -2,7 +2,7 @@
 // - at a phone's 390 px no page scrolls sideways, the navigation shows every item, and the
 //   review's, the change history's, the activity log's and the tokens' tables stack (each cell
 //   under its column's name) inside the screen;
-// - the navigation items (ten for the demo's admin agent) have each their own icon; the breadcrumbs mark exactly one
+// - the navigation items (eleven for the demo's admin agent, Approvals among them) have each their own icon; the breadcrumbs mark exactly one
 //   item as the current page and never link twice to one place; 立即升级 is a button like the
 //   others, not underlined.
 import assert from 'node:assert/strict';
@@ -88,7 +88,7 @@ for (const locale of LOCALES) {
             return { text: a.textContent.trim(), left: r.left, right: r.right, shown: r.width > 0 && r.height > 0 };
           }),
         );
-        assert.equal(items.length, 10, `${path}: an admin agent's ten navigation items`);
+        assert.equal(items.length, 11, `${path}: an admin agent's eleven navigation items`);
         for (const item of items) {
           assert.ok(item.shown && item.left >= 0 && item.right <= w.window, `${path}: ${item.text} is in sight (${item.left}–${item.right})`);
         }
@@ -143,8 +143,8 @@ for (const locale of LOCALES) {
       const page = await context.newPage();
       await visit(page, FABRIKAM, locale);
       const icons = await page.$$eval('.sidenav a svg.nav-icon', (all) => all.map((s) => s.innerHTML));
-      assert.equal(icons.length, 10, 'an icon for each item');
-      assert.equal(new Set(icons).size, 10, 'ten different icons');
+      assert.equal(icons.length, 11, 'an icon for each item');
+      assert.equal(new Set(icons).size, 11, 'eleven different icons');
       const external = await page.$$eval('.sidenav svg [href], .sidenav img', (all) => all.length);
       assert.equal(external, 0, 'drawn inline, nothing fetched');
 

@@ -148,7 +148,7 @@ for (const locale of LOCALES) {
     test('the review shows both subscriptions and the cost; Confirm makes the upgrade', async () => {
       assert.match(
         new URL(page.url()).pathname,
-        /^\/reviews\/\d+$/,
+        /^\/reviews\/[0-9a-f]{32}$/,
         'Submit shows the review first, at its own address',
       );
       await assertLanguage(page, locale);
