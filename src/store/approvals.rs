@@ -81,9 +81,55 @@ pub struct Approval {
     pub note: Option<String>,
 }
 
+/// Where a request stands, as its page, the lists and the API say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Pending,
+    /// An approver is making its change right now.
+    Approving,
+    Approved,
+    Rejected,
+    Withdrawn,
+    /// The subscription or the price list changed before it was approved.
+    Stale,
+    Expired,
+}
+
+impl Standing {
+    fn of(approval: &Approval, now: DateTime<Utc>) -> Standing {
+        match approval.draft.state {
+            _ if approval.draft.expired(now) => Standing::Expired,
+            DraftState::Approving => Standing::Approving,
+            DraftState::Approved | DraftState::Confirmed => Standing::Approved,
+            DraftState::Rejected => Standing::Rejected,
+            DraftState::Withdrawn => Standing::Withdrawn,
+            DraftState::Stale => Standing::Stale,
+            DraftState::Pending | DraftState::Reviewing => Standing::Pending,
+        }
+    }
+
+    /// Its name, in the page's `data-state` and in message keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Pending => "pending",
+            Standing::Approving => "approving",
+            Standing::Approved => "approved",
+            Standing::Rejected => "rejected",
+            Standing::Withdrawn => "withdrawn",
+            Standing::Stale => "stale",
+            Standing::Expired => "expired",
+        }
+    }
+}
+
 impl Approval {
     pub fn id(&self) -> i32 {
         self.draft.id
+    }
+
+    /// Where it stands at `now`.
+    pub fn standing(&self, now: DateTime<Utc>) -> Standing {
+        Standing::of(self, now)
     }
 
     /// Whether it waits for a decision at `now` (pending, and not expired).

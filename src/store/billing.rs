@@ -103,7 +103,7 @@ impl PriceCache {
 
 /// What a reseller's charges are worked out from: its billing day, the price lists' version and
 /// its latest activity record of a change to its bills (every change of licenses or status, an
-/// upgrade's two records, a purchase: `bill_actions!`). Read with a page of the bill
+/// upgrade's two records, a purchase: `bill_changes!`). Read with a page of the bill
 /// ([`billed_page`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BillingState {
@@ -122,13 +122,24 @@ impl BillingState {
     }
 }
 
+/// The changes that move licenses or status, as the activity log records them (the names of
+/// `activity::Action::as_str`): what a bill reads of a subscription's timeline.
+macro_rules! billed_actions {
+    () => {
+        "'licenses', 'suspend', 'reactivate', 'upgrade_from', 'upgrade_to'"
+    };
+}
+
+/// [`billed_actions!`] as a list for `IN`.
+const BILLED_ACTIONS: &str = concat!("(", billed_actions!(), ")");
+
 /// The records of the activity log that change a bill: those the bill reads
 /// ([`BILLED_ACTIONS`]) and a purchase (a subscription the bill starts from). A sign-in, a refusal
 /// or a change to the team is none: counted, each one made the Charges page's totals stale and
 /// walked the whole book again (seconds at 100,000 customers, beside the pages being served).
-macro_rules! bill_actions {
+macro_rules! bill_changes {
     () => {
-        "('licenses', 'suspend', 'reactivate', 'upgrade_from', 'upgrade_to', 'purchase')"
+        concat!("(", billed_actions!(), ", 'purchase')")
     };
 }
 
@@ -140,7 +151,7 @@ const STATE: &str = concat!(
     prices_version!(),
     " AS prices, COALESCE((SELECT a.id FROM activity a WHERE a.reseller_id = $1 \
      AND a.action IN ",
-    bill_actions!(),
+    bill_changes!(),
     " ORDER BY a.id DESC LIMIT 1), 0) AS last_change"
 );
 
@@ -303,9 +314,6 @@ fn timeline(row: &BilledRow, changes: &[ChangeRow]) -> Result<Timeline, DbErr> {
         .collect::<Result<Vec<_>, DbErr>>()?;
     Ok(Timeline::new(offer, row.created_on, initial, changes))
 }
-
-/// The changes that move licenses or status, as the activity log recorded them.
-const BILLED_ACTIONS: &str = "('licenses', 'suspend', 'reactivate', 'upgrade_from', 'upgrade_to')";
 
 /// The subscriptions `reseller` sold, with their timelines: those of one subscription, or of
 /// all the reseller's customers (in customer id order), or of one customer.

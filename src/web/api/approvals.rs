@@ -19,8 +19,8 @@ use crate::domain::approval::Cost;
 use crate::domain::change::{self, Change};
 use crate::domain::{FormKey, Permission, SubscriptionView, Version};
 use crate::store::Db;
-use crate::store::approvals::{self, Approval, Requested};
-use crate::store::drafts::{self, DraftState, NewDraft};
+use crate::store::approvals::{self, Approval, Requested, Standing};
+use crate::store::drafts::{self, NewDraft};
 
 pub use crate::store::approvals::{API_EDIT as EDIT, API_UPGRADE as UPGRADE};
 
@@ -63,14 +63,11 @@ fn href(id: i32) -> String {
     format!("/v1/approvals/{id}")
 }
 
+/// Its `status`: as the pages say it, except that one being approved right now still waits.
 fn status(a: &Approval, now: chrono::DateTime<chrono::Utc>) -> &'static str {
-    match a.draft.state {
-        _ if a.draft.expired(now) => "expired",
-        DraftState::Approved | DraftState::Confirmed => "approved",
-        DraftState::Rejected => "rejected",
-        DraftState::Withdrawn => "withdrawn",
-        DraftState::Stale => "stale",
-        DraftState::Pending | DraftState::Approving | DraftState::Reviewing => "pending",
+    match a.standing(now) {
+        Standing::Approving => "pending",
+        standing => standing.as_str(),
     }
 }
 

@@ -52,7 +52,7 @@ pub fn to(page: &'static str) -> impl Fn() -> std::future::Ready<HttpResponse> +
 /// A GET of a bulk job's Start or Cancel: the job's page.
 pub async fn to_job(job: web::Path<String>) -> HttpResponse {
     match job.parse::<i32>() {
-        Ok(id) => see_other(format!("/bulk/jobs/{id}")),
+        Ok(id) => see_other(crate::web::pages::bulk::job_href(id)),
         Err(_) => see_other("/bulk".to_owned()),
     }
 }

@@ -14,6 +14,7 @@ use crate::store::jobs::{self as job_store, Job, JobState};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
 use crate::web::middleware::signed_in::SignedIn;
+use crate::web::pages::bulk::job_href;
 use crate::web::see_other;
 
 /// A job held for approval, as its page offers the decision.
@@ -55,10 +56,6 @@ impl JobDecide {
         };
         self
     }
-}
-
-fn job_href(id: i32) -> String {
-    format!("/bulk/jobs/{id}")
 }
 
 /// The reseller's job `id` that the signed-in user may decide: another's (their own: 403).

@@ -30,8 +30,8 @@ use crate::domain::billing::Amount;
 use crate::domain::change::{self, Change, Upgrade};
 use crate::domain::edit::Edit;
 use crate::domain::{Account, Permission, SubscriptionView};
-use crate::store::approvals::{self, Approval};
-use crate::store::drafts::{Draft, DraftState};
+use crate::store::approvals::{self, Approval, Standing};
+use crate::store::drafts::Draft;
 use crate::store::{self, Db};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
@@ -43,47 +43,13 @@ pub fn href(id: i32) -> String {
     format!("/approvals/{id}")
 }
 
-/// Where a request stands, as its page and the lists say it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Standing {
-    Pending,
-    /// An approver is making its change right now.
-    Approving,
-    Approved,
-    Rejected,
-    Withdrawn,
-    /// The subscription or the price list changed before it was approved.
-    Stale,
-    Expired,
+/// A request's standing in the page's words.
+pub trait StandingWords {
+    fn words(self, l: &Locale) -> String;
 }
 
-impl Standing {
-    fn of(approval: &Approval, now: DateTime<Utc>) -> Standing {
-        match approval.draft.state {
-            _ if approval.draft.expired(now) => Standing::Expired,
-            DraftState::Approving => Standing::Approving,
-            DraftState::Approved | DraftState::Confirmed => Standing::Approved,
-            DraftState::Rejected => Standing::Rejected,
-            DraftState::Withdrawn => Standing::Withdrawn,
-            DraftState::Stale => Standing::Stale,
-            DraftState::Pending | DraftState::Reviewing => Standing::Pending,
-        }
-    }
-
-    /// Its name, in the page's `data-state` and in message keys.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Standing::Pending => "pending",
-            Standing::Approving => "approving",
-            Standing::Approved => "approved",
-            Standing::Rejected => "rejected",
-            Standing::Withdrawn => "withdrawn",
-            Standing::Stale => "stale",
-            Standing::Expired => "expired",
-        }
-    }
-
-    pub fn words(self, l: &Locale) -> String {
+impl StandingWords for Standing {
+    fn words(self, l: &Locale) -> String {
         l.t(&format!("approvals-state-{}", self.as_str()))
     }
 }
@@ -117,7 +83,7 @@ pub struct Decide {
 
 impl Decide {
     fn of(approval: &Approval, who: &Account, now: DateTime<Utc>) -> Decide {
-        let standing = Standing::of(approval, now);
+        let standing = approval.standing(now);
         let waits = standing == Standing::Pending;
         let decides = may_decide(who.role, who.user_id, approval.requester);
         Decide {
@@ -267,7 +233,7 @@ async fn row(
         requested_at: a.requested_at,
         expires_at: a.draft.expires_at,
         cost: a.cost,
-        standing: Standing::of(a, now),
+        standing: a.standing(now),
         decided_by: a.decided_by.clone(),
         note: a.note.clone(),
     })

@@ -668,6 +668,7 @@ pub async fn template_csv(_user: SignedIn) -> Result<HttpResponse, PageError> {
         .body(file))
 }
 
-pub(super) fn job_href(id: i32) -> String {
+/// A bulk job's page.
+pub fn job_href(id: i32) -> String {
     format!("/bulk/jobs/{id}")
 }
