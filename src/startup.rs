@@ -213,7 +213,7 @@ fn run(
     middleware::metrics::handle();
     middleware::metrics::keep_up();
     let device_key = Data::new(middleware::device::DeviceKey(settings.session_key.clone()));
-    let sealer = Data::new(middleware::sealed::Sealer::new(&settings.session_key));
+    let sealer = Data::new(crate::sealed::Sealer::new(&settings.session_key));
     // The forms that may be larger than 16 KiB: a bulk change's rows.
     let large_forms = Data::new(csrf::LargeForms::new(
         &[pages::bulk::FILE_PATH],

@@ -24,8 +24,8 @@ use tokio::sync::Semaphore;
 
 use super::error::PageError;
 use super::limits;
-use super::sealed::Sealer;
 use super::session::{self, SessionLimits};
+use crate::sealed::Sealer;
 
 const SESSION_KEY: &str = "csrf";
 pub const FIELD: &str = "csrf";

@@ -14,7 +14,6 @@ pub mod limits;
 pub mod metrics;
 pub mod request_id;
 pub mod roles;
-pub mod sealed;
 pub mod session;
 pub mod session_store;
 pub mod signed_in;

@@ -10,11 +10,11 @@ use super::layout::Layout;
 use super::paths::details_href;
 use crate::domain::dates::{DayRange, DayRangeErrors};
 use crate::domain::{Customer, CustomerId, Page, PageRequest, ResellerId};
+use crate::sealed::Sealer;
 use crate::store::activity::{Actions, Entry, Filter, LogCursor};
 use crate::store::{self, Db};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
-use crate::web::middleware::sealed::Sealer;
 use crate::web::middleware::signed_in::SignedIn;
 use crate::web::render;
 
@@ -291,7 +291,7 @@ pub async fn list(
 /// reseller's cursor for one of this log.
 mod cursor {
     use crate::domain::ResellerId;
-    use crate::web::middleware::sealed::Sealer;
+    use crate::sealed::Sealer;
 
     fn purpose(reseller: &ResellerId) -> String {
         format!("activity log cursor\n{reseller}")

@@ -9,10 +9,10 @@ use askama::Template;
 use super::layout::Layout;
 use crate::clock::Clock;
 use crate::domain::totp::TotpSecret;
+use crate::sealed::Sealer;
 use crate::store::{Db, two_step};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
-use crate::web::middleware::sealed::Sealer;
 use crate::web::middleware::signed_in::SignedIn;
 use crate::web::{render, see_other};
 
