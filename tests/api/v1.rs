@@ -896,6 +896,7 @@ async fn the_openapi_document_and_its_reference_page() {
     for path in [
         "/v1/customers",
         "/v1/customers/{customer-id}/subscriptions/{subscription-id}/upgrades",
+        "/v1/auditrecords",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path}");
     }

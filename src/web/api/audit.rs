@@ -7,11 +7,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::auth::ApiCaller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::json;
 use super::model::{Attributes, CollectionLinks, KeyValue, Link};
+use super::openapi::Refusals;
 use crate::clock::Clock;
 use crate::store::Db;
 use crate::store::audit::{self, Audited, Values};
@@ -20,7 +22,7 @@ use crate::store::audit::{self, Audited, Values};
 const MAX_RECORDS: u64 = 500;
 
 /// An activity record as Partner Center's `AuditRecord`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecord {
     /// Partner Center's form, `{partnerId}_{customerId}_{resourceId}_{operation}_{n}`, whose
@@ -47,7 +49,7 @@ pub struct AuditRecord {
 }
 
 /// The records of a time range.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecordCollection {
     pub total_count: usize,
@@ -132,8 +134,22 @@ fn moment(raw: &str, name: &str, end: bool) -> Result<DateTime<Utc>, ApiError> {
     Ok(day.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
-// permission: view
 /// `GET /v1/auditrecords`.
+#[utoipa::path(
+    get,
+    path = "/v1/auditrecords",
+    tag = "audit",
+    params(
+        ("startDate" = Option<String>, Query, description = "From this date (yyyy-mm-dd) or instant (RFC 3339); default: 30 days ago"),
+        ("endDate" = Option<String>, Query, description = "Up to this date's end (yyyy-mm-dd) or this instant (RFC 3339); default: now"),
+    ),
+    responses(
+        (status = 200, description = "The reseller's changes in the range, oldest first, at most 500", body = AuditRecordCollection),
+        (status = 400, description = "A date that can't be read, or an end not after the start (800002)", body = ErrorBody),
+        Refusals,
+    )
+)]
+// permission: view
 pub async fn list(
     caller: ApiCaller,
     db: web::Data<Db>,

@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 
 use super::error::ErrorBody;
-use super::{approvals, customers, domains, new_customer, offers, orders, subscriptions, upgrades};
+use super::{approvals, audit, customers, domains, new_customer, offers, orders, subscriptions, upgrades};
 
 /// A customer's path.
 #[derive(IntoParams)]
@@ -117,6 +117,7 @@ pub struct Stale(ErrorBody);
         new_customer::create,
         domains::exists,
         domains::check,
+        audit::list,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -126,6 +127,7 @@ pub struct Stale(ErrorBody);
         (name = "upgrades", description = "Upgrading a subscription to a bigger offer"),
         (name = "offers", description = "The catalog's offers"),
         (name = "orders", description = "Orders of new subscriptions for a customer"),
+        (name = "audit", description = "The reseller's changes as Partner Center's audit records"),
     )
 )]
 pub struct ApiDoc;
