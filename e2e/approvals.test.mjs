@@ -94,7 +94,7 @@ for (const locale of LOCALES) {
         await screenshot(page, `${locale}-approvals-02-review`);
         await clickAndWait(page, page.locator('button[data-approval]'));
         const path = new URL(page.url()).pathname;
-        assert.match(path, /^\/approvals\/\d+$/);
+        assert.match(path, /^\/approvals\/[0-9a-f]{32}$/);
         request = path.split('/').pop();
         assert.equal(await page.locator('[data-state="pending"]').count() > 0, true);
         assert.equal(await page.locator('[data-decide="approve"]').count(), 0, 'not theirs');

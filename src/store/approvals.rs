@@ -21,7 +21,7 @@ use super::{Db, DbErr};
 use crate::domain::approval::{Cost, CostThreshold, EXPIRES, RowThreshold, Thresholds, expires_at};
 use crate::domain::billing::{Amount, Billing, Planned};
 use crate::domain::{
-    Account, BillingCycle, CustomerId, ResellerId, Subscription, SubscriptionId, Version,
+    Account, BillingCycle, CustomerId, DraftId, ResellerId, Subscription, SubscriptionId, Version,
 };
 use crate::entities::{activity, draft, job, reseller, user};
 
@@ -127,6 +127,11 @@ impl Approval {
         self.draft.id
     }
 
+    /// Its address's id: the draft's random public id, never the row's sequential one.
+    pub fn public_id(&self) -> &DraftId {
+        &self.draft.public_id
+    }
+
     /// Where it stands at `now`.
     pub fn standing(&self, now: DateTime<Utc>) -> Standing {
         Standing::of(self, now)
@@ -199,10 +204,14 @@ fn of_reseller(reseller: &ResellerId) -> sea_orm::Select<draft::Entity> {
         .filter(draft::Column::RequestedAt.is_not_null())
 }
 
-/// The request `id` of the reseller, whoever made it.
-pub async fn get(db: &Db, reseller: &ResellerId, id: i32) -> Result<Option<Approval>, DbErr> {
+/// The request of public id `id` of the reseller, whoever made it.
+pub async fn get(
+    db: &Db,
+    reseller: &ResellerId,
+    id: &DraftId,
+) -> Result<Option<Approval>, DbErr> {
     let Some(row) = of_reseller(reseller)
-        .filter(draft::Column::Id.eq(id))
+        .filter(draft::Column::PublicId.eq(id.as_str()))
         .one(db)
         .await?
     else {

@@ -154,11 +154,16 @@ async fn by_key(db: &Db, user_id: i32, key: &FormKey) -> Result<Option<draft::Mo
 /// `who`'s draft made with `key` that is no longer being reviewed (held for approval, decided,
 /// or confirmed): its row id. An API request sent again with its `MS-RequestId` finds the
 /// request for approval it made the first time.
-pub async fn decided_by_key(db: &Db, who: &Account, key: &FormKey) -> Result<Option<i32>, DbErr> {
-    Ok(by_key(db, who.user_id, key)
+pub async fn decided_by_key(
+    db: &Db,
+    who: &Account,
+    key: &FormKey,
+) -> Result<Option<DraftId>, DbErr> {
+    by_key(db, who.user_id, key)
         .await?
         .filter(|row| row.state != DraftState::Reviewing.as_str())
-        .map(|row| row.id))
+        .map(|row| DraftId::parse(&row.public_id).ok_or_else(|| corrupt("public id")))
+        .transpose()
 }
 
 /// Holds what a form asked for, and answers the draft's public id. The same form posted again (its

@@ -42,7 +42,7 @@ fn concrete(pattern: &str) -> String {
         .replace("{token}", "999999")
         .replace("{user}", "999999")
         .replace("{draft}", "0123456789abcdef0123456789abcdef")
-        .replace("{approval}", "999999")
+        .replace("{approval}", "0123456789abcdef0123456789abcdef")
         .replace("{delivery}", "999999")
         .replace("{order}", "999999")
         .replace("{domain}", "fabrikam.partner.onmschina.cn")

@@ -17,7 +17,7 @@ use super::openapi::{Localized, NotFound, Refusals};
 use crate::clock::Clock;
 use crate::domain::approval::Cost;
 use crate::domain::change::{self, Change};
-use crate::domain::{FormKey, Permission, SubscriptionView, Version};
+use crate::domain::{DraftId, FormKey, Permission, SubscriptionView, Version};
 use crate::store::Db;
 use crate::store::approvals::{self, Approval, Requested, Standing};
 use crate::store::drafts::{self, NewDraft};
@@ -59,7 +59,7 @@ pub struct ApprovalLinks {
     pub subscription: Link,
 }
 
-fn href(id: i32) -> String {
+fn href(id: &DraftId) -> String {
     format!("/v1/approvals/{id}")
 }
 
@@ -74,7 +74,7 @@ fn status(a: &Approval, now: chrono::DateTime<chrono::Utc>) -> &'static str {
 fn resource(a: &Approval, now: chrono::DateTime<chrono::Utc>) -> ApprovalResource {
     let d = &a.draft;
     ApprovalResource {
-        id: a.id().to_string(),
+        id: a.public_id().to_string(),
         status: status(a, now),
         customer_id: d.customer.to_string(),
         subscription_id: d.subscription.to_string(),
@@ -86,7 +86,7 @@ fn resource(a: &Approval, now: chrono::DateTime<chrono::Utc>) -> ApprovalResourc
         decided_at: a.decided_at.map(|t| t.to_rfc3339()),
         note: a.note.clone(),
         links: ApprovalLinks {
-            self_: Link::get(href(a.id())),
+            self_: Link::get(href(a.public_id())),
             subscription: Link::get(format!(
                 "/v1/customers/{}/subscriptions/{}",
                 d.customer, d.subscription
@@ -124,7 +124,7 @@ pub(super) async fn held(
     if let Some(key) = &request
         && let Some(id) = drafts::decided_by_key(db, who, key).await?
     {
-        return accepted(db, who, id, clock.now()).await.map(Some);
+        return accepted(db, who, &id, clock.now()).await.map(Some);
     }
     let thresholds = approvals::thresholds(db, &who.reseller).await?;
     if thresholds.cost.is_none() {
@@ -173,14 +173,14 @@ pub(super) async fn held(
         at,
     };
     approvals::request(db, who, id, &requested).await?;
-    accepted(db, who, id, at).await.map(Some)
+    accepted(db, who, &held, at).await.map(Some)
 }
 
 /// The 202 of a change held for approval: the request as it stands at `at`, and its address.
 async fn accepted(
     db: &Db,
     who: &crate::domain::Account,
-    id: i32,
+    id: &DraftId,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<HttpResponse, ApiError> {
     let approval = approvals::get(db, &who.reseller, id)
@@ -203,7 +203,7 @@ async fn accepted(
     path = "/v1/approvals/{approval-id}",
     tag = "subscriptions",
     params(
-        ("approval-id" = String, Path, description = "The request's id"),
+        ("approval-id" = String, Path, description = "The request's id (32 hexadecimal digits, from the 202's `Location`)"),
         Localized
     ),
     responses(
@@ -219,12 +219,12 @@ pub async fn get(
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let who = &caller.account;
-    let id: i32 = req
+    let id = req
         .match_info()
         .get("approval")
-        .and_then(|raw| raw.parse().ok())
+        .and_then(DraftId::parse)
         .ok_or_else(ApiError::not_found)?;
-    let approval = approvals::get(&db, &who.reseller, id)
+    let approval = approvals::get(&db, &who.reseller, &id)
         .await?
         .filter(|a| a.requester == who.user_id || who.may(Permission::Approve))
         .ok_or_else(ApiError::not_found)?;

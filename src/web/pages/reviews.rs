@@ -60,8 +60,8 @@ pub async fn to_job(job: web::Path<String>) -> HttpResponse {
 // permission: view
 /// A GET of a request's Approve, Reject or Withdraw: the request's page.
 pub async fn to_approval(approval: web::Path<String>) -> HttpResponse {
-    match approval.parse::<i32>() {
-        Ok(id) => see_other(super::approvals::href(id)),
-        Err(_) => see_other("/approvals".to_owned()),
+    match crate::domain::DraftId::parse(&approval) {
+        Some(id) => see_other(super::approvals::href(&id)),
+        None => see_other("/approvals".to_owned()),
     }
 }

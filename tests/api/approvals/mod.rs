@@ -50,15 +50,15 @@ pub(crate) async fn quantity(app: &TestApp) -> String {
     .unwrap()
 }
 
-pub(crate) async fn state(app: &TestApp, id: i32) -> String {
-    app.value(&format!("SELECT state FROM drafts WHERE id = {id}"))
+pub(crate) async fn state(app: &TestApp, id: &str) -> String {
+    app.value(&format!("SELECT state FROM drafts WHERE public_id = '{id}'"))
         .await
         .unwrap()
 }
 
 /// `browser` asks for 40 licenses (from 25) and confirms its review, which reads "Request
 /// approval": the answer leads to the request's page. Its id.
-pub async fn request(browser: &TestApp) -> i32 {
+pub async fn request(browser: &TestApp) -> String {
     let path = details(FAB, SUB);
     let version = browser.get(&path).await.hidden("version");
     let review = browser
@@ -74,9 +74,15 @@ pub async fn request(browser: &TestApp) -> i32 {
     let held = browser.confirm(&review).await;
     assert_eq!(held.status.as_u16(), 303, "{}", held.body);
     let to = held.location.unwrap();
-    to.strip_prefix("/approvals/")
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("not a request's address: {to}"))
+    let id = to
+        .strip_prefix("/approvals/")
+        .unwrap_or_else(|| panic!("not a request's address: {to}"));
+    // The held draft's public id: 32 hexadecimal digits, never the row's number.
+    assert!(
+        id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{to}"
+    );
+    id.to_owned()
 }
 
 #[actix_web::test]
@@ -124,7 +130,7 @@ async fn above_the_threshold_the_change_is_held_and_nothing_is_written() {
     let id = request(&seller).await;
 
     assert_eq!(quantity(&app).await, "25");
-    assert_eq!(state(&app, id).await, "pending");
+    assert_eq!(state(&app, &id).await, "pending");
     assert_eq!(app.count("events").await, events);
     assert_eq!(
         app.count("activity WHERE action = 'licenses'").await,
@@ -147,15 +153,21 @@ async fn above_the_threshold_the_change_is_held_and_nothing_is_written() {
     page.assert_status(200)
         .assert_contains("data-decide=\"withdraw\"")
         .assert_lacks("data-decide=\"approve\"");
-    // Its review, again (at the draft's public address): back to the request.
-    let review = app
-        .value(&format!("SELECT public_id FROM drafts WHERE id = {id}"))
+    // Its review, again (at the draft's public address, which is the request's too): back to
+    // the request.
+    seller
+        .get(&format!("/reviews/{id}"))
+        .await
+        .assert_redirect(&format!("/approvals/{id}"));
+    // The row's number is no address.
+    let row = app
+        .value(&format!("SELECT id FROM drafts WHERE public_id = '{id}'"))
         .await
         .unwrap();
     seller
-        .get(&format!("/reviews/{review}"))
+        .get(&format!("/approvals/{row}"))
         .await
-        .assert_redirect(&format!("/approvals/{id}"));
+        .assert_status(404);
 }
 
 #[actix_web::test]
@@ -183,7 +195,7 @@ async fn another_admin_approves_and_the_change_is_made_exactly_once() {
     let approved = admin.post(&format!("/approvals/{id}/approve"), &[]).await;
     approved.assert_redirect(&format!("/approvals/{id}"));
     assert_eq!(quantity(&app).await, "40");
-    assert_eq!(state(&app, id).await, "approved");
+    assert_eq!(state(&app, &id).await, "approved");
     let again = admin.post(&format!("/approvals/{id}/approve"), &[]).await;
     again.assert_redirect(&format!("/approvals/{id}"));
     // Another approver at the same moment: nothing more.
@@ -287,7 +299,7 @@ async fn ones_own_request_is_not_offered_and_its_approval_is_refused() {
     refused.assert_status(403);
 
     assert_eq!(quantity(&app).await, "25");
-    assert_eq!(state(&app, id).await, "pending");
+    assert_eq!(state(&app, &id).await, "pending");
 }
 
 #[actix_web::test]
@@ -320,7 +332,7 @@ async fn sales_helpdesk_and_billing_may_not_approve() {
         assert!(shown == 404 || shown == 403, "{role}: {shown}");
     }
     assert_eq!(quantity(&app).await, "25");
-    assert_eq!(state(&app, id).await, "pending");
+    assert_eq!(state(&app, &id).await, "pending");
 }
 
 #[actix_web::test]
@@ -347,7 +359,7 @@ async fn a_request_whose_subscription_changed_is_refused_with_the_concurrency_no
         .assert_contains("data-code=\"concurrency_conflicts\"")
         .assert_contains("data-state=\"stale\"");
     assert_eq!(quantity(&app).await, "30");
-    assert_eq!(state(&app, id).await, "stale");
+    assert_eq!(state(&app, &id).await, "stale");
     assert_eq!(
         app.count("activity WHERE action = 'licenses' AND after_quantity = 40")
             .await,
@@ -373,7 +385,7 @@ async fn a_request_whose_price_list_changed_is_refused_too() {
     // The request holds the price list's version it was reviewed at; another one since.
     exec(
         &app,
-        &format!("UPDATE drafts SET prices_version = prices_version - 1 WHERE id = {id}"),
+        &format!("UPDATE drafts SET prices_version = prices_version - 1 WHERE public_id = '{id}'"),
     )
     .await;
 
@@ -385,7 +397,7 @@ async fn a_request_whose_price_list_changed_is_refused_too() {
     page.assert_status(409)
         .assert_contains("data-code=\"concurrency_conflicts\"");
     assert_eq!(quantity(&app).await, "25");
-    assert_eq!(state(&app, id).await, "stale");
+    assert_eq!(state(&app, &id).await, "stale");
 }
 
 #[actix_web::test]
@@ -417,7 +429,7 @@ async fn a_request_expires_after_seven_days() {
         .await
         .assert_redirect(&format!("/approvals/{id}"));
     assert_eq!(quantity(&app).await, "25");
-    assert_eq!(state(&app, id).await, "pending");
+    assert_eq!(state(&app, &id).await, "pending");
     seller
         .get("/approvals")
         .await
@@ -440,7 +452,7 @@ async fn a_rejection_needs_a_note_and_names_the_requester() {
     without
         .assert_status(422)
         .assert_contains("aria-invalid=\"true\"");
-    assert_eq!(state(&app, id).await, "pending");
+    assert_eq!(state(&app, &id).await, "pending");
 
     let rejected = agent
         .post(
@@ -449,7 +461,7 @@ async fn a_rejection_needs_a_note_and_names_the_requester() {
         )
         .await;
     rejected.assert_redirect(&format!("/approvals/{id}"));
-    assert_eq!(state(&app, id).await, "rejected");
+    assert_eq!(state(&app, &id).await, "rejected");
     assert_eq!(quantity(&app).await, "25");
     assert_eq!(
         app.value(
@@ -476,7 +488,7 @@ async fn a_rejection_needs_a_note_and_names_the_requester() {
         .await
         .assert_redirect(&format!("/approvals/{id}"));
     assert_eq!(quantity(&app).await, "25");
-    assert_eq!(state(&app, id).await, "rejected");
+    assert_eq!(state(&app, &id).await, "rejected");
 }
 
 #[actix_web::test]
@@ -491,7 +503,7 @@ async fn the_requester_withdraws_and_nothing_is_changed() {
         .await
         .assert_redirect(&format!("/approvals/{id}"));
 
-    assert_eq!(state(&app, id).await, "withdrawn");
+    assert_eq!(state(&app, &id).await, "withdrawn");
     assert_eq!(
         app.count(
             "activity WHERE action = 'approval_withdrawn' AND user_email = 'seller@contoso.example'"

@@ -47,7 +47,7 @@ pub async fn approve(
     // Decided, taken by another approver (or this one, a click before), withdrawn or expired:
     // the request says where it stands.
     if !approvals::take(dbr, who, id, now).await? {
-        return Ok(see_other(href(id)));
+        return Ok(see_other(href(approval.public_id())));
     }
     let draft = &approval.draft;
     let found =
@@ -81,7 +81,7 @@ pub async fn approve(
     match done {
         Ok(done) => {
             approvals::settle(dbr, who, &approval, Some(&done.reply.0), now).await?;
-            Ok(see_other(href(id)))
+            Ok(see_other(href(approval.public_id())))
         }
         Err(ChangeError::Conflict | ChangeError::Refused(_) | ChangeError::NotFound) => {
             stale(&req, l, &user, &db, &clock, &approval).await
@@ -105,7 +105,7 @@ async fn stale(
 ) -> Result<HttpResponse, PageError> {
     let now = clock.now();
     approvals::settle(db, &user.account, approval, None, now).await?;
-    let settled = approvals::get(db, &user.account.reseller, approval.id())
+    let settled = approvals::get(db, &user.account.reseller, approval.public_id())
         .await?
         .ok_or(PageError::NotFound)?;
     let d = Decide::of(&settled, &user.account, now);
@@ -145,7 +145,7 @@ pub async fn reject(
         }
     };
     approvals::reject(&db, &user.account, &approval, note.as_str(), now).await?;
-    Ok(see_other(href(approval.id())))
+    Ok(see_other(href(approval.public_id())))
 }
 
 // permission: change
@@ -161,5 +161,5 @@ pub async fn withdraw(
         return Err(PageError::Forbidden);
     }
     approvals::withdraw(&db, &user.account, &approval, clock.now()).await?;
-    Ok(see_other(href(approval.id())))
+    Ok(see_other(href(approval.public_id())))
 }

@@ -29,7 +29,7 @@ use crate::domain::approval::{DecideRefusal, may_decide};
 use crate::domain::billing::Amount;
 use crate::domain::change::{self, Change, Upgrade};
 use crate::domain::edit::Edit;
-use crate::domain::{Account, Permission, SubscriptionView};
+use crate::domain::{Account, DraftId, Permission, SubscriptionView};
 use crate::store::approvals::{self, Approval, Standing};
 use crate::store::drafts::Draft;
 use crate::store::{self, Db};
@@ -38,8 +38,9 @@ use crate::web::middleware::i18n::Locale;
 use crate::web::middleware::signed_in::SignedIn;
 use crate::web::render;
 
-/// The address of the request `id`.
-pub fn href(id: i32) -> String {
+/// The address of the request of public id `id` (the held draft's: random, never its row's
+/// sequential id, which would tell how many there are).
+pub fn href(id: &DraftId) -> String {
     format!("/approvals/{id}")
 }
 
@@ -56,7 +57,7 @@ impl StandingWords for Standing {
 
 /// A request as its page shows it, and the forms that decide it.
 pub struct Decide {
-    pub id: i32,
+    pub id: DraftId,
     pub standing: Standing,
     pub requester: String,
     pub requested_at: DateTime<Utc>,
@@ -87,7 +88,7 @@ impl Decide {
         let waits = standing == Standing::Pending;
         let decides = may_decide(who.role, who.user_id, approval.requester);
         Decide {
-            id: approval.id(),
+            id: approval.public_id().clone(),
             standing,
             requester: approval.requester_email.clone(),
             requested_at: approval.requested_at,
@@ -105,9 +106,9 @@ impl Decide {
         }
     }
 
-    /// The request's name: its number.
+    /// The request's name.
     pub fn heading(&self, l: &Locale) -> String {
-        l.t1("approvals-request-title", "id", self.id)
+        l.t("approvals-request-title")
     }
 
     /// What the page says under its title: where the request stands.
@@ -126,15 +127,15 @@ impl Decide {
     }
 
     pub fn action(&self, what: &str) -> String {
-        format!("{}/{what}", href(self.id))
+        format!("{}/{what}", href(&self.id))
     }
 }
 
 /// The request `id` of the signed-in user's reseller, if they may see it: their own, or any
 /// when their role approves; anyone else's is no request to them.
 async fn visible(db: &Db, who: &Account, id: &str) -> Result<Approval, PageError> {
-    let id: i32 = id.parse().map_err(|_| PageError::NotFound)?;
-    let approval = approvals::get(db, &who.reseller, id)
+    let id = DraftId::parse(id).ok_or(PageError::NotFound)?;
+    let approval = approvals::get(db, &who.reseller, &id)
         .await?
         .ok_or(PageError::NotFound)?;
     if approval.requester != who.user_id && !who.may(Permission::Approve) {
@@ -192,7 +193,7 @@ async fn summary(
 
 /// One request in a list.
 pub struct Row {
-    pub id: i32,
+    pub id: DraftId,
     pub title: String,
     pub company: String,
     pub subscription: String,
@@ -219,13 +220,13 @@ async fn row(
             view.subscription.friendly_name,
         ),
         None => (
-            l.t1("approvals-request-title", "id", a.id()),
+            l.t("approvals-request-title"),
             a.draft.customer.to_string(),
             a.draft.subscription.to_string(),
         ),
     };
     Ok(Row {
-        id: a.id(),
+        id: a.public_id().clone(),
         title,
         company,
         subscription,
@@ -392,7 +393,7 @@ async fn page(
             subscription: draft.subscription.clone(),
         };
         let back = (Vec::new(), path.details_href());
-        let review = Review::of(l, &plan, &change, href(d.id), back);
+        let review = Review::of(l, &plan, &change, href(&d.id), back);
         let view = found.clone().ok_or(PageError::NotFound)?;
         let (customer, s) = (view.customer, view.subscription);
         let today = clock.today();

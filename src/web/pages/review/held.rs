@@ -129,7 +129,7 @@ pub(crate) fn form<F: ChangeForm>(draft: &Draft) -> Result<F, PageError> {
 /// as it is now (with a notice when it changed since the form was shown); or "already done".
 pub(crate) async fn show<F: ChangeForm>(held: Held) -> Result<HttpResponse, PageError> {
     match settled(&held).await? {
-        Some(Settled::Approval) => return Ok(see_other(approvals::href(held.draft.id))),
+        Some(Settled::Approval) => return Ok(see_other(approvals::href(&held.draft.public_id))),
         Some(settled) => return settled_page(&held, settled),
         None => {}
     }
@@ -156,7 +156,7 @@ pub(crate) async fn confirm<F: ChangeForm>(
     match settled(&held).await? {
         Some(Settled::Done(result)) => Ok(see_other(result)),
         Some(Settled::Expired) => Ok(see_other(href(&held.draft.public_id))),
-        Some(Settled::Approval) => Ok(see_other(approvals::href(held.draft.id))),
+        Some(Settled::Approval) => Ok(see_other(approvals::href(&held.draft.public_id))),
         None => {
             let form = form::<F>(&held.draft)?;
             super::confirm(&held.asking, &held.draft, &form, &confirmed).await

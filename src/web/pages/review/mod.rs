@@ -26,7 +26,7 @@ use crate::clock::Clock;
 use crate::domain::approval::{Cost, Thresholds};
 use crate::domain::change::{self, Change, Refusal, Via};
 use crate::domain::eligibility::check_unchanged;
-use crate::domain::{ChangeKey, FormKey, SubscriptionView, Version};
+use crate::domain::{ChangeKey, DraftId, FormKey, SubscriptionView, Version};
 use crate::store::approvals::Requested;
 use crate::store::billing::PricesVersion;
 use crate::store::changes::{self, Applied, ChangeError, Reply, Submission};
@@ -273,7 +273,7 @@ async fn confirm<F: ChangeForm>(
         let reviewed = (expected, prices, thresholds);
         match held_for_approval(asking, draft, &change, &view, reviewed).await? {
             Held::No => {}
-            Held::Yes(id) => return Ok(see_other(approvals::href(id))),
+            Held::Yes(id) => return Ok(see_other(approvals::href(&id))),
             Held::Changed => {
                 return review(asking, form, view, &change, Some(Notice::changed(l))).await;
             }
@@ -317,7 +317,7 @@ async fn confirm<F: ChangeForm>(
 /// Whether a Confirm held its change for approval instead of making it.
 enum Held {
     No,
-    Yes(i32),
+    Yes(DraftId),
     /// The subscription changed since the review: it is shown again.
     Changed,
 }
@@ -359,7 +359,7 @@ async fn held_for_approval(
         at: asking.clock.now(),
     };
     store::approvals::request(db, who, draft.id, &requested).await?;
-    Ok(Held::Yes(draft.id))
+    Ok(Held::Yes(draft.public_id.clone()))
 }
 
 /// The review of `change` on the subscription as it is now, with `notice` when it is shown
