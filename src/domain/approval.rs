@@ -17,6 +17,19 @@ use super::role::{Permission, Role};
 /// How long a request waits for its decision.
 pub const EXPIRES: Duration = Duration::days(7);
 
+/// How long an approver holds a request taken to make its change (a change takes well under a
+/// second). A request left taken longer (the portal stopped between taking it and settling it)
+/// waits again for anyone who may decide it: taking it again makes its change through the engine
+/// at the version reviewed, so a change made before the stop is never made twice (the same
+/// approver's replays its reply; another's finds the subscription changed, and the request ends
+/// stale, to be reviewed again).
+pub const TAKEN_FOR: Duration = Duration::minutes(2);
+
+/// Whether a request taken at `taken` is no longer held by its taker at `now`.
+pub fn lapsed(taken: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now - taken >= TAKEN_FOR
+}
+
 /// The most a cost threshold can say (a figure beyond is a typing mistake, not a threshold).
 const MOST_COST: i64 = 100_000_000;
 /// The most rows a threshold can say (a bulk file holds far fewer).
@@ -224,6 +237,16 @@ pub fn expires_at(requested: DateTime<Utc>) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_taken_request_is_held_for_two_minutes() {
+        let taken = DateTime::parse_from_rfc3339("2026-12-01T02:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert!(!lapsed(taken, taken));
+        assert!(!lapsed(taken, taken + Duration::seconds(119)));
+        assert!(lapsed(taken, taken + Duration::minutes(2)));
+    }
 
     fn d(raw: &str) -> Amount {
         raw.parse().unwrap()

@@ -10,15 +10,17 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 
 use super::activity::Action;
 use super::drafts::{Draft, DraftState, corrupt, from_row};
 use super::turn::write_turn;
 use super::{Db, DbErr};
-use crate::domain::approval::{Cost, CostThreshold, EXPIRES, RowThreshold, Thresholds, expires_at};
+use crate::domain::approval::{
+    Cost, CostThreshold, EXPIRES, RowThreshold, TAKEN_FOR, Thresholds, expires_at, lapsed,
+};
 use crate::domain::billing::{Amount, Billing, Planned};
 use crate::domain::{
     Account, BillingCycle, CustomerId, DraftId, ResellerId, Subscription, SubscriptionId, Version,
@@ -99,6 +101,7 @@ impl Standing {
     fn of(approval: &Approval, now: DateTime<Utc>) -> Standing {
         match approval.draft.state {
             _ if approval.draft.expired(now) => Standing::Expired,
+            DraftState::Approving if approval.taken_lapsed(now) => Standing::Pending,
             DraftState::Approving => Standing::Approving,
             DraftState::Approved | DraftState::Confirmed => Standing::Approved,
             DraftState::Rejected => Standing::Rejected,
@@ -137,9 +140,15 @@ impl Approval {
         Standing::of(self, now)
     }
 
-    /// Whether it waits for a decision at `now` (pending, and not expired).
+    /// Whether it waits for a decision at `now` (pending, or taken and lapsed; not expired).
     pub fn open(&self, now: DateTime<Utc>) -> bool {
-        self.draft.state == DraftState::Pending && !self.draft.expired(now)
+        (self.draft.state == DraftState::Pending || self.taken_lapsed(now))
+            && !self.draft.expired(now)
+    }
+
+    /// Taken to make its change, and held longer than an approver holds one ([`TAKEN_FOR`]).
+    fn taken_lapsed(&self, now: DateTime<Utc>) -> bool {
+        self.draft.state == DraftState::Approving && self.decided_at.is_some_and(|t| lapsed(t, now))
     }
 }
 
@@ -205,11 +214,7 @@ fn of_reseller(reseller: &ResellerId) -> sea_orm::Select<draft::Entity> {
 }
 
 /// The request of public id `id` of the reseller, whoever made it.
-pub async fn get(
-    db: &Db,
-    reseller: &ResellerId,
-    id: &DraftId,
-) -> Result<Option<Approval>, DbErr> {
+pub async fn get(db: &Db, reseller: &ResellerId, id: &DraftId) -> Result<Option<Approval>, DbErr> {
     let Some(row) = of_reseller(reseller)
         .filter(draft::Column::PublicId.eq(id.as_str()))
         .one(db)
@@ -220,12 +225,26 @@ pub async fn get(
     Ok(approvals(db, vec![row]).await?.pop())
 }
 
+/// A request that waits for a decision at `now`: pending, or taken and lapsed; not expired.
+fn waits(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(
+            Condition::any()
+                .add(draft::Column::State.eq(DraftState::Pending.as_str()))
+                .add(
+                    Condition::all()
+                        .add(draft::Column::State.eq(DraftState::Approving.as_str()))
+                        .add(draft::Column::DecidedAt.lte(now - TAKEN_FOR)),
+                ),
+        )
+        .add(draft::Column::ExpiresAt.gt(now))
+}
+
 /// The requests that wait for a decision at `now`, oldest first: those another user made (what
 /// `who` may decide) and `who`'s own.
 pub async fn waiting(db: &Db, who: &Account, now: DateTime<Utc>) -> Result<Vec<Approval>, DbErr> {
     let rows = of_reseller(&who.reseller)
-        .filter(draft::Column::State.eq(DraftState::Pending.as_str()))
-        .filter(draft::Column::ExpiresAt.gt(now))
+        .filter(waits(now))
         .order_by_asc(draft::Column::RequestedAt)
         .all(db)
         .await?;
@@ -236,8 +255,7 @@ pub async fn waiting(db: &Db, who: &Account, now: DateTime<Utc>) -> Result<Vec<A
 /// navigation's count).
 pub async fn waiting_count(db: &Db, who: &Account, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let changes = of_reseller(&who.reseller)
-        .filter(draft::Column::State.eq(DraftState::Pending.as_str()))
-        .filter(draft::Column::ExpiresAt.gt(now))
+        .filter(waits(now))
         .filter(draft::Column::UserId.ne(who.user_id))
         .count(db)
         .await?;
@@ -338,21 +356,25 @@ async fn step(
     Ok(update.exec(conn).await?.rows_affected == 1)
 }
 
-/// An approver takes the pending request `id` to make its change: `false` when it is not
-/// pending (decided, taken by another approver, withdrawn) or has expired.
+/// An approver takes the request `id` that waits (pending, or taken by an approver whose hold
+/// lapsed) to make its change: `false` when it does not wait (decided, taken by another approver
+/// now, withdrawn) or has expired. One statement, so that of two approvers at once one takes it.
 pub async fn take(db: &Db, who: &Account, id: i32, at: DateTime<Utc>) -> Result<bool, DbErr> {
     let _turn = write_turn(db).await;
-    let (from, to) = (DraftState::Pending, DraftState::Approving);
-    step(
-        db,
-        &who.reseller,
-        id,
-        from,
-        to,
-        Some((who.user_id, None)),
-        at,
-    )
-    .await
+    let taken = draft::Entity::update_many()
+        .col_expr(
+            draft::Column::State,
+            Expr::val(DraftState::Approving.as_str()),
+        )
+        .col_expr(draft::Column::DecidedBy, Expr::val(who.user_id))
+        .col_expr(draft::Column::DecidedAt, Expr::val(at))
+        .col_expr(draft::Column::Note, Expr::val(None::<String>))
+        .filter(draft::Column::Id.eq(id))
+        .filter(draft::Column::ResellerId.eq(who.reseller.as_str()))
+        .filter(waits(at))
+        .exec(db)
+        .await?;
+    Ok(taken.rows_affected == 1)
 }
 
 /// Gives back a request taken whose change could not be made for a reason of the database's: it

@@ -9,7 +9,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 
 use super::error::ErrorBody;
-use super::{approvals, audit, customers, domains, new_customer, offers, orders, subscriptions, upgrades};
+use super::{
+    approvals, audit, customers, domains, new_customer, offers, orders, subscriptions, upgrades,
+};
 
 /// A customer's path.
 #[derive(IntoParams)]

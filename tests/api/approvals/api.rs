@@ -30,7 +30,11 @@ async fn through_the_api_a_change_above_the_threshold_answers_202_with_its_locat
     assert_eq!(app.count("events").await, events);
     let id = location.strip_prefix("/v1/approvals/").unwrap().to_owned();
     assert_eq!(body["id"], id.as_str());
-    assert_eq!(id.len(), 32, "the held draft's public id, never the row's number");
+    assert_eq!(
+        id.len(),
+        32,
+        "the held draft's public id, never the row's number"
+    );
     assert_eq!(state(&app, &id).await, "pending");
     assert_eq!(
         api.get(&location).await.assert_status(200)["status"],

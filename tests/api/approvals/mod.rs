@@ -51,9 +51,11 @@ pub(crate) async fn quantity(app: &TestApp) -> String {
 }
 
 pub(crate) async fn state(app: &TestApp, id: &str) -> String {
-    app.value(&format!("SELECT state FROM drafts WHERE public_id = '{id}'"))
-        .await
-        .unwrap()
+    app.value(&format!(
+        "SELECT state FROM drafts WHERE public_id = '{id}'"
+    ))
+    .await
+    .unwrap()
 }
 
 /// `browser` asks for 40 licenses (from 25) and confirms its review, which reads "Request
@@ -434,6 +436,58 @@ async fn a_request_expires_after_seven_days() {
         .get("/approvals")
         .await
         .assert_contains(&format!("data-approval=\"{id}\" data-state=\"expired\""));
+}
+
+#[actix_web::test]
+async fn a_request_left_taken_by_a_stop_waits_again_after_two_minutes() {
+    let app = spawn_app_with(&[("PORTAL_CLOCK", "2026-12-01T10:00:00+08:00")]).await;
+    set_thresholds(&app, "0", "").await;
+    let seller = member(&app, "seller", Role::SalesAgent).await;
+    let id = request(&seller).await;
+    // An approver took it at 10:00 and the portal stopped before its change was made.
+    exec(
+        &app,
+        &format!(
+            "UPDATE drafts SET state = 'approving', decided_by = user_id, \
+             decided_at = requested_at WHERE public_id = '{id}'"
+        ),
+    )
+    .await;
+    let admin = app.another_browser();
+    admin.sign_in(CONTOSO).await;
+
+    // Held by its taker for two minutes: nobody else takes it.
+    let at = |raw: &str| chrono::DateTime::parse_from_rfc3339(raw).unwrap().to_utc();
+    app.clock.set(at("2026-12-01T10:01:59+08:00"));
+    admin
+        .get("/approvals")
+        .await
+        .assert_lacks(&format!("<tr data-approval=\"{id}\">"));
+    admin.get(&format!("/approvals/{id}")).await;
+    admin
+        .post(&format!("/approvals/{id}/approve"), &[])
+        .await
+        .assert_redirect(&format!("/approvals/{id}"));
+    assert_eq!(quantity(&app).await, "25");
+    assert_eq!(state(&app, &id).await, "approving");
+
+    // Then it waits again, and an approver makes its change, once.
+    app.clock.set(at("2026-12-01T10:02:00+08:00"));
+    admin
+        .get("/approvals")
+        .await
+        .assert_contains(&format!("<tr data-approval=\"{id}\">"));
+    admin
+        .get(&format!("/approvals/{id}"))
+        .await
+        .assert_contains("data-decide=\"approve\"");
+    admin
+        .post(&format!("/approvals/{id}/approve"), &[])
+        .await
+        .assert_redirect(&format!("/approvals/{id}"));
+    assert_eq!(quantity(&app).await, "40");
+    assert_eq!(state(&app, &id).await, "approved");
+    assert_eq!(app.count("activity WHERE action = 'licenses'").await, 1);
 }
 
 #[actix_web::test]
