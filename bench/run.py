@@ -480,8 +480,9 @@ def write(args, runs):
             lines.append(f"| {name} | {rps:,.0f} | {100 * rps / health:.1f}% | {p50:.2f} | {p99:.2f} | {bad} |")
         lines.append("")
     lines += targets(runs)
+    written = notes()
     with open(args.out, "w") as f:
-        f.write("\n".join(lines) + EXTRA)
+        f.write("\n".join(lines) + written)
     print(f"wrote {args.out}")
 
 
@@ -519,8 +520,20 @@ def targets(runs):
     return lines + [""]
 
 
-EXTRA = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "NOTES.md")).read() if os.path.exists(
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), "NOTES.md")) else ""
+# Where docs/PERFORMANCE.md's written part begins: everything from here on (what each change did,
+# how the benchmark measures, each issue's section) is kept as it is when the tables above it are
+# measured again, so it has one home, the document itself.
+NOTES_START = "\n## What each change did: first round"
+
+
+def notes():
+    """The written part of docs/PERFORMANCE.md, as it stands."""
+    try:
+        text = open(os.path.join(ROOT, "docs", "PERFORMANCE.md"), encoding="utf-8").read()
+    except FileNotFoundError:
+        return ""
+    at = text.find(NOTES_START)
+    return text[at:] if at >= 0 else ""
 
 if __name__ == "__main__":
     main()
