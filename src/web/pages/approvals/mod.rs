@@ -178,8 +178,10 @@ async fn summary(
     approval: &Approval,
 ) -> Result<Option<(String, SubscriptionView)>, PageError> {
     let d = &approval.draft;
-    let Some(view) = store::views::view(db, &who.reseller, &d.customer, &d.subscription).await?
-    else {
+    let Some((customer, subscription)) = d.target() else {
+        return Ok(None);
+    };
+    let Some(view) = store::views::view(db, &who.reseller, customer, subscription).await? else {
         return Ok(None);
     };
     let Some(change) = change_of(d, l, &view)? else {
@@ -220,8 +222,8 @@ async fn row(
         ),
         None => (
             l.t1("approvals-request-title", "id", a.id()),
-            a.draft.customer.to_string(),
-            a.draft.subscription.to_string(),
+            a.draft.customer.as_ref().map(ToString::to_string).unwrap_or_default(),
+            a.draft.subscription.as_ref().map(ToString::to_string).unwrap_or_default(),
         ),
     };
     Ok(Row {
@@ -374,13 +376,8 @@ async fn page(
         (None, None) => StatusCode::OK,
     };
     let draft = &approval.draft;
-    let found = store::views::view(
-        db,
-        &user.account.reseller,
-        &draft.customer,
-        &draft.subscription,
-    )
-    .await?;
+    let (customer, subscription) = draft.target().ok_or(PageError::NotFound)?;
+    let found = store::views::view(db, &user.account.reseller, customer, subscription).await?;
     let waits = matches!(d.standing, Standing::Pending);
     if let (true, Some(view)) = (waits, found.as_ref())
         && let Some(change) = change_of(draft, l, view)?
@@ -388,8 +385,8 @@ async fn page(
         && notice.is_none()
     {
         let path = SubscriptionPath {
-            customer: draft.customer.clone(),
-            subscription: draft.subscription.clone(),
+            customer: customer.clone(),
+            subscription: subscription.clone(),
         };
         let back = (Vec::new(), path.details_href());
         let review = Review::of(l, &plan, &change, href(d.id), back);
