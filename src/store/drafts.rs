@@ -122,7 +122,7 @@ pub struct NewDraft<'a> {
     pub form: &'a str,
     pub customer: Option<&'a CustomerId>,
     pub subscription: Option<&'a SubscriptionId>,
-    pub fields: &'a [(&'static str, String)],
+    pub fields: &'a [(&'a str, String)],
     pub version: Version,
     pub at: DateTime<Utc>,
 }

@@ -139,7 +139,7 @@ pub(crate) async fn settled(held: &Held) -> Result<Option<Settled>, PageError> {
 }
 
 /// The form's fields as the draft holds them, read back into the form.
-pub(crate) fn form<F: ChangeForm>(draft: &Draft) -> Result<F, PageError> {
+pub(crate) fn form<F: serde::de::DeserializeOwned>(draft: &Draft) -> Result<F, PageError> {
     let fields = draft
         .fields
         .iter()
