@@ -366,7 +366,11 @@ fn again() -> Again {
 }
 
 /// The form again, from the held draft, with why beside the fields (`errors`).
-fn held_form(held: &Held, posted: &Posted, errors: &[(Field, String)]) -> Result<HttpResponse, PageError> {
+fn held_form(
+    held: &Held,
+    posted: &Posted,
+    errors: &[(Field, String)],
+) -> Result<HttpResponse, PageError> {
     let l = held.l;
     let page = form_page(
         l,
@@ -531,7 +535,9 @@ pub(crate) async fn confirm(
             Ok(see_other(href))
         }
         Err(ChangeError::Conflict) => {
-            let taken = held.l.t1("signup-taken", "domain", customer.prefix.domain());
+            let taken = held
+                .l
+                .t1("signup-taken", "domain", customer.prefix.domain());
             held_form(&held, &posted, &[(Field::Prefix, taken)])
         }
         Err(ChangeError::Db(e)) => Err(e.into()),

@@ -351,10 +351,7 @@ impl Answering<'_> {
 }
 
 /// The cart's order; or its words, when it can't be placed.
-fn order_of(
-    l: Locale,
-    posted: &Posted,
-) -> Result<Order, (Option<String>, Vec<(OfferId, String)>)> {
+fn order_of(l: Locale, posted: &Posted) -> Result<Order, (Option<String>, Vec<(OfferId, String)>)> {
     let lines = posted.lines();
     Order::parse(&lines, |offer| l.offer(offer)).map_err(|e| refusal_words(l, &lines, &e))
 }

@@ -222,8 +222,16 @@ async fn row(
         ),
         None => (
             l.t1("approvals-request-title", "id", a.id()),
-            a.draft.customer.as_ref().map(ToString::to_string).unwrap_or_default(),
-            a.draft.subscription.as_ref().map(ToString::to_string).unwrap_or_default(),
+            a.draft
+                .customer
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            a.draft
+                .subscription
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
         ),
     };
     Ok(Row {
