@@ -239,6 +239,9 @@ fn refusal_words(
     }
 }
 
+/// Why a cart can't be ordered, in words: about the order as a whole, and beside each offer.
+type Words = (Option<String>, Vec<(OfferId, String)>);
+
 /// What answering the order's form or its review needs.
 struct Answering<'a> {
     req: &'a HttpRequest,
@@ -256,7 +259,7 @@ impl Answering<'_> {
         &self,
         customer: Customer,
         posted: &Posted,
-        (error, errors): (Option<String>, Vec<(OfferId, String)>),
+        (error, errors): Words,
         key: &FormKey,
         status: StatusCode,
     ) -> Result<HttpResponse, PageError> {
@@ -276,7 +279,6 @@ impl Answering<'_> {
 
     /// The review: the order as it would be placed now, with `notice` when it is shown again.
     /// Its Confirm posts to `action` (the review's own address).
-    #[allow(clippy::too_many_arguments)]
     async fn review(
         &self,
         customer: Customer,
@@ -351,7 +353,7 @@ impl Answering<'_> {
 }
 
 /// The cart's order; or its words, when it can't be placed.
-fn order_of(l: Locale, posted: &Posted) -> Result<Order, (Option<String>, Vec<(OfferId, String)>)> {
+fn order_of(l: Locale, posted: &Posted) -> Result<Order, Words> {
     let lines = posted.lines();
     Order::parse(&lines, |offer| l.offer(offer)).map_err(|e| refusal_words(l, &lines, &e))
 }
