@@ -53,6 +53,18 @@ fn public_id(location: &str) -> &str {
     location.trim_start_matches("/reviews/")
 }
 
+/// A colleague of the same reseller and another reseller's user, each signed in in a browser
+/// of their own.
+async fn signed_in_others(app: &TestApp) -> Vec<TestApp> {
+    let mut others = Vec::new();
+    for who in [CONTOSO_SALES, NORTHWIND] {
+        let other = app.another_browser();
+        other.sign_in(who).await;
+        others.push(other);
+    }
+    others
+}
+
 /// The text between `data-code="password">` and the next tag.
 fn password_in(page: &Page) -> Option<String> {
     let rest = page.body.split("data-code=\"password\">").nth(1)?;
@@ -64,6 +76,7 @@ async fn a_new_customers_review_has_its_address_and_its_password_is_shown_once()
     let app = spawn_app().await;
     app.sign_in(CONTOSO).await;
     app.prefer("zh-CN");
+    let others = signed_in_others(&app).await;
     let key = app.get(NEW_CUSTOMER).await.hidden("key");
     let before = app.snapshot().await;
     let typed = customer_fields("Xinghe2031");
@@ -105,9 +118,7 @@ async fn a_new_customers_review_has_its_address_and_its_password_is_shown_once()
     assert_eq!(app.snapshot().await, before, "nothing made before Confirm");
 
     // Another user's review is no review to them, nor their Confirm.
-    for who in [CONTOSO_SALES, NORTHWIND] {
-        let other = app.another_browser();
-        other.sign_in(who).await;
+    for other in &others {
         other.get(&location).await.assert_status(404);
         let csrf = other.csrf();
         other
@@ -277,6 +288,7 @@ async fn an_orders_review_has_its_address_and_is_placed_once() {
     let app = spawn_app().await;
     app.sign_in(CONTOSO).await;
     app.prefer("zh-CN");
+    let others = signed_in_others(&app).await;
     let key = app.get(NEW_ORDER).await.hidden("key");
     let before = app.snapshot().await;
     let cart = [
@@ -335,9 +347,7 @@ async fn an_orders_review_has_its_address_and_is_placed_once() {
 
     // Another user's review is no review to them, nor their Confirm.
     let fields = english.confirm_fields();
-    for who in [CONTOSO_SALES, NORTHWIND] {
-        let other = app.another_browser();
-        other.sign_in(who).await;
+    for other in &others {
         other.get(&location).await.assert_status(404);
         let csrf = other.csrf();
         let mut theirs: Vec<(&str, &str)> = fields
