@@ -1,7 +1,8 @@
 //! Reviews at their own address (`/reviews/{draft}`), and what a GET of a form's action answers.
 //!
 //! A held draft names the form it came from; each change form is named here once, so that its
-//! draft's fields read back into its change (`review::held` does the rest, for every form).
+//! draft's fields read back into its change (`review::held` does the rest, for every form). An
+//! order's and a new customer's review (issue 31) are their pages' own, held the same way.
 
 use actix_session::Session;
 use actix_web::{HttpResponse, web};

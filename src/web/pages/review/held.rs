@@ -5,7 +5,9 @@
 //! led, instead of making or refusing it again; an expired draft says nothing was changed.
 //!
 //! Which form a draft came from decides how its fields read back into a change: the route's
-//! handlers (`pages/reviews.rs`) name each form once, and hand over to [`show`] and [`confirm`].
+//! handlers (`pages/reviews.rs`) name each form once, and hand over to [`show`] and [`confirm`]
+//! (a subscription's change forms), or to the order's and the new customer's own review, which
+//! share [`settled`] and [`settled_page`] with them.
 
 use std::future::Future;
 use std::pin::Pin;
