@@ -1,7 +1,7 @@
 // Issue 31 in a browser: Add customer from the customer list → the domain prefix checked as
 // it is typed (a taken one, then a free one) and by the check button, also without script → the
-// review (Back keeps what was typed) → Confirm clicked twice: one customer, and the first
-// admin's password shown once → the customer in the list and found by a piece of its Chinese
+// review at its own address (Back keeps what was typed) → Confirm clicked twice: one customer,
+// and the first admin's password shown once (a reload says "already done") → the customer in the list and found by a piece of its Chinese
 // name and by its domain. In both languages, each page checked with axe.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -160,6 +160,13 @@ for (const locale of LOCALES) {
         await screenshot(page, `${locale}-signup-03-created`);
         customerPath = await page.locator('.page-links a.button').getAttribute('href');
         assert.match(customerPath, /^\/customers\/[^/]+\/subscriptions$/);
+        // The review's own address showed it; a reload there shows it no more: already done,
+        // with a link to the customer.
+        assert.match(new URL(page.url()).pathname, /^\/reviews\/[0-9a-f]{32}$/);
+        await page.reload({ waitUntil: 'load' });
+        assert.equal(await page.locator('[data-code="password"]').count(), 0, 'shown once');
+        assert.equal(await page.locator('[data-code="already_done"]').count(), 1, 'already done');
+        assert.equal(await page.locator(`a[rel="result"][href="${customerPath}"]`).count(), 1);
         assertNoProblems(context);
       } finally {
         await context.close();

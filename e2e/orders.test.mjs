@@ -73,12 +73,16 @@ for (const locale of LOCALES) {
         assert.match(subscriptions, /^\/customers\/[^/]+\/subscriptions$/);
         await visit(page, subscriptions, locale);
         await clickAndWait(page, page.getByRole('link', { name: words.add, exact: true }));
-        assert.match(new URL(page.url()).pathname, /\/orders\/new$/);
+        const cart = new URL(page.url()).pathname;
+        assert.match(cart, /\/orders\/new$/);
         await checkAccessibility(page, `add subscription (${locale})`, t);
         await screenshot(page, `${locale}-order-01-form`);
 
         await fillCart(page, names);
         await clickAndWait(page, page.locator('form.order-form button.button-primary'));
+        // The review at its own address (issue 30, item 5).
+        const review = new URL(page.url()).pathname;
+        assert.match(review, /^\/reviews\/[0-9a-f]{32}$/);
         await assertLanguage(page, locale);
         const rows = page.locator('table.review-table tbody tr');
         assert.equal(await rows.count(), 2);
@@ -93,7 +97,7 @@ for (const locale of LOCALES) {
 
         // A second tab with the same cart reviewed, before the first one's Confirm.
         const second = await context.newPage();
-        await visit(second, new URL(page.url()).pathname, locale);
+        await visit(second, cart, locale);
         await fillCart(second, names);
         await clickAndWait(second, second.locator('form.order-form button.button-primary'));
 
@@ -106,6 +110,13 @@ for (const locale of LOCALES) {
         assert.equal(await page.locator('table tbody tr').count(), 2);
         await checkAccessibility(page, `order placed (${locale})`, t);
         await screenshot(page, `${locale}-order-03-placed`);
+        const placed = new URL(page.url()).pathname;
+        // Back to the review: already done, with a link to the order; no Confirm.
+        await page.goBack({ waitUntil: 'load' });
+        assert.equal(new URL(page.url()).pathname, review);
+        assert.equal(await page.locator('[data-code="already_done"]').count(), 1, 'already done');
+        assert.equal(await page.locator(`a[rel="result"][href="${placed}"]`).count(), 1);
+        assert.equal(await page.locator('form.review-actions').count(), 0);
 
         // The second tab's Confirm: the customer changed since its review; nothing placed.
         await clickAndWait(second, second.locator('form.review-actions button.button-primary'));

@@ -849,3 +849,9 @@ approvals-job-hint = This job has more rows than your reseller's threshold: it w
 approvals-job-waiting = Waiting for a second person's approval: requested by { $who } on { $date }. No row runs until it is approved.
 bulk-job-approval = Waiting for approval
 approvals-cost-short = Cost
+
+# issue 31 (reviews of a new customer and of an order at their own address)
+signup-review-expired-text = It was not confirmed in time, and no customer was made. Start again from the form.
+signup-review-expired-link = Add customer
+order-review-expired-text = It was not confirmed in time, and nothing was ordered. Start again from the form.
+order-review-expired-link = Add subscription

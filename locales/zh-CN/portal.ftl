@@ -795,3 +795,9 @@ approvals-job-hint = 此作业的行数超过你的经销商设定的阈值：�
 approvals-job-waiting = 正在等待第二个人审批：由 { $who } 于 { $date } 申请。批准之前不会执行任何行。
 bulk-job-approval = 等待审批
 approvals-cost-short = 费用
+
+# issue 31 (reviews of a new customer and of an order at their own address)
+signup-review-expired-text = 未及时确认，没有创建客户。请从表单重新开始。
+signup-review-expired-link = 添加客户
+order-review-expired-text = 未及时确认，没有订购任何内容。请从表单重新开始。
+order-review-expired-link = 添加订阅

@@ -473,14 +473,14 @@ async fn record(
     detail: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let (customer, subscription): (&CustomerId, &SubscriptionId) =
-        (&draft.customer, &draft.subscription);
+    let (customer, subscription): (Option<&CustomerId>, Option<&SubscriptionId>) =
+        (draft.customer.as_ref(), draft.subscription.as_ref());
     activity::ActiveModel {
         reseller_id: Set(who.reseller.to_string()),
         user_email: Set(who.email.clone()),
         user_role: Set(Some(who.role.as_str().to_owned())),
-        customer_id: Set(Some(customer.to_string())),
-        subscription_id: Set(Some(subscription.to_string())),
+        customer_id: Set(customer.map(ToString::to_string)),
+        subscription_id: Set(subscription.map(ToString::to_string)),
         detail: Set(detail.map(|d| d.chars().take(300).collect())),
         at: Set(at),
         action: Set(action.as_str().to_owned()),

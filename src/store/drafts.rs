@@ -84,10 +84,13 @@ pub struct Draft {
     /// What its review's address names it by.
     pub public_id: DraftId,
     pub key: FormKey,
-    /// Which form asked for it (the form's name: `licenses`, `status`, `upgrade`).
+    /// Which form asked for it (the form's name: `licenses`, `status`, `upgrade`, `order`,
+    /// `customer`).
     pub form: String,
-    pub customer: CustomerId,
-    pub subscription: SubscriptionId,
+    /// The customer it changes: none for a new customer (its form makes one).
+    pub customer: Option<CustomerId>,
+    /// The subscription it changes: none for an order or a new customer.
+    pub subscription: Option<SubscriptionId>,
     /// The form's fields, as entered (once read into a change).
     pub fields: Vec<(String, String)>,
     /// The subscription's version the form was shown at.
@@ -104,6 +107,12 @@ impl Draft {
     pub fn expired(&self, now: DateTime<Utc>) -> bool {
         matches!(self.state, DraftState::Reviewing | DraftState::Pending) && now >= self.expires_at
     }
+
+    /// The customer and the subscription a change to a subscription is to (every request for
+    /// approval's); `None` for a draft of an order or of a new customer.
+    pub fn target(&self) -> Option<(&CustomerId, &SubscriptionId)> {
+        self.customer.as_ref().zip(self.subscription.as_ref())
+    }
 }
 
 /// What a form's Submit holds.
@@ -111,15 +120,30 @@ pub struct NewDraft<'a> {
     pub who: &'a Account,
     pub key: &'a FormKey,
     pub form: &'a str,
-    pub customer: &'a CustomerId,
-    pub subscription: &'a SubscriptionId,
-    pub fields: &'a [(&'static str, String)],
+    pub customer: Option<&'a CustomerId>,
+    pub subscription: Option<&'a SubscriptionId>,
+    pub fields: &'a [(&'a str, String)],
     pub version: Version,
     pub at: DateTime<Utc>,
 }
 
 pub(super) fn corrupt(what: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("unexpected value in a draft: {what}"))
+}
+
+/// The column keeps "none" as an empty string (the columns came before drafts without them).
+fn optional<T, E: std::fmt::Display>(
+    raw: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<Option<T>, DbErr> {
+    match raw {
+        "" => Ok(None),
+        raw => parse(raw).map(Some).map_err(corrupt),
+    }
+}
+
+fn column<T: std::fmt::Display>(id: Option<&T>) -> String {
+    id.map(ToString::to_string).unwrap_or_default()
 }
 
 pub(super) fn from_row(r: draft::Model) -> Result<Draft, DbErr> {
@@ -130,8 +154,8 @@ pub(super) fn from_row(r: draft::Model) -> Result<Draft, DbErr> {
         public_id: DraftId::parse(&r.public_id).ok_or_else(|| corrupt("public id"))?,
         key: FormKey::parse(&r.key).ok_or_else(|| corrupt("key"))?,
         form: r.form,
-        customer: CustomerId::parse(&r.customer_id).map_err(corrupt)?,
-        subscription: SubscriptionId::parse(&r.subscription_id).map_err(corrupt)?,
+        customer: optional(&r.customer_id, CustomerId::parse)?,
+        subscription: optional(&r.subscription_id, SubscriptionId::parse)?,
         fields: fields
             .into_iter()
             .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_owned()))
@@ -186,8 +210,8 @@ pub async fn hold(db: &Db, new: &NewDraft<'_>) -> Result<DraftId, DbErr> {
             }
             let mut row: draft::ActiveModel = row.into();
             row.form = Set(new.form.to_owned());
-            row.customer_id = Set(new.customer.as_str().to_owned());
-            row.subscription_id = Set(new.subscription.as_str().to_owned());
+            row.customer_id = Set(column(new.customer));
+            row.subscription_id = Set(column(new.subscription));
             row.fields = Set(fields.clone());
             row.version = Set(new.version.0);
             row.expires_at = Set(new.at + KEPT);
@@ -201,8 +225,8 @@ pub async fn hold(db: &Db, new: &NewDraft<'_>) -> Result<DraftId, DbErr> {
             user_id: Set(new.who.user_id),
             key: Set(new.key.as_str().to_owned()),
             form: Set(new.form.to_owned()),
-            customer_id: Set(new.customer.as_str().to_owned()),
-            subscription_id: Set(new.subscription.as_str().to_owned()),
+            customer_id: Set(column(new.customer)),
+            subscription_id: Set(column(new.subscription)),
             fields: Set(fields.clone()),
             version: Set(new.version.0),
             state: Set(DraftState::Reviewing.as_str().to_owned()),

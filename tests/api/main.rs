@@ -30,6 +30,7 @@ mod reviews;
 mod roles;
 mod search_rows;
 mod security;
+mod sell_reviews;
 mod sold_everywhere;
 mod stumbles;
 mod team;

@@ -277,7 +277,10 @@ async fn add_customer_on_the_pages_shows_the_password_once() {
         .assert_contains("value=\"朝阳区建国路 1 号\"");
     assert!(!form.is_review());
     assert_eq!(app.snapshot().await, before);
-    let made = app.confirm(&review).await;
+    // Confirm goes back to the review's address, which shows the password this once.
+    let confirmed = app.confirm(&review).await;
+    confirmed.assert_redirect(&review.confirm_action());
+    let made = app.follow(&confirmed).await;
     made.assert_status(200).assert_contains("客户已创建");
     let password = made
         .body
@@ -298,6 +301,10 @@ async fn add_customer_on_the_pages_shows_the_password_once() {
     let again = app.confirm(&review).await;
     assert_eq!(again.status.as_u16(), 303);
     assert!(!again.body.contains(&password));
+    app.follow(&confirmed)
+        .await
+        .assert_contains("data-code=\"already_done\"")
+        .assert_lacks(&password);
     assert_eq!(app.count("tenant_admins").await, 1);
     app.get("/?q=%E6%98%9F%E6%B2%B3")
         .await
@@ -347,7 +354,7 @@ async fn a_new_customer_is_in_the_activity_log_with_who_and_which_door() {
     let mut asked = fields("Pages31");
     asked.push(("key", key));
     let review = app.submit(FORM, &as_form(&asked)).await;
-    app.confirm(&review).await.assert_status(200);
+    app.confirm(&review).await.assert_status(303);
     let mut through_api = body("Api31");
     through_api["BillingProfile"]["CompanyName"] = json!("云端贸易有限公司");
     let made = api

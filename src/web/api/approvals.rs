@@ -76,8 +76,16 @@ fn resource(a: &Approval, now: chrono::DateTime<chrono::Utc>) -> ApprovalResourc
     ApprovalResource {
         id: a.public_id().to_string(),
         status: status(a, now),
-        customer_id: d.customer.to_string(),
-        subscription_id: d.subscription.to_string(),
+        customer_id: d
+            .customer
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        subscription_id: d
+            .subscription
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         requested_by: a.requester_email.clone(),
         requested_at: a.requested_at.to_rfc3339(),
         expires_at: d.expires_at.to_rfc3339(),
@@ -89,7 +97,14 @@ fn resource(a: &Approval, now: chrono::DateTime<chrono::Utc>) -> ApprovalResourc
             self_: Link::get(href(a.public_id())),
             subscription: Link::get(format!(
                 "/v1/customers/{}/subscriptions/{}",
-                d.customer, d.subscription
+                d.customer
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                d.subscription
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
             )),
         },
     }
@@ -151,8 +166,8 @@ pub(super) async fn held(
         who,
         key: &key,
         form,
-        customer,
-        subscription: &s.id,
+        customer: Some(customer),
+        subscription: Some(&s.id),
         fields: &fields,
         version,
         at,

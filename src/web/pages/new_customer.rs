@@ -1,18 +1,30 @@
 //! "Add customer" (添加客户) on the customer list: the form Partner Center asks of a 21Vianet
-//! customer (company, domain prefix with its availability, contact, Chinese address, language),
-//! its review, and Confirm, which makes the customer through the change engine and shows the
-//! first admin's generated password once (a repeated Confirm is sent to the customer instead).
+//! customer (company, domain prefix with its availability, contact, Chinese address, language);
+//! its Submit holds what was typed as a draft and redirects to its review at its own address
+//! (`/reviews/{id}`, as every change's: `review::held`), whose Confirm makes the customer through
+//! the change engine, once.
+//!
+//! The first admin's generated password is shown once, and kept nowhere in clear: the Confirm
+//! stores only its hash with the customer, and hands the password to the next page through the
+//! session, sealed (`crate::sealed`) and bound to the draft; the review's address, requested
+//! right after its Confirm, opens it, drops it from the session, and shows it (not cached). A
+//! reload, Back, or another Confirm finds no password there: the review says the customer was
+//! made ("already done") and links to it.
 
+use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::layout::Layout;
+use super::review::held::{self, Again, Held, Settled};
 use crate::clock::Clock;
 use crate::domain::change::Via;
 use crate::domain::signup::{DomainPrefix, Field, NewCustomer, PROVINCES, RawCustomer};
-use crate::domain::{ChangeKey, FormKey};
+use crate::domain::{ChangeKey, CustomerId, FormKey, Version};
+use crate::sealed::Sealer;
 use crate::store::changes::{self, ChangeError, CustomerSubmission, Reply};
+use crate::store::drafts::{self, NewDraft};
 use crate::store::{self, Db};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
@@ -21,6 +33,12 @@ use crate::web::{render, see_other};
 
 /// The form's path.
 pub const PATH: &str = "/customers/new";
+
+/// The form's name, as its held draft keeps it.
+pub const FORM: &str = "customer";
+
+/// The session key of a password just generated, for the page after the Confirm, once.
+const NEW_PASSWORD: &str = "new_customer_password";
 
 /// Where the form's script asks whether a prefix is free as it is typed.
 pub const AVAILABILITY: &str = "/customers/new/availability";
@@ -68,7 +86,6 @@ pub struct Posted {
     key: String,
     /// The availability check's button, without script.
     check: Option<String>,
-    confirm: Option<String>,
     /// The review's Back: the form again, with what was typed.
     edit: Option<String>,
 }
@@ -151,6 +168,8 @@ pub struct NewCustomerReview {
     customer: NewCustomer,
     key: String,
     carried: Vec<(&'static str, String)>,
+    /// Where its Confirm posts: the review's own address.
+    action: String,
 }
 
 #[derive(Template)]
@@ -253,7 +272,22 @@ pub async fn availability(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "code": code, "words": words })))
 }
 
+/// The words of the form's fields that can't be taken.
+fn wrong_fields(l: Locale, posted: &Posted) -> Result<NewCustomer, Vec<(Field, String)>> {
+    NewCustomer::parse(&posted.raw()).map_err(|wrong| {
+        wrong
+            .iter()
+            .map(|(field, why)| {
+                let key = why.map_or(field.message_key(), |e| e.message_key());
+                (*field, l.t(key))
+            })
+            .collect()
+    })
+}
+
 // permission: change
+/// The form's Submit: what was typed, held as a draft (the same form posted again is the same
+/// draft), and a redirect to its review; or the form again, with why beside the fields.
 pub async fn submit(
     req: HttpRequest,
     l: Locale,
@@ -285,67 +319,227 @@ pub async fn submit(
             (code, words) => again(&[], Some((code == "domain_free", words)), StatusCode::OK),
         };
     }
-    let customer = match NewCustomer::parse(&posted.raw()) {
+    let customer = match wrong_fields(l, &posted) {
         Ok(customer) => customer,
-        Err(wrong) => {
-            let errors: Vec<(Field, String)> = wrong
-                .iter()
-                .map(|(field, why)| {
-                    let key = why.map_or(field.message_key(), |e| e.message_key());
-                    (*field, l.t(key))
-                })
-                .collect();
-            return again(&errors, None, StatusCode::UNPROCESSABLE_ENTITY);
-        }
+        Err(errors) => return again(&errors, None, StatusCode::UNPROCESSABLE_ENTITY),
     };
-    let taken = |domain: String| {
-        again(
-            &[(Field::Prefix, l.t1("signup-taken", "domain", domain))],
+    if store::orders::domain_taken(db.get_ref(), &customer.prefix.domain()).await? {
+        let taken = l.t1("signup-taken", "domain", customer.prefix.domain());
+        return again(
+            &[(Field::Prefix, taken)],
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
-        )
-    };
-    if posted.confirm.is_none() {
-        if store::orders::domain_taken(db.get_ref(), &customer.prefix.domain()).await? {
-            return taken(customer.prefix.domain());
-        }
-        let page = NewCustomerReview {
-            l,
-            layout: frame(l, &req, &user),
-            carried: posted.carried(),
-            customer,
-            key: key.to_string(),
-        };
-        return render(StatusCode::OK, &page);
+        );
     }
-    // Confirm: checked again in the transaction that makes the customer.
+    let fields = posted.carried();
+    let id = drafts::hold(
+        db.get_ref(),
+        &NewDraft {
+            who: &user.account,
+            key: &key,
+            form: FORM,
+            customer: None,
+            subscription: None,
+            fields: &fields,
+            version: Version(0),
+            at: clock.now(),
+        },
+    )
+    .await?;
+    Ok(see_other(held::href(&id)))
+}
+
+/// What the held draft's fields read back into.
+fn posted_of(held: &Held) -> Result<Posted, PageError> {
+    let mut posted = held::form::<Posted>(&held.draft)?;
+    posted.key = held.draft.key.to_string();
+    Ok(posted)
+}
+
+/// Where an expired review starts again.
+fn again() -> Again {
+    Again {
+        href: PATH.to_owned(),
+        text: "signup-review-expired-text",
+        link: "signup-review-expired-link",
+    }
+}
+
+/// The form again, from the held draft, with why beside the fields (`errors`).
+fn held_form(
+    held: &Held,
+    posted: &Posted,
+    errors: &[(Field, String)],
+) -> Result<HttpResponse, PageError> {
+    let l = held.l;
+    let page = form_page(
+        l,
+        frame(l, &held.req, &held.user),
+        posted,
+        errors,
+        None,
+        posted.key.clone(),
+    );
+    render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+/// A password just generated, as the session holds it until the next page: sealed, bound to
+/// the draft whose Confirm made the customer.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct NewPassword {
+    draft: String,
+    customer: String,
+    admin: String,
+    sealed: String,
+}
+
+fn purpose(held: &Held) -> String {
+    format!("a new customer's first password: {}", held.draft.public_id)
+}
+
+/// The review of a held new customer, in the viewer's language; once confirmed, the customer
+/// made with its first admin's password (the first time after the Confirm only), then "already
+/// done".
+pub(crate) async fn show(
+    held: Held,
+    session: Session,
+    sealer: web::Data<Sealer>,
+) -> Result<HttpResponse, PageError> {
+    match held::settled(&held).await? {
+        Some(Settled::Done(result)) => {
+            if let Some(page) = created(&held, &session, &sealer).await? {
+                return Ok(no_store(render(StatusCode::OK, &page)?));
+            }
+            return held::settled_page(&held, Settled::Done(result), again());
+        }
+        Some(settled) => return held::settled_page(&held, settled, again()),
+        None => {}
+    }
+    let posted = posted_of(&held)?;
+    let customer = match wrong_fields(held.l, &posted) {
+        Ok(customer) => customer,
+        Err(errors) => return held_form(&held, &posted, &errors),
+    };
+    let l = held.l;
+    if store::orders::domain_taken(held.db.get_ref(), &customer.prefix.domain()).await? {
+        let taken = l.t1("signup-taken", "domain", customer.prefix.domain());
+        return held_form(&held, &posted, &[(Field::Prefix, taken)]);
+    }
+    let page = NewCustomerReview {
+        l,
+        layout: frame(l, &held.req, &held.user),
+        carried: posted.carried(),
+        customer,
+        key: posted.key,
+        action: held::href(&held.draft.public_id),
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// The customer the draft's Confirm made, with its password, if the session still holds it for
+/// this draft (the first request after the Confirm); the session holds it no more.
+async fn created(
+    held: &Held,
+    session: &Session,
+    sealer: &Sealer,
+) -> Result<Option<CreatedPage>, PageError> {
+    let Some(Ok(new)) = session.get::<NewPassword>(NEW_PASSWORD).transpose() else {
+        return Ok(None);
+    };
+    if new.draft != held.draft.public_id.as_str() {
+        return Ok(None);
+    }
+    session.remove(NEW_PASSWORD);
+    let Some(password) = sealer
+        .open(&purpose(held), &new.sealed)
+        .and_then(|p| String::from_utf8(p).ok())
+    else {
+        return Ok(None);
+    };
+    let Ok(id) = CustomerId::parse(&new.customer) else {
+        return Ok(None);
+    };
+    let reseller = &held.user.account.reseller;
+    let Some(customer) = store::customers::get(held.db.get_ref(), reseller, &id).await? else {
+        return Ok(None);
+    };
+    let l = held.l;
+    Ok(Some(CreatedPage {
+        l,
+        layout: frame(l, &held.req, &held.user),
+        made: changes::CustomerMade {
+            customer,
+            admin: new.admin,
+        },
+        password,
+    }))
+}
+
+fn no_store(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// The held new customer's Confirm: the customer made through the change engine under the
+/// draft's one-time key, and its password handed, sealed, to the review's address, which shows
+/// it once. A Confirm of a draft already confirmed goes to the customer.
+pub(crate) async fn confirm(
+    held: Held,
+    session: Session,
+    sealer: web::Data<Sealer>,
+) -> Result<HttpResponse, PageError> {
+    let href = held::href(&held.draft.public_id);
+    match held::settled(&held).await? {
+        Some(Settled::Done(result)) => return Ok(see_other(result)),
+        Some(_) => return Ok(see_other(href)),
+        None => {}
+    }
+    let posted = posted_of(&held)?;
+    let customer = match wrong_fields(held.l, &posted) {
+        Ok(customer) => customer,
+        Err(errors) => return held_form(&held, &posted, &errors),
+    };
+    // Checked again in the transaction that makes the customer.
     let password = crate::web::api::new_customer::generated_password();
     let hash = crate::password::hash_generated(&password).map_err(PageError::Internal)?;
+    let (db, who) = (held.db.get_ref(), &held.user.account);
     let sub = CustomerSubmission {
-        who: &user.account,
+        who,
         via: Via::Page,
-        key: Some(&ChangeKey::form(&key)),
-        at: clock.now(),
+        key: Some(&ChangeKey::form(&held.draft.key)),
+        at: held.clock.now(),
     };
-    let done = changes::create_customer(&db, &sub, &customer, &hash, |made| {
+    let done = changes::create_customer(&held.db, &sub, &customer, &hash, |made| {
         Reply(format!("/customers/{}/subscriptions", made.customer.id))
     })
     .await;
     match done {
-        Ok(changes::CustomerDone {
-            made: Some(made), ..
-        }) => {
-            let page = CreatedPage {
-                l,
-                layout: frame(l, &req, &user),
-                made,
-                password,
+        Ok(changes::CustomerDone { reply, made }) => {
+            drafts::confirmed(db, who, held.draft.id, None, &reply.0, held.clock.now()).await?;
+            let Some(made) = made else {
+                // The same Confirm again: the customer, without the password.
+                return Ok(see_other(reply.0));
             };
-            render(StatusCode::OK, &page)
+            let new = NewPassword {
+                draft: held.draft.public_id.to_string(),
+                customer: made.customer.id.to_string(),
+                admin: made.admin,
+                sealed: sealer.seal(&purpose(&held), password.as_bytes()),
+            };
+            session
+                .insert(NEW_PASSWORD, new)
+                .map_err(|e| PageError::Internal(anyhow::anyhow!("session: {e}")))?;
+            Ok(see_other(href))
         }
-        // The same Confirm again: the customer, without the password.
-        Ok(changes::CustomerDone { reply, made: None }) => Ok(see_other(reply.0)),
-        Err(ChangeError::Conflict) => taken(customer.prefix.domain()),
+        Err(ChangeError::Conflict) => {
+            let taken = held
+                .l
+                .t1("signup-taken", "domain", customer.prefix.domain());
+            held_form(&held, &posted, &[(Field::Prefix, taken)])
+        }
         Err(ChangeError::Db(e)) => Err(e.into()),
         Err(other) => Err(PageError::Internal(anyhow::anyhow!(
             "a new customer: {other}"

@@ -50,8 +50,8 @@ pub async fn approve(
         return Ok(see_other(href(approval.public_id())));
     }
     let draft = &approval.draft;
-    let found =
-        store::views::view(dbr, &who.reseller, &draft.customer, &draft.subscription).await?;
+    let (customer, subscription) = draft.target().ok_or(PageError::NotFound)?;
+    let found = store::views::view(dbr, &who.reseller, customer, subscription).await?;
     let prices = store::billing::prices_version(dbr).await?;
     let change = match &found {
         Some(view) if prices.0 == approval.prices => change_of(draft, l, view)?,
@@ -61,8 +61,8 @@ pub async fn approve(
         return stale(&req, l, &user, &db, &clock, &approval).await;
     };
     let path = SubscriptionPath {
-        customer: draft.customer.clone(),
-        subscription: draft.subscription.clone(),
+        customer: customer.clone(),
+        subscription: subscription.clone(),
     };
     let key = ChangeKey::approval(id);
     let sub = Submission {

@@ -179,8 +179,10 @@ async fn summary(
     approval: &Approval,
 ) -> Result<Option<(String, SubscriptionView)>, PageError> {
     let d = &approval.draft;
-    let Some(view) = store::views::view(db, &who.reseller, &d.customer, &d.subscription).await?
-    else {
+    let Some((customer, subscription)) = d.target() else {
+        return Ok(None);
+    };
+    let Some(view) = store::views::view(db, &who.reseller, customer, subscription).await? else {
         return Ok(None);
     };
     let Some(change) = change_of(d, l, &view)? else {
@@ -221,8 +223,16 @@ async fn row(
         ),
         None => (
             l.t("approvals-request-title"),
-            a.draft.customer.to_string(),
-            a.draft.subscription.to_string(),
+            a.draft
+                .customer
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            a.draft
+                .subscription
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
         ),
     };
     Ok(Row {
@@ -375,13 +385,8 @@ async fn page(
         (None, None) => StatusCode::OK,
     };
     let draft = &approval.draft;
-    let found = store::views::view(
-        db,
-        &user.account.reseller,
-        &draft.customer,
-        &draft.subscription,
-    )
-    .await?;
+    let (customer, subscription) = draft.target().ok_or(PageError::NotFound)?;
+    let found = store::views::view(db, &user.account.reseller, customer, subscription).await?;
     let waits = matches!(d.standing, Standing::Pending);
     if let (true, Some(view)) = (waits, found.as_ref())
         && let Some(change) = change_of(draft, l, view)?
@@ -389,8 +394,8 @@ async fn page(
         && notice.is_none()
     {
         let path = SubscriptionPath {
-            customer: draft.customer.clone(),
-            subscription: draft.subscription.clone(),
+            customer: customer.clone(),
+            subscription: subscription.clone(),
         };
         let back = (Vec::new(), path.details_href());
         let review = Review::of(l, &plan, &change, href(&d.id), back);

@@ -5,7 +5,9 @@
 //! led, instead of making or refusing it again; an expired draft says nothing was changed.
 //!
 //! Which form a draft came from decides how its fields read back into a change: the route's
-//! handlers (`pages/reviews.rs`) name each form once, and hand over to [`show`] and [`confirm`].
+//! handlers (`pages/reviews.rs`) name each form once, and hand over to [`show`] and [`confirm`]
+//! (a subscription's change forms), or to the order's and the new customer's own review, which
+//! share [`settled`] and [`settled_page`] with them.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -33,10 +35,43 @@ pub fn href(id: &DraftId) -> String {
 }
 
 /// The held draft the path names (`/reviews/{draft}`), the signed-in user's own; and what
-/// answering needs, as for its form.
+/// answering needs, whatever its form.
 pub struct Held {
-    pub asking: Asking,
+    pub req: HttpRequest,
+    pub l: Locale,
+    pub user: SignedIn,
+    pub db: web::Data<Db>,
+    pub clock: web::Data<Clock>,
     pub draft: Draft,
+}
+
+impl Held {
+    /// What answering needs as for a change form of a subscription; a draft of no subscription
+    /// (an order's, a new customer's) is no such review.
+    fn asking(self) -> Result<(Asking, Draft), PageError> {
+        let Held {
+            req,
+            l,
+            user,
+            db,
+            clock,
+            draft,
+        } = self;
+        let (customer, subscription) = draft.target().ok_or(PageError::NotFound)?;
+        let path = SubscriptionPath {
+            customer: customer.clone(),
+            subscription: subscription.clone(),
+        };
+        let asking = Asking {
+            req,
+            l,
+            user,
+            path,
+            db,
+            clock,
+        };
+        Ok((asking, draft))
+    }
 }
 
 impl FromRequest for Held {
@@ -65,19 +100,12 @@ impl FromRequest for Held {
             let draft = drafts::get(db.get_ref(), &user.account, &id)
                 .await?
                 .ok_or(PageError::NotFound)?;
-            let path = SubscriptionPath {
-                customer: draft.customer.clone(),
-                subscription: draft.subscription.clone(),
-            };
             Ok(Held {
-                asking: Asking {
-                    l: Locale::of(&req),
-                    db,
-                    clock,
-                    user,
-                    path,
-                    req,
-                },
+                l: Locale::of(&req),
+                req,
+                user,
+                db,
+                clock,
                 draft,
             })
         })
@@ -85,7 +113,7 @@ impl FromRequest for Held {
 }
 
 /// Where a draft stands, before its review is shown or confirmed.
-enum Settled {
+pub(crate) enum Settled {
     /// Its change was made: where it led.
     Done(String),
     /// It can no longer be confirmed, and nothing was changed.
@@ -96,26 +124,24 @@ enum Settled {
 
 /// Whether the draft's change was made (its state, or the reply kept under its one-time key,
 /// should the draft's own record of it have been lost), or it expired.
-async fn settled(held: &Held) -> Result<Option<Settled>, PageError> {
-    let (draft, asking) = (&held.draft, &held.asking);
+pub(crate) async fn settled(held: &Held) -> Result<Option<Settled>, PageError> {
+    let draft = &held.draft;
     if draft.state.is_approval() {
         return Ok(Some(Settled::Approval));
     }
     if let (DraftState::Confirmed, Some(result)) = (draft.state, &draft.result) {
         return Ok(Some(Settled::Done(result.clone())));
     }
-    let (db, who) = (asking.db.get_ref(), &asking.user.account);
+    let (db, who) = (held.db.get_ref(), &held.user.account);
     if let Some(reply) = changes::replayed(db, who, &ChangeKey::form(&draft.key)).await? {
-        drafts::confirmed(db, who, draft.id, None, &reply.0, asking.clock.now()).await?;
+        drafts::confirmed(db, who, draft.id, None, &reply.0, held.clock.now()).await?;
         return Ok(Some(Settled::Done(reply.0)));
     }
-    Ok(draft
-        .expired(asking.clock.now())
-        .then_some(Settled::Expired))
+    Ok(draft.expired(held.clock.now()).then_some(Settled::Expired))
 }
 
 /// The form's fields as the draft holds them, read back into the form.
-pub(crate) fn form<F: ChangeForm>(draft: &Draft) -> Result<F, PageError> {
+pub(crate) fn form<F: serde::de::DeserializeOwned>(draft: &Draft) -> Result<F, PageError> {
     let fields = draft
         .fields
         .iter()
@@ -130,10 +156,10 @@ pub(crate) fn form<F: ChangeForm>(draft: &Draft) -> Result<F, PageError> {
 pub(crate) async fn show<F: ChangeForm>(held: Held) -> Result<HttpResponse, PageError> {
     match settled(&held).await? {
         Some(Settled::Approval) => return Ok(see_other(approvals::href(&held.draft.public_id))),
-        Some(settled) => return settled_page(&held, settled),
+        Some(settled) => return settled_page(&held, settled, subscription_again(&held)),
         None => {}
     }
-    let Held { asking, draft } = held;
+    let (asking, draft) = held.asking()?;
     let form = form::<F>(&draft)?;
     let view = asking.load().await?;
     let change = match form.change(asking.l, Some(&view))? {
@@ -158,8 +184,9 @@ pub(crate) async fn confirm<F: ChangeForm>(
         Some(Settled::Expired) => Ok(see_other(href(&held.draft.public_id))),
         Some(Settled::Approval) => Ok(see_other(approvals::href(&held.draft.public_id))),
         None => {
-            let form = form::<F>(&held.draft)?;
-            super::confirm(&held.asking, &held.draft, &form, &confirmed).await
+            let (asking, draft) = held.asking()?;
+            let form = form::<F>(&draft)?;
+            super::confirm(&asking, &draft, &form, &confirmed).await
         }
     }
 }
@@ -171,20 +198,46 @@ struct SettledPage {
     layout: Layout,
     done: bool,
     href: String,
+    /// What the page says, and its link (message keys).
+    text: &'static str,
+    link: &'static str,
 }
 
-fn settled_page(held: &Held, settled: Settled) -> Result<HttpResponse, PageError> {
-    let (l, asking) = (held.asking.l, &held.asking);
-    let layout = asking
+/// Where an expired review of a subscription's change starts again: its Details page.
+fn subscription_again(held: &Held) -> Again {
+    let href = match held.draft.target() {
+        Some((customer, subscription)) => details_href(customer, subscription),
+        None => "/".to_owned(),
+    };
+    Again {
+        href,
+        text: "review-expired-text",
+        link: "review-expired-link",
+    }
+}
+
+/// Where an expired review starts again, and the words that say so (message keys).
+pub(crate) struct Again {
+    pub href: String,
+    pub text: &'static str,
+    pub link: &'static str,
+}
+
+/// "Already done", with a link to where the change led; or "expired", with the way back to
+/// the form (`again`).
+pub(crate) fn settled_page(
+    held: &Held,
+    settled: Settled,
+    again: Again,
+) -> Result<HttpResponse, PageError> {
+    let l = held.l;
+    let layout = held
         .user
-        .layout(l, asking.req.path())
+        .layout(l, held.req.path())
         .crumb(l.t("review-title"), None);
-    let (done, href) = match settled {
-        Settled::Done(result) => (true, result),
-        Settled::Expired | Settled::Approval => (
-            false,
-            details_href(&held.draft.customer, &held.draft.subscription),
-        ),
+    let (done, href, text, link) = match settled {
+        Settled::Done(result) => (true, result, "review-done-text", "review-done-link"),
+        Settled::Expired | Settled::Approval => (false, again.href, again.text, again.link),
     };
     render(
         StatusCode::OK,
@@ -193,6 +246,8 @@ fn settled_page(held: &Held, settled: Settled) -> Result<HttpResponse, PageError
             layout,
             done,
             href,
+            text,
+            link,
         },
     )
 }

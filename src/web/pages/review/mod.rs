@@ -121,16 +121,19 @@ impl Guard {
     }
 }
 
-/// What a review's Confirm carries: the subscription's version and the price list's the review
-/// showed.
-#[derive(Debug, Clone, serde::Deserialize)]
+/// What a review's Confirm carries: the subscription's (or the customer's holdings') version and
+/// the price list's the review showed. A new customer's review carries neither; a change's
+/// Confirm without them is refused when read.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct ConfirmForm {
+    #[serde(default)]
     version: String,
+    #[serde(default)]
     prices: String,
 }
 
 impl ConfirmForm {
-    fn read(&self) -> Result<(Version, PricesVersion), PageError> {
+    pub(crate) fn read(&self) -> Result<(Version, PricesVersion), PageError> {
         let version = Version::parse(&self.version)
             .ok_or_else(|| PageError::BadRequest("version is not a number".into()))?;
         let prices = self
@@ -226,8 +229,8 @@ pub(crate) async fn submit<F: ChangeForm>(
             who: &asking.user.account,
             key: &key,
             form: F::FORM,
-            customer: &asking.path.customer,
-            subscription: &asking.path.subscription,
+            customer: Some(&asking.path.customer),
+            subscription: Some(&asking.path.subscription),
             fields: &fields,
             version: expected,
             at: asking.clock.now(),
