@@ -125,6 +125,17 @@ pub async fn reject(
     Ok(rejected)
 }
 
+/// The activity record of `who` withdrawing the job `id`'s request for approval (a cancel while
+/// it waits), in the cancel's transaction.
+pub(super) async fn withdrawn(
+    conn: &impl sea_orm::ConnectionTrait,
+    who: &Account,
+    id: i32,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    record(conn, who, Action::ApprovalWithdrawn, id, None, at).await
+}
+
 async fn record(
     conn: &impl sea_orm::ConnectionTrait,
     who: &Account,

@@ -548,31 +548,31 @@ pub async fn start(db: &Db, who: &Account, id: i32, at: DateTime<Utc>) -> Result
     Ok(started)
 }
 
-/// Cancels a job: in review, it is dropped; running, the rows not yet started are never done
-/// (a row an instance is running ends as it ends). `false` when the job had already ended.
-pub async fn cancel(
-    db: &Db,
-    reseller: &ResellerId,
-    id: i32,
-    at: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+/// `who` cancels a job: in review, it is dropped; waiting for approval, its request is withdrawn
+/// (in the activity log); running, the rows not yet started are never done (a row an instance
+/// is running ends as it ends). `false` when the job had already ended.
+pub async fn cancel(db: &Db, who: &Account, id: i32, at: DateTime<Utc>) -> Result<bool, DbErr> {
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
-    let cancelled = job::Entity::update_many()
-        .col_expr(job::Column::State, Expr::val(JobState::Cancelled.as_str()))
-        .filter(job::Column::Id.eq(id))
-        .filter(job::Column::ResellerId.eq(reseller.as_str()))
-        .filter(job::Column::State.is_in([
-            JobState::Review.as_str(),
-            JobState::Approval.as_str(),
-            JobState::Running.as_str(),
-        ]))
-        .exec(&txn)
-        .await?
-        .rows_affected
-        == 1;
+    let from = |states: &[JobState]| {
+        job::Entity::update_many()
+            .col_expr(job::Column::State, Expr::val(JobState::Cancelled.as_str()))
+            .filter(job::Column::Id.eq(id))
+            .filter(job::Column::ResellerId.eq(who.reseller.as_str()))
+            .filter(job::Column::State.is_in(states.iter().map(|s| s.as_str())))
+    };
+    let withdrawn = from(&[JobState::Approval]).exec(&txn).await?.rows_affected == 1;
+    let cancelled = withdrawn
+        || from(&[JobState::Review, JobState::Running])
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
     if cancelled {
         cancel_rows(&txn, id, at).await?;
+    }
+    if withdrawn {
+        approval::withdrawn(&txn, who, id, at).await?;
     }
     txn.commit().await?;
     Ok(cancelled)

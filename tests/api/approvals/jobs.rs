@@ -178,3 +178,56 @@ async fn a_bulk_job_at_the_threshold_runs_and_one_above_it_can_be_rejected() {
         Some("seller@contoso.example · Not this month")
     );
 }
+
+#[actix_web::test]
+async fn its_maker_withdraws_a_job_waiting_for_approval_and_the_log_says_so() {
+    let app = spawn_app().await;
+    set_thresholds(&app, "", "2").await;
+    let seller = member(&app, "seller", Role::SalesAgent).await;
+    let (rows, chosen) = three_rows(&app).await;
+    let job = crate::bulk::upload(&seller, &rows).await;
+    crate::bulk::confirm(&seller, job).await;
+    assert_eq!(job_state(&app, job).await, "approval");
+
+    seller
+        .get(&format!("/bulk/jobs/{job}"))
+        .await
+        .assert_contains(&format!("/bulk/jobs/{job}/cancel"));
+    seller
+        .submit(&format!("/bulk/jobs/{job}/cancel"), &[])
+        .await
+        .assert_redirect(&format!("/bulk/jobs/{job}"));
+    assert_eq!(job_state(&app, job).await, "cancelled");
+    assert_eq!(
+        app.count(&format!(
+            "job_rows WHERE job_id = {job} AND state = 'cancelled'"
+        ))
+        .await,
+        3
+    );
+    assert_eq!(
+        app.count(&format!(
+            "activity WHERE action = 'approval_withdrawn' AND job_id = {job} \
+             AND user_email = 'seller@contoso.example'"
+        ))
+        .await,
+        1
+    );
+    for (id, quantity) in &chosen {
+        assert_eq!(
+            app.value(&format!(
+                "SELECT quantity FROM subscriptions WHERE id = '{id}'"
+            ))
+            .await
+            .unwrap(),
+            quantity.to_string()
+        );
+    }
+    // Nothing waits for the approvers any more.
+    let admin = app.another_browser();
+    admin.sign_in(CONTOSO).await;
+    admin
+        .get("/approvals")
+        .await
+        .assert_lacks(&format!("data-job=\"{job}\""));
+}

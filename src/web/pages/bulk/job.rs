@@ -533,7 +533,7 @@ pub async fn cancel(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, PageError> {
     let job = owned_job(&db, &user, path.into_inner()).await?;
-    let cancelled = job_store::cancel(&db, &user.account.reseller, job.id, clock.now()).await?;
+    let cancelled = job_store::cancel(&db, &user.account, job.id, clock.now()).await?;
     if cancelled {
         metrics::counter!("portal_jobs_total", "event" => "cancelled").increment(1);
     }
