@@ -41,8 +41,68 @@ pub async fn statements(
 ) -> Result<Vec<Statement>, DbErr> {
     match db.get_database_backend() {
         DbBackend::Postgres => Ok(postgres(added)),
-        _ => sqlite(db, added).await,
+        _ => {
+            let mut near = Vec::with_capacity(2);
+            for before in [true, false] {
+                near.push(beside(db, added, before, 1).await?.pop().map(|b| b.row));
+            }
+            sqlite(db, added, Neighbours(near[0], near[1])).await
+        }
     }
+}
+
+/// SQLite: the new relationship's neighbours in the list's order, each `None` when there is
+/// none on that side, `Some(None)` when it is not numbered yet. Read with the change's other
+/// reads in one statement ([`Neighbours::columns`]): each statement is a hand-over to the
+/// connection's thread while the change holds the turn to write.
+#[derive(Debug, Clone, Copy)]
+pub struct Neighbours(pub Option<Option<i64>>, pub Option<Option<i64>>);
+
+impl Neighbours {
+    /// The columns (`, … AS added_before, … AS added_after`) reading the neighbours in a
+    /// `SELECT` of SQLite, with their values (unnumbered `?`), in order. A neighbour not
+    /// numbered yet reads -1 (row numbers are positive), none at all NULL.
+    pub fn columns(added: &Added<'_>) -> (String, Vec<Value>) {
+        let side = |op: &str, dir: &str, name: &str| {
+            format!(
+                ", (SELECT COALESCE(search_row, -1) FROM relationships \
+                 WHERE {ORDER} {op} (?, ?, ?) \
+                 ORDER BY reseller_id {dir}, sort_key {dir}, customer_id {dir} LIMIT 1) AS {name}"
+            )
+        };
+        let mut values = Vec::with_capacity(6);
+        for _ in 0..2 {
+            values.extend([
+                Value::from(added.reseller.as_str()),
+                added.sort_key.into(),
+                added.customer.as_str().into(),
+            ]);
+        }
+        (
+            side("<", "DESC", "added_before") + &side(">", "ASC", "added_after"),
+            values,
+        )
+    }
+
+    /// The neighbours as [`Neighbours::columns`] read them.
+    pub fn of_row(row: &sea_orm::QueryResult) -> Result<Neighbours, DbErr> {
+        let side = |name: &str| -> Result<Option<Option<i64>>, DbErr> {
+            Ok(row
+                .try_get::<Option<i64>>("", name)?
+                .map(|n| (n >= 0).then_some(n)))
+        };
+        Ok(Neighbours(side("added_before")?, side("added_after")?))
+    }
+}
+
+/// The statements writing the new relationship's search rows on SQLite, its neighbours read
+/// ([`Neighbours`]); `db` is read again only when they leave no number between them.
+pub async fn sqlite_statements(
+    db: &impl ConnectionTrait,
+    added: &Added<'_>,
+    near: Neighbours,
+) -> Result<Vec<Statement>, DbErr> {
+    sqlite(db, added, near).await
 }
 
 /// The number between two neighbours' (`None`: no neighbour on that side), `None` when there is
@@ -242,19 +302,15 @@ fn renumbered(w: &Renumbered) -> Vec<Statement> {
     ]
 }
 
-async fn sqlite(db: &impl ConnectionTrait, added: &Added<'_>) -> Result<Vec<Statement>, DbErr> {
-    let mut rows = Vec::with_capacity(2);
-    for before in [true, false] {
-        rows.push(
-            beside(db, added, before, 1)
-                .await?
-                .pop()
-                .map(|b| b.row.ok_or(())),
-        );
-    }
-    let place = match (rows[0], rows[1]) {
-        (Some(Err(())), _) | (_, Some(Err(()))) => None,
-        (before, after) => between(before.and_then(Result::ok), after.and_then(Result::ok)),
+async fn sqlite(
+    db: &impl ConnectionTrait,
+    added: &Added<'_>,
+    near: Neighbours,
+) -> Result<Vec<Statement>, DbErr> {
+    let place = match (near.0, near.1) {
+        // A relationship not numbered yet leaves no place to count from.
+        (Some(None), _) | (_, Some(None)) => None,
+        (before, after) => between(before.flatten(), after.flatten()),
     };
     let terms = trigrams(added.search_text);
     let mut statements = match place {
