@@ -204,3 +204,52 @@ async fn new_customers_made_at_once_all_take_their_rows() {
     rebuild(&app).await;
     assert_eq!(search_tables(&app).await, written);
 }
+
+#[actix_web::test]
+async fn new_customers_falling_between_the_same_two_number_the_rows_around_them_again() {
+    let app = spawn_app().await;
+    if app.db.get_database_backend() == DbBackend::Postgres {
+        return; // PostgreSQL numbers no rows.
+    }
+    let api = Api::issue(&app, CONTOSO.0).await;
+    // Forty customers last of this reseller's, so that the list holds rows far from the next ones.
+    for i in 0..40 {
+        api.post(
+            "/v1/customers",
+            &[],
+            body(&format!("Zzz {i:02}"), &format!("zzz31n{i}")),
+        )
+        .await
+        .assert_status(201);
+    }
+    let last = "SELECT search_row FROM relationships ORDER BY reseller_id DESC, sort_key DESC, \
+                customer_id DESC LIMIT 1";
+    let far = app.value(last).await;
+    assert!(far.is_some());
+
+    // Thirty in the middle of the list (after Litware, before 南京), each falling before the
+    // one made just before it: the numbers between the same two neighbours run out after
+    // twenty (each takes the half of what is left).
+    for i in (0..30).rev() {
+        api.post(
+            "/v1/customers",
+            &[],
+            body(&format!("Mmm {i:02}"), &format!("mmm31n{i}")),
+        )
+        .await
+        .assert_status(201);
+    }
+
+    // The rows around them were numbered again, not the whole list: the last row keeps its
+    // number (a rebuild numbers it by its place, thirty further on), and so do the rows after
+    // the window.
+    assert_eq!(app.value(last).await, far);
+    app.sign_in(CONTOSO).await;
+    finds(&app, "mmm 0", &["Mmm 00", "Mmm 09"]).await;
+    finds(&app, "mmm31n29.partner", &["Mmm 29"]).await;
+    finds(&app, "zzz 3", &["Zzz 39"]).await;
+    // The trigram table's rows in the list's order, each under its relationship's number.
+    let written = search_tables(&app).await;
+    rebuild(&app).await;
+    assert_eq!(search_tables(&app).await, written);
+}

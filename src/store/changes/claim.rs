@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, QueryTrait, Statement, TransactionTrait, Value,
+    QueryFilter, QueryResult, QueryTrait, Statement, TransactionTrait, Value,
 };
 
 use super::super::turn::{self, Member};
@@ -391,19 +391,41 @@ pub(super) async fn begin_customer(
 /// transaction, after the replay of a repeated request. On PostgreSQL the transaction first
 /// takes a lock of `name` (a new customer's domain), so that two requests for one domain wait
 /// for each other and the second finds the first's customer; on SQLite the turn to write does.
+///
+/// On SQLite the savepoint, the replay's check, whether a customer holds `domain` (compared
+/// without case: `taken`) and the change's own reads (`reads`: columns of a `SELECT` with their
+/// unnumbered `?` values) are one call to the connection's thread, whose row is returned; on
+/// PostgreSQL nothing is read (`None`): the change reads what it needs in its transaction.
 pub(super) async fn begin_book(
     db: &Db,
     who: &Account,
     key: Option<&ChangeKey>,
     name: &str,
-) -> Result<CustomerBegun, ChangeError> {
+    domain: &str,
+    reads: (String, Vec<Value>),
+) -> Result<(CustomerBegun, Option<QueryResult>), ChangeError> {
     let backend = db.get_database_backend();
-    let txn = match backend {
+    let (txn, read) = match backend {
         DbBackend::Sqlite => {
             let mut member = Member::join(db).await?;
-            let savepoint = member.savepoint();
-            member.txn()?.execute_unprepared(savepoint).await?;
-            Txn::Batched(member)
+            let (columns, more) = reads;
+            let mut values: Vec<Value> = vec![
+                who.user_id.into(),
+                key.map(|k| k.as_str().to_owned()).into(),
+                domain.into(),
+            ];
+            values.extend(more);
+            let sql = format!(
+                "{};\nSELECT EXISTS (SELECT 1 FROM idempotency WHERE user_id = ? AND \"key\" = ?) \
+                 AS replayed, EXISTS (SELECT 1 FROM customers WHERE lower(domain) = ?) AS taken\
+                 {columns}",
+                member.savepoint()
+            );
+            let row = member
+                .txn()?
+                .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+                .await?;
+            (Txn::Batched(member), row)
         }
         _ => {
             let txn = db.begin().await?;
@@ -413,16 +435,21 @@ pub(super) async fn begin_book(
                 [name.into()],
             ))
             .await?;
-            Txn::Own(txn)
+            (Txn::Own(txn), None)
         }
     };
-    if let Some(key) = key
+    let replayed = match &read {
+        Some(row) => row.try_get::<bool>("", "replayed")?,
+        None => true,
+    };
+    if replayed
+        && let Some(key) = key
         && let Some(reply) = saved(txn.get()?, who, key).await?
     {
         txn.undo().await?;
-        return Ok(CustomerBegun::Replayed(reply));
+        return Ok((CustomerBegun::Replayed(reply), None));
     }
-    Ok(CustomerBegun::Claimed(CustomerClaimed { txn }))
+    Ok((CustomerBegun::Claimed(CustomerClaimed { txn }), read))
 }
 
 impl CustomerClaimed {

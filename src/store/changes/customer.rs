@@ -71,16 +71,41 @@ async fn make(
     reply: impl FnOnce(&CustomerMade) -> Reply,
 ) -> Result<CustomerDone, ChangeError> {
     let domain = new.prefix.domain();
-    let claimed = match claim::begin_book(db, sub.who, sub.key, &domain).await? {
+    let id = CustomerId::parse(&uuid::Uuid::new_v4().to_string())
+        .map_err(|e| DbErr::Custom(format!("a new customer id: {e}")))?;
+    let (sort_key, search_text) = (
+        sort_key(&new.company_name),
+        search_text(&new.company_name, &domain),
+    );
+    let search = added::Added {
+        reseller: &sub.who.reseller,
+        customer: &id,
+        sort_key: &sort_key,
+        search_text: &search_text,
+    };
+    // On SQLite the domain's check and the search rows' neighbours are read with the
+    // transaction's first statement.
+    let (begun, read) = claim::begin_book(
+        db,
+        sub.who,
+        sub.key,
+        &domain,
+        &domain,
+        added::Neighbours::columns(&search),
+    )
+    .await?;
+    let claimed = match begun {
         CustomerBegun::Claimed(claimed) => claimed,
         CustomerBegun::Replayed(reply) => return Ok(CustomerDone { reply, made: None }),
     };
-    if crate::store::orders::domain_taken(claimed.txn()?, &domain).await? {
+    let taken = match &read {
+        Some(row) => row.try_get::<bool>("", "taken")?,
+        None => crate::store::orders::domain_taken(claimed.txn()?, &domain).await?,
+    };
+    if taken {
         claimed.undo().await?;
         return Err(ChangeError::Conflict);
     }
-    let id = CustomerId::parse(&uuid::Uuid::new_v4().to_string())
-        .map_err(|e| DbErr::Custom(format!("a new customer id: {e}")))?;
     let mut writes = claimed.writes();
     let backend = writes.backend();
     writes.push(
@@ -92,20 +117,13 @@ async fn make(
         })
         .build(backend),
     );
-    let (sort_key, search_text) = (
-        sort_key(&new.company_name),
-        search_text(&new.company_name, &domain),
-    );
-    let search_rows = added::statements(
-        claimed.txn()?,
-        &added::Added {
-            reseller: &sub.who.reseller,
-            customer: &id,
-            sort_key: &sort_key,
-            search_text: &search_text,
-        },
-    )
-    .await?;
+    let search_rows = match &read {
+        Some(row) => {
+            added::sqlite_statements(claimed.txn()?, &search, added::Neighbours::of_row(row)?)
+                .await?
+        }
+        None => added::statements(claimed.txn()?, &search).await?,
+    };
     writes.push(
         relationship::Entity::insert(relationship::ActiveModel {
             reseller_id: Set(sub.who.reseller.to_string()),
