@@ -14,7 +14,8 @@
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use tokio::sync::OnceCell;
 
-use super::{Counted, Place, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, page_rows};
+use super::trigrams::MOST_TERMS;
+use super::{Counted, Place, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, page_rows, rows_of};
 use crate::domain::ResellerId;
 use crate::domain::customer::name_start_key;
 use crate::store::{Db, DbErr};
@@ -26,19 +27,26 @@ use crate::store::{Db, DbErr};
 /// ([`SEARCH_COUNT_BOUND`]: the other matches, ranked after them, need not be counted); or, when
 /// the stretch ends within the page, its names from the place on ([`Stretch`]). `None`
 /// otherwise: the caller searches in full.
+///
+/// `lookups`: ranges of SQLite's `customer_search_terms` (from, up to) that the search reads
+/// next, read in the same statement and returned (their first [`MOST_TERMS`] + 1 terms each,
+/// with their counts) when the page is read: a search of one or two characters that few names
+/// start with (“科技”: none) needs them at once, and each statement is a hand-off to a SQLite
+/// connection's thread and back (docs/PERFORMANCE.md, issue 30 item 20).
 pub(super) async fn page(
     db: &Db,
     reseller: &ResellerId,
     search: &Search,
     place: Option<&Place>,
     limit: u64,
-) -> Result<Option<Stretch>, DbErr> {
+    lookups: &[(String, String)],
+) -> Result<(Option<Stretch>, Option<Vec<Terms>>), DbErr> {
     // (A text with a dot might be a whole domain, which ranks before the names.)
     let Some(key) = name_start_key(&search.text).filter(|_| !search.text.contains('.')) else {
-        return Ok(None);
+        return Ok((None, None));
     };
     if place.is_some_and(|p| p.tier != 1) || !compares_bytes(db).await? {
-        return Ok(None);
+        return Ok((None, None));
     }
     // ?1 reseller, ?2 the key, ?3 just past every key starting with it, ?4 `text%`; ?5, ?6 the
     // place. The stretch is read on the list index (PostgreSQL's planner is kept from the
@@ -64,24 +72,97 @@ pub(super) async fn page(
         }
         None => "",
     };
-    let sql = format!(
-        "SELECT {ROW_COLUMNS}, (SELECT COUNT(*) FROM (SELECT 1 FROM {relationships} \
-          WHERE {stretch} LIMIT {}) k) AS found \
-         FROM (SELECT * FROM {relationships} WHERE {stretch}{after} \
-          ORDER BY sort_key, customer_id LIMIT {limit}) r \
-         ORDER BY r.sort_key, r.customer_id",
+    let columns = format!(
+        "{ROW_COLUMNS}, (SELECT COUNT(*) FROM (SELECT 1 FROM {relationships} \
+          WHERE {stretch} LIMIT {}) k) AS found",
         SEARCH_COUNT_BOUND + 1
     );
-    let (rows, found) = page_rows(db, &sql, values, true).await?;
-    match found {
-        Some(n) if n > SEARCH_COUNT_BOUND && rows.len() as u64 == limit => Ok(Some(
+    let page = format!(
+        "FROM (SELECT * FROM {relationships} WHERE {stretch}{after} \
+          ORDER BY sort_key, customer_id LIMIT {limit}) r"
+    );
+    let (rows, found, terms) = if lookups.is_empty() || db.get_database_backend() != DbBackend::Sqlite
+    {
+        let sql = format!("SELECT {columns} {page} ORDER BY r.sort_key, r.customer_id");
+        let (rows, found) = page_rows(db, &sql, values, true).await?;
+        (rows, found, None)
+    } else {
+        with_terms(db, &columns, &page, values, lookups).await?
+    };
+    let stretch = match found {
+        Some(n) if n > SEARCH_COUNT_BOUND && rows.len() as u64 == limit => Some(
             Stretch::Answers(rows, Counted::bounded(n, SEARCH_COUNT_BOUND)),
-        )),
+        ),
         // Every name starting with the text from the place on is on this page (none, often):
         // the search goes on after them, without reading them again.
-        _ if (rows.len() as u64) < limit => Ok(Some(Stretch::Ends(rows))),
-        _ => Ok(None),
+        _ if (rows.len() as u64) < limit => Some(Stretch::Ends(rows)),
+        _ => None,
+    };
+    Ok((stretch, terms))
+}
+
+/// Terms of `customer_search_terms` with how many rows hold each.
+pub(super) type Terms = Vec<(String, i64)>;
+
+/// The page's statement on SQLite with the terms of each of `lookups`' ranges beside it: one
+/// row of the terms (as JSON), joined to the page's rows, so that they come back with an empty
+/// page too.
+async fn with_terms(
+    db: &Db,
+    columns: &str,
+    page: &str,
+    mut values: Vec<sea_orm::Value>,
+    lookups: &[(String, String)],
+) -> Result<(Vec<Row>, Option<u64>, Option<Vec<Terms>>), DbErr> {
+    let mut looked_up = Vec::with_capacity(lookups.len());
+    for (i, (from, to)) in lookups.iter().enumerate() {
+        values.push(from.clone().into());
+        values.push(to.clone().into());
+        looked_up.push(format!(
+            "(SELECT json_group_array(json_array(term, rows)) FROM (SELECT term, rows \
+             FROM customer_search_terms WHERE term >= ${} AND term < ${} LIMIT {})) AS terms_{i}",
+            values.len() - 1,
+            values.len(),
+            MOST_TERMS + 1
+        ));
     }
+    let sql = format!(
+        "SELECT t.*, x.* FROM (SELECT {}) t LEFT JOIN (SELECT {columns}, \
+         r.sort_key AS o_key, r.customer_id AS o_id {page}) x ON true \
+         ORDER BY x.o_key, x.o_id",
+        looked_up.join(", ")
+    );
+    let results = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            sql.replace('$', "?"),
+            values,
+        ))
+        .await?;
+    let mut terms = Vec::with_capacity(lookups.len());
+    if let Some(first) = results.first() {
+        for i in 0..lookups.len() {
+            let json: String = first.try_get("", &format!("terms_{i}"))?;
+            terms.push(
+                serde_json::from_str::<Terms>(&json)
+                    .map_err(|e| DbErr::Custom(format!("search terms: {e}")))?,
+            );
+        }
+    }
+    let mut found = None;
+    let mut page = Vec::with_capacity(results.len());
+    for row in results {
+        if row.try_get::<Option<String>>("", "c_id")?.is_some() {
+            found = found.or(Some(row.try_get::<i64>("", "found")?));
+            page.push(row);
+        }
+    }
+    Ok((
+        rows_of(page)?,
+        // No row: no name in the stretch, none counted.
+        Some(found.map_or(0, |n| u64::try_from(n).unwrap_or(0))),
+        Some(terms).filter(|t| t.len() == lookups.len()),
+    ))
 }
 
 /// What the names starting with a search's text tell, read where they lie together.
