@@ -272,6 +272,11 @@ pub(super) async fn search(
         Vec::new()
     };
     let mut known = None;
+    if !backwards
+        && let Some(found) = names::with_pairs(db, reseller, &search, place.as_ref(), limit).await?
+    {
+        return Ok(found);
+    }
     if !backwards {
         let (stretch, terms) =
             names::page(db, reseller, &search, place.as_ref(), limit, &lookups).await?;
