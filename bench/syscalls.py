@@ -15,6 +15,12 @@ import os, subprocess, sys, threading, time, urllib.parse, urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402
 EVENTS=["raw_syscalls:sys_enter","syscalls:sys_enter_pread64","syscalls:sys_enter_futex","syscalls:sys_enter_epoll_wait","syscalls:sys_enter_sched_yield"]
+# More events to count, comma-separated: on SQLite, a probe on the binary's `sqlite3_reset`
+# (sqlx resets a statement before each run) counts the statements run, which the futex calls,
+# a matter of timing, don't:
+#   perf probe -x target/release/portal -a 'portal_reset=sqlite3_reset'
+#   BENCH_EVENTS=probe_portal:portal_reset python3 bench/syscalls.py …
+EVENTS += [e for e in os.environ.get("BENCH_EVENTS", "").split(",") if e]
 
 def main():
     url, n = sys.argv[1], int(sys.argv[2])

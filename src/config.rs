@@ -32,7 +32,8 @@ pub struct Settings {
     pub https: bool,
     /// `PORTAL_WORKERS`: HTTP worker threads (default: one per core).
     pub workers: usize,
-    /// `PORTAL_DATABASE_POOL` (default 8): database connections.
+    /// `PORTAL_DATABASE_POOL` (default two a worker, 8 to 64: `store::default_pool`): database
+    /// connections.
     pub database_pool: u32,
     /// `PORTAL_SESSION_IDLE_MINUTES` (default 30): a session ends after this long without a request.
     pub session_idle: chrono::Duration,
@@ -156,7 +157,7 @@ impl Settings {
         let session_max = chrono::Duration::hours(positive("PORTAL_SESSION_MAX_HOURS", 12)?);
         let database_pool = u32::try_from(positive(
             "PORTAL_DATABASE_POOL",
-            i64::from(store::DEFAULT_POOL),
+            i64::from(store::default_pool(workers)),
         )?)
         .context("PORTAL_DATABASE_POOL")?;
         // A whole number from 0 to `max`, or `default` when unset.
@@ -450,6 +451,28 @@ mod tests {
         .unwrap();
         assert_eq!(s.bind, "0.0.0.0:9000");
         assert!(!s.demo_data);
+    }
+
+    #[test]
+    fn the_pool_grows_with_the_workers_unless_configured() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/p.sqlite?mode=rwc", dir.path().display());
+        let pool = |extra: &[(&str, &str)]| {
+            let mut v = vars(&[("PORTAL_DATABASE_URL", &url)]);
+            v.extend(vars(extra));
+            Settings::from_vars(&v).unwrap().database_pool
+        };
+        assert_eq!(pool(&[("PORTAL_WORKERS", "2")]), 8, "two cores: as before");
+        assert_eq!(pool(&[("PORTAL_WORKERS", "16")]), 32);
+        assert_eq!(
+            pool(&[("PORTAL_WORKERS", "96")]),
+            64,
+            "PostgreSQL's 100 connections"
+        );
+        assert_eq!(
+            pool(&[("PORTAL_WORKERS", "16"), ("PORTAL_DATABASE_POOL", "8")]),
+            8
+        );
     }
 
     #[test]

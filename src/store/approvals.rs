@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
 };
 
 use super::activity::Action;
@@ -25,7 +25,7 @@ use crate::domain::billing::{Amount, Billing, Planned};
 use crate::domain::{
     Account, BillingCycle, CustomerId, DraftId, ResellerId, Subscription, SubscriptionId, Version,
 };
-use crate::entities::{activity, draft, job, reseller, user};
+use crate::entities::{activity, draft, reseller, user};
 
 /// The form a change held through the API keeps its fields under, an edit (`Edit::fields`)…
 pub const API_EDIT: &str = "api-edit";
@@ -253,20 +253,41 @@ pub async fn waiting(db: &Db, who: &Account, now: DateTime<Utc>) -> Result<Vec<A
 
 /// How many requests of other users (changes and bulk jobs) wait for a decision at `now` (the
 /// navigation's count).
+///
+/// One statement for both kinds (every page of an approver shows the count; each statement is
+/// a hand-off to a SQLite connection's thread or a round trip to PostgreSQL: issue 30, item 20).
 pub async fn waiting_count(db: &Db, who: &Account, now: DateTime<Utc>) -> Result<u64, DbErr> {
-    let changes = of_reseller(&who.reseller)
-        .filter(waits(now))
-        .filter(draft::Column::UserId.ne(who.user_id))
-        .count(db)
+    let backend = db.get_database_backend();
+    let sql = "SELECT (SELECT COUNT(*) FROM drafts WHERE reseller_id = $1 \
+               AND requested_at IS NOT NULL AND expires_at > $3 AND user_id <> $4 \
+               AND (state = $2 OR (state = $6 AND decided_at <= $7))) \
+               + (SELECT COUNT(*) FROM jobs WHERE reseller_id = $1 AND state = 'approval' \
+               AND requested_at > $5 AND user_id <> $4) AS n";
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => sql.to_owned(),
+        _ => sql.replace('$', "?"),
+    };
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                who.reseller.as_str().into(),
+                DraftState::Pending.as_str().into(),
+                now.into(),
+                who.user_id.into(),
+                (now - EXPIRES).into(),
+                // A request taken and lapsed waits again, as `waits` says.
+                DraftState::Approving.as_str().into(),
+                (now - TAKEN_FOR).into(),
+            ],
+        ))
         .await?;
-    let jobs = job::Entity::find()
-        .filter(job::Column::ResellerId.eq(who.reseller.as_str()))
-        .filter(job::Column::State.eq("approval"))
-        .filter(job::Column::RequestedAt.gt(now - EXPIRES))
-        .filter(job::Column::UserId.ne(who.user_id))
-        .count(db)
-        .await?;
-    Ok(changes + jobs)
+    let n: i64 = match row {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// `who`'s own requests, in any state, the latest first (as long as their drafts are kept).

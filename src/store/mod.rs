@@ -37,8 +37,24 @@ pub use sea_orm::DbErr;
 /// The database the portal runs on: SQLite by default, PostgreSQL for bigger installations.
 pub type Db = DatabaseConnection;
 
-/// Connections per pool, unless configured (`PORTAL_DATABASE_POOL`).
+/// Connections per pool at the least, unless configured (`PORTAL_DATABASE_POOL`).
 pub const DEFAULT_POOL: u32 = 8;
+
+/// Connections per pool at the most, unless configured: PostgreSQL's default `max_connections`
+/// is 100, and a few are kept for its superusers and for a second instance's start.
+pub const MOST_POOL: u32 = 64;
+
+/// The pool for `workers` HTTP workers, unless configured: two connections a worker, at least
+/// [`DEFAULT_POOL`] and at most [`MOST_POOL`]. A SQLite connection is a thread of its own that
+/// runs its statements, and a PostgreSQL connection a process: with fewer connections than
+/// cores, the statements of every worker queue for them while cores stand idle (issue 30,
+/// item 20: on a machine of many cores the search “科技” and the Charges page ran slower than on
+/// two; docs/PERFORMANCE.md). Two cores: 8, as before.
+pub fn default_pool(workers: usize) -> u32 {
+    u32::try_from(workers.saturating_mul(2))
+        .unwrap_or(u32::MAX)
+        .clamp(DEFAULT_POOL, MOST_POOL)
+}
 
 /// Connects with a pool of `pool` connections, creating the SQLite file and its folder if
 /// needed, and migrates the schema.

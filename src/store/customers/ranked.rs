@@ -200,6 +200,32 @@ pub(super) async fn in_tier(
     limit: u64,
 ) -> Result<(Vec<Row>, Option<u64>), DbErr> {
     let backend = db.get_database_backend();
+    let (sql, values) = tier_statement(
+        backend,
+        reseller,
+        search,
+        (tier, walk, counted),
+        place,
+        backwards,
+        limit,
+        "",
+    );
+    page_rows(db, &sql, values, counted).await
+}
+
+/// [`in_tier`]'s statement (`$n` placeholders) and its values; `extra`, more columns of `r`
+/// (the page's relationships) after the row's.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn tier_statement(
+    backend: DbBackend,
+    reseller: &ResellerId,
+    search: &Search,
+    (tier, walk, counted): (u8, bool, bool),
+    place: Option<&Place>,
+    backwards: bool,
+    limit: u64,
+    extra: &str,
+) -> (String, Vec<sea_orm::Value>) {
     // A name that starts with the text: a range of the prefix index, bounded by values rather
     // than by a LIKE pattern so that a plan made once for the statement reads it as a range too.
     // PostgreSQL's planner would read the trigram or prefix index and sort everything found; a
@@ -288,9 +314,9 @@ pub(super) async fn in_tier(
         String::new()
     };
     let sql = format!(
-        "SELECT {ROW_COLUMNS}{count} FROM ({sql} {} LIMIT {limit}) r {}",
+        "SELECT {ROW_COLUMNS}{count}{extra} FROM ({sql} {} LIMIT {limit}) r {}",
         order(ordered),
         order("r")
     );
-    page_rows(db, &sql, values, counted).await
+    (sql, values)
 }

@@ -263,16 +263,41 @@ pub(super) async fn search(
     // Names starting with the text, where they lie together in the list: the whole page, or
     // else, when they end within it, the first tier of the search's ranking.
     let mut first_tier = None;
+    // On SQLite, the trigram table's terms that a short search reads next come back with the
+    // names (one statement, not two).
+    let sqlite = db.get_database_backend() == DbBackend::Sqlite;
+    let lookups = if sqlite {
+        trigrams::lookups(&search)
+    } else {
+        Vec::new()
+    };
+    let mut known = None;
+    if !backwards
+        && let Some(found) = names::with_pairs(db, reseller, &search, place.as_ref(), limit).await?
+    {
+        return Ok(found);
+    }
     if !backwards {
-        match names::page(db, reseller, &search, place.as_ref(), limit).await? {
+        let (stretch, terms) =
+            names::page(db, reseller, &search, place.as_ref(), limit, &lookups).await?;
+        known = terms;
+        match stretch {
             Some(names::Stretch::Answers(rows, counted)) => return Ok((rows, Some(counted))),
             Some(names::Stretch::Ends(rows)) => first_tier = Some(rows),
             None => {}
         }
     }
-    if db.get_database_backend() == DbBackend::Sqlite
-        && let Some(found) =
-            trigrams::search(db, reseller, &search, place.as_ref(), backwards, limit).await?
+    if sqlite
+        && let Some(found) = trigrams::search(
+            db,
+            reseller,
+            &search,
+            place.as_ref(),
+            backwards,
+            limit,
+            known,
+        )
+        .await?
     {
         return Ok(found);
     }

@@ -10,6 +10,7 @@
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
+use super::names::Terms;
 use super::{
     Counted, Place, ROW_COLUMNS, Row, SEARCH_COUNT_BOUND, Search, count_of, rarest, rows_of,
     term_counts, trigram_counts,
@@ -23,7 +24,7 @@ const START: char = '\u{2}';
 /// A text of one or two characters is searched as the trigrams starting with it; past this
 /// many (none in a real book: "a" starts 20 of a 100,000-customer book's 4,141) the list is
 /// walked instead.
-const MOST_TERMS: usize = 64;
+pub(super) const MOST_TERMS: usize = 64;
 
 /// A text with a trigram in at most this many rows is read whole through its rarest three
 /// trigrams and each row checked; a text made only of commoner trigrams is matched as a phrase
@@ -35,6 +36,9 @@ const FEW: i64 = 300;
 /// name order), and how many match up to [`SEARCH_COUNT_BOUND`]. `None` when this table can't
 /// answer (a text holding the markers, or a short text that starts too many trigrams): the
 /// caller walks the list.
+///
+/// `known`: the terms of [`lookups`]' ranges, when they were read already (with the names
+/// starting with the text, `names::page`).
 pub(super) async fn search(
     db: &Db,
     reseller: &ResellerId,
@@ -42,13 +46,20 @@ pub(super) async fn search(
     place: Option<&Place>,
     backwards: bool,
     limit: u64,
+    known: Option<Vec<Terms>>,
 ) -> Result<Option<(Vec<Row>, Option<Counted>)>, DbErr> {
     let text = search.text.as_str();
     if text.contains([START, '\u{3}']) {
         return Ok(None);
     }
     let starting = format!("{START}{text}");
-    let Some(terms) = terms(db, search).await? else {
+    let mut known = known.map(Vec::into_iter);
+    let mut next_known = || known.as_mut().and_then(Iterator::next);
+    let terms = match (search.indexed(), next_known()) {
+        (false, Some(found)) => (found.len() <= MOST_TERMS).then_some(found),
+        _ => terms(db, search).await?,
+    };
+    let Some(terms) = terms else {
         return Ok(None);
     };
     if terms.is_empty() {
@@ -77,7 +88,11 @@ pub(super) async fn search(
     let starts = if long || text.chars().count() == 2 {
         Some(phrase(&starting))
     } else {
-        match starting_terms(db, &starting).await? {
+        let found = match next_known() {
+            Some(found) => (found.len() <= MOST_TERMS).then_some(found),
+            None => starting_terms(db, &starting).await?,
+        };
+        match found {
             Some(t) if t.is_empty() => None,
             Some(t) => Some(any_of(&t)),
             None => return Ok(None),
@@ -94,6 +109,23 @@ pub(super) async fn search(
     )
     .await?;
     Ok(Some(rows))
+}
+
+/// The ranges of `customer_search_terms` (from, up to) that a search of one or two characters
+/// reads, in [`search`]'s order: the trigrams starting with the text, and for one character
+/// those starting with the row's start and it (the names starting with it). None for a longer
+/// text, or one this table can't take.
+pub(super) fn lookups(search: &Search) -> Vec<(String, String)> {
+    let text = search.text.as_str();
+    if search.indexed() || text.is_empty() || text.contains([START, '\u{3}']) {
+        return Vec::new();
+    }
+    let range = |t: String| (t.clone(), format!("{t}\u{10FFFF}"));
+    let mut ranges = vec![range(text.to_owned())];
+    if text.chars().count() == 1 {
+        ranges.push(range(format!("{START}{text}")));
+    }
+    ranges
 }
 
 /// The trigrams a search reads, with how many rows hold each: a text's own (empty when one is

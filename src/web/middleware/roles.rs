@@ -300,7 +300,8 @@ pub async fn guard_pages(
         let response = answer.error_response();
         return Ok(req.into_response(response).map_into_right_body());
     }
-    req.extensions_mut().insert(Checked(user.account));
+    req.extensions_mut()
+        .insert(Checked(user.account, user.waiting));
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)

@@ -54,11 +54,11 @@ impl FromRequest for SignedIn {
             q => format!("{}?{q}", req.path()),
         };
         // Read once a request: the role guard (`roles::guard_pages`) read it first.
-        if let Some(Checked(account)) = req.extensions().get::<Checked>().cloned() {
+        // The count of requests waiting too: read again, it was two more statements a page
+        // (issue 30, item 20).
+        if let Some(Checked(account, waiting)) = req.extensions().get::<Checked>().cloned() {
             let csrf = CsrfToken::of(&session);
-            let req = req.clone();
             return Box::pin(async move {
-                let waiting = waiting(&req, &account).await?;
                 Ok(SignedIn {
                     account,
                     csrf,
@@ -102,9 +102,10 @@ impl FromRequest for SignedIn {
     }
 }
 
-/// The account of a request, read and checked against its role once (by `roles::guard_pages`).
+/// The account of a request, read and checked against its role once (by `roles::guard_pages`),
+/// and the count of the requests waiting for its decision (the navigation's), read with it.
 #[derive(Clone)]
-pub(crate) struct Checked(pub(crate) Account);
+pub(crate) struct Checked(pub(crate) Account, pub(crate) Option<u64>);
 
 /// Keeps the account and the time in the session, which saves it and moves its idle expiry.
 pub(crate) fn remember(session: &Session, account: &Account, now: i64) {
