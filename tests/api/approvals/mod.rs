@@ -462,7 +462,8 @@ async fn a_request_left_taken_by_a_stop_waits_again_after_two_minutes() {
     admin
         .get("/approvals")
         .await
-        .assert_lacks(&format!("<tr data-approval=\"{id}\">"));
+        .assert_lacks(&format!("<tr data-approval=\"{id}\">"))
+        .assert_lacks("data-waiting=");
     admin.get(&format!("/approvals/{id}")).await;
     admin
         .post(&format!("/approvals/{id}/approve"), &[])
@@ -476,7 +477,8 @@ async fn a_request_left_taken_by_a_stop_waits_again_after_two_minutes() {
     admin
         .get("/approvals")
         .await
-        .assert_contains(&format!("<tr data-approval=\"{id}\">"));
+        .assert_contains(&format!("<tr data-approval=\"{id}\">"))
+        .assert_contains("data-waiting=");
     admin
         .get(&format!("/approvals/{id}"))
         .await
