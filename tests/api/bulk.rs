@@ -246,16 +246,7 @@ async fn a_file_changes_licenses_and_names_its_bad_lines() {
         .assert_contains("data-count=\"will\">3<");
     confirm(&app, job).await;
     assert_eq!(finished(&app, job).await, "done");
-    for (id, quantity) in &chosen {
-        assert_eq!(
-            app.value(&format!(
-                "SELECT quantity FROM subscriptions WHERE id = '{id}'"
-            ))
-            .await
-            .unwrap(),
-            quantity.to_string()
-        );
-    }
+    assert_quantities(&app, &chosen, 0).await;
     // Northwind's subscription was never touched.
     assert_eq!(
         app.value(&format!(
@@ -531,6 +522,21 @@ async fn a_job_killed_mid_way_finishes_after_restart_with_every_row_once() {
 }
 
 /// Three of Contoso's active subscriptions and their licenses.
+/// Asserts each of `chosen`'s subscriptions holds its quantity there plus `added`.
+pub(crate) async fn assert_quantities(app: &TestApp, chosen: &[(String, u32)], added: u32) {
+    for (id, quantity) in chosen {
+        assert_eq!(
+            app.value(&format!(
+                "SELECT quantity FROM subscriptions WHERE id = '{id}'"
+            ))
+            .await
+            .unwrap(),
+            (quantity + added).to_string(),
+            "{id}"
+        );
+    }
+}
+
 pub(crate) async fn three_active(app: &TestApp) -> Vec<(String, u32)> {
     let mut out = Vec::new();
     for n in 0..3 {

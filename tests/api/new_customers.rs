@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use crate::api_client::Api;
-use crate::helpers::{CONTOSO, NORTHWIND, assert_invariants, spawn_app};
+use crate::helpers::{CONTOSO, NORTHWIND, TestApp, assert_invariants, spawn_app};
 
 fn body(prefix: &str) -> Value {
     json!({
@@ -29,6 +29,25 @@ fn body(prefix: &str) -> Value {
             }
         }
     })
+}
+
+/// The new customer's first admin's `password` is kept only as its hash: it verifies against
+/// the stored hash, and no row of the portal's tables holds it in the clear.
+pub(crate) async fn assert_kept_hashed(app: &TestApp, customer: &str, password: &str) {
+    let hash = app
+        .value(&format!(
+            "SELECT password_hash FROM tenant_admins WHERE customer_id = '{customer}'"
+        ))
+        .await
+        .unwrap();
+    assert!(portal::password::verify(password, &hash));
+    assert!(
+        !app.snapshot()
+            .await
+            .iter()
+            .any(|row| row.contains(password)),
+        "the password is stored in the clear"
+    );
 }
 
 #[actix_web::test]
@@ -58,20 +77,7 @@ async fn a_new_customer_with_its_admin_shown_once() {
     assert_eq!(password.len(), 16);
 
     // Kept only as its Argon2id hash; nowhere in the clear.
-    let hash = app
-        .value(&format!(
-            "SELECT password_hash FROM tenant_admins WHERE customer_id = '{id}'"
-        ))
-        .await
-        .unwrap();
-    assert!(portal::password::verify(&password, &hash));
-    assert!(
-        !app.snapshot()
-            .await
-            .iter()
-            .any(|row| row.contains(&password)),
-        "the password is stored in the clear"
-    );
+    assert_kept_hashed(&app, &id, &password).await;
     assert_eq!(
         app.count(&format!(
             "tenant_admins WHERE password_hash LIKE '%{password}%'"

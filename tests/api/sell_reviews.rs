@@ -152,21 +152,8 @@ async fn a_new_customers_review_has_its_address_and_its_password_is_shown_once()
     );
     let password = password_in(&created).expect("the password shown");
     assert_eq!(password.len(), 16);
-    let hash = app
-        .value(&format!(
-            "SELECT password_hash FROM tenant_admins WHERE customer_id = '{customer}'"
-        ))
-        .await
-        .unwrap();
-    assert!(portal::password::verify(&password, &hash));
     // Kept nowhere in clear: not in the portal's tables, not in the held draft.
-    assert!(
-        !app.snapshot()
-            .await
-            .iter()
-            .any(|row| row.contains(&password)),
-        "the password is stored in the clear"
-    );
+    crate::new_customers::assert_kept_hashed(&app, &customer, &password).await;
     assert_eq!(
         app.count(&format!(
             "drafts WHERE fields LIKE '%{password}%' OR result LIKE '%{password}%'"

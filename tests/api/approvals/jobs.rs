@@ -80,16 +80,7 @@ async fn a_bulk_job_of_more_rows_than_the_threshold_waits_for_another_to_approve
         .await
         .assert_redirect(&format!("/bulk/jobs/{job}"));
     assert_eq!(crate::bulk::finished(&app, job).await, "done");
-    for (id, quantity) in &chosen {
-        assert_eq!(
-            app.value(&format!(
-                "SELECT quantity FROM subscriptions WHERE id = '{id}'"
-            ))
-            .await
-            .unwrap(),
-            (quantity + 1).to_string()
-        );
-    }
+    crate::bulk::assert_quantities(&app, &chosen, 1).await;
     assert_eq!(
         app.value(&format!(
             "SELECT CASE WHEN confirmed_by = decided_by THEN 'same' ELSE 'other' END \
@@ -161,16 +152,7 @@ async fn a_bulk_job_at_the_threshold_runs_and_one_above_it_can_be_rejected() {
         .await,
         3
     );
-    for (id, quantity) in &chosen {
-        assert_eq!(
-            app.value(&format!(
-                "SELECT quantity FROM subscriptions WHERE id = '{id}'"
-            ))
-            .await
-            .unwrap(),
-            quantity.to_string()
-        );
-    }
+    crate::bulk::assert_quantities(&app, &chosen, 0).await;
     assert_eq!(
         app.value("SELECT detail FROM activity WHERE action = 'approval_rejected'")
             .await
@@ -213,16 +195,7 @@ async fn its_maker_withdraws_a_job_waiting_for_approval_and_the_log_says_so() {
         .await,
         1
     );
-    for (id, quantity) in &chosen {
-        assert_eq!(
-            app.value(&format!(
-                "SELECT quantity FROM subscriptions WHERE id = '{id}'"
-            ))
-            .await
-            .unwrap(),
-            quantity.to_string()
-        );
-    }
+    crate::bulk::assert_quantities(&app, &chosen, 0).await;
     // Nothing waits for the approvers any more.
     let admin = app.another_browser();
     admin.sign_in(CONTOSO).await;
