@@ -71,6 +71,29 @@ fn password_in(page: &Page) -> Option<String> {
     Some(rest.split('<').next()?.to_owned())
 }
 
+/// The review at `location`, in Chinese (its Confirm posting to its own address), then in
+/// English after the language switch, which comes back to it: each holds its words. The
+/// English page.
+async fn in_both_languages(app: &TestApp, location: &str, zh: &[&str], en: &[&str]) -> Page {
+    let review = app.get(location).await;
+    review
+        .assert_status(200)
+        .assert_contains(&format!("action=\"{location}\""));
+    for words in zh {
+        review.assert_contains(words);
+    }
+    assert!(review.is_review());
+    let switched = app.get(&format!("/language/en-US?back={location}")).await;
+    switched.assert_redirect(location);
+    let english = app.follow(&switched).await;
+    english.assert_status(200);
+    for words in en {
+        english.assert_contains(words);
+    }
+    assert!(english.is_review());
+    english
+}
+
 #[actix_web::test]
 async fn a_new_customers_review_has_its_address_and_its_password_is_shown_once() {
     let app = spawn_app().await;
@@ -100,21 +123,14 @@ async fn a_new_customers_review_has_its_address_and_its_password_is_shown_once()
     assert_eq!(app.count("drafts").await, 1);
 
     // Its review at its address, in Chinese, then in English after the switch; nothing made.
-    let review = app.get(&location).await;
-    review
-        .assert_status(200)
-        .assert_contains("admin@xinghe2031.partner.onmschina.cn")
-        .assert_contains("确认前请检查新客户")
-        .assert_contains(&format!("action=\"{location}\""));
-    assert!(review.is_review());
-    let switched = app.get(&format!("/language/en-US?back={location}")).await;
-    switched.assert_redirect(&location);
-    let english = app.follow(&switched).await;
-    english
-        .assert_status(200)
-        .assert_contains("Check the new customer before you confirm.")
-        .assert_contains("admin@xinghe2031.partner.onmschina.cn");
-    assert!(english.is_review());
+    let admin = "admin@xinghe2031.partner.onmschina.cn";
+    let english = in_both_languages(
+        &app,
+        &location,
+        &[admin, "确认前请检查新客户"],
+        &[admin, "Check the new customer before you confirm."],
+    )
+    .await;
     assert_eq!(app.snapshot().await, before, "nothing made before Confirm");
 
     // Another user's review is no review to them, nor their Confirm.
@@ -301,21 +317,13 @@ async fn an_orders_review_has_its_address_and_is_placed_once() {
     assert_eq!(app.count("drafts").await, 1);
 
     // Its review at its address, in Chinese, then in English after the switch; nothing placed.
-    let review = app.get(&location).await;
-    review
-        .assert_status(200)
-        .assert_contains("销售部")
-        .assert_contains("新订阅")
-        .assert_contains(&format!("action=\"{location}\""));
-    assert!(review.is_review());
-    let switched = app.get(&format!("/language/en-US?back={location}")).await;
-    switched.assert_redirect(&location);
-    let english = app.follow(&switched).await;
-    english
-        .assert_status(200)
-        .assert_contains("New subscriptions")
-        .assert_contains("销售部");
-    assert!(english.is_review());
+    let english = in_both_languages(
+        &app,
+        &location,
+        &["销售部", "新订阅"],
+        &["销售部", "New subscriptions"],
+    )
+    .await;
     assert_eq!(
         app.snapshot().await,
         before,
