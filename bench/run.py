@@ -4,6 +4,8 @@ the customer list with a search, a Details page, the upgrade form and upgrade su
 subscriptions, and the API's reads (a subscription, its upgrades, a page of customers) and
 upgrades; at 1,000 and 100,000 customers; on SQLite and PostgreSQL. Every figure is shown
 beside its ratio to /health measured in the same run. Writes docs/PERFORMANCE.md.
+Issue 31's pages' writes (new customers, orders) time the Confirm of a review at its own address
+(POST /reviews/{id}); their drafts are held before the run, untimed (`hold_drafts`).
 
     python3 bench/run.py                  # everything (about eight minutes on 2 cores)
     python3 bench/instructions.py         # instructions per request, counted by callgrind
