@@ -214,7 +214,7 @@ def settle(kind, url, loaded=None):
     os.sync()
 
 
-# The form fields of Add customer other than its prefix, one-time key and csrf (bench/sell.lua).
+# The form fields of Add customer other than its prefix, one-time key and csrf (the Submits of `hold_drafts`).
 NEW_CUSTOMER_FIELDS = urllib.parse.urlencode({
     "company_name": "星河量子科技有限公司", "last_name": "王", "first_name": "小明",
     "email": "wang@example.com", "phone": "010-8888-8888", "province": "北京市", "city": "北京",
