@@ -4,6 +4,8 @@ the customer list with a search, a Details page, the upgrade form and upgrade su
 subscriptions, and the API's reads (a subscription, its upgrades, a page of customers) and
 upgrades; at 1,000 and 100,000 customers; on SQLite and PostgreSQL. Every figure is shown
 beside its ratio to /health measured in the same run. Writes docs/PERFORMANCE.md.
+Issue 31's pages' writes (new customers, orders) time the Confirm of a review at its own address
+(POST /reviews/{id}); their drafts are held before the run, untimed (`hold_drafts`).
 
     python3 bench/run.py                  # everything (about eight minutes on 2 cores)
     python3 bench/instructions.py         # instructions per request, counted by callgrind
@@ -212,7 +214,7 @@ def settle(kind, url, loaded=None):
     os.sync()
 
 
-# The form fields of Add customer other than its prefix, one-time key and csrf (bench/sell.lua).
+# The form fields of Add customer other than its prefix, one-time key and csrf (the Submits of `hold_drafts`).
 NEW_CUSTOMER_FIELDS = urllib.parse.urlencode({
     "company_name": "星河量子科技有限公司", "last_name": "王", "first_name": "小明",
     "email": "wang@example.com", "phone": "010-8888-8888", "province": "北京市", "city": "北京",
@@ -371,15 +373,62 @@ def write_run(base, script, env, duration, connections, results, name):
     print(f"  {name:34} {rps:10.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  non-2xx/3xx {bad}", flush=True)
 
 
+# Drafts held before a pages' Confirm run, one a Confirm: more than a 2-second run can confirm
+# (about 2,000 a second at most on this machine), so that none is confirmed twice.
+DRAFTS = 8000
+
+
+def hold_drafts(base, cookie, submits, path, threads=4):
+    """Holds a draft for each of `submits` ((form action, encoded body without csrf, one-time key,
+    what the Confirm carries besides: the holdings version of an order, or "")) by posting its
+    Submit (each answered 303 to its review, /reviews/{id}), on `threads` kept-alive connections,
+    and writes "review-path key [version]" lines to `path` for bench/sell.lua's page-confirm.
+    Not timed: a Submit only holds the draft; the run measures the Confirm that makes the
+    customer / places the order (issue 31, since reviews have their own address)."""
+    import http.client
+    host, port = base[len("http://"):].split(":")
+    lines, failed = [None] * len(submits), []
+    def work(start):
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        for i in range(start, len(submits), threads):
+            action, body, key, carry = submits[i]
+            conn.request("POST", action, body=body, headers={
+                "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+            r = conn.getresponse()
+            r.read()
+            where = r.getheader("Location") or ""
+            if r.status == 303 and where.startswith("/reviews/"):
+                lines[i] = f"{where} {key} {carry}".rstrip()
+            else:
+                failed.append((r.status, action))
+        conn.close()
+    workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    if failed:
+        sys.exit(f"holding drafts: {len(failed)} Submits not answered 303 to a review, e.g. {failed[0]}")
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+    return len(lines)
+
+
 def selling(base, kind, url, csrf, cookie, token, prices, duration, connections, tmp, size, results, wanted):
-    """Issue 31's writes: new customers (a Confirm of Add customer; the API's POST /v1/customers),
-    each with a prefix no one holds, and orders of one line (a Confirm of Add subscription; the
-    API's POST …/orders), each for a customer of its own that no other order of the run touches."""
+    """Issue 31's writes: new customers (the Confirm of Add customer's review; the API's POST
+    /v1/customers), each with a prefix no one holds, and orders of one line (the Confirm of Add
+    subscription's review; the API's POST …/orders), each for a customer of its own that no other
+    order of the run touches. The pages' Submits are made before their runs (`hold_drafts`, not
+    timed): a Submit holds a draft and redirects to its review; the runs time the Confirms."""
     run_tag = int(time.time()) % 100_000_000
     common = dict(os.environ, BENCH_THREADS="2", BENCH_RUN=str(run_tag))
-    if wanted("new customers (pages)"):
-        env = dict(common, BENCH_SELL="customer-page", BENCH_FIELDS=NEW_CUSTOMER_FIELDS, BENCH_CSRF=csrf,
-                   BENCH_COOKIE=cookie)
+    key = lambda door, n: f"{run_tag:08d}-0000-4000-{door}-{n:012d}"
+    if wanted("new customers (pages"):
+        drafts = os.path.join(tmp, f"customer-drafts-{kind}-{size}.txt")
+        hold_drafts(base, cookie, [("/customers/new", f"csrf={csrf}&key={key('a000', n)}&prefix=p{run_tag}x{n}&"
+                                    + NEW_CUSTOMER_FIELDS, key("a000", n), "") for n in range(DRAFTS)], drafts)
+        settle(kind, url)
+        env = dict(common, BENCH_SELL="page-confirm", BENCH_IDS=drafts, BENCH_CSRF=csrf, BENCH_COOKIE=cookie)
         write_run(base, "sell.lua", env, duration, connections, results, "new customers (pages, Confirm)")
     if wanted("API: POST /v1/customers"):
         env = dict(common, BENCH_SELL="customer-api", BENCH_BODY=NEW_CUSTOMER_BODY, BENCH_TOKEN=token)
@@ -396,10 +445,18 @@ def selling(base, kind, url, csrf, cookie, token, prices, duration, connections,
     with open(api, "w") as f:
         f.write("\n".join(l.split()[0] for l in rows[1::2]))
     if wanted("orders (pages"):
-        env = dict(common, BENCH_SELL="order-page", BENCH_IDS=pages, BENCH_CSRF=csrf, BENCH_COOKIE=cookie,
+        offer = "O365_E1"  # bench/sell.lua's BENCH_OFFER default, as the API's orders
+        mine = [l.split() for l in rows[0::2]][:DRAFTS]
+        drafts = os.path.join(tmp, f"order-drafts-{kind}-{size}.txt")
+        hold_drafts(base, cookie, [(f"/customers/{c}/orders/new",
+                                    f"csrf={csrf}&key={key('c000', n)}&version={v}&prices={prices}"
+                                    f"&q-{offer}=1&n-{offer}=Bench", key("c000", n), v)
+                                   for n, (c, v) in enumerate(mine)], drafts)
+        settle(kind, url)
+        env = dict(common, BENCH_SELL="page-confirm", BENCH_IDS=drafts, BENCH_CSRF=csrf, BENCH_COOKIE=cookie,
                    BENCH_PRICES=prices)
         write_run(base, "sell.lua", env, duration, connections, results,
-                  f"orders (pages, Confirm; {len(rows[0::2]):,} customers)")
+                  f"orders (pages, Confirm; {len(mine):,} drafts)")
     if wanted("API: POST orders"):
         env = dict(common, BENCH_SELL="order-api", BENCH_IDS=api, BENCH_TOKEN=token)
         write_run(base, "sell.lua", env, duration, connections, results,

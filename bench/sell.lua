@@ -1,10 +1,14 @@
 -- wrk script: issue 31's writes, each request on fresh input. BENCH_SELL says which:
---   customer-page  a Confirm of Add customer (BENCH_FIELDS: the form's other fields, encoded)
+--   page-confirm   the Confirm of a held review, POST /reviews/{id} (BENCH_IDS: a file of
+--                  "review-path key [holdings-version]" lines, one a draft, held before the run
+--                  by bench/run.py's `hold_drafts`: a Submit of Add customer or Add subscription
+--                  only holds a draft and answers 303 to its review; the Confirm makes the
+--                  customer / places the order; BENCH_PRICES: the price list's version)
 --   customer-api   POST /v1/customers (BENCH_BODY: Partner Center's body, PREFIX for the prefix)
---   order-page     a Confirm of Add subscription, one line of BENCH_OFFER (BENCH_IDS: a file of
---                  "customer holdings-version" lines; BENCH_PRICES: the price list's version)
 --   order-api      POST /v1/customers/{id}/orders, one line of BENCH_OFFER (BENCH_IDS: a file
 --                  of customer ids)
+-- A Confirm takes the next draft of the file, one each; past the file's end it would wrap round
+-- to drafts already confirmed (a replay, cheap): run.py holds more drafts than a run can use.
 -- Each new customer has a domain prefix no one holds (nor the other door's run), each order a customer of its own; each
 -- request its own one-time key (a form's key, the API's MS-RequestId). BENCH_CSRF and
 -- BENCH_COOKIE carry the signed-in session, BENCH_TOKEN the API token; BENCH_RUN tells one
@@ -18,8 +22,9 @@ local token = os.getenv("BENCH_TOKEN")
 local ids = {}
 if os.getenv("BENCH_IDS") then
   for line in io.lines(os.getenv("BENCH_IDS")) do
-    local c, v = line:match("^(%S+)%s*(%S*)$")
-    if c then ids[#ids + 1] = { c, v } end
+    local f = {}
+    for w in line:gmatch("%S+") do f[#f + 1] = w end
+    if f[1] then ids[#ids + 1] = f end
   end
 end
 local threads = 0
@@ -38,8 +43,7 @@ local function form(path, body)
   return wrk.format("POST", path, {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = cookie,
-  }, "csrf=" .. csrf .. "&key=" .. string.format("%08d-0000-4000-a000-%012d", run, n) .. body
-    .. "&confirm=1")
+  }, "csrf=" .. csrf .. body .. "&confirm=1")
 end
 
 local function api(path, body)
@@ -52,18 +56,20 @@ end
 
 request = function()
   n = n + stride
-  -- The pages' and the API's new customers of one run apart ("p…", "a…"): the same prefix in
-  -- both runs made the API's first ones refusals (the domain taken), cheap and not what is
-  -- measured.
-  local prefix = string.format("%s%dx%d", sell == "customer-api" and "a" or "p", run, n)
+  -- The API's new customers apart from the pages' ("a…"; run.py's drafts hold "p…"): the same
+  -- prefix in both runs made the API's first ones refusals (the domain taken), cheap and not
+  -- what is measured.
+  local prefix = string.format("a%dx%d", run, n)
   local pick = ids[(n % math.max(#ids, 1)) + 1]
-  if sell == "customer-page" then
-    return form("/customers/new", "&prefix=" .. prefix .. "&" .. os.getenv("BENCH_FIELDS"))
+  if sell == "page-confirm" then
+    -- The review's own form: its key, and for an order the version and prices it was drawn at.
+    local body = "&key=" .. pick[2]
+    if pick[3] then
+      body = body .. "&version=" .. pick[3] .. "&prices=" .. (os.getenv("BENCH_PRICES") or "0")
+    end
+    return form(pick[1], body)
   elseif sell == "customer-api" then
     return api("/v1/customers", (os.getenv("BENCH_BODY"):gsub("PREFIX", prefix)))
-  elseif sell == "order-page" then
-    return form("/customers/" .. pick[1] .. "/orders/new", "&version=" .. pick[2] .. "&prices="
-      .. (os.getenv("BENCH_PRICES") or "0") .. "&q-" .. offer .. "=1&n-" .. offer .. "=Bench")
   else
     return api("/v1/customers/" .. pick[1] .. "/orders", '{"lineItems":[{"lineItemNumber":0,"offerId":"'
       .. offer .. '","friendlyName":"Bench","quantity":1}],"billingCycle":"monthly"}')
