@@ -134,7 +134,7 @@ fn moment(raw: &str, name: &str, end: bool) -> Result<DateTime<Utc>, ApiError> {
     Ok(day.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
-/// `GET /v1/auditrecords`.
+/// The reseller's changes, as Partner Center's audit records.
 #[utoipa::path(
     get,
     path = "/v1/auditrecords",

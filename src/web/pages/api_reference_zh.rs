@@ -233,6 +233,30 @@ const ZH: &[(&str, &str)] = &[
         "未被占用时为 true，已被占用时为 false",
     ),
     ("Not a domain prefix (800002)", "不是有效的域前缀（800002）"),
+    (
+        "The request's id (32 hexadecimal digits, from the 202's `Location`)",
+        "申请的 ID（32 位十六进制数字，取自 202 应答的 `Location`）",
+    ),
+    (
+        "The reseller's changes, as Partner Center's audit records.",
+        "经销商所做的更改，以合作伙伴中心的审核记录形式提供。",
+    ),
+    (
+        "From this date (yyyy-mm-dd) or instant (RFC 3339); default: 30 days ago",
+        "从此日期（yyyy-mm-dd）或时刻（RFC 3339）起；默认：30 天前",
+    ),
+    (
+        "Up to this date's end (yyyy-mm-dd) or this instant (RFC 3339); default: now",
+        "到此日期结束时（yyyy-mm-dd）或此时刻（RFC 3339）为止；默认：现在",
+    ),
+    (
+        "The reseller's changes in the range, oldest first, at most 500",
+        "该时间范围内经销商所做的更改，最早的在前，最多 500 条",
+    ),
+    (
+        "A date that can't be read, or an end not after the start (800002)",
+        "日期无法识别，或结束时间不晚于开始时间（800002）",
+    ),
 ];
 
 /// `text` in Chinese, where the reference has it; otherwise as it is.
