@@ -224,7 +224,8 @@ async fn every_field_is_checked_and_nothing_written() {
 
 const FORM: &str = "/customers/new";
 
-fn fields(prefix: &str) -> Vec<(&'static str, String)> {
+/// Add customer's fields, filled in as a reseller in Beijing would, with `prefix` for the domain.
+pub(crate) fn fields(prefix: &str) -> Vec<(&'static str, String)> {
     vec![
         ("company_name", "星河科技有限公司".into()),
         ("prefix", prefix.into()),

@@ -10,22 +10,6 @@ use crate::helpers::{CONTOSO, CONTOSO_SALES, NORTHWIND, Page, TestApp, spawn_app
 const NEW_CUSTOMER: &str = "/customers/new";
 const NEW_ORDER: &str = "/customers/c-fabrikam/orders/new";
 
-fn customer_fields(prefix: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("company_name", "星河科技有限公司".into()),
-        ("prefix", prefix.into()),
-        ("last_name", "王".into()),
-        ("first_name", "小明".into()),
-        ("email", "wang@example.com".into()),
-        ("phone", "010-8888-8888".into()),
-        ("province", "北京市".into()),
-        ("city", "北京".into()),
-        ("address_line", "朝阳区建国路 1 号".into()),
-        ("postal_code", "100020".into()),
-        ("language", "zh-CN".into()),
-    ]
-}
-
 /// Posts a form as a browser does (its CSRF token, the form's one-time key), without following
 /// the redirect.
 async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)], key: &str) -> Page {
@@ -102,7 +86,7 @@ async fn a_new_customers_review_has_its_address_and_its_password_is_shown_once()
     let others = signed_in_others(&app).await;
     let key = app.get(NEW_CUSTOMER).await.hidden("key");
     let before = app.snapshot().await;
-    let typed = customer_fields("Xinghe2031");
+    let typed = crate::new_customers::fields("Xinghe2031");
     let typed: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
     // The Submit holds a draft (the same form twice is one) and redirects to its review.
@@ -227,7 +211,7 @@ async fn the_password_is_held_sealed_until_the_page_after_the_confirm() {
     app.sign_in(CONTOSO).await;
     app.prefer("en-US");
     let key = app.get(NEW_CUSTOMER).await.hidden("key");
-    let typed = customer_fields("Sealed2031");
+    let typed = crate::new_customers::fields("Sealed2031");
     let typed: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let location = review_address(&post_form(&app, NEW_CUSTOMER, &typed, &key).await);
     let review = app.get(&location).await;
@@ -264,7 +248,7 @@ async fn an_expired_new_customers_review_makes_nothing_and_leads_back_to_the_for
     app.sign_in(CONTOSO).await;
     app.prefer("en-US");
     let key = app.get(NEW_CUSTOMER).await.hidden("key");
-    let typed = customer_fields("Late2031");
+    let typed = crate::new_customers::fields("Late2031");
     let typed: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let location = review_address(&post_form(&app, NEW_CUSTOMER, &typed, &key).await);
     let review = app.get(&location).await;
