@@ -234,14 +234,11 @@ fn waits(now: DateTime<Utc>) -> Condition {
             draft::Column::State
                 .is_in([DraftState::Pending.as_str(), DraftState::Approving.as_str()]),
         )
+        // Taken (approving) only when its taker's hold has lapsed.
         .add(
             Condition::any()
                 .add(draft::Column::State.eq(DraftState::Pending.as_str()))
-                .add(
-                    Condition::all()
-                        .add(draft::Column::State.eq(DraftState::Approving.as_str()))
-                        .add(draft::Column::DecidedAt.lte(now - TAKEN_FOR)),
-                ),
+                .add(draft::Column::DecidedAt.lte(now - TAKEN_FOR)),
         )
         .add(draft::Column::ExpiresAt.gt(now))
 }

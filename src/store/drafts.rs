@@ -176,7 +176,7 @@ async fn by_key(db: &Db, user_id: i32, key: &FormKey) -> Result<Option<draft::Mo
 }
 
 /// `who`'s draft made with `key` that is no longer being reviewed (held for approval, decided,
-/// or confirmed): its row id. An API request sent again with its `MS-RequestId` finds the
+/// or confirmed): its public id. An API request sent again with its `MS-RequestId` finds the
 /// request for approval it made the first time.
 pub async fn decided_by_key(
     db: &Db,
