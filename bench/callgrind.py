@@ -17,6 +17,12 @@ build, hence 60 by default. Compare builds with the same `--requests`, alternati
 PostgreSQL only the portal's instructions are counted (`bench/cpu.py` tells PostgreSQL's share).
 A page that starts the Charges totals' work in the background needs a large `--warm` (300 at
 100,000 customers). The API's paths (`/v1/…`) are requested with a token the script makes.
+
+Issue 31's writes, each request on fresh input as in bench/run.py's runs:
+    python3 bench/callgrind.py sqlite:///tmp/big.sqlite "POST /v1/customers" "CONFIRM /customers/new"
+`POST /v1/customers` posts Partner Center's body of a new customer with a prefix and
+`MS-RequestId` of its own; `CONFIRM /customers/new` holds a draft of Add customer per request
+before the profile starts (not counted) and counts its review's Confirm, `POST /reviews/{id}`.
 """
 import argparse, os, re, subprocess, sys, urllib.request
 
@@ -35,13 +41,25 @@ def profile(url, path, warm, n, out):
         cookie, _ = run.sign_in(base)
         run.forget_sign_ins(url)
 
-        c, token = run.credentials(url, path, cookie)
+        method, _, target = path.rpartition(" ")
+        c, token = run.credentials(url, "/v1/" if method == "POST" else target, cookie)
         headers = {"Cookie": c} if c else {"Authorization": f"Bearer {token}"}
+        # A write's answer is the request counted, not the page it redirects to.
+        opener = urllib.request.build_opener(run.NoRedirect)
+        requests = iter(writes(base, method, target, cookie, warm + n) if method else [])
 
         def get():
-            request = urllib.request.Request(base + path, headers=headers)
-            with urllib.request.urlopen(request) as response:
-                response.read()
+            if method:
+                request = next(requests)
+                request.headers.update(headers)
+            else:
+                request = urllib.request.Request(base + target, headers=headers)
+            try:
+                with opener.open(request) as response:
+                    response.read()
+            except urllib.error.HTTPError as e:
+                if e.code != 303 or not method:
+                    raise
 
         for _ in range(warm):
             get()
@@ -54,6 +72,31 @@ def profile(url, path, warm, n, out):
         proc.wait()
     report = subprocess.run(["callgrind_annotate", out], capture_output=True, text=True, check=True).stdout
     return int(re.search(r"([\d,]+)\s+\(100\.0%\)\s+PROGRAM TOTALS", report).group(1).replace(",", "")) / n
+
+
+def writes(base, method, target, cookie, count):
+    """`count` requests of a write, each on fresh input (see the module's doc)."""
+    import tempfile, time
+    tag = int(time.time()) % 100_000_000
+    key = lambda n: f"{tag:08d}-0000-4000-c000-{n:012d}"
+    if method == "POST" and target == "/v1/customers":
+        for n in range(count):
+            body = run.NEW_CUSTOMER_BODY.replace("PREFIX", f"g{tag}x{n}").encode()
+            yield urllib.request.Request(base + target, data=body, method="POST", headers={
+                "Content-Type": "application/json", "MS-RequestId": key(n)})
+    elif method == "CONFIRM" and target == "/customers/new":
+        page = urllib.request.urlopen(urllib.request.Request(base + "/", headers={"Cookie": cookie})).read().decode()
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+        with tempfile.NamedTemporaryFile("r") as held:
+            run.hold_drafts(base, cookie, [(target, f"csrf={csrf}&key={key(n)}&prefix=h{tag}x{n}&"
+                                            + run.NEW_CUSTOMER_FIELDS, key(n), "") for n in range(count)], held.name)
+            drafts = [line.split() for line in held.read().split("\n")]
+        for review, draft_key in drafts:
+            body = f"csrf={csrf}&key={draft_key}&confirm=1".encode()
+            yield urllib.request.Request(base + review, data=body, method="POST", headers={
+                "Content-Type": "application/x-www-form-urlencoded"})
+    else:
+        sys.exit(f"not a write this script knows: {method} {target}")
 
 
 def main():

@@ -276,6 +276,7 @@ impl Runner {
             subscription: &subscription,
             key: Some(&key),
             expected: row.expected,
+            settles: None,
             at: self.clock.now(),
         };
         let made = changes::apply(&self.db, &sub, &change, |applied| {

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::turn::write_turn;
 use super::{Db, DbErr};
@@ -258,43 +258,54 @@ pub async fn get(db: &Db, who: &Account, id: &DraftId) -> Result<Option<Draft>, 
         .transpose()
 }
 
-/// Marks the draft confirmed by `who` at the price list `prices`, its change having led to
-/// `result`.
+/// Marks the draft confirmed by `who`, its change having led to `result`, on its own: for a draft whose change was found made under its key (a Confirm's
+/// change settles its draft itself: [`Settles`]).
 pub async fn confirmed(
     db: &Db,
     who: &Account,
-    id: i32,
-    prices: Option<i64>,
+    settles: Settles,
     result: &str,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let _turn = write_turn(db).await;
+    db.execute_raw(settled(db.get_database_backend(), who, settles, result, at))
+        .await?;
+    Ok(())
+}
+
+/// The held draft a review's Confirm settles: its id, and the price list's version its review
+/// was drawn at (an order's, a subscription's change; none for a new customer). The change engine
+/// marks it confirmed in the change's own transaction (`store::changes`), so that a change made
+/// never leaves its draft `reviewing`, and the Confirm takes one turn to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settles {
+    pub draft: i32,
+    pub prices: Option<i64>,
+}
+
+/// The statement marking the draft confirmed by `who` at `at`, its change having led to
+/// `result`.
+pub(super) fn settled(
+    backend: sea_orm::DbBackend,
+    who: &Account,
+    settles: Settles,
+    result: &str,
+    at: DateTime<Utc>,
+) -> sea_orm::Statement {
+    use sea_orm::QueryTrait;
+    use sea_orm::sea_query::Expr;
     draft::Entity::update_many()
         .col_expr(
             draft::Column::State,
-            sea_orm::sea_query::Expr::value(DraftState::Confirmed.as_str()),
+            Expr::value(DraftState::Confirmed.as_str()),
         )
-        .col_expr(
-            draft::Column::DecidedBy,
-            sea_orm::sea_query::Expr::value(who.user_id),
-        )
-        .col_expr(
-            draft::Column::DecidedAt,
-            sea_orm::sea_query::Expr::value(at),
-        )
-        .col_expr(
-            draft::Column::PricesVersion,
-            sea_orm::sea_query::Expr::value(prices),
-        )
-        .col_expr(
-            draft::Column::Result,
-            sea_orm::sea_query::Expr::value(result),
-        )
-        .filter(draft::Column::Id.eq(id))
+        .col_expr(draft::Column::DecidedBy, Expr::value(who.user_id))
+        .col_expr(draft::Column::DecidedAt, Expr::value(at))
+        .col_expr(draft::Column::PricesVersion, Expr::value(settles.prices))
+        .col_expr(draft::Column::Result, Expr::value(result))
+        .filter(draft::Column::Id.eq(settles.draft))
         .filter(draft::Column::UserId.eq(who.user_id))
-        .exec(db)
-        .await?;
-    Ok(())
+        .build(backend)
 }
 
 /// Forgets the drafts that were never confirmed and expired before `now`, and the confirmed ones

@@ -287,8 +287,20 @@ async fn add_customer_on_the_pages_shows_the_password_once() {
     // Confirm goes back to the review's address, which shows the password this once.
     let confirmed = app.confirm(&review).await;
     confirmed.assert_redirect(&review.confirm_action());
+    // The password goes to that page sealed in a cookie of its own, which nothing else opens.
+    let carried = app.cookies()["portal_new_password"].clone();
+    let other = app.another_browser();
+    other.sign_in(CONTOSO).await;
+    let mut jar = other.cookies();
+    jar.insert("portal_new_password".into(), carried.clone());
+    other.set_cookies(jar);
+    other
+        .get(&review.confirm_action())
+        .await
+        .assert_contains("data-code=\"already_done\"");
     let made = app.follow(&confirmed).await;
     made.assert_status(200).assert_contains("客户已创建");
+    assert!(!app.cookies().contains_key("portal_new_password"));
     let password = made
         .body
         .split("data-code=\"password\">")
@@ -308,6 +320,14 @@ async fn add_customer_on_the_pages_shows_the_password_once() {
     let again = app.confirm(&review).await;
     assert_eq!(again.status.as_u16(), 303);
     assert!(!again.body.contains(&password));
+    app.follow(&confirmed)
+        .await
+        .assert_contains("data-code=\"already_done\"")
+        .assert_lacks(&password);
+    // The cookie sent again (a browser that kept it) opens once only.
+    let mut jar = app.cookies();
+    jar.insert("portal_new_password".into(), carried);
+    app.set_cookies(jar);
     app.follow(&confirmed)
         .await
         .assert_contains("data-code=\"already_done\"")

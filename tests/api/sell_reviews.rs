@@ -206,7 +206,7 @@ async fn a_new_customers_review_has_its_address_and_its_password_is_shown_once()
 }
 
 #[actix_web::test]
-async fn the_password_is_held_sealed_until_the_page_after_the_confirm() {
+async fn the_password_is_held_sealed_in_a_cookie_until_the_page_after_the_confirm() {
     let app = crate::helpers::spawn_app_with(&[crate::helpers::SESSIONS_IN_THE_DATABASE]).await;
     app.sign_in(CONTOSO).await;
     app.prefer("en-US");
@@ -215,27 +215,47 @@ async fn the_password_is_held_sealed_until_the_page_after_the_confirm() {
     let typed: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let location = review_address(&post_form(&app, NEW_CUSTOMER, &typed, &key).await);
     let review = app.get(&location).await;
-    app.confirm(&review).await.assert_redirect(&location);
-    // Between the Confirm and the next page, the session holds it, sealed.
+    let sessions = "SELECT MAX(state) FROM sessions";
+    let before = (app.count("sessions").await, app.value(sessions).await);
+    let confirmed = app.confirm(&review).await;
+    confirmed.assert_redirect(&location);
+    // Between the Confirm and the next page, a cookie of its own holds it, sealed, sent to the
+    // review's address only; the Confirm wrote no session.
+    let cookie = confirmed
+        .headers
+        .get_all("set-cookie")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("portal_new_password="))
+        .expect("the password's cookie");
+    for part in [
+        format!("Path={location}"),
+        "HttpOnly".to_owned(),
+        "SameSite=Strict".to_owned(),
+        "Max-Age=300".to_owned(),
+    ] {
+        assert!(cookie.contains(&part), "{cookie} lacks {part}");
+    }
     assert_eq!(
-        app.count("sessions WHERE state LIKE '%new_customer_password%'")
-            .await,
-        1
+        (app.count("sessions").await, app.value(sessions).await),
+        before
     );
     let created = app.get(&location).await;
     let password = password_in(&created).expect("the password shown");
+    assert!(!cookie.contains(&password), "the password in the clear");
     assert_eq!(
         app.count(&format!("sessions WHERE state LIKE '%{password}%'"))
             .await,
         0,
         "the password is in the session in the clear"
     );
-    // Shown, it is gone from the session.
-    assert_eq!(
-        app.count("sessions WHERE state LIKE '%new_customer_password%'")
-            .await,
-        0
-    );
+    // Shown, its cookie is removed.
+    let removal = created
+        .headers
+        .get_all("set-cookie")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("portal_new_password="))
+        .expect("the cookie's removal");
+    assert!(removal.contains("Max-Age=0"), "{removal}");
     app.get(&location)
         .await
         .assert_contains("data-code=\"already_done\"")

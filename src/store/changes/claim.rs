@@ -9,6 +9,7 @@ use sea_orm::{
     QueryFilter, QueryResult, QueryTrait, Statement, TransactionTrait, Value,
 };
 
+use super::super::drafts::{self, Settles};
 use super::super::turn::{self, Member};
 use super::super::views::{holdings_of, view, view_of_row};
 use super::writes::Writes;
@@ -80,23 +81,34 @@ impl Claimed {
         reply: &Reply,
     ) -> Result<(), DbErr> {
         self.txn
-            .finish(sub.who, sub.key, sub.at, writes, reply)
+            .finish(sub.who, sub.key, sub.settles, sub.at, writes, reply)
             .await
     }
 }
 
 impl Txn {
-    /// Keeps the door's reply under `key` with the change's own writes, and commits.
+    /// Keeps the door's reply under `key` with the change's own writes, settles the review's
+    /// draft (where the change led), and commits.
     async fn finish(
         self,
         who: &Account,
         key: Option<&ChangeKey>,
+        settles: Option<Settles>,
         at: DateTime<Utc>,
         mut writes: Writes,
         reply: &Reply,
     ) -> Result<(), DbErr> {
         if let Some(key) = key {
             writes.push(keep(writes.backend(), who, key, reply, at));
+        }
+        if let Some(settles) = settles {
+            writes.push(drafts::settled(
+                writes.backend(),
+                who,
+                settles,
+                &reply.0,
+                at,
+            ));
         }
         match self {
             Txn::Own(txn) => {
@@ -285,16 +297,18 @@ impl CustomerClaimed {
         self.txn.undo().await
     }
 
-    /// Keeps the door's reply under `key` with the change's own writes, and commits.
+    /// Keeps the door's reply under `key` with the change's own writes, settles the review's
+    /// draft, and commits.
     pub async fn finish(
         self,
         who: &Account,
         key: Option<&ChangeKey>,
+        settles: Option<Settles>,
         at: DateTime<Utc>,
         writes: Writes,
         reply: &Reply,
     ) -> Result<(), DbErr> {
-        self.txn.finish(who, key, at, writes, reply).await
+        self.txn.finish(who, key, settles, at, writes, reply).await
     }
 }
 

@@ -29,6 +29,8 @@ pub struct CustomerSubmission<'a> {
     pub who: &'a Account,
     pub via: Via,
     pub key: Option<&'a ChangeKey>,
+    /// The held draft of Add customer its review's Confirm settles, with the customer.
+    pub settles: Option<super::Settles>,
     pub at: DateTime<Utc>,
 }
 
@@ -222,7 +224,7 @@ async fn make(
     };
     let reply = reply(&made);
     claimed
-        .finish(sub.who, sub.key, sub.at, writes, &reply)
+        .finish(sub.who, sub.key, sub.settles, sub.at, writes, &reply)
         .await?;
     Ok(CustomerDone {
         reply,

@@ -4,7 +4,8 @@
 //!
 //! begin → claim the subscription at the version the client saw → plan (the change's rule,
 //! judging what this transaction read) → write the subscriptions → record the activity → record
-//! the events (the outbox) → keep the door's reply under the one-time key → finish.
+//! the events (the outbox) → keep the door's reply under the one-time key (and settle the
+//! review's held draft, for a Confirm) → finish.
 //!
 //! The same request again (the same one-time key) gets the reply it got the first time, and
 //! changes nothing twice. The engine says what happened ([`Applied`], or a [`ChangeError`]); the
@@ -16,6 +17,7 @@ mod customer;
 mod order;
 mod writes;
 
+pub use super::drafts::Settles;
 pub use customer::{CustomerDone, CustomerMade, CustomerSubmission, create_customer};
 pub use order::{OrderDone, OrderSubmission, place};
 
@@ -41,6 +43,8 @@ pub struct Submission<'a> {
     /// version is refused (rule 7). Without one, the change applies to the subscription as it
     /// is when the change takes its turn.
     pub expected: Option<Version>,
+    /// The held draft a review's Confirm settles, with the change.
+    pub settles: Option<Settles>,
     /// When the change is made: its records' time, and the day it counts from.
     pub at: DateTime<Utc>,
 }
@@ -146,13 +150,16 @@ async fn make(
     };
     if plan.is_empty() {
         // Nothing to change: the version (and the API's etag) stays as it was, and nothing is
-        // kept under the key.
+        // kept under the key; a review's draft is settled on its own.
         let applied = Applied {
             subscription: plan.before,
             created: None,
         };
         let reply = reply(&applied);
         claimed.undo().await?;
+        if let Some(settles) = sub.settles {
+            super::drafts::confirmed(db, sub.who, settles, &reply.0, sub.at).await?;
+        }
         return Ok(Done {
             reply,
             applied: Some(applied),

@@ -33,6 +33,8 @@ pub struct OrderSubmission<'a> {
     /// placed since (another tab's) is a conflict. Without one, the order is placed as the
     /// customer is.
     pub expected: Option<i64>,
+    /// The held draft of Add subscription its review's Confirm settles, with the order.
+    pub settles: Option<super::Settles>,
     pub at: DateTime<Utc>,
 }
 
@@ -84,7 +86,7 @@ async fn make(
     };
     let reply = reply(&placed);
     claimed
-        .finish(sub.who, sub.key, sub.at, writes, &reply)
+        .finish(sub.who, sub.key, sub.settles, sub.at, writes, &reply)
         .await?;
     Ok(OrderDone {
         reply,

@@ -206,6 +206,7 @@ pub async fn create(
         who: &caller.account,
         via: Via::Token(caller.token_id, caller.correlation),
         key: key.as_ref(),
+        settles: None,
         at: clock.now(),
     };
     let answer = |made: &changes::CustomerMade, password: Option<String>| NewCustomerResource {

@@ -282,6 +282,7 @@ pub async fn create(
         customer: &customer,
         key: key.as_ref(),
         expected: None,
+        settles: None,
         at: clock.now(),
     };
     match changes::place(&db, &sub, &order, |placed| {

@@ -281,6 +281,7 @@ pub async fn patch(
         subscription: &view.subscription.id,
         key: key.as_ref(),
         expected,
+        settles: None,
         at: clock.now(),
     };
     // Above the reseller's threshold: held for a second person's approval (202), not made.

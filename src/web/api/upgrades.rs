@@ -170,6 +170,7 @@ pub async fn create(
         subscription: &source,
         key: asked.key.as_ref(),
         expected: asked.expected,
+        settles: None,
         at: clock.now(),
     };
     let upgrade = Change::Upgrade(Upgrade {

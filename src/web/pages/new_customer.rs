@@ -5,13 +5,16 @@
 //! the change engine, once.
 //!
 //! The first admin's generated password is shown once, and kept nowhere in clear: the Confirm
-//! stores only its hash with the customer, and hands the password to the next page through the
-//! session, sealed (`crate::sealed`) and bound to the draft; the review's address, requested
-//! right after its Confirm, opens it, drops it from the session, and shows it (not cached). A
-//! reload, Back, or another Confirm finds no password there: the review says the customer was
-//! made ("already done") and links to it.
+//! stores only its hash with the customer, and hands the password to the next page in a cookie
+//! of its own, sealed (`crate::sealed`) and bound to the draft and the session, sent to the
+//! review's address only, opening for five minutes; the review's address, requested right after
+//! its Confirm, opens it, removes the cookie, records in the session that it was shown, and shows
+//! it (not cached). A reload, Back, another Confirm, or the cookie sent again finds no password
+//! there: the review says the customer was made ("already done") and links to it. The Confirm
+//! writes nothing for it, and takes one turn to write, as the API's new customer does.
 
 use actix_session::Session;
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -23,9 +26,10 @@ use crate::domain::change::Via;
 use crate::domain::signup::{DomainPrefix, Field, NewCustomer, PROVINCES, RawCustomer};
 use crate::domain::{ChangeKey, CustomerId, FormKey, Version};
 use crate::sealed::Sealer;
-use crate::store::changes::{self, ChangeError, CustomerSubmission, Reply};
+use crate::store::changes::{self, ChangeError, CustomerSubmission, Reply, Settles};
 use crate::store::drafts::{self, NewDraft};
 use crate::store::{self, Db};
+use crate::web::middleware::csrf::CsrfToken;
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
 use crate::web::middleware::signed_in::SignedIn;
@@ -37,8 +41,16 @@ pub const PATH: &str = "/customers/new";
 /// The form's name, as its held draft keeps it.
 pub const FORM: &str = "customer";
 
-/// The session key of a password just generated, for the page after the Confirm, once.
-const NEW_PASSWORD: &str = "new_customer_password";
+/// The cookie of a password just generated, for the page after the Confirm, once.
+const NEW_PASSWORD: &str = "portal_new_password";
+
+/// How long the cookie opens after its Confirm (and the browser keeps it): the redirect after
+/// the Confirm, with time to spare.
+const NEW_PASSWORD_FOR: i64 = 5 * 60;
+
+/// The session's record of the drafts whose password was shown (the last few), so that the
+/// cookie, sent again, opens once.
+const PASSWORDS_SHOWN: &str = "new_customer_passwords_shown";
 
 /// Where the form's script asks whether a prefix is free as it is typed.
 pub const AVAILABILITY: &str = "/customers/new/availability";
@@ -383,18 +395,44 @@ fn held_form(
     render(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
-/// A password just generated, as the session holds it until the next page: sealed, bound to
-/// the draft whose Confirm made the customer.
+/// A customer just made and its first admin's password, as the cookie holds them (sealed) until
+/// the next page.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct NewPassword {
-    draft: String,
     customer: String,
     admin: String,
-    sealed: String,
+    password: String,
+    /// The Confirm's time: the cookie opens for [`NEW_PASSWORD_FOR`] seconds after it.
+    at: chrono::DateTime<chrono::Utc>,
 }
 
-fn purpose(held: &Held) -> String {
-    format!("a new customer's first password: {}", held.draft.public_id)
+/// What the cookie is sealed for: the draft whose Confirm made the customer, in this session
+/// (its token): another draft's page, or another browser, can't open it.
+fn purpose(held: &Held, session: &Session) -> String {
+    format!(
+        "a new customer's first password: {} {}",
+        held.draft.public_id,
+        CsrfToken::of(session).as_str()
+    )
+}
+
+/// The cookie holding `sealed` for the draft's review (`sealed` empty: its removal).
+fn new_password_cookie(held: &Held, sealed: String) -> Cookie<'static> {
+    let secure = held
+        .req
+        .app_data::<web::Data<crate::config::Https>>()
+        .is_some_and(|h| h.0);
+    let mut cookie = Cookie::build(NEW_PASSWORD, sealed)
+        .path(held::href(&held.draft.public_id))
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .max_age(actix_web::cookie::time::Duration::seconds(NEW_PASSWORD_FOR))
+        .finish();
+    if cookie.value().is_empty() {
+        cookie.make_removal();
+    }
+    cookie
 }
 
 /// The review of a held new customer, in the viewer's language; once confirmed, the customer
@@ -407,8 +445,16 @@ pub(crate) async fn show(
 ) -> Result<HttpResponse, PageError> {
     match held::settled(&held).await? {
         Some(Settled::Done(result)) => {
-            if let Some(page) = created(&held, &session, &sealer).await? {
-                return Ok(no_store(render(StatusCode::OK, &page)?));
+            if held.req.cookie(NEW_PASSWORD).is_some() {
+                let page = created(&held, &session, &sealer).await?;
+                let mut response = match page {
+                    Some(page) => no_store(render(StatusCode::OK, &page)?),
+                    None => held::settled_page(&held, Settled::Done(result), again())?,
+                };
+                response
+                    .add_cookie(&new_password_cookie(&held, String::new()))
+                    .map_err(|e| PageError::Internal(e.into()))?;
+                return Ok(response);
             }
             return held::settled_page(&held, Settled::Done(result), again());
         }
@@ -436,26 +482,40 @@ pub(crate) async fn show(
     render(StatusCode::OK, &page)
 }
 
-/// The customer the draft's Confirm made, with its password, if the session still holds it for
-/// this draft (the first request after the Confirm); the session holds it no more.
+/// The customer the draft's Confirm made, with its password, if the request's cookie holds them
+/// for this draft in this session, and they were not shown yet (the first request after the
+/// Confirm; the answer removes the cookie, and the session records that it was shown).
 async fn created(
     held: &Held,
     session: &Session,
     sealer: &Sealer,
 ) -> Result<Option<CreatedPage>, PageError> {
-    let Some(Ok(new)) = session.get::<NewPassword>(NEW_PASSWORD).transpose() else {
-        return Ok(None);
-    };
-    if new.draft != held.draft.public_id.as_str() {
-        return Ok(None);
-    }
-    session.remove(NEW_PASSWORD);
-    let Some(password) = sealer
-        .open(&purpose(held), &new.sealed)
-        .and_then(|p| String::from_utf8(p).ok())
+    let Some(new) = held
+        .req
+        .cookie(NEW_PASSWORD)
+        .and_then(|c| sealer.open(&purpose(held, session), c.value()))
+        .and_then(|json| serde_json::from_slice::<NewPassword>(&json).ok())
+        .filter(|new| (held.clock.now() - new.at).num_seconds() <= NEW_PASSWORD_FOR)
     else {
         return Ok(None);
     };
+    let draft = held.draft.public_id.to_string();
+    let mut shown: Vec<String> = session
+        .get(PASSWORDS_SHOWN)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if shown.contains(&draft) {
+        return Ok(None);
+    }
+    // More drafts than this are not confirmed in one session within the cookie's minutes.
+    if shown.len() >= 16 {
+        shown.remove(0);
+    }
+    shown.push(draft);
+    session
+        .insert(PASSWORDS_SHOWN, shown)
+        .map_err(|e| PageError::Internal(anyhow::anyhow!("session: {e}")))?;
     let Ok(id) = CustomerId::parse(&new.customer) else {
         return Ok(None);
     };
@@ -471,7 +531,7 @@ async fn created(
             customer,
             admin: new.admin,
         },
-        password,
+        password: new.password,
     }))
 }
 
@@ -505,11 +565,14 @@ pub(crate) async fn confirm(
     // Checked again in the transaction that makes the customer.
     let password = crate::web::api::new_customer::generated_password();
     let hash = crate::password::hash_generated(&password).map_err(PageError::Internal)?;
-    let (db, who) = (held.db.get_ref(), &held.user.account);
     let sub = CustomerSubmission {
-        who,
+        who: &held.user.account,
         via: Via::Page,
         key: Some(&ChangeKey::form(&held.draft.key)),
+        settles: Some(Settles {
+            draft: held.draft.id,
+            prices: None,
+        }),
         at: held.clock.now(),
     };
     let done = changes::create_customer(&held.db, &sub, &customer, &hash, |made| {
@@ -518,21 +581,23 @@ pub(crate) async fn confirm(
     .await;
     match done {
         Ok(changes::CustomerDone { reply, made }) => {
-            drafts::confirmed(db, who, held.draft.id, None, &reply.0, held.clock.now()).await?;
             let Some(made) = made else {
                 // The same Confirm again: the customer, without the password.
                 return Ok(see_other(reply.0));
             };
             let new = NewPassword {
-                draft: held.draft.public_id.to_string(),
                 customer: made.customer.id.to_string(),
                 admin: made.admin,
-                sealed: sealer.seal(&purpose(&held), password.as_bytes()),
+                password,
+                at: held.clock.now(),
             };
-            session
-                .insert(NEW_PASSWORD, new)
-                .map_err(|e| PageError::Internal(anyhow::anyhow!("session: {e}")))?;
-            Ok(see_other(href))
+            let json = serde_json::to_vec(&new).map_err(|e| PageError::Internal(e.into()))?;
+            let sealed = sealer.seal(&purpose(&held, &session), &json);
+            let mut response = see_other(href);
+            response
+                .add_cookie(&new_password_cookie(&held, sealed))
+                .map_err(|e| PageError::Internal(e.into()))?;
+            Ok(response)
         }
         Err(ChangeError::Conflict) => {
             let taken = held

@@ -25,7 +25,7 @@ use crate::domain::change::Via;
 use crate::domain::order::{self, HeldBy, LineError, Order, OrderError, Placed, RawLine};
 use crate::domain::{ChangeKey, Customer, FormKey, OfferId, SubscriptionStatus, Version};
 use crate::store::billing::PriceCache;
-use crate::store::changes::{self, ChangeError, OrderSubmission, Reply};
+use crate::store::changes::{self, ChangeError, OrderSubmission, Reply, Settles};
 use crate::store::drafts::{self, NewDraft};
 use crate::store::{self, Db};
 use crate::web::explain;
@@ -536,6 +536,10 @@ pub(crate) async fn confirm(
         customer: &customer.id,
         key: Some(&ChangeKey::form(key)),
         expected: Some(version.0),
+        settles: Some(Settles {
+            draft: held.draft.id,
+            prices: Some(prices.0),
+        }),
         at: held.clock.now(),
     };
     let placed = changes::place(&held.db, &sub, &order, |placed| {
@@ -543,11 +547,7 @@ pub(crate) async fn confirm(
     })
     .await;
     match placed {
-        Ok(done) => {
-            let at = held.clock.now();
-            drafts::confirmed(db, who, held.draft.id, Some(prices.0), &done.reply.0, at).await?;
-            Ok(see_other(done.reply.0))
-        }
+        Ok(done) => Ok(see_other(done.reply.0)),
         Err(ChangeError::NotFound) => Err(PageError::NotFound),
         Err(ChangeError::Conflict) => {
             let notice = Some(l.t("order-changed"));

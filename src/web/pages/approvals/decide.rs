@@ -72,6 +72,7 @@ pub async fn approve(
         subscription: &path.subscription,
         key: Some(&key),
         expected: Some(draft.version),
+        settles: None,
         at: now,
     };
     let done = changes::apply(dbr, &sub, &change, |applied| {

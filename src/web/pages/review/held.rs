@@ -134,7 +134,11 @@ pub(crate) async fn settled(held: &Held) -> Result<Option<Settled>, PageError> {
     }
     let (db, who) = (held.db.get_ref(), &held.user.account);
     if let Some(reply) = changes::replayed(db, who, &ChangeKey::form(&draft.key)).await? {
-        drafts::confirmed(db, who, draft.id, None, &reply.0, held.clock.now()).await?;
+        let settles = drafts::Settles {
+            draft: draft.id,
+            prices: None,
+        };
+        drafts::confirmed(db, who, settles, &reply.0, held.clock.now()).await?;
         return Ok(Some(Settled::Done(reply.0)));
     }
     Ok(draft.expired(held.clock.now()).then_some(Settled::Expired))

@@ -29,7 +29,7 @@ use crate::domain::eligibility::check_unchanged;
 use crate::domain::{ChangeKey, DraftId, FormKey, SubscriptionView, Version};
 use crate::store::approvals::Requested;
 use crate::store::billing::PricesVersion;
-use crate::store::changes::{self, Applied, ChangeError, Reply, Submission};
+use crate::store::changes::{self, Applied, ChangeError, Reply, Settles, Submission};
 use crate::store::drafts::{self, Draft, NewDraft};
 use crate::store::{self, Db};
 use crate::web::middleware::error::PageError;
@@ -291,6 +291,10 @@ async fn confirm<F: ChangeForm>(
         subscription: &path.subscription,
         key: Some(&key),
         expected: Some(expected),
+        settles: Some(Settles {
+            draft: draft.id,
+            prices: Some(prices.0),
+        }),
         at: asking.clock.now(),
     };
     let done = changes::apply(&asking.db, &sub, &change, |applied| {
@@ -298,12 +302,7 @@ async fn confirm<F: ChangeForm>(
     })
     .await;
     match done {
-        Ok(done) => {
-            let at = asking.clock.now();
-            let (db, who) = (asking.db.get_ref(), &asking.user.account);
-            drafts::confirmed(db, who, draft.id, Some(prices.0), &done.reply.0, at).await?;
-            Ok(see_other(done.reply.0))
-        }
+        Ok(done) => Ok(see_other(done.reply.0)),
         Err(ChangeError::NotFound) => Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => Err(e.into()),
         Err(ChangeError::Conflict) => {
