@@ -14,15 +14,16 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 }
 
 /// Hashes a password the portal generated (a tenant's first admin's: 16 characters drawn at
-/// random from 66, about 96 bits) for storage: Argon2id at its least cost (64 KiB, one pass).
+/// random from 66, about 96 bits) for storage: Argon2id at its least cost (8 KiB, one pass).
 /// An Argon2 hash is slow and memory-hard so that guessing a password a person chose costs
 /// dearly; no number of guesses reaches a random secret of 96 bits, so the cost would buy
 /// nothing, and at the recommended 19 MiB and two passes it was most of what a new customer
-/// cost the server (2 cores: at most about a hundred new customers a second). The stored string
-/// names its parameters, so [`verify`] reads it as any other.
+/// cost the server (2 cores: at most about a hundred new customers a second); at 64 KiB it was
+/// still a seventh of the instructions of a new customer through the API (`bench/callgrind.py`).
+/// The stored string names its parameters, so [`verify`] reads it as any other.
 pub fn hash_generated(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    let params = argon2::Params::new(64, 1, 1, None)
+    let params = argon2::Params::new(argon2::Params::MIN_M_COST, 1, 1, None)
         .map_err(|e| anyhow::anyhow!("the generated passwords' hash parameters: {e}"))?;
     Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
         .hash_password(password.as_bytes(), &salt)
@@ -62,7 +63,7 @@ mod tests {
     #[test]
     fn generated_passwords_hashes_verify_and_name_their_parameters() {
         let h = super::hash_generated("Q7#kd9Xm=2pRt4vW").unwrap();
-        assert!(h.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{h}");
+        assert!(h.starts_with("$argon2id$v=19$m=8,t=1,p=1$"), "{h}");
         assert!(super::verify("Q7#kd9Xm=2pRt4vW", &h));
         assert!(!super::verify("Q7#kd9Xm=2pRt4vw", &h));
     }
