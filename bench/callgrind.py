@@ -21,10 +21,10 @@ A page that starts the Charges totals' work in the background needs a large `--w
 Issue 31's writes, each request on fresh input as in bench/run.py's runs:
     python3 bench/callgrind.py sqlite:///tmp/big.sqlite "POST /v1/customers" "CONFIRM /customers/new"
 `POST /v1/customers` posts Partner Center's body of a new customer with a prefix and
-`MS-RequestId` of its own; `CONFIRM /customers/new` holds a draft of Add customer per request
+`MS-RequestId` of its own, named as bench/run.py names them; `CONFIRM /customers/new` holds a draft of Add customer per request
 before the profile starts (not counted) and counts its review's Confirm, `POST /reviews/{id}`.
 """
-import argparse, os, re, subprocess, sys, urllib.request
+import argparse, os, re, subprocess, sys, urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402
@@ -81,7 +81,7 @@ def writes(base, method, target, cookie, count):
     key = lambda n: f"{tag:08d}-0000-4000-c000-{n:012d}"
     if method == "POST" and target == "/v1/customers":
         for n in range(count):
-            body = run.NEW_CUSTOMER_BODY.replace("PREFIX", f"g{tag}x{n}").encode()
+            body = run.NEW_CUSTOMER_BODY.replace("PREFIX", f"g{tag}x{n}").replace("NAME", run.company_name(n)).encode()
             yield urllib.request.Request(base + target, data=body, method="POST", headers={
                 "Content-Type": "application/json", "MS-RequestId": key(n)})
     elif method == "CONFIRM" and target == "/customers/new":
@@ -89,7 +89,9 @@ def writes(base, method, target, cookie, count):
         csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
         with tempfile.NamedTemporaryFile("r") as held:
             run.hold_drafts(base, cookie, [(target, f"csrf={csrf}&key={key(n)}&prefix=h{tag}x{n}&"
-                                            + run.NEW_CUSTOMER_FIELDS, key(n), "") for n in range(count)], held.name)
+                                            + urllib.parse.urlencode({"company_name": run.company_name(n)})
+                                            + "&" + run.NEW_CUSTOMER_FIELDS, key(n), "") for n in range(count)],
+                            held.name)
             drafts = [line.split() for line in held.read().split("\n")]
         for review, draft_key in drafts:
             body = f"csrf={csrf}&key={draft_key}&confirm=1".encode()

@@ -7,7 +7,7 @@
 --   customer-api   POST /v1/customers (BENCH_BODY: Partner Center's body, PREFIX for the prefix)
 --   order-api      POST /v1/customers/{id}/orders, one line of BENCH_OFFER (BENCH_IDS: a file
 --                  of customer ids)
--- A Confirm takes the next draft of the file, one each; past the file's end it would wrap round
+-- A Confirm takes the next draft of the file, one each (from BENCH_SKIP); past the file's end it would wrap round
 -- to drafts already confirmed (a replay, cheap): run.py holds more drafts than a run can use.
 -- Each new customer has a domain prefix no one holds (nor the other door's run), each order a customer of its own; each
 -- request its own one-time key (a form's key, the API's MS-RequestId). BENCH_CSRF and
@@ -35,7 +35,8 @@ function setup(thread)
 end
 
 function init(args)
-  n = offset
+  -- BENCH_SKIP: where a run starts in its inputs (run.py's warm-up takes those before it).
+  n = offset + tonumber(os.getenv("BENCH_SKIP") or "0")
   stride = tonumber(os.getenv("BENCH_THREADS") or "2")
 end
 

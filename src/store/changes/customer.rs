@@ -15,6 +15,7 @@ use super::super::activity;
 use super::super::customers::added;
 use super::super::events::{self, Touched};
 use super::claim::{self, CustomerBegun};
+use super::writes::Writes;
 use super::{ChangeError, Reply};
 use crate::domain::change::Via;
 use crate::domain::customer::{search_text, sort_key};
@@ -89,31 +90,10 @@ async fn make(
         sort_key: &sort_key,
         search_text: &search_text,
     };
-    // On SQLite the domain's check and the search rows' neighbours are read with the
-    // transaction's first statement.
-    let (begun, read) = claim::begin_book(
-        db,
-        sub.who,
-        sub.key,
-        &domain,
-        &domain,
-        added::Neighbours::columns(&search),
-    )
-    .await?;
-    let claimed = match begun {
-        CustomerBegun::Claimed(claimed) => claimed,
-        CustomerBegun::Replayed(reply) => return Ok(CustomerDone { reply, made: None }),
-    };
-    let taken = match &read {
-        Some(row) => row.try_get::<bool>("", "taken")?,
-        None => crate::store::orders::domain_taken(claimed.txn()?, &domain).await?,
-    };
-    if taken {
-        claimed.undo().await?;
-        return Err(ChangeError::Conflict);
-    }
-    let mut writes = claimed.writes();
-    let backend = writes.backend();
+    // Everything but the search rows is known before the change takes its turn to write (on
+    // SQLite the turn is the process's: what is built here is not built while others wait).
+    let backend = db.get_database_backend();
+    let mut writes = Writes::new(backend);
     writes.push(
         customer::Entity::insert(customer::ActiveModel {
             id: Set(id.to_string()),
@@ -123,28 +103,18 @@ async fn make(
         })
         .build(backend),
     );
-    let search_rows = match &read {
-        Some(row) => {
-            added::sqlite_statements(claimed.txn()?, &search, added::Neighbours::of_row(row)?)
-                .await?
-        }
-        None => added::statements(claimed.txn()?, &search).await?,
-    };
     writes.push(
         relationship::Entity::insert(relationship::ActiveModel {
             reseller_id: Set(sub.who.reseller.to_string()),
             customer_id: Set(id.to_string()),
             delegated_admin: Set(true),
-            sort_key: Set(sort_key),
-            search_text: Set(search_text),
+            sort_key: Set(sort_key.clone()),
+            search_text: Set(search_text.clone()),
             company_name: Set(new.company_name.clone()),
             domain: Set(domain.clone()),
         })
         .build(backend),
     );
-    for statement in search_rows {
-        writes.push(statement);
-    }
     let profile = Query::insert()
         .into_table(Alias::new("customer_profiles"))
         .columns(
@@ -219,14 +189,48 @@ async fn make(
     ));
     let made = CustomerMade {
         customer: Customer {
-            id,
+            id: id.clone(),
             company_name: new.company_name.clone(),
-            domain,
+            domain: domain.clone(),
             delegated_admin: true,
         },
         admin: new.admin(),
     };
     let reply = reply(&made);
+    // On SQLite the domain's check and the search rows' neighbours are read with the
+    // transaction's first statement.
+    let (begun, read) = claim::begin_book(
+        db,
+        sub.who,
+        sub.key,
+        &domain,
+        &domain,
+        added::Neighbours::columns(&search),
+    )
+    .await?;
+    let claimed = match begun {
+        CustomerBegun::Claimed(claimed) => claimed,
+        CustomerBegun::Replayed(reply) => return Ok(CustomerDone { reply, made: None }),
+    };
+    let taken = match &read {
+        Some(row) => row.try_get::<bool>("", "taken")?,
+        None => crate::store::orders::domain_taken(claimed.txn()?, &domain).await?,
+    };
+    if taken {
+        claimed.undo().await?;
+        return Err(ChangeError::Conflict);
+    }
+    // After the relationship's insert: a renumbered stretch of the list holds it.
+    let search_rows = match &read {
+        Some(row) => {
+            added::sqlite_statements(claimed.txn()?, &search, added::Neighbours::of_row(row)?)
+                .await?
+        }
+        None => added::statements(claimed.txn()?, &search).await?,
+    };
+    for statement in search_rows {
+        writes.push(statement);
+    }
     claimed
         .finish(sub.who, sub.key, sub.settles, sub.at, writes, &reply)
         .await?;
