@@ -552,7 +552,7 @@ pub(crate) async fn confirm(
     sealer: web::Data<Sealer>,
 ) -> Result<HttpResponse, PageError> {
     let href = held::href(&held.draft.public_id);
-    match held::settled(&held).await? {
+    match held::on_record(&held) {
         Some(Settled::Done(result)) => return Ok(see_other(result)),
         Some(_) => return Ok(see_other(href)),
         None => {}
@@ -583,6 +583,7 @@ pub(crate) async fn confirm(
         Ok(changes::CustomerDone { reply, made }) => {
             let Some(made) = made else {
                 // The same Confirm again: the customer, without the password.
+                held::settle_replayed(&held, &reply).await?;
                 return Ok(see_other(reply.0));
             };
             let new = NewPassword {

@@ -493,7 +493,7 @@ pub(crate) async fn confirm(
 ) -> Result<HttpResponse, PageError> {
     let customer = held_customer(&held).await?;
     let action = held::href(&held.draft.public_id);
-    match held::settled(&held).await? {
+    match held::on_record(&held) {
         Some(Settled::Done(result)) => return Ok(see_other(result)),
         Some(_) => return Ok(see_other(action)),
         None => {}
@@ -547,7 +547,12 @@ pub(crate) async fn confirm(
     })
     .await;
     match placed {
-        Ok(done) => Ok(see_other(done.reply.0)),
+        Ok(done) => {
+            if done.placed.is_none() {
+                held::settle_replayed(&held, &done.reply).await?;
+            }
+            Ok(see_other(done.reply.0))
+        }
         Err(ChangeError::NotFound) => Err(PageError::NotFound),
         Err(ChangeError::Conflict) => {
             let notice = Some(l.t("order-changed"));

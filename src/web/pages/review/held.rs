@@ -22,8 +22,9 @@ use super::super::paths::{SubscriptionPath, details_href};
 use super::{Asking, ChangeForm, ConfirmForm, Notice, review};
 use crate::clock::Clock;
 use crate::domain::{ChangeKey, DraftId};
+use crate::store::Db;
+use crate::store::changes::{self, Reply};
 use crate::store::drafts::{self, Draft, DraftState};
-use crate::store::{Db, changes};
 use crate::web::middleware::error::PageError;
 use crate::web::middleware::i18n::Locale;
 use crate::web::middleware::signed_in::SignedIn;
@@ -125,23 +126,56 @@ pub(crate) enum Settled {
 /// Whether the draft's change was made (its state, or the reply kept under its one-time key,
 /// should the draft's own record of it have been lost), or it expired.
 pub(crate) async fn settled(held: &Held) -> Result<Option<Settled>, PageError> {
-    let draft = &held.draft;
-    if draft.state.is_approval() {
-        return Ok(Some(Settled::Approval));
+    if let Some(decided) = decided(held) {
+        return Ok(Some(decided));
     }
-    if let (DraftState::Confirmed, Some(result)) = (draft.state, &draft.result) {
-        return Ok(Some(Settled::Done(result.clone())));
-    }
-    let (db, who) = (held.db.get_ref(), &held.user.account);
-    if let Some(reply) = changes::replayed(db, who, &ChangeKey::form(&draft.key)).await? {
-        let settles = drafts::Settles {
-            draft: draft.id,
-            prices: None,
-        };
-        drafts::confirmed(db, who, settles, &reply.0, held.clock.now()).await?;
+    let (db, draft) = (held.db.get_ref(), &held.draft);
+    let key = ChangeKey::form(&draft.key);
+    if let Some(reply) = changes::replayed(db, &held.user.account, &key).await? {
+        settle_replayed(held, &reply).await?;
         return Ok(Some(Settled::Done(reply.0)));
     }
-    Ok(draft.expired(held.clock.now()).then_some(Settled::Expired))
+    Ok(expired(held))
+}
+
+/// Where the draft stands by its own record, for its Confirm: the change engine finds a change
+/// already made under the draft's key itself, in the change's first statement (the Confirm then
+/// settles the draft: [`settle_replayed`]), so a Confirm reads no more than the draft.
+pub(crate) fn on_record(held: &Held) -> Option<Settled> {
+    decided(held).or_else(|| expired(held))
+}
+
+/// Held for approval, or confirmed.
+fn decided(held: &Held) -> Option<Settled> {
+    let draft = &held.draft;
+    if draft.state.is_approval() {
+        return Some(Settled::Approval);
+    }
+    match (draft.state, &draft.result) {
+        (DraftState::Confirmed, Some(result)) => Some(Settled::Done(result.clone())),
+        _ => None,
+    }
+}
+
+fn expired(held: &Held) -> Option<Settled> {
+    held.draft
+        .expired(held.clock.now())
+        .then_some(Settled::Expired)
+}
+
+/// Marks the draft confirmed when its change was found made under its key (before this
+/// version settled a draft with its change, or by a second Confirm at once): where it led.
+pub(crate) async fn settle_replayed(held: &Held, reply: &Reply) -> Result<(), PageError> {
+    if held.draft.state == DraftState::Confirmed {
+        return Ok(());
+    }
+    let settles = drafts::Settles {
+        draft: held.draft.id,
+        prices: None,
+    };
+    let (db, who) = (held.db.get_ref(), &held.user.account);
+    drafts::confirmed(db, who, settles, &reply.0, held.clock.now()).await?;
+    Ok(())
 }
 
 /// The form's fields as the draft holds them, read back into the form.
@@ -183,7 +217,7 @@ pub(crate) async fn confirm<F: ChangeForm>(
     held: Held,
     confirmed: web::Form<ConfirmForm>,
 ) -> Result<HttpResponse, PageError> {
-    match settled(&held).await? {
+    match on_record(&held) {
         Some(Settled::Done(result)) => Ok(see_other(result)),
         Some(Settled::Expired) => Ok(see_other(href(&held.draft.public_id))),
         Some(Settled::Approval) => Ok(see_other(approvals::href(&held.draft.public_id))),

@@ -302,7 +302,18 @@ async fn confirm<F: ChangeForm>(
     })
     .await;
     match done {
-        Ok(done) => Ok(see_other(done.reply.0)),
+        Ok(done) => {
+            if done.applied.is_none() {
+                // Made before under the draft's key: the draft says so from now on.
+                let settles = Settles {
+                    draft: draft.id,
+                    prices: Some(prices.0),
+                };
+                let (db, who, at) = (asking.db.get_ref(), &asking.user.account, sub.at);
+                drafts::confirmed(db, who, settles, &done.reply.0, at).await?;
+            }
+            Ok(see_other(done.reply.0))
+        }
         Err(ChangeError::NotFound) => Err(PageError::NotFound),
         Err(ChangeError::Db(e)) => Err(e.into()),
         Err(ChangeError::Conflict) => {
