@@ -205,6 +205,14 @@ async fn a_new_customers_review_has_its_address_and_its_password_is_shown_once()
         .assert_contains("name=\"prefix\"");
 }
 
+/// The `Set-Cookie` of the new customer's password a page answered with, whole.
+fn password_cookie(page: &crate::helpers::Page) -> Option<String> {
+    page.headers
+        .get_all("set-cookie")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("portal_new_password="))
+}
+
 #[actix_web::test]
 async fn the_password_is_held_sealed_in_a_cookie_until_the_page_after_the_confirm() {
     let app = crate::helpers::spawn_app_with(&[crate::helpers::SESSIONS_IN_THE_DATABASE]).await;
@@ -221,12 +229,7 @@ async fn the_password_is_held_sealed_in_a_cookie_until_the_page_after_the_confir
     confirmed.assert_redirect(&location);
     // Between the Confirm and the next page, a cookie of its own holds it, sealed, sent to the
     // review's address only; the Confirm wrote no session.
-    let cookie = confirmed
-        .headers
-        .get_all("set-cookie")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("portal_new_password="))
-        .expect("the password's cookie");
+    let cookie = password_cookie(&confirmed).expect("the password's cookie");
     for part in [
         format!("Path={location}"),
         "HttpOnly".to_owned(),
@@ -249,12 +252,7 @@ async fn the_password_is_held_sealed_in_a_cookie_until_the_page_after_the_confir
         "the password is in the session in the clear"
     );
     // Shown, its cookie is removed.
-    let removal = created
-        .headers
-        .get_all("set-cookie")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("portal_new_password="))
-        .expect("the cookie's removal");
+    let removal = password_cookie(&created).expect("the cookie's removal");
     assert!(removal.contains("Max-Age=0"), "{removal}");
     app.get(&location)
         .await
