@@ -127,17 +127,20 @@ impl ApiTokens {
             return Err(ApiError::unauthorized());
         };
         let now = chrono::Utc::now();
-        let due = self
-            .last_touch
-            .read()
-            .ok()
-            .and_then(|t| t.get(&token_id).copied())
-            .is_none_or(|at| now - at >= TOUCH_EVERY);
-        if due {
-            store::api_tokens::touch(db, token_id, now).await?;
-            if let Ok(mut touched) = self.last_touch.write() {
+        // Claimed in the map before the write, so that of the requests arriving at once when it
+        // is due one writes (each write takes the turn to write on SQLite, committing the open
+        // batch of changes first: thirty-two at once stalled the changes behind them).
+        let due = self.last_touch.write().is_ok_and(|mut touched| {
+            let due = touched
+                .get(&token_id)
+                .is_none_or(|at| now - *at >= TOUCH_EVERY);
+            if due {
                 touched.insert(token_id, now);
             }
+            due
+        });
+        if due {
+            store::api_tokens::touch(db, token_id, now).await?;
         }
         let known = Known {
             account,
