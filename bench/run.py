@@ -233,8 +233,8 @@ LATIN_TRADES = ["Consulting", "Trading", "Foods", "Logistics", "Software", "Desi
 def company_name(n):
     """The n-th new customer's company name, as `portal seed` makes them (a city, a word and a
     trade; seven in ten Chinese), picked by a hash of n: new customers fall all over the list's
-    order, each among the book's customers of that name, as real ones do. bench/sell.lua's
-    `name_of` is the same function."""
+    order, each among the book's customers of that name, as real ones do. bench/sell.lua reads
+    them from a file (`BENCH_NAMES`, written by `selling`)."""
     h = (n * 2654435761) % 4294967296
     def pick(names):
         nonlocal h
@@ -423,6 +423,8 @@ def write_run(base, script, env, duration, connections, results, name, warm=Fals
 # Drafts held before a pages' Confirm run, one a Confirm: more than its warm-up and 2-second run
 # can confirm (about 2,000 a second at most on this machine), so that none is confirmed twice.
 DRAFTS = 10000
+# The API's new customers' names written for bench/sell.lua: more than its warm-up and run take.
+NAMES = 20000
 
 
 def hold_drafts(base, cookie, submits, path, threads=4):
@@ -480,7 +482,11 @@ def selling(base, kind, url, csrf, cookie, token, prices, duration, connections,
         write_run(base, "sell.lua", env, duration, connections, results, "new customers (pages, Confirm)",
                   warm=True)
     if wanted("API: POST /v1/customers"):
-        env = dict(common, BENCH_SELL="customer-api", BENCH_BODY=NEW_CUSTOMER_BODY, BENCH_TOKEN=token)
+        names = os.path.join(tmp, f"customer-names-{kind}-{size}.txt")
+        with open(names, "w") as f:
+            f.write("\n".join(company_name(n) for n in range(NAMES)))
+        env = dict(common, BENCH_SELL="customer-api", BENCH_BODY=NEW_CUSTOMER_BODY, BENCH_TOKEN=token,
+                   BENCH_NAMES=names)
         write_run(base, "sell.lua", env, duration, connections, results, "API: POST /v1/customers", warm=True)
     if wanted(WORST_CASE + "API: POST /v1/customers, all of one name"):
         env = dict(common, BENCH_SELL="customer-api", BENCH_BODY=NEW_CUSTOMER_BODY.replace("NAME", ONE_NAME),

@@ -4,7 +4,8 @@
 --                  by bench/run.py's `hold_drafts`: a Submit of Add customer or Add subscription
 --                  only holds a draft and answers 303 to its review; the Confirm makes the
 --                  customer / places the order; BENCH_PRICES: the price list's version)
---   customer-api   POST /v1/customers (BENCH_BODY: Partner Center's body, PREFIX for the prefix)
+--   customer-api   POST /v1/customers (BENCH_BODY: Partner Center's body, PREFIX for the prefix,
+--                  NAME for a company name of BENCH_NAMES)
 --   order-api      POST /v1/customers/{id}/orders, one line of BENCH_OFFER (BENCH_IDS: a file
 --                  of customer ids)
 -- A Confirm takes the next draft of the file, one each (from BENCH_SKIP); past the file's end it would wrap round
@@ -26,6 +27,13 @@ if os.getenv("BENCH_IDS") then
     for w in line:gmatch("%S+") do f[#f + 1] = w end
     if f[1] then ids[#ids + 1] = f end
   end
+end
+-- BENCH_NAMES: a file of company names, one a line (bench/run.py's `company_name`, named as
+-- `portal seed` names the book's customers), for NAME in BENCH_BODY: the n-th request's is the
+-- n-th line's.
+local names = {}
+if os.getenv("BENCH_NAMES") then
+  for line in io.lines(os.getenv("BENCH_NAMES")) do names[#names + 1] = line end
 end
 local threads = 0
 
@@ -55,39 +63,6 @@ local function api(path, body)
   }, body)
 end
 
--- A company name as `portal seed` makes them (a city, a word and a trade; seven in ten Chinese),
--- picked by a hash of n: new customers spread over the list's order, as real ones do, each
--- falling among the book's customers of that name.
-local CITIES = { "北京", "上海", "深圳", "广州", "杭州", "成都", "南京", "武汉", "西安", "重庆",
-  "天津", "苏州", "厦门", "青岛", "大连", "长沙", "郑州", "济南", "合肥", "福州", "昆明", "沈阳",
-  "宁波", "无锡" }
-local WORDS = { "云途", "星河", "蓝海", "青山", "明珠", "锦程", "金陵", "长江", "古城", "山城",
-  "港湾", "园林", "鹭岛", "海风", "星海", "湘江", "华夏", "东方", "恒信", "博远", "瑞丰", "天成",
-  "新锐", "智联" }
-local TRADES = { "科技有限公司", "贸易有限公司", "电子有限公司", "文化传媒", "物流有限公司",
-  "软件有限公司", "设计院", "制造有限公司", "旅游集团", "餐饮管理", "教育集团", "医药有限公司",
-  "建筑设计" }
-local LATIN = { "Contoso", "Fabrikam", "Adatum", "Litware", "Northwind", "Tailspin", "Wingtip",
-  "Proseware", "Woodgrove", "Alpine", "Fourth", "Margie", "Coho", "Lucerne", "Humongous", "Trey",
-  "Wide World" }
-local LATIN_TRADES = { "Consulting", "Trading", "Foods", "Logistics", "Software", "Design", "Bank",
-  "Travel" }
-
-function name_of(n)
-  local h = (n * 2654435761) % 4294967296
-  local function pick(list)
-    local i = h % #list
-    h = (h - i) / #list
-    return list[i + 1]
-  end
-  if h % 10 < 7 then
-    h = (h - h % 10) / 10
-    return pick(CITIES) .. pick(WORDS) .. pick(TRADES)
-  end
-  h = (h - h % 10) / 10
-  return pick(LATIN) .. " " .. pick(LATIN_TRADES) .. " " .. (h % 100000)
-end
-
 request = function()
   n = n + stride
   -- The API's new customers apart from the pages' ("a…"; run.py's drafts hold "p…"): the same
@@ -103,7 +78,9 @@ request = function()
     end
     return form(pick[1], body)
   elseif sell == "customer-api" then
-    return api("/v1/customers", (os.getenv("BENCH_BODY"):gsub("PREFIX", prefix):gsub("NAME", name_of(n))))
+    local body = os.getenv("BENCH_BODY"):gsub("PREFIX", prefix)
+    if #names > 0 then body = body:gsub("NAME", names[(n % #names) + 1]) end
+    return api("/v1/customers", body)
   else
     return api("/v1/customers/" .. pick[1] .. "/orders", '{"lineItems":[{"lineItemNumber":0,"offerId":"'
       .. offer .. '","friendlyName":"Bench","quantity":1}],"billingCycle":"monthly"}')

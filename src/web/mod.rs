@@ -291,6 +291,12 @@ pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, 
         .body(html))
 }
 
+/// Whether the portal is served over HTTPS (`PORTAL_HTTPS`): its cookies are then `Secure`.
+pub fn https(req: &actix_web::HttpRequest) -> bool {
+    req.app_data::<web::Data<crate::config::Https>>()
+        .is_some_and(|h| h.0)
+}
+
 /// A 303 to `location`, after a change succeeded (post/redirect/get).
 pub fn see_other(location: String) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -86,9 +86,7 @@ impl SignInToken {
             return (token, None);
         }
         let token = CsrfToken::random();
-        let secure = req
-            .app_data::<web::Data<crate::config::Https>>()
-            .is_some_and(|h| h.0);
+        let secure = crate::web::https(req);
         let cookie = req.app_data::<web::Data<Sealer>>().map(|sealer| {
             Cookie::build(
                 Self::COOKIE,

@@ -61,8 +61,7 @@ fn page(l: Locale, req: &HttpRequest, user: &SignedIn, tokens: Vec<TokenInfo>) -
         req.app_data::<web::Data<PublicUrl>>().map(|u| u.get_ref()),
         req.app_data::<web::Data<TrustedProxies>>()
             .map(|t| t.get_ref()),
-        req.app_data::<web::Data<crate::config::Https>>()
-            .is_some_and(|h| h.0),
+        crate::web::https(req),
     );
     AccessPage {
         l,

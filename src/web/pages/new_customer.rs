@@ -416,20 +416,17 @@ fn purpose(held: &Held, session: &Session) -> String {
     )
 }
 
-/// The cookie holding `sealed` for the draft's review (`sealed` empty: its removal).
-fn new_password_cookie(held: &Held, sealed: String) -> Cookie<'static> {
-    let secure = held
-        .req
-        .app_data::<web::Data<crate::config::Https>>()
-        .is_some_and(|h| h.0);
-    let mut cookie = Cookie::build(NEW_PASSWORD, sealed)
+/// The cookie holding `sealed` for the draft's review; `None`: its removal.
+fn new_password_cookie(held: &Held, sealed: Option<String>) -> Cookie<'static> {
+    let removal = sealed.is_none();
+    let mut cookie = Cookie::build(NEW_PASSWORD, sealed.unwrap_or_default())
         .path(held::href(&held.draft.public_id))
         .http_only(true)
-        .secure(secure)
+        .secure(crate::web::https(&held.req))
         .same_site(SameSite::Strict)
         .max_age(actix_web::cookie::time::Duration::seconds(NEW_PASSWORD_FOR))
         .finish();
-    if cookie.value().is_empty() {
+    if removal {
         cookie.make_removal();
     }
     cookie
@@ -452,7 +449,7 @@ pub(crate) async fn show(
                     None => held::settled_page(&held, Settled::Done(result), again())?,
                 };
                 response
-                    .add_cookie(&new_password_cookie(&held, String::new()))
+                    .add_cookie(&new_password_cookie(&held, None))
                     .map_err(|e| PageError::Internal(e.into()))?;
                 return Ok(response);
             }
@@ -596,7 +593,7 @@ pub(crate) async fn confirm(
             let sealed = sealer.seal(&purpose(&held, &session), &json);
             let mut response = see_other(href);
             response
-                .add_cookie(&new_password_cookie(&held, sealed))
+                .add_cookie(&new_password_cookie(&held, Some(sealed)))
                 .map_err(|e| PageError::Internal(e.into()))?;
             Ok(response)
         }

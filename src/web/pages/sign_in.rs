@@ -310,9 +310,7 @@ async fn start_session(
     response.insert_header((header::LOCATION, next));
     response.cookie(SignInToken::removal());
     // This browser is now known for this account: what others do to it won't hold it back.
-    let secure = req
-        .app_data::<web::Data<crate::config::Https>>()
-        .is_some_and(|h| h.0);
+    let secure = crate::web::https(req);
     if let Some(key) = req.app_data::<web::Data<DeviceKey>>()
         && let Some(cookie) = device::issue(key, email, secure)
     {
