@@ -165,10 +165,8 @@ fn expired(held: &Held) -> Option<Settled> {
 
 /// Marks the draft confirmed when its change was found made under its key (before this
 /// version settled a draft with its change, or by a second Confirm at once): where it led.
+/// Its callers found the draft not settled on record.
 pub(crate) async fn settle_replayed(held: &Held, reply: &Reply) -> Result<(), PageError> {
-    if held.draft.state == DraftState::Confirmed {
-        return Ok(());
-    }
     let settles = drafts::Settles {
         draft: held.draft.id,
         prices: None,
