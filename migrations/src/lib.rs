@@ -36,6 +36,7 @@ mod m20261205_000065_draft_public_ids;
 mod m20261205_000066_activity_door;
 mod m20261205_000067_sessions_ended;
 mod m20261205_000068_sealed_secret_columns;
+mod m20261206_000069_search_pending;
 pub mod search;
 
 pub struct Migrator;
@@ -91,6 +92,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000066_activity_door::Migration),
             Box::new(m20261205_000067_sessions_ended::Migration),
             Box::new(m20261205_000068_sealed_secret_columns::Migration),
+            Box::new(m20261206_000069_search_pending::Migration),
         ]
     }
 }

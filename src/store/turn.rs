@@ -10,7 +10,8 @@
 //! too: nobody is told of a write, or judged on one, that could still be lost. A change's turn
 //! was four calls to SQLite's thread (begin, claim, writes, commit; the commit writing the
 //! write-ahead log); in a batch it is two, the claim and the writes, and a batch's changes share
-//! one begin and one commit.
+//! one begin and one commit. What a change can leave to its batch's end (a new customer's row of
+//! the search's trigram table) is written once, just before the commit ([`Member::before_commit`]).
 //!
 //! Writes that are not changes (sessions, sign-ins, tokens, jobs' bookkeeping, price lists) take
 //! the turn with [`exclusive`]: the open batch is committed first, then they write on a
@@ -61,6 +62,9 @@ struct Open {
     txn: DatabaseTransaction,
     /// Changes kept in the batch.
     kept: usize,
+    /// What the batch's changes left to its end: statements run once, just before it commits
+    /// ([`Member::before_commit`]).
+    before_commit: Vec<&'static str>,
     committed: watch::Sender<Committed>,
 }
 
@@ -134,13 +138,15 @@ fn fail(batch: &mut Batch, e: &DbErr) {
     }
 }
 
-/// Commits the open batch, while the turn is held. The commit runs in a task of its own, so
-/// that it completes even if the change that started it is cancelled.
+/// Commits the open batch, while the turn is held, after the statements its changes left to its
+/// end (the batch rolled back, should one fail). The commit runs in a task of its own, so that
+/// it completes even if the change that started it is cancelled.
 async fn commit(batch: &mut Batch) {
     let Some(Open {
         txn,
         committed,
         kept,
+        before_commit,
     }) = batch.open.take()
     else {
         return;
@@ -149,8 +155,22 @@ async fn commit(batch: &mut Batch) {
     metrics::counter!("portal_sqlite_batches_total").increment(1);
     metrics::counter!("portal_sqlite_batched_changes_total").increment(kept as u64);
     let done = tokio::spawn(async move {
-        let result = txn.commit().await.map_err(|e| e.to_string());
-        committed.send_replace(Some(result));
+        let mut result = Ok(());
+        for sql in before_commit {
+            result = txn.execute_unprepared(sql).await.map(drop);
+            if result.is_err() {
+                break;
+            }
+        }
+        let result = match result {
+            Ok(()) => txn.commit().await,
+            Err(e) => {
+                tracing::error!(error = %e, changes = kept, "a batch's last statements failed");
+                let _ = txn.rollback().await;
+                Err(e)
+            }
+        };
+        committed.send_replace(Some(result.map_err(|e| e.to_string())));
     });
     let _ = done.await;
 }
@@ -236,6 +256,7 @@ impl Member {
                 batch.open = Some(Open {
                     txn: db.begin().await?,
                     kept: 0,
+                    before_commit: Vec::new(),
                     committed: watch::Sender::new(None),
                 });
                 false
@@ -258,6 +279,17 @@ impl Member {
             .as_ref()
             .map(|open| &open.txn)
             .ok_or_else(rolled_back)
+    }
+
+    /// Leaves `sql` to the batch's end: run once (however many of its changes leave it), just
+    /// before the batch commits, outside every change's savepoint. It must undo nothing of a
+    /// change that was undone meanwhile: what it finishes is what the kept changes wrote.
+    pub fn before_commit(&mut self, sql: &'static str) -> Result<(), DbErr> {
+        let open = self.batch.open.as_mut().ok_or_else(rolled_back)?;
+        if !open.before_commit.contains(&sql) {
+            open.before_commit.push(sql);
+        }
+        Ok(())
     }
 
     /// The statement opening the change's savepoint, to send before its first statement.

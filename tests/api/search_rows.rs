@@ -253,3 +253,51 @@ async fn new_customers_falling_between_the_same_two_number_the_rows_around_them_
     rebuild(&app).await;
     assert_eq!(search_tables(&app).await, written);
 }
+
+#[actix_web::test]
+async fn new_customers_made_at_once_between_the_same_two_take_their_rows_at_their_batchs_end() {
+    let app = spawn_app().await;
+    if app.db.get_database_backend() == DbBackend::Postgres {
+        return; // PostgreSQL numbers no rows, and writes its search rows with each change.
+    }
+    let api = Api::issue(&app, CONTOSO.0).await;
+    // The rows 256 apart: the numbers between two run out after eight halvings (the book is
+    // small: the rows around them are numbered again as far as the list's ends).
+    run(
+        &app,
+        migration::search::REBUILD_SQLITE
+            .iter()
+            .map(|s| s.replace(" * 1048576", " * 256")),
+    )
+    .await;
+    // Thirty at once in the middle of the list, all between the same two: they take turns in
+    // batches, each listing its trigram row for the batch's end, and the numbers between the two
+    // run out on the way, so that the rows around them are numbered again with earlier
+    // customers of the same batch among them, not yet in the trigram table.
+    let made = futures_util::future::join_all((0..30).map(|i| {
+        let api = &api;
+        async move {
+            api.post(
+                "/v1/customers",
+                &[],
+                body(&format!("Mmm {i:02}"), &format!("mmm31b{i}")),
+            )
+            .await
+            .assert_status(201)
+        }
+    }))
+    .await;
+    assert_eq!(made.len(), 30);
+    assert_eq!(app.count("customer_search_pending").await, 0);
+    assert_eq!(
+        app.count("customer_search WHERE customer_search MATCH 'mmm31b'")
+            .await,
+        30
+    );
+    app.sign_in(CONTOSO).await;
+    finds(&app, "mmm 0", &["Mmm 00", "Mmm 09"]).await;
+    finds(&app, "mmm31b29.partner", &["Mmm 29"]).await;
+    let written = search_tables(&app).await;
+    rebuild(&app).await;
+    assert_eq!(search_tables(&app).await, written);
+}

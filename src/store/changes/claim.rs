@@ -297,6 +297,19 @@ impl CustomerClaimed {
         self.txn.undo().await
     }
 
+    /// Leaves `sql` to the end of the change's transaction: on SQLite, of its batch, run once
+    /// for all the batch's changes that leave it ([`Member::before_commit`]); in a transaction of
+    /// its own, after the change's `writes`.
+    pub fn before_commit(&mut self, writes: &mut Writes, sql: &'static str) -> Result<(), DbErr> {
+        match &mut self.txn {
+            Txn::Own(_) => {
+                writes.push(Statement::from_string(writes.backend(), sql));
+                Ok(())
+            }
+            Txn::Batched(member) => member.before_commit(sql),
+        }
+    }
+
     /// Keeps the door's reply under `key` with the change's own writes, settles the review's
     /// draft, and commits.
     pub async fn finish(

@@ -4,8 +4,9 @@
 //! relationship with delegated admin privileges, its profile, the tenant's first admin (its
 //! password's hash only), the reseller's customer count, the activity record (who, through
 //! which door) and the event (`customer-created`) →
-//! the customer search's rows of the new relationship alone (`store::customers::added`) → keep
-//! the door's reply → finish.
+//! the customer search's rows of the new relationship alone (`store::customers::added`; on
+//! SQLite its row of the trigram table at the end of the change's batch) → keep the door's reply
+//! → finish.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
@@ -208,7 +209,7 @@ async fn make(
         added::Neighbours::columns(&search),
     )
     .await?;
-    let claimed = match begun {
+    let mut claimed = match begun {
         CustomerBegun::Claimed(claimed) => claimed,
         CustomerBegun::Replayed(reply) => return Ok(CustomerDone { reply, made: None }),
     };
@@ -230,6 +231,9 @@ async fn make(
     };
     for statement in search_rows {
         writes.push(statement);
+    }
+    if backend == sea_orm::DbBackend::Sqlite {
+        claimed.before_commit(&mut writes, added::WRITE_PENDING)?;
     }
     claimed
         .finish(sub.who, sub.key, sub.settles, sub.at, writes, &reply)

@@ -3,7 +3,13 @@
 //!
 //! - SQLite: the relationship takes the number halfway between its neighbours' in the list's
 //!   order (they are [`SEARCH_ROW_GAP`] apart after a rebuild), its row of the trigram table under
-//!   that number, and one more row for each of its trigrams in `customer_search_terms`. With no
+//!   that number, and one more row for each of its trigrams in `customer_search_terms`. Its row of
+//!   the trigram table is written by its batch of changes just before the batch commits
+//!   ([`WRITE_PENDING`]), with the batch's other new customers': FTS5 writes the rows it holds to
+//!   disk at every savepoint, and each change of a batch opens one, so that a row written with
+//!   its change made a segment of the index of its own (178,000 instructions a customer in
+//!   `bench/callgrind.py`, and the merges of all those segments after). Until then it is listed in
+//!   `customer_search_pending`, in the change's savepoint: an undone change leaves none. With no
 //!   number left between its neighbours, the rows around it (from 16 to 4,096 on each side, the
 //!   fewest that leave room) are numbered again evenly between the rows outside them, their rows
 //!   of the trigram table with them; only when even that leaves no room are the tables written
@@ -33,8 +39,20 @@ pub struct Added<'a> {
     pub search_text: &'a str,
 }
 
+/// SQLite: the trigram table's rows of the relationships `customer_search_pending` lists, under
+/// their numbers as they are at the batch's end; the list emptied. Left to the end of the
+/// change's batch (`before_commit`) by every new customer. `CROSS JOIN` keeps the list the outer
+/// loop: SQLite, with no statistics, read every relationship and looked each up in the list.
+pub const WRITE_PENDING: &str = "INSERT INTO customer_search (rowid, search_text, customer_id) \
+     SELECT r.search_row, char(2) || r.search_text || char(3, 3), r.customer_id \
+     FROM customer_search_pending p CROSS JOIN relationships r \
+     ON r.reseller_id = p.reseller_id AND r.customer_id = p.customer_id \
+     WHERE r.search_row IS NOT NULL; \
+     DELETE FROM customer_search_pending";
+
 /// The statements writing the new relationship's search rows, to run after the relationship's
-/// insert, in its transaction (`db`, read for its neighbours on SQLite).
+/// insert, in its transaction (`db`, read for its neighbours on SQLite). On SQLite they leave
+/// its row of the trigram table to [`WRITE_PENDING`].
 pub async fn statements(
     db: &impl ConnectionTrait,
     added: &Added<'_>,
@@ -295,12 +313,16 @@ fn renumbered(w: &Renumbered) -> Vec<Statement> {
             format!("DELETE FROM customer_search WHERE rowid > ?{old_until}"),
             old,
         ),
+        // The stretch's rows of the batch's new customers wait for the batch's end (they are
+        // not in the table yet), under their new numbers.
         Statement::from_sql_and_values(
             DbBackend::Sqlite,
             format!(
                 "INSERT INTO customer_search (rowid, search_text, customer_id) \
                  SELECT search_row, char(2) || search_text || char(3, 3), customer_id \
-                 FROM relationships INDEXED BY ix_relationships_list_covering WHERE {range}"
+                 FROM relationships r INDEXED BY ix_relationships_list_covering WHERE {range} \
+                 AND NOT EXISTS (SELECT 1 FROM customer_search_pending p \
+                 WHERE p.reseller_id = r.reseller_id AND p.customer_id = r.customer_id)"
             ),
             bounds(),
         ),
@@ -331,11 +353,9 @@ async fn sqlite(
             ),
             Statement::from_sql_and_values(
                 DbBackend::Sqlite,
-                "INSERT INTO customer_search (rowid, search_text, customer_id) \
-                 VALUES (?, char(2) || ? || char(3, 3), ?)",
+                "INSERT INTO customer_search_pending (reseller_id, customer_id) VALUES (?, ?)",
                 [
-                    place.into(),
-                    added.search_text.into(),
+                    added.reseller.as_str().into(),
                     added.customer.as_str().into(),
                 ],
             ),
@@ -345,9 +365,11 @@ async fn sqlite(
         // customers, holding the turn to write: issue 31's benchmark).
         None => match window(db, added).await? {
             Some(w) => renumbered(&w),
+            // The whole table again, the batch's new customers with it.
             None => {
                 return Ok(REBUILD_SQLITE
                     .iter()
+                    .chain(&["DELETE FROM customer_search_pending"])
                     .map(|sql| Statement::from_string(DbBackend::Sqlite, *sql))
                     .collect());
             }
