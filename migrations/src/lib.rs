@@ -37,6 +37,8 @@ mod m20261205_000066_activity_door;
 mod m20261205_000067_sessions_ended;
 mod m20261205_000068_sealed_secret_columns;
 mod m20261206_000069_search_pending;
+mod m20261206_000070_one_domain_index;
+mod m20261206_000071_search_without_sizes;
 pub mod search;
 
 pub struct Migrator;
@@ -93,6 +95,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000067_sessions_ended::Migration),
             Box::new(m20261205_000068_sealed_secret_columns::Migration),
             Box::new(m20261206_000069_search_pending::Migration),
+            Box::new(m20261206_000070_one_domain_index::Migration),
+            Box::new(m20261206_000071_search_without_sizes::Migration),
         ]
     }
 }
