@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, PoisonError};
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
 use super::{Db, DbErr};
@@ -157,7 +157,9 @@ async fn commit(batch: &mut Batch) {
     let done = tokio::spawn(async move {
         let mut result = Ok(());
         for sql in before_commit {
-            result = txn.execute_unprepared(sql).await.map(drop);
+            // Prepared once per connection (it binds nothing).
+            let statement = Statement::from_string(DbBackend::Sqlite, sql);
+            result = txn.execute_raw(statement).await.map(drop);
             if result.is_err() {
                 break;
             }
