@@ -36,9 +36,8 @@ mod m20261205_000065_draft_public_ids;
 mod m20261205_000066_activity_door;
 mod m20261205_000067_sessions_ended;
 mod m20261205_000068_sealed_secret_columns;
-mod m20261206_000069_search_pending;
-mod m20261206_000070_one_domain_index;
-mod m20261206_000071_search_without_sizes;
+mod m20261206_000069_new_customer_writes;
+mod m20261206_000070_search_without_sizes;
 pub mod search;
 
 pub struct Migrator;
@@ -94,9 +93,25 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000066_activity_door::Migration),
             Box::new(m20261205_000067_sessions_ended::Migration),
             Box::new(m20261205_000068_sealed_secret_columns::Migration),
-            Box::new(m20261206_000069_search_pending::Migration),
-            Box::new(m20261206_000070_one_domain_index::Migration),
-            Box::new(m20261206_000071_search_without_sizes::Migration),
+            Box::new(m20261206_000069_new_customer_writes::Migration),
+            Box::new(m20261206_000070_search_without_sizes::Migration),
         ]
     }
+}
+
+/// Runs `statements` in order on SQLite; nothing on PostgreSQL (a change of SQLite's own
+/// tables or indexes).
+async fn on_sqlite<S: AsRef<str>>(
+    m: &SchemaManager<'_>,
+    statements: impl IntoIterator<Item = S>,
+) -> Result<(), DbErr> {
+    if m.get_database_backend() != sea_orm_migration::sea_orm::DbBackend::Sqlite {
+        return Ok(());
+    }
+    for statement in statements {
+        m.get_connection()
+            .execute_unprepared(statement.as_ref())
+            .await?;
+    }
+    Ok(())
 }

@@ -155,16 +155,7 @@ async fn commit(batch: &mut Batch) {
     metrics::counter!("portal_sqlite_batches_total").increment(1);
     metrics::counter!("portal_sqlite_batched_changes_total").increment(kept as u64);
     let done = tokio::spawn(async move {
-        let mut result = Ok(());
-        for sql in before_commit {
-            // Prepared once per connection (it binds nothing).
-            let statement = Statement::from_string(DbBackend::Sqlite, sql);
-            result = txn.execute_raw(statement).await.map(drop);
-            if result.is_err() {
-                break;
-            }
-        }
-        let result = match result {
+        let result = match last_statements(&txn, before_commit).await {
             Ok(()) => txn.commit().await,
             Err(e) => {
                 tracing::error!(error = %e, changes = kept, "a batch's last statements failed");
@@ -175,6 +166,19 @@ async fn commit(batch: &mut Batch) {
         committed.send_replace(Some(result.map_err(|e| e.to_string())));
     });
     let _ = done.await;
+}
+
+/// Runs the statements a batch's changes left to its end, in order: each prepared once per
+/// connection (they bind nothing).
+async fn last_statements(
+    txn: &DatabaseTransaction,
+    statements: Vec<&'static str>,
+) -> Result<(), DbErr> {
+    for sql in statements {
+        txn.execute_raw(Statement::from_string(DbBackend::Sqlite, sql))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Before leaving the turn: commits the open batch if nobody waits for the turn or the batch

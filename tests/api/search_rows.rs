@@ -80,6 +80,19 @@ async fn rebuild(app: &TestApp) {
     run(app, statements.into_iter().map(String::from)).await;
 }
 
+/// `n` new customers posted at once, the `i`th named and prefixed as `named(i)` says; each made.
+async fn made_at_once(api: &Api, n: usize, named: impl Fn(usize) -> (String, String)) {
+    futures_util::future::join_all((0..n).map(|i| {
+        let (name, prefix) = named(i);
+        async move {
+            api.post("/v1/customers", &[], body(&name, &prefix))
+                .await
+                .assert_status(201)
+        }
+    }))
+    .await;
+}
+
 async fn finds(app: &TestApp, query: &str, names: &[&str]) {
     let page = app.get(&format!("/?q={}", percent(query))).await;
     page.assert_status(200);
@@ -179,20 +192,10 @@ async fn new_customers_made_at_once_all_take_their_rows() {
     let api = Api::issue(&app, CONTOSO.0).await;
     // Names sharing their pieces (科技, 有限公司, the domain's suffix): their counts' rows are
     // written by all of them at once.
-    let made = futures_util::future::join_all((0..12).map(|i| {
-        let api = &api;
-        async move {
-            api.post(
-                "/v1/customers",
-                &[],
-                body(&format!("星河{i}号科技有限公司"), &format!("xinghe31n{i}")),
-            )
-            .await
-            .assert_status(201)
-        }
-    }))
+    made_at_once(&api, 12, |i| {
+        (format!("星河{i}号科技有限公司"), format!("xinghe31n{i}"))
+    })
     .await;
-    assert_eq!(made.len(), 12);
     app.sign_in(CONTOSO).await;
     finds(
         &app,
@@ -274,20 +277,7 @@ async fn new_customers_made_at_once_between_the_same_two_take_their_rows_at_thei
     // batches, each listing its trigram row for the batch's end, and the numbers between the two
     // run out on the way, so that the rows around them are numbered again with earlier
     // customers of the same batch among them, not yet in the trigram table.
-    let made = futures_util::future::join_all((0..30).map(|i| {
-        let api = &api;
-        async move {
-            api.post(
-                "/v1/customers",
-                &[],
-                body(&format!("Mmm {i:02}"), &format!("mmm31b{i}")),
-            )
-            .await
-            .assert_status(201)
-        }
-    }))
-    .await;
-    assert_eq!(made.len(), 30);
+    made_at_once(&api, 30, |i| (format!("Mmm {i:02}"), format!("mmm31b{i}"))).await;
     assert_eq!(app.count("customer_search_pending").await, 0);
     assert_eq!(
         app.count("customer_search WHERE customer_search MATCH 'mmm31b'")

@@ -5,19 +5,21 @@
 //! table is made again and filled as a rebuild fills it (seconds at 100,000 customers).
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
+
+use crate::on_sqlite;
 
 pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261206_000071_search_without_sizes"
+        "m20261206_000070_search_without_sizes"
     }
 }
 
-/// The trigram table with the given options after its columns, and its vocabulary.
-fn tables(options: &str) -> [String; 4] {
-    [
+/// The trigram table made again with `options` after its columns, its vocabulary with it, and
+/// filled as a rebuild fills it.
+async fn remake(m: &SchemaManager<'_>, options: &str) -> Result<(), DbErr> {
+    let tables = [
         "DROP TABLE customer_search_vocabulary".to_owned(),
         "DROP TABLE customer_search".to_owned(),
         format!(
@@ -27,21 +29,17 @@ fn tables(options: &str) -> [String; 4] {
         "CREATE VIRTUAL TABLE customer_search_vocabulary \
          USING fts5vocab(customer_search, 'row')"
             .to_owned(),
-    ]
-}
-
-async fn remake(m: &SchemaManager<'_>, options: &str) -> Result<(), DbErr> {
-    if m.get_database_backend() != DbBackend::Sqlite {
-        return Ok(());
-    }
-    let db = m.get_connection();
-    for statement in tables(options) {
-        db.execute_unprepared(&statement).await?;
-    }
-    for statement in crate::search::REBUILD_SQLITE {
-        db.execute_unprepared(statement).await?;
-    }
-    Ok(())
+    ];
+    // Gathered first: an iterator with a closure held across the awaits is not `Send`.
+    let statements: Vec<String> = tables
+        .into_iter()
+        .chain(
+            crate::search::REBUILD_SQLITE
+                .iter()
+                .map(|s| (*s).to_owned()),
+        )
+        .collect();
+    on_sqlite(m, statements).await
 }
 
 #[async_trait::async_trait]
