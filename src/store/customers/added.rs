@@ -3,13 +3,15 @@
 //!
 //! - SQLite: the relationship takes the number halfway between its neighbours' in the list's
 //!   order (they are [`SEARCH_ROW_GAP`] apart after a rebuild), its row of the trigram table under
-//!   that number, and one more row for each of its trigrams in `customer_search_terms`. Its row of
-//!   the trigram table is written by its batch of changes just before the batch commits
-//!   ([`WRITE_PENDING`]), with the batch's other new customers': FTS5 writes the rows it holds to
-//!   disk at every savepoint, and each change of a batch opens one, so that a row written with
-//!   its change made a segment of the index of its own (178,000 instructions a customer in
-//!   `bench/callgrind.py`, and the merges of all those segments after). Until then it is listed in
-//!   `customer_search_pending`, in the change's savepoint: an undone change leaves none. With no
+//!   that number, and one more row for each of its trigrams in `customer_search_terms`. Both are
+//!   written by its batch of changes just before the batch commits ([`WRITE_PENDING`]), with the
+//!   batch's other new customers': FTS5 writes the rows it holds to disk at every savepoint, and
+//!   each change of a batch opens one, so that a row written with its change made a segment of
+//!   the index of its own (178,000 instructions a customer in `bench/callgrind.py`, and the
+//!   merges of all those segments after); and a term the batch's customers share (the domain's
+//!   suffix, 有限公司) is counted once, outside their savepoints. Until then the relationship is
+//!   listed in `customer_search_pending` with its terms, in the change's savepoint: an undone
+//!   change leaves none. With no
 //!   number left between its neighbours, the rows around it (from 16 to 4,096 on each side, the
 //!   fewest that leave room) are numbered again evenly between the rows outside them, their rows
 //!   of the trigram table with them; only when even that leaves no room are the tables written
@@ -40,7 +42,9 @@ pub struct Added<'a> {
 }
 
 /// SQLite: the trigram table's rows of the relationships `customer_search_pending` lists, under
-/// their numbers as they are at the batch's end; the list emptied. Left to the end of the
+/// their numbers as they are at the batch's end, and their trigrams counted, each term once for
+/// the batch (`customer_search_terms`: written by each new customer at each of its terms, in its
+/// savepoint, they cost a quarter of the pages' Confirm rate); the list emptied. Left to the end of the
 /// change's batch (`before_commit`) by every new customer. `CROSS JOIN` keeps the list the outer
 /// loop: SQLite, with no statistics, read every relationship and looked each up in the list.
 pub const WRITE_PENDING: &str = "INSERT INTO customer_search (rowid, search_text, customer_id) \
@@ -48,6 +52,9 @@ pub const WRITE_PENDING: &str = "INSERT INTO customer_search (rowid, search_text
      FROM customer_search_pending p CROSS JOIN relationships r \
      ON r.reseller_id = p.reseller_id AND r.customer_id = p.customer_id \
      WHERE r.search_row IS NOT NULL; \
+     INSERT INTO customer_search_terms (term, rows) SELECT t.value, COUNT(*) \
+     FROM customer_search_pending p, json_each(p.terms) t WHERE true GROUP BY t.value \
+     ON CONFLICT (term) DO UPDATE SET rows = rows + excluded.rows; \
      DELETE FROM customer_search_pending";
 
 /// The statements writing the new relationship's search rows, to run after the relationship's
@@ -339,8 +346,12 @@ async fn sqlite(
         (Some(None), _) | (_, Some(None)) => None,
         (before, after) => between(before.flatten(), after.flatten()),
     };
-    let terms = trigrams(added.search_text);
-    let mut statements = match place {
+    // The terms as one JSON array: the statements' text is the same for every new customer, so
+    // the connection prepares them once (a `VALUES` list as long as the terms was prepared again
+    // for each length, and the change's other writes sent with it).
+    let terms = serde_json::to_string(&trigrams(added.search_text))
+        .map_err(|e| DbErr::Custom(format!("a new customer's search terms: {e}")))?;
+    let statements = match place {
         Some(place) => vec![
             Statement::from_sql_and_values(
                 DbBackend::Sqlite,
@@ -351,12 +362,15 @@ async fn sqlite(
                     added.customer.as_str().into(),
                 ],
             ),
+            // Its trigram row and its terms' counts at the batch's end ([`WRITE_PENDING`]).
             Statement::from_sql_and_values(
                 DbBackend::Sqlite,
-                "INSERT INTO customer_search_pending (reseller_id, customer_id) VALUES (?, ?)",
+                "INSERT INTO customer_search_pending (reseller_id, customer_id, terms) \
+                 VALUES (?, ?, ?)",
                 [
                     added.reseller.as_str().into(),
                     added.customer.as_str().into(),
+                    terms.into(),
                 ],
             ),
         ],
@@ -364,7 +378,18 @@ async fn sqlite(
         // few dozen or thousand of them (the whole table again took 8 to 11 s at 100,000
         // customers, holding the turn to write: issue 31's benchmark).
         None => match window(db, added).await? {
-            Some(w) => renumbered(&w),
+            // Written with the change: its row of the trigram table by the window's, its terms
+            // counted here.
+            Some(w) => {
+                let mut statements = renumbered(&w);
+                statements.push(Statement::from_sql_and_values(
+                    DbBackend::Sqlite,
+                    "INSERT INTO customer_search_terms (term, rows) SELECT value, 1 \
+                     FROM json_each(?) WHERE true ON CONFLICT (term) DO UPDATE SET rows = rows + 1",
+                    [terms.into()],
+                ));
+                statements
+            }
             // The whole table again, the batch's new customers with it.
             None => {
                 return Ok(REBUILD_SQLITE
@@ -375,19 +400,6 @@ async fn sqlite(
             }
         },
     };
-    if !terms.is_empty() {
-        // The terms as one JSON array: the statement's text is the same for every new customer,
-        // so the connection prepares it once (a `VALUES` list as long as the terms was prepared
-        // again for each length, and the change's other writes sent with it).
-        let terms = serde_json::to_string(&terms)
-            .map_err(|e| DbErr::Custom(format!("a new customer's search terms: {e}")))?;
-        statements.push(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            "INSERT INTO customer_search_terms (term, rows) SELECT value, 1 FROM json_each(?) \
-             WHERE true ON CONFLICT (term) DO UPDATE SET rows = rows + 1",
-            [terms.into()],
-        ));
-    }
     Ok(statements)
 }
 
