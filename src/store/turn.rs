@@ -11,7 +11,8 @@
 //! was four calls to SQLite's thread (begin, claim, writes, commit; the commit writing the
 //! write-ahead log); in a batch it is two, the claim and the writes, and a batch's changes share
 //! one begin and one commit. What a change can leave to its batch's end (a new customer's row of
-//! the search's trigram table) is written once, just before the commit ([`Member::before_commit`]).
+//! the search's trigram table, its terms' counts) is written once, just before the commit
+//! ([`Member::before_commit`]).
 //!
 //! Writes that are not changes (sessions, sign-ins, tokens, jobs' bookkeeping, price lists) take
 //! the turn with [`exclusive`]: the open batch is committed first, then they write on a

@@ -80,6 +80,19 @@ async fn rebuild(app: &TestApp) {
     run(app, statements.into_iter().map(String::from)).await;
 }
 
+/// The search's tables rebuilt with the rows numbered `step` apart (a rebuild spaces them
+/// `SEARCH_ROW_GAP`).
+async fn numbered_apart(app: &TestApp, step: i64) {
+    let gap = format!(" * {}", migration::search::SEARCH_ROW_GAP);
+    run(
+        app,
+        migration::search::REBUILD_SQLITE
+            .iter()
+            .map(|s| s.replace(&gap, &format!(" * {step}"))),
+    )
+    .await;
+}
+
 /// `n` new customers posted at once, the `i`th named and prefixed as `named(i)` says; each made.
 async fn made_at_once(api: &Api, n: usize, named: impl Fn(usize) -> (String, String)) {
     futures_util::future::join_all((0..n).map(|i| {
@@ -151,13 +164,7 @@ async fn a_new_customer_with_no_number_left_between_its_neighbours_numbers_them_
     }
     let api = Api::issue(&app, CONTOSO.0).await;
     // The rows numbered one apart, as the previous version numbered them.
-    run(
-        &app,
-        migration::search::REBUILD_SQLITE
-            .iter()
-            .map(|s| s.replace(" * 1048576", "")),
-    )
-    .await;
+    numbered_apart(&app, 1).await;
     assert_eq!(
         app.count("relationships WHERE search_row % 1048576 != 0")
             .await,
@@ -266,13 +273,7 @@ async fn new_customers_made_at_once_between_the_same_two_take_their_rows_at_thei
     let api = Api::issue(&app, CONTOSO.0).await;
     // The rows 256 apart: the numbers between two run out after eight halvings (the book is
     // small: the rows around them are numbered again as far as the list's ends).
-    run(
-        &app,
-        migration::search::REBUILD_SQLITE
-            .iter()
-            .map(|s| s.replace(" * 1048576", " * 256")),
-    )
-    .await;
+    numbered_apart(&app, 256).await;
     // Thirty at once in the middle of the list, all between the same two: they take turns in
     // batches, each listing its trigram row for the batch's end, and the numbers between the two
     // run out on the way, so that the rows around them are numbered again with earlier

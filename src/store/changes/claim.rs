@@ -297,15 +297,14 @@ impl CustomerClaimed {
         self.txn.undo().await
     }
 
-    /// Leaves `sql` to the end of the change's transaction: on SQLite, of its batch, run once
-    /// for all the batch's changes that leave it ([`Member::before_commit`]); in a transaction of
-    /// its own, after the change's `writes`.
-    pub fn before_commit(&mut self, writes: &mut Writes, sql: &'static str) -> Result<(), DbErr> {
+    /// Leaves `sql` to the end of the change's batch (SQLite), run once for all the batch's
+    /// changes that leave it ([`Member::before_commit`]). A change in a transaction of its own
+    /// (PostgreSQL) has no batch: asking is a mistake, told as an error.
+    pub fn before_commit(&mut self, sql: &'static str) -> Result<(), DbErr> {
         match &mut self.txn {
-            Txn::Own(_) => {
-                writes.push(Statement::from_string(writes.backend(), sql));
-                Ok(())
-            }
+            Txn::Own(_) => Err(DbErr::Custom(
+                "a change in a transaction of its own has no batch to leave statements to".into(),
+            )),
             Txn::Batched(member) => member.before_commit(sql),
         }
     }

@@ -5,8 +5,8 @@
 //! password's hash only), the reseller's customer count, the activity record (who, through
 //! which door) and the event (`customer-created`) →
 //! the customer search's rows of the new relationship alone (`store::customers::added`; on
-//! SQLite its row of the trigram table at the end of the change's batch) → keep the door's reply
-//! → finish.
+//! SQLite its row of the trigram table and its terms' counts at the end of the change's batch) →
+//! keep the door's reply → finish.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
@@ -233,7 +233,7 @@ async fn make(
         writes.push(statement);
     }
     if backend == sea_orm::DbBackend::Sqlite {
-        claimed.before_commit(&mut writes, added::WRITE_PENDING)?;
+        claimed.before_commit(added::WRITE_PENDING)?;
     }
     claimed
         .finish(sub.who, sub.key, sub.settles, sub.at, writes, &reply)

@@ -43,10 +43,10 @@ pub struct Added<'a> {
 
 /// SQLite: the trigram table's rows of the relationships `customer_search_pending` lists, under
 /// their numbers as they are at the batch's end, and their trigrams counted, each term once for
-/// the batch (`customer_search_terms`: written by each new customer at each of its terms, in its
-/// savepoint, they cost a quarter of the pages' Confirm rate); the list emptied. Left to the end of the
-/// change's batch (`before_commit`) by every new customer. `CROSS JOIN` keeps the list the outer
-/// loop: SQLite, with no statistics, read every relationship and looked each up in the list.
+/// the batch (written by each new customer at each of its terms, in its savepoint, the counts
+/// cost a quarter of the pages' Confirm rate); the list emptied. Left to the end of the change's
+/// batch (`before_commit`) by every new customer. `CROSS JOIN` keeps the list the outer loop:
+/// SQLite, with no statistics, read every relationship and looked each up in the list.
 pub const WRITE_PENDING: &str = "INSERT INTO customer_search (rowid, search_text, customer_id) \
      SELECT r.search_row, char(2) || r.search_text || char(3, 3), r.customer_id \
      FROM customer_search_pending p CROSS JOIN relationships r \
@@ -346,50 +346,21 @@ async fn sqlite(
         (Some(None), _) | (_, Some(None)) => None,
         (before, after) => between(before.flatten(), after.flatten()),
     };
-    // The terms as one JSON array: the statements' text is the same for every new customer, so
-    // the connection prepares them once (a `VALUES` list as long as the terms was prepared again
-    // for each length, and the change's other writes sent with it).
-    let terms = serde_json::to_string(&trigrams(added.search_text))
-        .map_err(|e| DbErr::Custom(format!("a new customer's search terms: {e}")))?;
-    let statements = match place {
-        Some(place) => vec![
-            Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                "UPDATE relationships SET search_row = ? WHERE reseller_id = ? AND customer_id = ?",
-                [
-                    place.into(),
-                    added.reseller.as_str().into(),
-                    added.customer.as_str().into(),
-                ],
-            ),
-            // Its trigram row and its terms' counts at the batch's end ([`WRITE_PENDING`]).
-            Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                "INSERT INTO customer_search_pending (reseller_id, customer_id, terms) \
-                 VALUES (?, ?, ?)",
-                [
-                    added.reseller.as_str().into(),
-                    added.customer.as_str().into(),
-                    terms.into(),
-                ],
-            ),
-        ],
+    let numbered = match place {
+        Some(place) => vec![Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "UPDATE relationships SET search_row = ? WHERE reseller_id = ? AND customer_id = ?",
+            [
+                place.into(),
+                added.reseller.as_str().into(),
+                added.customer.as_str().into(),
+            ],
+        )],
         // No number left between its neighbours: the rows around it are numbered again, a
         // few dozen or thousand of them (the whole table again took 8 to 11 s at 100,000
         // customers, holding the turn to write: issue 31's benchmark).
         None => match window(db, added).await? {
-            // Written with the change: its row of the trigram table by the window's, its terms
-            // counted here.
-            Some(w) => {
-                let mut statements = renumbered(&w);
-                statements.push(Statement::from_sql_and_values(
-                    DbBackend::Sqlite,
-                    "INSERT INTO customer_search_terms (term, rows) SELECT value, 1 \
-                     FROM json_each(?) WHERE true ON CONFLICT (term) DO UPDATE SET rows = rows + 1",
-                    [terms.into()],
-                ));
-                statements
-            }
+            Some(w) => renumbered(&w),
             // The whole table again, the batch's new customers with it.
             None => {
                 return Ok(REBUILD_SQLITE
@@ -400,7 +371,24 @@ async fn sqlite(
             }
         },
     };
-    Ok(statements)
+    // The terms as one JSON array: the statement's text is the same for every new customer, so
+    // the connection prepares it once (a `VALUES` list as long as the terms was prepared again
+    // for each length, and the change's other writes sent with it).
+    let terms = serde_json::to_string(&trigrams(added.search_text))
+        .map_err(|e| DbErr::Custom(format!("a new customer's search terms: {e}")))?;
+    // Its trigram row and its terms' counts left to the batch's end ([`WRITE_PENDING`]): listed
+    // first, so that a window numbered again leaves it to the batch's end too, under its new
+    // number.
+    let pending = Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        "INSERT INTO customer_search_pending (reseller_id, customer_id, terms) VALUES (?, ?, ?)",
+        [
+            added.reseller.as_str().into(),
+            added.customer.as_str().into(),
+            terms.into(),
+        ],
+    );
+    Ok(std::iter::once(pending).chain(numbered).collect())
 }
 
 fn postgres(added: &Added<'_>) -> Vec<Statement> {
